@@ -1,0 +1,212 @@
+#include "faultbench/graph.h"
+
+#include "faultbench/error.h"
+
+namespace faultbench {
+
+const char* op_kind_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::Input: return "input";
+    case OpKind::Conv2d: return "conv2d";
+    case OpKind::BatchNorm2d: return "batch_norm2d";
+    case OpKind::ReLU: return "relu";
+    case OpKind::MaxPool2d: return "max_pool2d";
+    case OpKind::AvgPool2d: return "avg_pool2d";
+    case OpKind::GlobalAvgPool: return "global_avg_pool";
+    case OpKind::Linear: return "linear";
+    case OpKind::Add: return "add";
+    case OpKind::Concat: return "concat";
+    case OpKind::ShortcutA: return "shortcut_a";
+    case OpKind::Flatten: return "flatten";
+  }
+  return "unknown";
+}
+
+std::optional<int> Graph::find_param(const std::string& key) const {
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].name == key) return int(i);
+  return std::nullopt;
+}
+
+std::optional<int> Graph::find_node(const std::string& name) const {
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (!nodes[i].name.empty() && nodes[i].name == name) return int(i);
+  return std::nullopt;
+}
+
+std::vector<int> Graph::fault_site_params() const {
+  std::vector<int> out;
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].is_fault_site()) out.push_back(int(i));
+  return out;
+}
+
+int64_t Graph::macs_per_image() const {
+  int64_t macs = 0;
+  for (const Node& n : nodes) {
+    if (n.kind == OpKind::Conv2d) {
+      const auto& a = std::get<Conv2dAttrs>(n.attrs);
+      const ValueShape& o = values[size_t(n.output)];
+      macs += int64_t(o.h) * o.w * a.out_channels * (a.in_channels / a.groups) * a.kernel * a.kernel;
+    } else if (n.kind == OpKind::Linear) {
+      const auto& a = std::get<LinearAttrs>(n.attrs);
+      macs += int64_t(a.in_features) * a.out_features;
+    }
+  }
+  return macs;
+}
+
+int64_t Graph::parameter_count() const {
+  int64_t total = 0;
+  for (const Param& p : params)
+    if (p.is_parameter()) total += numel(p.shape);
+  return total;
+}
+
+int64_t Graph::fault_site_weight_count() const {
+  int64_t total = 0;
+  for (const Param& p : params)
+    if (p.is_fault_site()) total += numel(p.shape);
+  return total;
+}
+
+int pooled_size(int in, int kernel, int stride, int padding, bool ceil_mode) {
+  const int span = in + 2 * padding - kernel;
+  int out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+  // PyTorch: with ceil_mode the last window must start inside the input or left padding.
+  if (ceil_mode && (out - 1) * stride >= in + padding) --out;
+  return out;
+}
+
+GraphBuilder::GraphBuilder(std::string model, std::string dataset, ValueShape input, int classes) {
+  graph_.model = std::move(model);
+  graph_.dataset = std::move(dataset);
+  graph_.classes = classes;
+  graph_.input_shape = input;
+  input_value_ = add_node(OpKind::Input, "", {}, input, std::monostate{});
+  graph_.input_value = input_value_;
+}
+
+int GraphBuilder::add_node(OpKind kind, std::string name, std::vector<int> inputs, ValueShape out,
+                           NodeAttrs attrs) {
+  for (int v : inputs) FAULTBENCH_CHECK(v >= 0 && size_t(v) < graph_.values.size(), "bad input value");
+  FAULTBENCH_CHECK(out.c > 0 && out.h > 0 && out.w > 0, "empty output shape for node '" + name + "'");
+  Node n;
+  n.kind = kind;
+  n.name = std::move(name);
+  n.inputs = std::move(inputs);
+  n.output = int(graph_.values.size());
+  n.attrs = std::move(attrs);
+  graph_.values.push_back(out);
+  graph_.nodes.push_back(std::move(n));
+  return graph_.nodes.back().output;
+}
+
+void GraphBuilder::add_param(const std::string& key, Shape shape, ParamRole role) {
+  Param p;
+  p.name = key;
+  p.role = role;
+  p.node = int(graph_.nodes.size()) - 1;
+  if (role != ParamRole::NumBatchesTracked) p.value = Tensor(shape);
+  p.shape = std::move(shape);
+  graph_.params.push_back(std::move(p));
+}
+
+std::vector<int> GraphBuilder::params_of_last_node() const {
+  std::vector<int> out;
+  const int node = int(graph_.nodes.size()) - 1;
+  for (size_t i = 0; i < graph_.params.size(); ++i)
+    if (graph_.params[i].node == node) out.push_back(int(i));
+  return out;
+}
+
+int GraphBuilder::conv2d(const std::string& name, int x, Conv2dAttrs a) {
+  const ValueShape in = shape(x);
+  FAULTBENCH_CHECK(in.c == a.in_channels, name + ": input has " + std::to_string(in.c) + " channels");
+  FAULTBENCH_CHECK(a.groups > 0 && a.in_channels % a.groups == 0 && a.out_channels % a.groups == 0,
+                   name + ": channels not divisible by groups");
+  ValueShape out{a.out_channels, pooled_size(in.h, a.kernel, a.stride, a.padding, false),
+                 pooled_size(in.w, a.kernel, a.stride, a.padding, false)};
+  int v = add_node(OpKind::Conv2d, name, {x}, out, a);
+  add_param(name + ".weight", {a.out_channels, a.in_channels / a.groups, a.kernel, a.kernel}, ParamRole::Weight);
+  if (a.bias) add_param(name + ".bias", {a.out_channels}, ParamRole::Bias);
+  graph_.nodes.back().params = params_of_last_node();
+  return v;
+}
+
+int GraphBuilder::batch_norm(const std::string& name, int x, double eps) {
+  const ValueShape in = shape(x);
+  int v = add_node(OpKind::BatchNorm2d, name, {x}, in, BatchNormAttrs{in.c, eps});
+  add_param(name + ".weight", {in.c}, ParamRole::Weight);
+  add_param(name + ".bias", {in.c}, ParamRole::Bias);
+  add_param(name + ".running_mean", {in.c}, ParamRole::RunningMean);
+  add_param(name + ".running_var", {in.c}, ParamRole::RunningVar);
+  add_param(name + ".num_batches_tracked", {}, ParamRole::NumBatchesTracked);
+  graph_.nodes.back().params = params_of_last_node();
+  return v;
+}
+
+int GraphBuilder::relu(int x) { return add_node(OpKind::ReLU, "", {x}, shape(x), std::monostate{}); }
+
+int GraphBuilder::max_pool(int x, PoolAttrs a) {
+  const ValueShape in = shape(x);
+  ValueShape out{in.c, pooled_size(in.h, a.kernel, a.stride, a.padding, a.ceil_mode),
+                 pooled_size(in.w, a.kernel, a.stride, a.padding, a.ceil_mode)};
+  return add_node(OpKind::MaxPool2d, "", {x}, out, a);
+}
+
+int GraphBuilder::avg_pool(int x, PoolAttrs a) {
+  FAULTBENCH_CHECK(a.padding == 0 && !a.ceil_mode, "avg_pool: only padding 0, floor mode supported");
+  const ValueShape in = shape(x);
+  ValueShape out{in.c, pooled_size(in.h, a.kernel, a.stride, 0, false), pooled_size(in.w, a.kernel, a.stride, 0, false)};
+  return add_node(OpKind::AvgPool2d, "", {x}, out, a);
+}
+
+int GraphBuilder::global_avg_pool(int x) {
+  return add_node(OpKind::GlobalAvgPool, "", {x}, ValueShape{shape(x).c, 1, 1}, std::monostate{});
+}
+
+int GraphBuilder::linear(const std::string& name, int x, int out_features) {
+  const int in_features = int(shape(x).numel());
+  int v = add_node(OpKind::Linear, name, {x}, ValueShape{out_features, 1, 1}, LinearAttrs{in_features, out_features});
+  add_param(name + ".weight", {out_features, in_features}, ParamRole::Weight);
+  add_param(name + ".bias", {out_features}, ParamRole::Bias);
+  graph_.nodes.back().params = params_of_last_node();
+  return v;
+}
+
+int GraphBuilder::add(int a, int b) {
+  FAULTBENCH_CHECK(shape(a) == shape(b), "add: shapes differ");
+  return add_node(OpKind::Add, "", {a, b}, shape(a), std::monostate{});
+}
+
+int GraphBuilder::concat(const std::vector<int>& xs) {
+  FAULTBENCH_CHECK(xs.size() >= 2, "concat needs 2+ inputs");
+  ValueShape out = shape(xs[0]);
+  out.c = 0;
+  for (int x : xs) {
+    FAULTBENCH_CHECK(shape(x).h == out.h && shape(x).w == out.w, "concat: spatial sizes differ");
+    out.c += shape(x).c;
+  }
+  return add_node(OpKind::Concat, "", xs, out, std::monostate{});
+}
+
+int GraphBuilder::shortcut_a(int x, int planes) {
+  const ValueShape in = shape(x);
+  FAULTBENCH_CHECK((planes - in.c) % 2 == 0 && planes >= in.c, "shortcut_a: odd channel padding");
+  const int pad = (planes - in.c) / 2;
+  ValueShape out{planes, (in.h + 1) / 2, (in.w + 1) / 2};
+  return add_node(OpKind::ShortcutA, "", {x}, out, ShortcutAAttrs{pad, pad});
+}
+
+int GraphBuilder::flatten(int x) {
+  return add_node(OpKind::Flatten, "", {x}, ValueShape{int(shape(x).numel()), 1, 1}, std::monostate{});
+}
+
+Graph GraphBuilder::finish(int logits) {
+  FAULTBENCH_CHECK(shape(logits) == (ValueShape{graph_.classes, 1, 1}), "output is not [classes,1,1]");
+  graph_.output_value = logits;
+  return std::move(graph_);
+}
+
+}  // namespace faultbench
