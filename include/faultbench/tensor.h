@@ -32,4 +32,9 @@ struct Tensor {
 // (so NaN == NaN with the same payload, and +0 != -0).
 bool bitwise_equal(const Tensor& a, const Tensor& b);
 
+// Top-1 class of one image's logits: the index of the largest value, ties going to the
+// lowest index, and a NaN counting as the largest (the first NaN wins), as torch.argmax
+// and numpy.argmax do. This is the top-1 used by eval and by campaign classification.
+int top1_index(const float* logits, int count);
+
 }  // namespace faultbench

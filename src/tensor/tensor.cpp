@@ -1,5 +1,6 @@
 #include "faultbench/tensor.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "faultbench/error.h"
@@ -24,6 +25,15 @@ std::string shape_to_string(const Shape& shape) {
 bool bitwise_equal(const Tensor& a, const Tensor& b) {
   return a.shape == b.shape && a.data.size() == b.data.size() &&
          (a.data.empty() || std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0);
+}
+
+int top1_index(const float* logits, int count) {
+  int best = 0;
+  for (int i = 0; i < count; ++i) {
+    if (std::isnan(logits[i])) return i;
+    if (logits[i] > logits[best]) best = i;
+  }
+  return best;
 }
 
 [[noreturn]] void throw_internal(const char* file, int line, const std::string& what) {
