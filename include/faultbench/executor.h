@@ -51,7 +51,11 @@ class Executor {
   const ExecutorOptions& options() const { return options_; }
 
  private:
-  struct Prepared;  // per-node packed weights / folded constants
+  // Runs the whole graph on `count` images with the buffers of arena `arena` (one per
+  // worker); pool non-null splits each kernel's outputs over the pool.
+  void run_images(const float* images, float* logits, int count, int arena, ThreadPool* pool);
+
+  struct Prepared;  // per-node packed weights / folded constants, buffer plan, arenas
   const Graph& graph_;
   ExecutorOptions options_;
   std::unique_ptr<ThreadPool> pool_;

@@ -1,0 +1,42 @@
+// 2-D convolution (cross-correlation), zero padding, dilation 1, optional bias.
+//   x: [batch, in_c, in_h, in_w], weight: [out_c, in_c/groups, kernel, kernel],
+//   bias: [out_c] or null, y: [batch, out_c, out_h, out_w].
+// Accumulation order (both variants): acc = +0.0f; for ci in the group, kh, kw increasing:
+// acc = fma(w, x, acc) with x = 0.0f at padded positions; y = acc + bias[co] if bias.
+#pragma once
+#include "faultbench/ops/common.h"
+
+namespace faultbench::ops {
+
+// Output channels per register tile of the optimized kernel (the packing depends on it).
+constexpr int kConvTileRows = 4;
+
+struct Conv2dShape {
+  int batch = 0, in_c = 0, in_h = 0, in_w = 0, out_c = 0, out_h = 0, out_w = 0;
+  int kernel = 1, stride = 1, padding = 0, groups = 1;
+};
+
+// Checks every rule (positive sizes, divisibility by groups, out_h/out_w equal to
+// floor((in + 2p - k)/s) + 1); throws UsageError("conv2d: ...").
+void validate_conv2d(const Conv2dShape& s);
+
+void conv2d_reference(const Conv2dShape& s, const float* x, const float* weight, const float* bias,
+                      float* y);
+
+// Weights re-laid out for the optimized kernel. Built once per layer by conv2d_pack and
+// rebuilt whenever the weights change. Independent of the batch size.
+struct Conv2dPacked {
+  Conv2dShape shape;  // batch is ignored
+  int k = 0;          // reduction length: in_c/groups * kernel * kernel
+  int tiles = 0;      // output-channel tiles per group
+  bool depthwise = false;
+  AlignedBuffer data;  // GEMM path: [groups][tiles][k][kConvTileRows]; depthwise: [out_c][k]
+};
+
+Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight);
+
+// pool may be null (single-threaded). The batch is s.batch; pack.shape must match s.
+void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
+                      float* y, ThreadPool* pool);
+
+}  // namespace faultbench::ops

@@ -1,0 +1,24 @@
+// Elementwise operators on `count` floats (any layout).
+//   relu: y = x < 0 ? 0 : x. NaN stays NaN (as PyTorch's relu) and -0.0 stays -0.0
+//         (as PyTorch's clamp_min, which returns its input when it equals the bound).
+//   add:  y = a + b.
+#pragma once
+#include <cstdint>
+
+#include "faultbench/ops/common.h"
+
+namespace faultbench::ops {
+
+struct ElementwiseShape {
+  int64_t count = 0;
+};
+
+void validate_elementwise(const char* op, const ElementwiseShape& s);
+
+void relu_reference(const ElementwiseShape& s, const float* x, float* y);
+void relu_optimized(const ElementwiseShape& s, const float* x, float* y, ThreadPool* pool);
+
+void add_reference(const ElementwiseShape& s, const float* a, const float* b, float* y);
+void add_optimized(const ElementwiseShape& s, const float* a, const float* b, float* y, ThreadPool* pool);
+
+}  // namespace faultbench::ops

@@ -1,0 +1,35 @@
+// Pooling over NCHW planes. x: [batch, channels, in_h, in_w], y: [batch, channels, out_h, out_w].
+//   max_pool2d: as PyTorch's CPU kernel: start at -inf, visit the window's in-bounds cells in
+//     row-major order, take a cell when it is > the current max or is NaN (so NaN propagates;
+//     padding never wins). ceil_mode supported (out_h from pooled_size()).
+//   avg_pool2d: padding 0, floor mode: sum the k*k cells row-major from 0.0f, divide by k*k.
+//   global_avg_pool: sum the H*W cells row-major from 0.0f, divide by H*W; y: [batch, channels].
+#pragma once
+#include "faultbench/ops/common.h"
+
+namespace faultbench::ops {
+
+struct Pool2dShape {
+  int batch = 0, channels = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  int kernel = 1, stride = 1, padding = 0;
+  bool ceil_mode = false;
+};
+
+void validate_max_pool2d(const Pool2dShape& s);
+void validate_avg_pool2d(const Pool2dShape& s);
+
+void max_pool2d_reference(const Pool2dShape& s, const float* x, float* y);
+void max_pool2d_optimized(const Pool2dShape& s, const float* x, float* y, ThreadPool* pool);
+
+void avg_pool2d_reference(const Pool2dShape& s, const float* x, float* y);
+void avg_pool2d_optimized(const Pool2dShape& s, const float* x, float* y, ThreadPool* pool);
+
+struct GlobalPoolShape {
+  int batch = 0, channels = 0, h = 0, w = 0;
+};
+
+void validate_global_avg_pool(const GlobalPoolShape& s);
+void global_avg_pool_reference(const GlobalPoolShape& s, const float* x, float* y);
+void global_avg_pool_optimized(const GlobalPoolShape& s, const float* x, float* y, ThreadPool* pool);
+
+}  // namespace faultbench::ops

@@ -1,0 +1,71 @@
+// batch_norm2d (eval): shape rules, reference, folding and the optimized kernel.
+// Folding is exactly PyTorch 1.13's CPU sequence, so both variants produce the same
+// alpha/beta bits and then the same y = x * alpha + beta (mul, then add; never fused).
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "faultbench/ops/batch_norm.h"
+#include "faultbench/parallel.h"
+
+namespace faultbench::ops {
+
+namespace {
+inline void fold_one(float weight, float bias, float mean, float var, double eps, float* alpha, float* beta) {
+  const float invstd = 1.0f / std::sqrt(var + static_cast<float>(eps));
+  *alpha = weight * invstd;
+  *beta = bias - mean * *alpha;
+}
+}  // namespace
+
+void validate_batch_norm2d(const BatchNormShape& s) {
+  if (s.batch < 0) shape_error("batch_norm2d", "batch must be >= 0, got " + std::to_string(s.batch));
+  if (s.channels <= 0 || s.h <= 0 || s.w <= 0)
+    shape_error("batch_norm2d", "channels/height/width must be positive, got " + std::to_string(s.channels) + "x" +
+                                    std::to_string(s.h) + "x" + std::to_string(s.w));
+}
+
+void batch_norm2d_reference(const BatchNormShape& s, const float* x, const float* weight, const float* bias,
+                            const float* mean, const float* var, double eps, float* y) {
+  validate_batch_norm2d(s);
+  const int64_t plane = int64_t(s.h) * s.w;
+  for (int n = 0; n < s.batch; ++n)
+    for (int c = 0; c < s.channels; ++c)
+      for (int64_t i = 0; i < plane; ++i) {
+        float alpha, beta;
+        fold_one(weight[c], bias[c], mean[c], var[c], eps, &alpha, &beta);
+        const int64_t at = (int64_t(n) * s.channels + c) * plane + i;
+        const float scaled = x[at] * alpha;
+        y[at] = scaled + beta;
+      }
+}
+
+BatchNormFolded batch_norm2d_fold(int channels, const float* weight, const float* bias, const float* mean,
+                                  const float* var, double eps) {
+  if (channels <= 0) shape_error("batch_norm2d", "channels must be positive, got " + std::to_string(channels));
+  BatchNormFolded f;
+  f.alpha.resize(size_t(channels));
+  f.beta.resize(size_t(channels));
+  for (int c = 0; c < channels; ++c) fold_one(weight[c], bias[c], mean[c], var[c], eps, &f.alpha[size_t(c)], &f.beta[size_t(c)]);
+  return f;
+}
+
+void batch_norm2d_optimized(const BatchNormShape& s, const float* x, const BatchNormFolded& f, float* y,
+                            ThreadPool* pool) {
+  validate_batch_norm2d(s);
+  if (f.alpha.size() != size_t(s.channels) || f.beta.size() != size_t(s.channels))
+    shape_error("batch_norm2d", "folded constants have " + std::to_string(f.alpha.size()) + " channels, expected " +
+                                    std::to_string(s.channels));
+  const int64_t plane = int64_t(s.h) * s.w;
+  parallel_range(pool, int64_t(s.batch) * s.channels, [&](long long begin, long long end) {
+    for (long long item = begin; item < end; ++item) {
+      const int c = int(item % s.channels);
+      const float a = f.alpha[size_t(c)], b = f.beta[size_t(c)];
+      const float* __restrict xp = x + item * plane;
+      float* __restrict yp = y + item * plane;
+      for (int64_t i = 0; i < plane; ++i) yp[i] = xp[i] * a + b;  // -ffp-contract=off: no fusion
+    }
+  });
+}
+
+}  // namespace faultbench::ops

@@ -1,0 +1,91 @@
+// linear: shape rules, scalar reference, and the optimized kernel (output features in
+// vector lanes, one fma chain per lane over i in increasing order).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "faultbench/ops/linear.h"
+#include "faultbench/parallel.h"
+#include "simd.h"
+
+namespace faultbench::ops {
+
+void validate_linear(const LinearShape& s) {
+  if (s.batch < 0) shape_error("linear", "batch must be >= 0, got " + std::to_string(s.batch));
+  if (s.in_features <= 0 || s.out_features <= 0)
+    shape_error("linear", "in_features and out_features must be positive, got " + std::to_string(s.in_features) +
+                              " and " + std::to_string(s.out_features));
+}
+
+void linear_reference(const LinearShape& s, const float* x, const float* weight, const float* bias, float* y) {
+  validate_linear(s);
+  for (int n = 0; n < s.batch; ++n) {
+    const float* xn = x + int64_t(n) * s.in_features;
+    for (int o = 0; o < s.out_features; ++o) {
+      const float* wo = weight + int64_t(o) * s.in_features;
+      float acc = 0.0f;
+      for (int i = 0; i < s.in_features; ++i) acc = std::fma(wo[i], xn[i], acc);
+      y[int64_t(n) * s.out_features + o] = bias ? acc + bias[o] : acc;
+    }
+  }
+}
+
+LinearPacked linear_pack(const LinearShape& s, const float* weight) {
+  validate_linear(s);
+  LinearPacked p;
+  p.shape = s;
+  p.lanes = simd::kLanes;
+  const int tiles = (s.out_features + p.lanes - 1) / p.lanes;
+  p.data.resize(size_t(tiles) * s.in_features * p.lanes);
+  float* d = p.data.data();
+  for (int t = 0; t < tiles; ++t)
+    for (int i = 0; i < s.in_features; ++i)
+      for (int l = 0; l < p.lanes; ++l) {
+        const int o = t * p.lanes + l;
+        *d++ = o < s.out_features ? weight[int64_t(o) * s.in_features + i] : 0.0f;
+      }
+  return p;
+}
+
+void linear_optimized(const LinearShape& s, const float* x, const LinearPacked& pack, const float* bias, float* y,
+                      ThreadPool* pool) {
+  validate_linear(s);
+  if (pack.shape.in_features != s.in_features || pack.shape.out_features != s.out_features ||
+      pack.lanes != simd::kLanes)
+    shape_error("linear", "packed weights were prepared for a different shape");
+  constexpr int L = simd::kLanes;
+  const int I = s.in_features, O = s.out_features, tiles = (O + L - 1) / L;
+  // Items: (image, group of up to 4 tiles). Four independent chains hide the fma latency.
+  constexpr int G = 4;
+  const int groups = (tiles + G - 1) / G;
+  parallel_range(pool, int64_t(s.batch) * groups, [&](long long begin, long long end) {
+    for (long long item = begin; item < end; ++item) {
+      const int n = int(item / groups), t0 = int(item % groups) * G, nt = std::min(G, tiles - t0);
+      const float* xn = x + int64_t(n) * I;
+      const float* w = pack.data.data() + int64_t(t0) * I * L;
+      simd::vf acc[G] = {simd::zero(), simd::zero(), simd::zero(), simd::zero()};
+      if (nt == G) {
+        for (int i = 0; i < I; ++i) {
+          const simd::vf xv = simd::set1(xn[i]);
+#pragma GCC unroll 4
+          for (int t = 0; t < G; ++t) acc[t] = simd::fma(simd::load(w + (int64_t(t) * I + i) * L), xv, acc[t]);
+        }
+      } else {
+        for (int t = 0; t < nt; ++t)
+          for (int i = 0; i < I; ++i)
+            acc[t] = simd::fma(simd::load(w + (int64_t(t) * I + i) * L), simd::set1(xn[i]), acc[t]);
+      }
+      for (int t = 0; t < nt; ++t) {
+        alignas(64) float out[L];
+        simd::store(out, acc[t]);
+        const int o0 = (t0 + t) * L;
+        for (int l = 0; l < L && o0 + l < O; ++l)
+          y[int64_t(n) * O + o0 + l] = bias ? out[l] + bias[o0 + l] : out[l];
+      }
+    }
+  });
+}
+
+}  // namespace faultbench::ops

@@ -1,0 +1,183 @@
+// Executor determinism on small GraphBuilder graphs: batch composition, thread count,
+// order, kernel variant and per-node execution all give the same logits bit for bit.
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "faultbench/error.h"
+#include "faultbench/executor.h"
+#include "faultbench/graph.h"
+
+namespace faultbench {
+namespace {
+
+void randomize(Graph& g, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-0.5f, 0.5f), pos(0.5f, 1.5f);
+  for (Param& p : g.params)
+    for (float& v : p.value.data) v = p.role == ParamRole::RunningVar ? pos(rng) : d(rng);
+}
+
+// ResNet-like: stem, identity block, stride-2 block with option-A shortcut, max pool with
+// padding and ceil mode, global pool, linear.
+Graph resnet_like() {
+  GraphBuilder b("tiny_resnet", "test", {3, 12, 12}, 10);
+  int x = b.relu(b.batch_norm("bn1", b.conv2d("conv1", b.input(), {3, 8, 3, 1, 1, 1, false})));
+  int o = b.relu(b.batch_norm("l1.bn1", b.conv2d("l1.conv1", x, {8, 8, 3, 1, 1, 1, false})));
+  o = b.batch_norm("l1.bn2", b.conv2d("l1.conv2", o, {8, 8, 3, 1, 1, 1, false}));
+  x = b.relu(b.add(o, x));
+  o = b.relu(b.batch_norm("l2.bn1", b.conv2d("l2.conv1", x, {8, 16, 3, 2, 1, 1, false})));
+  o = b.batch_norm("l2.bn2", b.conv2d("l2.conv2", o, {16, 16, 3, 1, 1, 1, false}));
+  x = b.relu(b.add(o, b.shortcut_a(x, 16)));
+  x = b.max_pool(x, {3, 2, 1, true});
+  x = b.global_avg_pool(x);
+  return b.finish(b.linear("fc", b.flatten(x), 10));
+}
+
+// DenseNet/Inception/MobileNet-like: concat, depthwise and grouped convs, biased 1x1,
+// average pool with an odd input (11 -> 5), linear on a flattened 2x2 map.
+Graph branchy() {
+  GraphBuilder b("tiny_branchy", "test", {3, 11, 11}, 7);
+  int x = b.relu(b.batch_norm("stem.bn", b.conv2d("stem", b.input(), {3, 12, 3, 1, 1, 1, false}), 1e-3));
+  int a = b.conv2d("b1", x, {12, 6, 1, 1, 0, 1, true});
+  int d = b.relu(b.conv2d("b2.dw", x, {12, 12, 3, 1, 1, 12, false}));
+  d = b.conv2d("b2.pw", d, {12, 6, 1, 1, 0, 1, false});
+  int g = b.conv2d("b3", x, {12, 8, 5, 1, 2, 4, true});
+  int m = b.max_pool(x, {3, 1, 1, false});
+  x = b.concat({a, d, g, m});  // 6 + 6 + 8 + 12 = 32 channels
+  x = b.avg_pool(x, {2, 2, 0, false});  // 11 -> 5
+  x = b.conv2d("down", x, {32, 16, 3, 2, 1, 1, true});  // 5 -> 3
+  x = b.max_pool(x, {2, 2, 0, true});  // 3 -> 2 (ceil)
+  return b.finish(b.linear("fc", b.flatten(x), 7));
+}
+
+Tensor random_images(const Graph& g, int n, uint32_t seed) {
+  Tensor t({n, g.input_shape.c, g.input_shape.h, g.input_shape.w});
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  for (float& v : t.data) v = d(rng);
+  return t;
+}
+
+Tensor rows(const Tensor& t, int64_t begin, int64_t count) {
+  const int64_t row = t.size() / t.shape[0];
+  Shape s = t.shape;
+  s[0] = count;
+  return Tensor(s, std::vector<float>(t.data.begin() + begin * row, t.data.begin() + (begin + count) * row));
+}
+
+class ExecutorDeterminism : public ::testing::TestWithParam<int> {
+ protected:
+  Graph graph() const { return GetParam() == 0 ? resnet_like() : branchy(); }
+};
+
+TEST_P(ExecutorDeterminism, BatchEqualsEachImageAlone) {
+  Graph g = graph();
+  randomize(g, 1);
+  const Tensor images = random_images(g, 21, 2);
+  Executor ex(g, {2, KernelVariant::Optimized, 128});
+  const Tensor all = ex.forward(images);
+  ASSERT_EQ(all.shape, (Shape{21, g.classes}));
+  for (float v : all.data) ASSERT_TRUE(std::isfinite(v));
+  for (int i = 0; i < 21; ++i) {
+    const Tensor one = ex.forward(rows(images, i, 1));
+    EXPECT_EQ(0, std::memcmp(one.ptr(), all.ptr() + i * g.classes, sizeof(float) * size_t(g.classes))) << "image " << i;
+  }
+  // Different logits for different images: the test can tell images apart.
+  EXPECT_NE(0, std::memcmp(all.ptr(), all.ptr() + g.classes, sizeof(float) * size_t(g.classes)));
+}
+
+TEST_P(ExecutorDeterminism, ThreadsChunksVariantsAgree) {
+  Graph g = graph();
+  randomize(g, 3);
+  const Tensor images = random_images(g, 19, 4);
+  const Tensor base = Executor(g, {1, KernelVariant::Optimized, 128}).forward(images);
+  EXPECT_TRUE(bitwise_equal(base, Executor(g, {2, KernelVariant::Optimized, 128}).forward(images)));
+  EXPECT_TRUE(bitwise_equal(base, Executor(g, {2, KernelVariant::Optimized, 5}).forward(images)));
+  EXPECT_TRUE(bitwise_equal(base, Executor(g, {3, KernelVariant::Optimized, 7}).forward(images)));
+  EXPECT_TRUE(bitwise_equal(base, Executor(g, {1, KernelVariant::Reference, 128}).forward(images)));
+  EXPECT_TRUE(bitwise_equal(base, Executor(g, {2, KernelVariant::Reference, 4}).forward(images)));
+}
+
+TEST_P(ExecutorDeterminism, PermutedBatchGivesPermutedLogits) {
+  Graph g = graph();
+  randomize(g, 5);
+  const int n = 17;
+  const Tensor images = random_images(g, n, 6);
+  std::vector<int> perm(n);
+  std::iota(perm.begin(), perm.end(), 0);
+  std::shuffle(perm.begin(), perm.end(), std::mt19937(7));
+  Tensor shuffled(images.shape);
+  const int64_t row = images.size() / n;
+  for (int i = 0; i < n; ++i)
+    std::copy_n(images.ptr() + perm[size_t(i)] * row, row, shuffled.ptr() + i * row);
+  Executor ex(g, {2, KernelVariant::Optimized, 128});
+  const Tensor a = ex.forward(images), b = ex.forward(shuffled);
+  for (int i = 0; i < n; ++i)
+    EXPECT_EQ(0, std::memcmp(b.ptr() + i * g.classes, a.ptr() + perm[size_t(i)] * g.classes,
+                             sizeof(float) * size_t(g.classes)));
+}
+
+TEST_P(ExecutorDeterminism, RunNodeChainEqualsForward) {
+  Graph g = graph();
+  randomize(g, 8);
+  const int n = 3;
+  const Tensor images = random_images(g, n, 9);
+  Executor ex(g, {2, KernelVariant::Optimized, 128});
+  std::vector<std::vector<float>> values(g.values.size());
+  values[size_t(g.input_value)] = images.data;
+  for (size_t i = 1; i < g.nodes.size(); ++i) {
+    const Node& node = g.nodes[i];
+    std::vector<const float*> ins;
+    for (int v : node.inputs) ins.push_back(values[size_t(v)].data());
+    values[size_t(node.output)].resize(size_t(n * g.values[size_t(node.output)].numel()));
+    ex.run_node(int(i), ins, values[size_t(node.output)].data(), n, i % 2 ? &ex.pool() : nullptr);
+  }
+  const Tensor logits = ex.forward(images);
+  EXPECT_EQ(0, std::memcmp(logits.ptr(), values[size_t(g.output_value)].data(), logits.data.size() * sizeof(float)));
+}
+
+TEST_P(ExecutorDeterminism, ParamChangedRepacks) {
+  Graph g = graph();
+  randomize(g, 10);
+  const Tensor images = random_images(g, 9, 11);
+  Executor ex(g, {2, KernelVariant::Optimized, 128});
+  const Tensor before = ex.forward(images);
+  const int conv_w = g.fault_site_params().front();
+  ASSERT_EQ(&ex.graph(), &g);  // the executor references the graph: edits are visible to it
+  g.params[size_t(conv_w)].value.data[0] += 1.0f;
+  ex.param_changed(conv_w);
+  const Tensor after = ex.forward(images);
+  EXPECT_FALSE(bitwise_equal(before, after));
+  EXPECT_TRUE(bitwise_equal(after, Executor(g, {1, KernelVariant::Reference, 128}).forward(images)));
+  // A batch-norm parameter too (folded constants).
+  const int bn_var = *g.find_param(g.model == "tiny_resnet" ? "bn1.running_var" : "stem.bn.running_var");
+  g.params[size_t(bn_var)].value.data[1] *= 4.0f;
+  ex.param_changed(bn_var);
+  EXPECT_TRUE(bitwise_equal(ex.forward(images), Executor(g, {1, KernelVariant::Reference, 128}).forward(images)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Graphs, ExecutorDeterminism, ::testing::Values(0, 1));
+
+TEST(Executor, RejectsBadInput) {
+  Graph g = resnet_like();
+  Executor ex(g, {1, KernelVariant::Optimized, 128});
+  try {
+    ex.forward(Tensor({2, 3, 11, 12}));
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("[N, 3, 12, 12]"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ex.run_node(0, {}, nullptr, 1, nullptr), UsageError);
+  EXPECT_THROW(ex.run_node(1, {}, nullptr, 1, nullptr), UsageError);
+  EXPECT_EQ(ex.forward(Tensor({0, 3, 12, 12})).shape, (Shape{0, 10}));
+  // A parameter with the wrong number of values is refused at construction.
+  g.params[0].value.data.pop_back();
+  EXPECT_THROW(Executor(g, {}), UsageError);
+}
+
+}  // namespace
+}  // namespace faultbench

@@ -1,0 +1,113 @@
+#include <cmath>
+#include <limits>
+
+#include "faultbench/error.h"
+#include "faultbench/graph.h"
+#include "faultbench/ops/pool.h"
+#include "faultbench/parallel.h"
+#include "ops/op_test_util.h"
+
+namespace faultbench {
+namespace {
+
+using namespace faultbench::testing;
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+ops::Pool2dShape pool_shape(int n, int c, int h, int k, int s, int p, bool ceil) {
+  const int o = pooled_size(h, k, s, p, ceil);
+  return {n, c, h, h, o, o, k, s, p, ceil};
+}
+
+TEST(MaxPool2d, OptimizedEqualsReferenceAndNaiveMax) {
+  for (const auto& s : {pool_shape(2, 3, 32, 3, 2, 1, false),   // DenseNet pool0, GoogLeNet maxpool
+                        pool_shape(2, 4, 16, 3, 1, 1, true),    // GoogLeNet branch4 (ceil mode)
+                        pool_shape(1, 5, 25, 2, 2, 0, true),    // 25 -> 13 with ceil mode
+                        pool_shape(1, 5, 25, 2, 2, 0, false),   // 25 -> 12
+                        pool_shape(2, 2, 32, 2, 2, 0, false)}) {  // VGG
+    const size_t in_n = size_t(s.batch) * s.channels * s.in_h * s.in_w;
+    const size_t out_n = size_t(s.batch) * s.channels * s.out_h * s.out_w;
+    const auto x = random_floats(in_n, 41, -2, 2);
+    std::vector<float> ref(out_n), opt(out_n);
+    ops::max_pool2d_reference(s, x.data(), ref.data());
+    ThreadPool pool(2);
+    ops::max_pool2d_optimized(s, x.data(), opt.data(), &pool);
+    EXPECT_BITWISE_EQ(ref, opt);
+    for (size_t nc = 0; nc < size_t(s.batch) * s.channels; ++nc)
+      for (int oh = 0; oh < s.out_h; ++oh)
+        for (int ow = 0; ow < s.out_w; ++ow) {
+          float m = -kInf;
+          for (int ih = std::max(0, oh * s.stride - s.padding); ih < std::min(s.in_h, oh * s.stride - s.padding + s.kernel); ++ih)
+            for (int iw = std::max(0, ow * s.stride - s.padding); iw < std::min(s.in_w, ow * s.stride - s.padding + s.kernel); ++iw)
+              m = std::max(m, x[(nc * s.in_h + ih) * s.in_w + iw]);
+          ASSERT_EQ(ref[(nc * s.out_h + oh) * s.out_w + ow], m);
+        }
+  }
+}
+
+TEST(MaxPool2d, HandValuesPaddingAndNaN) {
+  // 1x1x2x2 all negative, k3 s1 p1: padding acts as -inf, so the max is a real value.
+  const auto s = pool_shape(1, 1, 2, 3, 1, 1, false);
+  std::vector<float> x{-4, -3, -2, -1}, y(4), yo(4);
+  ops::max_pool2d_reference(s, x.data(), y.data());
+  EXPECT_EQ(y, (std::vector<float>{-1, -1, -1, -1}));
+  // A NaN wins wherever it is in the window (PyTorch propagates NaN).
+  x = {1, std::numeric_limits<float>::quiet_NaN(), 5, -kInf};
+  ops::max_pool2d_reference(s, x.data(), y.data());
+  for (float v : y) EXPECT_TRUE(std::isnan(v));
+  ops::max_pool2d_optimized(s, x.data(), yo.data(), nullptr);
+  EXPECT_BITWISE_EQ(y, yo);
+  // All -inf stays -inf.
+  x = {-kInf, -kInf, -kInf, -kInf};
+  ops::max_pool2d_reference(s, x.data(), y.data());
+  EXPECT_EQ(y[0], -kInf);
+}
+
+TEST(AvgPool2d, OptimizedEqualsReferenceAndHandValues) {
+  for (const auto& s : {pool_shape(2, 3, 25, 2, 2, 0, false), pool_shape(1, 4, 8, 8, 8, 0, false),
+                        pool_shape(1, 2, 13, 13, 13, 0, false), pool_shape(2, 3, 4, 4, 4, 0, false)}) {
+    const auto x = random_floats(size_t(s.batch) * s.channels * s.in_h * s.in_w, 42);
+    std::vector<float> ref(size_t(s.batch) * s.channels * s.out_h * s.out_w), opt(ref.size());
+    ops::avg_pool2d_reference(s, x.data(), ref.data());
+    ThreadPool pool(2);
+    ops::avg_pool2d_optimized(s, x.data(), opt.data(), &pool);
+    EXPECT_BITWISE_EQ(ref, opt);
+    // Row-major float sum, then divide.
+    float sum = 0;
+    for (int i = 0; i < s.kernel; ++i)
+      for (int j = 0; j < s.kernel; ++j) sum += x[size_t(i) * s.in_w + j];
+    EXPECT_EQ(bits(ref[0]), bits(sum / float(s.kernel * s.kernel)));
+  }
+  const auto s = pool_shape(1, 1, 3, 2, 2, 0, false);  // 3 -> 1: the last row/column is dropped
+  std::vector<float> x{1, 2, 100, 3, 6, 100, 100, 100, 100}, y(1);
+  ops::avg_pool2d_reference(s, x.data(), y.data());
+  EXPECT_EQ(y[0], 3.0f);
+  EXPECT_THROW(ops::validate_avg_pool2d(pool_shape(1, 1, 4, 2, 2, 1, false)), UsageError);
+}
+
+TEST(GlobalAvgPool, OptimizedEqualsReferenceAndHandValues) {
+  const ops::GlobalPoolShape s{3, 64, 8, 8};
+  const auto x = random_floats(3 * 64 * 64, 43);
+  std::vector<float> ref(3 * 64), opt(3 * 64);
+  ops::global_avg_pool_reference(s, x.data(), ref.data());
+  ThreadPool pool(2);
+  ops::global_avg_pool_optimized(s, x.data(), opt.data(), &pool);
+  EXPECT_BITWISE_EQ(ref, opt);
+  double sum = 0;
+  for (int i = 0; i < 64; ++i) sum += x[size_t(i)];
+  EXPECT_NEAR(ref[0], sum / 64, 1e-6);
+  std::vector<float> h{1, 2, 3, 6}, y(1);
+  ops::global_avg_pool_reference({1, 1, 2, 2}, h.data(), y.data());
+  EXPECT_EQ(y[0], 3.0f);
+}
+
+TEST(Pool2d, ShapeErrors) {
+  auto s = pool_shape(1, 1, 8, 3, 2, 1, false);
+  s.out_h = 5;
+  EXPECT_THROW(ops::validate_max_pool2d(s), UsageError);
+  s = pool_shape(1, 1, 8, 3, 2, 1, false);
+  s.padding = 2;
+  EXPECT_THROW(ops::validate_max_pool2d(s), UsageError);
+}
+
+}  // namespace
+}  // namespace faultbench
