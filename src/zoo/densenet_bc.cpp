@@ -16,7 +16,7 @@ Graph build_densenet_bc(const ModelInfo& info) {
   int c = 2 * kGrowth;
   for (int blk = 0; blk < 4; ++blk) {
     const std::string block =
-        blk < 3 ? std::string("features.dense_block3") : fmt::format("features.dense_block_layer_{}", blk);
+        blk < 3 ? fmt::format("features.dense_block_layer_{}", blk) : std::string("features.dense_block3");
     for (int j = 0; j < blocks[blk]; ++j) {
       const std::string p = fmt::format("{}.bottle_neck_layer_{}.bottle_neck", block, j);
       int o = b.relu(b.batch_norm(p + ".0", x));
