@@ -1,0 +1,68 @@
+// Statistical fault injection: Leveugle sample size, per-layer allocation and the draws.
+//
+// With the defaults (seed 42, e = 0.01, t = 2.58, p = 0.5, network scope, bit-flips) this is
+// exactly the procedure that produced the published dnn-benchmarks lists (SEED.md):
+//   N = W * 32 * 2, n = round(N / (1 + e^2 (N-1) / (t^2 p (1-p))))   (round half to even)
+//   layer l (named_parameters order) gets round(W_l * n / W) faults
+//   per fault: index_d = randint(0, dim_d - 1) for each dim in order, then bit = randint(0, 31);
+//   a (layer, index, bit) already drawn is rejected and redrawn (index and bit again)
+// The random stream is CPython 3.11's random module (PyRandom).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "faultbench/faults/fault.h"
+
+namespace faultbench {
+
+enum class SamplingScope {
+  Network,  // one Leveugle sample over all weights, allocated to layers by weight count
+  Layer,    // one Leveugle sample per layer (each layer its own population)
+};
+
+struct SamplingParams {
+  int64_t seed = 42;            // random.seed(seed)
+  double error = 0.01;          // e: error margin
+  double confidence_t = 2.58;   // t: cut-off of the normal distribution (2.58 = 99 %)
+  double p = 0.5;               // expected failure probability (0.5 = worst case)
+  std::optional<int64_t> count; // overrides n (network scope: the total; layer scope: per layer)
+  SamplingScope scope = SamplingScope::Network;
+  FaultModel model = FaultModel::BitFlip;  // written into every fault (drawing is unchanged)
+};
+
+// Leveugle et al. (DATE 2009) sample size for a population of N, rounded half to even,
+// evaluated in the same order of double operations as the reference Python expression.
+int64_t leveugle_sample_size(int64_t population, double error, double confidence_t, double p);
+
+struct LayerAllocation {
+  std::string layer;
+  int64_t weights = 0;     // W_l
+  int64_t population = 0;  // W_l * 64 (scope layer: this layer's Leveugle population)
+  int64_t faults = 0;      // faults drawn for this layer
+  bool capped = false;     // the allocation exceeded the W_l * 32 distinct sites and was cut
+};
+
+struct SamplePlan {
+  int64_t weights = 0;      // W
+  int64_t population = 0;   // N = W * 64 (network scope)
+  int64_t sample_size = 0;  // n (network scope: Leveugle or --count; layer scope: sum of layers)
+  std::vector<LayerAllocation> layers;
+  int64_t total_faults() const;
+};
+
+// Validates the parameters (UsageError naming the option) and computes the allocation.
+SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParams& params);
+
+// Draws the faults of `plan` (from plan_sample over the same sites), Injection = 0, 1, ...
+FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& plan, const SamplingParams& params);
+
+// plan_sample + draw_faults.
+FaultList generate_fault_list(const std::vector<WeightSite>& sites, const SamplingParams& params,
+                              SamplePlan* plan_out = nullptr);
+
+// Human-readable summary (population, sample size, per-layer allocation) for stderr.
+std::string describe_plan(const SamplePlan& plan, const SamplingParams& params);
+
+}  // namespace faultbench

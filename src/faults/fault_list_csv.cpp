@@ -1,0 +1,263 @@
+#include "faultbench/faults/fault_list_csv.h"
+
+#include <charconv>
+#include <fstream>
+#include <optional>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "faultbench/error.h"
+#include "faultbench/util/atomic_file.h"
+
+namespace faultbench {
+
+namespace {
+
+constexpr size_t kMaxLine = 1 << 16;  // a fault row is < 200 bytes; longer lines are garbage
+constexpr size_t kMaxRank = 8;
+
+const std::vector<std::string> kFaultColumns = {"Injection", "Layer", "TensorIndex", "Bit"};
+const std::vector<std::string> kResultColumns = {"n_injections", "masked", "non_critical", "critical"};
+const char* const kModelColumn = "FaultModel";
+
+// Reads one line (without the LF, CR stripped) of at most kMaxLine bytes; false at EOF.
+bool read_line(std::istream& in, std::string& line, const std::string& source, int64_t line_no) {
+  line.clear();
+  std::streambuf* sb = in.rdbuf();
+  if (sb == nullptr) return false;
+  bool any = false;
+  for (int c = sb->sbumpc(); c != std::char_traits<char>::eof(); c = sb->sbumpc()) {
+    any = true;
+    if (c == '\n') break;
+    if (line.size() >= kMaxLine)
+      throw FormatError(fmt::format("{}:{}: line longer than {} bytes", source, line_no, kMaxLine));
+    line.push_back(char(c));
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return any;
+}
+
+// Splits a CSV record (RFC 4180 quoting, as Python's csv module writes it).
+std::vector<std::string> split_record(std::string_view line, const std::string& where) {
+  std::vector<std::string> fields;
+  size_t i = 0;
+  for (;;) {
+    std::string field;
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      for (;;) {
+        if (i >= line.size()) throw FormatError(where + ": malformed row: unterminated quoted field");
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            field.push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field.push_back(line[i++]);
+      }
+      if (i < line.size() && line[i] != ',')
+        throw FormatError(where + ": malformed row: text after a closing quote");
+    } else {
+      while (i < line.size() && line[i] != ',') {
+        if (line[i] == '"') throw FormatError(where + ": malformed row: quote inside an unquoted field");
+        field.push_back(line[i++]);
+      }
+    }
+    fields.push_back(std::move(field));
+    if (i >= line.size()) break;
+    ++i;  // the comma
+  }
+  return fields;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<int64_t> parse_int(std::string_view s) {
+  s = trim(s);
+  int64_t v = 0;
+  if (s.empty()) return std::nullopt;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+int64_t parse_count(const std::string& field, const std::string& column, const std::string& where) {
+  auto v = parse_int(field);
+  if (!v || *v < 0)
+    throw FormatError(fmt::format("{}: malformed row: {} '{}' is not a non-negative integer", where, column, field));
+  return *v;
+}
+
+// "(3, 0, 2, 1)" -> {3, 0, 2, 1}; "(3,)" -> {3}.
+std::vector<int64_t> parse_tensor_index(std::string_view text, const std::string& where) {
+  std::string_view s = trim(text);
+  if (s.size() < 2 || s.front() != '(' || s.back() != ')')
+    throw FormatError(fmt::format("{}: malformed row: TensorIndex '{}' is not a tuple like \"(3, 0, 2, 1)\"", where,
+                                  std::string(text)));
+  s = s.substr(1, s.size() - 2);
+  std::vector<int64_t> index;
+  if (trim(s).empty()) return index;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = s.find(',', start);
+    std::string_view item = s.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    const bool last = comma == std::string_view::npos;
+    if (last && trim(item).empty() && index.size() == 1) break;  // Python's 1-tuple "(3,)"
+    auto v = parse_int(item);
+    if (!v)
+      throw FormatError(fmt::format("{}: malformed row: TensorIndex '{}' has a non-integer entry", where,
+                                    std::string(text)));
+    if (index.size() >= kMaxRank)
+      throw FormatError(fmt::format("{}: malformed row: TensorIndex '{}' has more than {} entries", where,
+                                    std::string(text), kMaxRank));
+    index.push_back(*v);
+    if (last) break;
+    start = comma + 1;
+  }
+  return index;
+}
+
+struct Columns {
+  int model = -1;         // position of FaultModel, or -1
+  int results = -1;       // position of n_injections (the four result columns follow), or -1
+  size_t count = 0;
+};
+
+Columns parse_header(const std::vector<std::string>& header, const std::string& where) {
+  for (size_t i = 0; i < kFaultColumns.size(); ++i)
+    if (i >= header.size() || header[i] != kFaultColumns[i])
+      throw FormatError(where + ": header must start with Injection,Layer,TensorIndex,Bit");
+  Columns cols;
+  cols.count = header.size();
+  for (size_t i = kFaultColumns.size(); i < header.size();) {
+    if (header[i] == kModelColumn && cols.model < 0) {
+      cols.model = int(i++);
+    } else if (header[i] == kResultColumns[0] && cols.results < 0) {
+      for (size_t r = 0; r < kResultColumns.size(); ++r)
+        if (i + r >= header.size() || header[i + r] != kResultColumns[r])
+          throw FormatError(where + ": result columns must be n_injections,masked,non_critical,critical");
+      cols.results = int(i);
+      i += kResultColumns.size();
+    } else {
+      throw FormatError(fmt::format("{}: unknown or repeated column '{}'", where, header[i]));
+    }
+  }
+  return cols;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace
+
+FaultList parse_fault_list(std::istream& in, const std::string& source) {
+  FaultList list;
+  list.source = source;
+  std::string line;
+  int64_t line_no = 0;
+  std::optional<Columns> cols;
+  while (read_line(in, line, source, line_no + 1)) {
+    ++line_no;
+    if (trim(line).empty()) continue;
+    const std::string where = fmt::format("{}:{}", source, line_no);
+    std::vector<std::string> fields = split_record(line, where);
+    if (!cols) {
+      cols = parse_header(fields, where);
+      continue;
+    }
+    if (fields.size() != cols->count)
+      throw FormatError(
+          fmt::format("{}: malformed row: {} fields, the header has {}", where, fields.size(), cols->count));
+    Fault f;
+    f.injection = parse_count(fields[0], "Injection", where);
+    f.site.layer = fields[1];
+    if (f.site.layer.empty()) throw FormatError(where + ": malformed row: empty Layer");
+    f.site.index = parse_tensor_index(fields[2], where);
+    auto bit = parse_int(fields[3]);
+    if (!bit) throw FormatError(fmt::format("{}: malformed row: Bit '{}' is not an integer", where, fields[3]));
+    if (*bit < 0 || *bit > 31) throw FormatError(fmt::format("{}: bit {} outside 0..31", where, *bit));
+    f.site.bit = int(*bit);
+    if (cols->model >= 0) {
+      auto m = parse_fault_model(trim(fields[size_t(cols->model)]));
+      if (!m)
+        throw FormatError(fmt::format("{}: malformed row: FaultModel '{}' is not bitflip, stuck-at-0 or stuck-at-1",
+                                      where, fields[size_t(cols->model)]));
+      f.model = *m;
+    }
+    if (cols->results >= 0) {
+      const size_t r = size_t(cols->results);
+      list.results.push_back(FaultResult{parse_count(fields[r], kResultColumns[0], where),
+                                         parse_count(fields[r + 1], kResultColumns[1], where),
+                                         parse_count(fields[r + 2], kResultColumns[2], where),
+                                         parse_count(fields[r + 3], kResultColumns[3], where)});
+    }
+    list.faults.push_back(std::move(f));
+    list.lines.push_back(line_no);
+  }
+  if (!cols) throw FormatError(source + ":1: empty file: missing the header Injection,Layer,TensorIndex,Bit");
+  return list;
+}
+
+FaultList read_fault_list(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path.string() + ": cannot open for reading");
+  return parse_fault_list(in, path.string());
+}
+
+std::string tensor_index_to_string(const std::vector<int64_t>& index) {
+  std::string out = "(";
+  for (size_t i = 0; i < index.size(); ++i) {
+    if (i) out += ", ";
+    out += std::to_string(index[i]);
+  }
+  if (index.size() == 1) out += ",";
+  out += ")";
+  return out;
+}
+
+std::string format_fault_list(const FaultList& list, const WriteOptions& options) {
+  FAULTBENCH_CHECK(list.results.empty() || list.results.size() == list.faults.size(),
+                   "format_fault_list: results do not match the faults");
+  bool any_model = false;
+  for (const Fault& f : list.faults) any_model |= f.model != FaultModel::BitFlip;
+  const bool results = options.results && list.has_results();
+  std::string out = "Injection,Layer,TensorIndex,Bit";
+  if (any_model) out += std::string(",") + kModelColumn;
+  if (results) out += ",n_injections,masked,non_critical,critical";
+  out += "\n";
+  out.reserve(list.faults.size() * 48);
+  for (size_t i = 0; i < list.faults.size(); ++i) {
+    const Fault& f = list.faults[i];
+    out += fmt::format("{},{},{},{}", f.injection, csv_field(f.site.layer), csv_field(tensor_index_to_string(f.site.index)),
+                       f.site.bit);
+    if (any_model) out += std::string(",") + fault_model_name(f.model);
+    if (results) {
+      const FaultResult& r = list.results[i];
+      out += fmt::format(",{},{},{},{}", r.n_injections, r.masked, r.non_critical, r.critical);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+void write_fault_list(const std::filesystem::path& path, const FaultList& list, const WriteOptions& options) {
+  write_file_atomically(path, format_fault_list(list, options));
+}
+
+}  // namespace faultbench

@@ -1,0 +1,170 @@
+#include "faultbench/faults/sampling.h"
+
+#include <cfenv>
+#include <cmath>
+#include <limits>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "faultbench/error.h"
+#include "faultbench/faults/py_random.h"
+
+namespace faultbench {
+
+namespace {
+
+constexpr int64_t kBitsPerWeight = 32;
+constexpr int64_t kPolarities = 2;  // the reference counts stuck-at-0 and stuck-at-1
+
+// Python's round(x) for a float: nearest integer, ties to even.
+int64_t round_half_even(double x) {
+  FAULTBENCH_CHECK(std::isfinite(x) && std::fabs(x) < 9.0e18, "round_half_even: value out of range");
+  const int saved = std::fegetround();
+  std::fesetround(FE_TONEAREST);
+  const double r = std::nearbyint(x);
+  std::fesetround(saved);
+  return int64_t(r);
+}
+
+// round(W_l * n / W): Python computes the integer product exactly, then one correctly
+// rounded true division; double(a) / double(b) is the same when a and b are exact doubles.
+int64_t allocate(int64_t weights_layer, int64_t n, int64_t weights_total) {
+  FAULTBENCH_CHECK(weights_total > 0, "allocate: no weights");
+  FAULTBENCH_CHECK(weights_layer >= 0 && n >= 0, "allocate: negative count");
+  if (n != 0 && weights_layer > (int64_t(1) << 53) / n)
+    throw UsageError(fmt::format("sample size {} too large for a layer of {} weights", n, weights_layer));
+  return round_half_even(double(weights_layer * n) / double(weights_total));
+}
+
+void check_params(const SamplingParams& p) {
+  if (!(p.error > 0.0 && p.error < 1.0))
+    throw UsageError(fmt::format("--error {}: must be in (0, 1)", p.error));
+  if (!(p.confidence_t > 0.0 && std::isfinite(p.confidence_t)))
+    throw UsageError(fmt::format("--confidence-t {}: must be positive", p.confidence_t));
+  if (!(p.p > 0.0 && p.p < 1.0)) throw UsageError(fmt::format("--p {}: must be in (0, 1)", p.p));
+  if (p.count && *p.count < 0) throw UsageError(fmt::format("--count {}: must be >= 0", *p.count));
+}
+
+}  // namespace
+
+int64_t leveugle_sample_size(int64_t population, double error, double confidence_t, double p) {
+  FAULTBENCH_CHECK(population >= 0 && population < (int64_t(1) << 53), "leveugle: population out of range");
+  if (population == 0) return 0;
+  // Python: N / (1 + e*e*(N-1) / (t*t*p*(1-p))), evaluated left to right in doubles.
+  const double n_pop = double(population);
+  const double denom = 1.0 + error * error * double(population - 1) / (confidence_t * confidence_t * p * (1.0 - p));
+  return round_half_even(n_pop / denom);
+}
+
+int64_t SamplePlan::total_faults() const {
+  int64_t total = 0;
+  for (const LayerAllocation& l : layers) total += l.faults;
+  return total;
+}
+
+SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParams& params) {
+  check_params(params);
+  if (sites.empty()) throw UsageError("fault list: the model has no conv or linear weights");
+  SamplePlan plan;
+  plan.weights = total_weights(sites);
+  plan.population = plan.weights * kBitsPerWeight * kPolarities;
+  if (params.scope == SamplingScope::Network)
+    plan.sample_size = params.count ? *params.count
+                                    : leveugle_sample_size(plan.population, params.error, params.confidence_t, params.p);
+  for (const WeightSite& s : sites) {
+    LayerAllocation a;
+    a.layer = s.layer;
+    a.weights = numel(s.shape);
+    a.population = a.weights * kBitsPerWeight * kPolarities;
+    if (params.scope == SamplingScope::Network)
+      a.faults = allocate(a.weights, plan.sample_size, plan.weights);
+    else
+      a.faults = params.count ? *params.count
+                              : leveugle_sample_size(a.population, params.error, params.confidence_t, params.p);
+    // Rejection sampling can only produce W_l * 32 distinct (index, bit) sites.
+    const int64_t distinct = a.weights * kBitsPerWeight;
+    if (a.faults > distinct) {
+      a.faults = distinct;
+      a.capped = true;
+    }
+    plan.layers.push_back(std::move(a));
+  }
+  if (params.scope == SamplingScope::Layer) plan.sample_size = plan.total_faults();
+  // Each fault costs ~100 bytes in memory and ~40 in the CSV: refuse absurd requests up front.
+  constexpr int64_t kMaxFaults = 100'000'000;
+  if (plan.total_faults() > kMaxFaults)
+    throw UsageError(fmt::format("sample of {} faults exceeds the limit of {}", plan.total_faults(), kMaxFaults));
+  return plan;
+}
+
+FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& plan, const SamplingParams& params) {
+  FAULTBENCH_CHECK(plan.layers.size() == sites.size(), "draw_faults: plan does not match the sites");
+  PyRandom rng(params.seed);
+  FaultList list;
+  const int64_t total = plan.total_faults();
+  list.faults.reserve(size_t(total));
+  // Duplicate rejection in O(1): key = (global flat weight offset) * 32 + bit, unique
+  // across layers because each layer owns a disjoint range of offsets.
+  std::unordered_set<uint64_t> drawn;
+  drawn.reserve(size_t(total) * 2);
+  int64_t layer_offset = 0;
+  for (size_t l = 0; l < sites.size(); ++l) {
+    const WeightSite& site = sites[l];
+    const LayerAllocation& alloc = plan.layers[l];
+    FAULTBENCH_CHECK(alloc.layer == site.layer, "draw_faults: plan does not match the sites");
+    for (int64_t f = 0; f < alloc.faults; ++f) {
+      Fault fault;
+      fault.injection = int64_t(list.faults.size());
+      fault.model = params.model;
+      fault.site.layer = site.layer;
+      fault.site.index.resize(site.shape.size());
+      for (;;) {
+        int64_t flat = 0;
+        for (size_t d = 0; d < site.shape.size(); ++d) {
+          fault.site.index[d] = rng.randint(0, site.shape[d] - 1);
+          flat = flat * site.shape[d] + fault.site.index[d];
+        }
+        fault.site.bit = int(rng.randint(0, 31));
+        const uint64_t key = uint64_t(layer_offset + flat) * kBitsPerWeight + uint64_t(fault.site.bit);
+        if (drawn.insert(key).second) break;
+      }
+      list.faults.push_back(fault);
+    }
+    layer_offset += alloc.weights;
+  }
+  return list;
+}
+
+FaultList generate_fault_list(const std::vector<WeightSite>& sites, const SamplingParams& params,
+                              SamplePlan* plan_out) {
+  SamplePlan plan = plan_sample(sites, params);
+  FaultList list = draw_faults(sites, plan, params);
+  if (plan_out) *plan_out = std::move(plan);
+  return list;
+}
+
+std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) {
+  std::string out;
+  const bool network = params.scope == SamplingScope::Network;
+  out += fmt::format("weights W = {}, population N = W x 32 x 2 = {}\n", plan.weights, plan.population);
+  if (network)
+    out += fmt::format("sample size n = {} ({}), scope network, faults drawn = {}\n", plan.sample_size,
+                       params.count ? "--count" : fmt::format("Leveugle e={} t={} p={}", params.error,
+                                                               params.confidence_t, params.p),
+                       plan.total_faults());
+  else
+    out += fmt::format("scope layer ({}), faults drawn = {}\n",
+                       params.count ? "--count per layer"
+                                    : fmt::format("Leveugle per layer e={} t={} p={}", params.error,
+                                                  params.confidence_t, params.p),
+                       plan.total_faults());
+  out += fmt::format("seed {}, fault model {}\n", params.seed, fault_model_name(params.model));
+  out += "layer allocation (layer: weights -> faults):\n";
+  for (const LayerAllocation& a : plan.layers)
+    out += fmt::format("  {}: {} -> {}{}\n", a.layer, a.weights, a.faults,
+                       a.capped ? " (capped at W_l x 32 distinct sites)" : "");
+  return out;
+}
+
+}  // namespace faultbench

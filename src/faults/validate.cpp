@@ -1,0 +1,87 @@
+#include "faultbench/faults/validate.h"
+
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "faultbench/error.h"
+#include "faultbench/faults/fault_list_csv.h"
+
+namespace faultbench {
+
+namespace {
+
+std::string where(const FaultList& list, size_t i) {
+  if (i < list.lines.size()) return fmt::format("{}:{}", list.source, list.lines[i]);
+  return fmt::format("{}: fault {}", list.source, i);
+}
+
+std::string layer_choices(const std::vector<WeightSite>& sites) {
+  std::string names;
+  const size_t shown = sites.size() < 6 ? sites.size() : 6;
+  for (size_t i = 0; i < shown; ++i) names += (i ? ", " : "") + sites[i].layer;
+  if (shown < sites.size()) names += ", ...";
+  return fmt::format("the model has {} conv/linear layers: {}", sites.size(), names);
+}
+
+}  // namespace
+
+void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& sites) {
+  if (!list.results.empty() && list.results.size() != list.faults.size())
+    throw FormatError(fmt::format("{}: {} result rows for {} faults", list.source, list.results.size(), list.faults.size()));
+  std::unordered_map<std::string, size_t> by_name;
+  std::vector<int64_t> offsets;  // global flat offset of each layer (for the duplicate key)
+  int64_t offset = 0;
+  for (size_t i = 0; i < sites.size(); ++i) {
+    by_name.emplace(sites[i].layer, i);
+    offsets.push_back(offset);
+    offset += numel(sites[i].shape);
+  }
+  // Duplicate keys: ((offset + flat) * 32 + bit) * 3 + model -> fault position.
+  std::unordered_map<uint64_t, size_t> seen_fault;
+  std::unordered_map<int64_t, size_t> seen_injection;
+  seen_fault.reserve(list.faults.size() * 2);
+  seen_injection.reserve(list.faults.size() * 2);
+  for (size_t i = 0; i < list.faults.size(); ++i) {
+    const Fault& f = list.faults[i];
+    auto it = by_name.find(f.site.layer);
+    if (it == by_name.end())
+      throw FormatError(fmt::format("{}: unknown layer '{}' ({})", where(list, i), f.site.layer, layer_choices(sites)));
+    const WeightSite& site = sites[it->second];
+    if (f.site.index.size() != site.shape.size())
+      throw FormatError(fmt::format("{}: index {} has rank {}, layer '{}' has rank {} (shape {})", where(list, i),
+                                    tensor_index_to_string(f.site.index), f.site.index.size(), site.layer,
+                                    site.shape.size(), shape_to_string(site.shape)));
+    for (size_t d = 0; d < site.shape.size(); ++d)
+      if (f.site.index[d] < 0 || f.site.index[d] >= site.shape[d])
+        throw FormatError(fmt::format("{}: index {} out of range: entry {} = {} outside 0..{} (layer '{}' shape {})",
+                                      where(list, i), tensor_index_to_string(f.site.index), d, f.site.index[d],
+                                      site.shape[d] - 1, site.layer, shape_to_string(site.shape)));
+    if (f.site.bit < 0 || f.site.bit > 31)
+      throw FormatError(fmt::format("{}: bit {} outside 0..31", where(list, i), f.site.bit));
+    if (f.injection < 0) throw FormatError(fmt::format("{}: Injection {} is negative", where(list, i), f.injection));
+    const uint64_t key =
+        (uint64_t(offsets[it->second] + flat_index(site.shape, f.site.index)) * 32 + uint64_t(f.site.bit)) * 3 +
+        uint64_t(f.model);
+    if (auto [pos, fresh] = seen_fault.emplace(key, i); !fresh)
+      throw FormatError(fmt::format("{}: duplicate fault: layer '{}' index {} bit {} {} already listed at {}",
+                                    where(list, i), f.site.layer, tensor_index_to_string(f.site.index), f.site.bit,
+                                    fault_model_name(f.model), where(list, pos->second)));
+    if (auto [pos, fresh] = seen_injection.emplace(f.injection, i); !fresh)
+      throw FormatError(fmt::format("{}: duplicate Injection id {} (already used at {})", where(list, i), f.injection,
+                                    where(list, pos->second)));
+  }
+}
+
+FaultList load_fault_list(const std::filesystem::path& path, const std::vector<WeightSite>& torch_sites,
+                          Convention convention) {
+  FaultList list = read_fault_list(path);
+  if (convention == Convention::Torch) {
+    validate_fault_list(list, torch_sites);
+    return list;
+  }
+  validate_fault_list(list, keras_sites(torch_sites));
+  return to_torch(list, torch_sites);
+}
+
+}  // namespace faultbench
