@@ -1,6 +1,7 @@
 // conv2d: shape rules, the scalar reference kernel and weight packing.
 // The optimized kernels are in conv2d_gemm.cpp.
 #include <cmath>
+#include <climits>
 #include <cstdint>
 #include <string>
 
@@ -82,6 +83,17 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   }
   // [groups][tiles][k][kConvTileRows]: the kConvTileRows weights of one reduction step are
   // adjacent, so the micro-kernel broadcasts them from one cache line. Missing rows are 0.
+  const int st = s.stride, kk = s.kernel;
+  p.hq = (s.in_h + 2 * s.padding + st - 1) / st;
+  p.wq = (s.in_w + 2 * s.padding + st - 1) / st;
+  const int64_t plane = int64_t(p.hq) * p.wq;
+  if (int64_t(st) * st * cin_g * plane + 4096 > INT32_MAX) shape_error("conv2d", "input too large for the packed kernel");
+  p.offsets.resize(size_t(p.k));
+  for (int kk_i = 0; kk_i < p.k; ++kk_i) {
+    const int ci = kk_i / (kk * kk), kh = (kk_i / kk) % kk, kw = kk_i % kk;
+    const int64_t phase = int64_t(kh % st) * st + kw % st;
+    p.offsets[size_t(kk_i)] = int32_t(((phase * cin_g + ci) * p.hq + kh / st) * p.wq + kw / st);
+  }
   constexpr int MR = kConvTileRows;
   p.tiles = (cout_g + MR - 1) / MR;
   p.data.resize(size_t(s.groups) * p.tiles * p.k * MR);

@@ -22,6 +22,7 @@ inline vf set1(float x) { return _mm512_set1_ps(x); }
 inline vf fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 inline vf add(vf a, vf b) { return _mm512_add_ps(a, b); }
 inline vf mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+inline void keep_in_register(vf& v) { __asm__("" : "+v"(v)); }
 #elif defined(__AVX2__) && defined(__FMA__)
 constexpr int kLanes = 8;
 using vf = __m256;
@@ -32,6 +33,7 @@ inline vf set1(float x) { return _mm256_set1_ps(x); }
 inline vf fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 inline vf add(vf a, vf b) { return _mm256_add_ps(a, b); }
 inline vf mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+inline void keep_in_register(vf& v) { __asm__("" : "+x"(v)); }
 #else
 // Portable fallback: one lane, std::fma. Slow but bit-identical.
 constexpr int kLanes = 1;
@@ -43,6 +45,7 @@ inline vf set1(float x) { return x; }
 inline vf fma(vf a, vf b, vf c) { return std::fma(a, b, c); }
 inline vf add(vf a, vf b) { return a + b; }
 inline vf mul(vf a, vf b) { return a * b; }
+inline void keep_in_register(vf&) {}
 #endif
 
 }  // namespace faultbench::ops::simd

@@ -4,6 +4,9 @@
 // Accumulation order (both variants): acc = +0.0f; for ci in the group, kh, kw increasing:
 // acc = fma(w, x, acc) with x = 0.0f at padded positions; y = acc + bias[co] if bias.
 #pragma once
+#include <cstdint>
+#include <vector>
+
 #include "faultbench/ops/common.h"
 
 namespace faultbench::ops {
@@ -31,6 +34,11 @@ struct Conv2dPacked {
   int tiles = 0;      // output-channel tiles per group
   bool depthwise = false;
   AlignedBuffer data;  // GEMM path: [groups][tiles][k][kConvTileRows]; depthwise: [out_c][k]
+  // GEMM path geometry: each image's zero-padded input (one group) is split into
+  // stride x stride phase planes [phase][ci][hq][wq], so that tap k of the output at
+  // q = oh * wq + ow reads phase memory at offsets[k] + q: contiguous in q, no im2col.
+  int hq = 0, wq = 0;
+  std::vector<int32_t> offsets;  // [k]
 };
 
 Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight);
