@@ -1,0 +1,125 @@
+// A safe, non-executing unpickler for PyTorch state dicts (internal to src/io).
+//
+// It is a small stack machine over the pickle opcodes that torch.save emits (protocols
+// 2..5). Objects live in an arena (vector, referenced by index), so memo references,
+// shared tuples and even cycles cost nothing and nothing recurses. Only these globals
+// exist: collections.OrderedDict, torch._utils._rebuild_tensor(_v2), _rebuild_parameter
+// and the torch.*Storage classes; REDUCE/NEWOBJ only apply the first three, which build
+// plain data (a dict, a tensor reference). Persistent ids of the torch form
+// ('storage', StorageClass, key, location, numel[, view_metadata]) become Storage objects;
+// the caller reads their bytes. Every error is a FormatError
+//   "<source>: pickle offset <byte>: <rule>".
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "faultbench/tensor.h"
+
+namespace faultbench::io {
+
+enum class PyKind : uint8_t { None, Bool, Int, BigInt, Float, Str, Bytes, Tuple, List, Dict, Global, Storage, Tensor };
+
+enum class GlobalId : uint8_t { OrderedDict, RebuildTensor, RebuildTensorV2, RebuildParameter, StorageClass };
+
+// Element type of a torch storage class.
+struct DType {
+  std::string name;  // "float32", ...
+  int itemsize = 0;
+};
+
+// A storage named by a persistent id. A legacy view (view_metadata) is a window of
+// `numel` elements starting `offset` elements into the root storage `key`.
+struct StorageRef {
+  std::string key;       // root storage key (file name in the zip, key in legacy files)
+  DType dtype;
+  int64_t root_numel = 0;  // elements of the root storage, as declared
+  int64_t offset = 0;      // elements; 0 unless a legacy view
+  int64_t numel = 0;       // elements visible through this reference
+};
+
+// torch._utils._rebuild_tensor(_v2)(storage, offset, size, stride, ...).
+struct TensorRef {
+  int storage = -1;  // index into Unpickler::storages()
+  int64_t offset = 0;  // elements, relative to the storage reference
+  Shape size, stride;
+};
+
+struct PyObject {
+  PyKind kind = PyKind::None;
+  int64_t i = 0;                // Int, Bool; Storage/Tensor: index into storages()/tensors()
+  double f = 0;                 // Float
+  std::string s;                // Str, Bytes; BigInt: little-endian two's complement bytes
+  std::vector<int> items;       // Tuple/List: elements; Dict: key0, value0, key1, value1, ...
+  GlobalId global = GlobalId::OrderedDict;  // Global
+  DType storage_dtype;          // Global StorageClass
+  std::string global_name;      // Global: "module.name" for messages
+  std::unique_ptr<std::unordered_map<std::string, size_t>> str_index;  // Dict: str key -> items pos
+};
+
+class Unpickler {
+ public:
+  // `data` is the pickle (it may continue past STOP); `base_offset` is its position in
+  // the file, so that messages give file offsets.
+  Unpickler(std::span<const uint8_t> data, std::string source, uint64_t base_offset = 0);
+
+  // Runs to STOP; returns the id of the resulting object.
+  int run();
+  // Bytes consumed, STOP included (valid after run()).
+  size_t consumed() const { return pos_; }
+
+  const PyObject& obj(int id) const { return objects_.at(size_t(id)); }
+  const std::vector<StorageRef>& storages() const { return storages_; }
+  const std::vector<TensorRef>& tensors() const { return tensors_; }
+  const std::string& source() const { return source_; }
+
+  // Value of a Dict's str key, or nullopt.
+  std::optional<int> dict_get(int dict, const std::string& key) const;
+  // "dict", "str", ... for messages.
+  static const char* kind_name(PyKind kind);
+
+  static constexpr size_t kMaxStack = 1u << 20;
+  static constexpr size_t kMaxMarks = 1u << 12;
+  static constexpr size_t kMaxMemo = 1u << 22;
+  static constexpr size_t kMaxObjects = 1u << 24;
+  static constexpr size_t kMaxRank = 16;
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const;
+  const uint8_t* take(size_t n);
+  uint64_t read_uint(size_t n);
+  std::string read_line();
+  int make(PyObject o);
+  int make_int(int64_t v);
+  int make_str(PyKind kind, size_t len);
+  int pop();
+  int top() const;
+  void push(int id);
+  std::vector<int> pop_mark();
+  int make_global(const std::string& module, const std::string& name);
+  int persistent_load(int pid);
+  int reduce(int callable, int args);
+  void set_item(int dict, int key, int value);
+  const PyObject& expect(int id, PyKind kind, const char* what) const;
+  int64_t expect_int(int id, const char* what) const;
+  Shape expect_int_tuple(int id, const char* what) const;
+
+  std::span<const uint8_t> data_;
+  std::string source_;
+  uint64_t base_ = 0;
+  size_t pos_ = 0;
+  size_t op_pos_ = 0;  // position of the opcode being executed (for messages)
+  std::vector<PyObject> objects_;
+  std::vector<int> stack_;
+  std::vector<size_t> marks_;
+  std::unordered_map<uint32_t, int> memo_;
+  std::vector<StorageRef> storages_;
+  std::unordered_map<std::string, int> storage_by_key_;  // root key -> first StorageRef
+  std::vector<TensorRef> tensors_;
+};
+
+}  // namespace faultbench::io
