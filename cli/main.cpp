@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("faultbench ") + FAULTBENCH_VERSION);
   app.require_subcommand(1);
   faultbench::cli::add_models_command(app);
+  faultbench::cli::add_faultlist_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,125 @@
+// `faultbench faultlist`: generate a statistical fault list for a zoo model, or convert a
+// list between the PyTorch and the Keras conventions.
+//
+//   faultbench faultlist --model M --dataset D --out FILE.csv [--seed 42] [--error 0.01]
+//       [--confidence-t 2.58] [--p 0.5] [--count N] [--scope network|layer]
+//       [--format torch|keras] [--fault-model bitflip|stuck-at-0|stuck-at-1]
+//   faultbench faultlist --convert IN.csv --to torch|keras --model M --dataset D --out OUT.csv
+// The summary (population, sample size, per-layer allocation, time) goes to stderr.
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "faultbench/error.h"
+#include "faultbench/faults/fault_list_csv.h"
+#include "faultbench/faults/keras.h"
+#include "faultbench/faults/sampling.h"
+#include "faultbench/faults/validate.h"
+#include "faultbench/zoo/zoo.h"
+
+namespace faultbench::cli {
+
+namespace {
+
+struct FaultlistOptions {
+  std::string model, dataset, out;
+  std::string convert, to;
+  int64_t seed = 42;
+  double error = 0.01, confidence_t = 2.58, p = 0.5;
+  std::optional<int64_t> count;
+  SamplingScope scope = SamplingScope::Network;
+  Convention format = Convention::Torch;
+  FaultModel fault_model = FaultModel::BitFlip;
+};
+
+const char* convention_name(Convention c) { return c == Convention::Torch ? "torch" : "keras"; }
+
+void write_list(const std::string& out, const FaultList& torch_list, const std::vector<WeightSite>& sites,
+                Convention format) {
+  if (format == Convention::Torch) {
+    write_fault_list(out, torch_list);
+  } else {
+    // The published Keras lists carry only the fault columns.
+    write_fault_list(out, to_keras(torch_list, sites), WriteOptions{.results = false});
+  }
+}
+
+void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& sites) {
+  SamplingParams params;
+  params.seed = o.seed;
+  params.error = o.error;
+  params.confidence_t = o.confidence_t;
+  params.p = o.p;
+  params.count = o.count;
+  params.scope = o.scope;
+  params.model = o.fault_model;
+  const auto start = std::chrono::steady_clock::now();
+  SamplePlan plan;
+  const FaultList list = generate_fault_list(sites, params, &plan);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  write_list(o.out, list, sites, o.format);
+  std::fprintf(stderr, "%s/%s: ", o.model.c_str(), o.dataset.c_str());
+  std::fputs(describe_plan(plan, params).c_str(), stderr);
+  std::fprintf(stderr, "wrote %zu faults (%s convention) to %s; sampling took %.1f ms\n", list.size(),
+               convention_name(o.format), o.out.c_str(), ms);
+}
+
+void run_convert(const FaultlistOptions& o, const std::vector<WeightSite>& sites) {
+  // --to keras reads a torch list and the other way round; load validates before converting.
+  const Convention from = o.format == Convention::Keras ? Convention::Torch : Convention::Keras;
+  const FaultList list = load_fault_list(o.convert, sites, from);
+  write_list(o.out, list, sites, o.format);
+  std::fprintf(stderr, "%s/%s: converted %zu faults from the %s to the %s convention: %s\n", o.model.c_str(),
+               o.dataset.c_str(), list.size(), convention_name(from), convention_name(o.format), o.out.c_str());
+}
+
+}  // namespace
+
+void add_faultlist_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "faultlist", "Generate a statistical fault list (reference procedure), or convert one between conventions");
+  auto o = std::make_shared<FaultlistOptions>();
+  const std::map<std::string, SamplingScope> scopes = {{"network", SamplingScope::Network},
+                                                       {"layer", SamplingScope::Layer}};
+  const std::map<std::string, Convention> formats = {{"torch", Convention::Torch}, {"keras", Convention::Keras}};
+  const std::map<std::string, FaultModel> models = {{"bitflip", FaultModel::BitFlip},
+                                                    {"stuck-at-0", FaultModel::StuckAt0},
+                                                    {"stuck-at-1", FaultModel::StuckAt1}};
+  cmd->add_option("--model", o->model, "Zoo model (see `faultbench models`)")->required();
+  cmd->add_option("--dataset", o->dataset, "cifar10, cifar100 or gtsrb")->required();
+  cmd->add_option("--out", o->out, "Output CSV file")->required();
+  auto* seed = cmd->add_option("--seed", o->seed, "random.seed() of the CPython-compatible stream")->default_val(42);
+  auto* error = cmd->add_option("--error", o->error, "Leveugle error margin e")->default_val(0.01);
+  auto* t = cmd->add_option("--confidence-t", o->confidence_t, "Leveugle cut-off t (2.58 = 99 %)")->default_val(2.58);
+  auto* p = cmd->add_option("--p", o->p, "Leveugle estimated probability p")->default_val(0.5);
+  auto* count = cmd->add_option("--count", o->count, "Override the sample size (scope layer: per layer)");
+  auto* scope = cmd->add_option("--scope", o->scope, "network (reference) or layer (a sample per layer)")
+                    ->transform(CLI::CheckedTransformer(scopes, CLI::ignore_case));
+  auto* fault_model = cmd->add_option("--fault-model", o->fault_model, "bitflip, stuck-at-0 or stuck-at-1")
+                          ->transform(CLI::CheckedTransformer(models, CLI::ignore_case));
+  auto* format = cmd->add_option("--format", o->format, "Output convention: torch or keras")
+                     ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  auto* convert = cmd->add_option("--convert", o->convert, "Convert this list instead of generating one")
+                      ->check(CLI::ExistingFile);
+  auto* to = cmd->add_option("--to", o->format, "Target convention of --convert: torch or keras")
+                 ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  convert->needs(to);
+  to->needs(convert);
+  for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format}) convert->excludes(gen);
+  cmd->callback([o] {
+    const ModelInfo& info = find_model(o->model, o->dataset);  // UsageError naming the choices
+    const std::vector<WeightSite> sites = fault_sites(build_model(info.model, info.dataset));
+    if (o->convert.empty())
+      run_generate(*o, sites);
+    else
+      run_convert(*o, sites);
+  });
+}
+
+}  // namespace faultbench::cli
