@@ -1,0 +1,105 @@
+// faultbench eval: top-1 accuracy of a zoo model with a checkpoint on a test set.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "common.h"
+#include "faultbench/data/dataset.h"
+#include "faultbench/error.h"
+#include "faultbench/executor.h"
+#include "faultbench/io/checkpoint.h"
+#include "faultbench/util/atomic_file.h"
+#include "faultbench/zoo/zoo.h"
+
+namespace faultbench::cli {
+namespace {
+
+struct EvalOptions {
+  std::string model, dataset, weights, data_dir, logits_path;
+  int64_t images = -1;
+  int threads = 0;
+  bool per_class = false;
+};
+
+void run_eval(const EvalOptions& o) {
+  Graph graph = build_model(o.model, o.dataset);
+  load_state_dict(graph, read_checkpoint(o.weights));
+  const ImageSet set = load_test_set(o.dataset, resolve_data_dir(o.data_dir), o.images);
+  if (set.size() == 0) throw UsageError("eval: the test set is empty");
+
+  ExecutorOptions eo;
+  eo.threads = o.threads;
+  Executor executor(graph, eo);
+  const int k = graph.classes;
+  const int64_t n = set.size();
+  const int64_t chunk = 500;  // bounds memory; logits do not depend on it
+  std::vector<float> logits(size_t(n) * k);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int64_t first = 0; first < n; first += chunk) {
+    const int64_t count = std::min(chunk, n - first);
+    Tensor batch({count, set.shape.c, set.shape.h, set.shape.w});
+    set.normalize(first, count, batch.ptr());
+    const Tensor out = executor.forward(batch);
+    std::copy(out.data.begin(), out.data.end(), logits.begin() + first * k);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  std::vector<int64_t> class_total(size_t(k), 0), class_correct(size_t(k), 0);
+  int64_t correct = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const int label = set.labels[size_t(i)];
+    const bool ok = top1_index(&logits[size_t(i * k)], k) == label;
+    correct += ok;
+    class_total[size_t(label)] += 1;
+    class_correct[size_t(label)] += ok;
+  }
+  std::printf("model: %s  dataset: %s  images: %lld  threads: %d\n", o.model.c_str(), o.dataset.c_str(),
+              static_cast<long long>(n), executor.pool().size());
+  std::printf("top1: %.2f%%\n", 100.0 * double(correct) / double(n));
+  if (o.per_class) {
+    for (int c = 0; c < k; ++c) {
+      if (class_total[size_t(c)] == 0) continue;
+      std::printf("class %3d: %.2f%% (%lld/%lld)\n", c, 100.0 * double(class_correct[size_t(c)]) / double(class_total[size_t(c)]),
+                  static_cast<long long>(class_correct[size_t(c)]), static_cast<long long>(class_total[size_t(c)]));
+    }
+  }
+  std::printf("throughput: %.1f images/s (%.3f s)\n", double(n) / seconds, seconds);
+
+  if (!o.logits_path.empty()) {
+    // One row per image: index,label,logit_0..logit_{K-1}, 9 significant digits
+    // (enough to round-trip a float).
+    std::string text = "index,label";
+    for (int c = 0; c < k; ++c) text += fmt::format(",logit_{}", c);
+    text += '\n';
+    for (int64_t i = 0; i < n; ++i) {
+      text += fmt::format("{},{}", i, set.labels[size_t(i)]);
+      for (int c = 0; c < k; ++c) text += fmt::format(",{:.9g}", logits[size_t(i * k + c)]);
+      text += '\n';
+    }
+    write_file_atomically(o.logits_path, text);
+  }
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+  auto opts = std::make_shared<EvalOptions>();
+  auto* cmd = app.add_subcommand("eval", "Top-1 accuracy of a model on its test set");
+  cmd->add_option("--model", opts->model, "zoo model name (see `faultbench models`)")->required();
+  cmd->add_option("--dataset", opts->dataset, "cifar10 | cifar100 | gtsrb")->required();
+  cmd->add_option("--weights", opts->weights, "checkpoint (.th, .pt/.pth, .safetensors)")->required();
+  cmd->add_option("--data-dir", opts->data_dir, "dataset folder (default: $FAULTBENCH_DATA)");
+  cmd->add_option("--images", opts->images, "evaluate only the first N images")->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", opts->threads, "worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--logits", opts->logits_path, "write per-image logits to this CSV file");
+  cmd->add_flag("--per-class", opts->per_class, "also print per-class accuracy");
+  cmd->callback([opts] { run_eval(*opts); });
+}
+
+}  // namespace faultbench::cli
