@@ -12,7 +12,6 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   faultbench::cli::add_models_command(app);
   faultbench::cli::add_faultlist_command(app);
-  faultbench::cli::add_fetch_command(app);
   faultbench::cli::add_eval_command(app);
   faultbench::cli::add_fetch_command(app);
   try {
