@@ -16,6 +16,7 @@
 #include "faultbench/ops/layout.h"
 #include "faultbench/ops/linear.h"
 #include "faultbench/ops/pool.h"
+#include "executor_plan.h"
 
 namespace faultbench {
 
@@ -25,25 +26,9 @@ namespace {
 // enough that one layer's activations stay in the core's L2 cache.
 constexpr int kMicroBatch = 4;
 
-std::string node_label(const Graph& g, int i) {
-  const Node& n = g.nodes[size_t(i)];
-  return std::string("node ") + std::to_string(i) + " (" + op_kind_name(n.kind) +
-         (n.name.empty() ? "" : " '" + n.name + "'") + ")";
-}
-
-ops::Conv2dShape conv_shape(const Graph& g, const Node& n, int batch) {
-  const auto& a = std::get<Conv2dAttrs>(n.attrs);
-  const ValueShape& in = g.values[size_t(n.inputs.at(0))];
-  const ValueShape& out = g.values[size_t(n.output)];
-  return {batch, in.c, in.h, in.w, out.c, out.h, out.w, a.kernel, a.stride, a.padding, a.groups};
-}
-
-ops::Pool2dShape pool_shape(const Graph& g, const Node& n, int batch) {
-  const auto& a = std::get<PoolAttrs>(n.attrs);
-  const ValueShape& in = g.values[size_t(n.inputs.at(0))];
-  const ValueShape& out = g.values[size_t(n.output)];
-  return {batch, in.c, in.h, in.w, out.h, out.w, a.kernel, a.stride, a.padding, a.ceil_mode};
-}
+using detail::conv_shape;
+using detail::node_label;
+using detail::pool_shape;
 
 const float* param_data(const Graph& g, const Node& n, size_t i) {
   return g.params[size_t(n.params.at(i))].value.ptr();
@@ -62,184 +47,28 @@ struct Executor::Prepared {
     std::vector<ops::AlignedBuffer> slots;
   };
   std::vector<NodePrep> nodes;
-  std::vector<int> root;              // value -> value owning its buffer (flatten aliases its input)
-  std::vector<int> slot;              // root value -> buffer slot; -1 for the input value
-  std::vector<int64_t> slot_floats;   // per-image size of each slot
+  detail::Plan plan;
   std::vector<Arena> arenas;          // one per worker
 
   void reserve(Arena& a, int images) const {
     if (a.capacity >= images) return;
-    a.slots.resize(slot_floats.size());
-    for (size_t s = 0; s < slot_floats.size(); ++s) a.slots[s].resize(size_t(slot_floats[s]) * size_t(images));
+    a.slots.resize(plan.slot_floats.size());
+    for (size_t s = 0; s < plan.slot_floats.size(); ++s) a.slots[s].resize(size_t(plan.slot_floats[s]) * size_t(images));
     a.capacity = images;
   }
 };
-
-namespace {
-
-// Every rule a node must satisfy before anything runs; errors name the node and the rule.
-void check_node(const Graph& g, int i) {
-  const Node& n = g.nodes[size_t(i)];
-  const std::string label = node_label(g, i);
-  auto fail = [&](const std::string& rule) { throw UsageError("executor: " + label + ": " + rule); };
-  if (n.output < 0 || size_t(n.output) >= g.values.size()) fail("output value id out of range");
-  for (int v : n.inputs)
-    if (v < 0 || v >= n.output) fail("input value " + std::to_string(v) + " is not produced by an earlier node");
-  const ValueShape out = g.values[size_t(n.output)];
-  auto in = [&](size_t k) { return g.values[size_t(n.inputs.at(k))]; };
-  auto expect_inputs = [&](size_t count) {
-    if (n.inputs.size() != count)
-      fail("expects " + std::to_string(count) + " inputs, has " + std::to_string(n.inputs.size()));
-  };
-  auto expect_params = [&](size_t count) {
-    if (n.params.size() < count) fail("expects " + std::to_string(count) + " parameters");
-    for (size_t k = 0; k < count; ++k) {
-      const Param& p = g.params.at(size_t(n.params[k]));
-      if (p.value.size() != numel(p.shape))
-        fail("parameter '" + p.name + "' holds " + std::to_string(p.value.size()) + " values, shape " +
-             shape_to_string(p.shape) + " needs " + std::to_string(numel(p.shape)));
-    }
-  };
-  try {
-    switch (n.kind) {
-      case OpKind::Input:
-        if (i != 0) fail("an input node must be the first node");
-        break;
-      case OpKind::Conv2d: {
-        expect_inputs(1);
-        const auto& a = std::get<Conv2dAttrs>(n.attrs);
-        if (in(0).c != a.in_channels || out.c != a.out_channels) fail("channel counts differ from the attributes");
-        ops::validate_conv2d(conv_shape(g, n, 1));
-        expect_params(a.bias ? 2 : 1);
-        const Param& w = g.params[size_t(n.params[0])];
-        if (w.value.size() != int64_t(a.out_channels) * (a.in_channels / a.groups) * a.kernel * a.kernel)
-          fail("weight '" + w.name + "' has the wrong size");
-        if (a.bias && g.params[size_t(n.params[1])].value.size() != a.out_channels) fail("bias has the wrong size");
-        break;
-      }
-      case OpKind::BatchNorm2d:
-        expect_inputs(1);
-        if (!(in(0) == out)) fail("output shape differs from input shape");
-        ops::validate_batch_norm2d({1, out.c, out.h, out.w});
-        expect_params(4);
-        for (size_t k = 0; k < 4; ++k)
-          if (g.params[size_t(n.params[k])].value.size() != out.c) fail("parameters must have one value per channel");
-        break;
-      case OpKind::ReLU:
-        expect_inputs(1);
-        if (!(in(0) == out)) fail("output shape differs from input shape");
-        break;
-      case OpKind::MaxPool2d:
-        expect_inputs(1);
-        ops::validate_max_pool2d(pool_shape(g, n, 1));
-        if (in(0).c != out.c) fail("channel count changes");
-        break;
-      case OpKind::AvgPool2d:
-        expect_inputs(1);
-        ops::validate_avg_pool2d(pool_shape(g, n, 1));
-        if (in(0).c != out.c) fail("channel count changes");
-        break;
-      case OpKind::GlobalAvgPool:
-        expect_inputs(1);
-        if (out != ValueShape{in(0).c, 1, 1}) fail("output must be [C, 1, 1]");
-        break;
-      case OpKind::Linear: {
-        expect_inputs(1);
-        const auto& a = std::get<LinearAttrs>(n.attrs);
-        if (in(0).numel() != a.in_features || out != ValueShape{a.out_features, 1, 1})
-          fail("in/out features differ from the value shapes");
-        expect_params(2);
-        if (g.params[size_t(n.params[0])].value.size() != int64_t(a.in_features) * a.out_features ||
-            g.params[size_t(n.params[1])].value.size() != a.out_features)
-          fail("weight or bias has the wrong size");
-        break;
-      }
-      case OpKind::Add:
-        expect_inputs(2);
-        if (!(in(0) == out) || !(in(1) == out)) fail("inputs and output must have equal shapes");
-        break;
-      case OpKind::Concat: {
-        if (n.inputs.size() < 2) fail("needs at least 2 inputs");
-        int c = 0;
-        for (size_t k = 0; k < n.inputs.size(); ++k) {
-          if (in(k).h != out.h || in(k).w != out.w) fail("input " + std::to_string(k) + " has a different spatial size");
-          c += in(k).c;
-        }
-        if (c != out.c) fail("output channels differ from the sum of the inputs'");
-        break;
-      }
-      case OpKind::ShortcutA: {
-        expect_inputs(1);
-        const auto& a = std::get<ShortcutAAttrs>(n.attrs);
-        ops::ShortcutAShape s{1, in(0).c, in(0).h, in(0).w, a.pad_front, a.pad_back};
-        ops::validate_shortcut_a(s);
-        if (out != ValueShape{s.out_c(), s.out_h(), s.out_w()}) fail("output shape differs from the subsampled input");
-        break;
-      }
-      case OpKind::Flatten:
-        expect_inputs(1);
-        if (out.numel() != in(0).numel()) fail("element count changes");
-        break;
-    }
-  } catch (const std::bad_variant_access&) {
-    fail("attributes do not match the operator");
-  }
-}
-
-}  // namespace
 
 Executor::Executor(const Graph& graph, ExecutorOptions options)
     : graph_(graph), options_(options), pool_(std::make_unique<ThreadPool>(options.threads)),
       prepared_(std::make_unique<Prepared>()) {
   if (options_.max_batch <= 0) throw UsageError("executor: max_batch must be positive");
-  if (graph_.nodes.empty() || graph_.nodes[0].kind != OpKind::Input) throw UsageError("executor: graph has no input node");
-  if (graph_.output_value < 0 || size_t(graph_.output_value) >= graph_.values.size())
-    throw UsageError("executor: graph has no output value");
-  for (size_t i = 0; i < graph_.nodes.size(); ++i) check_node(graph_, int(i));
+  detail::check_graph(graph_);
   Prepared& p = *prepared_;
   p.nodes.resize(graph_.nodes.size());
   for (size_t i = 0; i < graph_.nodes.size(); ++i)
     for (int param : graph_.nodes[i].params) param_changed(param);
-
-  // Memory plan: one buffer slot per live value, reused once the value's last reader ran.
-  const size_t nv = graph_.values.size();
-  p.root.resize(nv);
-  for (size_t v = 0; v < nv; ++v) p.root[v] = int(v);
-  for (const Node& n : graph_.nodes)
-    if (n.kind == OpKind::Flatten) p.root[size_t(n.output)] = p.root[size_t(n.inputs[0])];
-  std::vector<int> last_use(nv, -1);
-  for (size_t i = 0; i < graph_.nodes.size(); ++i)
-    for (int v : graph_.nodes[i].inputs) last_use[size_t(p.root[size_t(v)])] = int(i);
-  last_use[size_t(p.root[size_t(graph_.output_value)])] = int(graph_.nodes.size());
-  p.slot.assign(nv, -1);
-  std::vector<int> free_slots;
-  for (size_t i = 1; i < graph_.nodes.size(); ++i) {
-    const Node& n = graph_.nodes[i];
-    if (n.kind == OpKind::Flatten) continue;
-    const int64_t need = graph_.values[size_t(n.output)].numel();
-    // Best fit among free slots, else grow the largest free one, else a new slot.
-    int best = -1;
-    for (int s : free_slots)
-      if (p.slot_floats[size_t(s)] >= need && (best < 0 || p.slot_floats[size_t(s)] < p.slot_floats[size_t(best)])) best = s;
-    if (best < 0)
-      for (int s : free_slots)
-        if (best < 0 || p.slot_floats[size_t(s)] > p.slot_floats[size_t(best)]) best = s;
-    if (best < 0) {
-      best = int(p.slot_floats.size());
-      p.slot_floats.push_back(0);
-    } else {
-      free_slots.erase(std::find(free_slots.begin(), free_slots.end(), best));
-    }
-    p.slot_floats[size_t(best)] = std::max(p.slot_floats[size_t(best)], need);
-    p.slot[size_t(n.output)] = best;
-    std::vector<int> done;
-    for (int v : n.inputs) done.push_back(p.root[size_t(v)]);
-    done.push_back(n.output);
-    for (int r : done)
-      if (last_use[size_t(r)] <= int(i) && p.slot[size_t(r)] >= 0 &&
-          std::find(free_slots.begin(), free_slots.end(), p.slot[size_t(r)]) == free_slots.end())
-        free_slots.push_back(p.slot[size_t(r)]);
-  }
+  // Fusion only with the optimized kernels: the reference variant runs every node alone.
+  p.plan = detail::make_plan(graph_, options_.variant == KernelVariant::Optimized);
   p.arenas.resize(size_t(pool_->size()));
 }
 
@@ -367,26 +196,42 @@ void Executor::run_images(const float* images, float* logits, int count, int are
   const int step = pool ? std::min(count, options_.max_batch) : std::min(count, kMicroBatch);
   p.reserve(a, step);
   const int64_t in_floats = graph_.input_shape.numel();
+  const detail::Plan& plan = p.plan;
   std::vector<const float*> values(graph_.values.size(), nullptr);
   std::vector<const float*> ins;
   for (int start = 0; start < count; start += step) {
     const int batch = std::min(step, count - start);
-    auto value_ptr = [&](int v) -> float* {
-      const int r = p.root[size_t(v)];
-      return r == graph_.input_value ? nullptr : a.slots[size_t(p.slot[size_t(r)])].data();
-    };
     values[size_t(graph_.input_value)] = images + int64_t(start) * in_floats;
-    for (size_t i = 1; i < graph_.nodes.size(); ++i) {
-      const Node& n = graph_.nodes[i];
+    for (const detail::Step& st : plan.steps) {
+      const Node& n = graph_.nodes[size_t(st.node)];
       if (n.kind == OpKind::Flatten) {  // same bytes: alias the input
-        values[size_t(n.output)] = values[size_t(n.inputs[0])];
+        values[size_t(st.output)] = values[size_t(n.inputs[0])];
         continue;
       }
-      ins.clear();
-      for (int v : n.inputs) ins.push_back(values[size_t(v)]);
-      float* out = value_ptr(n.output);
-      run_node(int(i), ins, out, batch, pool);
-      values[size_t(n.output)] = out;
+      float* out = a.slots[size_t(plan.slot[size_t(st.output)])].data();
+      if (!st.fused()) {
+        ins.clear();
+        for (int v : n.inputs) ins.push_back(values[size_t(v)]);
+        run_node(st.node, ins, out, batch, pool);
+      } else if (n.kind == OpKind::Conv2d) {
+        ops::ConvEpilogue epi;
+        if (st.bn >= 0) {
+          const ops::BatchNormFolded& f = p.nodes[size_t(st.bn)].bn;
+          epi.alpha = f.alpha.data();
+          epi.beta = f.beta.data();
+        }
+        if (st.add >= 0) epi.residual = values[size_t(st.residual)];
+        epi.residual_first = st.residual_first;
+        epi.relu = st.relu >= 0;
+        const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) : nullptr;
+        ops::conv2d_optimized(conv_shape(graph_, n, batch), values[size_t(n.inputs[0])], p.nodes[size_t(st.node)].conv,
+                              bias, out, pool, epi);
+      } else {  // batch_norm -> relu
+        const ValueShape& vs = graph_.values[size_t(n.output)];
+        ops::batch_norm2d_optimized({batch, vs.c, vs.h, vs.w}, values[size_t(n.inputs[0])], p.nodes[size_t(st.node)].bn,
+                                    out, pool, true);
+      }
+      values[size_t(st.output)] = out;
     }
     std::memcpy(logits + int64_t(start) * graph_.classes, values[size_t(graph_.output_value)],
                 sizeof(float) * size_t(batch) * size_t(graph_.classes));

@@ -51,7 +51,7 @@ BatchNormFolded batch_norm2d_fold(int channels, const float* weight, const float
 }
 
 void batch_norm2d_optimized(const BatchNormShape& s, const float* x, const BatchNormFolded& f, float* y,
-                            ThreadPool* pool) {
+                            ThreadPool* pool, bool relu) {
   validate_batch_norm2d(s);
   if (f.alpha.size() != size_t(s.channels) || f.beta.size() != size_t(s.channels))
     shape_error("batch_norm2d", "folded constants have " + std::to_string(f.alpha.size()) + " channels, expected " +
@@ -64,6 +64,8 @@ void batch_norm2d_optimized(const BatchNormShape& s, const float* x, const Batch
       const float* __restrict xp = x + item * plane;
       float* __restrict yp = y + item * plane;
       for (int64_t i = 0; i < plane; ++i) yp[i] = xp[i] * a + b;  // -ffp-contract=off: no fusion
+      if (relu)
+        for (int64_t i = 0; i < plane; ++i) yp[i] = yp[i] < 0.0f ? 0.0f : yp[i];
     }
   });
 }

@@ -1,58 +1,103 @@
-// conv2d, optimized: a register-blocked direct GEMM over stride-phase planes of the
-// zero-padded input (no im2col: tap k of output q is at offsets[k] + q), plus a direct
-// kernel for depthwise convolutions.
+// conv2d, optimized GEMM path: a register-blocked direct convolution over stride-phase
+// planes of the zero-padded input. No im2col: tap k of the output at phase position q
+// reads offsets[k] + q (conv2d.h), so a vector of outputs is one unaligned load per tap.
 //
-// Every valid accumulator lane is one output element y[n, co, oh, ow]; it starts at +0.0f and takes
-// one fma per reduction index k = (ci, kh, kw) in increasing order, exactly as
-// conv2d_reference does, so the two agree bit for bit. Work is split over images, groups,
-// pixel blocks and output-channel tiles; a sum is never split.
+// Every stored accumulator lane is one output element y[n, co, oh, ow]; it starts at +0.0f
+// and takes one fma per reduction index k = (ci, kh, kw) in increasing order, exactly as
+// conv2d_reference does, so the two agree bit for bit. Lanes that fall on padding columns
+// or past the end are computed on whatever lies there and never stored. Work is split
+// over images, groups, vector blocks and output-channel tiles; a sum is never split.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
-#include "faultbench/ops/conv2d.h"
+#include "conv2d_internal.h"
 #include "faultbench/parallel.h"
 #include "simd.h"
 
-namespace faultbench::ops {
+namespace faultbench::ops::detail {
 
 namespace {
 
 using simd::vf;
 constexpr int L = simd::kLanes;
 constexpr int MR = kConvTileRows;
-constexpr int kMaxNV = 6;              // vectors per tile row: up to 4 x 6 accumulators
-constexpr int kMaxBlock = kMaxNV * L;  // pixels (q positions) per tile
-constexpr int kSlack = kMaxBlock + 64; // zeros after the phases: garbage lanes read them
+constexpr int kMaxNV = 6;                    // vectors per tile: up to 4 x 6 accumulators
+constexpr int kSlack = 2 * kMaxNV * L + 64;  // zeros after the phases: unstored lanes read them
 
-// Scratch owned by each thread (run_node may be called from several threads at once).
-struct Scratch {
-  AlignedBuffer phases;  // [phase][ci][hq][wq] of one or more (image, group) pairs
-  AlignedBuffer plane;   // padded input plane for the depthwise kernel
+// One vector of L output lanes: lanes [0, L/2) load from phase position lo, [L/2, L) from
+// hi (hi = lo + L/2 except in split mode); its stored lanes are segs[seg_begin, seg_end).
+struct VecDesc {
+  int64_t lo, hi;
+  int seg_begin, seg_end;
 };
-Scratch& scratch() {
-  thread_local Scratch s;
-  return s;
-}
+// Lanes in `mask` store to y[plane + off + lane].
+struct Seg {
+  int64_t off;
+  uint32_t mask;
+};
 
 struct Geometry {
-  int cin_g, cout_g, K, nv, block;
-  int64_t Q;             // q positions that hold valid outputs: (out_h - 1) * wq + out_w
-  int64_t blocks;
-  int64_t phase_floats;  // one (image, group) phase buffer, slack included
+  int cin_g, cout_g, K, nv;
+  bool split;                 // two half-vectors from two output rows (narrow maps)
+  int64_t blocks;             // vectors / nv
+  std::vector<VecDesc> vecs;  // blocks * nv entries; fillers have no segments
+  std::vector<Seg> segs;
+  int64_t phase_floats;       // one (image, group) phase buffer, slack included
 };
 
-// Vectors per tile row: fewest computed lanes (valid + garbage), then the widest tile.
-int choose_nv(int64_t Q) {
-  int best = kMaxNV;
-  double best_cost = 1e300;
-  for (int nv = kMaxNV; nv >= 1; --nv) {
-    const int64_t blocks = (Q + int64_t(nv) * L - 1) / (int64_t(nv) * L);
-    const double cost = double(blocks * nv) * (nv <= 2 ? 1.5 : 1.0);  // 1-2 vectors: too few accumulators
-    if (cost < best_cost) best = nv, best_cost = cost;
+// Three ways to cover the output plane with vectors; the one with the fewest computed
+// lanes wins. Q: consecutive phase positions (rows of wq, padding columns unstored).
+// R: each vector inside one output row. S: half a vector per row, two rows per vector.
+void cover(const Conv2dShape& s, const Conv2dPacked& pk, int mode, Geometry* g) {
+  g->vecs.clear();
+  g->segs.clear();
+  const int64_t wq = pk.wq, Ho = s.out_h, Wo = s.out_w, Q = (Ho - 1) * wq + Wo;
+  auto vec = [&](int64_t lo, int64_t hi) {
+    g->vecs.push_back({lo, hi, int(g->segs.size()), int(g->segs.size())});
+  };
+  auto seg = [&](int64_t off, uint32_t mask) {
+    if (mask == 0) return;
+    g->segs.push_back({off, mask});
+    g->vecs.back().seg_end++;
+  };
+  auto lanes = [](int from, int to) { return uint32_t(((uint64_t(1) << to) - 1) & ~((uint64_t(1) << from) - 1)); };
+  if (mode == 0) {
+    for (int64_t q0 = 0; q0 < Q; q0 += L) {
+      vec(q0, q0 + L / 2);
+      for (int i = 0; i < L;) {  // one segment per output row the vector touches
+        const int64_t oh = (q0 + i) / wq;
+        const int end = int(std::min<int64_t>(L, (oh + 1) * wq - q0));
+        const int valid_end = int(std::min<int64_t>({int64_t(end), oh * wq + Wo - q0, Q - q0}));
+        if (valid_end > i) seg(q0 - oh * (wq - Wo), lanes(i, valid_end));
+        i = end;
+      }
+    }
+  } else if (mode == 1) {
+    for (int64_t oh = 0; oh < Ho; ++oh)
+      for (int64_t col = 0; col < Wo; col += L) {
+        vec(oh * wq + col, oh * wq + col + L / 2);
+        seg(oh * Wo + col, lanes(0, int(std::min<int64_t>(L, Wo - col))));
+      }
+  } else {
+    for (int64_t oh = 0; oh < Ho; oh += 2) {
+      const bool pair = oh + 1 < Ho;
+      vec(oh * wq, pair ? (oh + 1) * wq : oh * wq);
+      seg(oh * Wo, lanes(0, int(Wo)));
+      if (pair) seg((oh + 1) * Wo - L / 2, lanes(L / 2, L / 2 + int(Wo)));
+    }
   }
+}
+
+int64_t padded(int64_t v, int nv) { return (v + nv - 1) / nv * nv; }
+
+int choose_nv(int64_t vectors) {
+  if (vectors <= 2) return int(vectors);
+  int best = kMaxNV;
+  for (int nv = kMaxNV; nv >= 3; --nv)
+    if (padded(vectors, nv) < padded(vectors, best)) best = nv;
   return best;
 }
 
@@ -61,11 +106,21 @@ Geometry geometry(const Conv2dShape& s, const Conv2dPacked& pk) {
   g.cin_g = s.in_c / s.groups;
   g.cout_g = s.out_c / s.groups;
   g.K = pk.k;
-  g.Q = int64_t(s.out_h - 1) * pk.wq + s.out_w;
-  g.nv = choose_nv(g.Q);
-  g.block = g.nv * L;
-  g.blocks = (g.Q + g.block - 1) / g.block;
   g.phase_floats = (int64_t(s.stride) * s.stride * g.cin_g * pk.hq * pk.wq + kSlack + 15) / 16 * 16;
+  int best_mode = 0;
+  int64_t best_cost = INT64_MAX;
+  const int modes = (L >= 4 && s.out_w <= L / 2) ? 3 : 2;
+  for (int mode = 0; mode < modes; ++mode) {
+    cover(s, pk, mode, &g);
+    const int64_t cost = padded(int64_t(g.vecs.size()), choose_nv(int64_t(g.vecs.size())));
+    if (cost < best_cost) best_cost = cost, best_mode = mode;
+  }
+  cover(s, pk, best_mode, &g);
+  g.split = best_mode == 2;
+  g.nv = choose_nv(int64_t(g.vecs.size()));
+  const VecDesc filler{g.vecs.back().lo, g.vecs.back().hi, 0, 0};
+  while (g.vecs.size() % size_t(g.nv)) g.vecs.push_back(filler);
+  g.blocks = int64_t(g.vecs.size()) / g.nv;
   return g;
 }
 
@@ -85,30 +140,70 @@ void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const Geometry& 
       const int a = pr % st, i = pr / st;
       for (int b = 0; b < st; ++b) {
         float* d = dst + ((int64_t(a * st + b) * g.cin_g + ci) * pk.hq + i) * pk.wq;
-        // columns iw with (iw + pad) % st == b land at j = (iw + pad) / st
-        const int iw0 = ((b - pad) % st + st) % st;
+        const int iw0 = ((b - pad) % st + st) % st;  // columns with (iw + pad) % st == b
         float* dj = d + (iw0 + pad) / st;
         for (int iw = iw0; iw < s.in_w; iw += st) *dj++ = row[iw];
       }
     }
 }
 
-// One tile: MR output channels x NV*L positions q0.. of one (image, group). Every lane
-// runs acc = fma(w[k], x[offsets[k] + q], acc) over k increasing from +0.0f.
-template <int NV>
-void tile_kernel(int K, const float* __restrict w, const float* __restrict xb, const int32_t* __restrict offs,
-                 const float* bias, int rows, float* __restrict out /*[MR][NV*L]*/) {
+// Per-tile epilogue: bias, folded batch norm and (without a residual) ReLU are applied in
+// registers; the residual add and the ReLU after it on the way to memory.
+struct TileOut {
+  const float* bias = nullptr;  // [MR] at the tile's first channel, or null
+  const float* alpha = nullptr;
+  const float* beta = nullptr;
+  bool relu_early = false, relu_late = false, res_first = false;
+  float* y[MR] = {};              // output plane of each live row
+  const float* res[MR] = {};      // residual plane of each live row, or null
+  const Seg* segs = nullptr;
+};
+
+inline float finish_lane(float v, const float* res, bool res_first, bool relu_late) {
+  if (res) v = res_first ? *res + v : v + *res;
+  return relu_late && v < 0.0f ? 0.0f : v;
+}
+
+inline void store_vector(vf o, const VecDesc& vd, const TileOut& to, int r) {
+  for (int i = vd.seg_begin; i < vd.seg_end; ++i) {
+    const Seg& sg = to.segs[i];
+    float* y = to.y[r] + sg.off;
+    const float* res = to.res[r] ? to.res[r] + sg.off : nullptr;
+#if defined(__AVX512F__)
+    const __mmask16 m = __mmask16(sg.mask);
+    vf u = o;
+    if (res) {
+      const vf rv = _mm512_maskz_loadu_ps(m, res);
+      u = to.res_first ? simd::add(rv, o) : simd::add(o, rv);
+      if (to.relu_late) u = simd::relu(u);
+    }
+    _mm512_mask_storeu_ps(y, m, u);
+#else
+    alignas(64) float lane[L];
+    simd::store(lane, o);
+    for (int j = 0; j < L; ++j)
+      if (sg.mask >> j & 1u) y[j] = finish_lane(lane[j], res ? res + j : nullptr, to.res_first, to.relu_late);
+#endif
+  }
+}
+
+template <int NV, bool Split>
+void tile_kernel(int K, const float* __restrict w, const float* __restrict phases, const int32_t* __restrict offs,
+                 const VecDesc* vd, int rows, const TileOut& to) {
+  const float* lo[NV];
+  const float* hi[NV];
+  for (int v = 0; v < NV; ++v) lo[v] = phases + vd[v].lo, hi[v] = phases + vd[v].hi;
   vf acc[MR][NV];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[r][v] = simd::zero();
   for (int k = 0; k < K; ++k) {
-    const float* xk = xb + offs[k];
+    const int32_t off = offs[k];
     vf xv[NV];
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) {
-      xv[v] = simd::load(xk + v * L);
+      xv[v] = Split ? simd::load_halves(lo[v] + off, hi[v] + off) : simd::load(lo[v] + off);
       simd::keep_in_register(xv[v]);  // load once, use MR times (else GCC re-loads per fma)
     }
     const float* wk = w + k * MR;
@@ -120,59 +215,68 @@ void tile_kernel(int K, const float* __restrict w, const float* __restrict xb, c
     }
   }
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r)
+  for (int r = 0; r < MR; ++r) {
+    if (r >= rows) break;  // rows past the last channel hold zeros and are never stored
+    const vf bias = simd::set1(to.bias ? to.bias[r] : 0.0f);
+    const vf alpha = simd::set1(to.alpha ? to.alpha[r] : 0.0f);
+    const vf beta = simd::set1(to.alpha ? to.beta[r] : 0.0f);
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v)
-      simd::store(out + r * NV * L + v * L, (bias && r < rows) ? simd::add(acc[r][v], simd::set1(bias[r])) : acc[r][v]);
-}
-
-using TileFn = void (*)(int, const float*, const float*, const int32_t*, const float*, int, float*);
-TileFn tile_fn(int nv) {
-  static const TileFn fns[kMaxNV] = {tile_kernel<1>, tile_kernel<2>, tile_kernel<3>,
-                                     tile_kernel<4>, tile_kernel<5>, tile_kernel<6>};
-  return fns[nv - 1];
-}
-
-// Computes output-channel tiles [t0, t1) of block b of one (image, group) from its phases.
-void run_block(const Conv2dShape& s, const Conv2dPacked& pk, const Geometry& g, const float* phases, int n, int grp,
-               int64_t b, int t0, int t1, const float* bias, float* y) {
-  struct Run {
-    int t;          // lane within the tile
-    int64_t y_off;  // output pixel oh * out_w + ow
-    int len;
-  };
-  Run runs[kMaxBlock];
-  int nruns = 0;
-  const int64_t q0 = b * g.block, q1 = std::min(q0 + g.block, g.Q);
-  for (int64_t q = q0; q < q1;) {
-    const int64_t oh = q / pk.wq;
-    const int ow = int(q % pk.wq);
-    if (ow >= s.out_w) {  // garbage columns between rows
-      q += pk.wq - ow;
-      continue;
+    for (int v = 0; v < NV; ++v) {
+      vf o = acc[r][v];
+      if (to.bias) o = simd::add(o, bias);
+      if (to.alpha) o = simd::add(simd::mul(o, alpha), beta);
+      if (to.relu_early) o = simd::relu(o);
+      store_vector(o, vd[v], to, r);
     }
-    const int len = int(std::min<int64_t>(s.out_w - ow, q1 - q));
-    runs[nruns++] = {int(q - q0), oh * s.out_w + ow, len};
-    q += len;
   }
-  alignas(64) float tile[MR * kMaxBlock];
-  const TileFn fn = tile_fn(g.nv);
+}
+
+using TileFn = void (*)(int, const float*, const float*, const int32_t*, const VecDesc*, int, const TileOut&);
+TileFn tile_fn(int nv, bool split) {
+  static const TileFn plain[kMaxNV] = {tile_kernel<1, false>, tile_kernel<2, false>, tile_kernel<3, false>,
+                                       tile_kernel<4, false>, tile_kernel<5, false>, tile_kernel<6, false>};
+  static const TileFn halves[kMaxNV] = {tile_kernel<1, true>, tile_kernel<2, true>, tile_kernel<3, true>,
+                                        tile_kernel<4, true>, tile_kernel<5, true>, tile_kernel<6, true>};
+  return split ? halves[nv - 1] : plain[nv - 1];
+}
+
+// Output-channel tiles [t0, t1) of vector block b of one (image, group).
+void run_block(const Conv2dShape& s, const Conv2dPacked& pk, const Geometry& g, const float* phases, int n, int grp,
+               int64_t b, int t0, int t1, const float* bias, float* y, const ConvEpilogue& epi) {
   const int64_t P = int64_t(s.out_h) * s.out_w;
+  const TileFn fn = tile_fn(g.nv, g.split);
+  const VecDesc* vd = g.vecs.data() + b * g.nv;
   for (int t = t0; t < t1; ++t) {
     const int co = grp * g.cout_g + t * MR, rows = std::min(MR, g.cout_g - t * MR);
-    const float* w = pk.data.data() + (int64_t(grp) * pk.tiles + t) * g.K * MR;
-    fn(g.K, w, phases + q0, pk.offsets.data(), bias ? bias + co : nullptr, rows, tile);
+    TileOut to;
+    to.bias = bias ? bias + co : nullptr;
+    to.alpha = epi.alpha ? epi.alpha + co : nullptr;
+    to.beta = epi.alpha ? epi.beta + co : nullptr;
+    to.relu_late = epi.relu && epi.residual;  // the ReLU must follow the residual add
+    to.relu_early = epi.relu && !epi.residual;
+    to.res_first = epi.residual_first;
+    to.segs = g.segs.data();
     for (int r = 0; r < rows; ++r) {
-      float* yr = y + (int64_t(n) * s.out_c + co + r) * P;
-      const float* tr = tile + r * g.block;
-      for (int i = 0; i < nruns; ++i)
-        std::memcpy(yr + runs[i].y_off, tr + runs[i].t, sizeof(float) * size_t(runs[i].len));
+      const int64_t plane = (int64_t(n) * s.out_c + co + r) * P;
+      to.y[r] = y + plane;
+      to.res[r] = epi.residual ? epi.residual + plane : nullptr;
     }
+    fn(g.K, pk.data.data() + (int64_t(grp) * pk.tiles + t) * g.K * MR, phases, pk.offsets.data(), vd, rows, to);
   }
 }
 
+struct PhaseScratch {
+  AlignedBuffer buf;
+};
+AlignedBuffer& phase_scratch() {
+  thread_local PhaseScratch s;  // run_node may be called from several threads at once
+  return s.buf;
+}
+
+}  // namespace
+
 void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
-               ThreadPool* pool) {
+               ThreadPool* pool, const ConvEpilogue& epi) {
   const Geometry g = geometry(s, pk);
   const int64_t in_plane = int64_t(s.in_h) * s.in_w;
   const int64_t pairs = int64_t(s.batch) * s.groups;  // (image, group)
@@ -181,21 +285,21 @@ void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, con
   if (threads == 1 || pairs >= 2 * threads) {
     // Each (image, group) on one thread: phases built once into that thread's scratch.
     parallel_range(threads == 1 ? nullptr : pool, pairs, [&](long long begin, long long end) {
-      Scratch& sc = scratch();
-      sc.phases.ensure(size_t(g.phase_floats));
+      AlignedBuffer& buf = phase_scratch();
+      buf.ensure(size_t(g.phase_floats));
       for (long long pair = begin; pair < end; ++pair) {
-        build_phases(s, pk, g, group_input(pair), sc.phases.data());
+        build_phases(s, pk, g, group_input(pair), buf.data());
         for (int64_t b = 0; b < g.blocks; ++b)
-          run_block(s, pk, g, sc.phases.data(), int(pair / s.groups), int(pair % s.groups), b, 0, pk.tiles, bias, y);
+          run_block(s, pk, g, buf.data(), int(pair / s.groups), int(pair % s.groups), b, 0, pk.tiles, bias, y, epi);
       }
     });
     return;
   }
   // Few images: build all phases first (in the calling thread's scratch, which outlives
   // the parallel loops), then split blocks and output-channel tiles over the pool.
-  Scratch& sc = scratch();
-  sc.phases.ensure(size_t(g.phase_floats * pairs));
-  float* all = sc.phases.data();
+  AlignedBuffer& buf = phase_scratch();
+  buf.ensure(size_t(g.phase_floats * pairs));
+  float* all = buf.data();
   parallel_range(pool, pairs, [&](long long begin, long long end) {
     for (long long pair = begin; pair < end; ++pair) build_phases(s, pk, g, group_input(pair), all + pair * g.phase_floats);
   });
@@ -206,68 +310,10 @@ void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, con
       const int split = int(item % splits);
       const int64_t b = (item / splits) % g.blocks, pair = item / splits / g.blocks;
       const int t0 = int(int64_t(pk.tiles) * split / splits), t1 = int(int64_t(pk.tiles) * (split + 1) / splits);
-      run_block(s, pk, g, all + pair * g.phase_floats, int(pair / s.groups), int(pair % s.groups), b, t0, t1, bias, y);
+      run_block(s, pk, g, all + pair * g.phase_floats, int(pair / s.groups), int(pair % s.groups), b, t0, t1, bias, y,
+                epi);
     }
   });
 }
 
-// Depthwise (one input channel per group): per output channel, a zero-padded copy of its
-// input plane, then for each output pixel the k*k fmas in (kh, kw) order.
-void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
-                    ThreadPool* pool) {
-  const int cout_g = s.out_c / s.groups, k = s.kernel, st = s.stride, pad = s.padding;
-  const int hp = s.in_h + 2 * pad, wp = s.in_w + 2 * pad;
-  const int64_t in_plane = int64_t(s.in_h) * s.in_w, out_plane = int64_t(s.out_h) * s.out_w;
-  parallel_range(pool, int64_t(s.batch) * s.out_c, [&](long long begin, long long end) {
-    Scratch& sc = scratch();
-    sc.plane.ensure(size_t(hp) * wp);
-    float* pp = sc.plane.data();
-    for (long long item = begin; item < end; ++item) {
-      const int n = int(item / s.out_c), co = int(item % s.out_c), ci = co / cout_g;
-      const float* src = x + (int64_t(n) * s.in_c + ci) * in_plane;
-      std::fill(pp, pp + int64_t(hp) * wp, 0.0f);
-      for (int h = 0; h < s.in_h; ++h)
-        std::memcpy(pp + int64_t(h + pad) * wp + pad, src + int64_t(h) * s.in_w, sizeof(float) * size_t(s.in_w));
-      const float* w = pk.data.data() + int64_t(co) * k * k;
-      float* yp = y + (int64_t(n) * s.out_c + co) * out_plane;
-      for (int oh = 0; oh < s.out_h; ++oh) {
-        int ow = 0;
-        if (st == 1) {
-          for (; ow + L <= s.out_w; ow += L) {
-            vf acc = simd::zero();
-            for (int kh = 0; kh < k; ++kh)
-              for (int kw = 0; kw < k; ++kw)
-                acc = simd::fma(simd::set1(w[kh * k + kw]), simd::load(pp + int64_t(oh + kh) * wp + ow + kw), acc);
-            if (bias) acc = simd::add(acc, simd::set1(bias[co]));
-            simd::store(yp + int64_t(oh) * s.out_w + ow, acc);
-          }
-        }
-        for (; ow < s.out_w; ++ow) {
-          float acc = 0.0f;
-          for (int kh = 0; kh < k; ++kh)
-            for (int kw = 0; kw < k; ++kw)
-              acc = std::fma(w[kh * k + kw], pp[int64_t(oh * st + kh) * wp + ow * st + kw], acc);
-          yp[int64_t(oh) * s.out_w + ow] = bias ? acc + bias[co] : acc;
-        }
-      }
-    }
-  });
-}
-
-}  // namespace
-
-void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias, float* y,
-                      ThreadPool* pool) {
-  validate_conv2d(s);
-  const Conv2dShape& p = pack.shape;
-  if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups ||
-      p.in_h != s.in_h || p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding)
-    shape_error("conv2d", "packed weights were prepared for a different shape");
-  if (s.batch == 0) return;
-  if (pack.depthwise)
-    conv_depthwise(s, x, pack, bias, y, pool);
-  else
-    conv_gemm(s, x, pack, bias, y, pool);
-}
-
-}  // namespace faultbench::ops
+}  // namespace faultbench::ops::detail

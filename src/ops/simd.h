@@ -23,6 +23,12 @@ inline vf fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 inline vf add(vf a, vf b) { return _mm512_add_ps(a, b); }
 inline vf mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 inline void keep_in_register(vf& v) { __asm__("" : "+v"(v)); }
+// v < 0 ? 0 : v per lane (ordered compare: NaN and -0.0 pass through unchanged).
+inline vf relu(vf v) { return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero(), _CMP_LT_OQ), zero()); }
+// Lanes [0, L/2) from lo, [L/2, L) from hi.
+inline vf load_halves(const float* lo, const float* hi) {
+  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(lo)), _mm256_loadu_ps(hi), 1);
+}
 #elif defined(__AVX2__) && defined(__FMA__)
 constexpr int kLanes = 8;
 using vf = __m256;
@@ -34,6 +40,10 @@ inline vf fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 inline vf add(vf a, vf b) { return _mm256_add_ps(a, b); }
 inline vf mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 inline void keep_in_register(vf& v) { __asm__("" : "+x"(v)); }
+inline vf relu(vf v) { return _mm256_blendv_ps(v, zero(), _mm256_cmp_ps(v, zero(), _CMP_LT_OQ)); }
+inline vf load_halves(const float* lo, const float* hi) {
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(lo)), _mm_loadu_ps(hi), 1);
+}
 #else
 // Portable fallback: one lane, std::fma. Slow but bit-identical.
 constexpr int kLanes = 1;
@@ -46,6 +56,8 @@ inline vf fma(vf a, vf b, vf c) { return std::fma(a, b, c); }
 inline vf add(vf a, vf b) { return a + b; }
 inline vf mul(vf a, vf b) { return a * b; }
 inline void keep_in_register(vf&) {}
+inline vf relu(vf v) { return v < 0.0f ? 0.0f : v; }
+inline vf load_halves(const float* lo, const float*) { return *lo; }
 #endif
 
 }  // namespace faultbench::ops::simd

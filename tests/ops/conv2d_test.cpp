@@ -1,5 +1,6 @@
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include "faultbench/error.h"
 #include "faultbench/ops/conv2d.h"
@@ -165,6 +166,86 @@ TEST(Conv2d, ShapeErrorsNameTheRule) {
   s.out_h = s.out_w = 10;
   std::vector<float> x(6 * 100), y(4 * 100);
   EXPECT_THROW(ops::conv2d_optimized(s, x.data(), pack, nullptr, y.data(), nullptr), UsageError);
+}
+
+}  // namespace
+}  // namespace faultbench
+
+namespace faultbench {
+namespace {
+
+using namespace faultbench::testing;
+
+TEST(Conv2d, RandomShapeSweepBitwise) {
+  // Covers every tiling mode of the optimized kernel (consecutive positions, row vectors,
+  // two rows per vector), tile remainders, strides up to 3 and groups.
+  std::mt19937 rng(99);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  ThreadPool pool(2);
+  for (int iter = 0; iter < 60; ++iter) {
+    const int k = std::vector<int>{1, 3, 5}[size_t(pick(0, 2))];
+    const int stride = pick(1, 3), pad = pick(0, k / 2), groups = pick(1, 3);
+    const int in_c = groups * pick(1, 4), out_c = groups * pick(1, 9);
+    const int h = pick(std::max(1, k - 2 * pad), 40), w = pick(std::max(1, k - 2 * pad), 40);
+    const Conv2dShape s{pick(1, 3), in_c, h, w, out_c, (h + 2 * pad - k) / stride + 1, (w + 2 * pad - k) / stride + 1,
+                        k, stride, pad, groups};
+    const auto x = random_floats(size_t(s.batch) * in_c * h * w, 1000 + uint32_t(iter));
+    const auto wt = random_floats(size_t(out_c) * (in_c / groups) * k * k, 2000 + uint32_t(iter));
+    const auto b = random_floats(size_t(out_c), 3000 + uint32_t(iter));
+    const float* bias = iter % 2 ? b.data() : nullptr;
+    std::vector<float> ref(size_t(s.batch) * out_c * s.out_h * s.out_w), opt(ref.size(), 5.0f), opt2(ref.size(), 6.0f);
+    ops::conv2d_reference(s, x.data(), wt.data(), bias, ref.data());
+    const auto pack = ops::conv2d_pack(s, wt.data());
+    ops::conv2d_optimized(s, x.data(), pack, bias, opt.data(), nullptr);
+    ops::conv2d_optimized(s, x.data(), pack, bias, opt2.data(), &pool);
+    SCOPED_TRACE("iter " + std::to_string(iter) + ": " + std::to_string(in_c) + "x" + std::to_string(h) + "x" +
+                 std::to_string(w) + " -> " + std::to_string(out_c) + " k" + std::to_string(k) + " s" +
+                 std::to_string(stride) + " p" + std::to_string(pad) + " g" + std::to_string(groups));
+    EXPECT_BITWISE_EQ(ref, opt);
+    EXPECT_BITWISE_EQ(ref, opt2);
+  }
+}
+
+TEST(Conv2d, FusedEpilogueEqualsUnfusedChain) {
+  // conv -> (x * alpha + beta) -> add residual (either operand order) -> relu, against the
+  // same steps done one at a time with scalar code. Includes a NaN and an Inf input.
+  for (const Case c : {Case{2, 8, 16, 16, 12, 3, 1, 1, 1, true}, Case{2, 8, 8, 8, 16, 3, 1, 1, 1, false},
+                       Case{1, 6, 13, 13, 8, 3, 2, 1, 1, true}, Case{2, 8, 9, 9, 8, 3, 1, 1, 8, true}}) {
+    const Conv2dShape s = make_shape(c);
+    auto x = random_floats(size_t(s.batch) * s.in_c * s.in_h * s.in_w, 71);
+    x[3] = std::numeric_limits<float>::quiet_NaN();
+    x[40] = std::numeric_limits<float>::infinity();
+    const auto w = random_floats(size_t(s.out_c) * (s.in_c / s.groups) * s.kernel * s.kernel, 72);
+    const auto b = random_floats(size_t(s.out_c), 73);
+    const auto alpha = random_floats(size_t(s.out_c), 74), beta = random_floats(size_t(s.out_c), 75);
+    const size_t n = size_t(s.batch) * s.out_c * s.out_h * s.out_w;
+    const auto res = random_floats(n, 76);
+    const float* bias = c.bias ? b.data() : nullptr;
+    std::vector<float> conv(n);
+    ops::conv2d_reference(s, x.data(), w.data(), bias, conv.data());
+    const auto pack = ops::conv2d_pack(s, w.data());
+    ThreadPool pool(2);
+    for (int variant = 0; variant < 4; ++variant) {
+      ops::ConvEpilogue e;
+      e.alpha = alpha.data();
+      e.beta = beta.data();
+      e.residual = variant >= 1 ? res.data() : nullptr;
+      e.residual_first = variant == 2;
+      e.relu = variant != 3;
+      std::vector<float> expect(n), got(n, 9.0f);
+      const size_t plane = size_t(s.out_h) * s.out_w;
+      for (size_t i = 0; i < n; ++i) {
+        const size_t co = (i / plane) % size_t(s.out_c);
+        float v = conv[i] * alpha[co];
+        v = v + beta[co];
+        if (e.residual) v = e.residual_first ? res[i] + v : v + res[i];
+        if (e.relu) v = v < 0.0f ? 0.0f : v;
+        expect[i] = v;
+      }
+      ops::conv2d_optimized(s, x.data(), pack, bias, got.data(), variant % 2 ? &pool : nullptr, e);
+      EXPECT_BITWISE_EQ(expect, got);
+    }
+  }
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ struct BatchNormFolded {
 BatchNormFolded batch_norm2d_fold(int channels, const float* weight, const float* bias, const float* mean,
                                   const float* var, double eps);
 
+// relu = true fuses a following ReLU (y = v < 0 ? 0 : v on the normalized value).
 void batch_norm2d_optimized(const BatchNormShape& s, const float* x, const BatchNormFolded& folded, float* y,
-                            ThreadPool* pool);
+                            ThreadPool* pool, bool relu = false);
 
 }  // namespace faultbench::ops

@@ -43,8 +43,25 @@ struct Conv2dPacked {
 
 Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight);
 
+// Elementwise work fused into the optimized conv's store, for conv -> batch_norm -> [add]
+// -> [relu] chains. Each output element goes through exactly the unfused operations in
+// the unfused order: v = conv (+ bias); v = v * alpha[co]; v = v + beta[co];
+// v = residual_first ? r + v : v + r; v = v < 0 ? 0 : v. So fusing never changes a bit.
+struct ConvEpilogue {
+  const float* alpha = nullptr;     // [out_c] folded batch norm (with beta), or null
+  const float* beta = nullptr;
+  const float* residual = nullptr;  // [batch, out_c, out_h, out_w], or null
+  bool residual_first = false;      // the residual is the add's first operand
+  bool relu = false;
+  bool empty() const { return alpha == nullptr && residual == nullptr && !relu; }
+};
+
 // pool may be null (single-threaded). The batch is s.batch; pack.shape must match s.
 void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
-                      float* y, ThreadPool* pool);
+                      float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {});
+
+// Applies the epilogue to len outputs of channel co: dst[i] = epilogue(src[i], res[i]).
+// src may equal dst.
+void conv2d_epilogue(const ConvEpilogue& e, int co, const float* src, const float* res, float* dst, int64_t len);
 
 }  // namespace faultbench::ops

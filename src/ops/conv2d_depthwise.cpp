@@ -1,0 +1,110 @@
+// conv2d, optimized: the depthwise kernel, the fused epilogue, and the dispatcher.
+// Depthwise: per output channel, a zero-padded copy of its input plane, then for each
+// output pixel the k*k fmas in (kh, kw) order from +0.0f, exactly as conv2d_reference.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "conv2d_internal.h"
+#include "faultbench/parallel.h"
+#include "simd.h"
+
+namespace faultbench::ops {
+
+namespace detail {
+
+namespace {
+using simd::vf;
+constexpr int L = simd::kLanes;
+
+AlignedBuffer& plane_scratch() {
+  thread_local AlignedBuffer b;  // run_node may be called from several threads at once
+  return b;
+}
+}  // namespace
+
+void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+                    ThreadPool* pool, const ConvEpilogue& epi) {
+  const int cout_g = s.out_c / s.groups, k = s.kernel, st = s.stride, pad = s.padding;
+  const int hp = s.in_h + 2 * pad, wp = s.in_w + 2 * pad;
+  const int64_t in_plane = int64_t(s.in_h) * s.in_w, out_plane = int64_t(s.out_h) * s.out_w;
+  parallel_range(pool, int64_t(s.batch) * s.out_c, [&](long long begin, long long end) {
+    AlignedBuffer& buf = plane_scratch();
+    buf.ensure(size_t(hp) * wp);
+    float* pp = buf.data();
+    for (long long item = begin; item < end; ++item) {
+      const int n = int(item / s.out_c), co = int(item % s.out_c), ci = co / cout_g;
+      const float* src = x + (int64_t(n) * s.in_c + ci) * in_plane;
+      std::fill(pp, pp + int64_t(hp) * wp, 0.0f);
+      for (int h = 0; h < s.in_h; ++h)
+        std::memcpy(pp + int64_t(h + pad) * wp + pad, src + int64_t(h) * s.in_w, sizeof(float) * size_t(s.in_w));
+      const float* w = pk.data.data() + int64_t(co) * k * k;
+      float* yp = y + (int64_t(n) * s.out_c + co) * out_plane;
+      for (int oh = 0; oh < s.out_h; ++oh) {
+        int ow = 0;
+        if (st == 1) {
+          for (; ow + L <= s.out_w; ow += L) {
+            vf acc = simd::zero();
+            for (int kh = 0; kh < k; ++kh)
+              for (int kw = 0; kw < k; ++kw)
+                acc = simd::fma(simd::set1(w[kh * k + kw]), simd::load(pp + int64_t(oh + kh) * wp + ow + kw), acc);
+            if (bias) acc = simd::add(acc, simd::set1(bias[co]));
+            simd::store(yp + int64_t(oh) * s.out_w + ow, acc);
+          }
+        }
+        for (; ow < s.out_w; ++ow) {
+          float acc = 0.0f;
+          for (int kh = 0; kh < k; ++kh)
+            for (int kw = 0; kw < k; ++kw)
+              acc = std::fma(w[kh * k + kw], pp[int64_t(oh * st + kh) * wp + ow * st + kw], acc);
+          yp[int64_t(oh) * s.out_w + ow] = bias ? acc + bias[co] : acc;
+        }
+      }
+      if (!epi.empty())  // in place, while the plane is in cache
+        conv2d_epilogue(epi, co, yp, epi.residual ? epi.residual + (yp - y) : nullptr, yp, out_plane);
+    }
+  });
+}
+
+}  // namespace detail
+
+void conv2d_epilogue(const ConvEpilogue& e, int co, const float* src, const float* res, float* dst, int64_t len) {
+  // Separate passes over a cache-hot segment; each is one IEEE operation per element.
+  if (e.alpha) {
+    const float a = e.alpha[co], b = e.beta[co];
+    for (int64_t i = 0; i < len; ++i) {
+      const float scaled = src[i] * a;
+      dst[i] = scaled + b;
+    }
+    src = dst;
+  }
+  if (res) {
+    if (e.residual_first)
+      for (int64_t i = 0; i < len; ++i) dst[i] = res[i] + src[i];
+    else
+      for (int64_t i = 0; i < len; ++i) dst[i] = src[i] + res[i];
+    src = dst;
+  }
+  if (e.relu) {
+    for (int64_t i = 0; i < len; ++i) dst[i] = src[i] < 0.0f ? 0.0f : src[i];
+    src = dst;
+  }
+  if (src != dst) std::memcpy(dst, src, sizeof(float) * size_t(len));
+}
+
+void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias, float* y,
+                      ThreadPool* pool, const ConvEpilogue& epilogue) {
+  validate_conv2d(s);
+  const Conv2dShape& p = pack.shape;
+  if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups ||
+      p.in_h != s.in_h || p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding)
+    shape_error("conv2d", "packed weights were prepared for a different shape");
+  if (s.batch == 0) return;
+  if (pack.depthwise)
+    detail::conv_depthwise(s, x, pack, bias, y, pool, epilogue);
+  else
+    detail::conv_gemm(s, x, pack, bias, y, pool, epilogue);
+}
+
+}  // namespace faultbench::ops
