@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   faultbench::cli::add_models_command(app);
   faultbench::cli::add_faultlist_command(app);
   faultbench::cli::add_eval_command(app);
+  faultbench::cli::add_convert_command(app);
   faultbench::cli::add_fetch_command(app);
   try {
     app.parse(argc, argv);

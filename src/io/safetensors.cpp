@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "faultbench/error.h"
+#include "faultbench/util/atomic_file.h"
 #include "torch_tensors.h"
 
 namespace faultbench {
@@ -82,6 +82,7 @@ StateDict read_safetensors(const std::filesystem::path& path) {
   std::vector<Span> spans;
   StateDict sd;
   sd.source = source;
+  sd.format = "safetensors";
   for (const auto& [key, info] : p.header.items()) {
     const std::string where = fmt::format("{}: tensor '{}'", source, key);
     if (key == "__metadata__") {
@@ -175,31 +176,18 @@ void write_safetensors(const Graph& graph, const std::filesystem::path& path,
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // data buffer aligned to 8 bytes
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError(fmt::format("{}: cannot open for writing", tmp.string()));
-    uint8_t len[8];
-    for (int k = 0; k < 8; ++k) len[k] = uint8_t(uint64_t(text.size()) >> (8 * k));
-    out.write(reinterpret_cast<const char*>(len), 8);
-    out.write(text.data(), std::streamsize(text.size()));
-    for (const Param& p : graph.params) {
-      if (p.role == ParamRole::NumBatchesTracked) {
-        const char zero[8] = {};
-        out.write(zero, 8);
-      } else {
-        out.write(reinterpret_cast<const char*>(p.value.data.data()), std::streamsize(p.value.data.size() * 4));
-      }
-    }
-    out.flush();
-    if (!out) throw IoError(fmt::format("{}: write failed", tmp.string()));
+  // The whole file in memory (at most ~100 MB for the zoo), written atomically.
+  std::string file;
+  file.reserve(8 + text.size() + size_t(offset));
+  for (int k = 0; k < 8; ++k) file.push_back(char(uint8_t(uint64_t(text.size()) >> (8 * k))));
+  file += text;
+  for (const Param& p : graph.params) {
+    if (p.role == ParamRole::NumBatchesTracked)
+      file.append(8, '\0');
+    else
+      file.append(reinterpret_cast<const char*>(p.value.data.data()), p.value.data.size() * sizeof(float));
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw IoError(fmt::format("{}: cannot rename into place: {}", path.string(), ec.message()));
-  }
+  write_file_atomically(path, file);
 }
 
 }  // namespace faultbench

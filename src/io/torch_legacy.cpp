@@ -87,11 +87,13 @@ StateDict read_torch_legacy(const std::filesystem::path& path) {
       throw FormatError(fmt::format("{}: storage '{}' is listed twice", source, k.s));
     pos += size_t(nbytes);
   }
-  return io::build_state_dict(*main, root, source, [&](const io::StorageRef& s) {
+  StateDict sd = io::build_state_dict(*main, root, source, [&](const io::StorageRef& s) {
     auto it = data.find(s.key);
     if (it == data.end()) throw FormatError(fmt::format("{}: storage '{}' has no data in the file", source, s.key));
     return it->second;
   });
+  sd.format = "torch-legacy";
+  return sd;
 }
 
 }  // namespace faultbench

@@ -120,7 +120,7 @@ StateDict read_torch_zip(const std::filesystem::path& path) {
   const int root = up.run();
 
   std::map<std::string, std::vector<uint8_t>> loaded;  // storage key -> bytes (node-stable)
-  return io::build_state_dict(up, root, source, [&](const io::StorageRef& s) -> std::span<const uint8_t> {
+  StateDict sd = io::build_state_dict(up, root, source, [&](const io::StorageRef& s) -> std::span<const uint8_t> {
     auto it = loaded.find(s.key);
     if (it == loaded.end()) {
       const std::string name = prefix + "data/" + s.key;
@@ -138,6 +138,8 @@ StateDict read_torch_zip(const std::filesystem::path& path) {
     }
     return it->second;
   });
+  sd.format = "torch-zip";
+  return sd;
 }
 
 }  // namespace faultbench

@@ -19,7 +19,7 @@ StateDict read_safetensors(const std::filesystem::path& path);
 std::map<std::string, std::string> read_safetensors_metadata(const std::filesystem::path& path);
 
 // Writes every graph parameter in state_dict order: F32 for weights and buffers,
-// num_batches_tracked as an I64 scalar 0. Written to a temporary file and renamed.
+// num_batches_tracked as an I64 scalar 0. Written atomically (temporary file, fsync, rename).
 void write_safetensors(const Graph& graph, const std::filesystem::path& path,
                        const std::map<std::string, std::string>& metadata = {});
 
