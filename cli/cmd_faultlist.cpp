@@ -6,14 +6,14 @@
 //       [--format torch|keras] [--fault-model bitflip|stuck-at-0|stuck-at-1]
 //   faultbench faultlist --convert IN.csv --to torch|keras --model M --dataset D --out OUT.csv
 // The summary (population, sample size, per-layer allocation, time) goes to stderr.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "commands.h"
 #include "faultbench/error.h"
@@ -88,9 +88,8 @@ void add_faultlist_command(CLI::App& app) {
   const std::map<std::string, SamplingScope> scopes = {{"network", SamplingScope::Network},
                                                        {"layer", SamplingScope::Layer}};
   const std::map<std::string, Convention> formats = {{"torch", Convention::Torch}, {"keras", Convention::Keras}};
-  const std::map<std::string, FaultModel> models = {{"bitflip", FaultModel::BitFlip},
-                                                    {"stuck-at-0", FaultModel::StuckAt0},
-                                                    {"stuck-at-1", FaultModel::StuckAt1}};
+  const std::map<std::string, FaultModel> models = {
+      {"bitflip", FaultModel::BitFlip}, {"stuck-at-0", FaultModel::StuckAt0}, {"stuck-at-1", FaultModel::StuckAt1}};
   cmd->add_option("--model", o->model, "Zoo model (see `faultbench models`)")->required();
   cmd->add_option("--dataset", o->dataset, "cifar10, cifar100 or gtsrb")->required();
   cmd->add_option("--out", o->out, "Output CSV file")->required();
@@ -105,8 +104,8 @@ void add_faultlist_command(CLI::App& app) {
                           ->transform(CLI::CheckedTransformer(models, CLI::ignore_case));
   auto* format = cmd->add_option("--format", o->format, "Output convention: torch or keras")
                      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
-  auto* convert = cmd->add_option("--convert", o->convert, "Convert this list instead of generating one")
-                      ->check(CLI::ExistingFile);
+  auto* convert =
+      cmd->add_option("--convert", o->convert, "Convert this list instead of generating one")->check(CLI::ExistingFile);
   auto* to = cmd->add_option("--to", o->format, "Target convention of --convert: torch or keras")
                  ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
   convert->needs(to);

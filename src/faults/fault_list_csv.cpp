@@ -1,11 +1,11 @@
 #include "faultbench/faults/fault_list_csv.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <fstream>
 #include <optional>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "faultbench/error.h"
 #include "faultbench/util/atomic_file.h"
@@ -20,6 +20,15 @@ constexpr size_t kMaxRank = 8;
 const std::vector<std::string> kFaultColumns = {"Injection", "Layer", "TensorIndex", "Bit"};
 const std::vector<std::string> kResultColumns = {"n_injections", "masked", "non_critical", "critical"};
 const char* const kModelColumn = "FaultModel";
+
+// "file:line", built only when an error is reported (rows are parsed by the ten thousand).
+struct Where {
+  const std::string& source;
+  int64_t line;
+  operator std::string() const { return fmt::format("{}:{}", source, line); }
+};
+std::string operator+(const Where& w, const char* text) { return std::string(w) + text; }
+std::string operator+(const Where& w, const std::string& text) { return std::string(w) + text; }
 
 // Reads one line (without the LF, CR stripped) of at most kMaxLine bytes; false at EOF.
 bool read_line(std::istream& in, std::string& line, const std::string& source, int64_t line_no) {
@@ -39,7 +48,7 @@ bool read_line(std::istream& in, std::string& line, const std::string& source, i
 }
 
 // Splits a CSV record (RFC 4180 quoting, as Python's csv module writes it).
-std::vector<std::string> split_record(std::string_view line, const std::string& where) {
+std::vector<std::string> split_record(std::string_view line, const Where& where) {
   std::vector<std::string> fields;
   size_t i = 0;
   for (;;) {
@@ -59,8 +68,7 @@ std::vector<std::string> split_record(std::string_view line, const std::string& 
         }
         field.push_back(line[i++]);
       }
-      if (i < line.size() && line[i] != ',')
-        throw FormatError(where + ": malformed row: text after a closing quote");
+      if (i < line.size() && line[i] != ',') throw FormatError(where + ": malformed row: text after a closing quote");
     } else {
       while (i < line.size() && line[i] != ',') {
         if (line[i] == '"') throw FormatError(where + ": malformed row: quote inside an unquoted field");
@@ -89,19 +97,20 @@ std::optional<int64_t> parse_int(std::string_view s) {
   return v;
 }
 
-int64_t parse_count(const std::string& field, const std::string& column, const std::string& where) {
+int64_t parse_count(const std::string& field, const std::string& column, const Where& where) {
   auto v = parse_int(field);
   if (!v || *v < 0)
-    throw FormatError(fmt::format("{}: malformed row: {} '{}' is not a non-negative integer", where, column, field));
+    throw FormatError(
+        fmt::format("{}: malformed row: {} '{}' is not a non-negative integer", std::string(where), column, field));
   return *v;
 }
 
 // "(3, 0, 2, 1)" -> {3, 0, 2, 1}; "(3,)" -> {3}.
-std::vector<int64_t> parse_tensor_index(std::string_view text, const std::string& where) {
+std::vector<int64_t> parse_tensor_index(std::string_view text, const Where& where) {
   std::string_view s = trim(text);
   if (s.size() < 2 || s.front() != '(' || s.back() != ')')
-    throw FormatError(fmt::format("{}: malformed row: TensorIndex '{}' is not a tuple like \"(3, 0, 2, 1)\"", where,
-                                  std::string(text)));
+    throw FormatError(fmt::format("{}: malformed row: TensorIndex '{}' is not a tuple like \"(3, 0, 2, 1)\"",
+                                  std::string(where), std::string(text)));
   s = s.substr(1, s.size() - 2);
   std::vector<int64_t> index;
   if (trim(s).empty()) return index;
@@ -113,10 +122,10 @@ std::vector<int64_t> parse_tensor_index(std::string_view text, const std::string
     if (last && trim(item).empty() && index.size() == 1) break;  // Python's 1-tuple "(3,)"
     auto v = parse_int(item);
     if (!v)
-      throw FormatError(fmt::format("{}: malformed row: TensorIndex '{}' has a non-integer entry", where,
+      throw FormatError(fmt::format("{}: malformed row: TensorIndex '{}' has a non-integer entry", std::string(where),
                                     std::string(text)));
     if (index.size() >= kMaxRank)
-      throw FormatError(fmt::format("{}: malformed row: TensorIndex '{}' has more than {} entries", where,
+      throw FormatError(fmt::format("{}: malformed row: TensorIndex '{}' has more than {} entries", std::string(where),
                                     std::string(text), kMaxRank));
     index.push_back(*v);
     if (last) break;
@@ -126,12 +135,12 @@ std::vector<int64_t> parse_tensor_index(std::string_view text, const std::string
 }
 
 struct Columns {
-  int model = -1;         // position of FaultModel, or -1
-  int results = -1;       // position of n_injections (the four result columns follow), or -1
+  int model = -1;    // position of FaultModel, or -1
+  int results = -1;  // position of n_injections (the four result columns follow), or -1
   size_t count = 0;
 };
 
-Columns parse_header(const std::vector<std::string>& header, const std::string& where) {
+Columns parse_header(const std::vector<std::string>& header, const Where& where) {
   for (size_t i = 0; i < kFaultColumns.size(); ++i)
     if (i >= header.size() || header[i] != kFaultColumns[i])
       throw FormatError(where + ": header must start with Injection,Layer,TensorIndex,Bit");
@@ -147,7 +156,7 @@ Columns parse_header(const std::vector<std::string>& header, const std::string& 
       cols.results = int(i);
       i += kResultColumns.size();
     } else {
-      throw FormatError(fmt::format("{}: unknown or repeated column '{}'", where, header[i]));
+      throw FormatError(fmt::format("{}: unknown or repeated column '{}'", std::string(where), header[i]));
     }
   }
   return cols;
@@ -175,37 +184,37 @@ FaultList parse_fault_list(std::istream& in, const std::string& source) {
   while (read_line(in, line, source, line_no + 1)) {
     ++line_no;
     if (trim(line).empty()) continue;
-    const std::string where = fmt::format("{}:{}", source, line_no);
+    const Where where{source, line_no};
     std::vector<std::string> fields = split_record(line, where);
     if (!cols) {
       cols = parse_header(fields, where);
       continue;
     }
     if (fields.size() != cols->count)
-      throw FormatError(
-          fmt::format("{}: malformed row: {} fields, the header has {}", where, fields.size(), cols->count));
+      throw FormatError(fmt::format("{}: malformed row: {} fields, the header has {}", std::string(where),
+                                    fields.size(), cols->count));
     Fault f;
     f.injection = parse_count(fields[0], "Injection", where);
     f.site.layer = fields[1];
     if (f.site.layer.empty()) throw FormatError(where + ": malformed row: empty Layer");
     f.site.index = parse_tensor_index(fields[2], where);
     auto bit = parse_int(fields[3]);
-    if (!bit) throw FormatError(fmt::format("{}: malformed row: Bit '{}' is not an integer", where, fields[3]));
-    if (*bit < 0 || *bit > 31) throw FormatError(fmt::format("{}: bit {} outside 0..31", where, *bit));
+    if (!bit)
+      throw FormatError(fmt::format("{}: malformed row: Bit '{}' is not an integer", std::string(where), fields[3]));
+    if (*bit < 0 || *bit > 31) throw FormatError(fmt::format("{}: bit {} outside 0..31", std::string(where), *bit));
     f.site.bit = int(*bit);
     if (cols->model >= 0) {
       auto m = parse_fault_model(trim(fields[size_t(cols->model)]));
       if (!m)
         throw FormatError(fmt::format("{}: malformed row: FaultModel '{}' is not bitflip, stuck-at-0 or stuck-at-1",
-                                      where, fields[size_t(cols->model)]));
+                                      std::string(where), fields[size_t(cols->model)]));
       f.model = *m;
     }
     if (cols->results >= 0) {
       const size_t r = size_t(cols->results);
-      list.results.push_back(FaultResult{parse_count(fields[r], kResultColumns[0], where),
-                                         parse_count(fields[r + 1], kResultColumns[1], where),
-                                         parse_count(fields[r + 2], kResultColumns[2], where),
-                                         parse_count(fields[r + 3], kResultColumns[3], where)});
+      list.results.push_back(FaultResult{
+          parse_count(fields[r], kResultColumns[0], where), parse_count(fields[r + 1], kResultColumns[1], where),
+          parse_count(fields[r + 2], kResultColumns[2], where), parse_count(fields[r + 3], kResultColumns[3], where)});
     }
     list.faults.push_back(std::move(f));
     list.lines.push_back(line_no);
@@ -244,8 +253,8 @@ std::string format_fault_list(const FaultList& list, const WriteOptions& options
   out.reserve(list.faults.size() * 48);
   for (size_t i = 0; i < list.faults.size(); ++i) {
     const Fault& f = list.faults[i];
-    out += fmt::format("{},{},{},{}", f.injection, csv_field(f.site.layer), csv_field(tensor_index_to_string(f.site.index)),
-                       f.site.bit);
+    out += fmt::format("{},{},{},{}", f.injection, csv_field(f.site.layer),
+                       csv_field(tensor_index_to_string(f.site.index)), f.site.bit);
     if (any_model) out += std::string(",") + fault_model_name(f.model);
     if (results) {
       const FaultResult& r = list.results[i];

@@ -1,9 +1,9 @@
 #include "faultbench/faults/keras.h"
 
+#include <fmt/format.h>
+
 #include <string>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "faultbench/error.h"
 

@@ -1,11 +1,11 @@
 #include "faultbench/faults/sampling.h"
 
+#include <fmt/format.h>
+
 #include <cfenv>
 #include <cmath>
 #include <limits>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "faultbench/error.h"
 #include "faultbench/faults/py_random.h"
@@ -38,8 +38,7 @@ int64_t allocate(int64_t weights_layer, int64_t n, int64_t weights_total) {
 }
 
 void check_params(const SamplingParams& p) {
-  if (!(p.error > 0.0 && p.error < 1.0))
-    throw UsageError(fmt::format("--error {}: must be in (0, 1)", p.error));
+  if (!(p.error > 0.0 && p.error < 1.0)) throw UsageError(fmt::format("--error {}: must be in (0, 1)", p.error));
   if (!(p.confidence_t > 0.0 && std::isfinite(p.confidence_t)))
     throw UsageError(fmt::format("--confidence-t {}: must be positive", p.confidence_t));
   if (!(p.p > 0.0 && p.p < 1.0)) throw UsageError(fmt::format("--p {}: must be in (0, 1)", p.p));
@@ -70,8 +69,9 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
   plan.weights = total_weights(sites);
   plan.population = plan.weights * kBitsPerWeight * kPolarities;
   if (params.scope == SamplingScope::Network)
-    plan.sample_size = params.count ? *params.count
-                                    : leveugle_sample_size(plan.population, params.error, params.confidence_t, params.p);
+    plan.sample_size = params.count
+                           ? *params.count
+                           : leveugle_sample_size(plan.population, params.error, params.confidence_t, params.p);
   for (const WeightSite& s : sites) {
     LayerAllocation a;
     a.layer = s.layer;
@@ -149,16 +149,16 @@ std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) 
   const bool network = params.scope == SamplingScope::Network;
   out += fmt::format("weights W = {}, population N = W x 32 x 2 = {}\n", plan.weights, plan.population);
   if (network)
-    out += fmt::format("sample size n = {} ({}), scope network, faults drawn = {}\n", plan.sample_size,
-                       params.count ? "--count" : fmt::format("Leveugle e={} t={} p={}", params.error,
-                                                               params.confidence_t, params.p),
-                       plan.total_faults());
+    out += fmt::format(
+        "sample size n = {} ({}), scope network, faults drawn = {}\n", plan.sample_size,
+        params.count ? "--count" : fmt::format("Leveugle e={} t={} p={}", params.error, params.confidence_t, params.p),
+        plan.total_faults());
   else
-    out += fmt::format("scope layer ({}), faults drawn = {}\n",
-                       params.count ? "--count per layer"
-                                    : fmt::format("Leveugle per layer e={} t={} p={}", params.error,
-                                                  params.confidence_t, params.p),
-                       plan.total_faults());
+    out += fmt::format(
+        "scope layer ({}), faults drawn = {}\n",
+        params.count ? "--count per layer"
+                     : fmt::format("Leveugle per layer e={} t={} p={}", params.error, params.confidence_t, params.p),
+        plan.total_faults());
   out += fmt::format("seed {}, fault model {}\n", params.seed, fault_model_name(params.model));
   out += "layer allocation (layer: weights -> faults):\n";
   for (const LayerAllocation& a : plan.layers)

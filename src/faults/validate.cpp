@@ -1,8 +1,8 @@
 #include "faultbench/faults/validate.h"
 
-#include <unordered_map>
-
 #include <fmt/format.h>
+
+#include <unordered_map>
 
 #include "faultbench/error.h"
 #include "faultbench/faults/fault_list_csv.h"
@@ -28,7 +28,8 @@ std::string layer_choices(const std::vector<WeightSite>& sites) {
 
 void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& sites) {
   if (!list.results.empty() && list.results.size() != list.faults.size())
-    throw FormatError(fmt::format("{}: {} result rows for {} faults", list.source, list.results.size(), list.faults.size()));
+    throw FormatError(
+        fmt::format("{}: {} result rows for {} faults", list.source, list.results.size(), list.faults.size()));
   std::unordered_map<std::string, size_t> by_name;
   std::vector<int64_t> offsets;  // global flat offset of each layer (for the duplicate key)
   int64_t offset = 0;

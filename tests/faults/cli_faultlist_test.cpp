@@ -1,8 +1,8 @@
 // `faultbench faultlist` end to end: the built binary against the published files.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
-#include <sys/wait.h>
 
 #include "fault_fixtures.h"
 #include "faultbench/faults/fault_list_csv.h"
@@ -76,7 +76,8 @@ TEST(FaultlistCli, ConvertsEveryPublishedListToKerasAndBack) {
 TEST(FaultlistCli, KerasFormatAndSummaryOnStderr) {
   FAULTBENCH_REQUIRE_DATA(data);
   const fs::path dir = testing::make_temp_dir("faults-cli-keras");
-  CliResult r = run_cli("faultlist --model densenet161 --dataset cifar10 --format keras --out " + q(dir / "d.csv"), dir);
+  CliResult r =
+      run_cli("faultlist --model densenet161 --dataset cifar10 --format keras --out " + q(dir / "d.csv"), dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(testing::read_text(dir / "d.csv"),
             testing::read_text(data / "faultlists/tensorflow/CIFAR10/DenseNet161_TF_FL.csv"));
@@ -90,9 +91,11 @@ TEST(FaultlistCli, KerasFormatAndSummaryOnStderr) {
 
 TEST(FaultlistCli, LayerScopeCountAndStuckAt) {
   const fs::path dir = testing::make_temp_dir("faults-cli-scope");
-  CliResult r = run_cli("faultlist --model resnet20 --dataset cifar10 --scope layer --count 5 --seed 3 "
-                        "--fault-model stuck-at-1 --out " + q(dir / "l.csv"),
-                        dir);
+  CliResult r = run_cli(
+      "faultlist --model resnet20 --dataset cifar10 --scope layer --count 5 --seed 3 "
+      "--fault-model stuck-at-1 --out " +
+          q(dir / "l.csv"),
+      dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const FaultList list = read_fault_list(dir / "l.csv");
   ASSERT_EQ(list.size(), 20u * 5u);  // 20 conv/linear layers, 5 faults each
@@ -122,8 +125,9 @@ TEST(FaultlistCli, UsageAndValidationErrors) {
   EXPECT_FALSE(fs::exists(dir / "x.csv"));
 
   // A list that fails validation is rejected whole: error naming file, line and rule; no output.
-  write_file_atomically(dir / "bad.csv", "Injection,Layer,TensorIndex,Bit\n0,conv1,\"(3, 0, 2, 1)\",15\n"
-                                         "1,conv1,\"(16, 0, 2, 1)\",15\n");
+  write_file_atomically(dir / "bad.csv",
+                        "Injection,Layer,TensorIndex,Bit\n0,conv1,\"(3, 0, 2, 1)\",15\n"
+                        "1,conv1,\"(16, 0, 2, 1)\",15\n");
   r = run_cli("faultlist --convert " + q(dir / "bad.csv") + " --to keras --model resnet20 --dataset cifar10 --out " +
                   q(dir / "out.csv"),
               dir);
@@ -131,12 +135,14 @@ TEST(FaultlistCli, UsageAndValidationErrors) {
   EXPECT_NE(r.err.find("bad.csv:3: index (16, 0, 2, 1) out of range"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "out.csv"));
   // --convert without --to, and generation options with --convert, are usage errors.
-  r = run_cli("faultlist --convert " + q(dir / "bad.csv") + " --model resnet20 --dataset cifar10 --out " +
-                  q(dir / "out.csv"),
-              dir);
+  r = run_cli(
+      "faultlist --convert " + q(dir / "bad.csv") + " --model resnet20 --dataset cifar10 --out " + q(dir / "out.csv"),
+      dir);
   EXPECT_EQ(r.exit_code, 2);
-  r = run_cli("faultlist --convert " + q(dir / "bad.csv") + " --to torch --seed 3 --model resnet20 --dataset cifar10 "
-              "--out " + q(dir / "out.csv"),
+  r = run_cli("faultlist --convert " + q(dir / "bad.csv") +
+                  " --to torch --seed 3 --model resnet20 --dataset cifar10 "
+                  "--out " +
+                  q(dir / "out.csv"),
               dir);
   EXPECT_EQ(r.exit_code, 2);
   fs::remove_all(dir);

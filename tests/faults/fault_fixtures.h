@@ -3,11 +3,10 @@
 #pragma once
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "faultbench/faults/fault.h"
 

@@ -1,9 +1,10 @@
+#include "faultbench/faults/fault_list_csv.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "faultbench/error.h"
-#include "faultbench/faults/fault_list_csv.h"
 #include "test_support.h"
 
 namespace faultbench {

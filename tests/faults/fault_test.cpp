@@ -1,9 +1,10 @@
+#include "faultbench/faults/fault.h"
+
 #include <gtest/gtest.h>
 
 #include <bit>
 
 #include "faultbench/error.h"
-#include "faultbench/faults/fault.h"
 
 namespace faultbench {
 namespace {
@@ -12,15 +13,15 @@ uint32_t bits(float f) { return std::bit_cast<uint32_t>(f); }
 
 TEST(ApplyFault, BitFlipXorsTheBinary32Word) {
   EXPECT_EQ(bits(apply_fault(1.0f, 30, FaultModel::BitFlip)), 0x7F800000u);  // 1.0 -> +inf
-  EXPECT_EQ(apply_fault(1.0f, 31, FaultModel::BitFlip), -1.0f);               // sign bit
+  EXPECT_EQ(apply_fault(1.0f, 31, FaultModel::BitFlip), -1.0f);              // sign bit
   EXPECT_EQ(bits(apply_fault(1.0f, 0, FaultModel::BitFlip)), 0x3F800001u);   // bit 0 = LSB
   EXPECT_EQ(apply_fault(apply_fault(0.3f, 17, FaultModel::BitFlip), 17, FaultModel::BitFlip), 0.3f);
 }
 
 TEST(ApplyFault, StuckAtForcesTheBit) {
-  EXPECT_EQ(apply_fault(1.0f, 23, FaultModel::StuckAt0), 0.5f);   // 0x3F800000 -> 0x3F000000
-  EXPECT_EQ(apply_fault(1.0f, 22, FaultModel::StuckAt0), 1.0f);   // already 0
-  EXPECT_EQ(apply_fault(1.0f, 29, FaultModel::StuckAt1), 1.0f);   // already 1
+  EXPECT_EQ(apply_fault(1.0f, 23, FaultModel::StuckAt0), 0.5f);  // 0x3F800000 -> 0x3F000000
+  EXPECT_EQ(apply_fault(1.0f, 22, FaultModel::StuckAt0), 1.0f);  // already 0
+  EXPECT_EQ(apply_fault(1.0f, 29, FaultModel::StuckAt1), 1.0f);  // already 1
   EXPECT_EQ(bits(apply_fault(1.0f, 30, FaultModel::StuckAt1)), 0x7F800000u);
   EXPECT_EQ(apply_fault(-2.0f, 31, FaultModel::StuckAt0), 2.0f);
 }

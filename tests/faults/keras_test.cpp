@@ -1,11 +1,12 @@
 // The Keras convention: names by traversal order, index permutations, and the conversion
 // of all 15 published torch lists to the published Keras lists and back.
+#include "faultbench/faults/keras.h"
+
 #include <gtest/gtest.h>
 
 #include "fault_fixtures.h"
 #include "faultbench/error.h"
 #include "faultbench/faults/fault_list_csv.h"
-#include "faultbench/faults/keras.h"
 #include "faultbench/faults/validate.h"
 #include "test_support.h"
 
@@ -13,11 +14,17 @@ namespace faultbench {
 namespace {
 
 TEST(Keras, NamesAndShapesByTraversalOrder) {
-  const std::vector<WeightSite> torch = {
-      {"conv1", {16, 3, 3, 5}}, {"dw", {16, 1, 3, 3}}, {"fc1", {100, 64}}, {"conv2", {8, 16, 1, 1}}, {"fc2", {10, 100}}};
+  const std::vector<WeightSite> torch = {{"conv1", {16, 3, 3, 5}},
+                                         {"dw", {16, 1, 3, 3}},
+                                         {"fc1", {100, 64}},
+                                         {"conv2", {8, 16, 1, 1}},
+                                         {"fc2", {10, 100}}};
   const std::vector<WeightSite> keras = keras_sites(torch);
-  const std::vector<WeightSite> expected = {{"conv2d", {3, 5, 3, 16}}, {"conv2d_1", {3, 3, 1, 16}}, {"dense", {64, 100}},
-                                            {"conv2d_2", {1, 1, 16, 8}}, {"dense_1", {100, 10}}};
+  const std::vector<WeightSite> expected = {{"conv2d", {3, 5, 3, 16}},
+                                            {"conv2d_1", {3, 3, 1, 16}},
+                                            {"dense", {64, 100}},
+                                            {"conv2d_2", {1, 1, 16, 8}},
+                                            {"dense_1", {100, 10}}};
   EXPECT_EQ(keras, expected);
   EXPECT_THROW(keras_sites({{"odd", {2, 2, 2}}}), UsageError);
 }

@@ -1,9 +1,10 @@
 // The sampler on small synthetic models, against literals from the Python reference
 // procedure (SEED.md) run with CPython 3.11.
+#include "faultbench/faults/sampling.h"
+
 #include <gtest/gtest.h>
 
 #include "faultbench/error.h"
-#include "faultbench/faults/sampling.h"
 
 namespace faultbench {
 namespace {

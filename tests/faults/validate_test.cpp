@@ -1,17 +1,19 @@
+#include "faultbench/faults/validate.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "faultbench/error.h"
 #include "faultbench/faults/fault_list_csv.h"
-#include "faultbench/faults/validate.h"
 #include "faultbench/util/atomic_file.h"
 #include "test_support.h"
 
 namespace faultbench {
 namespace {
 
-const std::vector<WeightSite> kSites = {{"conv1", {16, 3, 3, 3}}, {"layer1.0.conv1", {16, 16, 3, 3}}, {"linear", {10, 64}}};
+const std::vector<WeightSite> kSites = {
+    {"conv1", {16, 3, 3, 3}}, {"layer1.0.conv1", {16, 16, 3, 3}}, {"linear", {10, 64}}};
 const std::string kHeader = "Injection,Layer,TensorIndex,Bit\n";
 
 std::string validation_error(const std::string& rows, const std::vector<WeightSite>& sites = kSites) {
@@ -26,7 +28,8 @@ std::string validation_error(const std::string& rows, const std::vector<WeightSi
 }
 
 TEST(ValidateFaultList, AcceptsAValidList) {
-  EXPECT_EQ(validation_error("0,conv1,\"(15, 2, 2, 2)\",0\n1,linear,\"(9, 63)\",31\n2,conv1,\"(15, 2, 2, 2)\",1\n"), "");
+  EXPECT_EQ(validation_error("0,conv1,\"(15, 2, 2, 2)\",0\n1,linear,\"(9, 63)\",31\n2,conv1,\"(15, 2, 2, 2)\",1\n"),
+            "");
 }
 
 TEST(ValidateFaultList, UnknownLayer) {
@@ -37,8 +40,9 @@ TEST(ValidateFaultList, UnknownLayer) {
 TEST(ValidateFaultList, IndexRankAndRange) {
   EXPECT_EQ(validation_error("0,linear,\"(1, 2, 3)\",0\n"),
             "m.csv:2: index (1, 2, 3) has rank 3, layer 'linear' has rank 2 (shape [10, 64])");
-  EXPECT_EQ(validation_error("0,conv1,\"(16, 0, 0, 0)\",0\n"),
-            "m.csv:2: index (16, 0, 0, 0) out of range: entry 0 = 16 outside 0..15 (layer 'conv1' shape [16, 3, 3, 3])");
+  EXPECT_EQ(
+      validation_error("0,conv1,\"(16, 0, 0, 0)\",0\n"),
+      "m.csv:2: index (16, 0, 0, 0) out of range: entry 0 = 16 outside 0..15 (layer 'conv1' shape [16, 3, 3, 3])");
   EXPECT_EQ(validation_error("0,linear,\"(0, -1)\",0\n"),
             "m.csv:2: index (0, -1) out of range: entry 1 = -1 outside 0..63 (layer 'linear' shape [10, 64])");
 }
@@ -60,8 +64,9 @@ TEST(ValidateFaultList, DuplicateFaultAndInjection) {
   EXPECT_EQ(validation_error("7,linear,\"(1, 2)\",5\n7,linear,\"(1, 2)\",6\n"),
             "m.csv:3: duplicate Injection id 7 (already used at m.csv:2)");
   // Same site under different fault models: two different faults.
-  std::istringstream in("Injection,Layer,TensorIndex,Bit,FaultModel\n0,linear,\"(1, 2)\",5,stuck-at-0\n"
-                        "1,linear,\"(1, 2)\",5,stuck-at-1\n");
+  std::istringstream in(
+      "Injection,Layer,TensorIndex,Bit,FaultModel\n0,linear,\"(1, 2)\",5,stuck-at-0\n"
+      "1,linear,\"(1, 2)\",5,stuck-at-1\n");
   EXPECT_NO_THROW(validate_fault_list(parse_fault_list(in, "m.csv"), kSites));
 }
 

@@ -23,11 +23,11 @@ enum class SamplingScope {
 };
 
 struct SamplingParams {
-  int64_t seed = 42;            // random.seed(seed)
-  double error = 0.01;          // e: error margin
-  double confidence_t = 2.58;   // t: cut-off of the normal distribution (2.58 = 99 %)
-  double p = 0.5;               // expected failure probability (0.5 = worst case)
-  std::optional<int64_t> count; // overrides n (network scope: the total; layer scope: per layer)
+  int64_t seed = 42;             // random.seed(seed)
+  double error = 0.01;           // e: error margin
+  double confidence_t = 2.58;    // t: cut-off of the normal distribution (2.58 = 99 %)
+  double p = 0.5;                // expected failure probability (0.5 = worst case)
+  std::optional<int64_t> count;  // overrides n (network scope: the total; layer scope: per layer)
   SamplingScope scope = SamplingScope::Network;
   FaultModel model = FaultModel::BitFlip;  // written into every fault (drawing is unchanged)
 };
