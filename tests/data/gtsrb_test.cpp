@@ -98,6 +98,12 @@ TEST(Gtsrb, ResizeMatchesPillowOn240Images) {
   auto g = make_gtsrb(dir, n, 11);
   auto expected = pillow_oracle(dir, g.files);
   ASSERT_EQ(expected.size(), size_t(n) * 7500) << "Pillow oracle failed";
+  {
+    std::ifstream v(dir / "oracle.txt");
+    std::string version;
+    std::getline(v, version);
+    std::printf("oracle: Pillow %s\n", version.c_str());
+  }
   auto set = fb::load_test_set("gtsrb", dir);
   ASSERT_EQ(set.size(), n);
   EXPECT_EQ(set.shape, (fb::ValueShape{3, 50, 50}));
@@ -215,4 +221,32 @@ TEST(Ppm, BadHeadersAndLengths) {
     EXPECT_NE(e.find("x.ppm"), std::string::npos) << e;
   }
   fs::remove_all(dir);
+}
+
+// Random corruption of a valid file: the parser either accepts it or throws FormatError,
+// never crashes or allocates from a bogus size (run under ASan in CI).
+TEST(Ppm, MutatedHeadersNeverCrash) {
+  std::mt19937 rng(99);
+  std::string good = "P6\n# c\n7 5\n255\n" + std::string(7 * 5 * 3, '\x7f');
+  int accepted = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string s = good;
+    const int edits = 1 + int(rng() % 3);
+    for (int e = 0; e < edits; ++e) {
+      const size_t pos = rng() % 16;  // the header region
+      switch (rng() % 3) {
+        case 0: s[pos] = char(rng()); break;
+        case 1: s.erase(pos, 1); break;
+        default: s.insert(pos, 1, char("0123456789 #\n"[rng() % 13])); break;
+      }
+    }
+    std::vector<uint8_t> bytes(s.begin(), s.end());
+    try {
+      auto img = fb::parse_ppm(bytes, "mutant.ppm");
+      ASSERT_EQ(img.pixels.size(), size_t(img.width) * size_t(img.height) * 3);
+      ++accepted;
+    } catch (const fb::FormatError&) {
+    }
+  }
+  EXPECT_LT(accepted, 3000);
 }
