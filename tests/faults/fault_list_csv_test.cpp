@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <sstream>
 
 #include "faultbench/error.h"
+#include "faultbench/faults/validate.h"
 #include "test_support.h"
 
 namespace faultbench {
@@ -114,6 +116,40 @@ TEST(FaultListCsv, FileRoundTripAndMissingFile) {
   EXPECT_EQ(back.source, (dir / "out.csv").string());
   EXPECT_THROW(read_fault_list(dir / "missing.csv"), IoError);
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace faultbench
+
+namespace faultbench {
+namespace {
+
+// Untrusted input never crashes: every truncation and thousands of byte mutations of a
+// valid list either parse and validate, or raise FormatError.
+TEST(FaultListCsv, MutatedInputOnlyEverRaisesFormatError) {
+  const std::string valid =
+      "Injection,Layer,TensorIndex,Bit,FaultModel,n_injections,masked,non_critical,critical\n"
+      "0,conv1,\"(3, 0, 2, 1)\",15,bitflip,10000,14,9985,1\n"
+      "1,linear,\"(7, 36)\",4,stuck-at-1,10000,3832,6168,0\n"
+      "2,conv1,\"(15, 2, 2, 2)\",31,stuck-at-0,10000,0,0,10000\n";
+  const std::vector<WeightSite> sites = {{"conv1", {16, 3, 3, 3}}, {"linear", {10, 64}}};
+  auto check = [&](const std::string& text) {
+    std::istringstream in(text);
+    try {
+      validate_fault_list(parse_fault_list(in, "fuzz.csv"), sites);
+    } catch (const FormatError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("fuzz.csv", 0), 0u) << e.what();
+    }
+  };
+  for (size_t n = 0; n <= valid.size(); ++n) check(valid.substr(0, n));
+  std::mt19937 rng(1234);
+  const std::string alphabet = "0123456789,\"() -\n\rxab";
+  for (int i = 0; i < 5000; ++i) {
+    std::string text = valid;
+    const int edits = 1 + int(rng() % 4);
+    for (int e = 0; e < edits; ++e) text[rng() % text.size()] = alphabet[rng() % alphabet.size()];
+    check(text);
+  }
 }
 
 }  // namespace
