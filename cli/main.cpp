@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   faultbench::cli::add_eval_command(app);
   faultbench::cli::add_convert_command(app);
   faultbench::cli::add_fetch_command(app);
+  faultbench::cli::add_campaign_command(app);
+  faultbench::cli::add_compare_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

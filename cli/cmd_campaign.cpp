@@ -1,0 +1,117 @@
+// faultbench campaign: run (or resume) a weight fault-injection campaign.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "common.h"
+#include "faultbench/campaign/campaign.h"
+#include "faultbench/error.h"
+
+namespace faultbench::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true);
+  // A second Ctrl-C kills at once (the journal is still consistent then).
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+}
+
+struct CampaignCliOptions {
+  std::string model, dataset, weights, data_dir, faults, out;
+  std::string fault_model, mode = "fast";
+  int64_t images = -1;
+  int threads = 0;
+  int fault_batch = 0;
+  int chunk_images = 256;
+  int64_t memory_mb = 512;
+};
+
+void run(const CampaignCliOptions& o) {
+  CampaignSpec spec;
+  spec.model = o.model;
+  spec.dataset = o.dataset;
+  spec.weights = o.weights;
+  spec.data_dir = resolve_data_dir(o.data_dir);
+  spec.faults = o.faults;
+  spec.out = o.out;
+  spec.images = o.images;
+  if (!o.fault_model.empty()) {
+    const auto m = parse_fault_model(o.fault_model);
+    if (!m) throw UsageError("--fault-model: expected bitflip, stuck-at-0 or stuck-at-1, got '" + o.fault_model + "'");
+    spec.fault_model = *m;
+  }
+  if (o.mode == "fast")
+    spec.engine.mode = CampaignMode::Fast;
+  else if (o.mode == "brute-force")
+    spec.engine.mode = CampaignMode::BruteForce;
+  else
+    throw UsageError("--mode: expected fast or brute-force, got '" + o.mode + "'");
+  spec.engine.threads = o.threads;
+  spec.engine.max_chunk_images = o.chunk_images;
+  spec.engine.memory_budget = o.memory_mb << 20;
+  spec.fault_batch = o.fault_batch;
+
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+
+  ProgressReporter progress(stderr, ::isatty(STDERR_FILENO) == 1);
+  const CampaignReport r = run_campaign(spec, &g_stop, &progress);
+  if (!r.note.empty()) std::fprintf(stderr, "campaign: note: %s\n", r.note.c_str());
+  switch (r.status) {
+    case CampaignStatus::AlreadyComplete:
+      std::fprintf(stderr, "campaign: %s is already complete for these inputs; nothing to do\n", o.out.c_str());
+      return;
+    case CampaignStatus::Completed:
+      progress.finish("complete");
+      std::fprintf(stderr, "campaign: results in %s (sidecar %s)\n", o.out.c_str(),
+                   sidecar_path_for(o.out).string().c_str());
+      return;
+    case CampaignStatus::Interrupted:
+      progress.finish("interrupted");
+      throw Error(fmt::format("interrupted: {} of {} faults are saved in {}; rerun the same command to resume",
+                              r.done_faults, r.faults, r.journal.string()));
+  }
+}
+
+}  // namespace
+
+void add_campaign_command(CLI::App& app) {
+  auto o = std::make_shared<CampaignCliOptions>();
+  auto* cmd = app.add_subcommand("campaign", "Run or resume a weight fault-injection campaign");
+  cmd->add_option("--model", o->model, "zoo model name (see `faultbench models`)")->required();
+  cmd->add_option("--dataset", o->dataset, "cifar10 | cifar100 | gtsrb")->required();
+  cmd->add_option("--weights", o->weights, "checkpoint (.th, .pt/.pth, .safetensors)")->required();
+  cmd->add_option("--data-dir", o->data_dir, "dataset folder (default: $FAULTBENCH_DATA)");
+  cmd->add_option("--faults", o->faults, "fault list CSV (Injection,Layer,TensorIndex,Bit[,...])")->required();
+  cmd->add_option("--out", o->out, "result CSV; RESULTS.csv.journal and RESULTS.csv.json go beside it")->required();
+  cmd->add_option("--images", o->images, "use only the first N test images")->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", o->threads, "worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--fault-model", o->fault_model,
+                  "bitflip | stuck-at-0 | stuck-at-1: applied to every fault (default: as listed, bitflip)");
+  cmd->add_option("--mode", o->mode, "fast (default) | brute-force (the oracle: full forward per fault)");
+  cmd->add_option("--fault-batch", o->fault_batch, "faults per journaled batch (default: automatic)")
+      ->check(CLI::PositiveNumber)
+      ->group("Tuning");
+  cmd->add_option("--chunk-images", o->chunk_images, "at most this many images per golden chunk (default 256)")
+      ->check(CLI::PositiveNumber)
+      ->group("Tuning");
+  cmd->add_option("--memory-mb", o->memory_mb, "memory for golden activations per chunk (default 512)")
+      ->check(CLI::PositiveNumber)
+      ->group("Tuning");
+  cmd->callback([o] { run(*o); });
+}
+
+}  // namespace faultbench::cli

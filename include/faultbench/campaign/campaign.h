@@ -1,0 +1,51 @@
+// A whole campaign as the CLI runs it: load model, weights, images and fault list, resume
+// from the journal, run the missing faults batch by batch (each batch journaled and
+// fsync'd), then write RESULTS.csv and its sidecar RESULTS.csv.json atomically.
+//
+// Files beside --out (say RESULTS.csv):
+//   RESULTS.csv.journal  while the campaign is unfinished (removed when it completes)
+//   RESULTS.csv.json     sidecar: faultbench version, inputs and their sha256, mode...
+// Rerunning a finished campaign with the same inputs changes nothing; with other inputs
+// it refuses (UsageError saying which input differs) rather than mix or overwrite.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "faultbench/campaign/engine.h"
+#include "faultbench/campaign/progress.h"
+#include "faultbench/faults/fault.h"
+
+namespace faultbench {
+
+struct CampaignSpec {
+  std::string model, dataset;
+  std::filesystem::path weights, data_dir, faults, out;
+  int64_t images = -1;                     // -1: the whole test set
+  std::optional<FaultModel> fault_model;   // overrides every fault's model when set
+  EngineOptions engine;                    // threads, mode, memory
+  int fault_batch = 0;                     // faults per journaled batch; 0: automatic
+};
+
+enum class CampaignStatus { Completed, AlreadyComplete, Interrupted };
+
+struct CampaignReport {
+  CampaignStatus status = CampaignStatus::Completed;
+  int64_t faults = 0, images = 0;
+  int64_t resumed_faults = 0;  // taken from the journal
+  int64_t done_faults = 0;     // journaled when the call returned
+  std::string note;            // e.g. a torn journal record that was dropped
+  std::filesystem::path journal;
+};
+
+// Runs or resumes the campaign. `stop` (e.g. set by SIGINT) ends it after abandoning the
+// batch in flight; the journal keeps every finished batch (status Interrupted).
+CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* stop = nullptr,
+                            ProgressReporter* progress = nullptr);
+
+std::filesystem::path journal_path_for(const std::filesystem::path& out);  // out + ".journal"
+std::filesystem::path sidecar_path_for(const std::filesystem::path& out);  // out + ".json"
+
+}  // namespace faultbench

@@ -1,0 +1,41 @@
+// Per-image outcome of a fault, exactly as the reference campaigns classify it.
+//
+// For one image, compare the faulty logits [K] with the golden (fault-free) logits [K]:
+//   masked       all K logits bitwise equal to golden, and none is NaN
+//   non_critical not masked, top-1 class equal to golden top-1
+//   critical     top-1 class differs (SDC-1)
+// and, counted on top of those three classes:
+//   due          the faulty logits contain a NaN or an Inf
+//   top1_correct the faulty top-1 equals the image's label
+// Top-1 is torch/numpy argmax: the largest logit, ties to the lowest index, and the
+// first NaN counts as the largest.
+#pragma once
+#include <cstdint>
+
+namespace faultbench {
+
+struct FaultCounts {
+  int64_t masked = 0;
+  int64_t non_critical = 0;
+  int64_t critical = 0;
+  int64_t due = 0;
+  int64_t top1_correct = 0;
+
+  int64_t images() const { return masked + non_critical + critical; }
+  FaultCounts& operator+=(const FaultCounts& o) {
+    masked += o.masked;
+    non_critical += o.non_critical;
+    critical += o.critical;
+    due += o.due;
+    top1_correct += o.top1_correct;
+    return *this;
+  }
+  bool operator==(const FaultCounts&) const = default;
+};
+
+// Adds the outcome of one image to `counts`. golden_top1 must be top1_index(golden, k)
+// (tensor.h: the argmax rule above).
+void classify_image(const float* golden, int golden_top1, const float* faulty, int k, int label,
+                    FaultCounts& counts);
+
+}  // namespace faultbench

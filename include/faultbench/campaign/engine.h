@@ -1,0 +1,86 @@
+// The campaign engine: outcome counts of permanent weight faults over a test set.
+//
+// Two modes with identical results (tested):
+//  - BruteForce, the oracle: per fault, corrupt the weight, run the whole network on every
+//    image, classify against the golden logits, restore.
+//  - Fast: per layer, per chunk of images, one golden pass keeps the golden activations the
+//    layer's faults need; per fault only the nodes downstream of the faulty layer are
+//    recomputed, and images whose changed activations are all bitwise golden again are
+//    classified masked and dropped. Faults run in parallel (one executor per thread, each
+//    over its own copy of the weights). Kernels are deterministic per image, so a
+//    recomputed suffix gives the same bits as a full forward.
+// A stuck-at fault whose bit already holds the stuck value is masked without running.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "faultbench/campaign/classify.h"
+#include "faultbench/data/dataset.h"
+#include "faultbench/faults/fault.h"
+#include "faultbench/graph.h"
+
+namespace faultbench {
+
+enum class CampaignMode { Fast, BruteForce };
+const char* campaign_mode_name(CampaignMode mode);  // "fast" | "brute-force"
+
+struct EngineOptions {
+  int threads = 0;                            // 0: all cores
+  CampaignMode mode = CampaignMode::Fast;
+  int max_chunk_images = 256;                 // images per chunk, upper bound
+  int64_t memory_budget = int64_t(512) << 20; // bytes for golden + scratch activations per chunk
+};
+
+// A fault resolved against a graph: which parameter element and node it corrupts.
+struct ResolvedFault {
+  int param = -1;       // index into Graph::params
+  int node = -1;        // owning node
+  int64_t offset = 0;   // flat element index, row-major PyTorch order
+  int bit = 0;
+  FaultModel model = FaultModel::BitFlip;
+};
+
+// Throws UsageError when the layer is not a fault site of the graph (validate lists first).
+ResolvedFault resolve_fault(const Graph& graph, const Fault& fault);
+
+class CampaignEngine {
+ public:
+  // `graph` (weights loaded) is copied; `images` is referenced and must outlive the engine.
+  CampaignEngine(const Graph& graph, const ImageSet& images, EngineOptions options = {});
+  ~CampaignEngine();
+  CampaignEngine(const CampaignEngine&) = delete;
+  CampaignEngine& operator=(const CampaignEngine&) = delete;
+
+  // Golden logits [N, K] of the fault-free model (computed on first use).
+  const std::vector<float>& golden_logits();
+  // What a fault that changes nothing gets: every image classified against itself.
+  FaultCounts golden_counts();
+
+  // Simulates `faults` (any layers, any order) and returns one FaultCounts per fault.
+  // `stop` is polled between chunks of images: when it becomes true the call returns
+  // false and `out` is unspecified. `on_progress(fault_images)` reports finished work.
+  bool run(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
+           const std::atomic<bool>* stop = nullptr,
+           const std::function<void(int64_t)>& on_progress = {});
+
+  const EngineOptions& options() const { return options_; }
+  int threads() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  EngineOptions options_;
+};
+
+// Splits the fault positions `todo` (indices into `faults`) into batches: grouped by
+// faulty node in forward order, list order inside a node, at most `batch_size` per batch.
+// Each batch is run and journaled as a whole.
+std::vector<std::vector<size_t>> plan_fault_batches(const std::vector<ResolvedFault>& faults,
+                                                    const std::vector<size_t>& todo, int batch_size);
+
+}  // namespace faultbench

@@ -1,0 +1,182 @@
+#include "faultbench/campaign/compare.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "faultbench/error.h"
+
+namespace faultbench {
+
+namespace {
+
+// Splits one CSV line (RFC 4180 quoting: "a,b" and "" inside quotes).
+std::vector<std::string> split_csv(const std::string& line, const std::string& where) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  if (quoted) throw FormatError(where + ": unterminated quoted field");
+  return fields;
+}
+
+int64_t parse_int(const std::string& s, const std::string& where, const char* column) {
+  int64_t v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty())
+    throw FormatError(fmt::format("{}: column {}: '{}' is not an integer", where, column, s));
+  return v;
+}
+
+}  // namespace
+
+ResultTable parse_result_table(std::istream& in, const std::string& source) {
+  ResultTable t;
+  t.source = source;
+  std::string line;
+  int64_t lineno = 0;
+  std::vector<std::string> header;
+  int col_inj = -1, col_m = -1, col_nc = -1, col_c = -1, col_layer = -1, col_idx = -1, col_bit = -1;
+  std::unordered_map<int64_t, int64_t> seen;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const std::string where = fmt::format("{}:{}", source, lineno);
+    std::vector<std::string> f = split_csv(line, where);
+    if (header.empty()) {
+      header = f;
+      for (size_t i = 0; i < header.size(); ++i) {
+        const std::string& h = header[i];
+        int* slot = h == "Injection"      ? &col_inj
+                    : h == "masked"       ? &col_m
+                    : h == "non_critical" ? &col_nc
+                    : h == "critical"     ? &col_c
+                    : h == "Layer"        ? &col_layer
+                    : h == "TensorIndex"  ? &col_idx
+                    : h == "Bit"          ? &col_bit
+                                          : nullptr;
+        if (slot) *slot = int(i);
+      }
+      for (auto [col, name] : {std::pair{col_inj, "Injection"}, {col_m, "masked"}, {col_nc, "non_critical"},
+                               {col_c, "critical"}})
+        if (col < 0) throw FormatError(fmt::format("{}: header has no '{}' column", where, name));
+      continue;
+    }
+    if (f.size() != header.size())
+      throw FormatError(fmt::format("{}: {} fields, the header has {}", where, f.size(), header.size()));
+    ResultRow r;
+    r.line = lineno;
+    r.injection = parse_int(f[size_t(col_inj)], where, "Injection");
+    r.masked = parse_int(f[size_t(col_m)], where, "masked");
+    r.non_critical = parse_int(f[size_t(col_nc)], where, "non_critical");
+    r.critical = parse_int(f[size_t(col_c)], where, "critical");
+    if (r.masked < 0 || r.non_critical < 0 || r.critical < 0)
+      throw FormatError(where + ": negative count");
+    if (col_layer >= 0) r.layer = f[size_t(col_layer)];
+    if (col_idx >= 0) r.tensor_index = f[size_t(col_idx)];
+    if (col_bit >= 0) r.bit = int(parse_int(f[size_t(col_bit)], where, "Bit"));
+    if (auto [it, fresh] = seen.emplace(r.injection, lineno); !fresh)
+      throw FormatError(fmt::format("{}: Injection {} already on line {}", where, r.injection, it->second));
+    t.rows.push_back(std::move(r));
+  }
+  if (header.empty()) throw FormatError(source + ": empty file (no header)");
+  return t;
+}
+
+ResultTable read_result_table(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot open for reading", path.string()));
+  return parse_result_table(in, path.string());
+}
+
+CompareReport compare_results(const ResultTable& a, const ResultTable& b, size_t worst) {
+  CompareReport r;
+  std::unordered_map<int64_t, const ResultRow*> by_id;
+  for (const ResultRow& row : b.rows) by_id.emplace(row.injection, &row);
+  std::vector<Disagreement> pairs;
+  for (const ResultRow& ra : a.rows) {
+    auto it = by_id.find(ra.injection);
+    if (it == by_id.end()) {
+      ++r.only_a;
+      continue;
+    }
+    pairs.push_back({&ra, it->second, it->second->critical - ra.critical});
+  }
+  r.matched = int64_t(pairs.size());
+  r.only_b = int64_t(b.rows.size()) - r.matched;
+  double sx = 0, sy = 0, sad = 0;
+  for (const Disagreement& d : pairs) {
+    r.a.masked += d.a->masked, r.a.non_critical += d.a->non_critical, r.a.critical += d.a->critical;
+    r.b.masked += d.b->masked, r.b.non_critical += d.b->non_critical, r.b.critical += d.b->critical;
+    sx += double(d.a->critical);
+    sy += double(d.b->critical);
+    sad += double(std::llabs(d.diff));
+    r.max_abs_diff = std::max<int64_t>(r.max_abs_diff, std::llabs(d.diff));
+  }
+  if (!pairs.empty()) {
+    const double n = double(pairs.size()), mx = sx / n, my = sy / n;
+    double cxy = 0, cxx = 0, cyy = 0;
+    for (const Disagreement& d : pairs) {
+      const double dx = double(d.a->critical) - mx, dy = double(d.b->critical) - my;
+      cxy += dx * dy, cxx += dx * dx, cyy += dy * dy;
+    }
+    if (cxx > 0 && cyy > 0) r.correlation = cxy / std::sqrt(cxx * cyy);
+    r.mean_abs_diff = sad / n;
+  }
+  std::stable_sort(pairs.begin(), pairs.end(), [](const Disagreement& x, const Disagreement& y) {
+    if (std::llabs(x.diff) != std::llabs(y.diff)) return std::llabs(x.diff) > std::llabs(y.diff);
+    return x.a->injection < y.a->injection;
+  });
+  for (const Disagreement& d : pairs) {
+    if (r.worst.size() >= worst || d.diff == 0) break;
+    r.worst.push_back(d);
+  }
+  return r;
+}
+
+std::string format_compare_report(const CompareReport& r, const std::string& name_a, const std::string& name_b) {
+  std::string s;
+  s += fmt::format("A: {}\nB: {}\n", name_a, name_b);
+  s += fmt::format("faults matched by Injection: {} (only in A: {}, only in B: {})\n", r.matched, r.only_a, r.only_b);
+  s += fmt::format("{:<4}{:>14}{:>14}{:>14}\n", "", "masked", "non_critical", "critical");
+  s += fmt::format("{:<4}{:>14}{:>14}{:>14}\n", "A", r.a.masked, r.a.non_critical, r.a.critical);
+  s += fmt::format("{:<4}{:>14}{:>14}{:>14}\n", "B", r.b.masked, r.b.non_critical, r.b.critical);
+  s += r.correlation ? fmt::format("critical correlation: {:.6f}\n", *r.correlation)
+                     : std::string("critical correlation: undefined (a column is constant)\n");
+  s += fmt::format("critical mean absolute difference: {:.4f} images (max {})\n", r.mean_abs_diff, r.max_abs_diff);
+  if (!r.worst.empty()) {
+    s += fmt::format("faults that disagree most (critical, B - A):\n");
+    s += fmt::format("{:>10}  {:<24}{:<18}{:>4}{:>10}{:>10}{:>8}\n", "Injection", "Layer", "TensorIndex", "Bit", "A",
+                     "B", "diff");
+    for (const Disagreement& d : r.worst) {
+      const ResultRow& x = d.a->layer.empty() ? *d.b : *d.a;
+      s += fmt::format("{:>10}  {:<24}{:<18}{:>4}{:>10}{:>10}{:>+8}\n", d.a->injection, x.layer, x.tensor_index,
+                       x.bit >= 0 ? std::to_string(x.bit) : "", d.a->critical, d.b->critical, d.diff);
+    }
+  }
+  return s;
+}
+
+}  // namespace faultbench

@@ -1,0 +1,191 @@
+// CampaignEngine: golden pass, brute-force mode, dispatch and batch planning.
+// The fast mode's suffix recomputation lives in fast_sim.cpp.
+#include <algorithm>
+#include <bit>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "engine_impl.h"
+#include "faultbench/error.h"
+
+namespace faultbench {
+
+using campaign_detail::Worker;
+
+const char* campaign_mode_name(CampaignMode mode) {
+  return mode == CampaignMode::Fast ? "fast" : "brute-force";
+}
+
+ResolvedFault resolve_fault(const Graph& graph, const Fault& fault) {
+  const auto p = graph.find_param(fault.site.layer + ".weight");
+  if (!p || !graph.params[size_t(*p)].is_fault_site())
+    throw UsageError(fmt::format("fault {}: layer '{}' is not a conv/linear layer of {}", fault.injection,
+                                 fault.site.layer, graph.model));
+  const Param& param = graph.params[size_t(*p)];
+  if (fault.site.index.size() != param.shape.size())
+    throw UsageError(fmt::format("fault {}: index rank {} for weight {} of shape {}", fault.injection,
+                                 fault.site.index.size(), param.name, shape_to_string(param.shape)));
+  for (size_t d = 0; d < param.shape.size(); ++d)
+    if (fault.site.index[d] < 0 || fault.site.index[d] >= param.shape[d])
+      throw UsageError(fmt::format("fault {}: index out of range for weight {} of shape {}", fault.injection,
+                                   param.name, shape_to_string(param.shape)));
+  if (fault.site.bit < 0 || fault.site.bit > 31)
+    throw UsageError(fmt::format("fault {}: bit {} outside 0..31", fault.injection, fault.site.bit));
+  return ResolvedFault{*p, param.node, flat_index(param.shape, fault.site.index), fault.site.bit, fault.model};
+}
+
+CampaignEngine::Impl::Impl(const Graph& g, const ImageSet& im, EngineOptions o)
+    : graph(g), images(im), options(o) {
+  if (images.shape != graph.input_shape)
+    throw UsageError(fmt::format("test images are {}x{}x{} but {} expects {}x{}x{}", images.shape.c, images.shape.h,
+                                 images.shape.w, graph.model, graph.input_shape.c, graph.input_shape.h,
+                                 graph.input_shape.w));
+  if (images.size() == 0) throw UsageError("campaign: no test images");
+  for (int label : images.labels)
+    if (label < 0 || label >= graph.classes)
+      throw UsageError(fmt::format("campaign: label {} outside the {} classes of {}", label, graph.classes, graph.model));
+  ExecutorOptions eo;
+  eo.threads = options.threads;
+  exec = std::make_unique<Executor>(graph, eo);
+}
+
+void CampaignEngine::Impl::ensure_golden() {
+  if (golden_ready) return;
+  const int64_t n = images.size();
+  const int k = classes();
+  const int64_t in_floats = graph.input_shape.numel();
+  golden_logits.assign(size_t(n * k), 0.0f);
+  const int64_t step = 256;
+  Tensor batch;
+  for (int64_t first = 0; first < n; first += step) {
+    const int64_t count = std::min(step, n - first);
+    batch = Tensor({count, graph.input_shape.c, graph.input_shape.h, graph.input_shape.w});
+    images.normalize(first, count, batch.ptr());
+    (void)in_floats;
+    const Tensor logits = exec->forward(batch);
+    std::copy(logits.data.begin(), logits.data.end(), golden_logits.begin() + first * k);
+  }
+  golden_top1.resize(size_t(n));
+  golden_self.assign(size_t(n), FaultCounts{});
+  golden_total = FaultCounts{};
+  for (int64_t i = 0; i < n; ++i) {
+    const float* l = golden_logits.data() + i * k;
+    golden_top1[size_t(i)] = top1_index(l, k);
+    classify_image(l, golden_top1[size_t(i)], l, k, images.labels[size_t(i)], golden_self[size_t(i)]);
+    golden_total += golden_self[size_t(i)];
+  }
+  golden_ready = true;
+}
+
+void CampaignEngine::Impl::ensure_workers() {
+  const size_t threads = size_t(exec->pool().size());
+  while (workers.size() < threads) {
+    auto w = std::make_unique<Worker>();
+    w->graph = graph;
+    ExecutorOptions eo;
+    eo.threads = 1;
+    w->exec = std::make_unique<Executor>(w->graph, eo);
+    workers.push_back(std::move(w));
+  }
+}
+
+bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
+                                           const std::atomic<bool>* stop,
+                                           const std::function<void(int64_t)>& progress) {
+  const int64_t n = images.size();
+  const int k = classes();
+  const int64_t step = std::max(1, options.max_chunk_images);
+  Tensor batch;
+  for (size_t f = 0; f < faults.size(); ++f) {
+    const ResolvedFault& rf = faults[f];
+    float& weight = graph.params[size_t(rf.param)].value.data[size_t(rf.offset)];
+    const float original = weight;
+    weight = apply_fault(original, rf.bit, rf.model);
+    exec->param_changed(rf.param);
+    FaultCounts counts;
+    bool stopped = false;
+    for (int64_t first = 0; first < n && !stopped; first += step) {
+      if (stop && stop->load()) {
+        stopped = true;
+        break;
+      }
+      const int64_t count = std::min(step, n - first);
+      batch = Tensor({count, graph.input_shape.c, graph.input_shape.h, graph.input_shape.w});
+      images.normalize(first, count, batch.ptr());
+      const Tensor logits = exec->forward(batch);
+      for (int64_t i = 0; i < count; ++i) {
+        const int64_t img = first + i;
+        classify_image(golden_logits.data() + img * k, golden_top1[size_t(img)], logits.ptr() + i * k, k,
+                       images.labels[size_t(img)], counts);
+      }
+    }
+    weight = original;
+    exec->param_changed(rf.param);
+    if (stopped) return false;
+    out[f] = counts;
+    if (progress) progress(n);
+  }
+  return true;
+}
+
+CampaignEngine::CampaignEngine(const Graph& graph, const ImageSet& images, EngineOptions options)
+    : impl_(std::make_unique<Impl>(graph, images, options)), options_(options) {}
+
+CampaignEngine::~CampaignEngine() = default;
+
+int CampaignEngine::threads() const { return impl_->exec->pool().size(); }
+
+const std::vector<float>& CampaignEngine::golden_logits() {
+  impl_->ensure_golden();
+  return impl_->golden_logits;
+}
+
+FaultCounts CampaignEngine::golden_counts() {
+  impl_->ensure_golden();
+  return impl_->golden_total;
+}
+
+bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
+                         const std::atomic<bool>* stop, const std::function<void(int64_t)>& on_progress) {
+  for (const ResolvedFault& f : faults) {
+    const bool ok = f.param >= 0 && size_t(f.param) < impl_->graph.params.size() &&
+                    impl_->graph.params[size_t(f.param)].is_fault_site() && f.offset >= 0 &&
+                    f.offset < impl_->graph.params[size_t(f.param)].value.size() && f.bit >= 0 && f.bit <= 31;
+    if (!ok) throw UsageError("campaign engine: fault not resolved against this graph");
+  }
+  impl_->ensure_golden();
+  out.assign(faults.size(), FaultCounts{});
+  if (options_.mode == CampaignMode::BruteForce) return impl_->run_brute_force(faults, out, stop, on_progress);
+
+  // A fault that leaves the weight's bits unchanged (stuck-at on a bit that already holds
+  // the value) changes nothing: every image is classified against itself, nothing runs.
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < faults.size(); ++i) {
+    const ResolvedFault& f = faults[i];
+    const float w = impl_->graph.params[size_t(f.param)].value.data[size_t(f.offset)];
+    if (std::bit_cast<uint32_t>(apply_fault(w, f.bit, f.model)) == std::bit_cast<uint32_t>(w)) {
+      out[i] = impl_->golden_total;
+      if (on_progress) on_progress(impl_->images.size());
+    } else {
+      todo.push_back(i);
+    }
+  }
+  return impl_->run_fast(faults, todo, out, stop, on_progress);
+}
+
+std::vector<std::vector<size_t>> plan_fault_batches(const std::vector<ResolvedFault>& faults,
+                                                    const std::vector<size_t>& todo, int batch_size) {
+  batch_size = std::max(1, batch_size);
+  std::map<int, std::vector<size_t>> by_node;  // forward order of the faulty node
+  for (size_t i : todo) by_node[faults.at(i).node].push_back(i);
+  std::vector<std::vector<size_t>> batches;
+  for (auto& [node, list] : by_node) {
+    std::sort(list.begin(), list.end());
+    for (size_t b = 0; b < list.size(); b += size_t(batch_size))
+      batches.emplace_back(list.begin() + b, list.begin() + std::min(list.size(), b + size_t(batch_size)));
+  }
+  return batches;
+}
+
+}  // namespace faultbench

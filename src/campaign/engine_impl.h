@@ -1,0 +1,105 @@
+// Internals of CampaignEngine shared by engine.cpp (golden pass, brute force, scheduling)
+// and fast_sim.cpp (suffix recomputation with masking). Not a public header.
+#pragma once
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "faultbench/campaign/engine.h"
+#include "faultbench/executor.h"
+
+namespace faultbench::campaign_detail {
+
+// A 64-byte aligned float buffer that does not initialise its contents.
+struct FloatBuf {
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data;
+  size_t capacity = 0;  // floats
+  float* get() const { return data.get(); }
+  explicit operator bool() const { return bool(data); }
+};
+
+// Recycles buffers so that steady-state chunks allocate nothing. acquire() takes the
+// smallest free buffer that fits; when none fits it grows the largest free one, so the
+// number of buffers never exceeds the peak number alive at once.
+class BufferPool {
+ public:
+  FloatBuf acquire(size_t floats);
+  void release(FloatBuf&& buf);
+  void clear() { free_.clear(); }
+
+ private:
+  std::vector<FloatBuf> free_;
+};
+
+// What the fast mode needs to know to simulate faults of one node.
+struct SuffixPlan {
+  int node = -1;
+  std::vector<int> desc;           // nodes depending on `node` (itself included), forward order
+  std::vector<char> keep;          // value -> golden value kept for the fault simulations
+  std::vector<int> last_use;       // value -> last node reading it (whole graph), -1 if none
+  std::vector<int> last_desc_use;  // value -> last node of `desc` reading it, -1 if none
+  int last_node = 0;               // the golden pass runs nodes 1..last_node
+  int64_t golden_floats = 0;       // per image, peak of the golden pass (kept + live prefix)
+};
+
+SuffixPlan make_suffix_plan(const Graph& graph, int node);
+
+// Golden activations of one chunk of images for one SuffixPlan.
+struct GoldenChunk {
+  int plan_node = -1;
+  int64_t first = 0;  // first image of the chunk
+  int count = 0;
+  std::vector<FloatBuf> values;  // per value: [count, c, h, w] when kept, else empty
+};
+
+// One thread's private copy of the network, so faults can be simulated concurrently.
+struct Worker {
+  Graph graph;
+  std::unique_ptr<Executor> exec;  // single-threaded, over `graph`
+  BufferPool pool;
+  // Per value, during one simulation: the faulty rows of the active images and whether
+  // each differs from golden.
+  std::vector<FloatBuf> changed;
+  std::vector<std::vector<uint8_t>> differs;
+};
+
+}  // namespace faultbench::campaign_detail
+
+namespace faultbench {
+
+struct CampaignEngine::Impl {
+  Graph graph;  // main copy; brute force corrupts it in place
+  const ImageSet& images;
+  EngineOptions options;
+  std::unique_ptr<Executor> exec;  // multi-threaded
+  std::vector<std::unique_ptr<campaign_detail::Worker>> workers;
+
+  bool golden_ready = false;
+  std::vector<float> golden_logits;        // [N, K]
+  std::vector<int> golden_top1;            // [N]
+  std::vector<FaultCounts> golden_self;    // [N]: the image classified against itself
+  FaultCounts golden_total;
+
+  campaign_detail::BufferPool golden_pool;
+  campaign_detail::GoldenChunk chunk;
+
+  Impl(const Graph& g, const ImageSet& im, EngineOptions o);
+  void ensure_golden();
+  int classes() const { return graph.classes; }
+  bool run_brute_force(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
+                       const std::atomic<bool>* stop, const std::function<void(int64_t)>& progress);
+  bool run_fast(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,
+                std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
+                const std::function<void(int64_t)>& progress);
+
+  // fast_sim.cpp
+  int chunk_images(const campaign_detail::SuffixPlan& plan) const;
+  void compute_golden_chunk(const campaign_detail::SuffixPlan& plan, int64_t first, int count);
+  FaultCounts simulate_chunk(const campaign_detail::SuffixPlan& plan, campaign_detail::Worker& w) const;
+  void ensure_workers();
+};
+
+}  // namespace faultbench

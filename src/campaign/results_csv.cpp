@@ -1,0 +1,38 @@
+#include "faultbench/campaign/results_csv.h"
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "faultbench/error.h"
+#include "faultbench/faults/fault_list_csv.h"
+
+namespace faultbench {
+
+std::string format_results_csv(const std::vector<Fault>& faults, const std::vector<FaultCounts>& counts,
+                               int64_t images) {
+  FAULTBENCH_CHECK(faults.size() == counts.size(), "format_results_csv: one count per fault");
+  bool with_model = false;
+  for (const Fault& f : faults) with_model |= f.model != FaultModel::BitFlip;
+  std::string out = with_model ? "Injection,Layer,TensorIndex,Bit,FaultModel,"
+                               : "Injection,Layer,TensorIndex,Bit,";
+  out += "n_injections,masked,non_critical,critical,due,top1_correct\n";
+  for (size_t i = 0; i < faults.size(); ++i) {
+    const Fault& f = faults[i];
+    const FaultCounts& c = counts[i];
+    out += fmt::format("{},{},\"{}\",{},", f.injection, f.site.layer, tensor_index_to_string(f.site.index), f.site.bit);
+    if (with_model) out += fmt::format("{},", fault_model_name(f.model));
+    out += fmt::format("{},{},{},{},{},{}\n", images, c.masked, c.non_critical, c.critical, c.due, c.top1_correct);
+  }
+  return out;
+}
+
+std::string read_file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot open for reading", path.string()));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw IoError(fmt::format("{}: read error", path.string()));
+  return bytes;
+}
+
+}  // namespace faultbench

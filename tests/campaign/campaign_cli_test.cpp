@@ -1,0 +1,206 @@
+// The campaign command end to end: modes agree byte for byte, kills at any moment resume
+// to the same bytes, finished campaigns are left alone, changed inputs are refused.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "cli_fixture.h"
+
+namespace faultbench {
+namespace {
+
+using testing::cli_setup;
+using testing::run_cli;
+using testing::slurp;
+
+std::vector<std::string> campaign_args(const std::filesystem::path& out, int images = 16,
+                                       const std::vector<std::string>& extra = {}) {
+  const auto& s = cli_setup();
+  std::vector<std::string> a = {"campaign",       "--model",   "resnet20",        "--dataset",   "cifar10",
+                                "--weights",      s.weights.string(), "--data-dir", s.data.string(), "--faults",
+                                s.faults.string(), "--out",     out.string(),      "--images",    std::to_string(images),
+                                "--threads",      "2",         "--fault-batch",   "3"};
+  // extra: "--option value" pairs that replace the defaults above or are appended.
+  for (size_t i = 0; i + 1 < extra.size(); i += 2) {
+    auto it = std::find(a.begin(), a.end(), extra[i]);
+    if (it != a.end())
+      *(it + 1) = extra[i + 1];
+    else
+      a.insert(a.end(), {extra[i], extra[i + 1]});
+  }
+  return a;
+}
+
+// N from the "campaign: resuming: N of M faults already done" line; -1 when absent.
+int64_t resumed(const std::string& err) {
+  const auto at = err.find("resuming: ");
+  return at == std::string::npos ? -1 : std::atoll(err.c_str() + at + 10);
+}
+
+// The uninterrupted fast-mode result, computed once.
+const std::string& reference_csv() {
+  static const std::string csv = [] {
+    const auto dir = testing::make_temp_dir("campaign-ref");
+    const auto r = run_cli(campaign_args(dir / "R.csv"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return slurp(dir / "R.csv");
+  }();
+  return csv;
+}
+
+TEST(CampaignCli, FastAndBruteForceWriteTheSameBytes) {
+  const std::string& fast = reference_csv();
+  ASSERT_FALSE(fast.empty());
+  EXPECT_EQ(fast.rfind("Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,top1_correct\n", 0),
+            0u);
+  EXPECT_EQ(std::count(fast.begin(), fast.end(), '\n'), 31);
+  const auto dir = testing::make_temp_dir("campaign-bf");
+  const auto r = run_cli(campaign_args(dir / "R.csv", 16, {"--mode", "brute-force", "--threads", "1"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(slurp(dir / "R.csv"), fast);
+  EXPECT_FALSE(std::filesystem::exists(dir / "R.csv.journal"));
+  const std::string sidecar = slurp(dir / "R.csv.json");
+  for (const char* key : {"faultbench_version", "weights", "sha256", "fault_model", "\"images\": 16", "brute-force"})
+    EXPECT_NE(sidecar.find(key), std::string::npos) << key << " missing from " << sidecar;
+  // Not a terminal: one plain summary line.
+  EXPECT_NE(r.err.find("campaign: complete: 30/30 faults"), std::string::npos) << r.err;
+}
+
+TEST(CampaignCli, ResumesAfterCrashesAtJournalRecordsToTheSameBytes) {
+  const auto dir = testing::make_temp_dir("campaign-crash");
+  const auto out = dir / "R.csv";
+  // Dies (as SIGKILL would) after 2 records, then halfway through writing the 5th.
+  auto r = run_cli(campaign_args(out), {"FAULTBENCH_TEST_CRASH_AFTER_RECORDS=2"});
+  EXPECT_EQ(r.exit_code, 137) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir / "R.csv.journal"));
+  EXPECT_FALSE(std::filesystem::exists(out));
+  r = run_cli(campaign_args(out), {"FAULTBENCH_TEST_CRASH_AFTER_RECORDS=4", "FAULTBENCH_TEST_CRASH_TORN=1"});
+  EXPECT_EQ(r.exit_code, 137) << r.err;
+  const int64_t first = resumed(r.err);
+  EXPECT_GE(first, 2) << r.err;  // two batches of 1..3 faults (batches never span layers)
+  EXPECT_LE(first, 6) << r.err;
+  r = run_cli(campaign_args(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("torn"), std::string::npos) << r.err;
+  const int64_t second = resumed(r.err);
+  EXPECT_GT(second, first) << r.err;
+  EXPECT_LE(second, 12) << r.err;
+  EXPECT_EQ(slurp(out), reference_csv());
+  EXPECT_FALSE(std::filesystem::exists(dir / "R.csv.journal"));
+}
+
+TEST(CampaignCli, ResumesAfterSigkillAtRandomMoments) {
+  const auto dir = testing::make_temp_dir("campaign-kill");
+  const auto out = dir / "R.csv";
+  std::mt19937 rng(std::random_device{}());
+  int kills = 0, runs = 0;
+  while (!std::filesystem::exists(out) && runs < 40) {
+    ++runs;
+    const int delay = int(rng() % 700);
+    const auto r = run_cli(campaign_args(out, 16, {"--fault-batch", "1"}), {}, delay);
+    if (r.signal == SIGKILL) {
+      ++kills;
+    } else {
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+  ASSERT_TRUE(std::filesystem::exists(out)) << "no run completed in " << runs << " tries";
+  EXPECT_EQ(slurp(out), reference_csv()) << kills << " kills";
+  RecordProperty("kills", kills);
+}
+
+TEST(CampaignCli, SigintStopsCleanlyAndResumes) {
+  const auto dir = testing::make_temp_dir("campaign-int");
+  const auto out = dir / "R.csv";
+  const auto r = run_cli(campaign_args(out, 64, {"--fault-batch", "1", "--threads", "1"}), {}, 400, SIGINT);
+  if (r.exit_code != 0) {  // stopped before the end (the usual case)
+    EXPECT_EQ(r.signal, 0) << "SIGINT must be handled, not fatal";
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("rerun the same command to resume"), std::string::npos) << r.err;
+    EXPECT_TRUE(std::filesystem::exists(dir / "R.csv.journal"));
+  }
+  const auto again = run_cli(campaign_args(out, 64, {"--fault-batch", "1"}));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto dir2 = testing::make_temp_dir("campaign-int-ref");
+  ASSERT_EQ(run_cli(campaign_args(dir2 / "R.csv", 64)).exit_code, 0);
+  EXPECT_EQ(slurp(out), slurp(dir2 / "R.csv"));
+}
+
+TEST(CampaignCli, FinishedCampaignIsLeftAloneAndOtherInputsAreRefused) {
+  const auto dir = testing::make_temp_dir("campaign-done");
+  const auto out = dir / "R.csv";
+  ASSERT_EQ(run_cli(campaign_args(out)).exit_code, 0);
+  const auto mtime = std::filesystem::last_write_time(out);
+  auto r = run_cli(campaign_args(out));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("already complete"), std::string::npos) << r.err;
+  EXPECT_EQ(std::filesystem::last_write_time(out), mtime);
+  EXPECT_EQ(slurp(out), reference_csv());
+  r = run_cli(campaign_args(out, 8));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("image count changed"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(out), reference_csv());
+}
+
+TEST(CampaignCli, RefusesToResumeAJournalWithChangedInputs) {
+  const auto& s = cli_setup();
+  const auto dir = testing::make_temp_dir("campaign-refuse");
+  const auto out = dir / "R.csv";
+  ASSERT_EQ(run_cli(campaign_args(out), {"FAULTBENCH_TEST_CRASH_AFTER_RECORDS=1"}).exit_code, 137);
+  const std::string journal = slurp(dir / "R.csv.journal");
+
+  // Other weights: same model, one weight changed.
+  Graph g = build_model("resnet20", "cifar10");
+  testing::randomize_weights(g, 99);
+  g.params[0].value.data[0] += 1.0f;
+  const auto weights2 = dir / "w2.safetensors";
+  write_safetensors(g, weights2);
+  std::vector<std::string> args = campaign_args(out);
+  std::replace(args.begin(), args.end(), s.weights.string(), weights2.string());
+  auto r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("refusing to resume"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("weights"), std::string::npos) << r.err;
+
+  // Other fault list (same faults minus the last one).
+  std::string list = slurp(s.faults);
+  list.erase(list.rfind('\n', list.size() - 2) + 1);
+  const auto faults2 = dir / "f2.csv";
+  std::ofstream(faults2) << list;
+  args = campaign_args(out);
+  std::replace(args.begin(), args.end(), s.faults.string(), faults2.string());
+  r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("fault list"), std::string::npos) << r.err;
+
+  // Other fault model and other images.
+  r = run_cli(campaign_args(out, 16, {"--fault-model", "stuck-at-1"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("fault model"), std::string::npos) << r.err;
+  r = run_cli(campaign_args(out, 17));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("image count"), std::string::npos) << r.err;
+
+  EXPECT_EQ(slurp(dir / "R.csv.journal"), journal) << "a refused run must not touch the journal";
+  EXPECT_FALSE(std::filesystem::exists(out));
+  // The original inputs still resume to the reference bytes.
+  ASSERT_EQ(run_cli(campaign_args(out)).exit_code, 0);
+  EXPECT_EQ(slurp(out), reference_csv());
+}
+
+TEST(CompareCli, PrintsTotalsCorrelationAndWorstFaults) {
+  const auto dir = testing::make_temp_dir("compare-cli");
+  std::ofstream(dir / "a.csv") << "Injection,masked,non_critical,critical\n0,5,3,2\n1,0,0,10\n2,10,0,0\n";
+  std::ofstream(dir / "b.csv") << reference_csv().substr(0, 0) << "Injection,masked,non_critical,critical\n0,5,4,1\n1,0,1,9\n2,9,0,1\n";
+  const auto out = dir / "stdout.txt";
+  const std::string cmd = testing::cli_path().string() + " compare " + (dir / "a.csv").string() + " " +
+                          (dir / "b.csv").string() + " > " + out.string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string text = slurp(out);
+  EXPECT_NE(text.find("critical mean absolute difference: 1.0000"), std::string::npos) << text;
+  EXPECT_NE(text.find("critical correlation: 0.981981"), std::string::npos) << text;
+  EXPECT_NE(text.find("faults that disagree most"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace faultbench

@@ -1,0 +1,86 @@
+// Helpers for the campaign tests: zoo graphs with seeded random weights, synthetic test
+// images, random fault lists.
+#pragma once
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "faultbench/data/dataset.h"
+#include "faultbench/faults/fault.h"
+#include "faultbench/graph.h"
+#include "faultbench/zoo/zoo.h"
+
+namespace faultbench::testing {
+
+// Weights scaled so activations stay O(1) through deep networks (He-style uniform), BN
+// statistics near identity: top-1 then depends on the image and faults behave as in
+// trained networks (low bits mostly non-critical, high exponent bits critical or Inf/NaN).
+inline void randomize_weights(Graph& g, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (Param& p : g.params) {
+    if (p.value.size() == 0) continue;
+    switch (p.role) {
+      case ParamRole::Weight:
+        if (p.shape.size() >= 2) {
+          int64_t fan_in = 1;
+          for (size_t d = 1; d < p.shape.size(); ++d) fan_in *= p.shape[d];
+          const float bound = std::sqrt(6.0f / float(fan_in));
+          for (float& x : p.value.data) x = bound * u(rng);
+        } else {
+          for (float& x : p.value.data) x = 1.0f + 0.5f * u(rng);
+        }
+        break;
+      case ParamRole::Bias:
+      case ParamRole::RunningMean:
+        for (float& x : p.value.data) x = 0.1f * u(rng);
+        break;
+      case ParamRole::RunningVar:
+        for (float& x : p.value.data) x = 1.0f + 0.5f * u(rng);
+        break;
+      case ParamRole::NumBatchesTracked:
+        break;
+    }
+  }
+}
+
+inline ImageSet random_images(const Graph& g, int64_t n, uint32_t seed) {
+  ImageSet s;
+  s.dataset = g.dataset;
+  s.shape = g.input_shape;
+  s.classes = g.classes;
+  s.norm = dataset_normalization(g.dataset);
+  std::mt19937 rng(seed);
+  s.pixels.resize(size_t(n * s.shape.numel()));
+  for (auto& p : s.pixels) p = uint8_t(rng() & 0xff);
+  for (int64_t i = 0; i < n; ++i) s.labels.push_back(int(rng() % uint32_t(g.classes)));
+  return s;
+}
+
+// `count` distinct faults over all fault sites (layer chosen uniformly, then the index,
+// then the bit; every third bit in 28..30), with Injection ids 0..count-1.
+inline std::vector<Fault> random_faults(const Graph& g, int count, uint32_t seed,
+                                        FaultModel model = FaultModel::BitFlip) {
+  std::mt19937 rng(seed);
+  const std::vector<WeightSite> sites = fault_sites(g);
+  std::vector<Fault> out;
+  while (int(out.size()) < count) {
+    const WeightSite& s = sites[rng() % sites.size()];
+    Fault f;
+    f.injection = int64_t(out.size());
+    f.site.layer = s.layer;
+    for (int64_t d : s.shape) f.site.index.push_back(int64_t(rng() % uint64_t(d)));
+    // Every third fault hits a high exponent bit so that every list has critical faults.
+    f.site.bit = out.size() % 3 == 0 ? int(30 - rng() % 3) : int(rng() % 32);
+    f.model = model;
+    bool dup = false;
+    for (const Fault& o : out) dup = dup || (o.site == f.site && o.model == f.model);
+    if (!dup) out.push_back(f);
+  }
+  return out;
+}
+
+}  // namespace faultbench::testing

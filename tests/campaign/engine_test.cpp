@@ -1,0 +1,185 @@
+// Fast mode against the brute-force oracle on zoo models with random weights.
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "campaign_fixtures.h"
+#include "faultbench/campaign/engine.h"
+#include "faultbench/error.h"
+
+namespace faultbench {
+namespace {
+
+using testing::random_faults;
+using testing::random_images;
+using testing::randomize_weights;
+
+std::vector<FaultCounts> run_engine(const Graph& g, const ImageSet& images, const std::vector<Fault>& faults,
+                                    CampaignMode mode, int threads, int max_chunk = 256) {
+  EngineOptions o;
+  o.mode = mode;
+  o.threads = threads;
+  o.max_chunk_images = max_chunk;
+  CampaignEngine engine(g, images, o);
+  std::vector<ResolvedFault> rf;
+  for (const Fault& f : faults) rf.push_back(resolve_fault(g, f));
+  std::vector<FaultCounts> out;
+  EXPECT_TRUE(engine.run(rf, out));
+  return out;
+}
+
+std::string describe(const Fault& f, const FaultCounts& c) {
+  return f.site.layer + " bit " + std::to_string(f.site.bit) + ": masked " + std::to_string(c.masked) + " nc " +
+         std::to_string(c.non_critical) + " crit " + std::to_string(c.critical) + " due " + std::to_string(c.due) +
+         " top1 " + std::to_string(c.top1_correct);
+}
+
+void expect_same(const std::vector<Fault>& faults, const std::vector<FaultCounts>& want,
+                 const std::vector<FaultCounts>& got, const std::string& what) {
+  ASSERT_EQ(want.size(), got.size());
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_EQ(want[i], got[i]) << what << ": fault " << i << " want " << describe(faults[i], want[i]) << " got "
+                               << describe(faults[i], got[i]);
+}
+
+struct Case {
+  const char* model;
+  const char* dataset;
+  int images;
+  int faults;
+};
+
+class FastVsBrute : public ::testing::TestWithParam<Case> {};
+
+TEST_P(FastVsBrute, SameCountsAnyThreadsChunkingAndImageOrder) {
+  const Case c = GetParam();
+  Graph g = build_model(c.model, c.dataset);
+  randomize_weights(g, 7);
+  const ImageSet images = random_images(g, c.images, 11);
+  const std::vector<Fault> faults = random_faults(g, c.faults, 13);
+
+  const auto brute = run_engine(g, images, faults, CampaignMode::BruteForce, 2);
+  int64_t masked = 0, critical = 0, noncrit = 0;
+  for (const FaultCounts& fc : brute) {
+    EXPECT_EQ(fc.images(), c.images);
+    masked += fc.masked;
+    critical += fc.critical;
+    noncrit += fc.non_critical;
+  }
+  // The random list must exercise all three classes, or the comparison proves little.
+  EXPECT_GT(masked, 0);
+  EXPECT_GT(critical, 0);
+  EXPECT_GT(noncrit, 0);
+
+  expect_same(faults, brute, run_engine(g, images, faults, CampaignMode::Fast, 1), "fast, 1 thread");
+  expect_same(faults, brute, run_engine(g, images, faults, CampaignMode::Fast, 2, 5), "fast, 2 threads, chunks of 5");
+
+  // Any image order: reverse the set.
+  ImageSet rev = images;
+  const int64_t per = images.shape.numel();
+  for (int64_t i = 0; i < images.size(); ++i) {
+    const int64_t j = images.size() - 1 - i;
+    std::copy(images.image(i), images.image(i) + per, rev.pixels.begin() + j * per);
+    rev.labels[size_t(j)] = images.labels[size_t(i)];
+  }
+  expect_same(faults, brute, run_engine(g, rev, faults, CampaignMode::Fast, 2), "fast, reversed images");
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, FastVsBrute,
+                         ::testing::Values(Case{"resnet20", "cifar10", 24, 48}, Case{"vgg11_bn", "cifar10", 8, 12},
+                                           Case{"mobilenetv2", "cifar10", 8, 16},
+                                           Case{"densenet121", "cifar10", 8, 12},
+                                           Case{"resnet20", "gtsrb", 8, 16}),
+                         [](const auto& info) { return std::string(info.param.model) + "_" + info.param.dataset; });
+
+TEST(FastMode, StuckAtFaultsMatchBruteForceAndNoOpsAreGolden) {
+  Graph g = build_model("resnet20", "cifar10");
+  randomize_weights(g, 3);
+  const ImageSet images = random_images(g, 16, 5);
+  for (FaultModel m : {FaultModel::StuckAt0, FaultModel::StuckAt1}) {
+    const std::vector<Fault> faults = random_faults(g, 40, 17, m);
+    const auto brute = run_engine(g, images, faults, CampaignMode::BruteForce, 2);
+    const auto fast = run_engine(g, images, faults, CampaignMode::Fast, 2);
+    expect_same(faults, brute, fast, fault_model_name(m));
+
+    EngineOptions o;
+    CampaignEngine engine(g, images, o);
+    const FaultCounts golden = engine.golden_counts();
+    EXPECT_EQ(golden.masked, 16);
+    int noops = 0;
+    for (size_t i = 0; i < faults.size(); ++i) {
+      const ResolvedFault rf = resolve_fault(g, faults[i]);
+      const float w = g.params[size_t(rf.param)].value.data[size_t(rf.offset)];
+      if (std::bit_cast<uint32_t>(apply_fault(w, rf.bit, m)) == std::bit_cast<uint32_t>(w)) {
+        ++noops;
+        EXPECT_EQ(fast[i], golden) << "no-op fault " << i;
+      }
+    }
+    EXPECT_GT(noops, 5) << "about half of random stuck-at faults are no-ops";
+  }
+}
+
+TEST(FastMode, ExponentFlipsGiveDueImagesAndStayExact) {
+  // Bit 30 of the largest weights: values blow up to Inf, then NaN after BN/add.
+  Graph g = build_model("resnet20", "cifar10");
+  randomize_weights(g, 21);
+  const ImageSet images = random_images(g, 8, 23);
+  std::vector<Fault> faults;
+  for (const WeightSite& s : fault_sites(g)) {
+    Fault f;
+    f.injection = int64_t(faults.size());
+    f.site.layer = s.layer;
+    f.site.index.assign(s.shape.size(), 0);
+    f.site.bit = 30;
+    faults.push_back(f);
+  }
+  const auto brute = run_engine(g, images, faults, CampaignMode::BruteForce, 1);
+  int64_t due = 0;
+  for (const FaultCounts& c : brute) due += c.due;
+  EXPECT_GT(due, 0);
+  expect_same(faults, brute, run_engine(g, images, faults, CampaignMode::Fast, 2), "bit 30");
+}
+
+TEST(Planning, GroupsByNodeInForwardOrderAndBoundsBatches) {
+  Graph g = build_model("resnet20", "cifar10");
+  const std::vector<Fault> faults = random_faults(g, 60, 31);
+  std::vector<ResolvedFault> rf;
+  for (const Fault& f : faults) rf.push_back(resolve_fault(g, f));
+  std::vector<size_t> todo(faults.size());
+  std::iota(todo.begin(), todo.end(), 0);
+  const auto batches = plan_fault_batches(rf, todo, 4);
+  std::vector<int> seen(faults.size(), 0);
+  int last_node = -1;
+  for (const auto& b : batches) {
+    ASSERT_FALSE(b.empty());
+    EXPECT_LE(b.size(), 4u);
+    for (size_t i : b) {
+      ++seen[i];
+      EXPECT_EQ(rf[i].node, rf[b[0]].node);
+    }
+    EXPECT_GE(rf[b[0]].node, last_node);
+    last_node = rf[b[0]].node;
+  }
+  for (int s : seen) EXPECT_EQ(s, 1);
+}
+
+TEST(ResolveFault, RejectsUnknownLayersAndBadIndices) {
+  const Graph g = build_model("resnet20", "cifar10");
+  Fault f;
+  f.site.layer = "conv9";
+  f.site.index = {0, 0, 0, 0};
+  EXPECT_THROW(resolve_fault(g, f), UsageError);
+  f.site.layer = "bn1";
+  f.site.index = {0};
+  EXPECT_THROW(resolve_fault(g, f), UsageError);
+  f.site.layer = "conv1";
+  f.site.index = {16, 0, 0, 0};
+  EXPECT_THROW(resolve_fault(g, f), UsageError);
+  f.site.index = {15, 2, 2, 2};
+  f.site.bit = 31;
+  const ResolvedFault r = resolve_fault(g, f);
+  EXPECT_EQ(r.offset, 15 * 27 + 2 * 9 + 2 * 3 + 2);
+}
+
+}  // namespace
+}  // namespace faultbench
