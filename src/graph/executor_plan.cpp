@@ -157,12 +157,13 @@ std::vector<Step> schedule(const Graph& g, bool fuse) {
   for (size_t i = 0; i < g.nodes.size(); ++i)
     for (int v : g.nodes[i].inputs) readers[size_t(v)].push_back(int(i));
   // The single reader of v when v is an intermediate that may disappear, else -1.
+  std::vector<bool> taken(g.nodes.size(), false);
   auto sole_reader = [&](int v, OpKind kind) {
     if (v == g.output_value || readers[size_t(v)].size() != 1) return -1;
     const int r = readers[size_t(v)][0];
-    return g.nodes[size_t(r)].kind == kind ? r : -1;
+    // A node joins at most one step (an add of two conv branches fuses with the first).
+    return g.nodes[size_t(r)].kind == kind && !taken[size_t(r)] ? r : -1;
   };
-  std::vector<bool> taken(g.nodes.size(), false);
   std::vector<std::pair<int, Step>> placed;  // (position, step)
   for (size_t i = 1; i < g.nodes.size(); ++i) {
     if (taken[i]) continue;
