@@ -252,7 +252,7 @@ Tensor Executor::forward(const Tensor& images) {
     const int nb = int(std::min<int64_t>(options_.max_batch, total - start));
     const float* x = images.ptr() + start * in.numel();
     float* y = logits.ptr() + start * graph_.classes;
-    if (threads > 1 && nb >= threads * kMicroBatch) {
+    if (nb >= threads * kMicroBatch) {
       // Image-parallel: each worker runs the whole graph on a contiguous share of the chunk.
       pool_->parallel_for(nb, [&](int64_t b, int64_t e, int worker) {
         run_images(x + b * in.numel(), y + b * graph_.classes, int(e - b), worker, nullptr);
