@@ -188,7 +188,9 @@ int Unpickler::make_global(const std::string& module, const std::string& name) {
     o.global = GlobalId::StorageClass;
     o.storage_dtype = *dt;
   } else {
-    fail(fmt::format("global '{}' is not allowed in a state dict", o.global_name));
+    fail(fmt::format("global '{}' is not allowed in a state dict (only tensors, dicts, lists, strings and "
+                     "numbers are read; save model.state_dict(), not the model)",
+                     o.global_name));
   }
   return make(std::move(o));
 }

@@ -32,7 +32,7 @@ class ZipReader {
       zip_error_init_with_code(&ze, err);
       std::string msg = zip_error_strerror(&ze);
       zip_error_fini(&ze);
-      if (err == ZIP_ER_OPEN || err == ZIP_ER_READ) throw IoError(fmt::format("{}: cannot open: {}", path.string(), msg));
+      if (err == ZIP_ER_OPEN || err == ZIP_ER_NOENT) throw IoError(fmt::format("{}: cannot open: {}", path.string(), msg));
       throw FormatError(fmt::format("{}: not a valid zip archive: {}", source_, msg));
     }
   }

@@ -40,7 +40,7 @@ TEST(Pickle, ReadsDictOfScalars) {
 }
 
 TEST(Pickle, RefusesGlobalOutsideWhitelist) {
-  const std::string p("\x80\x02" "cos\nsystem\n" "X\x02\x00\x00\x00ls\x85R.", 25);
+  const std::string p("\x80\x02" "cos\nsystem\n" "X\x02\x00\x00\x00ls\x85R.", 23);
   Unpickler up(bytes(p), "evil.pt");
   expect_format_error([&] { run(up); }, {"evil.pt", "pickle offset 2", "global 'os.system' is not allowed"});
 }
@@ -62,9 +62,9 @@ TEST(Pickle, RefusesReduceOfStorageClassAndBuildOnNonDict) {
 
 TEST(Pickle, HugeDeclaredLengthsDoNotAllocate) {
   // BINUNICODE with length 0xffffffff, BINBYTES8 with 2^63, LONG4 of 2^31 bytes.
-  for (const std::string& p : {std::string("\x80\x02X\xff\xff\xff\xff" "abc", 9),
-                               std::string("\x80\x04\x8e\x00\x00\x00\x00\x00\x00\x00\x80" "abc", 14),
-                               std::string("\x80\x02\x8b\x00\x00\x00\x80" "abc", 10)}) {
+  for (const std::string& p : {"\x80\x02X\xff\xff\xff\xff" "abc"s,
+                               "\x80\x04\x8e\x00\x00\x00\x00\x00\x00\x00\x80" "abc"s,
+                               "\x80\x02\x8b\x00\x00\x00\x80" "abc"s}) {
     Unpickler up(bytes(p), "huge.pt");
     expect_format_error([&] { run(up); }, {"huge.pt", "pickle offset 2"});
   }
@@ -75,16 +75,16 @@ TEST(Pickle, MalformedStreams) {
     std::string bytes, message;
   };
   const Case cases[] = {
-      {std::string("\x80\x02", 2), "truncated"},
-      {std::string("\x80\x02}", 3), "truncated"},
-      {std::string("\x80\x02s.", 4), "stack underflow"},
-      {std::string("\x80\x02h\x05.", 5), "memo key 5 not defined"},
-      {std::string("\x80\x02(K\x01.", 6), "STOP inside a MARK"},
-      {std::string("\x80\x02K\x01K\x02.", 7), "STOP with 2 objects"},
+      {"\x80\x02"s, "truncated"},
+      {"\x80\x02}"s, "truncated"},
+      {"\x80\x02s."s, "stack underflow"},
+      {"\x80\x02h\x05."s, "memo key 5 not defined"},
+      {"\x80\x02(K\x01."s, "STOP inside a MARK"},
+      {"\x80\x02K\x01K\x02."s, "STOP with 2 objects"},
       {"\x80\x02K\x01K\x02" "a."s, "APPEND to a int"},
-      {std::string("\x80\x02I01\n.", 7), "opcode 0x49 is not supported"},
-      {std::string("\x80\x09N.", 4), "unsupported pickle protocol 9"},
-      {std::string("\x80\x02" "cos\nsys", 9), "unterminated"},
+      {"\x80\x02I01\n."s, "opcode 0x49 is not supported"},
+      {"\x80\x09N."s, "unsupported pickle protocol 9"},
+      {"\x80\x02" "cos\nsys"s, "unterminated"},
       {"\x80\x02}(K\x01" "u."s, "odd number"},
       {"\x80\x02" "ctorch._utils\n_rebuild_tensor_v2\n" "(K\x01K\x02" "tR."s, "unexpected argument count"},
   };
