@@ -13,6 +13,8 @@ float32 bit patterns of every floating tensor as torch.load sees them.
   zip_wrapped.pt     {'epoch', 'best_acc', 'net': DataParallel(Tiny).state_dict()} ('module.' keys)
   legacy_wrapped.th  {'best_prec1', 'state_dict': DataParallel(Tiny).state_dict()}, legacy format,
                      like the reference .th files
+  zip_proto4.pt      zip_plain's dict pickled with protocol 4 (FRAME, MEMOIZE, STACK_GLOBAL)
+  zip_params.pt      dict(Tiny.named_parameters()): nn.Parameter values (_rebuild_parameter)
   evil_global.pt     zip_plain.pt with data.pkl replaced by a pickle calling os.system
 """
 import collections
@@ -90,8 +92,11 @@ def main():
     torch.save(d, path("zip_plain.pt"))
     torch.save(d, path("legacy_plain.th"), _use_new_zipfile_serialization=False)
 
+    torch.save(d, path("zip_proto4.pt"), pickle_protocol=4)
+
     m = tiny_state()
     torch.save(m.state_dict(), path("tiny_model.pt"))
+    torch.save(dict(m.named_parameters()), path("zip_params.pt"))
     dp = nn.DataParallel(m).state_dict()  # keys "module.conv1.weight", ...
     torch.save({"epoch": 3, "best_acc": 91.5, "net": dp}, path("zip_wrapped.pt"))
     torch.save({"best_prec1": 91.25, "state_dict": dp}, path("legacy_wrapped.th"),
@@ -105,15 +110,16 @@ def main():
             data = src.read(info.filename)
             if info.filename.endswith("/data.pkl"):
                 data = evil
-            dst.writestr(info.filename, data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), data)
 
     expected = {
         "torch_version": torch.__version__,
         "plain": describe(d),
         "tiny": describe(m.state_dict()),
+        "params": describe(dict(m.named_parameters())),
     }
     # The loader must reproduce what torch.load gives back, so check that here too.
-    for name in ("zip_plain.pt", "legacy_plain.th"):
+    for name in ("zip_plain.pt", "legacy_plain.th", "zip_proto4.pt"):
         back = torch.load(path(name))
         assert describe(back) == expected["plain"], name
     with open(path("expected.json"), "w") as f:

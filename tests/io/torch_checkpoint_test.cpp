@@ -59,6 +59,16 @@ TEST(TorchLegacy, PlainDictMatchesTorchLoad) {
   expect_matches(sd, expected()["plain"]);
 }
 
+TEST(TorchZip, Protocol4PickleMatchesTorchLoad) {
+  expect_matches(read_checkpoint(fixture("zip_proto4.pt")), expected()["plain"]);
+}
+
+TEST(TorchZip, ParameterValuesAreTensors) {
+  // dict(model.named_parameters()): values pickled through torch._utils._rebuild_parameter.
+  const StateDict sd = read_checkpoint(fixture("zip_params.pt"));
+  expect_matches(sd, expected()["params"]);
+}
+
 TEST(TorchZip, ModelStateDictLoadsIntoGraph) {
   Graph g = testing::tiny_graph();
   const StateDict sd = read_checkpoint(fixture("tiny_model.pt"));
