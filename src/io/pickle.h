@@ -84,8 +84,10 @@ class Unpickler {
 
   static constexpr size_t kMaxStack = 1u << 20;
   static constexpr size_t kMaxMarks = 1u << 12;
-  static constexpr size_t kMaxMemo = 1u << 22;
-  static constexpr size_t kMaxObjects = 1u << 24;
+  static constexpr size_t kMaxMemo = 1u << 21;
+  // ~160 bytes per object: at most ~320 MB however hostile the pickle (a DenseNet161
+  // state dict needs ~15,000 objects).
+  static constexpr size_t kMaxObjects = 1u << 21;
   static constexpr size_t kMaxRank = 16;
 
  private:
