@@ -1,0 +1,265 @@
+#!/usr/bin/python3
+"""Campaign speed benchmark (issue 6): ONE invocation runs the same faults and the same
+images through four campaign implementations on this machine and prints a table.
+
+  torch_reference      PyTorch, per fault: flip, full forward in batches of 64, restore
+  torch_cached_suffix  PyTorch, golden activations at the faulty layer cached, suffix only, batch 1000
+  faultbench_fast      faultbench campaign (fast mode)
+  faultbench_brute     faultbench campaign --mode brute-force
+
+Workloads (CIFAR-10, the first N test images of --data-dir): resnet20 with the real
+weights; vgg11_bn and densenet121 with seeded random weights (make_random_weights.py).
+Faults: a seeded random sample of rows of the published list (same distribution over
+layers as the list), written in list order.
+
+Rates are fault-images/s = faults x images / wall time of the whole process (start,
+loading, golden pass and all faults), median/min/max over --reps runs; runs of the four
+tools are interleaved so that load changes hit them alike. Peak RSS is the child's
+ru_maxrss (wait4). Checks: faultbench fast == brute-force on every column of every fault
+in every run; PyTorch's per-fault critical counts against faultbench's: max and mean
+absolute difference and correlation.
+
+usage: run.py [--workloads resnet20,vgg11_bn,densenet121] [--faults 100 | resnet20=100,vgg11_bn=20]
+              [--images 1000 | model=N,...] [--reps 3] [--tools ...] [--threads 2]
+              [--faultbench build/faultbench] [--work DIR] [--estimate] [--json OUT]
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+TOOLS = ["torch_reference", "torch_cached_suffix", "faultbench_fast", "faultbench_brute"]
+LISTS = {"resnet20": "ResNet20_FL.csv", "vgg11_bn": "Vgg11_bn_FL.csv", "densenet121": "DenseNet121_FL.csv"}
+REAL_WEIGHTS = {"resnet20": "weights/cifar10/ResNet20.th"}
+
+
+def per_model(spec, model, cast=int):
+    """'100' or 'resnet20=100,vgg11_bn=20' (models not named take the bare default if any)."""
+    default = None
+    for part in str(spec).split(","):
+        if "=" in part:
+            k, v = part.split("=", 1)
+            if k.strip() == model:
+                return cast(v)
+        elif part.strip():
+            default = cast(part)
+    if default is None:
+        raise SystemExit("no value for %s in '%s'" % (model, spec))
+    return default
+
+
+def sample_faults(published, n, seed, out):
+    with open(published, newline="") as f:
+        rows = list(csv.DictReader(f))
+    picked = sorted(random.Random(seed).sample(range(len(rows)), min(n, len(rows))))
+    with open(out, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["Injection", "Layer", "TensorIndex", "Bit"])
+        for i in picked:
+            r = rows[i]
+            w.writerow([r["Injection"], r["Layer"], r["TensorIndex"], r["Bit"]])
+    return [rows[i]["Layer"] for i in picked]
+
+
+def read_results(path):
+    """{Injection: (masked, non_critical, critical, due, top1_correct)}; '#' lines skipped."""
+    with open(path, newline="") as f:
+        lines = [l for l in f if not l.startswith("#")]
+    out = {}
+    for r in csv.DictReader(lines):
+        out[r["Injection"]] = tuple(int(r[k]) for k in ("masked", "non_critical", "critical", "due", "top1_correct"))
+    return out
+
+
+def run_child(cmd, log):
+    """Runs cmd; returns (wall seconds, peak RSS MiB of the child). Raises on failure."""
+    with open(log, "w") as lf:
+        start = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT, cwd=HERE)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - start
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.stderr.write(open(log).read()[-3000:])
+        raise SystemExit("failed (%d): %s" % (p.returncode, " ".join(cmd)))
+    return wall, ru.ru_maxrss / 1024.0
+
+
+def tool_cmd(tool, a, w, out):
+    py = ["/usr/bin/python3"]
+    common = ["--model", w["model"], "--weights", w["weights"], "--data-dir", a.data_dir,
+              "--faults", w["faults"], "--out", out, "--images", str(w["images"]), "--threads", str(a.threads)]
+    if tool == "torch_reference":
+        return py + [os.path.join(HERE, "torch_reference.py")] + common
+    if tool == "torch_cached_suffix":
+        return py + [os.path.join(HERE, "torch_cached_suffix.py")] + common
+    fb = [a.faultbench, "campaign", "--dataset", "cifar10"] + common
+    return fb + (["--mode", "brute-force"] if tool == "faultbench_brute" else [])
+
+
+def clean(out):
+    for p in (out, out + ".journal", out + ".json"):
+        if os.path.exists(p):
+            os.remove(p)
+
+
+def corr(xs, ys):
+    if len(xs) < 2:
+        return float("nan")
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    sx = math.sqrt(sum((x - mx) ** 2 for x in xs))
+    sy = math.sqrt(sum((y - my) ** 2 for y in ys))
+    if sx == 0 or sy == 0:
+        return 1.0 if xs == ys else float("nan")
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / (sx * sy)
+
+
+def load():
+    return os.getloadavg()[0]
+
+
+def prepare(a, model):
+    w = {"model": model, "faults_n": per_model(a.faults, model), "images": per_model(a.images, model)}
+    if model in REAL_WEIGHTS:
+        w["weights"] = os.path.join(a.data_root, REAL_WEIGHTS[model])
+        w["weights_kind"] = "published"
+    else:
+        w["weights"] = os.path.join(a.work, "%s_random_seed0.pt" % model)
+        w["weights_kind"] = "random (seed 0)"
+        if not os.path.exists(w["weights"]):
+            subprocess.check_call(["/usr/bin/python3", os.path.join(HERE, "make_random_weights.py"),
+                                   "--model", model, "--out", w["weights"], "--seed", "0"], cwd=HERE)
+    w["faults"] = os.path.join(a.work, "%s_faults%d_seed%d.csv" % (model, w["faults_n"], a.seed))
+    layers = sample_faults(os.path.join(a.data_root, "faultlists/torch/CIFAR10", LISTS[model]),
+                           w["faults_n"], a.seed, w["faults"])
+    w["layers"] = len(set(layers))
+    return w
+
+
+def check(w, results):
+    """Exactness and agreement checks over all runs' per-fault results."""
+    msgs, ok = [], True
+    fast, brute = results.get("faultbench_fast", []), results.get("faultbench_brute", [])
+    fb_runs = fast + brute
+    if fb_runs:
+        same = all(r == fb_runs[0] for r in fb_runs)
+        ok &= same
+        msgs.append("faultbench fast == brute-force, all columns, all %d runs: %s" % (len(fb_runs), "yes" if same else "NO"))
+    base = fb_runs[0] if fb_runs else None
+    for tool in ("torch_reference", "torch_cached_suffix"):
+        runs = results.get(tool, [])
+        if not runs:
+            continue
+        stable = all(r == runs[0] for r in runs)
+        if base is None:
+            continue
+        keys = sorted(base, key=int)
+        d = [abs(runs[0][k][2] - base[k][2]) for k in keys]
+        c = corr([float(runs[0][k][2]) for k in keys], [float(base[k][2]) for k in keys])
+        masked_d = statistics.fmean(abs(runs[0][k][0] - base[k][0]) for k in keys)
+        within = statistics.fmean(d) <= 1.0
+        ok &= within
+        msgs.append("%s vs faultbench critical: max |diff| %d, mean |diff| %.3f, corr %.6f (masked mean |diff| %.2f)%s%s"
+                    % (tool, max(d), statistics.fmean(d), c, masked_d, "" if stable else "; NOT stable across runs",
+                       "" if within else "; OUTSIDE tolerance (mean |diff| > 1)"))
+    return ok, msgs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workloads", default="resnet20,vgg11_bn,densenet121")
+    ap.add_argument("--faults", default="100")
+    ap.add_argument("--images", default="1000")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=6, help="seed of the fault sample (random.Random(seed).sample)")
+    ap.add_argument("--faultbench", default=os.path.join(ROOT, "build", "faultbench"))
+    ap.add_argument("--data-root", default=os.environ.get("FAULTBENCH_DATA", os.path.join(ROOT, "..", "shared", "data")))
+    ap.add_argument("--work", default="/tmp/faultbench-campaign-bench")
+    ap.add_argument("--estimate", action="store_true",
+                    help="one run of each tool on min(5, faults) faults; print the predicted total time and stop")
+    ap.add_argument("--json", help="write all measurements here")
+    a = ap.parse_args()
+    a.data_dir = os.path.join(a.data_root, "cifar10-jpeg")
+    a.faultbench = os.path.abspath(a.faultbench)
+    tools = [t for t in a.tools.split(",") if t]
+    if any(t.startswith("faultbench") for t in tools) and not os.access(a.faultbench, os.X_OK):
+        raise SystemExit("%s: not built (cmake --build build --target faultbench), or pass --faultbench" % a.faultbench)
+    os.makedirs(a.work, exist_ok=True)
+
+    print("machine: %s, %d CPUs, load %.2f at start; threads %d" % (os.uname().nodename, os.cpu_count(), load(), a.threads))
+    report, all_ok, predicted = [], True, 0.0
+    for model in [m for m in a.workloads.split(",") if m]:
+        w = prepare(a, model)
+        if a.estimate:
+            full = w["faults_n"]
+            w["faults_n"] = min(5, full)
+            w["faults"] = os.path.join(a.work, "%s_faults%d_seed%d.csv" % (model, w["faults_n"], a.seed))
+            sample_faults(os.path.join(a.data_root, "faultlists/torch/CIFAR10", LISTS[model]), w["faults_n"], a.seed, w["faults"])
+            for tool in tools:
+                out = os.path.join(a.work, "%s_%s_est.csv" % (model, tool))
+                clean(out)
+                wall, _ = run_child(tool_cmd(tool, a, w, out), out + ".log")
+                est = wall * full / w["faults_n"] * a.reps
+                predicted += est
+                print("estimate %-12s %-20s %d faults x %d images: %.0f s per run -> %d runs of %d faults: ~%.0f s"
+                      % (model, tool, w["faults_n"], w["images"], wall, a.reps, full, est), flush=True)
+            continue
+        rates, rss, results, loads = {t: [] for t in tools}, {t: 0.0 for t in tools}, {t: [] for t in tools}, []
+        work_units = w["faults_n"] * w["images"]
+        for rep in range(a.reps):
+            for tool in tools:
+                out = os.path.join(a.work, "%s_%s_rep%d.csv" % (model, tool, rep))
+                clean(out)
+                l0 = load()
+                wall, peak = run_child(tool_cmd(tool, a, w, out), out + ".log")
+                loads.append((l0, load()))
+                rates[tool].append(work_units / wall)
+                rss[tool] = max(rss[tool], peak)
+                results[tool].append(read_results(out))
+                print("  %-12s rep %d %-20s %8.1f s  %10.0f fault-images/s  peak RSS %6.0f MiB  load %.1f->%.1f"
+                      % (model, rep, tool, wall, work_units / wall, peak, l0, load()), flush=True)
+        ok, msgs = check(w, results)
+        all_ok &= ok
+        report.append({"workload": w, "rates": rates, "rss_mib": rss, "checks": msgs, "ok": ok, "loads": loads})
+
+    if a.estimate:
+        print("predicted total: ~%.0f s (%.1f min)" % (predicted, predicted / 60))
+        return
+    print()
+    print("| workload | faults x images | tool | fault-images/s median | min | max | peak RSS MiB | fast / this |")
+    print("|---|---|---|---:|---:|---:|---:|---:|")
+    for r in report:
+        w, rates = r["workload"], r["rates"]
+        fast = statistics.median(rates["faultbench_fast"]) if rates.get("faultbench_fast") else None
+        for tool in tools:
+            med = statistics.median(rates[tool])
+            print("| %s (%s weights) | %d x %d | %s | %.0f | %.0f | %.0f | %.0f | %s |" % (
+                w["model"], w["weights_kind"], w["faults_n"], w["images"], tool, med, min(rates[tool]),
+                max(rates[tool]), r["rss_mib"][tool], "%.2f" % (fast / med) if fast else "-"))
+    print()
+    for r in report:
+        loads = [x for pair in r["loads"] for x in pair]
+        print("%s: faults over %d layers; 1-min load during the runs %.1f..%.1f" % (
+            r["workload"]["model"], r["workload"]["layers"], min(loads), max(loads)))
+        for m in r["checks"]:
+            print("  " + m)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump([{k: v for k, v in r.items()} for r in report], f, indent=1)
+    print("checks: %s" % ("all passed" if all_ok else "SOME FAILED"))
+    sys.exit(0 if all_ok else 1)
+
+
+if __name__ == "__main__":
+    main()
