@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Writes the seed corpora of the fuzz targets: fuzz/corpus/<target>/ (a few KB each).
+
+Run with Debian's python3-torch:  /usr/bin/python3 fuzz/make_corpus.py
+Everything is generated here (tiny tensors with fixed seeds, hand-written CSV rows, PPM
+images, journal records), nothing is copied from the reference data. Inputs that the
+readers must reject (a pickle calling os.system, a bad label, a wrong magic) are seeds
+too: they lead the fuzzer into the error paths.
+"""
+import collections
+import hashlib
+import io
+import json
+import os
+import pickle
+import shutil
+import struct
+import zipfile
+
+import torch
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def put(target, name, data):
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+# ---- checkpoints -------------------------------------------------------------------------
+def tiny_dict(seed):
+    g = torch.Generator().manual_seed(seed)
+    d = collections.OrderedDict()
+    d["conv1.weight"] = torch.randn(2, 3, 1, 1, generator=g)
+    d["bn1.running_mean"] = torch.randn(2, generator=g, dtype=torch.float64)
+    d["bn1.num_batches_tracked"] = torch.tensor(3, dtype=torch.int64)
+    base = torch.randn(3, 4, generator=g)
+    d["linear.weight"] = base.t()                      # non-contiguous view
+    d["linear.bias"] = base.view(-1)[2:5]              # offset view sharing the storage
+    d["half"] = torch.randn(2, generator=g).half()
+    d["bf16"] = torch.randn(2, generator=g).bfloat16()
+    return d
+
+
+def resnet20_partial():
+    # Right keys and shapes for two layers of ResNet20 (load_state_dict then reports the rest).
+    g = torch.Generator().manual_seed(7)
+    return collections.OrderedDict(
+        [("module.conv1.weight", torch.randn(16, 3, 3, 3, generator=g) * 0.01),
+         ("module.linear.bias", torch.zeros(10))])
+
+
+def save(obj, legacy):
+    buf = io.BytesIO()
+    torch.save(obj, buf, _use_new_zipfile_serialization=not legacy)
+    return buf.getvalue()
+
+
+for legacy, target, ext in ((True, "torch_legacy", "th"), (False, "torch_zip", "pt")):
+    put(target, f"plain.{ext}", save(tiny_dict(1), legacy))
+    put(target, f"wrapped.{ext}", save({"best_prec1": 91.5, "state_dict": tiny_dict(2)}, legacy))
+    put(target, f"net.{ext}", save({"epoch": 3, "net": resnet20_partial()}, legacy))
+    put(target, f"scalar.{ext}", save({"x": torch.tensor(1.5)}, legacy))
+
+# The pickles alone: data.pkl of the zip files, plain Python objects of every protocol,
+# and a hostile one (GLOBAL os.system + REDUCE) that the unpickler must refuse.
+for name in ("plain", "wrapped"):
+    with zipfile.ZipFile(io.BytesIO(save(tiny_dict(3) if name == "plain" else
+                                         {"state_dict": tiny_dict(4)}, False))) as z:
+        pkl = [n for n in z.namelist() if n.endswith("data.pkl")][0]
+        put("pickle", f"torch_{name}.pkl", z.read(pkl))
+objs = {
+    "dict": {"a": 1, "b": [1.5, -2, None, True], "c": ("x", b"\x00\xff"), "big": 1 << 70, "neg": -(1 << 40)},
+    "ordered": collections.OrderedDict([("k", 1), ("k2", (1, 2, 3))]),
+    "shared": (lambda l: {"x": l, "y": l})([1, 2]),
+    "long_str": {"s": "x" * 300, "u": "\u00e9\u4e2d"},
+}
+for proto in (2, 4, 5):
+    for name, o in objs.items():
+        put("pickle", f"{name}_p{proto}.pkl", pickle.dumps(o, protocol=proto))
+put("pickle", "evil_os_system.pkl", b"\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03.")
+
+# ---- safetensors -------------------------------------------------------------------------
+def safetensors(tensors, metadata=None, pad_header=True):
+    header, blobs, off = {}, [], 0
+    for name, (dtype, shape, raw) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [off, off + len(raw)]}
+        blobs.append(raw)
+        off += len(raw)
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    h = json.dumps(header, separators=(",", ":")).encode()
+    if pad_header:
+        h += b" " * (-len(h) % 8)
+    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
+
+
+f32 = lambda *v: struct.pack(f"<{len(v)}f", *v)
+put("safetensors", "plain.safetensors", safetensors({
+    "conv1.weight": ("F32", [2, 1, 1, 1], f32(0.5, -1.0)),
+    "bn1.num_batches_tracked": ("I64", [], struct.pack("<q", 0)),
+    "h": ("F16", [2], b"\x00\x3c\x00\xc0"),
+    "b": ("BF16", [1], b"\x80\x3f"),
+    "d": ("F64", [1], struct.pack("<d", 2.0))}, {"format": "pt", "model": "resnet20"}))
+put("safetensors", "resnet20_part.safetensors", safetensors({
+    "conv1.weight": ("F32", [16, 3, 3, 3], f32(*([0.01] * 432))),
+    "linear.bias": ("F32", [10], f32(*([0.0] * 10)))}))
+put("safetensors", "empty.safetensors", safetensors({}, {}))
+put("safetensors", "scalar.safetensors", safetensors({"x": ("F32", [], f32(1.0)), "z": ("F32", [0], b"")}))
+
+# ---- fault lists -------------------------------------------------------------------------
+put("faultlist_torch", "resnet20.csv",
+    "Injection,Layer,TensorIndex,Bit\n"
+    '0,conv1,"(3, 0, 2, 1)",15\n1,conv1,"(7, 0, 2, 0)",5\n2,layer1.0.conv1,"(15, 15, 2, 2)",30\n'
+    '3,layer3.2.conv2,"(63, 0, 1, 1)",31\n4,linear,"(9, 63)",0\n')
+put("faultlist_torch", "resnet20_results.csv",
+    "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical\r\n"
+    '0,conv1,"(3, 0, 2, 1)",15,10000,14,9985,1\r\n\r\n7,linear,"(0, 0)",30,10000,0,929,9071\r\n')
+put("faultlist_torch", "mobilenetv2_models.csv",
+    "Injection,Layer,TensorIndex,Bit,FaultModel\n"
+    '0,layers.0.conv2,"(31, 0, 2, 2)",30,stuck-at-1\n1,conv2,"(1279, 319, 0, 0)",3,stuck-at-0\n'
+    '2,linear,"(9, 1279)",31,bitflip\n')
+put("faultlist_torch", "errors.csv",
+    "Injection,Layer,TensorIndex,Bit\n"
+    '0,conv9,"(0, 0, 0, 0)",1\n1,conv1,"(16, 0, 0, 0)",32\n1,conv1,"(0, 0)",1\n2,conv1,(0,0,0,0),1\n')
+put("faultlist_keras", "resnet20_tf.csv",
+    "Injection,Layer,TensorIndex,Bit\n"
+    '0,conv2d,"(2, 1, 0, 3)",15\n1,conv2d,"(2, 0, 0, 7)",5\n2,conv2d_5,"(0, 0, 15, 31)",30\n'
+    '3,dense,"(63, 9)",12\n')
+put("faultlist_keras", "mobilenetv2_tf.csv",
+    "Injection,Layer,TensorIndex,Bit\n"
+    '0,conv2d_2,"(2, 2, 0, 31)",30\n1,conv2d_52,"(0, 0, 319, 1279)",7\n2,dense,"(1279, 9)",31\n')
+put("faultlist_keras", "errors_tf.csv",
+    "Injection,Layer,TensorIndex,Bit\n0,dense_1,\"(0, 0)\",1\n1,conv2d,\"(3, 3, 3, 16)\",-1\n")
+
+# ---- CIFAR binary (first byte: mode, see fuzz_cifar.cpp) ---------------------------------
+def cifar_record(label_bytes, seed):
+    pix = bytes((i * seed + 11) & 0xFF for i in range(3072))
+    return bytes(label_bytes) + pix
+
+
+put("cifar", "cifar10_1.bin", bytes([0b00010]) + bytes([7]) + cifar_record(0, 3)[0:3072])
+put("cifar", "cifar10_2_keep1.bin", bytes([0b10100]) + bytes([9]) + cifar_record(0, 5) + bytes([0]) + cifar_record(0, 6))
+put("cifar", "cifar100_1.bin", bytes([0b00011]) + bytes([19, 99]) + cifar_record(0, 9))
+put("cifar", "cifar10_badlabel.bin", bytes([0b00010]) + bytes([10]) + cifar_record(0, 2))
+put("cifar", "cifar10_truncated.bin", bytes([0b00010]) + bytes([1]) + cifar_record(0, 2)[:100])
+put("cifar", "empty.bin", bytes([0]))
+
+# ---- PPM ---------------------------------------------------------------------------------
+def ppm(w, h, header=None):
+    head = header or f"P6\n{w} {h}\n255\n"
+    return head.encode() + bytes((i * 29) & 0xFF for i in range(w * h * 3))
+
+
+put("ppm", "2x3.ppm", ppm(2, 3))
+put("ppm", "31x27.ppm", ppm(31, 27))
+put("ppm", "60x1.ppm", ppm(60, 1))
+put("ppm", "comment.ppm", ppm(4, 4, "P6 # a comment\n4\t4 # more\n255 "))
+put("ppm", "maxval.ppm", ppm(1, 1, "P6\n1 1\n65535\n"))
+put("ppm", "p3.ppm", b"P3\n1 1\n255\n1 2 3\n")
+
+# ---- GTSRB ground truth (images 00000..00002 exist, see fuzz_gtsrb_csv.cpp) ---------------
+HEAD = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n"
+put("gtsrb_csv", "three.csv", HEAD + "00000.ppm;2;3;0;0;1;2;16\n00001.ppm;16;16;5;5;10;10;1\n00002.ppm;60;40;5;6;50;35;42\n")
+put("gtsrb_csv", "crlf.csv", HEAD.replace("\n", "\r\n") + "00001.ppm;16;16;5;5;10;10;0\r\n")
+put("gtsrb_csv", "minimal.csv", "ClassId;Filename\n3;00002.ppm\n")
+put("gtsrb_csv", "errors.csv", HEAD + "00000.ppm;9;9;0;0;1;2;16\n../x.ppm;1;1;0;0;1;1;43\n")
+
+# ---- campaign journal (first byte: 1 = harness rewrites checksums, see fuzz_journal.cpp) --
+def record(rtype, payload):
+    framed = struct.pack("<IB", len(payload), rtype) + payload
+    return framed + hashlib.sha256(framed).digest()[:8]
+
+
+def batch(entries):
+    p = struct.pack("<I", len(entries))
+    for pos, m, nc, c, due, top1 in entries:
+        p += struct.pack("<Qqqqqq", pos, m, nc, c, due, top1)
+    return record(2, p)
+
+
+binding = {"model": "resnet20", "dataset": "cifar10", "weights_sha256": "ab" * 32,
+           "data_sha256": "cd" * 32, "images": 10, "faults_sha256": "ef" * 32, "faults": 4,
+           "fault_model": "as-listed"}
+head = b"FBJRNL01" + record(1, json.dumps(binding).encode())
+b1 = batch([(0, 10, 0, 0, 0, 8), (2, 1, 5, 4, 1, 6)])
+b2 = batch([(1, 0, 0, 10, 10, 0)])
+for mode in (0, 1):
+    put("journal", f"complete_m{mode}.jrnl", bytes([mode]) + head + b1 + b2)
+    put("journal", f"torn_m{mode}.jrnl", bytes([mode]) + head + b1 + b2[:-5])
+put("journal", "header_only.jrnl", b"\x00" + head)
+put("journal", "magic_prefix.jrnl", b"\x00FBJR")
+put("journal", "bad_counts.jrnl", b"\x01" + head + batch([(3, 9, 9, 9, 0, 0)]))

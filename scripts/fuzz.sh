@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan+UBSan) and runs each for a fixed time.
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]      (default 60 s, all targets)
+#
+# Each target starts from a copy of its committed seed corpus fuzz/corpus/<target>/ (the
+# copy grows under $BUILD/corpus/<target>, kept between runs so that longer runs build on
+# shorter ones). Any finding (crash, sanitizer report, unexpected exception, internal
+# error, timeout > 10 s, RSS > 2 GB, single allocation > 1 GB) stops that target, leaves
+# the input in $BUILD/findings/ and makes the script exit 1 after the other targets ran.
+# A summary (target, seconds, executions, coverage edges, corpus files) is printed and
+# written to $BUILD/fuzz-summary.tsv. Environment: BUILD_DIR (default build-fuzz).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_TARGET=${1:-60}
+shift || true
+ALL="pickle torch_legacy torch_zip safetensors faultlist_torch faultlist_keras cifar ppm gtsrb_csv journal"
+TARGETS=${*:-$ALL}
+BUILD=${BUILD_DIR:-build-fuzz}
+
+CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DFAULTBENCH_BUILD_FUZZ=ON -DFAULTBENCH_BUILD_TESTS=OFF -DFAULTBENCH_NATIVE=OFF >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target $(for t in $TARGETS; do echo fuzz_$t; done)
+
+# Scratch files of the targets go to a RAM disk when there is one (fsync-heavy journal).
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+mkdir -p "$BUILD/findings" "$BUILD/logs"
+summary="$BUILD/fuzz-summary.tsv"
+printf 'target\tseconds\texecutions\tcoverage\tcorpus_files\tresult\n' >"$summary"
+failed=0
+for t in $TARGETS; do
+  corpus="$BUILD/corpus/$t"
+  mkdir -p "$corpus"
+  cp -n fuzz/corpus/$t/* "$corpus/" 2>/dev/null || true
+  log="$BUILD/logs/$t.log"
+  echo "== fuzz_$t: ${SECONDS_PER_TARGET}s =="
+  set +e
+  "$BUILD/fuzz/fuzz_$t" "$corpus" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
+    -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=16384 -print_final_stats=1 \
+    -artifact_prefix="$BUILD/findings/$t-" >"$log" 2>&1
+  rc=$?
+  set -e
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+  files=$(ls "$corpus" | wc -l)
+  result=ok
+  if [ $rc -ne 0 ]; then
+    result="FINDING(rc=$rc)"
+    failed=1
+    grep -E 'ERROR|FAULTBENCH FUZZ FINDING|runtime error|SUMMARY|Test unit written' "$log" | head -20 || true
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$SECONDS_PER_TARGET" "${execs:-?}" "${cov:-?}" "$files" "$result" >>"$summary"
+done
+column -t -s $'\t' "$summary"
+exit $failed

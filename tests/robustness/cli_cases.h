@@ -1,0 +1,291 @@
+// The rows of docs/ROBUSTNESS.md: one bad input or command-line mistake each, how to
+// make it in a scratch folder, the faultbench command that meets it, and the exit code
+// it must give. The exact message of each row is kept in the document and checked
+// against the binary by cli_errors_test.cpp (FAULTBENCH_UPDATE_ROBUSTNESS=1 rewrites it).
+#pragma once
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "robustness_fixtures.h"
+
+namespace faultbench::robustness {
+
+struct CliCase {
+  std::string id;        // stable row id, e.g. "ckpt-zip-truncated"
+  std::string category;  // checkpoint | safetensors | cifar | gtsrb | fault list | journal | command line
+  std::string what;      // the bad input, in words
+  std::function<void(const fs::path& dir)> setup;  // writes the inputs into the scratch folder
+  std::vector<std::string> args;                   // run in the scratch folder
+  int exit_code = 1;     // 1: bad file / I/O, 2: usage
+};
+
+// gtest prints a parameter by its id.
+inline void PrintTo(const CliCase& c, std::ostream* os) { *os << c.id; }
+
+namespace detail {
+
+inline std::vector<std::string> cat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+inline const std::vector<std::string> kConvert = {"convert", "--model", "resnet20", "--dataset", "cifar10",
+                                                  "--weights", "w.ckpt", "--out", "out.safetensors"};
+inline const std::vector<std::string> kEvalCifar = {"eval",      "--model",    "resnet20", "--dataset",
+                                                    "cifar10",   "--weights",  "w.safetensors",
+                                                    "--data-dir", "data",      "--images", "2", "--threads", "1"};
+inline const std::vector<std::string> kEvalGtsrb = {"eval",      "--model",    "resnet20", "--dataset",
+                                                    "gtsrb",     "--weights",  "w.safetensors",
+                                                    "--data-dir", "data",      "--images", "2", "--threads", "1"};
+inline std::vector<std::string> fl_convert(const std::string& to) {
+  return {"faultlist", "--convert", "list.csv", "--to", to, "--model", "resnet20", "--dataset", "cifar10",
+          "--out", "out.csv"};
+}
+inline const std::vector<std::string> kCampaign = {
+    "campaign", "--model",  "resnet20", "--dataset", "cifar10", "--weights", "w.safetensors", "--data-dir",
+    "data",     "--faults", "list.csv", "--out",     "out/RESULTS.csv", "--images", "2", "--threads", "1"};
+
+inline const std::string kTorchHeader = "Injection,Layer,TensorIndex,Bit\n";
+inline const std::string kGoodRows = "0,conv1,\"(3, 0, 2, 1)\",15\n1,layer1.0.conv1,\"(7, 0, 2, 0)\",5\n";
+
+// A torch list with two good rows and then `bad` (line 4).
+inline std::function<void(const fs::path&)> list_with(const std::string& bad, const std::string& header = kTorchHeader) {
+  return [=](const fs::path& d) { write_bytes(d / "list.csv", header + kGoodRows + bad); };
+}
+
+inline void checkpoint_fixture(const fs::path& d, const std::string& name, double fraction = 1.0) {
+  write_prefix(testing::source_dir() / "tests" / "io" / "fixtures" / name, d / "w.ckpt", fraction);
+}
+
+inline void cifar_data(const fs::path& d) {
+  write_zero_weights("resnet20", "cifar10", d / "w.safetensors");
+  write_cifar(d / "data" / "cifar-10-batches-bin" / "test_batch.bin", 10000, 3073);
+}
+
+inline void gtsrb_data(const fs::path& d) {
+  write_zero_weights("resnet20", "gtsrb", d / "w.safetensors");
+  write_gtsrb(d / "data", 3);
+}
+
+inline std::vector<StTensor> resnet20_with(const std::string& key, const std::string& dtype, Shape shape) {
+  std::vector<StTensor> t = model_tensors("resnet20", "cifar10");
+  for (StTensor& e : t)
+    if (e.name == key) e = {key, dtype, std::move(shape)};
+  return t;
+}
+
+}  // namespace detail
+
+inline const std::vector<CliCase>& cli_cases() {
+  using namespace detail;
+  static const std::vector<CliCase> cases = {
+      // ---- checkpoints (faultbench convert reads, checks strictly, writes safetensors) ----
+      {"ckpt-missing", "checkpoint", "checkpoint file does not exist", [](const fs::path&) {}, kConvert, 1},
+      {"ckpt-empty", "checkpoint", "empty checkpoint file (0 bytes)",
+       [](const fs::path& d) { write_bytes(d / "w.ckpt", ""); }, kConvert, 1},
+      {"ckpt-wrong-magic", "checkpoint", "not a checkpoint (a text file)",
+       [](const fs::path& d) { write_bytes(d / "w.ckpt", "hello, this is not a checkpoint\n"); }, kConvert, 1},
+      {"ckpt-zip-truncated", "checkpoint", "zip checkpoint cut at half its size",
+       [](const fs::path& d) { checkpoint_fixture(d, "zip_plain.pt", 0.5); }, kConvert, 1},
+      {"ckpt-legacy-truncated", "checkpoint", "legacy .th checkpoint cut at 60 % of its size",
+       [](const fs::path& d) { checkpoint_fixture(d, "legacy_plain.th", 0.6); }, kConvert, 1},
+      {"ckpt-hostile-pickle", "checkpoint", "pickle calling os.system (code execution attempt)",
+       [](const fs::path& d) { checkpoint_fixture(d, "evil_global.pt"); }, kConvert, 1},
+      {"ckpt-other-model", "checkpoint", "checkpoint of another model (keys conv1, bn1, fc)",
+       [](const fs::path& d) { checkpoint_fixture(d, "tiny_model.pt"); }, kConvert, 1},
+      {"ckpt-wrong-shape", "checkpoint", "a weight with the wrong shape (conv1 5x5 instead of 3x3)",
+       [](const fs::path& d) {
+         write_bytes(d / "w.ckpt", safetensors_bytes(resnet20_with("conv1.weight", "F32", {16, 3, 5, 5})));
+       },
+       kConvert, 1},
+      {"ckpt-missing-key", "checkpoint", "a key missing (linear.bias)",
+       [](const fs::path& d) {
+         auto t = model_tensors("resnet20", "cifar10");
+         std::erase_if(t, [](const StTensor& e) { return e.name == "linear.bias"; });
+         write_bytes(d / "w.ckpt", safetensors_bytes(t));
+       },
+       kConvert, 1},
+      {"ckpt-unexpected-key", "checkpoint", "an unexpected extra key (resnet32 weights for resnet20)",
+       [](const fs::path& d) { write_zero_weights("resnet32", "cifar10", d / "w.ckpt"); }, kConvert, 1},
+      {"ckpt-integer-weight", "checkpoint", "a weight stored as an integer tensor (I32)",
+       [](const fs::path& d) {
+         write_bytes(d / "w.ckpt", safetensors_bytes(resnet20_with("conv1.weight", "I32", {16, 3, 3, 3})));
+       },
+       kConvert, 1},
+      // ---- safetensors headers ----
+      {"st-header-length", "safetensors", "header length field larger than the file",
+       [](const fs::path& d) { write_bytes(d / "w.ckpt", std::string("\x00\x10\x00\x00\x00\x00\x00\x00{}", 10)); },
+       kConvert, 1},
+      {"st-header-json", "safetensors", "header is not JSON",
+       [](const fs::path& d) { write_bytes(d / "w.ckpt", std::string("\x08\x00\x00\x00\x00\x00\x00\x00{\"a\":[1,", 16)); },
+       kConvert, 1},
+      {"st-bad-dtype", "safetensors", "unknown dtype F8",
+       [](const fs::path& d) {
+         write_bytes(d / "w.ckpt", safetensors_bytes(resnet20_with("conv1.weight", "F8", {16, 3, 3, 3})));
+       },
+       kConvert, 1},
+      {"st-offsets-outside", "safetensors", "data_offsets past the end of the file",
+       [](const fs::path& d) {
+         write_bytes(d / "w.ckpt", safetensors_bytes(model_tensors("resnet20", "cifar10"), [](auto& h) {
+                       h["linear.bias"]["data_offsets"][1] = 1u << 30;
+                     }));
+       },
+       kConvert, 1},
+      {"st-shape-size-mismatch", "safetensors", "shape and data_offsets disagree on the byte size",
+       [](const fs::path& d) {
+         write_bytes(d / "w.ckpt", safetensors_bytes(model_tensors("resnet20", "cifar10"), [](auto& h) {
+                       h["conv1.weight"]["shape"] = {16, 3, 3, 4};
+                     }));
+       },
+       kConvert, 1},
+      // ---- CIFAR-10 binary ----
+      {"cifar-missing", "cifar", "test_batch.bin absent from the data folder",
+       [](const fs::path& d) {
+         write_zero_weights("resnet20", "cifar10", d / "w.safetensors");
+         fs::create_directories(d / "data");
+       },
+       kEvalCifar, 1},
+      {"cifar-truncated", "cifar", "test_batch.bin cut inside record 2",
+       [](const fs::path& d) {
+         cifar_data(d);
+         fs::resize_file(d / "data" / "cifar-10-batches-bin" / "test_batch.bin", 2 * 3073 + 100);
+       },
+       kEvalCifar, 1},
+      {"cifar-oversized", "cifar", "test_batch.bin with 10001 records",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_cifar(d / "data" / "cifar-10-batches-bin" / "test_batch.bin", 10001, 3073);
+       },
+       kEvalCifar, 1},
+      {"cifar-bad-label", "cifar", "label 10 in record 5 (CIFAR-10 has classes 0..9)",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_cifar(d / "data" / "cifar-10-batches-bin" / "test_batch.bin", 10000, 3073, 10);
+       },
+       kEvalCifar, 1},
+      // ---- GTSRB ----
+      {"gtsrb-missing", "gtsrb", "GTSRB image folder absent",
+       [](const fs::path& d) {
+         write_zero_weights("resnet20", "gtsrb", d / "w.safetensors");
+         fs::create_directories(d / "data");
+       },
+       kEvalGtsrb, 1},
+      {"gtsrb-no-ground-truth", "gtsrb", "GT-final_test.csv absent",
+       [](const fs::path& d) {
+         gtsrb_data(d);
+         fs::remove(d / "data" / "GT-final_test.csv");
+       },
+       kEvalGtsrb, 1},
+      {"gtsrb-bad-classid", "gtsrb", "ClassId 43 (GTSRB has classes 0..42)",
+       [](const fs::path& d) {
+         gtsrb_data(d);
+         write_bytes(d / "data" / "GT-final_test.csv",
+                     "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n00000.ppm;20;20;1;1;18;18;43\n");
+       },
+       kEvalGtsrb, 1},
+      {"gtsrb-missing-image", "gtsrb", "ground truth names an image that does not exist",
+       [](const fs::path& d) {
+         gtsrb_data(d);
+         fs::remove(d / "data" / "GTSRB" / "Final_Test" / "Images" / "00002.ppm");
+       },
+       kEvalGtsrb, 1},
+      {"ppm-bad-magic", "gtsrb", "image in ASCII PPM (P3) instead of binary P6",
+       [](const fs::path& d) {
+         gtsrb_data(d);
+         write_bytes(d / "data" / "GTSRB" / "Final_Test" / "Images" / "00001.ppm", "P3\n1 1\n255\n1 2 3\n");
+       },
+       kEvalGtsrb, 1},
+      {"ppm-truncated", "gtsrb", "image with fewer pixel bytes than its header says",
+       [](const fs::path& d) {
+         gtsrb_data(d);
+         write_bytes(d / "data" / "GTSRB" / "Final_Test" / "Images" / "00000.ppm", ppm(20, 20).substr(0, 500));
+       },
+       kEvalGtsrb, 1},
+      // ---- fault lists (faultlist --convert validates against the model first) ----
+      {"fl-bad-header", "fault list", "header without the TensorIndex column",
+       list_with("", "Injection,Layer,Index,Bit\n"), fl_convert("keras"), 1},
+      {"fl-short-row", "fault list", "row with three fields", list_with("2,conv1,\"(0, 0, 0, 0)\"\n"),
+       fl_convert("keras"), 1},
+      {"fl-bad-index-syntax", "fault list", "TensorIndex that is not a tuple of integers",
+       list_with("2,conv1,\"(0, 0, x, 0)\",3\n"), fl_convert("keras"), 1},
+      {"fl-unknown-layer", "fault list", "unknown layer conv9", list_with("2,conv9,\"(0, 0, 0, 0)\",3\n"),
+       fl_convert("keras"), 1},
+      {"fl-index-range", "fault list", "index outside the weight (conv1 has 16 output channels)",
+       list_with("2,conv1,\"(16, 0, 0, 0)\",3\n"), fl_convert("keras"), 1},
+      {"fl-index-rank", "fault list", "index of rank 2 for a conv weight", list_with("2,conv1,\"(0, 0)\",3\n"),
+       fl_convert("keras"), 1},
+      {"fl-bit-32", "fault list", "bit 32", list_with("2,conv1,\"(0, 0, 0, 0)\",32\n"), fl_convert("keras"), 1},
+      {"fl-duplicate-fault", "fault list", "the same fault listed twice",
+       list_with("2,conv1,\"(3, 0, 2, 1)\",15\n"), fl_convert("keras"), 1},
+      {"fl-duplicate-injection", "fault list", "Injection id used twice", list_with("1,conv1,\"(0, 0, 0, 0)\",3\n"),
+       fl_convert("keras"), 1},
+      {"fl-keras-unknown-layer", "fault list", "Keras list naming dense_1 (resnet20 has one dense layer)",
+       [](const fs::path& d) {
+         write_bytes(d / "list.csv", kTorchHeader + "0,conv2d,\"(2, 1, 0, 3)\",15\n1,dense_1,\"(0, 0)\",3\n");
+       },
+       fl_convert("torch"), 1},
+      {"fl-missing", "fault list", "fault list file does not exist", [](const fs::path&) {}, fl_convert("keras"), 2},
+      // ---- campaign journal ----
+      {"journal-garbage", "journal", "RESULTS.csv.journal that is not a journal",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
+         write_bytes(d / "out" / "RESULTS.csv.journal", "this is not a journal\n");
+       },
+       kCampaign, 1},
+      {"journal-other-campaign", "journal", "resuming an interrupted campaign with another fault list",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + "0,conv1,\"(3, 0, 2, 1)\",15\n1,linear,\"(0, 0)\",30\n");
+         fs::create_directories(d / "out");
+         // The journal's test hook ends the process after one batch record, as a kill would.
+         const CliRun first = run_cli(cat(kCampaign, {"--fault-batch", "1"}), d, "FAULTBENCH_TEST_CRASH_AFTER_RECORDS=1");
+         if (!fs::exists(d / "out" / "RESULTS.csv.journal"))
+           throw std::runtime_error("setup: the interrupted campaign left no journal: " + first.err);
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
+       },
+       kCampaign, 2},
+      // ---- command line ----
+      {"cli-unknown-command", "command line", "unknown subcommand", [](const fs::path&) {}, {"train"}, 2},
+      {"cli-unknown-model", "command line", "unknown model resnet21", [](const fs::path&) {},
+       {"convert", "--model", "resnet21", "--dataset", "cifar10", "--weights", "w.ckpt", "--out", "o.safetensors"}, 2},
+      {"cli-unknown-dataset", "command line", "model not trained on that dataset (mobilenetv2 on gtsrb)",
+       [](const fs::path&) {},
+       {"convert", "--model", "mobilenetv2", "--dataset", "gtsrb", "--weights", "w.ckpt", "--out", "o.safetensors"}, 2},
+      {"cli-missing-option", "command line", "required option --out missing", [](const fs::path&) {},
+       {"convert", "--model", "resnet20", "--dataset", "cifar10", "--weights", "w.ckpt"}, 2},
+      {"cli-bad-images", "command line", "--images 0", [](const fs::path&) {},
+       cat(std::vector<std::string>(kEvalCifar.begin(), kEvalCifar.end() - 4), {"--images", "0"}), 2},
+      {"cli-bad-fault-model", "command line", "--fault-model stuck-at-2", [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "o.csv", "--fault-model", "stuck-at-2"}, 2},
+      {"cli-bad-mode", "command line", "campaign --mode turbo",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
+       },
+       cat(kCampaign, {"--mode", "turbo"}), 2},
+      {"cli-conflicting-options", "command line", "--convert together with --seed", [](const fs::path& d) {
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
+       },
+       cat(fl_convert("keras"), {"--seed", "1"}), 2},
+      {"cli-no-data-dir", "command line", "neither --data-dir nor FAULTBENCH_DATA",
+       [](const fs::path& d) { write_zero_weights("resnet20", "cifar10", d / "w.safetensors"); },
+       {"eval", "--model", "resnet20", "--dataset", "cifar10", "--weights", "w.safetensors", "--images", "2"}, 2},
+      {"out-unwritable", "output", "output folder is a regular file (cannot be created)",
+       [](const fs::path& d) {
+         write_zero_weights("resnet20", "cifar10", d / "w.ckpt");
+         write_bytes(d / "blocked", "a file where a folder should be\n");
+       },
+       {"convert", "--model", "resnet20", "--dataset", "cifar10", "--weights", "w.ckpt", "--out",
+        "blocked/out.safetensors"},
+       1},
+      {"out-missing-folder", "output", "fault list output into a folder that does not exist",
+       [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "no/such/folder/list.csv"}, 1},
+  };
+  return cases;
+}
+
+}  // namespace faultbench::robustness
