@@ -5,7 +5,8 @@ Run with Debian's python3-torch:  /usr/bin/python3 fuzz/make_corpus.py
 Everything is generated here (tiny tensors with fixed seeds, hand-written CSV rows, PPM
 images, journal records), nothing is copied from the reference data. Inputs that the
 readers must reject (a pickle calling os.system, a bad label, a wrong magic) are seeds
-too: they lead the fuzzer into the error paths.
+too: they lead the fuzzer into the error paths. torch.save's legacy storage keys are not
+deterministic, so a rerun rewrites the torch_legacy seeds with other (equivalent) bytes.
 """
 import collections
 import hashlib
@@ -195,3 +196,9 @@ for mode in (0, 1):
 put("journal", "header_only.jrnl", b"\x00" + head)
 put("journal", "magic_prefix.jrnl", b"\x00FBJR")
 put("journal", "bad_counts.jrnl", b"\x01" + head + batch([(3, 9, 9, 9, 0, 0)]))
+# Regression seed: counts near INT64_MAX whose sum overflowed int64 in parse_journal (UBSan
+# finding of fuzz_journal, fixed in src/campaign/journal.cpp).
+big = (1 << 63) - 1
+huge = dict(binding, images=big, faults=1)
+put("journal", "overflow_counts.jrnl", b"\x00FBJRNL01" + record(1, json.dumps(huge).encode()) +
+    batch([(0, big, big, big, 0, 0)]))
