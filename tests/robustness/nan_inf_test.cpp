@@ -1,10 +1,10 @@
 // Faults that make NaN or Inf (issue 7, part 3, engine side).
 //
-// Flipping bit 30 of a weight with |w| < 2 multiplies it by 2^128: a random-weight
-// N(0, 0.1) weight of 0.3 becomes ~1e38, so the layer's outputs overflow to +-Inf and
-// later layers make NaN (Inf - Inf, 0 * Inf). For every layer type of three zoo models
-// (3x3 conv, 1x1 conv, depthwise conv, linear; first, middle and last layer of each type)
-// and for all layers at once, the executor must
+// Bit-30 flips (nan_fixtures.h) that make a weight +Inf, NaN, or a huge finite value
+// (~1e38) whose products overflow to Inf later and then make NaN (Inf - Inf, 0 * Inf).
+// For every layer type of three zoo models (3x3 conv, 1x1 conv, depthwise conv, linear;
+// first, middle and last layer of each type, the three fault kinds in turn) and for
+// huge weights in all layers at once, the executor must
 //  - finish (no trap, no hang: a watchdog fails the test after a generous deadline),
 //  - give bitwise identical logits, NaN payloads and signs included (memcmp), for the
 //    reference and optimized kernels and for 1 and 2 threads,
@@ -25,19 +25,12 @@
 #include "faultbench/campaign/classify.h"
 #include "faultbench/executor.h"
 #include "faultbench/zoo/zoo.h"
+#include "nan_fixtures.h"
 
-namespace faultbench {
+namespace faultbench::robustness {
 namespace {
 
 constexpr int kImages = 2;
-
-void randomize(Graph& g, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, 0.1f);
-  std::uniform_real_distribution<float> var(0.5f, 1.5f);
-  for (Param& p : g.params)
-    for (float& v : p.value.data) v = p.role == ParamRole::RunningVar ? var(rng) : d(rng);
-}
 
 Tensor images(const Graph& g, uint32_t seed) {
   Tensor t({kImages, g.input_shape.c, g.input_shape.h, g.input_shape.w});
@@ -53,16 +46,6 @@ std::string layer_kind(const Graph& g, const Param& p) {
   const auto& a = std::get<Conv2dAttrs>(g.nodes[size_t(p.node)].attrs);
   if (a.groups > 1) return "depthwise";
   return a.kernel == 1 ? "conv1x1" : "conv" + std::to_string(a.kernel) + "x" + std::to_string(a.kernel);
-}
-
-// Flips bit 30 of the largest-magnitude weight of parameter `pi`; returns the new value.
-float flip_largest(Graph& g, int pi) {
-  std::vector<float>& w = g.params[size_t(pi)].value.data;
-  size_t best = 0;
-  for (size_t i = 1; i < w.size(); ++i)
-    if (std::fabs(w[i]) > std::fabs(w[best])) best = i;
-  w[best] = std::bit_cast<float>(std::bit_cast<uint32_t>(w[best]) ^ (1u << 30));
-  return w[best];
 }
 
 // Runs forward in a thread; fails (instead of hanging the suite) past the deadline.
@@ -131,7 +114,7 @@ class NanInf : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(NanInf, Bit30FlipsAreDeterministicAndCountedAsDue) {
   Graph g = build_model(GetParam(), "cifar10");
-  randomize(g, 11);
+  randomize_for_nan(g, 11);
   const Tensor x = images(g, 12);
   std::vector<Tensor> golden;
   for (const Config& c : kConfigs) golden.push_back(forward_with_deadline(g, x, c.options));
@@ -141,23 +124,32 @@ TEST_P(NanInf, Bit30FlipsAreDeterministicAndCountedAsDue) {
   std::map<std::string, std::vector<int>> by_kind;
   for (int pi : g.fault_site_params()) by_kind[layer_kind(g, g.params[size_t(pi)])].push_back(pi);
   int runs = 0, nonfinite_runs = 0;
+  const NanFault kinds[] = {NanFault::Huge, NanFault::Inf, NanFault::NaN};
   for (const auto& [kind, sites] : by_kind) {
     std::vector<int> picks = {sites.front(), sites[sites.size() / 2], sites.back()};
     picks.erase(std::unique(picks.begin(), picks.end()), picks.end());  // kinds with 1 or 2 layers
     for (const int pi : picks) {
+      const NanFault k = kinds[runs % 3];
       Graph faulty = g;
-      const float w = flip_largest(faulty, pi);
-      const std::string what = std::string(GetParam()) + " " + kind + " " + g.params[size_t(pi)].name;
-      ASSERT_GT(std::fabs(w), 1e30f) << what;
+      float& w = faulty.params[size_t(pi)].value.data[size_t(nan_fault_offset(g, pi, k))];
+      w = flip_bit30(w);
+      const std::string what =
+          std::string(GetParam()) + " " + kind + " " + g.params[size_t(pi)].name + " (" + nan_fault_name(k) + ")";
+      if (k == NanFault::Huge) ASSERT_GT(std::fabs(w), 1e30f) << what;
+      if (k == NanFault::Inf) ASSERT_TRUE(std::isinf(w)) << what;
+      if (k == NanFault::NaN) ASSERT_TRUE(std::isnan(w)) << what;
       nonfinite_runs += check_configs(faulty, x, golden, what) > 0;
       ++runs;
     }
   }
   // All layers at once: Inf and NaN everywhere downstream.
   Graph all = g;
-  for (int pi : g.fault_site_params()) flip_largest(all, pi);
+  for (int pi : g.fault_site_params()) {
+    float& w = all.params[size_t(pi)].value.data[size_t(nan_fault_offset(g, pi, NanFault::Huge))];
+    w = flip_bit30(w);
+  }
   EXPECT_GT(check_configs(all, x, golden, std::string(GetParam()) + " all layers"), 0)
-      << "bit-30 flips in every layer should give non-finite logits";
+      << "huge weights in every layer should give non-finite logits";
   EXPECT_GT(nonfinite_runs, 0) << "no single fault produced NaN/Inf: the test would prove nothing";
   EXPECT_GE(by_kind.size(), 2u);
   std::printf("[ %s ] %d single-layer faults (%zu layer kinds), %d with non-finite logits\n", GetParam(), runs,
@@ -169,4 +161,4 @@ TEST_P(NanInf, Bit30FlipsAreDeterministicAndCountedAsDue) {
 INSTANTIATE_TEST_SUITE_P(Zoo, NanInf, ::testing::Values("resnet20", "mobilenetv2", "vgg11_bn"));
 
 }  // namespace
-}  // namespace faultbench
+}  // namespace faultbench::robustness
