@@ -92,8 +92,8 @@ def main():
             write_list(sorted(picked, key=lambda r: int(r["Injection"])), big)
             per_fault = []
             for _ in range(a.reps):
-                t1, _ = campaign(a, small, os.path.join(a.work, "k.csv"), a.images)
-                t2, _ = campaign(a, big, os.path.join(a.work, "2k.csv"), a.images)
+                t1, _, _ = campaign(a, small, os.path.join(a.work, "k.csv"), a.images)
+                t2, _, _ = campaign(a, big, os.path.join(a.work, "2k.csv"), a.images)
                 per_fault.append((t2 - t1) / k)
             res = driver.read_results(os.path.join(a.work, "2k.csv"))
             masked = sum(v[0] for v in res.values()) / (len(res) * a.images)
@@ -116,7 +116,7 @@ def main():
 
     if "perf" not in skip and shutil.which("perf"):
         data = os.path.join(a.work, "perf.data")
-        wall, _ = campaign(a, w["faults"], os.path.join(a.work, "perf.csv"), a.images,
+        wall, _, _ = campaign(a, w["faults"], os.path.join(a.work, "perf.csv"), a.images,
                            prefix=["perf", "record", "-q", "-e", "cpu-clock", "-F", "499", "-o", data, "--"])
         rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--sort", "symbol", "--percent-limit", "1"],
                              capture_output=True, text=True).stdout
@@ -127,7 +127,7 @@ def main():
                 print(line.rstrip().rstrip("- ").rstrip())
 
     if "estimate" not in skip:
-        wall, rss = campaign(a, w["faults"], os.path.join(a.work, "estimate.csv"), a.estimate_images)
+        wall, rss, _ = campaign(a, w["faults"], os.path.join(a.work, "estimate.csv"), a.estimate_images)
         rate = a.sample * a.estimate_images / wall
         print()
         print("estimate: %d sampled faults x %d images: %.1f s wall, %.0f fault-images/s, peak RSS %.0f MiB; "

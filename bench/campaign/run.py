@@ -81,7 +81,7 @@ def read_results(path):
 
 
 def run_child(cmd, log):
-    """Runs cmd; returns (wall seconds, peak RSS MiB of the child). Raises on failure."""
+    """Runs cmd; returns (wall seconds, peak RSS MiB, CPU seconds (user+sys) of the child)."""
     with open(log, "w") as lf:
         start = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT, cwd=HERE)
@@ -91,7 +91,7 @@ def run_child(cmd, log):
     if p.returncode != 0:
         sys.stderr.write(open(log).read()[-3000:])
         raise SystemExit("failed (%d): %s" % (p.returncode, " ".join(cmd)))
-    return wall, ru.ru_maxrss / 1024.0
+    return wall, ru.ru_maxrss / 1024.0, ru.ru_utime + ru.ru_stime
 
 
 def tool_cmd(tool, a, w, out):
@@ -209,44 +209,50 @@ def main():
             for tool in tools:
                 out = os.path.join(a.work, "%s_%s_est.csv" % (model, tool))
                 clean(out)
-                wall, _ = run_child(tool_cmd(tool, a, w, out), out + ".log")
+                wall, _, _ = run_child(tool_cmd(tool, a, w, out), out + ".log")
                 est = wall * full / w["faults_n"] * a.reps
                 predicted += est
                 print("estimate %-12s %-20s %d faults x %d images: %.0f s per run -> %d runs of %d faults: ~%.0f s"
                       % (model, tool, w["faults_n"], w["images"], wall, a.reps, full, est), flush=True)
             continue
         rates, rss, results, loads = {t: [] for t in tools}, {t: 0.0 for t in tools}, {t: [] for t in tools}, []
+        cpu_rates = {t: [] for t in tools}
         work_units = w["faults_n"] * w["images"]
         for rep in range(a.reps):
             for tool in tools:
                 out = os.path.join(a.work, "%s_%s_rep%d.csv" % (model, tool, rep))
                 clean(out)
                 l0 = load()
-                wall, peak = run_child(tool_cmd(tool, a, w, out), out + ".log")
+                wall, peak, cpu = run_child(tool_cmd(tool, a, w, out), out + ".log")
                 loads.append((l0, load()))
                 rates[tool].append(work_units / wall)
+                cpu_rates[tool].append(work_units / cpu)
                 rss[tool] = max(rss[tool], peak)
                 results[tool].append(read_results(out))
-                print("  %-12s rep %d %-20s %8.1f s  %10.0f fault-images/s  peak RSS %6.0f MiB  load %.1f->%.1f"
-                      % (model, rep, tool, wall, work_units / wall, peak, l0, load()), flush=True)
+                print("  %-12s rep %d %-20s %8.1f s  %10.0f fault-images/s  %10.0f per CPU-s  peak RSS %6.0f MiB  load %.1f->%.1f"
+                      % (model, rep, tool, wall, work_units / wall, work_units / cpu, peak, l0, load()), flush=True)
         ok, msgs = check(w, results)
         all_ok &= ok
-        report.append({"workload": w, "rates": rates, "rss_mib": rss, "checks": msgs, "ok": ok, "loads": loads})
+        report.append({"workload": w, "rates": rates, "cpu_rates": cpu_rates, "rss_mib": rss, "checks": msgs, "ok": ok,
+                       "loads": loads})
 
     if a.estimate:
         print("predicted total: ~%.0f s (%.1f min)" % (predicted, predicted / 60))
         return
     print()
-    print("| workload | faults x images | tool | fault-images/s median | min | max | peak RSS MiB | fast / this |")
-    print("|---|---|---|---:|---:|---:|---:|---:|")
+    print("| workload | faults x images | tool | fault-images/s median | min | max | fast / this | per CPU-second (median) | fast / this | peak RSS MiB |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in report:
         w, rates = r["workload"], r["rates"]
+        cpu_rates = r["cpu_rates"]
         fast = statistics.median(rates["faultbench_fast"]) if rates.get("faultbench_fast") else None
+        fast_cpu = statistics.median(cpu_rates["faultbench_fast"]) if cpu_rates.get("faultbench_fast") else None
         for tool in tools:
-            med = statistics.median(rates[tool])
-            print("| %s (%s weights) | %d x %d | %s | %.0f | %.0f | %.0f | %.0f | %s |" % (
+            med, med_cpu = statistics.median(rates[tool]), statistics.median(cpu_rates[tool])
+            print("| %s (%s weights) | %d x %d | %s | %.0f | %.0f | %.0f | %s | %.0f | %s | %.0f |" % (
                 w["model"], w["weights_kind"], w["faults_n"], w["images"], tool, med, min(rates[tool]),
-                max(rates[tool]), r["rss_mib"][tool], "%.2f" % (fast / med) if fast else "-"))
+                max(rates[tool]), "%.2f" % (fast / med) if fast else "-", med_cpu,
+                "%.2f" % (fast_cpu / med_cpu) if fast_cpu else "-", r["rss_mib"][tool]))
     print()
     for r in report:
         loads = [x for pair in r["loads"] for x in pair]
