@@ -67,6 +67,24 @@ for legacy, target, ext in ((True, "torch_legacy", "th"), (False, "torch_zip", "
     put(target, f"net.{ext}", save({"epoch": 3, "net": resnet20_partial()}, legacy))
     put(target, f"scalar.{ext}", save({"x": torch.tensor(1.5)}, legacy))
 
+
+# Structured zip seeds (see fuzz_torch_zip.cpp): 'Z' + data.pkl, then #FB# + data/<i>.
+def structured(zip_bytes):
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as z:
+        names = z.namelist()
+        pkl = [n for n in names if n.endswith("/data.pkl")][0]
+        prefix = pkl[: -len("data.pkl")]
+        keys = sorted((n[len(prefix) + 5:] for n in names if n.startswith(prefix + "data/")), key=int)
+        out = b"Z" + z.read(pkl)
+        for i, k in enumerate(keys):
+            assert k == str(i), keys
+            out += b"#FB#" + z.read(prefix + "data/" + k)
+        return out
+
+
+put("torch_zip", "plain_structured.bin", structured(save(tiny_dict(5), False)))
+put("torch_zip", "net_structured.bin", structured(save({"net": resnet20_partial()}, False)))
+
 # The pickles alone: data.pkl of the zip files, plain Python objects of every protocol,
 # and a hostile one (GLOBAL os.system + REDUCE) that the unpickler must refuse.
 for name in ("plain", "wrapped"):
