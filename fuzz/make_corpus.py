@@ -220,3 +220,16 @@ big = (1 << 63) - 1
 huge = dict(binding, images=big, faults=1)
 put("journal", "overflow_counts.jrnl", b"\x00FBJRNL01" + record(1, json.dumps(huge).encode()) +
     batch([(0, big, big, big, 0, 0)]))
+
+# ---- result tables (faultbench compare) ----------------------------------------------------
+put("results_csv", "ours.csv",
+    "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,top1_correct\n"
+    '0,conv1,"(3, 0, 2, 1)",15,10,1,8,1,0,8\n1,linear,"(0, 0)",30,10,0,0,10,10,0\n')
+put("results_csv", "oracle.csv", "Injection,masked,non_critical,critical\n0,14,9985,1\n1,26,9973,1\n2,0,929,9071\n")
+put("results_csv", "published.csv",
+    "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical\r\n"
+    '0,conv1,"(3, 0, 2, 1)",15,10000,14,9985,1\r\n1,conv1,"(7, 0, 2, 0)",5,10000,26,9973,1\r\n')
+put("results_csv", "reordered.csv", "critical,Injection,non_critical,masked,extra\n5,3,1,0,x\n0,1,0,6,y\n")
+# Regression seed: totals overflowing int64 in compare_results (UBSan; fixed in compare.cpp).
+put("results_csv", "overflow_totals.csv", "Injection,masked,non_critical,critical\n"
+    "0,9000000000000000000,0,9000000000000000000\n1,9000000000000000000,0,9000000000000000000\n")

@@ -111,6 +111,17 @@ ResultTable read_result_table(const std::filesystem::path& path) {
   return parse_result_table(in, path.string());
 }
 
+namespace {
+
+// Counts are only checked to be >= 0 when read, so the totals of a hostile file could
+// overflow int64 (UBSan finding of fuzz/fuzz_results_csv.cpp): add with a check.
+void add_count(int64_t& total, int64_t v, const ResultTable& t) {
+  if (__builtin_add_overflow(total, v, &total))
+    throw FormatError(fmt::format("{}: counts too large: their total overflows a 64-bit integer", t.source));
+}
+
+}  // namespace
+
 CompareReport compare_results(const ResultTable& a, const ResultTable& b, size_t worst) {
   CompareReport r;
   std::unordered_map<int64_t, const ResultRow*> by_id;
@@ -128,8 +139,10 @@ CompareReport compare_results(const ResultTable& a, const ResultTable& b, size_t
   r.only_b = int64_t(b.rows.size()) - r.matched;
   double sx = 0, sy = 0, sad = 0;
   for (const Disagreement& d : pairs) {
-    r.a.masked += d.a->masked, r.a.non_critical += d.a->non_critical, r.a.critical += d.a->critical;
-    r.b.masked += d.b->masked, r.b.non_critical += d.b->non_critical, r.b.critical += d.b->critical;
+    add_count(r.a.masked, d.a->masked, a), add_count(r.a.non_critical, d.a->non_critical, a);
+    add_count(r.a.critical, d.a->critical, a);
+    add_count(r.b.masked, d.b->masked, b), add_count(r.b.non_critical, d.b->non_critical, b);
+    add_count(r.b.critical, d.b->critical, b);
     sx += double(d.a->critical);
     sy += double(d.b->critical);
     sad += double(std::llabs(d.diff));

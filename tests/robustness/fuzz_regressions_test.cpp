@@ -3,6 +3,9 @@
 
 #include <limits>
 
+#include <sstream>
+
+#include "faultbench/campaign/compare.h"
 #include "faultbench/campaign/journal.h"
 #include "faultbench/error.h"
 
@@ -30,6 +33,23 @@ TEST(FuzzRegressions, JournalCountsNearInt64MaxAreRejectedWithoutOverflow) {
   const ParsedJournal parsed = parse_journal(ok, "ok.journal");
   ASSERT_EQ(parsed.entries.size(), 1u);
   EXPECT_EQ(parsed.entries[0].counts.masked, big - 2);
+}
+
+// fuzz_results_csv (UBSan): counts are only checked to be >= 0 when read, and the
+// totals of two rows near 2^63 overflowed int64 in compare_results.
+TEST(FuzzRegressions, CompareTotalsThatOverflowAreAFormatError) {
+  std::istringstream in(
+      "Injection,masked,non_critical,critical\n0,9000000000000000000,0,1\n1,9000000000000000000,0,2\n");
+  const ResultTable t = parse_result_table(in, "hostile.csv");
+  try {
+    compare_results(t, t);
+    FAIL() << "totals overflowing int64 were accepted";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("hostile.csv: counts too large"), std::string::npos) << e.what();
+  }
+  std::istringstream ok("Injection,masked,non_critical,critical\n0,4000000000000000000,0,1\n1,5000000000000000000,0,2\n");
+  const ResultTable u = parse_result_table(ok, "ok.csv");
+  EXPECT_EQ(compare_results(u, u).a.masked, 9000000000000000000);
 }
 
 }  // namespace
