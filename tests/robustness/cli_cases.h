@@ -14,7 +14,7 @@ namespace faultbench::robustness {
 
 struct CliCase {
   std::string id;        // stable row id, e.g. "ckpt-zip-truncated"
-  std::string category;  // checkpoint | safetensors | cifar | gtsrb | fault list | journal | command line
+  std::string category;  // checkpoint | safetensors | cifar | gtsrb | fault list | journal | results | command line | output
   std::string what;      // the bad input, in words
   std::function<void(const fs::path& dir)> setup;  // writes the inputs into the scratch folder
   std::vector<std::string> args;                   // run in the scratch folder
@@ -247,6 +247,16 @@ inline const std::vector<CliCase>& cli_cases() {
          write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
        },
        kCampaign, 2},
+      // ---- result tables (faultbench compare) ----
+      {"results-missing-column", "results", "result table without the critical column",
+       [](const fs::path& d) { write_bytes(d / "a.csv", "Injection,masked,non_critical\n0,1,2\n"); },
+       {"compare", "a.csv", "a.csv"}, 1},
+      {"results-overflow", "results", "counts whose totals overflow 64 bits",
+       [](const fs::path& d) {
+         write_bytes(d / "a.csv", "Injection,masked,non_critical,critical\n0,9000000000000000000,0,1\n"
+                                  "1,9000000000000000000,0,2\n");
+       },
+       {"compare", "a.csv", "a.csv"}, 1},
       // ---- command line ----
       {"cli-unknown-command", "command line", "unknown subcommand", [](const fs::path&) {}, {"train"}, 2},
       {"cli-unknown-model", "command line", "unknown model resnet21", [](const fs::path&) {},

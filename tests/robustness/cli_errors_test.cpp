@@ -148,7 +148,8 @@ TEST(RobustnessTable, EveryRowHasACaseAndEveryCaseARow) {
     ++categories[cases[i].category];
   }
   // Every file type and the command line are covered.
-  for (const char* c : {"checkpoint", "safetensors", "cifar", "gtsrb", "fault list", "journal", "command line", "output"})
+  for (const char* c :
+       {"checkpoint", "safetensors", "cifar", "gtsrb", "fault list", "journal", "results", "command line", "output"})
     EXPECT_GE(categories[c], 1) << c;
 }
 
