@@ -188,6 +188,9 @@ put("gtsrb_csv", "three.csv", HEAD + "00000.ppm;2;3;0;0;1;2;16\n00001.ppm;16;16;
 put("gtsrb_csv", "crlf.csv", HEAD.replace("\n", "\r\n") + "00001.ppm;16;16;5;5;10;10;0\r\n")
 put("gtsrb_csv", "minimal.csv", "ClassId;Filename\n3;00002.ppm\n")
 put("gtsrb_csv", "errors.csv", HEAD + "00000.ppm;9;9;0;0;1;2;16\n../x.ppm;1;1;0;0;1;1;43\n")
+# Regression seed: a Filename longer than NAME_MAX made std::filesystem throw its own
+# exception type instead of a FormatError (fixed in src/data/gtsrb.cpp).
+put("gtsrb_csv", "long_filename.csv", "ClassId;Filename\n3;" + "x" * 300 + ".ppm\n")
 
 # ---- campaign journal (first byte: 1 = harness rewrites checksums, see fuzz_journal.cpp) --
 def record(rtype, payload):

@@ -128,10 +128,14 @@ ImageSet read_gtsrb_test(const fs::path& data_dir, int64_t max_images) {
   const auto rows = read_ground_truth(csv, set.classes);
 
   // Every row must name an existing image, even those beyond max_images.
+  // The error_code overload: a Filename longer than NAME_MAX must be a FormatError naming the
+  // line, not a std::filesystem_error (found by fuzz/fuzz_gtsrb_csv.cpp).
   for (const auto& r : rows) {
-    if (!fs::is_regular_file(images / r.filename)) {
-      throw FormatError(fmt::format("{}: line {}: image {} does not exist", csv.string(), r.line,
-                                    (images / r.filename).string()));
+    std::error_code exists_ec;
+    if (!fs::is_regular_file(images / r.filename, exists_ec)) {
+      throw FormatError(fmt::format("{}: line {}: image {} does not exist{}", csv.string(), r.line,
+                                    (images / r.filename).string(),
+                                    exists_ec ? " (" + exists_ec.message() + ")" : std::string()));
     }
   }
   const size_t keep = max_images < 0 ? rows.size() : std::min(rows.size(), size_t(max_images));

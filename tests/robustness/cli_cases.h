@@ -191,6 +191,12 @@ inline const std::vector<CliCase>& cli_cases() {
          fs::remove(d / "data" / "GTSRB" / "Final_Test" / "Images" / "00002.ppm");
        },
        kEvalGtsrb, 1},
+      {"gtsrb-long-filename", "gtsrb", "Filename longer than the file system allows (300 characters)",
+       [](const fs::path& d) {
+         gtsrb_data(d);
+         write_bytes(d / "data" / "GT-final_test.csv", "ClassId;Filename\n3;" + std::string(300, 'x') + ".ppm\n");
+       },
+       kEvalGtsrb, 1},
       {"ppm-bad-magic", "gtsrb", "image in ASCII PPM (P3) instead of binary P6",
        [](const fs::path& d) {
          gtsrb_data(d);
