@@ -50,19 +50,18 @@ CampaignEngine::Impl::Impl(const Graph& g, const ImageSet& im, EngineOptions o)
   exec = std::make_unique<Executor>(graph, eo);
 }
 
-void CampaignEngine::Impl::ensure_golden() {
-  if (golden_ready) return;
+bool CampaignEngine::Impl::ensure_golden(const std::atomic<bool>* stop) {
+  if (golden_ready) return true;
   const int64_t n = images.size();
   const int k = classes();
-  const int64_t in_floats = graph.input_shape.numel();
   golden_logits.assign(size_t(n * k), 0.0f);
   const int64_t step = 256;
   Tensor batch;
   for (int64_t first = 0; first < n; first += step) {
+    if (stop && stop->load()) return false;
     const int64_t count = std::min(step, n - first);
     batch = Tensor({count, graph.input_shape.c, graph.input_shape.h, graph.input_shape.w});
     images.normalize(first, count, batch.ptr());
-    (void)in_floats;
     const Tensor logits = exec->forward(batch);
     std::copy(logits.data.begin(), logits.data.end(), golden_logits.begin() + first * k);
   }
@@ -76,6 +75,7 @@ void CampaignEngine::Impl::ensure_golden() {
     golden_total += golden_self[size_t(i)];
   }
   golden_ready = true;
+  return true;
 }
 
 void CampaignEngine::Impl::ensure_workers() {
@@ -154,8 +154,8 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
                     f.offset < impl_->graph.params[size_t(f.param)].value.size() && f.bit >= 0 && f.bit <= 31;
     if (!ok) throw UsageError("campaign engine: fault not resolved against this graph");
   }
-  impl_->ensure_golden();
   out.assign(faults.size(), FaultCounts{});
+  if (!impl_->ensure_golden(stop)) return false;
   if (options_.mode == CampaignMode::BruteForce) return impl_->run_brute_force(faults, out, stop, on_progress);
 
   // A fault that leaves the weight's bits unchanged (stuck-at on a bit that already holds

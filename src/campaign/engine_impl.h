@@ -87,7 +87,8 @@ struct CampaignEngine::Impl {
   campaign_detail::GoldenChunk chunk;
 
   Impl(const Graph& g, const ImageSet& im, EngineOptions o);
-  void ensure_golden();
+  // false when `stop` was set before the pass finished (nothing kept then).
+  bool ensure_golden(const std::atomic<bool>* stop = nullptr);
   int classes() const { return graph.classes; }
   bool run_brute_force(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
                        const std::atomic<bool>* stop, const std::function<void(int64_t)>& progress);

@@ -44,18 +44,23 @@ void ProgressReporter::set_done(int64_t done_faults) {
 }
 
 void ProgressReporter::draw(bool force) {
-  if (!live_ || !out_) return;
+  if (!out_) return;
   const auto now = std::chrono::steady_clock::now();
+  // Not a terminal (a log file): a plain line a minute, so long runs still show progress.
+  if (!live_) {
+    if (now - last_draw_ < std::chrono::seconds(60)) return;
+    force = true;
+  }
   if (!force && now - last_draw_ < std::chrono::milliseconds(250)) return;
   last_draw_ = now;
   const double secs = session_seconds();
   const double rate = secs > 0 ? double(work_) / secs : 0.0;
   const double left = double(total_ - start_done_) * double(images_) - double(work_);
   const std::string eta = rate > 0 ? format_duration(left / rate) : "?";
-  std::fprintf(out_, "\r\033[Kcampaign: %lld/%lld faults  %.0f fault-images/s  ETA %s", (long long)done_,
-               (long long)total_, rate, eta.c_str());
+  std::fprintf(out_, "%scampaign: %lld/%lld faults  %.0f fault-images/s  ETA %s%s", live_ ? "\r\033[K" : "",
+               (long long)done_, (long long)total_, rate, eta.c_str(), live_ ? "" : "\n");
   std::fflush(out_);
-  drawn_ = true;
+  drawn_ = live_;
 }
 
 void ProgressReporter::finish(const std::string& status) {

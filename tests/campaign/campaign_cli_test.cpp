@@ -93,18 +93,20 @@ TEST(CampaignCli, ResumesAfterSigkillAtRandomMoments) {
   const auto dir = testing::make_temp_dir("campaign-kill");
   const auto out = dir / "R.csv";
   std::mt19937 rng(std::random_device{}());
-  int kills = 0, runs = 0;
-  while (!std::filesystem::exists(out) && runs < 40) {
-    ++runs;
-    const int delay = int(rng() % 700);
+  int kills = 0;
+  for (int run = 0; run < 12 && !std::filesystem::exists(out); ++run) {
+    const int delay = int(rng() % 1500);
     const auto r = run_cli(campaign_args(out, 16, {"--fault-batch", "1"}), {}, delay);
-    if (r.signal == SIGKILL) {
+    if (r.signal == SIGKILL)
       ++kills;
-    } else {
+    else
       EXPECT_EQ(r.exit_code, 0) << r.err;
-    }
   }
-  ASSERT_TRUE(std::filesystem::exists(out)) << "no run completed in " << runs << " tries";
+  if (!std::filesystem::exists(out)) {
+    const auto r = run_cli(campaign_args(out, 16, {"--fault-batch", "1"}));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  ASSERT_TRUE(std::filesystem::exists(out)) << "the final run did not complete";
   EXPECT_EQ(slurp(out), reference_csv()) << kills << " kills";
   RecordProperty("kills", kills);
 }

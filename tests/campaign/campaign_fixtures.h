@@ -61,7 +61,7 @@ inline ImageSet random_images(const Graph& g, int64_t n, uint32_t seed) {
 }
 
 // `count` distinct faults over all fault sites (layer chosen uniformly, then the index,
-// then the bit; every third bit in 28..30), with Injection ids 0..count-1.
+// then the bit; every third bit 30), with Injection ids 0..count-1.
 inline std::vector<Fault> random_faults(const Graph& g, int count, uint32_t seed,
                                         FaultModel model = FaultModel::BitFlip) {
   std::mt19937 rng(seed);
@@ -73,8 +73,13 @@ inline std::vector<Fault> random_faults(const Graph& g, int count, uint32_t seed
     f.injection = int64_t(out.size());
     f.site.layer = s.layer;
     for (int64_t d : s.shape) f.site.index.push_back(int64_t(rng() % uint64_t(d)));
-    // Every third fault hits a high exponent bit so that every list has critical faults.
-    f.site.bit = out.size() % 3 == 0 ? int(30 - rng() % 3) : int(rng() % 32);
+    // Every third fault flips bit 30 (the exponent's top bit) of a positive weight, so that
+    // every list has faults that blow activations up past the ReLUs (critical or NaN/Inf).
+    f.site.bit = out.size() % 3 == 0 ? 30 : int(rng() % 32);
+    if (f.site.bit == 30) {
+      const Param& p = g.params[size_t(*g.find_param(s.layer + ".weight"))];
+      if (!(p.value.data[size_t(flat_index(p.shape, f.site.index))] > 0.0f)) continue;
+    }
     f.model = model;
     bool dup = false;
     for (const Fault& o : out) dup = dup || (o.site == f.site && o.model == f.model);

@@ -1,5 +1,6 @@
 // Campaign progress on stderr: a live line (faults done / total, fault-images per second,
-// ETA) when the stream is a terminal, and one plain summary line at the end otherwise.
+// ETA) when the stream is a terminal; otherwise the same figures as a plain line once a
+// minute (for log files of long runs) and one summary line at the end.
 #pragma once
 #include <chrono>
 #include <cstdint>
