@@ -34,9 +34,11 @@ inline int64_t env_int(const char* name, int64_t fallback) {
   return v && *v ? std::atoll(v) : fallback;
 }
 
-// A fault list of `count` random faults on the fixture's ResNet20, written into `dir`.
+// A fault list of `count` random faults on the fixture's ResNet20 (its weights: seed 99 as
+// in cli_setup(); random_faults looks at their signs), written into `dir`.
 inline std::filesystem::path crash_fault_list(const std::filesystem::path& dir, int count, uint32_t seed) {
-  const Graph g = build_model("resnet20", "cifar10");
+  Graph g = build_model("resnet20", "cifar10");
+  randomize_weights(g, 99);
   FaultList list;
   list.faults = random_faults(g, count, seed);
   const auto path = dir / ("faults-" + std::to_string(count) + "-" + std::to_string(seed) + ".csv");
@@ -84,7 +86,8 @@ class Child {
   ~Child() {
     if (!reaped_) {
       ::kill(pid_, SIGKILL);
-      wait();
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
     }
     std::filesystem::remove(err_path_);
   }
@@ -100,15 +103,26 @@ class Child {
   void signal(int sig) const {
     if (!reaped_) ::kill(pid_, sig);
   }
-  void wait() {
-    if (reaped_) return;
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    record(status);
+  // Waits for the child; one still running after `limit` (a hang) is killed and marked
+  // timed_out() rather than blocking the test suite.
+  void wait(std::chrono::seconds limit = std::chrono::seconds(120)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!exited()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        timed_out_ = true;
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        record(status);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
+  bool timed_out() const { return timed_out_; }
   int exit_code() const { return exit_code_; }  // -1 when ended by a signal
   int term_signal() const { return signal_; }
-  std::string err() const { return slurp(err_path_); }
+  std::string err() const { return slurp(err_path_) + (timed_out_ ? "\n[the test killed it: still running after 120 s]" : ""); }
 
  private:
   void record(int status) {
@@ -117,7 +131,7 @@ class Child {
     if (WIFSIGNALED(status)) signal_ = WTERMSIG(status);
   }
   pid_t pid_ = -1;
-  bool reaped_ = false;
+  bool reaped_ = false, timed_out_ = false;
   int exit_code_ = -1, signal_ = 0;
   std::filesystem::path err_path_;
 };
@@ -129,10 +143,11 @@ inline int64_t journal_records(const std::filesystem::path& path) {
   return parse_journal(bytes, path.string()).records;
 }
 
-// Waits (polling every 0.2 ms) until the journal holds `records` batch records or the
-// child exits; true in the first case.
+// Waits (polling every 0.2 ms) until the journal holds `records` batch records, the child
+// exits, or two minutes pass (a hang); true in the first case.
 inline bool wait_for_records(Child& child, const std::filesystem::path& journal, int64_t records) {
-  while (!child.exited()) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!child.exited() && std::chrono::steady_clock::now() < deadline) {
     if (journal_records(journal) >= records) return true;
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }

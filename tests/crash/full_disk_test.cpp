@@ -116,11 +116,18 @@ TEST(CrashDisk, ReadOnlyFolderUnderARunningCampaignKeepsTheJournal) {
   const auto dir = make_temp_dir("crash-ro-live");
   const auto out = dir / "R.csv";
   const auto journal = journal_path_for(out);
-  {
+  for (int attempt = 0;; ++attempt) {
     Child c(crash_args(ref.faults, out, kImages));
     // Stop the campaign after a few records, make the folder read-only, let it go on: the
     // journal it holds open keeps working, publishing the results cannot.
-    ASSERT_TRUE(wait_for_records(c, journal, 3)) << "the campaign ended before its third record: " << c.err();
+    if (!wait_for_records(c, journal, 3)) {
+      // This process was not scheduled while the whole campaign ran (a loaded machine).
+      ASSERT_EQ(c.exit_code(), 0) << c.err();
+      ASSERT_LT(attempt, 3) << "the campaign always ended before we saw its third record";
+      std::filesystem::remove(out);
+      std::filesystem::remove(sidecar_path_for(out));
+      continue;
+    }
     c.signal(SIGSTOP);
     ReadOnlyBind ro(dir);
     ASSERT_TRUE(ro.ok()) << ro.why();
@@ -130,6 +137,7 @@ TEST(CrashDisk, ReadOnlyFolderUnderARunningCampaignKeepsTheJournal) {
     EXPECT_NE(c.err().find("faultbench: error: " + out.string() + ".json.tmp: cannot create: Read-only file system"),
               std::string::npos)
         << c.err();
+    break;
   }
   EXPECT_EQ(checked_entries(journal, ref).size(), 40u) << "journaled faults were lost";
   EXPECT_FALSE(std::filesystem::exists(out));
