@@ -72,13 +72,15 @@ inline std::vector<Fault> random_faults(const Graph& g, int count, uint32_t seed
     Fault f;
     f.injection = int64_t(out.size());
     f.site.layer = s.layer;
-    for (int64_t d : s.shape) f.site.index.push_back(int64_t(rng() % uint64_t(d)));
-    // Every third fault flips bit 30 (the exponent's top bit) of a positive weight, so that
-    // every list has faults that blow activations up past the ReLUs (critical or NaN/Inf).
+    // Every third fault flips bit 30 (the exponent's top bit) of a positive weight, when
+    // one is found in a few draws, so that every list has faults that blow activations up
+    // past the ReLUs (critical or NaN/Inf).
     f.site.bit = out.size() % 3 == 0 ? 30 : int(rng() % 32);
-    if (f.site.bit == 30) {
-      const Param& p = g.params[size_t(*g.find_param(s.layer + ".weight"))];
-      if (!(p.value.data[size_t(flat_index(p.shape, f.site.index))] > 0.0f)) continue;
+    const Param& p = g.params[size_t(*g.find_param(s.layer + ".weight"))];
+    for (int tries = 0; tries < 64; ++tries) {
+      f.site.index.clear();
+      for (int64_t d : s.shape) f.site.index.push_back(int64_t(rng() % uint64_t(d)));
+      if (f.site.bit != 30 || p.value.data[size_t(flat_index(p.shape, f.site.index))] > 0.0f) break;
     }
     f.model = model;
     bool dup = false;
