@@ -1,7 +1,6 @@
 // HTTP download with libcurl and file digests with OpenSSL (see transfer.h).
 #include <curl/curl.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <cctype>
 #include <cstdio>
@@ -15,6 +14,7 @@
 
 #include "faultbench/data/transfer.h"
 #include "faultbench/error.h"
+#include "faultbench/util/digest.h"
 
 namespace faultbench {
 namespace {
@@ -89,24 +89,9 @@ void download_file(const std::string& url, const std::filesystem::path& dest, in
 }
 
 std::string file_digest(const std::filesystem::path& file, const std::string& algorithm) {
-  const EVP_MD* md = algorithm == "md5" ? EVP_md5() : algorithm == "sha256" ? EVP_sha256() : nullptr;
-  if (!md) throw UsageError(fmt::format("unknown digest algorithm '{}'", algorithm));
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open for reading", file.string()));
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  FAULTBENCH_CHECK(ctx && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1, "EVP_DigestInit_ex failed");
-  std::vector<char> buf(1 << 20);
-  while (in) {
-    in.read(buf.data(), std::streamsize(buf.size()));
-    if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buf.data(), size_t(in.gcount()));
-  }
-  if (!in.eof()) throw IoError(fmt::format("{}: read failed", file.string()));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  FAULTBENCH_CHECK(EVP_DigestFinal_ex(ctx.get(), digest, &len) == 1, "EVP_DigestFinal_ex failed");
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  if (algorithm == "md5") return file_digest_hex(file, DigestAlgorithm::Md5);
+  if (algorithm == "sha256") return file_digest_hex(file, DigestAlgorithm::Sha256);
+  throw UsageError(fmt::format("unknown digest algorithm '{}'", algorithm));
 }
 
 void verify_digest(const std::filesystem::path& file, const std::string& algorithm,

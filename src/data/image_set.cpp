@@ -1,7 +1,6 @@
 // ImageSet: normalization as torchvision computes it, content hash, per-dataset constants,
 // and the load_test_set entry point that picks the reader of each official layout.
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <memory>
 
@@ -9,6 +8,7 @@
 #include "faultbench/data/dataset.h"
 #include "faultbench/data/gtsrb.h"
 #include "faultbench/error.h"
+#include "faultbench/util/digest.h"
 
 namespace faultbench {
 
@@ -65,24 +65,17 @@ void ImageSet::normalize(int64_t first, int64_t count, float* out) const {
 }
 
 std::string ImageSet::sha256() const {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  FAULTBENCH_CHECK(ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1,
-                   "EVP_DigestInit_ex failed");
+  Digest digest(DigestAlgorithm::Sha256);
   const std::string header =
       fmt::format("{}:{}x{}x{}:{}:", dataset, shape.c, shape.h, shape.w, size());
-  EVP_DigestUpdate(ctx.get(), header.data(), header.size());
-  EVP_DigestUpdate(ctx.get(), pixels.data(), pixels.size());
+  digest.update(header.data(), header.size());
+  digest.update(pixels.data(), pixels.size());
   for (int label : labels) {
     const uint32_t v = static_cast<uint32_t>(label);
     const unsigned char le[4] = {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)};
-    EVP_DigestUpdate(ctx.get(), le, 4);
+    digest.update(le, 4);
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  FAULTBENCH_CHECK(EVP_DigestFinal_ex(ctx.get(), digest, &len) == 1, "EVP_DigestFinal_ex failed");
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return digest.hex();
 }
 
 ImageSet load_test_set(const std::string& dataset, const std::filesystem::path& data_dir,
