@@ -12,4 +12,5 @@ fi
 BUILD=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFAULTBENCH_BUILD_TESTS=ON >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"
-ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" "$@"
+# A hung test fails after 10 minutes instead of blocking the run.
+ctest --test-dir "$BUILD" --output-on-failure --timeout 600 -j"$(nproc)" "$@"
