@@ -1,6 +1,8 @@
 #include "test_support.h"
 
 #include <atomic>
+#include <mutex>
+#include <vector>
 #include <cstdlib>
 #include <random>
 
@@ -16,6 +18,27 @@ std::optional<std::filesystem::path> reference_data_dir() {
   return p;
 }
 
+namespace {
+// Temporary folders made by this test process, removed when it exits (set
+// FAULTBENCH_KEEP_TEMP=1 to keep them for inspection).
+struct TempDirRegistry {
+  std::mutex mutex;
+  std::vector<std::filesystem::path> dirs;
+  ~TempDirRegistry() {
+    const char* keep = std::getenv("FAULTBENCH_KEEP_TEMP");
+    if (keep != nullptr && *keep != '\0' && std::string(keep) != "0") return;
+    for (const auto& d : dirs) {
+      std::error_code ec;
+      std::filesystem::remove_all(d, ec);
+    }
+  }
+};
+TempDirRegistry& temp_dirs() {
+  static TempDirRegistry registry;
+  return registry;
+}
+}  // namespace
+
 std::filesystem::path make_temp_dir(const std::string& tag) {
   static std::atomic<int> counter{0};
   auto base = std::filesystem::temp_directory_path() /
@@ -23,6 +46,8 @@ std::filesystem::path make_temp_dir(const std::string& tag) {
                std::to_string(counter++));
   std::filesystem::remove_all(base);
   std::filesystem::create_directories(base);
+  std::lock_guard<std::mutex> lock(temp_dirs().mutex);
+  temp_dirs().dirs.push_back(base);
   return base;
 }
 

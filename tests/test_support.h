@@ -10,7 +10,8 @@ namespace faultbench::testing {
 // Returns nullopt when the variable is unset or the folder is missing.
 std::optional<std::filesystem::path> reference_data_dir();
 
-// A fresh empty temporary directory, unique per call.
+// A fresh empty temporary directory, unique per call; removed when the test process
+// exits unless FAULTBENCH_KEEP_TEMP=1.
 std::filesystem::path make_temp_dir(const std::string& tag);
 
 // Path of the faultbench CLI binary built alongside the tests.
