@@ -30,9 +30,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_models  # noqa: E402
 
 
-def randomize(net, input_shape, gen):
-    """Random weights (He-scaled), random BN affine, BN statistics calibrated on random images
-    (then perturbed) so that every layer's activations stay O(1) even in 110-layer nets."""
+def randomize(net, input_shape, gen, calibration_images=4, perturb_stats=True):
+    """Random weights (He-scaled), random BN affine, BN statistics calibrated on
+    `calibration_images` random images (then perturbed, unless perturb_stats is False) so
+    that every layer's activations stay O(1) even in 110-layer nets."""
     with torch.no_grad():
         for m in net.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
@@ -45,11 +46,13 @@ def randomize(net, input_shape, gen):
                 m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.2)
                 m.momentum = 1.0  # running stats := the calibration batch's statistics
         net.train()
-        net(torch.randn((4,) + tuple(input_shape), generator=gen))
+        net(torch.randn((calibration_images,) + tuple(input_shape), generator=gen))
         net.eval()
         for m in net.modules():
             if isinstance(m, nn.BatchNorm2d):
                 m.momentum = 0.1
+                if not perturb_stats:
+                    continue
                 std = m.running_var.clamp_min(1e-4).sqrt()
                 m.running_mean.add_(torch.randn(m.running_mean.shape, generator=gen) * 0.1 * std)
                 m.running_var.copy_(std * std * (0.75 + 0.5 * torch.rand(m.running_var.shape, generator=gen)))
