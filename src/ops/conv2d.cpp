@@ -108,4 +108,21 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   return p;
 }
 
+void conv2d_pack_set(Conv2dPacked& p, int64_t index, float value) {
+  const Conv2dShape& s = p.shape;
+  const int64_t count = int64_t(s.out_c) * p.k;
+  if (index < 0 || index >= count)
+    shape_error("conv2d", "weight index " + std::to_string(index) + " outside the " + std::to_string(count) +
+                              " weights");
+  if (p.depthwise) {  // [out_c][k]: the weights as they are
+    p.data.data()[index] = value;
+    return;
+  }
+  constexpr int MR = kConvTileRows;
+  const int cout_g = s.out_c / s.groups;
+  const int co = int(index / p.k), kk = int(index % p.k);
+  const int g = co / cout_g, col = co % cout_g;
+  p.data.data()[((int64_t(g) * p.tiles + col / MR) * p.k + kk) * MR + col % MR] = value;
+}
+
 }  // namespace faultbench::ops

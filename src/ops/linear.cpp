@@ -49,6 +49,15 @@ LinearPacked linear_pack(const LinearShape& s, const float* weight) {
   return p;
 }
 
+void linear_pack_set(LinearPacked& p, int64_t index, float value) {
+  const int64_t I = p.shape.in_features, count = I * p.shape.out_features;
+  if (index < 0 || index >= count)
+    shape_error("linear", "weight index " + std::to_string(index) + " outside the " + std::to_string(count) +
+                              " weights");
+  const int64_t o = index / I, i = index % I;
+  p.data.data()[(o / p.lanes * I + i) * p.lanes + o % p.lanes] = value;
+}
+
 void linear_optimized(const LinearShape& s, const float* x, const LinearPacked& pack, const float* bias, float* y,
                       ThreadPool* pool) {
   validate_linear(s);

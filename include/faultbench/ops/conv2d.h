@@ -43,6 +43,17 @@ struct Conv2dPacked {
 
 Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight);
 
+// Sets weight element `index` (flat, [out_c, in_c/groups, kernel, kernel] order) of a
+// packed layer to `value` in O(1): the result equals conv2d_pack of the changed weights.
+// Used by the campaign engine to inject and restore one faulty weight.
+void conv2d_pack_set(Conv2dPacked& pack, int64_t index, float value);
+
+// Output channels [begin, end) of a convolution. The default is every channel.
+struct ChannelRange {
+  int begin = 0;
+  int end = -1;  // -1: out_c
+};
+
 // Elementwise work fused into the optimized conv's store, for conv -> batch_norm -> [add]
 // -> [relu] chains. Each output element goes through exactly the unfused operations in
 // the unfused order: v = conv (+ bias); v = v * alpha[co]; v = v + beta[co];
@@ -57,8 +68,12 @@ struct ConvEpilogue {
 };
 
 // pool may be null (single-threaded). The batch is s.batch; pack.shape must match s.
+// Only output channels in `channels` are computed and stored (each with exactly the
+// operations of a full run); the other channels of y are left untouched. A weight fault
+// in output channel co changes channel co only, so the campaign recomputes just that one.
 void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
-                      float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {});
+                      float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
+                      ChannelRange channels = {});
 
 // Applies the epilogue to len outputs of channel co: dst[i] = epilogue(src[i], res[i]).
 // src may equal dst.

@@ -22,6 +22,10 @@ struct LinearPacked {
 
 LinearPacked linear_pack(const LinearShape& s, const float* weight);
 
+// Sets weight element `index` ([out_features, in_features] order) of packed weights in
+// O(1); the result equals linear_pack of the changed weights.
+void linear_pack_set(LinearPacked& pack, int64_t index, float value);
+
 void linear_optimized(const LinearShape& s, const float* x, const LinearPacked& pack, const float* bias,
                       float* y, ThreadPool* pool);
 
