@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "faultbench/graph.h"
+#include "faultbench/ops/conv2d.h"
 #include "faultbench/parallel.h"
 #include "faultbench/tensor.h"
 
@@ -20,6 +21,16 @@ struct ExecutorOptions {
   int threads = 0;                              // 0: all cores
   KernelVariant variant = KernelVariant::Optimized;
   int max_batch = 128;                          // images per internal chunk (bounds memory)
+};
+
+// One unit of the executor's schedule: a node alone, or (optimized variant) a fused chain
+// conv -> batch_norm -> [add] -> [relu] or batch_norm -> relu run as one kernel whose
+// intermediate values are never stored. Fusion never changes a bit (docs/DETERMINISM.md).
+struct ExecStep {
+  int node = -1;             // the node whose kernel runs: the first member
+  std::vector<int> members;  // every node of the step, forward order
+  std::vector<int> inputs;   // values read, in run_step's input order (a fused add's residual last)
+  int output = -1;           // value written
 };
 
 class Executor {
@@ -43,8 +54,23 @@ class Executor {
   void run_node(int node, const std::vector<const float*>& inputs, float* output, int batch,
                 ThreadPool* pool) const;
 
+  // The schedule forward() runs, in order. Every value a step reads is the input value or
+  // the output of an earlier step.
+  const std::vector<ExecStep>& steps() const;
+
+  // Runs step `step` on a batch of `batch` images, like run_node with a step's inputs
+  // (steps()[step].inputs, each [batch, c, h, w]) and output. When `channels` is not the
+  // default, only those output channels are computed and written and the rest of
+  // `output` is left as it is; this needs a conv step (its output channels are computed
+  // independently of each other), else UsageError. Thread-safety as run_node.
+  void run_step(int step, const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool,
+                ops::ChannelRange channels = {}) const;
+
   // Re-prepares whatever the executor derived from parameter `param_index`.
   void param_changed(int param_index);
+  // Same after only element `offset` of the parameter changed: O(1) for conv and linear
+  // weights (the packed copy is patched), a full param_changed otherwise.
+  void param_element_changed(int param_index, int64_t offset);
 
   const Graph& graph() const { return graph_; }
   ThreadPool& pool() { return *pool_; }

@@ -48,6 +48,7 @@ struct Executor::Prepared {
   };
   std::vector<NodePrep> nodes;
   detail::Plan plan;
+  std::vector<ExecStep> steps;        // plan.steps as the public API describes them
   std::vector<Arena> arenas;          // one per worker
 
   void reserve(Arena& a, int images) const {
@@ -69,7 +70,42 @@ Executor::Executor(const Graph& graph, ExecutorOptions options)
     for (int param : graph_.nodes[i].params) param_changed(param);
   // Fusion only with the optimized kernels: the reference variant runs every node alone.
   p.plan = detail::make_plan(graph_, options_.variant == KernelVariant::Optimized);
+  for (const detail::Step& st : p.plan.steps) {
+    ExecStep es;
+    es.node = st.node;
+    es.members.push_back(st.node);
+    for (int m : {st.bn, st.add, st.relu})
+      if (m >= 0) es.members.push_back(m);
+    es.inputs = st.inputs;
+    es.output = st.output;
+    p.steps.push_back(std::move(es));
+  }
   p.arenas.resize(size_t(pool_->size()));
+}
+
+const std::vector<ExecStep>& Executor::steps() const { return prepared_->steps; }
+
+void Executor::param_element_changed(int param_index, int64_t offset) {
+  if (param_index < 0 || size_t(param_index) >= graph_.params.size())
+    throw UsageError("executor: parameter index " + std::to_string(param_index) + " out of range");
+  const Param& param = graph_.params[size_t(param_index)];
+  if (offset < 0 || offset >= param.value.size())
+    throw UsageError("executor: parameter '" + param.name + "': element " + std::to_string(offset) + " out of range");
+  const int node = param.node;
+  if (options_.variant == KernelVariant::Optimized && node >= 0 && size_t(node) < graph_.nodes.size()) {
+    const Node& n = graph_.nodes[size_t(node)];
+    Prepared::NodePrep& prep = prepared_->nodes[size_t(node)];
+    const bool is_weight = !n.params.empty() && n.params[0] == param_index;
+    if (is_weight && n.kind == OpKind::Conv2d) {
+      ops::conv2d_pack_set(prep.conv, offset, param.value.data[size_t(offset)]);
+      return;
+    }
+    if (is_weight && n.kind == OpKind::Linear) {
+      ops::linear_pack_set(prep.linear, offset, param.value.data[size_t(offset)]);
+      return;
+    }
+  }
+  param_changed(param_index);
 }
 
 Executor::~Executor() = default;
@@ -190,6 +226,64 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
   }
 }
 
+void Executor::run_step(int step, const std::vector<const float*>& inputs, float* output, int batch,
+                        ThreadPool* pool, ops::ChannelRange channels) const {
+  const Prepared& p = *prepared_;
+  if (step < 0 || size_t(step) >= p.plan.steps.size())
+    throw UsageError("executor: run_step: step " + std::to_string(step) + " out of range");
+  const detail::Step& st = p.plan.steps[size_t(step)];
+  const Node& n = graph_.nodes[size_t(st.node)];
+  if (inputs.size() != st.inputs.size())
+    throw UsageError("executor: run_step: " + node_label(graph_, st.node) + " step takes " +
+                     std::to_string(st.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
+  const bool ranged = channels.begin != 0 || channels.end >= 0;
+  if (ranged && n.kind != OpKind::Conv2d)
+    throw UsageError("executor: run_step: a channel range needs a conv step, " + node_label(graph_, st.node) +
+                     " is not one");
+  if (batch < 0) throw UsageError("executor: run_step: negative batch");
+  if (batch == 0) return;
+  if (n.kind != OpKind::Conv2d) {
+    if (!st.fused()) {
+      run_node(st.node, inputs, output, batch, pool);
+    } else {  // batch_norm -> relu
+      const ValueShape& vs = graph_.values[size_t(n.output)];
+      ops::batch_norm2d_optimized({batch, vs.c, vs.h, vs.w}, inputs[0], p.nodes[size_t(st.node)].bn, output, pool,
+                                  true);
+    }
+    return;
+  }
+  const auto s = conv_shape(graph_, n, batch);
+  const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) : nullptr;
+  if (options_.variant == KernelVariant::Reference) {  // never fused: the node alone
+    if (!ranged) {
+      ops::conv2d_reference(s, inputs[0], param_data(graph_, n, 0), bias, output);
+      return;
+    }
+    const int end = channels.end < 0 ? s.out_c : channels.end;
+    if (channels.begin < 0 || channels.begin > end || end > s.out_c)
+      throw UsageError("executor: run_step: channel range outside the output channels of " +
+                       node_label(graph_, st.node));
+    std::vector<float> full(size_t(int64_t(batch) * s.out_c * s.out_h * s.out_w));
+    ops::conv2d_reference(s, inputs[0], param_data(graph_, n, 0), bias, full.data());
+    const int64_t plane = int64_t(s.out_h) * s.out_w;
+    for (int i = 0; i < batch; ++i)
+      std::memcpy(output + (int64_t(i) * s.out_c + channels.begin) * plane,
+                  full.data() + (int64_t(i) * s.out_c + channels.begin) * plane,
+                  sizeof(float) * size_t((end - channels.begin) * plane));
+    return;
+  }
+  ops::ConvEpilogue epi;
+  if (st.bn >= 0) {
+    const ops::BatchNormFolded& f = p.nodes[size_t(st.bn)].bn;
+    epi.alpha = f.alpha.data();
+    epi.beta = f.beta.data();
+  }
+  if (st.add >= 0) epi.residual = inputs.back();
+  epi.residual_first = st.residual_first;
+  epi.relu = st.relu >= 0;
+  ops::conv2d_optimized(s, inputs[0], p.nodes[size_t(st.node)].conv, bias, output, pool, epi, channels);
+}
+
 void Executor::run_images(const float* images, float* logits, int count, int arena, ThreadPool* pool) {
   Prepared& p = *prepared_;
   Prepared::Arena& a = p.arenas.at(size_t(arena));
@@ -209,28 +303,9 @@ void Executor::run_images(const float* images, float* logits, int count, int are
         continue;
       }
       float* out = a.slots[size_t(plan.slot[size_t(st.output)])].data();
-      if (!st.fused()) {
-        ins.clear();
-        for (int v : n.inputs) ins.push_back(values[size_t(v)]);
-        run_node(st.node, ins, out, batch, pool);
-      } else if (n.kind == OpKind::Conv2d) {
-        ops::ConvEpilogue epi;
-        if (st.bn >= 0) {
-          const ops::BatchNormFolded& f = p.nodes[size_t(st.bn)].bn;
-          epi.alpha = f.alpha.data();
-          epi.beta = f.beta.data();
-        }
-        if (st.add >= 0) epi.residual = values[size_t(st.residual)];
-        epi.residual_first = st.residual_first;
-        epi.relu = st.relu >= 0;
-        const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) : nullptr;
-        ops::conv2d_optimized(conv_shape(graph_, n, batch), values[size_t(n.inputs[0])], p.nodes[size_t(st.node)].conv,
-                              bias, out, pool, epi);
-      } else {  // batch_norm -> relu
-        const ValueShape& vs = graph_.values[size_t(n.output)];
-        ops::batch_norm2d_optimized({batch, vs.c, vs.h, vs.w}, values[size_t(n.inputs[0])], p.nodes[size_t(st.node)].bn,
-                                    out, pool, true);
-      }
+      ins.clear();
+      for (int v : st.inputs) ins.push_back(values[size_t(v)]);
+      run_step(int(&st - plan.steps.data()), ins, out, batch, pool);
       values[size_t(st.output)] = out;
     }
     std::memcpy(logits + int64_t(start) * graph_.classes, values[size_t(graph_.output_value)],

@@ -14,6 +14,12 @@
 namespace faultbench {
 namespace {
 
+uint32_t bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
 void randomize(Graph& g, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> d(-0.5f, 0.5f), pos(0.5f, 1.5f);
@@ -158,6 +164,91 @@ TEST_P(ExecutorDeterminism, ParamChangedRepacks) {
   g.params[size_t(bn_var)].value.data[1] *= 4.0f;
   ex.param_changed(bn_var);
   EXPECT_TRUE(bitwise_equal(ex.forward(images), Executor(g, {1, KernelVariant::Reference, 128}).forward(images)));
+}
+
+TEST_P(ExecutorDeterminism, RunStepChainEqualsForward) {
+  Graph g = graph();
+  randomize(g, 12);
+  const int n = 5;
+  const Tensor images = random_images(g, n, 13);
+  Executor ex(g, {2, KernelVariant::Optimized, 128});
+  std::vector<std::vector<float>> values(g.values.size());
+  values[size_t(g.input_value)] = images.data;
+  bool fused = false;
+  for (size_t si = 0; si < ex.steps().size(); ++si) {
+    const ExecStep& st = ex.steps()[si];
+    fused = fused || st.members.size() > 1;
+    std::vector<const float*> ins;
+    for (int v : st.inputs) {
+      ASSERT_FALSE(values[size_t(v)].empty()) << "step " << si << " reads value " << v << " before it is written";
+      ins.push_back(values[size_t(v)].data());
+    }
+    values[size_t(st.output)].resize(size_t(n * g.values[size_t(st.output)].numel()));
+    ex.run_step(int(si), ins, values[size_t(st.output)].data(), n, si % 2 ? &ex.pool() : nullptr);
+  }
+  EXPECT_TRUE(fused) << "the optimized schedule fuses conv -> batch_norm chains";
+  const Tensor logits = ex.forward(images);
+  EXPECT_EQ(0, std::memcmp(logits.ptr(), values[size_t(g.output_value)].data(), logits.data.size() * sizeof(float)));
+}
+
+TEST_P(ExecutorDeterminism, ChannelRangeOfAConvStepEqualsTheFullStep) {
+  Graph g = graph();
+  randomize(g, 14);
+  const int n = 3;
+  const Tensor images = random_images(g, n, 15);
+  for (KernelVariant variant : {KernelVariant::Optimized, KernelVariant::Reference}) {
+    Executor ex(g, {1, variant, 128});
+    std::vector<std::vector<float>> values(g.values.size());
+    values[size_t(g.input_value)] = images.data;
+    int checked = 0;
+    for (size_t si = 0; si < ex.steps().size(); ++si) {
+      const ExecStep& st = ex.steps()[si];
+      std::vector<const float*> ins;
+      for (int v : st.inputs) ins.push_back(values[size_t(v)].data());
+      const ValueShape& vs = g.values[size_t(st.output)];
+      values[size_t(st.output)].resize(size_t(n * vs.numel()));
+      ex.run_step(int(si), ins, values[size_t(st.output)].data(), n, nullptr);
+      std::vector<float> part(values[size_t(st.output)].size(), 42.0f);
+      if (g.nodes[size_t(st.node)].kind != OpKind::Conv2d) {
+        EXPECT_THROW(ex.run_step(int(si), ins, part.data(), n, nullptr, {0, 1}), UsageError);
+        continue;
+      }
+      const int co = vs.c / 2;
+      ex.run_step(int(si), ins, part.data(), n, nullptr, {co, co + 1});
+      const size_t plane = size_t(vs.h) * size_t(vs.w);
+      for (size_t i = 0; i < part.size(); ++i) {
+        if (int(i / plane % size_t(vs.c)) == co)
+          ASSERT_EQ(bits(part[i]), bits(values[size_t(st.output)][i])) << "step " << si << " element " << i;
+        else
+          ASSERT_EQ(part[i], 42.0f) << "step " << si << " element " << i;
+      }
+      ++checked;
+    }
+    EXPECT_GT(checked, 0);
+  }
+}
+
+TEST_P(ExecutorDeterminism, ParamElementChangedEqualsRepacking) {
+  Graph g = graph();
+  randomize(g, 16);
+  const Tensor images = random_images(g, 6, 17);
+  Executor ex(g, {2, KernelVariant::Optimized, 128});
+  for (int param : g.fault_site_params()) {  // conv and linear weights: patched in place
+    auto& data = g.params[size_t(param)].value.data;
+    const int64_t at = int64_t(data.size()) * 2 / 3;
+    const float old = data[size_t(at)];
+    data[size_t(at)] = old * -8.0f + 0.25f;
+    ex.param_element_changed(param, at);
+    EXPECT_TRUE(bitwise_equal(ex.forward(images), Executor(g, {1, KernelVariant::Reference, 128}).forward(images)))
+        << g.params[size_t(param)].name;
+    data[size_t(at)] = old;
+    ex.param_element_changed(param, at);
+  }
+  const int bn_var = *g.find_param(g.model == "tiny_resnet" ? "bn1.running_var" : "stem.bn.running_var");
+  g.params[size_t(bn_var)].value.data[0] *= 3.0f;  // any other parameter: refolded
+  ex.param_element_changed(bn_var, 0);
+  EXPECT_TRUE(bitwise_equal(ex.forward(images), Executor(g, {1, KernelVariant::Reference, 128}).forward(images)));
+  EXPECT_THROW(ex.param_element_changed(bn_var, g.params[size_t(bn_var)].value.size()), UsageError);
 }
 
 INSTANTIATE_TEST_SUITE_P(Graphs, ExecutorDeterminism, ::testing::Values(0, 1));
