@@ -22,10 +22,11 @@ std::filesystem::path sidecar_path_for(const std::filesystem::path& out) { retur
 
 namespace {
 
-// Faults per journaled batch: big enough that the golden pass of each chunk is shared by
-// many faults, small enough that a batch is about a minute of work or less.
+// Faults per journaled batch: big enough that the fast mode's golden pass (one forward of
+// every image per batch) is shared by many faults (~100 at 10,000 images: a few percent
+// of the batch), small enough that a batch is a minute or two of work.
 int auto_fault_batch(int64_t images) {
-  return int(std::clamp<int64_t>(320000 / std::max<int64_t>(images, 1), 8, 128));
+  return int(std::clamp<int64_t>(1000000 / std::max<int64_t>(images, 1), 8, 256));
 }
 
 std::string sidecar_json(const CampaignSpec& spec, const CampaignBinding& binding, const EngineOptions& eo,

@@ -2,7 +2,6 @@
 // The fast mode's suffix recomputation lives in fast_sim.cpp.
 #include <algorithm>
 #include <bit>
-#include <map>
 
 #include <fmt/format.h>
 
@@ -79,6 +78,7 @@ bool CampaignEngine::Impl::ensure_golden(const std::atomic<bool>* stop) {
 }
 
 void CampaignEngine::Impl::ensure_workers() {
+  if (step_index.step_of_node.empty()) step_index = campaign_detail::make_step_index(graph, *exec);
   const size_t threads = size_t(exec->pool().size());
   while (workers.size() < threads) {
     auto w = std::make_unique<Worker>();
@@ -177,14 +177,14 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
 std::vector<std::vector<size_t>> plan_fault_batches(const std::vector<ResolvedFault>& faults,
                                                     const std::vector<size_t>& todo, int batch_size) {
   batch_size = std::max(1, batch_size);
-  std::map<int, std::vector<size_t>> by_node;  // forward order of the faulty node
-  for (size_t i : todo) by_node[faults.at(i).node].push_back(i);
+  std::vector<size_t> order(todo);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return faults.at(a).node != faults.at(b).node ? faults.at(a).node < faults.at(b).node : a < b;
+  });
   std::vector<std::vector<size_t>> batches;
-  for (auto& [node, list] : by_node) {
-    std::sort(list.begin(), list.end());
-    for (size_t b = 0; b < list.size(); b += size_t(batch_size))
-      batches.emplace_back(list.begin() + b, list.begin() + std::min(list.size(), b + size_t(batch_size)));
-  }
+  for (size_t b = 0; b < order.size(); b += size_t(batch_size))
+    batches.emplace_back(order.begin() + std::ptrdiff_t(b),
+                         order.begin() + std::ptrdiff_t(std::min(order.size(), b + size_t(batch_size))));
   return batches;
 }
 

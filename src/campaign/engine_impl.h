@@ -2,6 +2,7 @@
 // and fast_sim.cpp (suffix recomputation with masking). Not a public header.
 #pragma once
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -34,25 +35,28 @@ class BufferPool {
   std::vector<FloatBuf> free_;
 };
 
-// What the fast mode needs to know to simulate faults of one node.
-struct SuffixPlan {
-  int node = -1;
-  std::vector<int> desc;           // nodes depending on `node` (itself included), forward order
-  std::vector<char> keep;          // value -> golden value kept for the fault simulations
-  std::vector<int> last_use;       // value -> last node reading it (whole graph), -1 if none
-  std::vector<int> last_desc_use;  // value -> last node of `desc` reading it, -1 if none
-  int last_node = 0;               // the golden pass runs nodes 1..last_node
-  int64_t golden_floats = 0;       // per image, peak of the golden pass (kept + live prefix)
+// The executor's schedule seen from the values (built once per engine).
+struct StepIndex {
+  std::vector<int> step_of_node;    // node -> step that runs it (fused members included)
+  std::vector<int64_t> row_floats;  // value -> floats per image
+  std::vector<char> stored;         // value -> written by a step or the input (not a fused intermediate)
+  int64_t stored_floats = 0;        // floats per image of all stored values
 };
+StepIndex make_step_index(const Graph& graph, const Executor& exec);
 
-SuffixPlan make_suffix_plan(const Graph& graph, int node);
+// What the fast mode needs to know to simulate the faults of one step.
+struct SuffixPlan {
+  int step = -1;
+  std::vector<int> desc;           // steps depending on `step` (itself included), forward order
+  std::vector<int> last_desc_use;  // value -> last step of `desc` reading it, -1 if none
+};
+SuffixPlan make_suffix_plan(const Executor& exec, size_t values, int step);
 
-// Golden activations of one chunk of images for one SuffixPlan.
+// Golden values of one chunk of images: every stored value, [count, c, h, w] each.
 struct GoldenChunk {
-  int plan_node = -1;
   int64_t first = 0;  // first image of the chunk
-  int count = 0;
-  std::vector<FloatBuf> values;  // per value: [count, c, h, w] when kept, else empty
+  int count = 0;      // 0: nothing computed
+  std::vector<FloatBuf> values;
 };
 
 // One thread's private copy of the network, so faults can be simulated concurrently.
@@ -83,8 +87,11 @@ struct CampaignEngine::Impl {
   std::vector<FaultCounts> golden_self;    // [N]: the image classified against itself
   FaultCounts golden_total;
 
+  campaign_detail::StepIndex step_index;  // built with the workers
+  std::map<int, campaign_detail::SuffixPlan> plans;  // by faulty step
   campaign_detail::BufferPool golden_pool;
   campaign_detail::GoldenChunk chunk;
+  bool reverse_chunks = false;  // alternate the chunk order per run: the last chunk is reused
 
   Impl(const Graph& g, const ImageSet& im, EngineOptions o);
   // false when `stop` was set before the pass finished (nothing kept then).
@@ -97,9 +104,11 @@ struct CampaignEngine::Impl {
                 const std::function<void(int64_t)>& progress);
 
   // fast_sim.cpp
-  int chunk_images(const campaign_detail::SuffixPlan& plan) const;
-  void compute_golden_chunk(const campaign_detail::SuffixPlan& plan, int64_t first, int count);
-  FaultCounts simulate_chunk(const campaign_detail::SuffixPlan& plan, campaign_detail::Worker& w) const;
+  int chunk_images() const;
+  void compute_golden_chunk(int64_t first, int count);
+  FaultCounts simulate_fault(const ResolvedFault& fault, campaign_detail::Worker& w) const;
+  FaultCounts simulate_chunk(const campaign_detail::SuffixPlan& plan, ops::ChannelRange channels,
+                             campaign_detail::Worker& w) const;
   void ensure_workers();
 };
 

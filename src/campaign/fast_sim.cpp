@@ -1,12 +1,14 @@
-// Fast mode: per faulty node, per chunk of images, one golden pass keeps the activations
-// the node's faults need; per fault only the dependent suffix of the network is
-// recomputed, on micro-batches of the chunk's images, dropping each image as soon as all
-// of its still-needed changed activations are bitwise golden again (it is then masked:
-// everything downstream is a pure function of those activations).
+// Fast mode. Per chunk of images, one golden pass through the executor's fused schedule
+// keeps every stored value; then every fault of the run is simulated against it: only the
+// steps downstream of the faulty one are recomputed, on micro-batches of the chunk's
+// images, with the same fused kernels as a full forward (so the same bits). A conv weight
+// (co, ci, kh, kw) changes output channel co only, so the faulty step computes just that
+// channel over a copy of its golden output. An image is dropped as soon as all of its
+// still-needed changed values are bitwise golden again (it is then masked: everything
+// downstream is a pure function of those values).
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <map>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -19,8 +21,9 @@ namespace faultbench {
 using namespace campaign_detail;
 
 namespace {
-constexpr int kSimBatch = 8;  // images per suffix recomputation: keeps activations in cache
-}
+constexpr int kSimBatch = 8;     // images per suffix recomputation: keeps activations in cache
+constexpr int kGoldenBatch = 4;  // images per golden micro-batch (as the executor's forward)
+}  // namespace
 
 FloatBuf BufferPool::acquire(size_t floats) {
   floats = std::max<size_t>(floats, 16);
@@ -47,51 +50,46 @@ void BufferPool::release(FloatBuf&& buf) {
 
 namespace campaign_detail {
 
-SuffixPlan make_suffix_plan(const Graph& g, int node) {
+StepIndex make_step_index(const Graph& g, const Executor& exec) {
+  StepIndex x;
+  const auto& steps = exec.steps();
+  x.step_of_node.assign(g.nodes.size(), -1);
+  x.row_floats.resize(g.values.size());
+  x.stored.assign(g.values.size(), 0);
+  for (size_t v = 0; v < g.values.size(); ++v) x.row_floats[v] = g.values[v].numel();
+  x.stored[size_t(g.input_value)] = 1;
+  for (size_t si = 0; si < steps.size(); ++si) {
+    for (int m : steps[si].members) x.step_of_node[size_t(m)] = int(si);
+    x.stored[size_t(steps[si].output)] = 1;
+  }
+  for (size_t v = 0; v < g.values.size(); ++v)
+    if (x.stored[v]) x.stored_floats += x.row_floats[v];
+  return x;
+}
+
+SuffixPlan make_suffix_plan(const Executor& exec, size_t values, int step) {
+  const auto& steps = exec.steps();
   SuffixPlan p;
-  p.node = node;
-  const size_t nv = g.values.size();
-  std::vector<char> changed(nv, 0);
-  p.keep.assign(nv, 0);
-  p.last_use.assign(nv, -1);
-  p.last_desc_use.assign(nv, -1);
-  for (size_t i = 1; i < g.nodes.size(); ++i)
-    for (int v : g.nodes[i].inputs) p.last_use[size_t(v)] = int(i);
-  for (size_t i = size_t(node); i < g.nodes.size(); ++i) {
-    const Node& n = g.nodes[i];
-    bool dep = int(i) == node;
-    for (int v : n.inputs) dep = dep || changed[size_t(v)];
+  p.step = step;
+  std::vector<char> changed(values, 0);
+  p.last_desc_use.assign(values, -1);
+  for (size_t si = size_t(step); si < steps.size(); ++si) {
+    const ExecStep& st = steps[si];
+    bool dep = int(si) == step;
+    for (int v : st.inputs) dep = dep || changed[size_t(v)];
     if (!dep) continue;
-    p.desc.push_back(int(i));
-    changed[size_t(n.output)] = 1;
-    p.keep[size_t(n.output)] = 1;
-    for (int v : n.inputs) {
-      p.keep[size_t(v)] = 1;
-      p.last_desc_use[size_t(v)] = int(i);
-    }
+    p.desc.push_back(int(si));
+    changed[size_t(st.output)] = 1;
+    for (int v : st.inputs) p.last_desc_use[size_t(v)] = int(si);
   }
-  p.keep[size_t(g.output_value)] = 1;  // golden logits of the chunk, checked against the golden pass
-  p.last_node = p.desc.back();
-  for (size_t i = 1; i < g.nodes.size(); ++i)
-    if (g.nodes[i].output == g.output_value) p.last_node = std::max(p.last_node, int(i));
-  // Peak floats per image of the golden pass: kept values accumulate, others die at last use.
-  int64_t live = g.values[size_t(g.input_value)].numel(), peak = live;
-  for (int i = 1; i <= p.last_node; ++i) {
-    const Node& n = g.nodes[size_t(i)];
-    live += g.values[size_t(n.output)].numel();
-    peak = std::max(peak, live);
-    for (int v : n.inputs)
-      if (p.last_use[size_t(v)] == i && !p.keep[size_t(v)]) live -= g.values[size_t(v)].numel();
-  }
-  p.golden_floats = peak;
   return p;
 }
 
 }  // namespace campaign_detail
 
-int CampaignEngine::Impl::chunk_images(const SuffixPlan& plan) const {
-  // Golden activations dominate: the workers' scratch is only kSimBatch images each.
-  const int64_t per_image = std::max<int64_t>(1, plan.golden_floats * int64_t(sizeof(float)));
+int CampaignEngine::Impl::chunk_images() const {
+  // The golden values dominate: the workers' scratch is only kSimBatch images each.
+  const int64_t per_image = std::max<int64_t>(1, step_index.stored_floats * int64_t(sizeof(float)));
   int64_t b = options.memory_budget / per_image;
   b = std::clamp<int64_t>(b, 1, std::max(1, options.max_chunk_images));
   const int64_t n = images.size();
@@ -100,43 +98,51 @@ int CampaignEngine::Impl::chunk_images(const SuffixPlan& plan) const {
   return int((n + chunks - 1) / chunks);  // balanced chunks, none tiny
 }
 
-void CampaignEngine::Impl::compute_golden_chunk(const SuffixPlan& plan, int64_t first, int count) {
+void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
   GoldenChunk& gc = chunk;
-  if (gc.plan_node == plan.node && gc.first == first && gc.count == count) return;  // still valid
-  for (FloatBuf& b : gc.values) golden_pool.release(std::move(b));
-  if (gc.plan_node != plan.node) golden_pool.clear();  // sizes change with the plan: start afresh
-  gc.values.clear();
+  if (gc.count == count && gc.first == first) return;  // still valid
+  gc.count = 0;
   gc.values.resize(graph.values.size());
-  gc.plan_node = -1;
-  const int64_t in_floats = graph.input_shape.numel();
-  FloatBuf& in = gc.values[size_t(graph.input_value)];
-  in = golden_pool.acquire(size_t(count * in_floats));
-  images.normalize(first, count, in.get());
-  std::vector<const float*> ins;
-  for (int i = 1; i <= plan.last_node; ++i) {
-    const Node& n = graph.nodes[size_t(i)];
-    ins.clear();
-    for (int v : n.inputs) ins.push_back(gc.values[size_t(v)].get());
-    FloatBuf out = golden_pool.acquire(size_t(count * graph.values[size_t(n.output)].numel()));
-    exec->run_node(i, ins, out.get(), count, &exec->pool());
-    gc.values[size_t(n.output)] = std::move(out);
-    for (int v : n.inputs)
-      if (plan.last_use[size_t(v)] == i && !plan.keep[size_t(v)]) golden_pool.release(std::move(gc.values[size_t(v)]));
+  for (size_t v = 0; v < graph.values.size(); ++v) {
+    if (!step_index.stored[v]) continue;
+    const size_t need = size_t(count) * size_t(step_index.row_floats[v]);
+    if (!gc.values[v] || gc.values[v].capacity < need) {
+      golden_pool.release(std::move(gc.values[v]));
+      gc.values[v] = golden_pool.acquire(need);
+    }
   }
+  golden_pool.clear();  // buffers too small for this chunk size
+  images.normalize(first, count, gc.values[size_t(graph.input_value)].get());
+  // Image-parallel, each thread runs the whole schedule on micro-batches of its share, so
+  // that one step's activations are still in cache for the next.
+  const auto& steps = exec->steps();
+  exec->pool().parallel_for(count, [&](int64_t b, int64_t e, int) {
+    std::vector<const float*> ins;
+    for (int64_t start = b; start < e; start += kGoldenBatch) {
+      const int mb = int(std::min<int64_t>(kGoldenBatch, e - start));
+      auto row = [&](int v) { return gc.values[size_t(v)].get() + start * step_index.row_floats[size_t(v)]; };
+      for (size_t si = 0; si < steps.size(); ++si) {
+        ins.clear();
+        for (int v : steps[si].inputs) ins.push_back(row(v));
+        exec->run_step(int(si), ins, row(steps[si].output), mb, nullptr);
+      }
+    }
+  });
   // Safety net for the determinism contract the whole mode rests on.
   const int k = classes();
   const float* logits = gc.values[size_t(graph.output_value)].get();
   if (std::memcmp(logits, golden_logits.data() + first * k, size_t(count) * size_t(k) * sizeof(float)) != 0)
     throw_internal(__FILE__, __LINE__, "golden logits of a chunk differ from the full forward pass: "
                                        "the executor is not deterministic per image");
-  gc.plan_node = plan.node;
   gc.first = first;
   gc.count = count;
 }
 
-FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, Worker& w) const {
+FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, ops::ChannelRange channels, Worker& w) const {
   const Graph& g = w.graph;
   const GoldenChunk& gc = chunk;
+  const auto& steps = w.exec->steps();
+  const bool ranged = channels.end >= 0;
   const int k = classes();
   FaultCounts counts;
   w.changed.resize(g.values.size());
@@ -144,7 +150,8 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, Worker&
   std::vector<int> active, keep, live;
   std::vector<const float*> ins;
   std::vector<FloatBuf> temps;
-  auto row_floats = [&](int v) { return size_t(g.values[size_t(v)].numel()); };
+  auto row_floats = [&](int v) { return size_t(step_index.row_floats[size_t(v)]); };
+  auto golden_row = [&](int v, int image) { return gc.values[size_t(v)].get() + size_t(image) * row_floats(v); };
 
   for (int start = 0; start < gc.count; start += kSimBatch) {
     const int mb = std::min(kSimBatch, gc.count - start);
@@ -152,41 +159,51 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, Worker&
     std::iota(active.begin(), active.end(), start);  // chunk-local image indices
     live.clear();
     bool all_masked = false;
-    for (int ni : plan.desc) {
-      const Node& n = g.nodes[size_t(ni)];
+    for (int si : plan.desc) {
+      const ExecStep& st = steps[size_t(si)];
       const int a = int(active.size());
       const bool contiguous = active.back() - active.front() + 1 == a;
       ins.clear();
-      for (int v : n.inputs) {
+      for (int v : st.inputs) {
         if (w.changed[size_t(v)]) {
           ins.push_back(w.changed[size_t(v)].get());
         } else if (contiguous) {
-          ins.push_back(gc.values[size_t(v)].get() + size_t(active.front()) * row_floats(v));
+          ins.push_back(golden_row(v, active.front()));
         } else {  // gather the golden rows of the surviving images
           FloatBuf t = w.pool.acquire(size_t(a) * row_floats(v));
           for (int j = 0; j < a; ++j)
-            std::memcpy(t.get() + size_t(j) * row_floats(v), gc.values[size_t(v)].get() + size_t(active[size_t(j)]) * row_floats(v),
-                        row_floats(v) * sizeof(float));
+            std::memcpy(t.get() + size_t(j) * row_floats(v), golden_row(v, active[size_t(j)]), row_floats(v) * sizeof(float));
           ins.push_back(t.get());
           temps.push_back(std::move(t));
         }
       }
-      const int o = n.output;
+      const int o = st.output;
       const size_t of = row_floats(o);
       FloatBuf out = w.pool.acquire(size_t(a) * of);
-      w.exec->run_node(ni, ins, out.get(), a, nullptr);
+      // The faulty conv step computes only the faulty output channel, over golden rows.
+      size_t cmp_off = 0, cmp_len = of;
+      if (ranged && si == plan.step) {
+        const ValueShape& vs = g.values[size_t(o)];
+        const size_t plane = size_t(vs.h) * size_t(vs.w);
+        cmp_off = size_t(channels.begin) * plane;
+        cmp_len = size_t(channels.end - channels.begin) * plane;
+        for (int j = 0; j < a; ++j) std::memcpy(out.get() + size_t(j) * of, golden_row(o, active[size_t(j)]), of * sizeof(float));
+        w.exec->run_step(si, ins, out.get(), a, nullptr, channels);
+      } else {
+        w.exec->run_step(si, ins, out.get(), a, nullptr);
+      }
       for (FloatBuf& t : temps) w.pool.release(std::move(t));
       temps.clear();
       std::vector<uint8_t>& d = w.differs[size_t(o)];
       d.resize(size_t(a));
       for (int j = 0; j < a; ++j)
-        d[size_t(j)] = std::memcmp(out.get() + size_t(j) * of, gc.values[size_t(o)].get() + size_t(active[size_t(j)]) * of,
-                                   of * sizeof(float)) != 0;
+        d[size_t(j)] = std::memcmp(out.get() + size_t(j) * of + cmp_off, golden_row(o, active[size_t(j)]) + cmp_off,
+                                   cmp_len * sizeof(float)) != 0;
       w.changed[size_t(o)] = std::move(out);
       live.push_back(o);
-      // Retire changed values no later node reads (the logits stay to be classified).
+      // Retire changed values no later step reads (the logits stay to be classified).
       std::erase_if(live, [&](int v) {
-        if (v == g.output_value || plan.last_desc_use[size_t(v)] > ni) return false;
+        if (v == g.output_value || plan.last_desc_use[size_t(v)] > si) return false;
         w.pool.release(std::move(w.changed[size_t(v)]));
         return true;
       });
@@ -200,7 +217,10 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, Worker&
       if (int(keep.size()) < a) {
         size_t pos = 0;
         for (int j = 0; j < a; ++j) {
-          if (pos < keep.size() && keep[pos] == j) { ++pos; continue; }
+          if (pos < keep.size() && keep[pos] == j) {
+            ++pos;
+            continue;
+          }
           counts += golden_self[size_t(gc.first + active[size_t(j)])];
         }
         for (int v : live) {
@@ -237,46 +257,59 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, Worker&
   return counts;
 }
 
+FaultCounts CampaignEngine::Impl::simulate_fault(const ResolvedFault& f, Worker& w) const {
+  const Node& node = w.graph.nodes[size_t(f.node)];
+  const SuffixPlan& plan = plans.at(step_index.step_of_node[size_t(f.node)]);
+  // A conv weight [out_c, in_c/groups, k, k] feeds output channel offset / (in_c/groups*k*k) only.
+  ops::ChannelRange channels;
+  if (node.kind == OpKind::Conv2d && w.exec->steps()[size_t(plan.step)].node == f.node) {
+    const int64_t per_channel = w.graph.params[size_t(f.param)].value.size() / std::get<Conv2dAttrs>(node.attrs).out_channels;
+    channels.begin = int(f.offset / per_channel);
+    channels.end = channels.begin + 1;
+  }
+  float& weight = w.graph.params[size_t(f.param)].value.data[size_t(f.offset)];
+  const float original = weight;
+  weight = apply_fault(original, f.bit, f.model);
+  w.exec->param_element_changed(f.param, f.offset);
+  FaultCounts c;
+  try {
+    c = simulate_chunk(plan, channels, w);
+  } catch (...) {
+    weight = original;
+    w.exec->param_element_changed(f.param, f.offset);
+    throw;
+  }
+  weight = original;
+  w.exec->param_element_changed(f.param, f.offset);
+  return c;
+}
+
 bool CampaignEngine::Impl::run_fast(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,
                                     std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
                                     const std::function<void(int64_t)>& progress) {
   ensure_workers();
-  std::map<int, std::vector<size_t>> by_node;
-  for (size_t i : which) by_node[faults[i].node].push_back(i);
-  for (auto& [node, list] : by_node) {
-    const SuffixPlan plan = make_suffix_plan(graph, node);
-    const int per_chunk = chunk_images(plan);
-    for (auto& w : workers) w->pool.clear();
-    for (int64_t first = 0; first < images.size(); first += per_chunk) {
-      if (stop && stop->load()) return false;
-      const int count = int(std::min<int64_t>(per_chunk, images.size() - first));
-      compute_golden_chunk(plan, first, count);
-      std::atomic<size_t> next{0};
-      exec->pool().parallel_for(int64_t(workers.size()), [&](int64_t b, int64_t e, int) {
-        for (int64_t wi = b; wi < e; ++wi) {
-          Worker& w = *workers[size_t(wi)];
-          for (size_t t = next++; t < list.size(); t = next++) {
-            const ResolvedFault& f = faults[list[t]];
-            float& weight = w.graph.params[size_t(f.param)].value.data[size_t(f.offset)];
-            const float original = weight;
-            weight = apply_fault(original, f.bit, f.model);
-            w.exec->param_changed(f.param);
-            FaultCounts c;
-            try {
-              c = simulate_chunk(plan, w);
-            } catch (...) {
-              weight = original;
-              w.exec->param_changed(f.param);
-              throw;
-            }
-            weight = original;
-            w.exec->param_changed(f.param);
-            out[list[t]] += c;
-          }
-        }
-      });
-      if (progress) progress(int64_t(list.size()) * count);
-    }
+  // Costly faults (early steps: long suffixes) first, so that the threads finish together.
+  std::vector<size_t> order(which);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return faults[a].node < faults[b].node; });
+  for (size_t i : order) {
+    const int step = step_index.step_of_node[size_t(faults[i].node)];
+    if (!plans.count(step)) plans.emplace(step, make_suffix_plan(*exec, graph.values.size(), step));
+  }
+  if (order.empty()) return true;
+  const int per_chunk = chunk_images();
+  const int64_t n = images.size(), chunks = (n + per_chunk - 1) / per_chunk;
+  reverse_chunks = !reverse_chunks;
+  for (int64_t c = 0; c < chunks; ++c) {
+    if (stop && stop->load()) return false;
+    const int64_t first = (reverse_chunks ? chunks - 1 - c : c) * per_chunk;
+    const int count = int(std::min<int64_t>(per_chunk, n - first));
+    compute_golden_chunk(first, count);
+    std::atomic<size_t> next{0};
+    exec->pool().parallel_for(int64_t(workers.size()), [&](int64_t b, int64_t e, int) {
+      for (int64_t wi = b; wi < e; ++wi)
+        for (size_t t = next++; t < order.size(); t = next++) out[order[t]] += simulate_fault(faults[order[t]], *workers[size_t(wi)]);
+    });
+    if (progress) progress(int64_t(order.size()) * count);
   }
   return true;
 }

@@ -3,12 +3,13 @@
 // Two modes with identical results (tested):
 //  - BruteForce, the oracle: per fault, corrupt the weight, run the whole network on every
 //    image, classify against the golden logits, restore.
-//  - Fast: per layer, per chunk of images, one golden pass keeps the golden activations the
-//    layer's faults need; per fault only the nodes downstream of the faulty layer are
-//    recomputed, and images whose changed activations are all bitwise golden again are
-//    classified masked and dropped. Faults run in parallel (one executor per thread, each
-//    over its own copy of the weights). Kernels are deterministic per image, so a
-//    recomputed suffix gives the same bits as a full forward.
+//  - Fast: per chunk of images, one golden pass keeps every activation the executor
+//    stores; per fault only the steps downstream of the faulty layer are recomputed (with
+//    the same fused kernels; the faulty conv computes just the faulty output channel), and
+//    images whose changed activations are all bitwise golden again are classified masked
+//    and dropped. Faults run in parallel (one executor per thread, each over its own copy
+//    of the weights, the faulty weight patched in place). Kernels are deterministic per
+//    image, so a recomputed suffix gives the same bits as a full forward.
 // A stuck-at fault whose bit already holds the stuck value is masked without running.
 #pragma once
 #include <atomic>
@@ -77,9 +78,10 @@ class CampaignEngine {
   EngineOptions options_;
 };
 
-// Splits the fault positions `todo` (indices into `faults`) into batches: grouped by
-// faulty node in forward order, list order inside a node, at most `batch_size` per batch.
-// Each batch is run and journaled as a whole.
+// Splits the fault positions `todo` (indices into `faults`) into batches of at most
+// `batch_size`: sorted by faulty node in forward order, list order inside a node, then cut
+// into consecutive runs (a batch may span layers: the fast mode's golden pass of a chunk
+// serves every layer). Each batch is run and journaled as a whole.
 std::vector<std::vector<size_t>> plan_fault_batches(const std::vector<ResolvedFault>& faults,
                                                     const std::vector<size_t>& todo, int batch_size);
 
