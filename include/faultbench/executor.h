@@ -60,9 +60,9 @@ class Executor {
 
   // Runs step `step` on a batch of `batch` images, like run_node with a step's inputs
   // (steps()[step].inputs, each [batch, c, h, w]) and output. When `channels` is not the
-  // default, only those output channels are computed and written and the rest of
-  // `output` is left as it is; this needs a conv step (its output channels are computed
-  // independently of each other), else UsageError. Thread-safety as run_node.
+  // default, only those output channels (features) are computed and written and the rest
+  // of `output` is left as it is; this needs a conv or linear step (their outputs are
+  // computed independently of each other), else UsageError. Thread-safety as run_node.
   void run_step(int step, const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool,
                 ops::ChannelRange channels = {}) const;
 

@@ -142,7 +142,7 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, ops::Ch
   const Graph& g = w.graph;
   const GoldenChunk& gc = chunk;
   const auto& steps = w.exec->steps();
-  const bool ranged = channels.end >= 0;
+  const bool ranged = !channels.all();
   const int k = classes();
   FaultCounts counts;
   w.changed.resize(g.values.size());
@@ -180,7 +180,7 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, ops::Ch
       const int o = st.output;
       const size_t of = row_floats(o);
       FloatBuf out = w.pool.acquire(size_t(a) * of);
-      // The faulty conv step computes only the faulty output channel, over golden rows.
+      // The faulty conv/linear step computes only the faulty output channel, over golden rows.
       size_t cmp_off = 0, cmp_len = of;
       if (ranged && si == plan.step) {
         const ValueShape& vs = g.values[size_t(o)];
@@ -260,10 +260,11 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, ops::Ch
 FaultCounts CampaignEngine::Impl::simulate_fault(const ResolvedFault& f, Worker& w) const {
   const Node& node = w.graph.nodes[size_t(f.node)];
   const SuffixPlan& plan = plans.at(step_index.step_of_node[size_t(f.node)]);
-  // A conv weight [out_c, in_c/groups, k, k] feeds output channel offset / (in_c/groups*k*k) only.
+  // A conv weight [out_c, in_c/groups, k, k] feeds output channel offset / (in_c/groups*k*k)
+  // only, a linear weight [out, in] output feature offset / in.
   ops::ChannelRange channels;
-  if (node.kind == OpKind::Conv2d && w.exec->steps()[size_t(plan.step)].node == f.node) {
-    const int64_t per_channel = w.graph.params[size_t(f.param)].value.size() / std::get<Conv2dAttrs>(node.attrs).out_channels;
+  if ((node.kind == OpKind::Conv2d || node.kind == OpKind::Linear) && w.exec->steps()[size_t(plan.step)].node == f.node) {
+    const int64_t per_channel = w.graph.params[size_t(f.param)].value.size() / w.graph.values[size_t(node.output)].c;
     channels.begin = int(f.offset / per_channel);
     channels.end = channels.begin + 1;
   }

@@ -236,13 +236,13 @@ void Executor::run_step(int step, const std::vector<const float*>& inputs, float
   if (inputs.size() != st.inputs.size())
     throw UsageError("executor: run_step: " + node_label(graph_, st.node) + " step takes " +
                      std::to_string(st.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
-  const bool ranged = channels.begin != 0 || channels.end >= 0;
-  if (ranged && n.kind != OpKind::Conv2d)
-    throw UsageError("executor: run_step: a channel range needs a conv step, " + node_label(graph_, st.node) +
-                     " is not one");
+  const bool ranged = !channels.all();
+  if (ranged && n.kind != OpKind::Conv2d && n.kind != OpKind::Linear)
+    throw UsageError("executor: run_step: a channel range needs a conv or linear step, " +
+                     node_label(graph_, st.node) + " is not one");
   if (batch < 0) throw UsageError("executor: run_step: negative batch");
   if (batch == 0) return;
-  if (n.kind != OpKind::Conv2d) {
+  if (!ranged && n.kind != OpKind::Conv2d) {
     if (!st.fused()) {
       run_node(st.node, inputs, output, batch, pool);
     } else {  // batch_norm -> relu
@@ -252,24 +252,28 @@ void Executor::run_step(int step, const std::vector<const float*>& inputs, float
     }
     return;
   }
+  const ValueShape& out = graph_.values[size_t(n.output)];
+  if (ranged && n.kind == OpKind::Linear && options_.variant == KernelVariant::Optimized) {
+    const auto& a = std::get<LinearAttrs>(n.attrs);
+    ops::linear_optimized({batch, a.in_features, a.out_features}, inputs[0], p.nodes[size_t(st.node)].linear,
+                          param_data(graph_, n, 1), output, pool, channels);
+    return;
+  }
+  if (ranged && (n.kind == OpKind::Linear || options_.variant == KernelVariant::Reference)) {
+    // The reference kernels have no channel ranges: run the node whole, keep the range.
+    const ops::ChannelRange r = ops::resolve_channels(op_kind_name(n.kind), channels, out.c);
+    std::vector<float> full(size_t(int64_t(batch) * out.numel()));
+    run_node(st.node, inputs, full.data(), batch, pool);
+    const int64_t plane = int64_t(out.h) * out.w;
+    for (int i = 0; i < batch; ++i)
+      std::memcpy(output + (int64_t(i) * out.c + r.begin) * plane, full.data() + (int64_t(i) * out.c + r.begin) * plane,
+                  sizeof(float) * size_t((r.end - r.begin) * plane));
+    return;
+  }
   const auto s = conv_shape(graph_, n, batch);
   const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) : nullptr;
   if (options_.variant == KernelVariant::Reference) {  // never fused: the node alone
-    if (!ranged) {
-      ops::conv2d_reference(s, inputs[0], param_data(graph_, n, 0), bias, output);
-      return;
-    }
-    const int end = channels.end < 0 ? s.out_c : channels.end;
-    if (channels.begin < 0 || channels.begin > end || end > s.out_c)
-      throw UsageError("executor: run_step: channel range outside the output channels of " +
-                       node_label(graph_, st.node));
-    std::vector<float> full(size_t(int64_t(batch) * s.out_c * s.out_h * s.out_w));
-    ops::conv2d_reference(s, inputs[0], param_data(graph_, n, 0), bias, full.data());
-    const int64_t plane = int64_t(s.out_h) * s.out_w;
-    for (int i = 0; i < batch; ++i)
-      std::memcpy(output + (int64_t(i) * s.out_c + channels.begin) * plane,
-                  full.data() + (int64_t(i) * s.out_c + channels.begin) * plane,
-                  sizeof(float) * size_t((end - channels.begin) * plane));
+    ops::conv2d_reference(s, inputs[0], param_data(graph_, n, 0), bias, output);
     return;
   }
   ops::ConvEpilogue epi;

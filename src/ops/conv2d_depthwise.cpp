@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <string>
 
 #include "conv2d_internal.h"
 #include "faultbench/parallel.h"
@@ -98,10 +97,8 @@ void conv2d_epilogue(const ConvEpilogue& e, int co, const float* src, const floa
 void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias, float* y,
                       ThreadPool* pool, const ConvEpilogue& epilogue, ChannelRange channels) {
   validate_conv2d(s);
-  const int co_end = channels.end < 0 ? s.out_c : channels.end;
-  if (channels.begin < 0 || channels.begin > co_end || co_end > s.out_c)
-    shape_error("conv2d", "channel range [" + std::to_string(channels.begin) + ", " + std::to_string(co_end) +
-                              ") outside the " + std::to_string(s.out_c) + " output channels");
+  channels = resolve_channels("conv2d", channels, s.out_c);
+  const int co_end = channels.end;
   const Conv2dShape& p = pack.shape;
   if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups ||
       p.in_h != s.in_h || p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding)

@@ -59,19 +59,23 @@ void linear_pack_set(LinearPacked& p, int64_t index, float value) {
 }
 
 void linear_optimized(const LinearShape& s, const float* x, const LinearPacked& pack, const float* bias, float* y,
-                      ThreadPool* pool) {
+                      ThreadPool* pool, ChannelRange features) {
   validate_linear(s);
   if (pack.shape.in_features != s.in_features || pack.shape.out_features != s.out_features ||
       pack.lanes != simd::kLanes)
     shape_error("linear", "packed weights were prepared for a different shape");
+  features = resolve_channels("linear", features, s.out_features);
+  if (features.begin == features.end) return;
   constexpr int L = simd::kLanes;
-  const int I = s.in_features, O = s.out_features, tiles = (O + L - 1) / L;
+  const int I = s.in_features, O = s.out_features;
+  // Tiles [t_lo, t_hi) of L outputs cover the requested features.
+  const int t_lo = features.begin / L, t_hi = (features.end + L - 1) / L;
   // Items: (image, group of up to 4 tiles). Four independent chains hide the fma latency.
   constexpr int G = 4;
-  const int groups = (tiles + G - 1) / G;
+  const int groups = (t_hi - t_lo + G - 1) / G;
   parallel_range(pool, int64_t(s.batch) * groups, [&](long long begin, long long end) {
     for (long long item = begin; item < end; ++item) {
-      const int n = int(item / groups), t0 = int(item % groups) * G, nt = std::min(G, tiles - t0);
+      const int n = int(item / groups), t0 = t_lo + int(item % groups) * G, nt = std::min(G, t_hi - t0);
       const float* xn = x + int64_t(n) * I;
       const float* w = pack.data.data() + int64_t(t0) * I * L;
       simd::vf acc[G] = {simd::zero(), simd::zero(), simd::zero(), simd::zero()};
@@ -90,7 +94,7 @@ void linear_optimized(const LinearShape& s, const float* x, const LinearPacked& 
         alignas(64) float out[L];
         simd::store(out, acc[t]);
         const int o0 = (t0 + t) * L;
-        for (int l = 0; l < L && o0 + l < O; ++l)
+        for (int l = std::max(0, features.begin - o0); l < L && o0 + l < features.end; ++l)
           y[int64_t(n) * O + o0 + l] = bias ? out[l] + bias[o0 + l] : out[l];
       }
     }

@@ -48,11 +48,6 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight);
 // Used by the campaign engine to inject and restore one faulty weight.
 void conv2d_pack_set(Conv2dPacked& pack, int64_t index, float value);
 
-// Output channels [begin, end) of a convolution. The default is every channel.
-struct ChannelRange {
-  int begin = 0;
-  int end = -1;  // -1: out_c
-};
 
 // Elementwise work fused into the optimized conv's store, for conv -> batch_norm -> [add]
 // -> [relu] chains. Each output element goes through exactly the unfused operations in

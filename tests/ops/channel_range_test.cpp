@@ -1,7 +1,7 @@
-// What the campaign engine needs from the conv kernels to simulate one weight fault:
-// computing a subset of output channels (with the fused epilogue) gives exactly the bits
-// of a full run and leaves the other channels alone, and patching one packed weight in
-// place equals packing the changed weights from scratch.
+// What the campaign engine needs from the conv and linear kernels to simulate one weight
+// fault: computing a subset of output channels/features (with the fused epilogue) gives
+// exactly the bits of a full run and leaves the other outputs alone, and patching one
+// packed weight in place equals packing the changed weights from scratch.
 #include <random>
 
 #include "faultbench/error.h"
@@ -108,6 +108,35 @@ TEST(Conv2dPackSet, PatchEqualsRepacking) {
     }
     EXPECT_THROW(ops::conv2d_pack_set(pack, int64_t(w.size()), 1.0f), UsageError);
     EXPECT_THROW(ops::conv2d_pack_set(pack, -1, 1.0f), UsageError);
+  }
+}
+
+TEST(LinearFeatureRange, EqualsFullRunInsideAndLeavesTheRestAlone) {
+  ThreadPool pool(2);
+  for (const ops::LinearShape& s : {ops::LinearShape{3, 512, 4096}, ops::LinearShape{2, 37, 21}, ops::LinearShape{1, 64, 10}}) {
+    const auto x = random_floats(size_t(s.batch) * s.in_features, 41);
+    const auto w = random_floats(size_t(s.in_features) * s.out_features, 42);
+    const auto b = random_floats(size_t(s.out_features), 43);
+    const auto pack = ops::linear_pack(s, w.data());
+    std::vector<float> ref(size_t(s.batch) * s.out_features);
+    ops::linear_reference(s, x.data(), w.data(), b.data(), ref.data());
+    std::mt19937 rng(44);
+    for (int t = 0; t < 30; ++t) {
+      const int begin = std::uniform_int_distribution<int>(0, s.out_features - 1)(rng);
+      const int end = std::uniform_int_distribution<int>(begin, std::min(s.out_features, begin + 70))(rng);
+      std::vector<float> part(ref.size(), 9.0f);
+      ops::linear_optimized(s, x.data(), pack, b.data(), part.data(), t % 2 ? &pool : nullptr, {begin, end});
+      for (size_t i = 0; i < part.size(); ++i) {
+        const int o = int(i % size_t(s.out_features));
+        if (o >= begin && o < end)
+          ASSERT_EQ(bits(part[i]), bits(ref[i])) << "output " << i;
+        else
+          ASSERT_EQ(part[i], 9.0f) << "output " << o << " outside [" << begin << ", " << end << ") was written";
+      }
+    }
+    std::vector<float> y(ref.size());
+    EXPECT_THROW(ops::linear_optimized(s, x.data(), pack, b.data(), y.data(), nullptr, {0, s.out_features + 1}),
+                 UsageError);
   }
 }
 
