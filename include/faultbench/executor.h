@@ -10,6 +10,7 @@
 
 #include "faultbench/graph.h"
 #include "faultbench/ops/conv2d.h"
+#include "faultbench/ops/linear.h"
 #include "faultbench/parallel.h"
 #include "faultbench/tensor.h"
 
@@ -31,6 +32,17 @@ struct ExecStep {
   std::vector<int> members;  // every node of the step, forward order
   std::vector<int> inputs;   // values read, in run_step's input order (a fused add's residual last)
   int output = -1;           // value written
+};
+
+// Weights for one output channel of a conv or linear step, kept apart from the executor's
+// own: the campaign engine runs a faulty weight's channel with them while every thread
+// shares the executor's (golden) weights for the rest of the network.
+struct ChannelWeights {
+  int step = -1;
+  int channel = -1;            // output channel (conv) or feature (linear)
+  ops::Conv2dPacked conv;      // optimized conv: a one-channel conv over the channel's group
+  ops::LinearPacked linear;    // optimized linear: one output feature
+  std::vector<float> weights;  // the slice itself (reference kernels)
 };
 
 class Executor {
@@ -59,12 +71,20 @@ class Executor {
   const std::vector<ExecStep>& steps() const;
 
   // Runs step `step` on a batch of `batch` images, like run_node with a step's inputs
-  // (steps()[step].inputs, each [batch, c, h, w]) and output. When `channels` is not the
-  // default, only those output channels (features) are computed and written and the rest
-  // of `output` is left as it is; this needs a conv or linear step (their outputs are
-  // computed independently of each other), else UsageError. Thread-safety as run_node.
-  void run_step(int step, const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool,
-                ops::ChannelRange channels = {}) const;
+  // (steps()[step].inputs, each [batch, c, h, w]) and output. Thread-safety as run_node.
+  void run_step(int step, const std::vector<const float*>& inputs, float* output, int batch,
+                ThreadPool* pool) const;
+
+  // Prepares `weights`, the slice of output channel `channel` of the weight tensor of conv
+  // or linear step `step` ([in_c/groups, k, k] resp. [in] floats), for run_step_channel.
+  ChannelWeights channel_weights(int step, int channel, const float* weights) const;
+
+  // Like run_step, but computes and writes only channel cw.channel of `output`, with cw's
+  // weights (and the step's own bias and fused batch norm/add/ReLU); the other channels of
+  // `output` are left as they are. Each written element has exactly the bits run_step
+  // gives when the weight tensor holds cw's slice. Single-threaded; thread-safe.
+  void run_step_channel(const ChannelWeights& cw, const std::vector<const float*>& inputs, float* output,
+                        int batch) const;
 
   // Re-prepares whatever the executor derived from parameter `param_index`.
   void param_changed(int param_index);

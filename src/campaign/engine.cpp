@@ -80,14 +80,7 @@ bool CampaignEngine::Impl::ensure_golden(const std::atomic<bool>* stop) {
 void CampaignEngine::Impl::ensure_workers() {
   if (step_index.step_of_node.empty()) step_index = campaign_detail::make_step_index(graph, *exec);
   const size_t threads = size_t(exec->pool().size());
-  while (workers.size() < threads) {
-    auto w = std::make_unique<Worker>();
-    w->graph = graph;
-    ExecutorOptions eo;
-    eo.threads = 1;
-    w->exec = std::make_unique<Executor>(w->graph, eo);
-    workers.push_back(std::move(w));
-  }
+  while (workers.size() < threads) workers.push_back(std::make_unique<Worker>());
 }
 
 bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
@@ -102,7 +95,7 @@ bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& fau
     float& weight = graph.params[size_t(rf.param)].value.data[size_t(rf.offset)];
     const float original = weight;
     weight = apply_fault(original, rf.bit, rf.model);
-    exec->param_changed(rf.param);
+    exec->param_element_changed(rf.param, rf.offset);
     FaultCounts counts;
     bool stopped = false;
     for (int64_t first = 0; first < n && !stopped; first += step) {
@@ -121,7 +114,7 @@ bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& fau
       }
     }
     weight = original;
-    exec->param_changed(rf.param);
+    exec->param_element_changed(rf.param, rf.offset);
     if (stopped) return false;
     out[f] = counts;
     if (progress) progress(n);

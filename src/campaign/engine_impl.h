@@ -59,10 +59,9 @@ struct GoldenChunk {
   std::vector<FloatBuf> values;
 };
 
-// One thread's private copy of the network, so faults can be simulated concurrently.
+// One thread's scratch for simulating faults. The threads share the engine's executor
+// (golden weights); a fault's own weights live in a ChannelWeights of its channel.
 struct Worker {
-  Graph graph;
-  std::unique_ptr<Executor> exec;  // single-threaded, over `graph`
   BufferPool pool;
   // Per value, during one simulation: the faulty rows of the active images and whether
   // each differs from golden.
@@ -107,7 +106,7 @@ struct CampaignEngine::Impl {
   int chunk_images() const;
   void compute_golden_chunk(int64_t first, int count);
   FaultCounts simulate_fault(const ResolvedFault& fault, campaign_detail::Worker& w) const;
-  FaultCounts simulate_chunk(const campaign_detail::SuffixPlan& plan, ops::ChannelRange channels,
+  FaultCounts simulate_chunk(const campaign_detail::SuffixPlan& plan, const ChannelWeights& faulty,
                              campaign_detail::Worker& w) const;
   void ensure_workers();
 };

@@ -138,11 +138,10 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
   gc.count = count;
 }
 
-FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, ops::ChannelRange channels, Worker& w) const {
-  const Graph& g = w.graph;
+FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const ChannelWeights& faulty, Worker& w) const {
+  const Graph& g = graph;
   const GoldenChunk& gc = chunk;
-  const auto& steps = w.exec->steps();
-  const bool ranged = !channels.all();
+  const auto& steps = exec->steps();
   const int k = classes();
   FaultCounts counts;
   w.changed.resize(g.values.size());
@@ -180,17 +179,17 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, ops::Ch
       const int o = st.output;
       const size_t of = row_floats(o);
       FloatBuf out = w.pool.acquire(size_t(a) * of);
-      // The faulty conv/linear step computes only the faulty output channel, over golden rows.
+      // The faulty step computes only the faulty output channel, over its golden rows.
       size_t cmp_off = 0, cmp_len = of;
-      if (ranged && si == plan.step) {
+      if (si == plan.step) {
         const ValueShape& vs = g.values[size_t(o)];
         const size_t plane = size_t(vs.h) * size_t(vs.w);
-        cmp_off = size_t(channels.begin) * plane;
-        cmp_len = size_t(channels.end - channels.begin) * plane;
+        cmp_off = size_t(faulty.channel) * plane;
+        cmp_len = plane;
         for (int j = 0; j < a; ++j) std::memcpy(out.get() + size_t(j) * of, golden_row(o, active[size_t(j)]), of * sizeof(float));
-        w.exec->run_step(si, ins, out.get(), a, nullptr, channels);
+        exec->run_step_channel(faulty, ins, out.get(), a);
       } else {
-        w.exec->run_step(si, ins, out.get(), a, nullptr);
+        exec->run_step(si, ins, out.get(), a, nullptr);
       }
       for (FloatBuf& t : temps) w.pool.release(std::move(t));
       temps.clear();
@@ -258,31 +257,21 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, ops::Ch
 }
 
 FaultCounts CampaignEngine::Impl::simulate_fault(const ResolvedFault& f, Worker& w) const {
-  const Node& node = w.graph.nodes[size_t(f.node)];
   const SuffixPlan& plan = plans.at(step_index.step_of_node[size_t(f.node)]);
+  const Node& node = graph.nodes[size_t(f.node)];
+  if (exec->steps()[size_t(plan.step)].node != f.node || (node.kind != OpKind::Conv2d && node.kind != OpKind::Linear))
+    throw_internal(__FILE__, __LINE__, "a fault site is not the weight of a conv or linear step");
   // A conv weight [out_c, in_c/groups, k, k] feeds output channel offset / (in_c/groups*k*k)
-  // only, a linear weight [out, in] output feature offset / in.
-  ops::ChannelRange channels;
-  if ((node.kind == OpKind::Conv2d || node.kind == OpKind::Linear) && w.exec->steps()[size_t(plan.step)].node == f.node) {
-    const int64_t per_channel = w.graph.params[size_t(f.param)].value.size() / w.graph.values[size_t(node.output)].c;
-    channels.begin = int(f.offset / per_channel);
-    channels.end = channels.begin + 1;
-  }
-  float& weight = w.graph.params[size_t(f.param)].value.data[size_t(f.offset)];
-  const float original = weight;
-  weight = apply_fault(original, f.bit, f.model);
-  w.exec->param_element_changed(f.param, f.offset);
-  FaultCounts c;
-  try {
-    c = simulate_chunk(plan, channels, w);
-  } catch (...) {
-    weight = original;
-    w.exec->param_element_changed(f.param, f.offset);
-    throw;
-  }
-  weight = original;
-  w.exec->param_element_changed(f.param, f.offset);
-  return c;
+  // only, a linear weight [out, in] output feature offset / in: that channel's slice, with
+  // the fault applied, is all this fault needs of its own.
+  const Param& param = graph.params[size_t(f.param)];
+  const int64_t per_channel = param.value.size() / graph.values[size_t(node.output)].c;
+  const int channel = int(f.offset / per_channel);
+  std::vector<float> slice(param.value.data.begin() + channel * per_channel,
+                           param.value.data.begin() + (channel + 1) * per_channel);
+  float& weight = slice[size_t(f.offset - channel * per_channel)];
+  weight = apply_fault(weight, f.bit, f.model);
+  return simulate_chunk(plan, exec->channel_weights(plan.step, channel, slice.data()), w);
 }
 
 bool CampaignEngine::Impl::run_fast(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,

@@ -13,14 +13,6 @@ namespace faultbench::ops {
   throw UsageError(std::string(op) + ": " + rule);
 }
 
-ChannelRange resolve_channels(const char* op, ChannelRange r, int count) {
-  const int end = r.end < 0 ? count : r.end;
-  if (r.begin < 0 || r.begin > end || end > count)
-    shape_error(op, "channel range [" + std::to_string(r.begin) + ", " + std::to_string(end) + ") outside the " +
-                        std::to_string(count) + " outputs");
-  return {r.begin, end};
-}
-
 void AlignedBuffer::Free::operator()(float* p) const { std::free(p); }
 
 AlignedBuffer::AlignedBuffer(const AlignedBuffer& other) { *this = other; }

@@ -25,17 +25,16 @@ AlignedBuffer& plane_scratch() {
 }  // namespace
 
 void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
-                    ThreadPool* pool, const ConvEpilogue& epi, int co_begin, int co_end) {
+                    ThreadPool* pool, const ConvEpilogue& epi) {
   const int cout_g = s.out_c / s.groups, k = s.kernel, st = s.stride, pad = s.padding;
   const int hp = s.in_h + 2 * pad, wp = s.in_w + 2 * pad;
   const int64_t in_plane = int64_t(s.in_h) * s.in_w, out_plane = int64_t(s.out_h) * s.out_w;
-  const int channels = co_end - co_begin;
-  parallel_range(pool, int64_t(s.batch) * channels, [&](long long begin, long long end) {
+  parallel_range(pool, int64_t(s.batch) * s.out_c, [&](long long begin, long long end) {
     AlignedBuffer& buf = plane_scratch();
     buf.ensure(size_t(hp) * wp);
     float* pp = buf.data();
     for (long long item = begin; item < end; ++item) {
-      const int n = int(item / channels), co = co_begin + int(item % channels), ci = co / cout_g;
+      const int n = int(item / s.out_c), co = int(item % s.out_c), ci = co / cout_g;
       const float* src = x + (int64_t(n) * s.in_c + ci) * in_plane;
       std::fill(pp, pp + int64_t(hp) * wp, 0.0f);
       for (int h = 0; h < s.in_h; ++h)
@@ -95,19 +94,17 @@ void conv2d_epilogue(const ConvEpilogue& e, int co, const float* src, const floa
 }
 
 void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias, float* y,
-                      ThreadPool* pool, const ConvEpilogue& epilogue, ChannelRange channels) {
+                      ThreadPool* pool, const ConvEpilogue& epilogue) {
   validate_conv2d(s);
-  channels = resolve_channels("conv2d", channels, s.out_c);
-  const int co_end = channels.end;
   const Conv2dShape& p = pack.shape;
   if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups ||
       p.in_h != s.in_h || p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding)
     shape_error("conv2d", "packed weights were prepared for a different shape");
-  if (s.batch == 0 || channels.begin == co_end) return;
+  if (s.batch == 0) return;
   if (pack.depthwise)
-    detail::conv_depthwise(s, x, pack, bias, y, pool, epilogue, channels.begin, co_end);
+    detail::conv_depthwise(s, x, pack, bias, y, pool, epilogue);
   else
-    detail::conv_gemm(s, x, pack, bias, y, pool, epilogue, channels.begin, co_end);
+    detail::conv_gemm(s, x, pack, bias, y, pool, epilogue);
 }
 
 }  // namespace faultbench::ops

@@ -157,7 +157,6 @@ struct TileOut {
   float* y[MR] = {};              // output plane of each live row
   const float* res[MR] = {};      // residual plane of each live row, or null
   const Seg* segs = nullptr;
-  int row_begin = 0;              // rows [row_begin, rows) are stored (channel ranges)
 };
 
 inline float finish_lane(float v, const float* res, bool res_first, bool relu_late) {
@@ -218,7 +217,6 @@ void tile_kernel(int K, const float* __restrict w, const float* __restrict phase
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
     if (r >= rows) break;  // rows past the last channel hold zeros and are never stored
-    if (r < to.row_begin) continue;
     const vf bias = simd::set1(to.bias ? to.bias[r] : 0.0f);
     const vf alpha = simd::set1(to.alpha ? to.alpha[r] : 0.0f);
     const vf beta = simd::set1(to.alpha ? to.beta[r] : 0.0f);
@@ -242,32 +240,15 @@ TileFn tile_fn(int nv, bool split) {
   return split ? halves[nv - 1] : plain[nv - 1];
 }
 
-// Output channels of one group to compute: local channels [lo, hi), tiles [t0, t1).
-struct GroupRange {
-  int lo = 0, hi = 0, t0 = 0, t1 = 0;
-  bool empty() const { return lo >= hi; }
-};
-GroupRange group_range(const Geometry& g, int grp, int co_begin, int co_end) {
-  GroupRange r;
-  r.lo = std::max(co_begin - grp * g.cout_g, 0);
-  r.hi = std::min(co_end - grp * g.cout_g, g.cout_g);
-  if (r.empty()) return r;
-  r.t0 = r.lo / MR;
-  r.t1 = (r.hi + MR - 1) / MR;
-  return r;
-}
-
-// Output-channel tiles [t0, t1) of vector block b of one (image, group); only the local
-// channels in gr are stored.
+// Output-channel tiles [t0, t1) of vector block b of one (image, group).
 void run_block(const Conv2dShape& s, const Conv2dPacked& pk, const Geometry& g, const float* phases, int n, int grp,
-               int64_t b, int t0, int t1, const GroupRange& gr, const float* bias, float* y, const ConvEpilogue& epi) {
+               int64_t b, int t0, int t1, const float* bias, float* y, const ConvEpilogue& epi) {
   const int64_t P = int64_t(s.out_h) * s.out_w;
   const TileFn fn = tile_fn(g.nv, g.split);
   const VecDesc* vd = g.vecs.data() + b * g.nv;
   for (int t = t0; t < t1; ++t) {
-    const int co = grp * g.cout_g + t * MR, rows = std::min(MR, gr.hi - t * MR);
+    const int co = grp * g.cout_g + t * MR, rows = std::min(MR, g.cout_g - t * MR);
     TileOut to;
-    to.row_begin = std::max(0, gr.lo - t * MR);
     to.bias = bias ? bias + co : nullptr;
     to.alpha = epi.alpha ? epi.alpha + co : nullptr;
     to.beta = epi.alpha ? epi.beta + co : nullptr;
@@ -295,13 +276,11 @@ AlignedBuffer& phase_scratch() {
 }  // namespace
 
 void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
-               ThreadPool* pool, const ConvEpilogue& epi, int co_begin, int co_end) {
+               ThreadPool* pool, const ConvEpilogue& epi) {
   const Geometry g = geometry(s, pk);
   const int64_t in_plane = int64_t(s.in_h) * s.in_w;
   const int64_t pairs = int64_t(s.batch) * s.groups;  // (image, group)
   auto group_input = [&](int64_t pair) { return x + (pair / s.groups * s.in_c + pair % s.groups * g.cin_g) * in_plane; };
-  std::vector<GroupRange> ranges(size_t(s.groups));
-  for (int grp = 0; grp < s.groups; ++grp) ranges[size_t(grp)] = group_range(g, grp, co_begin, co_end);
   const int threads = pool ? pool->size() : 1;
   if (threads == 1 || pairs >= 2 * threads) {
     // Each (image, group) on one thread: phases built once into that thread's scratch.
@@ -309,12 +288,9 @@ void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, con
       AlignedBuffer& buf = phase_scratch();
       buf.ensure(size_t(g.phase_floats));
       for (long long pair = begin; pair < end; ++pair) {
-        const int grp = int(pair % s.groups);
-        const GroupRange& gr = ranges[size_t(grp)];
-        if (gr.empty()) continue;
         build_phases(s, pk, g, group_input(pair), buf.data());
         for (int64_t b = 0; b < g.blocks; ++b)
-          run_block(s, pk, g, buf.data(), int(pair / s.groups), grp, b, gr.t0, gr.t1, gr, bias, y, epi);
+          run_block(s, pk, g, buf.data(), int(pair / s.groups), int(pair % s.groups), b, 0, pk.tiles, bias, y, epi);
       }
     });
     return;
@@ -333,12 +309,9 @@ void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, con
     for (long long item = begin; item < end; ++item) {
       const int split = int(item % splits);
       const int64_t b = (item / splits) % g.blocks, pair = item / splits / g.blocks;
-      const GroupRange& gr = ranges[size_t(pair % s.groups)];
-      if (gr.empty()) continue;
-      const int tiles = gr.t1 - gr.t0;
-      const int t0 = gr.t0 + int(int64_t(tiles) * split / splits), t1 = gr.t0 + int(int64_t(tiles) * (split + 1) / splits);
-      run_block(s, pk, g, all + pair * g.phase_floats, int(pair / s.groups), int(pair % s.groups), b, t0, t1, gr, bias,
-                y, epi);
+      const int t0 = int(int64_t(pk.tiles) * split / splits), t1 = int(int64_t(pk.tiles) * (split + 1) / splits);
+      run_block(s, pk, g, all + pair * g.phase_floats, int(pair / s.groups), int(pair % s.groups), b, t0, t1, bias, y,
+                epi);
     }
   });
 }

@@ -5,12 +5,11 @@
 namespace faultbench::ops::detail {
 
 // Direct GEMM over stride-phase planes (conv2d_gemm.cpp); any groups with in_c/groups > 1.
-// Both compute output channels [co_begin, co_end) only (validated by conv2d_optimized).
 void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
-               ThreadPool* pool, const ConvEpilogue& epi, int co_begin, int co_end);
+               ThreadPool* pool, const ConvEpilogue& epi);
 
 // One input channel per group (conv2d_depthwise.cpp).
 void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
-                    ThreadPool* pool, const ConvEpilogue& epi, int co_begin, int co_end);
+                    ThreadPool* pool, const ConvEpilogue& epi);
 
 }  // namespace faultbench::ops::detail

@@ -59,44 +59,59 @@ void linear_pack_set(LinearPacked& p, int64_t index, float value) {
 }
 
 void linear_optimized(const LinearShape& s, const float* x, const LinearPacked& pack, const float* bias, float* y,
-                      ThreadPool* pool, ChannelRange features) {
+                      ThreadPool* pool) {
   validate_linear(s);
   if (pack.shape.in_features != s.in_features || pack.shape.out_features != s.out_features ||
       pack.lanes != simd::kLanes)
     shape_error("linear", "packed weights were prepared for a different shape");
-  features = resolve_channels("linear", features, s.out_features);
-  if (features.begin == features.end) return;
   constexpr int L = simd::kLanes;
-  const int I = s.in_features, O = s.out_features;
-  // Tiles [t_lo, t_hi) of L outputs cover the requested features.
-  const int t_lo = features.begin / L, t_hi = (features.end + L - 1) / L;
-  // Items: (image, group of up to 4 tiles). Four independent chains hide the fma latency.
-  constexpr int G = 4;
-  const int groups = (t_hi - t_lo + G - 1) / G;
-  parallel_range(pool, int64_t(s.batch) * groups, [&](long long begin, long long end) {
+  const int I = s.in_features, O = s.out_features, tiles = (O + L - 1) / L;
+  // Items: (group of up to G tiles, block of up to NB images), group-major so that a
+  // thread reuses one group's weights (G * I * L floats) from cache for every image block;
+  // each weight vector loaded feeds NB images. NB x G independent chains hide the fma
+  // latency. Every accumulator lane is one output: +0.0f, then fma over i increasing.
+  constexpr int G = 4, NB = 4;
+  const int groups = (tiles + G - 1) / G, blocks = (s.batch + NB - 1) / NB;
+  parallel_range(pool, int64_t(groups) * blocks, [&](long long begin, long long end) {
     for (long long item = begin; item < end; ++item) {
-      const int n = int(item / groups), t0 = t_lo + int(item % groups) * G, nt = std::min(G, t_hi - t0);
-      const float* xn = x + int64_t(n) * I;
+      const int t0 = int(item / blocks) * G, nt = std::min(G, tiles - t0);
+      const int n0 = int(item % blocks) * NB, nb = std::min(NB, s.batch - n0);
+      const float* xs[NB];
+      for (int b = 0; b < NB; ++b) xs[b] = x + int64_t(n0 + std::min(b, nb - 1)) * I;  // extra rows: unstored
       const float* w = pack.data.data() + int64_t(t0) * I * L;
-      simd::vf acc[G] = {simd::zero(), simd::zero(), simd::zero(), simd::zero()};
+      simd::vf acc[NB][G];
+#pragma GCC unroll 4
+      for (int b = 0; b < NB; ++b)
+#pragma GCC unroll 4
+        for (int t = 0; t < G; ++t) acc[b][t] = simd::zero();
       if (nt == G) {
         for (int i = 0; i < I; ++i) {
-          const simd::vf xv = simd::set1(xn[i]);
+          simd::vf wv[G];
 #pragma GCC unroll 4
-          for (int t = 0; t < G; ++t) acc[t] = simd::fma(simd::load(w + (int64_t(t) * I + i) * L), xv, acc[t]);
+          for (int t = 0; t < G; ++t) wv[t] = simd::load(w + (int64_t(t) * I + i) * L);
+#pragma GCC unroll 4
+          for (int b = 0; b < NB; ++b) {
+            const simd::vf xv = simd::set1(xs[b][i]);
+#pragma GCC unroll 4
+            for (int t = 0; t < G; ++t) acc[b][t] = simd::fma(wv[t], xv, acc[b][t]);
+          }
         }
       } else {
         for (int t = 0; t < nt; ++t)
-          for (int i = 0; i < I; ++i)
-            acc[t] = simd::fma(simd::load(w + (int64_t(t) * I + i) * L), simd::set1(xn[i]), acc[t]);
+          for (int i = 0; i < I; ++i) {
+            const simd::vf wv = simd::load(w + (int64_t(t) * I + i) * L);
+            for (int b = 0; b < NB; ++b) acc[b][t] = simd::fma(wv, simd::set1(xs[b][i]), acc[b][t]);
+          }
       }
-      for (int t = 0; t < nt; ++t) {
-        alignas(64) float out[L];
-        simd::store(out, acc[t]);
-        const int o0 = (t0 + t) * L;
-        for (int l = std::max(0, features.begin - o0); l < L && o0 + l < features.end; ++l)
-          y[int64_t(n) * O + o0 + l] = bias ? out[l] + bias[o0 + l] : out[l];
-      }
+      for (int b = 0; b < nb; ++b)
+        for (int t = 0; t < nt; ++t) {
+          alignas(64) float out[L];
+          simd::store(out, acc[b][t]);
+          const int o0 = (t0 + t) * L;
+          float* yn = y + int64_t(n0 + b) * O;
+          for (int l = 0; l < L && o0 + l < O; ++l)
+            yn[o0 + l] = bias ? out[l] + bias[o0 + l] : out[l];
+        }
     }
   });
 }

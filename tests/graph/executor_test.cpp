@@ -191,41 +191,56 @@ TEST_P(ExecutorDeterminism, RunStepChainEqualsForward) {
   EXPECT_EQ(0, std::memcmp(logits.ptr(), values[size_t(g.output_value)].data(), logits.data.size() * sizeof(float)));
 }
 
-TEST_P(ExecutorDeterminism, ChannelRangeOfAConvOrLinearStepEqualsTheFullStep) {
+TEST_P(ExecutorDeterminism, RunStepChannelEqualsTheStepWithTheChangedWeights) {
+  // What the campaign's fast mode does per fault: one channel of a conv/linear step with
+  // that channel's weights changed, against the whole step run with the weights changed.
   Graph g = graph();
   randomize(g, 14);
   const int n = 3;
   const Tensor images = random_images(g, n, 15);
   for (KernelVariant variant : {KernelVariant::Optimized, KernelVariant::Reference}) {
-    Executor ex(g, {1, variant, 128});
+    Executor golden(g, {1, variant, 128});
     std::vector<std::vector<float>> values(g.values.size());
     values[size_t(g.input_value)] = images.data;
-    int checked = 0;
-    for (size_t si = 0; si < ex.steps().size(); ++si) {
-      const ExecStep& st = ex.steps()[si];
+    int checked = 0, differing = 0;
+    for (size_t si = 0; si < golden.steps().size(); ++si) {
+      const ExecStep& st = golden.steps()[si];
       std::vector<const float*> ins;
       for (int v : st.inputs) ins.push_back(values[size_t(v)].data());
       const ValueShape& vs = g.values[size_t(st.output)];
       values[size_t(st.output)].resize(size_t(n * vs.numel()));
-      ex.run_step(int(si), ins, values[size_t(st.output)].data(), n, nullptr);
-      std::vector<float> part(values[size_t(st.output)].size(), 42.0f);
-      const OpKind kind = g.nodes[size_t(st.node)].kind;
-      if (kind != OpKind::Conv2d && kind != OpKind::Linear) {
-        EXPECT_THROW(ex.run_step(int(si), ins, part.data(), n, nullptr, {0, 1}), UsageError);
+      golden.run_step(int(si), ins, values[size_t(st.output)].data(), n, nullptr);
+      const Node& node = g.nodes[size_t(st.node)];
+      if (node.kind != OpKind::Conv2d && node.kind != OpKind::Linear) {
+        EXPECT_THROW(golden.channel_weights(int(si), 0, nullptr), UsageError);
         continue;
       }
+      // Change one weight of channel co (a large change: the outputs must differ).
       const int co = vs.c / 2;
-      ex.run_step(int(si), ins, part.data(), n, nullptr, {co, co + 1});
+      Graph changed = g;
+      auto& wt = changed.params[size_t(node.params[0])].value.data;
+      const size_t per_channel = wt.size() / size_t(vs.c);
+      wt[co * per_channel + per_channel / 3] += 3.0f;
+      std::vector<float> want(values[size_t(st.output)].size());
+      Executor(changed, {1, variant, 128}).run_step(int(si), ins, want.data(), n, nullptr);
+      std::vector<float> got(want.size(), 42.0f);
+      golden.run_step_channel(golden.channel_weights(int(si), co, wt.data() + co * per_channel), ins, got.data(), n);
       const size_t plane = size_t(vs.h) * size_t(vs.w);
-      for (size_t i = 0; i < part.size(); ++i) {
-        if (int(i / plane % size_t(vs.c)) == co)
-          ASSERT_EQ(bits(part[i]), bits(values[size_t(st.output)][i])) << "step " << si << " element " << i;
-        else
-          ASSERT_EQ(part[i], 42.0f) << "step " << si << " element " << i;
+      bool differs = false;
+      for (size_t i = 0; i < got.size(); ++i) {
+        if (int(i / plane % size_t(vs.c)) == co) {
+          ASSERT_EQ(bits(got[i]), bits(want[i])) << "step " << si << " element " << i;
+          differs = differs || bits(got[i]) != bits(values[size_t(st.output)][i]);
+        } else {
+          ASSERT_EQ(got[i], 42.0f) << "step " << si << ": element " << i << " outside channel " << co << " written";
+        }
       }
+      differing += differs;  // (a ReLU may still zero the whole channel)
       ++checked;
     }
     EXPECT_GT(checked, 1);  // the convs and the classifier
+    EXPECT_GT(differing, checked / 2);
+    EXPECT_THROW(golden.channel_weights(int(golden.steps().size()), 0, nullptr), UsageError);
   }
 }
 

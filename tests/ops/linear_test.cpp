@@ -41,7 +41,10 @@ TEST_P(LinearCases, OptimizedEqualsReferenceBitwiseAndReferenceIsAccurate) {
 INSTANTIATE_TEST_SUITE_P(ZooShapes, LinearCases,
                          ::testing::Values(ops::LinearShape{4, 64, 10}, ops::LinearShape{3, 512, 100},
                                            ops::LinearShape{2, 1024, 43}, ops::LinearShape{5, 7, 3},
-                                           ops::LinearShape{1, 512, 512}, ops::LinearShape{2, 100, 65}));
+                                           ops::LinearShape{1, 512, 512}, ops::LinearShape{2, 100, 65},
+                                           // VGG's classifier; batches that leave partial image blocks
+                                           ops::LinearShape{9, 512, 4096}, ops::LinearShape{6, 4096, 130},
+                                           ops::LinearShape{8, 33, 64}));
 
 TEST(Linear, HandComputed) {
   const ops::LinearShape s{1, 3, 2};

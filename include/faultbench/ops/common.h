@@ -20,16 +20,6 @@ namespace ops {
 // Throws UsageError("<op>: <rule>").
 [[noreturn]] void shape_error(const char* op, const std::string& rule);
 
-// Output channels (conv) or features (linear) [begin, end) to compute; the default is all.
-// A weight fault changes one output channel only, so the campaign recomputes just that one.
-struct ChannelRange {
-  int begin = 0;
-  int end = -1;  // -1: all
-  bool all() const { return begin == 0 && end < 0; }
-};
-// [begin, end) with end resolved against `count`; shape_error(op) when outside [0, count].
-ChannelRange resolve_channels(const char* op, ChannelRange r, int count);
-
 // A 64-byte aligned float buffer (packed weights, scratch panels). Contents are
 // zero-initialized on resize.
 class AlignedBuffer {

@@ -63,12 +63,8 @@ struct ConvEpilogue {
 };
 
 // pool may be null (single-threaded). The batch is s.batch; pack.shape must match s.
-// Only output channels in `channels` are computed and stored (each with exactly the
-// operations of a full run); the other channels of y are left untouched. A weight fault
-// in output channel co changes channel co only, so the campaign recomputes just that one.
 void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
-                      float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
-                      ChannelRange channels = {});
+                      float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {});
 
 // Applies the epilogue to len outputs of channel co: dst[i] = epilogue(src[i], res[i]).
 // src may equal dst.
