@@ -6,6 +6,7 @@
 #include <string>
 
 #include "faultbench/ops/conv2d.h"
+#include "simd.h"
 
 namespace faultbench::ops {
 
@@ -81,8 +82,9 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
     for (int64_t i = 0; i < int64_t(s.out_c) * p.k; ++i) p.data.data()[i] = weight[i];
     return p;
   }
-  // [groups][tiles][k][kConvTileRows]: the kConvTileRows weights of one reduction step are
-  // adjacent, so the micro-kernel broadcasts them from one cache line. Missing rows are 0.
+  // [groups][tiles][k][tile_rows]: the tile_rows weights of one reduction step are
+  // adjacent, so the GEMM micro-kernel broadcasts them from one cache line and the
+  // channel-major one loads them as one vector. Missing rows are 0.
   const int st = s.stride, kk = s.kernel;
   p.hq = (s.in_h + 2 * s.padding + st - 1) / st;
   p.wq = (s.in_w + 2 * s.padding + st - 1) / st;
@@ -94,7 +96,10 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
     const int64_t phase = int64_t(kh % st) * st + kw % st;
     p.offsets[size_t(kk_i)] = int32_t(((phase * cin_g + ci) * p.hq + kh / st) * p.wq + kw / st);
   }
-  constexpr int MR = kConvTileRows;
+  // Maps under 64 positions fill few position vectors (a 2x2 map uses 4 of 16 lanes):
+  // vectorize over output channels there instead.
+  p.channel_major = simd::kLanes > 1 && int64_t(s.out_h) * s.out_w < 64 && cout_g >= simd::kLanes;
+  const int MR = p.tile_rows = p.channel_major ? simd::kLanes : kConvTileRows;
   p.tiles = (cout_g + MR - 1) / MR;
   p.data.resize(size_t(s.groups) * p.tiles * p.k * MR);
   float* d = p.data.data();
@@ -118,7 +123,7 @@ void conv2d_pack_set(Conv2dPacked& p, int64_t index, float value) {
     p.data.data()[index] = value;
     return;
   }
-  constexpr int MR = kConvTileRows;
+  const int MR = p.tile_rows;
   const int cout_g = s.out_c / s.groups;
   const int co = int(index / p.k), kk = int(index % p.k);
   const int g = co / cout_g, col = co % cout_g;

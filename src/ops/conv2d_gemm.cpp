@@ -124,29 +124,6 @@ Geometry geometry(const Conv2dShape& s, const Conv2dPacked& pk) {
   return g;
 }
 
-// Zero-padded input of one (image, group), split into stride x stride phases:
-// dst[(a*st + b)][ci][i][j] = padded[ci][i*st + a][j*st + b].
-void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const Geometry& g, const float* xg, float* dst) {
-  const int st = s.stride, pad = s.padding;
-  std::memset(dst, 0, sizeof(float) * size_t(g.phase_floats));
-  for (int ci = 0; ci < g.cin_g; ++ci)
-    for (int ih = 0; ih < s.in_h; ++ih) {
-      const float* row = xg + (int64_t(ci) * s.in_h + ih) * s.in_w;
-      const int pr = ih + pad;
-      if (st == 1) {
-        std::memcpy(dst + (int64_t(ci) * pk.hq + pr) * pk.wq + pad, row, sizeof(float) * size_t(s.in_w));
-        continue;
-      }
-      const int a = pr % st, i = pr / st;
-      for (int b = 0; b < st; ++b) {
-        float* d = dst + ((int64_t(a * st + b) * g.cin_g + ci) * pk.hq + i) * pk.wq;
-        const int iw0 = ((b - pad) % st + st) % st;  // columns with (iw + pad) % st == b
-        float* dj = d + (iw0 + pad) / st;
-        for (int iw = iw0; iw < s.in_w; iw += st) *dj++ = row[iw];
-      }
-    }
-}
-
 // Per-tile epilogue: bias, folded batch norm and (without a residual) ReLU are applied in
 // registers; the residual add and the ReLU after it on the way to memory.
 struct TileOut {
@@ -275,6 +252,29 @@ AlignedBuffer& phase_scratch() {
 
 }  // namespace
 
+// Zero-padded input of one (image, group), split into stride x stride phases:
+// dst[(a*st + b)][ci][i][j] = padded[ci][i*st + a][j*st + b].
+void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst, int64_t floats) {
+  const int st = s.stride, pad = s.padding, cin_g = s.in_c / s.groups;
+  std::memset(dst, 0, sizeof(float) * size_t(floats));
+  for (int ci = 0; ci < cin_g; ++ci)
+    for (int ih = 0; ih < s.in_h; ++ih) {
+      const float* row = xg + (int64_t(ci) * s.in_h + ih) * s.in_w;
+      const int pr = ih + pad;
+      if (st == 1) {
+        std::memcpy(dst + (int64_t(ci) * pk.hq + pr) * pk.wq + pad, row, sizeof(float) * size_t(s.in_w));
+        continue;
+      }
+      const int a = pr % st, i = pr / st;
+      for (int b = 0; b < st; ++b) {
+        float* d = dst + ((int64_t(a * st + b) * cin_g + ci) * pk.hq + i) * pk.wq;
+        const int iw0 = ((b - pad) % st + st) % st;  // columns with (iw + pad) % st == b
+        float* dj = d + (iw0 + pad) / st;
+        for (int iw = iw0; iw < s.in_w; iw += st) *dj++ = row[iw];
+      }
+    }
+}
+
 void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                ThreadPool* pool, const ConvEpilogue& epi) {
   const Geometry g = geometry(s, pk);
@@ -288,7 +288,7 @@ void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, con
       AlignedBuffer& buf = phase_scratch();
       buf.ensure(size_t(g.phase_floats));
       for (long long pair = begin; pair < end; ++pair) {
-        build_phases(s, pk, g, group_input(pair), buf.data());
+        build_phases(s, pk, group_input(pair), buf.data(), g.phase_floats);
         for (int64_t b = 0; b < g.blocks; ++b)
           run_block(s, pk, g, buf.data(), int(pair / s.groups), int(pair % s.groups), b, 0, pk.tiles, bias, y, epi);
       }
@@ -301,7 +301,7 @@ void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, con
   buf.ensure(size_t(g.phase_floats * pairs));
   float* all = buf.data();
   parallel_range(pool, pairs, [&](long long begin, long long end) {
-    for (long long pair = begin; pair < end; ++pair) build_phases(s, pk, g, group_input(pair), all + pair * g.phase_floats);
+    for (long long pair = begin; pair < end; ++pair) build_phases(s, pk, group_input(pair), all + pair * g.phase_floats, g.phase_floats);
   });
   const int64_t base = pairs * g.blocks;
   const int splits = int(std::max<int64_t>(1, std::min<int64_t>(pk.tiles, (2 * threads + base - 1) / base)));

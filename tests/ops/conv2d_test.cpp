@@ -102,7 +102,14 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{2, 8, 7, 9, 12, 3, 1, 1, 2, true},       // grouped, non-square
                       Case{1, 5, 11, 11, 7, 5, 1, 2, 1, true},      // 5x5, out_c not a tile multiple
                       Case{1, 3, 50, 50, 16, 3, 1, 1, 1, false},    // GTSRB stem, 2500 pixels
-                      Case{1, 2, 3, 3, 3, 3, 1, 0, 1, true}));      // 1x1 output
+                      Case{1, 2, 3, 3, 3, 3, 1, 0, 1, true},        // 1x1 output
+                      // Channel-major path (under 64 output positions, >= 16 channels per group):
+                      Case{2, 64, 2, 2, 96, 3, 1, 1, 1, false},     // VGG's 2x2 maps
+                      Case{3, 40, 4, 4, 128, 1, 1, 0, 1, true},     // DenseNet block 4 bottleneck, direct input
+                      Case{2, 48, 4, 4, 32, 3, 1, 1, 1, false},     // DenseNet block 4 3x3
+                      Case{2, 32, 8, 8, 40, 3, 2, 1, 1, true},      // stride 2 to 4x4, partial channel vector
+                      Case{1, 16, 7, 5, 34, 3, 1, 1, 2, true},      // grouped, 35 positions, 17 per group
+                      Case{5, 8, 1, 1, 20, 1, 1, 0, 1, false}));    // 1x1 map, 5 images
 
 TEST(Conv2d, HandComputedAllOnes) {
   // 1x1x3x3 ones, 3x3 ones kernel, padding 1: corners see 4 taps, edges 6, the centre 9.
@@ -178,15 +185,18 @@ using namespace faultbench::testing;
 
 TEST(Conv2d, RandomShapeSweepBitwise) {
   // Covers every tiling mode of the optimized kernel (consecutive positions, row vectors,
-  // two rows per vector), tile remainders, strides up to 3 and groups.
+  // two rows per vector, channel-major small maps), tile remainders, strides up to 3 and
+  // groups.
   std::mt19937 rng(99);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   ThreadPool pool(2);
   for (int iter = 0; iter < 60; ++iter) {
     const int k = std::vector<int>{1, 3, 5}[size_t(pick(0, 2))];
     const int stride = pick(1, 3), pad = pick(0, k / 2), groups = pick(1, 3);
-    const int in_c = groups * pick(1, 4), out_c = groups * pick(1, 9);
-    const int h = pick(std::max(1, k - 2 * pad), 40), w = pick(std::max(1, k - 2 * pad), 40);
+    // Every third case wide and small: the channel-major path (< 64 positions, >= 16 channels).
+    const bool wide = iter % 3 == 0;
+    const int in_c = groups * pick(1, 4), out_c = groups * (wide ? pick(16, 40) : pick(1, 9));
+    const int h = pick(std::max(1, k - 2 * pad), wide ? 9 : 40), w = pick(std::max(1, k - 2 * pad), wide ? 9 : 40);
     const Conv2dShape s{pick(1, 3), in_c, h, w, out_c, (h + 2 * pad - k) / stride + 1, (w + 2 * pad - k) / stride + 1,
                         k, stride, pad, groups};
     const auto x = random_floats(size_t(s.batch) * in_c * h * w, 1000 + uint32_t(iter));
@@ -210,7 +220,8 @@ TEST(Conv2d, FusedEpilogueEqualsUnfusedChain) {
   // conv -> (x * alpha + beta) -> add residual (either operand order) -> relu, against the
   // same steps done one at a time with scalar code. Includes a NaN and an Inf input.
   for (const Case c : {Case{2, 8, 16, 16, 12, 3, 1, 1, 1, true}, Case{2, 8, 8, 8, 16, 3, 1, 1, 1, false},
-                       Case{1, 6, 13, 13, 8, 3, 2, 1, 1, true}, Case{2, 8, 9, 9, 8, 3, 1, 1, 8, true}}) {
+                       Case{1, 6, 13, 13, 8, 3, 2, 1, 1, true}, Case{2, 8, 9, 9, 8, 3, 1, 1, 8, true},
+                       Case{2, 8, 4, 4, 40, 3, 1, 1, 1, true}, Case{3, 16, 2, 2, 64, 1, 1, 0, 1, false}}) {
     const Conv2dShape s = make_shape(c);
     auto x = random_floats(size_t(s.batch) * s.in_c * s.in_h * s.in_w, 71);
     x[3] = std::numeric_limits<float>::quiet_NaN();

@@ -23,6 +23,7 @@ TEST(Conv2dPackSet, PatchEqualsRepacking) {
       {1, 16, 8, 8, 30, 8, 8, 3, 1, 1, 1},   // out_c not a tile multiple
       {1, 8, 9, 9, 12, 5, 5, 3, 2, 1, 2},    // grouped, stride 2
       {1, 32, 6, 6, 32, 6, 6, 3, 1, 1, 32},  // depthwise
+      {1, 16, 4, 4, 40, 4, 4, 3, 1, 1, 1},   // channel-major (small map)
   };
   std::mt19937 rng(3);
   for (const Conv2dShape& s : shapes) {

@@ -33,8 +33,13 @@ struct Conv2dPacked {
   int k = 0;          // reduction length: in_c/groups * kernel * kernel
   int tiles = 0;      // output-channel tiles per group
   bool depthwise = false;
-  AlignedBuffer data;  // GEMM path: [groups][tiles][k][kConvTileRows]; depthwise: [out_c][k]
-  // GEMM path geometry: each image's zero-padded input (one group) is split into
+  // Small output maps (fewer than 64 positions, at least one vector of output channels per
+  // group): vectors run over output channels instead of positions, tiles of kLanes.
+  bool channel_major = false;
+  int tile_rows = 0;  // output channels per tile: kConvTileRows, or the vector width
+  // GEMM path: [groups][tiles][k][tile_rows]; depthwise: [out_c][k]
+  AlignedBuffer data;
+  // GEMM/channel-major geometry: each image's zero-padded input (one group) is split into
   // stride x stride phase planes [phase][ci][hq][wq], so that tap k of the output at
   // q = oh * wq + ow reads phase memory at offsets[k] + q: contiguous in q, no im2col.
   int hq = 0, wq = 0;
