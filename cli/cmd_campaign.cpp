@@ -8,11 +8,13 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "common.h"
 #include "faultbench/campaign/campaign.h"
 #include "faultbench/error.h"
+#include "faultbench/util/atomic_file.h"
 
 namespace faultbench::cli {
 namespace {
@@ -34,7 +36,23 @@ struct CampaignCliOptions {
   int fault_batch = 0;
   int chunk_images = 256;
   int64_t memory_mb = 512;
+  std::string profile;  // JSON file for the fast mode's time profile
 };
+
+// The fast mode's profile as JSON: golden passes, per faulty layer, per recomputed step.
+std::string profile_json(const EngineProfile& p) {
+  nlohmann::ordered_json j;
+  j["clock"] = "steady_clock, thread seconds summed over the threads";
+  j["golden_seconds"] = p.golden_seconds;
+  j["by_faulty_layer"] = nlohmann::json::array();
+  for (const auto& l : p.by_faulty_layer)
+    j["by_faulty_layer"].push_back({{"layer", l.layer}, {"faults", l.faults}, {"fault_images", l.fault_images},
+                                    {"dropped_early", l.dropped_early}, {"seconds", l.seconds}});
+  j["by_step"] = nlohmann::json::array();
+  for (const auto& s : p.by_step)
+    j["by_step"].push_back({{"step", s.name}, {"image_runs", s.image_runs}, {"seconds", s.seconds}});
+  return j.dump(1) + "\n";
+}
 
 void run(const CampaignCliOptions& o) {
   CampaignSpec spec;
@@ -60,6 +78,9 @@ void run(const CampaignCliOptions& o) {
   spec.engine.max_chunk_images = o.chunk_images;
   spec.engine.memory_budget = o.memory_mb << 20;
   spec.fault_batch = o.fault_batch;
+  spec.engine.profile = !o.profile.empty();
+  if (spec.engine.profile && spec.engine.mode != CampaignMode::Fast)
+    throw UsageError("--profile: only the fast mode is profiled");
 
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
@@ -76,6 +97,10 @@ void run(const CampaignCliOptions& o) {
       return;
     case CampaignStatus::Completed:
       progress.finish("complete");
+      if (!o.profile.empty()) {
+        write_file_atomically(o.profile, profile_json(r.profile));
+        std::fprintf(stderr, "campaign: time profile in %s\n", o.profile.c_str());
+      }
       std::fprintf(stderr, "campaign: results in %s (sidecar %s)\n", o.out.c_str(),
                    sidecar_path_for(o.out).string().c_str());
       return;
@@ -107,6 +132,9 @@ void add_campaign_command(CLI::App& app) {
       ->group("Tuning");
   cmd->add_option("--chunk-images", o->chunk_images, "at most this many images per golden chunk (default 256)")
       ->check(CLI::PositiveNumber)
+      ->group("Tuning");
+  cmd->add_option("--profile", o->profile,
+                  "fast mode: write where the time went (golden passes, per faulty layer, per step) as JSON")
       ->group("Tuning");
   cmd->add_option("--memory-mb", o->memory_mb, "memory for golden activations per chunk (default 512)")
       ->check(CLI::PositiveNumber)

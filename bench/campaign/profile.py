@@ -1,58 +1,46 @@
 #!/usr/bin/python3
-"""Where the time of a faultbench campaign goes (issue 6), without instrumenting the engine.
+"""Where the time of a faultbench campaign goes (issue 6).
 
-1. Per faulty layer: `faultbench campaign` (fast mode) on K faults of that layer only
-   (a seeded sample of the published list's rows of that layer) and, to remove the fixed
-   cost (process start, weights, images), on 2K faults: the marginal cost per fault of the
-   layer is (T(2K) - T(K)) / K, median over --reps. Weighted by the number of faults the
-   published list has in each layer, this gives each layer's share of a full campaign.
+1. The engine's own profile (`faultbench campaign --profile FILE.json`, fast mode) of one
+   campaign: the --sample faults (a seeded sample of the published list's rows, so the
+   list's distribution over layers) over --images images. Thread-seconds per faulty
+   layer (ms per fault), images found masked before the logits, and each layer's share of
+   the full published list (cost per fault x faults of the layer in the list); then
+   thread-seconds per recomputed executor step and in the golden passes.
 2. Functions: `perf record -e cpu-clock` (software sampling; this VM has no hardware
-   counters) over one campaign of the workload's --sample faults, top symbols.
-3. Full-list estimate: the --sample faults (random rows, the list's layer distribution)
-   over --estimate-images images; fault-images/s, peak RSS, and the implied time for the
-   whole published list.
+   counters) over the same campaign, top symbols.
+3. Full-list estimate: the --sample faults over --estimate-images images; fault-images/s,
+   peak RSS, and the implied time for the whole published list.
 
-usage: profile.py [--model resnet20] [--per-layer 8] [--images 1000] [--reps 3]
-                  [--sample 100] [--estimate-images 10000] [--faultbench build/faultbench]
+usage: profile.py [--model resnet20] [--images 1000] [--sample 100]
+                  [--estimate-images 10000] [--skip layers,perf,estimate] [--faultbench build/faultbench]
 """
 import argparse
 import collections
 import csv
+import json
 import os
-import random
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import run as driver  # noqa: E402
 
 
-def campaign(a, faults, out, images, prefix=()):
+def campaign(a, faults, out, images, prefix=(), suffix=()):
     driver.clean(out)
     cmd = list(prefix) + [a.faultbench, "campaign", "--model", a.model, "--dataset", "cifar10", "--weights", a.weights_path,
                           "--data-dir", a.data_dir, "--faults", faults, "--out", out, "--images", str(images),
-                          "--threads", str(a.threads)]
+                          "--threads", str(a.threads)] + list(suffix)
     return driver.run_child(cmd, out + ".log")
-
-
-def write_list(rows, path):
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["Injection", "Layer", "TensorIndex", "Bit"])
-        for r in rows:
-            w.writerow([r["Injection"], r["Layer"], r["TensorIndex"], r["Bit"]])
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="resnet20")
-    ap.add_argument("--per-layer", type=int, default=8)
     ap.add_argument("--images", type=int, default=1000)
-    ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--sample", type=int, default=100)
     ap.add_argument("--estimate-images", type=int, default=10000)
     ap.add_argument("--threads", type=int, default=2)
@@ -80,39 +68,36 @@ def main():
         os.uname().nodename, os.cpu_count(), os.getloadavg()[0], a.model, a.threads))
 
     if "layers" not in skip:
-        rng = random.Random(a.seed)
-        table, total = [], 0.0
-        for layer, lrows in by_layer.items():
-            k = min(a.per_layer, len(lrows) // 2)
-            if k == 0:
-                continue
-            picked = rng.sample(lrows, 2 * k)
-            small, big = os.path.join(a.work, "layer_k.csv"), os.path.join(a.work, "layer_2k.csv")
-            write_list(sorted(picked[:k], key=lambda r: int(r["Injection"])), small)
-            write_list(sorted(picked, key=lambda r: int(r["Injection"])), big)
-            per_fault = []
-            for _ in range(a.reps):
-                t1, _, _ = campaign(a, small, os.path.join(a.work, "k.csv"), a.images)
-                t2, _, _ = campaign(a, big, os.path.join(a.work, "2k.csv"), a.images)
-                per_fault.append((t2 - t1) / k)
-            res = driver.read_results(os.path.join(a.work, "2k.csv"))
-            masked = sum(v[0] for v in res.values()) / (len(res) * a.images)
-            sec = max(statistics.median(per_fault), 1e-9)
-            share = sec * len(lrows)
-            total += share
-            table.append((layer, len(lrows), sec, min(per_fault), max(per_fault), masked, share))
-            print("  %-28s %5d faults in list  %8.2f ms/fault  %.0f%% images masked" % (
-                layer, len(lrows), sec * 1e3, 100 * masked), flush=True)
+        prof_path = os.path.join(a.work, "profile.json")
+        wall, _, _ = campaign(a, w["faults"], os.path.join(a.work, "profile.csv"), a.images,
+                              suffix=["--profile", prof_path])
+        with open(prof_path) as f:
+            prof = json.load(f)
+        layers = prof["by_faulty_layer"]
+        fault_seconds = sum(l["seconds"] for l in layers)
+        list_total = sum(l["seconds"] / l["faults"] * len(by_layer.get(l["layer"], [])) for l in layers)
         print()
-        print("Per faulty layer, %d images, marginal cost per fault (median of %d, (T(2K)-T(K))/K, K=%d):" % (
-            a.images, a.reps, a.per_layer))
-        print("| layer | faults in published list | ms per fault (median) | min | max | fault-images/s | images masked | share of full-list time |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
-        for layer, n, sec, lo, hi, masked, share in table:
-            print("| %s | %d | %.2f | %.2f | %.2f | %.0f | %.0f %% | %.1f %% |" % (
-                layer, n, sec * 1e3, lo * 1e3, hi * 1e3, a.images / sec, 100 * masked, 100 * share / total))
-        print("sum over the list: %.0f s for %d images -> x%.0f for 10,000 images: %.1f min" % (
-            total, a.images, 10000 / a.images, total * 10000 / a.images / 60))
+        print("Engine profile, %d faults x %d images, %.1f s wall, %d threads: golden passes %.2f thread-s, "
+              "fault simulation %.2f thread-s" % (a.sample, a.images, wall, a.threads, prof["golden_seconds"], fault_seconds))
+        print()
+        print("| faulty layer | faults in sample | faults in published list | ms per fault | fault-images per thread-s "
+              "| images dropped before the logits | share of full-list time |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for l in layers:
+            per_fault = l["seconds"] / l["faults"]
+            n_list = len(by_layer.get(l["layer"], []))
+            print("| %s | %d | %d | %.1f | %.0f | %.0f %% | %.1f %% |" % (
+                l["layer"], l["faults"], n_list, per_fault * 1e3, l["fault_images"] / max(l["seconds"], 1e-9),
+                100.0 * l["dropped_early"] / max(l["fault_images"], 1), 100.0 * per_fault * n_list / max(list_total, 1e-9)))
+        layers_missing = [k for k in by_layer if k not in {l["layer"] for l in layers}]
+        if layers_missing:
+            print("(layers of the list without a sampled fault: %s)" % ", ".join(layers_missing))
+        print()
+        print("| recomputed step | image runs | thread-s | share of fault simulation |")
+        print("|---|---:|---:|---:|")
+        for st in prof["by_step"]:
+            print("| %s | %d | %.2f | %.1f %% |" % (st["step"], st["image_runs"], st["seconds"],
+                                                  100.0 * st["seconds"] / max(fault_seconds, 1e-9)))
 
     if "perf" not in skip and shutil.which("perf"):
         data = os.path.join(a.work, "perf.data")

@@ -147,6 +147,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
       entries.push_back(JournalEntry{int64_t(batch[k]), sub_out[k]});
     }
     journal.append(entries);
+    if (spec.engine.profile) report.profile = engine.profile();
     report.done_faults += int64_t(batch.size());
     if (progress) progress->set_done(report.done_faults);
   }

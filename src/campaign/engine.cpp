@@ -80,7 +80,15 @@ bool CampaignEngine::Impl::ensure_golden(const std::atomic<bool>* stop) {
 void CampaignEngine::Impl::ensure_workers() {
   if (step_index.step_of_node.empty()) step_index = campaign_detail::make_step_index(graph, *exec);
   const size_t threads = size_t(exec->pool().size());
-  while (workers.size() < threads) workers.push_back(std::make_unique<Worker>());
+  while (workers.size() < threads) {
+    auto w = std::make_unique<Worker>();
+    if (options.profile) {
+      w->step_ns.assign(exec->steps().size(), 0);
+      w->step_images.assign(exec->steps().size(), 0);
+      for (auto* v : {&w->node_ns, &w->node_faults, &w->node_images, &w->node_dropped}) v->assign(graph.nodes.size(), 0);
+    }
+    workers.push_back(std::move(w));
+  }
 }
 
 bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
@@ -128,6 +136,39 @@ CampaignEngine::CampaignEngine(const Graph& graph, const ImageSet& images, Engin
 CampaignEngine::~CampaignEngine() = default;
 
 int CampaignEngine::threads() const { return impl_->exec->pool().size(); }
+
+EngineProfile CampaignEngine::profile() const {
+  EngineProfile p;
+  const Impl& m = *impl_;
+  if (!options_.profile || m.workers.empty()) return p;
+  p.golden_seconds = double(m.golden_ns) * 1e-9;
+  const Graph& g = m.graph;
+  for (size_t node = 0; node < g.nodes.size(); ++node) {
+    EngineProfile::FaultLayer l;
+    l.layer = g.nodes[node].name;
+    for (const auto& w : m.workers) {
+      l.faults += w->node_faults[node];
+      l.fault_images += w->node_images[node];
+      l.dropped_early += w->node_dropped[node];
+      l.seconds += double(w->node_ns[node]) * 1e-9;
+    }
+    if (l.faults > 0) p.by_faulty_layer.push_back(l);
+  }
+  const auto& steps = m.exec->steps();
+  for (size_t si = 0; si < steps.size(); ++si) {
+    EngineProfile::Step s;
+    const Node& head = g.nodes[size_t(steps[si].node)];
+    std::string kinds;
+    for (int member : steps[si].members) kinds += std::string(kinds.empty() ? "" : "+") + op_kind_name(g.nodes[size_t(member)].kind);
+    s.name = (head.name.empty() ? "#" + std::to_string(steps[si].node) : head.name) + " (" + kinds + ")";
+    for (const auto& w : m.workers) {
+      s.image_runs += w->step_images[si];
+      s.seconds += double(w->step_ns[si]) * 1e-9;
+    }
+    if (s.image_runs > 0) p.by_step.push_back(s);
+  }
+  return p;
+}
 
 const std::vector<float>& CampaignEngine::golden_logits() {
   impl_->ensure_golden();

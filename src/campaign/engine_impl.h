@@ -67,6 +67,9 @@ struct Worker {
   // each differs from golden.
   std::vector<FloatBuf> changed;
   std::vector<std::vector<uint8_t>> differs;
+  // EngineOptions::profile: nanoseconds and images per step, per faulty node.
+  std::vector<int64_t> step_ns, step_images;
+  std::vector<int64_t> node_ns, node_faults, node_images, node_dropped;
 };
 
 }  // namespace faultbench::campaign_detail
@@ -91,6 +94,7 @@ struct CampaignEngine::Impl {
   campaign_detail::BufferPool golden_pool;
   campaign_detail::GoldenChunk chunk;
   bool reverse_chunks = false;  // alternate the chunk order per run: the last chunk is reused
+  int64_t golden_ns = 0;        // EngineOptions::profile
 
   Impl(const Graph& g, const ImageSet& im, EngineOptions o);
   // false when `stop` was set before the pass finished (nothing kept then).

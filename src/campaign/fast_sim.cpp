@@ -8,6 +8,7 @@
 // downstream is a pure function of those values).
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <numeric>
 
@@ -23,6 +24,11 @@ using namespace campaign_detail;
 namespace {
 constexpr int kSimBatch = 8;     // images per suffix recomputation: keeps activations in cache
 constexpr int kGoldenBatch = 4;  // images per golden micro-batch (as the executor's forward)
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 }  // namespace
 
 FloatBuf BufferPool::acquire(size_t floats) {
@@ -149,6 +155,8 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
   std::vector<int> active, keep, live;
   std::vector<const float*> ins;
   std::vector<FloatBuf> temps;
+  const bool profile = options.profile;
+  int64_t dropped = 0;  // images found masked before the logits
   auto row_floats = [&](int v) { return size_t(step_index.row_floats[size_t(v)]); };
   auto golden_row = [&](int v, int image) { return gc.values[size_t(v)].get() + size_t(image) * row_floats(v); };
 
@@ -181,6 +189,7 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
       FloatBuf out = w.pool.acquire(size_t(a) * of);
       // The faulty step computes only the faulty output channel, over its golden rows.
       size_t cmp_off = 0, cmp_len = of;
+      const int64_t t0 = profile ? now_ns() : 0;
       if (si == plan.step) {
         const ValueShape& vs = g.values[size_t(o)];
         const size_t plane = size_t(vs.h) * size_t(vs.w);
@@ -190,6 +199,10 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
         exec->run_step_channel(faulty, ins, out.get(), a);
       } else {
         exec->run_step(si, ins, out.get(), a, nullptr);
+      }
+      if (profile) {
+        w.step_ns[size_t(si)] += now_ns() - t0;
+        w.step_images[size_t(si)] += a;
       }
       for (FloatBuf& t : temps) w.pool.release(std::move(t));
       temps.clear();
@@ -221,6 +234,7 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
             continue;
           }
           counts += golden_self[size_t(gc.first + active[size_t(j)])];
+          ++dropped;
         }
         for (int v : live) {
           const size_t vf = row_floats(v);
@@ -253,6 +267,7 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
     }
     for (int v : live) w.pool.release(std::move(w.changed[size_t(v)]));
   }
+  if (profile) w.node_dropped[size_t(steps[size_t(plan.step)].node)] += dropped;
   return counts;
 }
 
@@ -271,7 +286,13 @@ FaultCounts CampaignEngine::Impl::simulate_fault(const ResolvedFault& f, Worker&
                            param.value.data.begin() + (channel + 1) * per_channel);
   float& weight = slice[size_t(f.offset - channel * per_channel)];
   weight = apply_fault(weight, f.bit, f.model);
-  return simulate_chunk(plan, exec->channel_weights(plan.step, channel, slice.data()), w);
+  const int64_t t0 = options.profile ? now_ns() : 0;
+  const FaultCounts c = simulate_chunk(plan, exec->channel_weights(plan.step, channel, slice.data()), w);
+  if (options.profile) {
+    w.node_ns[size_t(f.node)] += now_ns() - t0;
+    w.node_images[size_t(f.node)] += chunk.count;
+  }
+  return c;
 }
 
 bool CampaignEngine::Impl::run_fast(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,
@@ -286,6 +307,8 @@ bool CampaignEngine::Impl::run_fast(const std::vector<ResolvedFault>& faults, co
     if (!plans.count(step)) plans.emplace(step, make_suffix_plan(*exec, graph.values.size(), step));
   }
   if (order.empty()) return true;
+  if (options.profile)
+    for (size_t i : order) ++workers.front()->node_faults[size_t(faults[i].node)];
   const int per_chunk = chunk_images();
   const int64_t n = images.size(), chunks = (n + per_chunk - 1) / per_chunk;
   reverse_chunks = !reverse_chunks;
@@ -293,7 +316,9 @@ bool CampaignEngine::Impl::run_fast(const std::vector<ResolvedFault>& faults, co
     if (stop && stop->load()) return false;
     const int64_t first = (reverse_chunks ? chunks - 1 - c : c) * per_chunk;
     const int count = int(std::min<int64_t>(per_chunk, n - first));
+    const int64_t t0 = options.profile ? now_ns() : 0;
     compute_golden_chunk(first, count);
+    if (options.profile) golden_ns += (now_ns() - t0) * exec->pool().size();  // all threads work on it
     std::atomic<size_t> next{0};
     exec->pool().parallel_for(int64_t(workers.size()), [&](int64_t b, int64_t e, int) {
       for (int64_t wi = b; wi < e; ++wi)

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
+#include <set>
 
 #include "campaign_fixtures.h"
 #include "faultbench/campaign/engine.h"
@@ -145,6 +146,45 @@ TEST(FastMode, SuccessiveRunsOnOneEngineMatchBruteForce) {
     all.insert(all.end(), out.begin(), out.end());
   }
   expect_same(faults, brute, all, "fast, batches of 7 faults on one engine");
+}
+
+TEST(FastMode, ProfileAccountsForEveryFaultAndImage) {
+  Graph g = build_model("resnet20", "cifar10");
+  randomize_weights(g, 31);
+  const ImageSet images = random_images(g, 12, 32);
+  const std::vector<Fault> faults = random_faults(g, 20, 33);  // bit flips: none is a no-op
+  EngineOptions o;
+  o.threads = 2;
+  o.max_chunk_images = 5;
+  o.profile = true;
+  CampaignEngine engine(g, images, o);
+  std::vector<ResolvedFault> rf;
+  for (const Fault& f : faults) rf.push_back(resolve_fault(g, f));
+  std::vector<FaultCounts> out;
+  ASSERT_TRUE(engine.run(rf, out));
+  const EngineProfile p = engine.profile();
+  int64_t n = 0, fault_images = 0, dropped = 0;
+  std::set<std::string> layers;
+  for (const auto& l : p.by_faulty_layer) {
+    n += l.faults;
+    fault_images += l.fault_images;
+    dropped += l.dropped_early;
+    layers.insert(l.layer);
+    EXPECT_GT(l.seconds, 0.0) << l.layer;
+  }
+  EXPECT_EQ(n, 20);
+  EXPECT_EQ(fault_images, 20 * 12);
+  int64_t masked = 0;
+  for (const FaultCounts& c : out) masked += c.masked;
+  EXPECT_LE(dropped, masked) << "an image dropped early is a masked image";
+  for (const Fault& f : faults) EXPECT_TRUE(layers.count(f.site.layer)) << f.site.layer;
+  ASSERT_FALSE(p.by_step.empty());
+  EXPECT_GT(p.golden_seconds, 0.0);
+  // Without the option nothing is recorded.
+  o.profile = false;
+  CampaignEngine quiet(g, images, o);
+  ASSERT_TRUE(quiet.run(rf, out));
+  EXPECT_TRUE(quiet.profile().by_faulty_layer.empty());
 }
 
 TEST(FastMode, ExponentFlipsGiveDueImagesAndStayExact) {

@@ -38,6 +38,7 @@ struct CampaignReport {
   int64_t done_faults = 0;     // journaled when the call returned
   std::string note;            // e.g. a torn journal record that was dropped
   std::filesystem::path journal;
+  EngineProfile profile;       // when spec.engine.profile (faults run by this call only)
 };
 
 // Runs or resumes the campaign. `stop` (e.g. set by SIGINT) ends it after abandoning the

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "faultbench/campaign/classify.h"
@@ -34,6 +35,27 @@ struct EngineOptions {
   CampaignMode mode = CampaignMode::Fast;
   int max_chunk_images = 256;                 // images per chunk, upper bound
   int64_t memory_budget = int64_t(512) << 20; // bytes for golden + scratch activations per chunk
+  bool profile = false;                       // fast mode: time every step and faulty layer
+};
+
+// Where the fast mode spent its time (EngineOptions::profile): std::chrono::steady_clock
+// around each golden pass, each fault simulation and each recomputed step, summed over
+// the threads (so the seconds add up to about threads x wall time).
+struct EngineProfile {
+  double golden_seconds = 0;  // golden passes of the chunks
+  struct FaultLayer {         // per faulty layer, forward order
+    std::string layer;
+    int64_t faults = 0, fault_images = 0;
+    int64_t dropped_early = 0;  // images found masked before the logits (not recomputed further)
+    double seconds = 0;
+  };
+  std::vector<FaultLayer> by_faulty_layer;
+  struct Step {  // per executor step recomputed for faults, forward order
+    std::string name;      // first node's name and the fused kinds, e.g. "layer1.0.conv1 (conv2d+batch_norm+relu)"
+    int64_t image_runs = 0;  // images it was run on, summed over faults
+    double seconds = 0;
+  };
+  std::vector<Step> by_step;
 };
 
 // A fault resolved against a graph: which parameter element and node it corrupts.
@@ -70,6 +92,8 @@ class CampaignEngine {
 
   const EngineOptions& options() const { return options_; }
   int threads() const;
+  // Accumulated over every run() so far; empty unless EngineOptions::profile.
+  EngineProfile profile() const;
 
   struct Impl;
 
