@@ -135,9 +135,13 @@ TEST_P(NanInf, Bit30FlipsAreDeterministicAndCountedAsDue) {
       w = flip_bit30(w);
       const std::string what =
           std::string(GetParam()) + " " + kind + " " + g.params[size_t(pi)].name + " (" + nan_fault_name(k) + ")";
-      if (k == NanFault::Huge) ASSERT_GT(std::fabs(w), 1e30f) << what;
-      if (k == NanFault::Inf) ASSERT_TRUE(std::isinf(w)) << what;
-      if (k == NanFault::NaN) ASSERT_TRUE(std::isnan(w)) << what;
+      if (k == NanFault::Huge) {
+        ASSERT_GT(std::fabs(w), 1e30f) << what;
+      } else if (k == NanFault::Inf) {
+        ASSERT_TRUE(std::isinf(w)) << what;
+      } else {
+        ASSERT_TRUE(std::isnan(w)) << what;
+      }
       nonfinite_runs += check_configs(faulty, x, golden, what) > 0;
       ++runs;
     }
