@@ -1,0 +1,144 @@
+// Executor entry points for one step of the schedule: run_step (what forward runs per
+// step, used by the campaign to recompute suffixes) and run_step_channel (one output
+// channel with its own weights: the campaign's faulty channel).
+#include <cstring>
+#include <string>
+
+#include "executor_prepared.h"
+#include "faultbench/error.h"
+
+namespace faultbench {
+
+using detail::conv_shape;
+using detail::node_label;
+using detail::param_data;
+
+const std::vector<ExecStep>& Executor::steps() const { return prepared_->steps; }
+
+void Executor::run_step(int step, const std::vector<const float*>& inputs, float* output, int batch,
+                        ThreadPool* pool) const {
+  const Prepared& p = *prepared_;
+  if (step < 0 || size_t(step) >= p.plan.steps.size())
+    throw UsageError("executor: run_step: step " + std::to_string(step) + " out of range");
+  const detail::Step& st = p.plan.steps[size_t(step)];
+  const Node& n = graph_.nodes[size_t(st.node)];
+  if (inputs.size() != st.inputs.size())
+    throw UsageError("executor: run_step: " + node_label(graph_, st.node) + " step takes " +
+                     std::to_string(st.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
+  if (batch < 0) throw UsageError("executor: run_step: negative batch");
+  if (batch == 0) return;
+  if (n.kind != OpKind::Conv2d) {
+    if (!st.fused()) {
+      run_node(st.node, inputs, output, batch, pool);
+    } else {  // batch_norm -> relu
+      const ValueShape& vs = graph_.values[size_t(n.output)];
+      ops::batch_norm2d_optimized({batch, vs.c, vs.h, vs.w}, inputs[0], p.nodes[size_t(st.node)].bn, output, pool,
+                                  true);
+    }
+    return;
+  }
+  const auto s = conv_shape(graph_, n, batch);
+  const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) : nullptr;
+  if (options_.variant == KernelVariant::Reference) {  // never fused: the node alone
+    ops::conv2d_reference(s, inputs[0], param_data(graph_, n, 0), bias, output);
+    return;
+  }
+  ops::ConvEpilogue epi;
+  if (st.bn >= 0) {
+    const ops::BatchNormFolded& f = p.nodes[size_t(st.bn)].bn;
+    epi.alpha = f.alpha.data();
+    epi.beta = f.beta.data();
+  }
+  if (st.add >= 0) epi.residual = inputs.back();
+  epi.residual_first = st.residual_first;
+  epi.relu = st.relu >= 0;
+  ops::conv2d_optimized(s, inputs[0], p.nodes[size_t(st.node)].conv, bias, output, pool, epi);
+}
+
+ChannelWeights Executor::channel_weights(int step, int channel, const float* weights) const {
+  const Prepared& p = *prepared_;
+  if (step < 0 || size_t(step) >= p.plan.steps.size())
+    throw UsageError("executor: channel_weights: step " + std::to_string(step) + " out of range");
+  const Node& n = graph_.nodes[size_t(p.plan.steps[size_t(step)].node)];
+  const ValueShape& out = graph_.values[size_t(n.output)];
+  if (n.kind != OpKind::Conv2d && n.kind != OpKind::Linear)
+    throw UsageError("executor: channel_weights: " + node_label(graph_, p.plan.steps[size_t(step)].node) +
+                     " is not a conv or linear step");
+  if (channel < 0 || channel >= out.c)
+    throw UsageError("executor: channel_weights: channel " + std::to_string(channel) + " outside the " +
+                     std::to_string(out.c) + " outputs of " + node_label(graph_, p.plan.steps[size_t(step)].node));
+  ChannelWeights cw;
+  cw.step = step;
+  cw.channel = channel;
+  if (n.kind == OpKind::Conv2d) {
+    ops::Conv2dShape one = conv_shape(graph_, n, 1);
+    one.in_c /= one.groups;
+    one.out_c = 1;
+    one.groups = 1;
+    cw.weights.assign(weights, weights + int64_t(one.in_c) * one.kernel * one.kernel);
+    if (options_.variant == KernelVariant::Optimized) cw.conv = ops::conv2d_pack(one, cw.weights.data());
+  } else {
+    const auto& a = std::get<LinearAttrs>(n.attrs);
+    cw.weights.assign(weights, weights + a.in_features);
+    if (options_.variant == KernelVariant::Optimized) cw.linear = ops::linear_pack({1, a.in_features, 1}, cw.weights.data());
+  }
+  return cw;
+}
+
+void Executor::run_step_channel(const ChannelWeights& cw, const std::vector<const float*>& inputs, float* output,
+                                int batch) const {
+  const Prepared& p = *prepared_;
+  if (cw.step < 0 || size_t(cw.step) >= p.plan.steps.size())
+    throw UsageError("executor: run_step_channel: weights not prepared by channel_weights");
+  const detail::Step& st = p.plan.steps[size_t(cw.step)];
+  const Node& n = graph_.nodes[size_t(st.node)];
+  if (inputs.size() != st.inputs.size())
+    throw UsageError("executor: run_step_channel: " + node_label(graph_, st.node) + " step takes " +
+                     std::to_string(st.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
+  const ValueShape& out = graph_.values[size_t(n.output)];
+  const int co = cw.channel;
+  const bool ref = options_.variant == KernelVariant::Reference;
+  if (n.kind == OpKind::Linear) {
+    // y[i, co] = (fma chain over the inputs) + bias[co]: one feature, the same chain.
+    const auto& a = std::get<LinearAttrs>(n.attrs);
+    const ops::LinearShape s{batch, a.in_features, 1};
+    const float* bias = param_data(graph_, n, 1) + co;
+    std::vector<float> y(size_t(std::max(batch, 0)));
+    if (ref)
+      ops::linear_reference(s, inputs[0], cw.weights.data(), bias, y.data());
+    else
+      ops::linear_optimized(s, inputs[0], cw.linear, bias, y.data(), nullptr);
+    for (int i = 0; i < batch; ++i) output[int64_t(i) * out.c + co] = y[size_t(i)];
+    return;
+  }
+  // Conv: per image, a one-channel conv over the input channels of co's group, with the
+  // epilogue constants of channel co; the plane is written in place.
+  const ops::Conv2dShape full = conv_shape(graph_, n, 1);
+  ops::Conv2dShape one = full;
+  one.in_c /= one.groups;
+  one.out_c = 1;
+  one.groups = 1;
+  const int64_t in_plane = int64_t(full.in_h) * full.in_w, plane = int64_t(full.out_h) * full.out_w;
+  const int64_t group_first = int64_t(co / (full.out_c / full.groups)) * one.in_c;
+  const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) + co : nullptr;
+  for (int i = 0; i < batch; ++i) {
+    const float* x = inputs[0] + (int64_t(i) * full.in_c + group_first) * in_plane;
+    float* y = output + (int64_t(i) * full.out_c + co) * plane;
+    if (ref) {
+      ops::conv2d_reference(one, x, cw.weights.data(), bias, y);
+      continue;
+    }
+    ops::ConvEpilogue epi;
+    if (st.bn >= 0) {
+      const ops::BatchNormFolded& f = p.nodes[size_t(st.bn)].bn;
+      epi.alpha = f.alpha.data() + co;
+      epi.beta = f.beta.data() + co;
+    }
+    if (st.add >= 0) epi.residual = inputs.back() + (int64_t(i) * full.out_c + co) * plane;
+    epi.residual_first = st.residual_first;
+    epi.relu = st.relu >= 0;
+    ops::conv2d_optimized(one, x, cw.conv, bias, y, nullptr, epi);
+  }
+}
+
+}  // namespace faultbench
