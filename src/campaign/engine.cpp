@@ -49,11 +49,34 @@ CampaignEngine::Impl::Impl(const Graph& g, const ImageSet& im, EngineOptions o)
   exec = std::make_unique<Executor>(graph, eo);
 }
 
+void CampaignEngine::Impl::init_golden() {
+  if (!golden_known.empty()) return;
+  const int64_t n = images.size();
+  golden_logits.assign(size_t(n * classes()), 0.0f);
+  golden_top1.assign(size_t(n), 0);
+  golden_self.assign(size_t(n), FaultCounts{});
+  golden_known.assign(size_t(n), 0);
+}
+
+void CampaignEngine::Impl::record_golden(int64_t first, int64_t count, const float* logits) {
+  init_golden();
+  const int k = classes();
+  for (int64_t i = first; i < first + count; ++i) {
+    if (golden_known[size_t(i)]) continue;
+    float* l = golden_logits.data() + i * k;
+    std::copy(logits + (i - first) * k, logits + (i - first + 1) * k, l);
+    golden_top1[size_t(i)] = top1_index(l, k);
+    classify_image(l, golden_top1[size_t(i)], l, k, images.labels[size_t(i)], golden_self[size_t(i)]);
+    golden_total += golden_self[size_t(i)];
+    golden_known[size_t(i)] = 1;
+    ++golden_known_count;
+  }
+  golden_ready = golden_known_count == images.size();
+}
+
 bool CampaignEngine::Impl::ensure_golden(const std::atomic<bool>* stop) {
   if (golden_ready) return true;
   const int64_t n = images.size();
-  const int k = classes();
-  golden_logits.assign(size_t(n * k), 0.0f);
   const int64_t step = 256;
   Tensor batch;
   for (int64_t first = 0; first < n; first += step) {
@@ -61,19 +84,8 @@ bool CampaignEngine::Impl::ensure_golden(const std::atomic<bool>* stop) {
     const int64_t count = std::min(step, n - first);
     batch = Tensor({count, graph.input_shape.c, graph.input_shape.h, graph.input_shape.w});
     images.normalize(first, count, batch.ptr());
-    const Tensor logits = exec->forward(batch);
-    std::copy(logits.data.begin(), logits.data.end(), golden_logits.begin() + first * k);
+    record_golden(first, count, exec->forward(batch).ptr());
   }
-  golden_top1.resize(size_t(n));
-  golden_self.assign(size_t(n), FaultCounts{});
-  golden_total = FaultCounts{};
-  for (int64_t i = 0; i < n; ++i) {
-    const float* l = golden_logits.data() + i * k;
-    golden_top1[size_t(i)] = top1_index(l, k);
-    classify_image(l, golden_top1[size_t(i)], l, k, images.labels[size_t(i)], golden_self[size_t(i)]);
-    golden_total += golden_self[size_t(i)];
-  }
-  golden_ready = true;
   return true;
 }
 
@@ -189,23 +201,30 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
     if (!ok) throw UsageError("campaign engine: fault not resolved against this graph");
   }
   out.assign(faults.size(), FaultCounts{});
-  if (!impl_->ensure_golden(stop)) return false;
-  if (options_.mode == CampaignMode::BruteForce) return impl_->run_brute_force(faults, out, stop, on_progress);
+  if (options_.mode == CampaignMode::BruteForce) {
+    if (!impl_->ensure_golden(stop)) return false;
+    return impl_->run_brute_force(faults, out, stop, on_progress);
+  }
+  // Fast mode: the golden logits come from the chunks' golden passes (the first run
+  // records them; later runs check their chunks against them), not from a separate pass.
 
   // A fault that leaves the weight's bits unchanged (stuck-at on a bit that already holds
   // the value) changes nothing: every image is classified against itself, nothing runs.
-  std::vector<size_t> todo;
+  std::vector<size_t> todo, noops;
   for (size_t i = 0; i < faults.size(); ++i) {
     const ResolvedFault& f = faults[i];
     const float w = impl_->graph.params[size_t(f.param)].value.data[size_t(f.offset)];
-    if (std::bit_cast<uint32_t>(apply_fault(w, f.bit, f.model)) == std::bit_cast<uint32_t>(w)) {
-      out[i] = impl_->golden_total;
-      if (on_progress) on_progress(impl_->images.size());
-    } else {
-      todo.push_back(i);
-    }
+    const bool noop = std::bit_cast<uint32_t>(apply_fault(w, f.bit, f.model)) == std::bit_cast<uint32_t>(w);
+    (noop ? noops : todo).push_back(i);
   }
-  return impl_->run_fast(faults, todo, out, stop, on_progress);
+  if (!impl_->run_fast(faults, todo, out, stop, on_progress)) return false;
+  if (noops.empty()) return true;
+  if (!impl_->ensure_golden(stop)) return false;  // only when no fault ran (else already known)
+  for (size_t i : noops) {
+    out[i] = impl_->golden_total;
+    if (on_progress) on_progress(impl_->images.size());
+  }
+  return true;
 }
 
 std::vector<std::vector<size_t>> plan_fault_batches(const std::vector<ResolvedFault>& faults,

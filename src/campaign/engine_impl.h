@@ -83,7 +83,9 @@ struct CampaignEngine::Impl {
   std::unique_ptr<Executor> exec;  // multi-threaded
   std::vector<std::unique_ptr<campaign_detail::Worker>> workers;
 
-  bool golden_ready = false;
+  bool golden_ready = false;               // every image's golden logits are known
+  std::vector<uint8_t> golden_known;       // [N], filled by ensure_golden or the fast mode's chunks
+  int64_t golden_known_count = 0;
   std::vector<float> golden_logits;        // [N, K]
   std::vector<int> golden_top1;            // [N]
   std::vector<FaultCounts> golden_self;    // [N]: the image classified against itself
@@ -97,8 +99,11 @@ struct CampaignEngine::Impl {
   int64_t golden_ns = 0;        // EngineOptions::profile
 
   Impl(const Graph& g, const ImageSet& im, EngineOptions o);
-  // false when `stop` was set before the pass finished (nothing kept then).
+  // false when `stop` was set before the pass finished.
   bool ensure_golden(const std::atomic<bool>* stop = nullptr);
+  void init_golden();
+  // Logits [count, K] of images first.. as golden, for the images not known yet.
+  void record_golden(int64_t first, int64_t count, const float* logits);
   int classes() const { return graph.classes; }
   bool run_brute_force(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
                        const std::atomic<bool>* stop, const std::function<void(int64_t)>& progress);

@@ -1,6 +1,8 @@
 // Fast mode against the brute-force oracle on zoo models with random weights.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <numeric>
 #include <set>
 
@@ -73,8 +75,12 @@ TEST_P(FastVsBrute, SameCountsAnyThreadsChunkingAndImageOrder) {
   // The random list must exercise the classes, or the comparison proves little. (A random
   // network may predict one class for every image; NaN logits then keep top-1 at index 0,
   // so bit-30 faults show up as due rather than critical.)
-  if (c.expect_masked) EXPECT_GT(masked, 0);
-  if (c.expect_critical) EXPECT_GT(critical + due, 0);
+  if (c.expect_masked) {
+    EXPECT_GT(masked, 0);
+  }
+  if (c.expect_critical) {
+    EXPECT_GT(critical + due, 0);
+  }
   EXPECT_GT(noncrit, 0);
 
   expect_same(faults, brute, run_engine(g, images, faults, CampaignMode::Fast, 1), "fast, 1 thread");
@@ -146,6 +152,41 @@ TEST(FastMode, SuccessiveRunsOnOneEngineMatchBruteForce) {
     all.insert(all.end(), out.begin(), out.end());
   }
   expect_same(faults, brute, all, "fast, batches of 7 faults on one engine");
+}
+
+TEST(FastMode, GoldenFromTheChunksEqualsTheFullForwardPass) {
+  // The fast mode takes the golden logits from its chunks' passes; a run of only no-op
+  // faults has no chunk pass and falls back to the full forward pass.
+  Graph g = build_model("resnet20", "cifar10");
+  randomize_weights(g, 41);
+  const ImageSet images = random_images(g, 13, 42);
+  EngineOptions brute_o;
+  brute_o.mode = CampaignMode::BruteForce;
+  CampaignEngine brute(g, images, brute_o);
+  const std::vector<float> want = brute.golden_logits();
+  EngineOptions o;
+  o.threads = 2;
+  o.max_chunk_images = 4;
+  CampaignEngine fast(g, images, o);
+  std::vector<ResolvedFault> rf;
+  for (const Fault& f : random_faults(g, 6, 43)) rf.push_back(resolve_fault(g, f));
+  std::vector<FaultCounts> out;
+  ASSERT_TRUE(fast.run(rf, out));
+  EXPECT_EQ(0, std::memcmp(fast.golden_logits().data(), want.data(), want.size() * sizeof(float)));
+  EXPECT_EQ(fast.golden_counts(), brute.golden_counts());
+
+  // Only no-ops: stuck-at-0 on bit 31 of non-negative weights, stuck-at-1 on negative ones.
+  std::vector<ResolvedFault> noops;
+  for (int i = 0; i < 5; ++i) {
+    ResolvedFault f = rf[size_t(i)];
+    f.bit = 31;
+    f.model = std::signbit(g.params[size_t(f.param)].value.data[size_t(f.offset)]) ? FaultModel::StuckAt1 : FaultModel::StuckAt0;
+    noops.push_back(f);
+  }
+  CampaignEngine fresh(g, images, o);
+  ASSERT_TRUE(fresh.run(noops, out));
+  for (const FaultCounts& c : out) EXPECT_EQ(c, brute.golden_counts());
+  EXPECT_EQ(0, std::memcmp(fresh.golden_logits().data(), want.data(), want.size() * sizeof(float)));
 }
 
 TEST(FastMode, ProfileAccountsForEveryFaultAndImage) {

@@ -7,9 +7,10 @@
 //    stores; per fault only the steps downstream of the faulty layer are recomputed (with
 //    the same fused kernels; the faulty conv computes just the faulty output channel), and
 //    images whose changed activations are all bitwise golden again are classified masked
-//    and dropped. Faults run in parallel (one executor per thread, each over its own copy
-//    of the weights, the faulty weight patched in place). Kernels are deterministic per
-//    image, so a recomputed suffix gives the same bits as a full forward.
+//    and dropped. Faults run in parallel: the threads share the golden executor, and a
+//    fault's own weights are just its channel's slice (Executor::channel_weights).
+//    Kernels are deterministic per image, so a recomputed suffix gives the same bits as a
+//    full forward.
 // A stuck-at fault whose bit already holds the stuck value is masked without running.
 #pragma once
 #include <atomic>
