@@ -161,7 +161,9 @@ TEST(CrashTest, SigkillAtRandomMomentsResumesToIdenticalBytes) {
       ++kinds[kind];
       // Every record appended before the crash is readable (e.g. a torn tail left by the
       // previous crash was cut off before appending behind it).
-      if (hook) EXPECT_EQ(journal_records(journal), hook_after) << "records appended before the crash are lost";
+      if (hook) {
+        EXPECT_EQ(journal_records(journal), hook_after) << "records appended before the crash are lost";
+      }
       check_after_interruption(out, entries, torn_tails);
       if (::testing::Test::HasFatalFailure()) return;
       continue;
