@@ -130,11 +130,6 @@ void run_group(const Conv2dShape& s, const Conv2dPacked& pk, const Layout& l, co
   }
 }
 
-AlignedBuffer& phase_scratch() {
-  thread_local AlignedBuffer buf;  // run_node may be called from several threads at once
-  return buf;
-}
-
 }  // namespace
 
 void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,

@@ -242,15 +242,12 @@ void run_block(const Conv2dShape& s, const Conv2dPacked& pk, const Geometry& g, 
   }
 }
 
-struct PhaseScratch {
-  AlignedBuffer buf;
-};
-AlignedBuffer& phase_scratch() {
-  thread_local PhaseScratch s;  // run_node may be called from several threads at once
-  return s.buf;
-}
-
 }  // namespace
+
+AlignedBuffer& phase_scratch() {
+  thread_local AlignedBuffer buf;  // run_node may be called from several threads at once
+  return buf;
+}
 
 // Zero-padded input of one (image, group), split into stride x stride phases:
 // dst[(a*st + b)][ci][i][j] = padded[ci][i*st + a][j*st + b].

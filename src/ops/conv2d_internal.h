@@ -17,6 +17,9 @@ void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk,
 // are written (zeros past the phases).
 void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst, int64_t floats);
 
+// The calling thread's buffer for phase planes (conv2d_gemm.cpp).
+AlignedBuffer& phase_scratch();
+
 // One input channel per group (conv2d_depthwise.cpp).
 void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                     ThreadPool* pool, const ConvEpilogue& epi);
