@@ -4,6 +4,7 @@
 #include <bit>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "engine_impl.h"
 #include "faultbench/error.h"
@@ -170,9 +171,10 @@ EngineProfile CampaignEngine::profile() const {
   for (size_t si = 0; si < steps.size(); ++si) {
     EngineProfile::Step s;
     const Node& head = g.nodes[size_t(steps[si].node)];
-    std::string kinds;
-    for (int member : steps[si].members) kinds += std::string(kinds.empty() ? "" : "+") + op_kind_name(g.nodes[size_t(member)].kind);
-    s.name = (head.name.empty() ? "#" + std::to_string(steps[si].node) : head.name) + " (" + kinds + ")";
+    std::vector<std::string> kinds;
+    for (int member : steps[si].members) kinds.emplace_back(op_kind_name(g.nodes[size_t(member)].kind));
+    s.name = fmt::format("{} ({})", head.name.empty() ? fmt::format("#{}", steps[si].node) : head.name,
+                         fmt::join(kinds, "+"));
     for (const auto& w : m.workers) {
       s.image_runs += w->step_images[si];
       s.seconds += double(w->step_ns[si]) * 1e-9;
