@@ -93,12 +93,13 @@ bool CampaignEngine::Impl::ensure_golden(const std::atomic<bool>* stop) {
 void CampaignEngine::Impl::ensure_workers() {
   if (step_index.step_of_node.empty()) step_index = campaign_detail::make_step_index(graph, *exec);
   const size_t threads = size_t(exec->pool().size());
+  if (options.profile) node_faults.resize(graph.nodes.size(), 0);
   while (workers.size() < threads) {
     auto w = std::make_unique<Worker>();
     if (options.profile) {
       w->step_ns.assign(exec->steps().size(), 0);
       w->step_images.assign(exec->steps().size(), 0);
-      for (auto* v : {&w->node_ns, &w->node_faults, &w->node_images, &w->node_dropped}) v->assign(graph.nodes.size(), 0);
+      for (auto* v : {&w->node_ns, &w->node_images, &w->node_dropped}) v->assign(graph.nodes.size(), 0);
     }
     workers.push_back(std::move(w));
   }
@@ -159,8 +160,8 @@ EngineProfile CampaignEngine::profile() const {
   for (size_t node = 0; node < g.nodes.size(); ++node) {
     EngineProfile::FaultLayer l;
     l.layer = g.nodes[node].name;
+    l.faults = m.node_faults[node];
     for (const auto& w : m.workers) {
-      l.faults += w->node_faults[node];
       l.fault_images += w->node_images[node];
       l.dropped_early += w->node_dropped[node];
       l.seconds += double(w->node_ns[node]) * 1e-9;

@@ -69,7 +69,7 @@ struct Worker {
   std::vector<std::vector<uint8_t>> differs;
   // EngineOptions::profile: nanoseconds and images per step, per faulty node.
   std::vector<int64_t> step_ns, step_images;
-  std::vector<int64_t> node_ns, node_faults, node_images, node_dropped;
+  std::vector<int64_t> node_ns, node_images, node_dropped;
 };
 
 }  // namespace faultbench::campaign_detail
@@ -96,7 +96,8 @@ struct CampaignEngine::Impl {
   campaign_detail::BufferPool golden_pool;
   campaign_detail::GoldenChunk chunk;
   bool reverse_chunks = false;  // alternate the chunk order per run: the last chunk is reused
-  int64_t golden_ns = 0;        // EngineOptions::profile
+  int64_t golden_ns = 0;               // EngineOptions::profile
+  std::vector<int64_t> node_faults;    // EngineOptions::profile: faults run, per node
 
   Impl(const Graph& g, const ImageSet& im, EngineOptions o);
   // false when `stop` was set before the pass finished.
@@ -114,7 +115,9 @@ struct CampaignEngine::Impl {
   // fast_sim.cpp
   int chunk_images() const;
   void compute_golden_chunk(int64_t first, int count);
-  FaultCounts simulate_fault(const ResolvedFault& fault, campaign_detail::Worker& w) const;
+  // The fault's own weights: its output channel's slice with the fault applied.
+  ChannelWeights faulty_channel(const ResolvedFault& fault) const;
+  FaultCounts simulate_fault(const ResolvedFault& fault, const ChannelWeights& faulty, campaign_detail::Worker& w) const;
   FaultCounts simulate_chunk(const campaign_detail::SuffixPlan& plan, const ChannelWeights& faulty,
                              campaign_detail::Worker& w) const;
   void ensure_workers();

@@ -276,10 +276,10 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
   return counts;
 }
 
-FaultCounts CampaignEngine::Impl::simulate_fault(const ResolvedFault& f, Worker& w) const {
-  const SuffixPlan& plan = plans.at(step_index.step_of_node[size_t(f.node)]);
+ChannelWeights CampaignEngine::Impl::faulty_channel(const ResolvedFault& f) const {
+  const int step = step_index.step_of_node[size_t(f.node)];
   const Node& node = graph.nodes[size_t(f.node)];
-  if (exec->steps()[size_t(plan.step)].node != f.node || (node.kind != OpKind::Conv2d && node.kind != OpKind::Linear))
+  if (exec->steps()[size_t(step)].node != f.node || (node.kind != OpKind::Conv2d && node.kind != OpKind::Linear))
     throw_internal(__FILE__, __LINE__, "a fault site is not the weight of a conv or linear step");
   // A conv weight [out_c, in_c/groups, k, k] feeds output channel offset / (in_c/groups*k*k)
   // only, a linear weight [out, in] output feature offset / in: that channel's slice, with
@@ -291,8 +291,12 @@ FaultCounts CampaignEngine::Impl::simulate_fault(const ResolvedFault& f, Worker&
                            param.value.data.begin() + (channel + 1) * per_channel);
   float& weight = slice[size_t(f.offset - channel * per_channel)];
   weight = apply_fault(weight, f.bit, f.model);
+  return exec->channel_weights(step, channel, slice.data());
+}
+
+FaultCounts CampaignEngine::Impl::simulate_fault(const ResolvedFault& f, const ChannelWeights& faulty, Worker& w) const {
   const int64_t t0 = options.profile ? now_ns() : 0;
-  const FaultCounts c = simulate_chunk(plan, exec->channel_weights(plan.step, channel, slice.data()), w);
+  const FaultCounts c = simulate_chunk(plans.at(faulty.step), faulty, w);
   if (options.profile) {
     w.node_ns[size_t(f.node)] += now_ns() - t0;
     w.node_images[size_t(f.node)] += chunk.count;
@@ -307,13 +311,15 @@ bool CampaignEngine::Impl::run_fast(const std::vector<ResolvedFault>& faults, co
   // Costly faults (early steps: long suffixes) first, so that the threads finish together.
   std::vector<size_t> order(which);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return faults[a].node < faults[b].node; });
+  // What each fault needs of its own, prepared once for all chunks.
+  std::vector<ChannelWeights> faulty;
   for (size_t i : order) {
     const int step = step_index.step_of_node[size_t(faults[i].node)];
     if (!plans.count(step)) plans.emplace(step, make_suffix_plan(*exec, graph.values.size(), step));
+    faulty.push_back(faulty_channel(faults[i]));
+    if (options.profile) ++node_faults[size_t(faults[i].node)];
   }
   if (order.empty()) return true;
-  if (options.profile)
-    for (size_t i : order) ++workers.front()->node_faults[size_t(faults[i].node)];
   const int per_chunk = chunk_images();
   const int64_t n = images.size(), chunks = (n + per_chunk - 1) / per_chunk;
   reverse_chunks = !reverse_chunks;
@@ -327,7 +333,8 @@ bool CampaignEngine::Impl::run_fast(const std::vector<ResolvedFault>& faults, co
     std::atomic<size_t> next{0};
     exec->pool().parallel_for(int64_t(workers.size()), [&](int64_t b, int64_t e, int) {
       for (int64_t wi = b; wi < e; ++wi)
-        for (size_t t = next++; t < order.size(); t = next++) out[order[t]] += simulate_fault(faults[order[t]], *workers[size_t(wi)]);
+        for (size_t t = next++; t < order.size(); t = next++)
+          out[order[t]] += simulate_fault(faults[order[t]], faulty[t], *workers[size_t(wi)]);
     });
     if (progress) progress(int64_t(order.size()) * count);
   }
