@@ -64,6 +64,14 @@ void expect_rerun_completes(const Reference& ref, const std::filesystem::path& o
   EXPECT_EQ(dir_listing(out.parent_path()), (std::vector<std::string>{"R.csv", "R.csv.json"}));
 }
 
+// One run that must fail with exit code 1 and "faultbench: error: <message>".
+void expect_run_fails(const Reference& ref, const std::filesystem::path& out, const std::string& message) {
+  Child c(crash_args(ref.faults, out, kImages));
+  c.wait();
+  EXPECT_EQ(c.exit_code(), 1) << c.err();
+  EXPECT_NE(c.err().find("faultbench: error: " + message), std::string::npos) << c.err();
+}
+
 // "" when this process may mount (probes with a tiny tmpfs), else why not.
 std::string mount_refused() {
   static const std::string why = [] {
@@ -99,12 +107,7 @@ TEST(CrashDisk, ReadOnlyFolderBetweenRunsIsAClearErrorAndLosesNothing) {
   {
     ReadOnlyBind ro(dir);
     ASSERT_TRUE(ro.ok()) << ro.why();
-    Child c(crash_args(ref.faults, out, kImages));
-    c.wait();
-    EXPECT_EQ(c.exit_code(), 1) << c.err();
-    EXPECT_NE(c.err().find("faultbench: error: " + journal.string() + ": cannot open for writing: Read-only file system"),
-              std::string::npos)
-        << c.err();
+    expect_run_fails(ref, out, journal.string() + ": cannot open for writing: Read-only file system");
   }
   EXPECT_EQ(slurp(journal), before) << "the refused run changed the journal";
   expect_rerun_completes(ref, out, 7);
@@ -155,14 +158,7 @@ TEST(CrashDisk, DiskFullInAJournalWriteKeepsTheCompletedRecords) {
   fill(dir, 16, 1);
   const auto out = dir / "R.csv";
   const auto journal = journal_path_for(out);
-  {
-    Child c(crash_args(ref.faults, out, kImages));
-    c.wait();
-    EXPECT_EQ(c.exit_code(), 1) << c.err();
-    EXPECT_NE(c.err().find("faultbench: error: " + journal.string() + ": write failed: No space left on device"),
-              std::string::npos)
-        << c.err();
-  }
+  expect_run_fails(ref, out, journal.string() + ": write failed: No space left on device");
   const size_t kept = checked_entries(journal, ref).size();
   EXPECT_GE(kept, 50u) << "completed records were lost";
   EXPECT_LT(kept, 64u) << "the disk never filled";
@@ -194,14 +190,7 @@ TEST(CrashDisk, DiskFullWhenPublishingTheResultsKeepsTheJournal) {
   fill(dir, 16, 1);
   const auto out = dir / "R.csv";
   const auto journal = journal_path_for(out);
-  {
-    Child c(crash_args(ref.faults, out, kImages));
-    c.wait();
-    EXPECT_EQ(c.exit_code(), 1) << c.err();
-    EXPECT_NE(c.err().find("faultbench: error: " + out.string() + ".json.tmp: write failed: No space left on device"),
-              std::string::npos)
-        << c.err();
-  }
+  expect_run_fails(ref, out, out.string() + ".json.tmp: write failed: No space left on device");
   EXPECT_EQ(checked_entries(journal, ref).size(), 40u) << "journaled faults were lost";
   EXPECT_EQ(dir_listing(dir), (std::vector<std::string>{"R.csv.journal", "filler"})) << "partial outputs left behind";
   ASSERT_EQ(mnt.remount("size=1m"), "");
