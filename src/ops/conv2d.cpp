@@ -1,5 +1,6 @@
 // conv2d: shape rules, the scalar reference kernel and weight packing.
-// The optimized kernels are in conv2d_gemm.cpp.
+// The optimized kernels are in conv2d_gemm.cpp, conv2d_channels.cpp, conv2d_sparse.cpp
+// and conv2d_depthwise.cpp.
 #include <cmath>
 #include <climits>
 #include <cstdint>
@@ -12,6 +13,29 @@ namespace faultbench::ops {
 
 namespace {
 std::string str(int v) { return std::to_string(v); }
+
+// [groups][tiles][k][rows]: the `rows` weights of one reduction step are adjacent, so a
+// kernel broadcasts them from one cache line or loads them as one vector. Missing rows
+// (past the group's last output channel) are 0.
+void pack_tiles(const Conv2dShape& s, int k, int rows, const float* weight, AlignedBuffer& out) {
+  const int cout_g = s.out_c / s.groups, tiles = (cout_g + rows - 1) / rows;
+  out.resize(size_t(s.groups) * tiles * k * rows);
+  float* d = out.data();
+  for (int g = 0; g < s.groups; ++g)
+    for (int t = 0; t < tiles; ++t)
+      for (int kk = 0; kk < k; ++kk)
+        for (int r = 0; r < rows; ++r) {
+          const int col = t * rows + r;  // output channel within the group
+          *d++ = col < cout_g ? weight[(int64_t(g) * cout_g + col) * k + kk] : 0.0f;
+        }
+}
+
+// Where weight (co, kk) lies in a pack_tiles layout.
+int64_t tiled_index(const Conv2dShape& s, int k, int rows, int co, int kk) {
+  const int cout_g = s.out_c / s.groups, tiles = (cout_g + rows - 1) / rows;
+  const int g = co / cout_g, col = co % cout_g;
+  return ((int64_t(g) * tiles + col / rows) * k + kk) * rows + col % rows;
+}
 }  // namespace
 
 void validate_conv2d(const Conv2dShape& s) {
@@ -82,9 +106,6 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
     for (int64_t i = 0; i < int64_t(s.out_c) * p.k; ++i) p.data.data()[i] = weight[i];
     return p;
   }
-  // [groups][tiles][k][tile_rows]: the tile_rows weights of one reduction step are
-  // adjacent, so the GEMM micro-kernel broadcasts them from one cache line and the
-  // channel-major one loads them as one vector. Missing rows are 0.
   const int st = s.stride, kk = s.kernel;
   p.hq = (s.in_h + 2 * s.padding + st - 1) / st;
   p.wq = (s.in_w + 2 * s.padding + st - 1) / st;
@@ -101,15 +122,17 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   p.channel_major = simd::kLanes > 1 && int64_t(s.out_h) * s.out_w < 64 && cout_g >= simd::kLanes;
   const int MR = p.tile_rows = p.channel_major ? simd::kLanes : kConvTileRows;
   p.tiles = (cout_g + MR - 1) / MR;
-  p.data.resize(size_t(s.groups) * p.tiles * p.k * MR);
-  float* d = p.data.data();
-  for (int g = 0; g < s.groups; ++g)
-    for (int t = 0; t < p.tiles; ++t)
-      for (int kk = 0; kk < p.k; ++kk)
-        for (int r = 0; r < MR; ++r) {
-          const int col = t * MR + r;  // output channel within the group
-          *d++ = col < cout_g ? weight[(int64_t(g) * cout_g + col) * p.k + kk] : 0.0f;
-        }
+  pack_tiles(s, p.k, MR, weight, p.data);
+  // The zero-skipping kernel puts output channels in lanes too; it pays off from two
+  // vectors of them (each skipped input then saves that many fmas).
+  p.sparse_capable = simd::kLanes > 1 && cout_g >= 2 * simd::kLanes;
+  if (p.sparse_capable) {
+    p.sparse_tiles = (cout_g + simd::kLanes - 1) / simd::kLanes;
+    if (!p.channel_major) pack_tiles(s, p.k, simd::kLanes, weight, p.sparse_data);
+    p.sparse_row_bytes = p.wq <= 16 ? 16 : p.wq <= 32 ? 32 : 64;  // rows over 64 floats: generic lists
+    for (const int32_t off : p.offsets) p.sparse_mask_offsets.push_back(off / p.wq * p.sparse_row_bytes + off % p.wq);
+  }
+  for (int64_t i = 0; i < int64_t(s.out_c) * p.k; ++i) p.nonfinite += std::isfinite(weight[i]) ? 0 : 1;
   return p;
 }
 
@@ -119,15 +142,13 @@ void conv2d_pack_set(Conv2dPacked& p, int64_t index, float value) {
   if (index < 0 || index >= count)
     shape_error("conv2d", "weight index " + std::to_string(index) + " outside the " + std::to_string(count) +
                               " weights");
-  if (p.depthwise) {  // [out_c][k]: the weights as they are
-    p.data.data()[index] = value;
-    return;
-  }
-  const int MR = p.tile_rows;
-  const int cout_g = s.out_c / s.groups;
   const int co = int(index / p.k), kk = int(index % p.k);
-  const int g = co / cout_g, col = co % cout_g;
-  p.data.data()[((int64_t(g) * p.tiles + col / MR) * p.k + kk) * MR + col % MR] = value;
+  float* slot = p.depthwise ? p.data.data() + index  // [out_c][k]: the weights as they are
+                            : p.data.data() + tiled_index(s, p.k, p.tile_rows, co, kk);
+  p.nonfinite += (std::isfinite(value) ? 0 : 1) - (std::isfinite(*slot) ? 0 : 1);
+  *slot = value;
+  if (p.sparse_capable && !p.channel_major)
+    p.sparse_data.data()[tiled_index(s, p.k, simd::kLanes, co, kk)] = value;
 }
 
 }  // namespace faultbench::ops

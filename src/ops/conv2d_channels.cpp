@@ -86,20 +86,7 @@ void run_group(const Conv2dShape& s, const Conv2dPacked& pk, const Layout& l, co
   const int t0 = cg * l.ncmax, nc = std::min(l.ncmax, pk.tiles - t0);
   const TileFn fn = tile_fn(l.np, nc);
   const float* w = pk.data.data() + (int64_t(grp) * pk.tiles + t0) * K * L;
-  // Per-channel epilogue constants of the tile's channels (0 past the group's end).
-  alignas(64) float cb[kMaxVec][L], ca[kMaxVec][L], cbeta[kMaxVec][L];
-  int valid[kMaxVec];
-  for (int c = 0; c < nc; ++c) {
-    const int col0 = (t0 + c) * L;
-    valid[c] = std::min(L, cout_g - col0);
-    for (int lane = 0; lane < L; ++lane) {
-      const bool in = lane < valid[c];
-      const int co = grp * cout_g + col0 + lane;
-      cb[c][lane] = in && bias ? bias[co] : 0.0f;
-      ca[c][lane] = in && epi.alpha ? epi.alpha[co] : 0.0f;
-      cbeta[c][lane] = in && epi.alpha ? epi.beta[co] : 0.0f;
-    }
-  }
+  const ChannelConstants cc(cout_g, grp, t0 * L, nc, bias, epi);
   vf acc[kMaxPos][kMaxVec];
   for (int pb = 0; pb < l.pblocks; ++pb) {
     fn(K, w, int64_t(K) * L, ph, pk.offsets.data(), l.q.data() + pb * l.np, acc);
@@ -107,22 +94,13 @@ void run_group(const Conv2dShape& s, const Conv2dPacked& pk, const Layout& l, co
       const int p = pb * l.np + j;
       if (p >= P) break;
       for (int c = 0; c < nc; ++c) {
-        // The GEMM path's epilogue, lane for lane: bias, folded batch norm, ReLU before a
-        // residual in registers; the residual add and the ReLU after it per element.
-        vf o = acc[j][c];
-        if (bias) o = simd::add(o, simd::load(cb[c]));
-        if (epi.alpha) o = simd::add(simd::mul(o, simd::load(ca[c])), simd::load(cbeta[c]));
-        if (epi.relu && !epi.residual) o = simd::relu(o);
+        // The GEMM path's epilogue, lane for lane.
         alignas(64) float lane[L];
-        simd::store(lane, o);
+        simd::store(lane, cc.apply(acc[j][c], c, bias != nullptr, epi));
         const int64_t first = (int64_t(n) * s.out_c + grp * cout_g + (t0 + c) * L) * P + p;
-        for (int i = 0; i < valid[c]; ++i) {
-          float v = lane[i];
+        for (int i = 0; i < cc.valid[c]; ++i) {
           const int64_t at = first + int64_t(i) * P;
-          if (epi.residual) {
-            v = epi.residual_first ? epi.residual[at] + v : v + epi.residual[at];
-            if (epi.relu && v < 0.0f) v = 0.0f;
-          }
+          const float v = finish_element(lane[i], epi.residual ? epi.residual + at : nullptr, epi);
           y[at] = v;
         }
       }

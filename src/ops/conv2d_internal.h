@@ -1,6 +1,11 @@
 // Private to src/ops: the two optimized conv2d paths behind conv2d_optimized().
 #pragma once
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
 #include "faultbench/ops/conv2d.h"
+#include "simd.h"
 
 namespace faultbench::ops::detail {
 
@@ -11,6 +16,82 @@ void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, con
 // Small output maps (conv2d_channels.cpp): vectors over output channels, not positions.
 void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                    ThreadPool* pool, const ConvEpilogue& epi);
+
+// Zero-skipping channel-major path (conv2d_sparse.cpp): true when conv2d_optimized should
+// take it for this call (the layer allows it, the policy and the input's zeros say so).
+bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, ThreadPool* pool);
+void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+                 ThreadPool* pool, const ConvEpilogue& epi);
+
+// Output positions of one register tile of the zero-skipping kernel: q[j] is position j's
+// offset in the phase planes; the outputs are p0 .. p0 + count - 1 of the map (q repeats
+// the last one past the end).
+struct SparseBlock {
+  static constexpr int kPositions = 4;
+  int64_t q[kPositions];
+  int p0, count;
+};
+
+// The live reduction steps (some input of the block is not +-0) of each block of one
+// (image, group), in increasing k (conv2d_sparse_lists.cpp). prepare() reads the phase
+// planes (or the input itself for a direct 1x1 conv): `rows` rows of pk.wq floats; ph and
+// pk must outlive the calls to list().
+class StepLists {
+ public:
+  void prepare(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int64_t rows);
+  int blocks() const { return int(order_.size()); }
+  // Fills block `index`'s positions and its live steps; list has room for k + 32 entries.
+  int list(int index, SparseBlock* block, int32_t* list) const;
+
+ private:
+  void prepare_generic(int64_t rows);
+  Conv2dShape s_;
+  const Conv2dPacked* pk_ = nullptr;
+  const float* ph_ = nullptr;
+  bool rowmask_ = false;
+  int rs_ = 0, rows_per_load_ = 0, loads_ = 0, kpad_ = 0;
+  std::vector<uint8_t> masks_;    // 1 where the input is not +-0
+  std::vector<uint16_t> valid_;   // [loads] dwords of a load that are blocks
+  std::vector<uint16_t> table_;   // [loads][kpad] live blocks per step
+  std::vector<int> order_;        // block ids: (load * 16 + dword), or generic block numbers
+};
+
+// Epilogue constants of up to kMaxVec vectors of output channels, lanes = channels
+// (the channel-major kernels): channel col0 + c * kLanes + lane of group grp; lanes past
+// the group's last channel hold 0 and are never stored (valid[c] lanes are).
+struct ChannelConstants {
+  static constexpr int kMaxVec = 4;
+  alignas(64) float bias[kMaxVec][simd::kLanes], alpha[kMaxVec][simd::kLanes], beta[kMaxVec][simd::kLanes];
+  int valid[kMaxVec] = {};
+  ChannelConstants(int cout_g, int grp, int col0, int nc, const float* b, const ConvEpilogue& epi) {
+    for (int c = 0; c < nc; ++c) {
+      valid[c] = std::min(simd::kLanes, cout_g - col0 - c * simd::kLanes);
+      for (int lane = 0; lane < simd::kLanes; ++lane) {
+        const bool in = lane < valid[c];
+        const int co = grp * cout_g + col0 + c * simd::kLanes + lane;
+        bias[c][lane] = in && b ? b[co] : 0.0f;
+        alpha[c][lane] = in && epi.alpha ? epi.alpha[co] : 0.0f;
+        beta[c][lane] = in && epi.alpha ? epi.beta[co] : 0.0f;
+      }
+    }
+  }
+  // bias, folded batch norm, and the ReLU when no residual add follows, in registers.
+  simd::vf apply(simd::vf o, int c, bool has_bias, const ConvEpilogue& epi) const {
+    if (has_bias) o = simd::add(o, simd::load(bias[c]));
+    if (epi.alpha) o = simd::add(simd::mul(o, simd::load(alpha[c])), simd::load(beta[c]));
+    if (epi.relu && !epi.residual) o = simd::relu(o);
+    return o;
+  }
+};
+
+// The residual add (in the graph's operand order) and the ReLU after it, one element.
+inline float finish_element(float v, const float* res, const ConvEpilogue& epi) {
+  if (res) {
+    v = epi.residual_first ? *res + v : v + *res;
+    if (epi.relu && v < 0.0f) v = 0.0f;
+  }
+  return v;
+}
 
 // Zero-padded input of one (image, group), split into stride x stride phases:
 // dst[(a*st + b)][ci][i][j] = padded[ci][i*st + a][j*st + b]; the first `floats` of dst

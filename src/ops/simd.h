@@ -25,6 +25,10 @@ inline vf mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 inline void keep_in_register(vf& v) { __asm__("" : "+v"(v)); }
 // v < 0 ? 0 : v per lane (ordered compare: NaN and -0.0 pass through unchanged).
 inline vf relu(vf v) { return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero(), _CMP_LT_OQ), zero()); }
+// True if some lane holds exactly -0.0f (bit pattern 0x80000000).
+inline bool any_negative_zero(vf v) {
+  return _mm512_cmpeq_epi32_mask(_mm512_castps_si512(v), _mm512_set1_epi32(int(0x80000000u))) != 0;
+}
 // Lanes [0, L/2) from lo, [L/2, L) from hi.
 inline vf load_halves(const float* lo, const float* hi) {
   return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(lo)), _mm256_loadu_ps(hi), 1);
@@ -41,6 +45,10 @@ inline vf add(vf a, vf b) { return _mm256_add_ps(a, b); }
 inline vf mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 inline void keep_in_register(vf& v) { __asm__("" : "+x"(v)); }
 inline vf relu(vf v) { return _mm256_blendv_ps(v, zero(), _mm256_cmp_ps(v, zero(), _CMP_LT_OQ)); }
+inline bool any_negative_zero(vf v) {
+  const __m256i m = _mm256_cmpeq_epi32(_mm256_castps_si256(v), _mm256_set1_epi32(int(0x80000000u)));
+  return _mm256_movemask_epi8(m) != 0;
+}
 inline vf load_halves(const float* lo, const float* hi) {
   return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(lo)), _mm_loadu_ps(hi), 1);
 }
@@ -57,6 +65,7 @@ inline vf add(vf a, vf b) { return a + b; }
 inline vf mul(vf a, vf b) { return a * b; }
 inline void keep_in_register(vf&) {}
 inline vf relu(vf v) { return v < 0.0f ? 0.0f : v; }
+inline bool any_negative_zero(vf v) { return v == 0.0f && std::signbit(v); }
 inline vf load_halves(const float* lo, const float*) { return *lo; }
 #endif
 

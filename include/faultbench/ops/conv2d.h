@@ -3,6 +3,10 @@
 //   bias: [out_c] or null, y: [batch, out_c, out_h, out_w].
 // Accumulation order (both variants): acc = +0.0f; for ci in the group, kh, kw increasing:
 // acc = fma(w, x, acc) with x = 0.0f at padded positions; y = acc + bias[co] if bias.
+// An fma whose x is +-0 and whose w is finite adds a +-0 product, which leaves acc
+// unchanged unless acc is -0 (reachable only through an underflow). The zero-skipping
+// kernel (conv2d_sparse.cpp) omits those fmas and recomputes in full every output whose
+// sum ends at -0, the only case where omitting them can change a bit.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -44,6 +48,19 @@ struct Conv2dPacked {
   // q = oh * wq + ow reads phase memory at offsets[k] + q: contiguous in q, no im2col.
   int hq = 0, wq = 0;
   std::vector<int32_t> offsets;  // [k]
+  // Zero-skipping path (conv2d_sparse.cpp), for layers with at least two vectors of output
+  // channels per group: weights [groups][sparse_tiles][k][kLanes] (the data above when
+  // channel_major, else this second copy), and the number of non-finite weights (the path
+  // may only skip a 0 input when its weight is finite: Inf * 0 is NaN).
+  bool sparse_capable = false;
+  int sparse_tiles = 0;
+  // Tap k's input row and column in the phase planes, as (offsets[k] / wq) * row_bytes +
+  // offsets[k] % wq: where the kernel's byte masks of the rows, sparse_row_bytes apart, hold it.
+  int sparse_row_bytes = 0;
+  std::vector<int32_t> sparse_mask_offsets;  // [k]
+  AlignedBuffer sparse_data;  // empty when channel_major (data is used)
+  int64_t nonfinite = 0;
+  const float* sparse_weights() const { return channel_major ? data.data() : sparse_data.data(); }
 };
 
 Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight);
@@ -66,6 +83,16 @@ struct ConvEpilogue {
   bool relu = false;
   bool empty() const { return alpha == nullptr && residual == nullptr && !relu; }
 };
+
+// Which kernel conv2d_optimized may use for a non-depthwise layer. Auto picks the
+// zero-skipping kernel when the layer allows it (sparse_capable, every weight finite) and
+// at least kSparseMinZeroFraction of the input values are +-0 (post-ReLU activations);
+// Always takes it whenever the layer allows it, Never never. Every choice gives the same
+// bits; the setting exists for tests and benchmarks. Process-wide, atomic.
+enum class ConvSparsity { Auto, Always, Never };
+void conv2d_set_sparsity(ConvSparsity policy);
+ConvSparsity conv2d_sparsity();
+constexpr double kSparseMinZeroFraction = 0.5;
 
 // pool may be null (single-threaded). The batch is s.batch; pack.shape must match s.
 void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,

@@ -1,0 +1,230 @@
+// conv2d, zero-skipping path: a channel-major direct convolution that leaves out the
+// reduction steps whose inputs are all +-0. Behind a ReLU most inputs are 0 (ResNet20's
+// 8x8 layers: 56-81 % of the values), and a fault campaign spends its time re-running
+// exactly those layers.
+//
+// Register tile: kBlock = 4 consecutive output positions x up to 4 vectors of output
+// channels (lanes = channels, weights packed [groups][Cout/kLanes][K][kLanes]). For each
+// block, a list of the reduction steps k = (ci, kh, kw) where at least one of the block's
+// 4 inputs is non-zero is built from a byte mask of the phase planes; the tile then runs
+// the usual fma chain over that list, in increasing k.
+//
+// Why the bits are those of conv2d_reference: every output element starts at +0.0f and
+// takes, in increasing k, the fmas of its non-skipped steps. A skipped step has x = +-0
+// and a finite weight (the path is only taken when every weight is finite), so its
+// product is +-0 and adding it leaves acc unchanged, unless acc is -0 (which only an
+// underflow produces): -0 + +0 is +0. So an element whose sum, computed with skips, is not
+// -0 has exactly the reference's bits (once the dense and skipping sums agree again after
+// such a step they stay equal, and they can differ only as -0 vs +0); a tile with a -0
+// lane is recomputed over all K steps. Inputs that are NaN or Inf are non-zero.
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <numeric>
+#include <vector>
+
+#include "conv2d_internal.h"
+#include "faultbench/parallel.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace faultbench::ops {
+
+namespace {
+std::atomic<int> g_sparsity{int(ConvSparsity::Auto)};
+}  // namespace
+
+void conv2d_set_sparsity(ConvSparsity policy) { g_sparsity.store(int(policy), std::memory_order_relaxed); }
+ConvSparsity conv2d_sparsity() { return ConvSparsity(g_sparsity.load(std::memory_order_relaxed)); }
+
+namespace detail {
+
+namespace {
+
+using simd::vf;
+constexpr int L = simd::kLanes;
+constexpr int kBlock = SparseBlock::kPositions;  // output positions per register tile
+constexpr int kMaxVec = ChannelConstants::kMaxVec;  // channel vectors per register tile
+
+struct Scratch {
+  AlignedBuffer phases;
+  StepLists lists;
+  std::vector<int32_t> list;     // reduction steps of one block
+  std::vector<int32_t> all;      // 0 .. K-1, for a block that must run densely
+  std::vector<ChannelConstants> consts;  // per channel group of one (image, group)
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+// acc[j][c] = sum over the listed steps k of w[c][k] * phases[offs[k] + q[j]].
+template <int NC>
+void sparse_tile(const int32_t* __restrict list, int n, const int32_t* __restrict offs, const float* __restrict w,
+                 int64_t wstride, const float* __restrict ph, const int64_t* q, vf (&acc)[kBlock][kMaxVec]) {
+  vf a[kBlock][NC];
+#pragma GCC unroll 4
+  for (int j = 0; j < kBlock; ++j)
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; ++c) a[j][c] = simd::zero();
+  const float* p[kBlock];
+  for (int j = 0; j < kBlock; ++j) p[j] = ph + q[j];
+  for (int e = 0; e < n; ++e) {
+    const int32_t k = list[e], off = offs[k];
+    vf wv[NC];
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; ++c) wv[c] = simd::load(w + c * wstride + int64_t(k) * L);
+#pragma GCC unroll 4
+    for (int j = 0; j < kBlock; ++j) {
+      const vf xb = simd::set1(p[j][off]);
+#pragma GCC unroll 4
+      for (int c = 0; c < NC; ++c) a[j][c] = simd::fma(wv[c], xb, a[j][c]);
+    }
+  }
+  for (int j = 0; j < kBlock; ++j)
+    for (int c = 0; c < NC; ++c) acc[j][c] = a[j][c];
+}
+
+using TileFn = void (*)(const int32_t*, int, const int32_t*, const float*, int64_t, const float*, const int64_t*,
+                        vf (&)[kBlock][kMaxVec]);
+TileFn tile_fn(int nc) {
+  static const TileFn fns[kMaxVec] = {sparse_tile<1>, sparse_tile<2>, sparse_tile<3>, sparse_tile<4>};
+  return fns[nc - 1];
+}
+
+int64_t phase_floats(const Conv2dShape& s, const Conv2dPacked& pk) {
+  return int64_t(s.stride) * s.stride * (s.in_c / s.groups) * pk.hq * pk.wq + 16;
+}
+
+// Stores `count` positions (from output position p0) of channel vectors [0, nc) of a tile:
+// y and res point at (first channel, p0); channel i of vector c is (c * L + i) * P further.
+void store_tile(const vf (&acc)[kBlock][kMaxVec], int nc, int count, const ChannelConstants& cc, bool has_bias,
+                const ConvEpilogue& epi, float* y, const float* res, int64_t P) {
+  for (int c = 0; c < nc; ++c) {
+    static_assert(kBlock == 4);
+    const vf o[kBlock] = {cc.apply(acc[0][c], c, has_bias, epi), cc.apply(acc[1][c], c, has_bias, epi),
+                          cc.apply(acc[2][c], c, has_bias, epi), cc.apply(acc[3][c], c, has_bias, epi)};
+#if defined(__AVX512F__)
+    if (count == kBlock) {
+      // 4 x 16 transpose: u[m] lane group g = positions 0..3 of channel 4g + m. (The
+      // full-mask forms: GCC 12 warns about the unmasked ones' undefined pass-through.)
+      const auto lo_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, 0xFFFF, a, b); };
+      const auto hi_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, 0xFFFF, a, b); };
+      const auto lo_pd = [](__m512 a, __m512 b) {
+        const __m512d x = _mm512_castps_pd(a);
+        return _mm512_castpd_ps(_mm512_mask_unpacklo_pd(x, 0xFF, x, _mm512_castps_pd(b)));
+      };
+      const auto hi_pd = [](__m512 a, __m512 b) {
+        const __m512d x = _mm512_castps_pd(a);
+        return _mm512_castpd_ps(_mm512_mask_unpackhi_pd(x, 0xFF, x, _mm512_castps_pd(b)));
+      };
+      const __m512 t0 = lo_ps(o[0], o[1]), t1 = hi_ps(o[0], o[1]), t2 = lo_ps(o[2], o[3]), t3 = hi_ps(o[2], o[3]);
+      const __m512 u[4] = {lo_pd(t0, t2), hi_pd(t0, t2), lo_pd(t1, t3), hi_pd(t1, t3)};
+      alignas(64) float t[4][L];
+      for (int m = 0; m < 4; ++m) _mm512_store_ps(t[m], u[m]);
+      for (int i = 0; i < cc.valid[c]; ++i) {
+        const int64_t at = (int64_t(c) * L + i) * P;
+        __m128 v = _mm_load_ps(&t[i % 4][(i / 4) * 4]);
+        if (res) {
+          const __m128 r = _mm_loadu_ps(res + at);
+          v = epi.residual_first ? _mm_add_ps(r, v) : _mm_add_ps(v, r);
+          if (epi.relu) v = _mm_blendv_ps(v, _mm_setzero_ps(), _mm_cmplt_ps(v, _mm_setzero_ps()));
+        }
+        _mm_storeu_ps(y + at, v);
+      }
+      continue;
+    }
+#endif
+    alignas(64) float t[kBlock][L];
+    for (int j = 0; j < kBlock; ++j) simd::store(t[j], o[j]);
+    for (int i = 0; i < cc.valid[c]; ++i) {
+      const int64_t at = (int64_t(c) * L + i) * P;
+      for (int j = 0; j < count; ++j) y[at + j] = finish_element(t[j][i], res ? res + at + j : nullptr, epi);
+    }
+  }
+}
+
+// All blocks of one (image, group): ph holds its phase planes (or its input, direct), in
+// `rows` rows of pk.wq floats.
+void run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int64_t rows, int n, int grp,
+              const float* bias, float* y, const ConvEpilogue& epi) {
+  const int cout_g = s.out_c / s.groups, K = pk.k;
+  const int64_t P = int64_t(s.out_h) * s.out_w;
+  const int cgroups = (pk.sparse_tiles + kMaxVec - 1) / kMaxVec;
+  Scratch& sc = scratch();
+  sc.lists.prepare(s, pk, ph, rows);
+  sc.list.resize(size_t(K) + 32);
+  if (sc.all.size() != size_t(K)) {
+    sc.all.resize(size_t(K));
+    std::iota(sc.all.begin(), sc.all.end(), 0);
+  }
+  const int64_t wstride = int64_t(K) * L;
+  const float* wgroup = pk.sparse_weights() + int64_t(grp) * pk.sparse_tiles * wstride;
+  std::vector<ChannelConstants>& consts = sc.consts;
+  consts.clear();
+  for (int cg = 0; cg < cgroups; ++cg)
+    consts.emplace_back(cout_g, grp, cg * kMaxVec * L, std::min(kMaxVec, pk.sparse_tiles - cg * kMaxVec), bias, epi);
+  vf acc[kBlock][kMaxVec];
+  SparseBlock blk;
+  for (int b = 0; b < sc.lists.blocks(); ++b) {
+    const int listed = sc.lists.list(b, &blk, sc.list.data());
+    for (int cg = 0; cg < cgroups; ++cg) {
+      const int t0 = cg * kMaxVec, nc = std::min(kMaxVec, pk.sparse_tiles - t0);
+      const TileFn fn = tile_fn(nc);
+      const float* w = wgroup + t0 * wstride;
+      fn(sc.list.data(), listed, pk.offsets.data(), w, wstride, ph, blk.q, acc);
+      bool negative_zero = false;
+      for (int j = 0; j < kBlock; ++j)
+        for (int c = 0; c < nc; ++c) negative_zero |= simd::any_negative_zero(acc[j][c]);
+      if (negative_zero) fn(sc.all.data(), K, pk.offsets.data(), w, wstride, ph, blk.q, acc);  // see the top
+      const int64_t first = (int64_t(n) * s.out_c + grp * cout_g + t0 * L) * P + blk.p0;
+      store_tile(acc, nc, blk.count, consts[size_t(cg)], bias != nullptr, epi, y + first,
+                 epi.residual ? epi.residual + first : nullptr, P);
+    }
+  }
+}
+
+}  // namespace
+
+bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, ThreadPool* pool) {
+  const ConvSparsity policy = conv2d_sparsity();
+  if (policy == ConvSparsity::Never || !pk.sparse_capable || pk.nonfinite != 0) return false;
+  const int threads = pool ? pool->size() : 1;
+  const int64_t pairs = int64_t(s.batch) * s.groups;
+  if (threads > 1 && pairs < 2 * threads) return false;  // parallel over (image, group) only
+  if (policy == ConvSparsity::Always) return true;
+  const int64_t count = int64_t(s.batch) * s.in_c * s.in_h * s.in_w;
+  int64_t zeros = 0;
+  for (int64_t i = 0; i < count; ++i) zeros += x[i] == 0.0f;
+  return double(zeros) >= kSparseMinZeroFraction * double(count);
+}
+
+void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+                 ThreadPool* pool, const ConvEpilogue& epi) {
+  const int cin_g = s.in_c / s.groups;
+  const int64_t in_plane = int64_t(s.in_h) * s.in_w, floats = phase_floats(s, pk);
+  const int64_t pairs = int64_t(s.batch) * s.groups;  // (image, group)
+  // A 1x1 stride-1 unpadded conv reads its input as it is: that is its only phase plane.
+  const bool direct = s.kernel == 1 && s.stride == 1 && s.padding == 0;
+  const int threads = pool ? pool->size() : 1;
+  parallel_range(threads == 1 ? nullptr : pool, pairs, [&](long long begin, long long end) {
+    AlignedBuffer& buf = scratch().phases;
+    if (!direct) buf.ensure(size_t(floats));
+    for (long long pair = begin; pair < end; ++pair) {
+      const float* in = x + (pair / s.groups * s.in_c + pair % s.groups * cin_g) * in_plane;
+      int64_t rows = int64_t(cin_g) * s.in_h;  // direct: wq == in_w
+      if (!direct) {
+        build_phases(s, pk, in, buf.data(), floats);
+        in = buf.data();
+        rows = int64_t(s.stride) * s.stride * cin_g * pk.hq;
+      }
+      run_pair(s, pk, in, rows, int(pair / s.groups), int(pair % s.groups), bias, y, epi);
+    }
+  });
+}
+
+}  // namespace detail
+}  // namespace faultbench::ops

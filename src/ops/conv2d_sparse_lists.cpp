@@ -1,0 +1,143 @@
+// Which reduction steps of each 4-position block are live (at least one input non-zero),
+// for the zero-skipping conv kernel (conv2d_sparse.cpp). Listing must cost far less than
+// the fmas it saves: a ResNet20 8x8 layer has 576 steps x 16 blocks per image.
+//
+// Row-mask method (AVX-512BW; blocks inside output rows, rows of at most 64 floats):
+// the input's rows are turned into byte masks with a power-of-two row stride RS (16, 32
+// or 64 bytes), so that one unaligned 64-byte load at step k's (row, column) holds, in
+// each dword, the 4 mask bytes of one block of 64/RS consecutive output rows. A
+// dword test gives 16 block bits per load: T[load][k]. Each block's list is then cut
+// from T with one 16-bit test and two compresses per 32 steps.
+// Generic method (any shape, any build): per block and step, the OR of the 4 mask bytes.
+#include <algorithm>
+#include <cstring>
+
+#include "conv2d_internal.h"
+
+#if defined(__AVX512BW__)
+#include <immintrin.h>
+#endif
+
+namespace faultbench::ops::detail {
+
+namespace {
+constexpr int kSlack = 128;  // zero bytes past each mask buffer: whole-vector reads
+
+int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+}  // namespace
+
+void StepLists::prepare(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int64_t rows) {
+  s_ = s;
+  pk_ = &pk;
+  ph_ = ph;
+  const int bw = SparseBlock::kPositions;
+  rowmask_ = false;
+#if defined(__AVX512BW__)
+  rowmask_ = s.out_w % bw == 0 && pk.wq <= 64;
+#endif
+  if (!rowmask_) {
+    prepare_generic(rows);
+    return;
+  }
+#if defined(__AVX512BW__)
+  rs_ = pk.sparse_row_bytes;
+  rows_per_load_ = 64 / rs_;
+  loads_ = (s.out_h + rows_per_load_ - 1) / rows_per_load_;
+  kpad_ = round_up(pk.k, 32);
+  // Byte masks of the rows, RS bytes apart; a row's bytes past wq are 0.
+  masks_.resize(size_t(rows * rs_ + 64 + kSlack));
+  uint8_t* m = masks_.data();
+  const int wq = pk.wq;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = ph + r * wq;
+    uint64_t bits = 0;
+    for (int c0 = 0; c0 < wq; c0 += 16) {
+      const __mmask16 lanes = __mmask16(wq - c0 >= 16 ? 0xFFFFu : (1u << (wq - c0)) - 1u);
+      const __m512 v = _mm512_maskz_loadu_ps(lanes, row + c0);
+      bits |= uint64_t(_mm512_mask_cmp_ps_mask(lanes, v, _mm512_setzero_ps(), _CMP_NEQ_UQ)) << c0;  // NaN != 0
+    }
+    _mm512_storeu_si512(m + r * rs_, _mm512_movm_epi8(bits));  // the next rows overwrite the excess
+  }
+  std::memset(m + rows * rs_, 0, size_t(64 + kSlack));
+  // Dwords of a load that are blocks: row i < rows_per_load_ (and < out_h), block j < out_w / 4.
+  const int per_row = rs_ / 4, blocks_per_row = s.out_w / bw;
+  valid_.assign(size_t(loads_), 0);
+  for (int l = 0; l < loads_; ++l)
+    for (int i = 0; i < rows_per_load_ && l * rows_per_load_ + i < s.out_h; ++i)
+      for (int j = 0; j < blocks_per_row; ++j) valid_[size_t(l)] |= uint16_t(1u << (i * per_row + j));
+  // T[l][k]: bit d set if block d of load l has a non-zero input at step k.
+  table_.assign(size_t(loads_ * kpad_), 0);
+  const int32_t* taps = pk.sparse_mask_offsets.data();
+  for (int k = 0; k < pk.k; ++k) {
+    const uint8_t* at = m + taps[k];
+    for (int l = 0; l < loads_; ++l) {
+      const __m512i v = _mm512_loadu_si512(at + int64_t(l) * rows_per_load_ * rs_);
+      table_[size_t(l * kpad_ + k)] = uint16_t(_mm512_mask_test_epi32_mask(__mmask16(valid_[size_t(l)]), v, v));
+    }
+  }
+  order_.clear();
+  for (int l = 0; l < loads_; ++l)
+    for (int d = 0; d < 16; ++d)
+      if (valid_[size_t(l)] >> d & 1u) order_.push_back(l * 16 + d);
+#endif
+}
+
+void StepLists::prepare_generic(int64_t rows) {
+  const int64_t floats = rows * pk_->wq;
+  masks_.resize(size_t(floats + kSlack));
+  uint8_t* m = masks_.data();
+  for (int64_t i = 0; i < floats; ++i) m[i] = ph_[i] != 0.0f;  // NaN != 0
+  std::memset(m + floats, 0, kSlack);
+  const int P = s_.out_h * s_.out_w;
+  order_.clear();
+  for (int b = 0; b < (P + SparseBlock::kPositions - 1) / SparseBlock::kPositions; ++b) order_.push_back(b);
+}
+
+int StepLists::list(int index, SparseBlock* blk, int32_t* list) const {
+  const int bw = SparseBlock::kPositions, K = pk_->k;
+  const int64_t wq = pk_->wq;
+  int n = 0;
+  if (rowmask_) {
+#if defined(__AVX512BW__)
+    const int l = order_[size_t(index)] / 16, d = order_[size_t(index)] % 16;
+    const int oh = l * rows_per_load_ + d / (rs_ / 4), ow0 = d % (rs_ / 4) * bw;
+    for (int j = 0; j < bw; ++j) blk->q[j] = oh * wq + ow0 + j;
+    blk->p0 = oh * s_.out_w + ow0;
+    blk->count = bw;
+    const __m512i bit = _mm512_set1_epi16(short(1u << d));
+    const uint16_t* t = table_.data() + int64_t(l) * kpad_;
+    __m512i ks = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i sixteen = _mm512_set1_epi32(16);
+    for (int k = 0; k < kpad_; k += 32) {
+      const __mmask32 live = _mm512_test_epi16_mask(_mm512_loadu_si512(t + k), bit);
+      const __mmask16 lo = __mmask16(live), hi = __mmask16(live >> 16);
+      _mm512_storeu_si512(list + n, _mm512_maskz_compress_epi32(lo, ks));
+      n += __builtin_popcount(unsigned(lo));
+      ks = _mm512_add_epi32(ks, sixteen);
+      _mm512_storeu_si512(list + n, _mm512_maskz_compress_epi32(hi, ks));
+      n += __builtin_popcount(unsigned(hi));
+      ks = _mm512_add_epi32(ks, sixteen);
+    }
+#endif
+    return n;
+  }
+  // Generic: positions index*4 .. +3 of the output map, the last repeated past the end.
+  const int P = s_.out_h * s_.out_w;
+  blk->p0 = order_[size_t(index)] * bw;
+  blk->count = std::min(bw, P - blk->p0);
+  for (int j = 0; j < bw; ++j) {
+    const int p = std::min(blk->p0 + j, P - 1);
+    blk->q[j] = int64_t(p / s_.out_w) * wq + p % s_.out_w;
+  }
+  const uint8_t* m = masks_.data();
+  const int32_t* offs = pk_->offsets.data();
+  const int64_t* q = blk->q;
+  for (int k = 0; k < K; ++k) {
+    const uint8_t* b = m + offs[k];
+    list[n] = k;
+    n += (b[q[0]] | b[q[1]] | b[q[2]] | b[q[3]]) != 0;
+  }
+  return n;
+}
+
+}  // namespace faultbench::ops::detail

@@ -1,0 +1,182 @@
+// The zero-skipping conv path (src/ops/conv2d_sparse.cpp) against the scalar reference,
+// bit for bit: inputs behind a ReLU (mostly +0, some -0), every block shape (tails,
+// blocks across rows, 1x1 direct reads, strides, groups), fused epilogues, and the cases
+// where skipping would be wrong (an underflow to -0, non-finite weights).
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "faultbench/ops/conv2d.h"
+#include "faultbench/parallel.h"
+#include "ops/op_test_util.h"
+
+namespace faultbench {
+namespace {
+
+using ops::Conv2dShape;
+using ops::ConvSparsity;
+using namespace faultbench::testing;
+
+// The zero-skipping path exists in vector builds (AVX2 or AVX-512), as the kernels do.
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+constexpr bool kVectorBuild = true;
+#else
+constexpr bool kVectorBuild = false;
+#endif
+
+// Sets the process-wide policy for one scope.
+struct SparsityScope {
+  explicit SparsityScope(ConvSparsity p) { ops::conv2d_set_sparsity(p); }
+  ~SparsityScope() { ops::conv2d_set_sparsity(ConvSparsity::Auto); }
+};
+
+// ReLU-like activations: about `zeros` of the values +0, a few -0, the rest positive.
+std::vector<float> activations(size_t n, uint32_t seed, double zeros) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& f : v) {
+    const float r = u(rng);
+    f = r < zeros ? (r < zeros * 0.05 ? -0.0f : 0.0f) : u(rng) * 2.0f;
+  }
+  return v;
+}
+
+std::vector<float> run(const Conv2dShape& s, const std::vector<float>& x, const ops::Conv2dPacked& pack,
+                       const float* bias, ThreadPool* pool, const ops::ConvEpilogue& e = {}) {
+  std::vector<float> y(size_t(s.batch) * s.out_c * s.out_h * s.out_w, 7.0f);
+  ops::conv2d_optimized(s, x.data(), pack, bias, y.data(), pool, e);
+  return y;
+}
+
+TEST(Conv2dSparse, RandomShapeSweepBitwise) {
+  std::mt19937 rng(5);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  ThreadPool pool(2);
+  SparsityScope always(ConvSparsity::Always);
+  int sparse_capable = 0;
+  for (int iter = 0; iter < 50; ++iter) {
+    const int k = std::vector<int>{1, 3, 5}[size_t(pick(0, 2))];
+    const int stride = pick(1, 2), pad = pick(0, k / 2), groups = pick(1, 2);
+    // At least two input channels per group: one would be a depthwise conv.
+    const int in_c = groups * pick(2, 12), out_c = groups * pick(32, 80);
+    const int h = pick(std::max(1, k - 2 * pad), 18), w = pick(std::max(1, k - 2 * pad), 18);
+    const Conv2dShape s{pick(1, 5), in_c, h, w, out_c, (h + 2 * pad - k) / stride + 1, (w + 2 * pad - k) / stride + 1,
+                        k, stride, pad, groups};
+    const auto x = activations(size_t(s.batch) * in_c * h * w, 100 + uint32_t(iter), 0.3 + 0.01 * iter);
+    const auto wt = random_floats(size_t(out_c) * (in_c / groups) * k * k, 200 + uint32_t(iter));
+    const auto b = random_floats(size_t(out_c), 300 + uint32_t(iter));
+    const float* bias = iter % 2 ? b.data() : nullptr;
+    std::vector<float> ref(size_t(s.batch) * out_c * s.out_h * s.out_w);
+    ops::conv2d_reference(s, x.data(), wt.data(), bias, ref.data());
+    const auto pack = ops::conv2d_pack(s, wt.data());
+    sparse_capable += pack.sparse_capable;
+    SCOPED_TRACE("iter " + std::to_string(iter) + ": " + std::to_string(in_c) + "x" + std::to_string(h) + "x" +
+                 std::to_string(w) + " -> " + std::to_string(out_c) + " k" + std::to_string(k) + " s" +
+                 std::to_string(stride) + " p" + std::to_string(pad) + " g" + std::to_string(groups));
+    EXPECT_BITWISE_EQ(ref, run(s, x, pack, bias, nullptr));
+    EXPECT_BITWISE_EQ(ref, run(s, x, pack, bias, &pool));
+  }
+  EXPECT_EQ(sparse_capable, kVectorBuild ? 50 : 0);  // every case took the path under test
+}
+
+TEST(Conv2dSparse, FusedEpilogueEqualsUnfusedChain) {
+  SparsityScope always(ConvSparsity::Always);
+  for (const Conv2dShape s : {Conv2dShape{2, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{3, 24, 16, 16, 48, 8, 8, 3, 2, 1, 1},
+                              Conv2dShape{2, 40, 7, 7, 36, 7, 7, 1, 1, 0, 1}}) {
+    auto x = activations(size_t(s.batch) * s.in_c * s.in_h * s.in_w, 11, 0.7);
+    x[5] = std::numeric_limits<float>::quiet_NaN();
+    x[77] = std::numeric_limits<float>::infinity();
+    const auto w = random_floats(size_t(s.out_c) * s.in_c * s.kernel * s.kernel, 12);
+    const auto alpha = random_floats(size_t(s.out_c), 13), beta = random_floats(size_t(s.out_c), 14);
+    const size_t n = size_t(s.batch) * s.out_c * s.out_h * s.out_w, plane = size_t(s.out_h) * s.out_w;
+    const auto res = random_floats(n, 15);
+    std::vector<float> conv(n);
+    ops::conv2d_reference(s, x.data(), w.data(), nullptr, conv.data());
+    const auto pack = ops::conv2d_pack(s, w.data());
+    for (int variant = 0; variant < 3; ++variant) {
+      ops::ConvEpilogue e;
+      e.alpha = alpha.data();
+      e.beta = beta.data();
+      e.residual = variant >= 1 ? res.data() : nullptr;
+      e.residual_first = variant == 2;
+      e.relu = true;
+      std::vector<float> expect(n);
+      for (size_t i = 0; i < n; ++i) {
+        const size_t co = (i / plane) % size_t(s.out_c);
+        float v = conv[i] * alpha[co];
+        v = v + beta[co];
+        if (e.residual) v = e.residual_first ? res[i] + v : v + res[i];
+        expect[i] = v < 0.0f ? 0.0f : v;
+      }
+      EXPECT_BITWISE_EQ(expect, run(s, x, pack, nullptr, nullptr, e));
+    }
+  }
+}
+
+TEST(Conv2dSparse, UnderflowToNegativeZeroIsRecomputed) {
+  // Output (co, 0, 0) of a 3x3 conv: its first tap is the padding (x = 0, skipped), the
+  // centre tap underflows to -0 (-1e-30 * 1e-30), the taps after it read zeros again. The
+  // reference turns -0 back into +0 at the next zero input with a positive weight;
+  // skipping those steps would keep -0.
+  // Two input channels (one would be a depthwise conv); the second holds zeros only.
+  const Conv2dShape s{1, 2, 4, 4, 32, 4, 4, 3, 1, 1, 1};
+  std::vector<float> x(32, 0.0f);
+  x[0] = 1e-30f;
+  std::vector<float> w(size_t(32) * 18, 1.0f);
+  for (int co = 0; co < 32; ++co) w[size_t(co) * 18 + 4] = -1e-30f;  // channel 0, centre tap
+  std::vector<float> ref(size_t(32) * 16);  // [32][4][4]
+  ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
+  ASSERT_EQ(ref[0], 0.0f);
+  ASSERT_FALSE(std::signbit(ref[0])) << "the reference must end at +0 for this test to mean anything";
+  SparsityScope always(ConvSparsity::Always);
+  const auto pack = ops::conv2d_pack(s, w.data());
+  ASSERT_EQ(pack.sparse_capable, kVectorBuild);
+  EXPECT_BITWISE_EQ(ref, run(s, x, pack, nullptr, nullptr));
+}
+
+TEST(Conv2dSparse, NonFiniteWeightIsNeverSkipped) {
+  // Inf * 0 is NaN: with an Inf weight the zero inputs must still be multiplied.
+  const Conv2dShape s{2, 8, 6, 6, 32, 6, 6, 3, 1, 1, 1};
+  const auto x = activations(size_t(2) * 8 * 36, 21, 0.8);
+  auto w = random_floats(size_t(32) * 8 * 9, 22);
+  w[3] = std::numeric_limits<float>::infinity();
+  std::vector<float> ref(size_t(2) * 32 * 36);
+  ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
+  SparsityScope always(ConvSparsity::Always);
+  auto pack = ops::conv2d_pack(s, w.data());
+  EXPECT_EQ(pack.nonfinite, 1);
+  const auto got = run(s, x, pack, nullptr, nullptr);
+  int nan_ref = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    nan_ref += std::isnan(ref[i]);
+    ASSERT_EQ(std::isnan(ref[i]), std::isnan(got[i])) << i;
+    if (!std::isnan(ref[i])) {
+      ASSERT_EQ(bits(ref[i]), bits(got[i])) << i;
+    }
+  }
+  EXPECT_GT(nan_ref, 0);
+  // Restoring the weight in place makes the layer skippable again.
+  w[3] = 0.5f;
+  ops::conv2d_pack_set(pack, 3, w[3]);
+  EXPECT_EQ(pack.nonfinite, 0);
+  ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
+  EXPECT_BITWISE_EQ(ref, run(s, x, pack, nullptr, nullptr));
+}
+
+TEST(Conv2dSparse, EveryPolicyGivesTheSameBits) {
+  const Conv2dShape s{4, 64, 8, 8, 64, 8, 8, 3, 1, 1, 1};
+  const auto x = activations(size_t(4) * 64 * 64, 31, 0.65);
+  const auto w = random_floats(size_t(64) * 64 * 9, 32);
+  const auto pack = ops::conv2d_pack(s, w.data());
+  std::vector<std::vector<float>> out;
+  for (ConvSparsity p : {ConvSparsity::Never, ConvSparsity::Always, ConvSparsity::Auto}) {
+    SparsityScope scope(p);
+    out.push_back(run(s, x, pack, nullptr, nullptr));
+  }
+  EXPECT_BITWISE_EQ(out[0], out[1]);
+  EXPECT_BITWISE_EQ(out[0], out[2]);
+}
+
+}  // namespace
+}  // namespace faultbench
