@@ -103,7 +103,10 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   if (p.depthwise) {
     // [out_c][k*k]: the weights as they are.
     p.data.resize(size_t(s.out_c) * p.k);
-    for (int64_t i = 0; i < int64_t(s.out_c) * p.k; ++i) p.data.data()[i] = weight[i];
+    for (int64_t i = 0; i < int64_t(s.out_c) * p.k; ++i) {
+      p.data.data()[i] = weight[i];
+      p.nonfinite += std::isfinite(weight[i]) ? 0 : 1;
+    }
     return p;
   }
   const int st = s.stride, kk = s.kernel;

@@ -1,5 +1,6 @@
 // Patching one packed weight in place (how a fault is injected and restored in the
 // brute-force mode) equals packing the changed weights from scratch.
+#include <limits>
 #include <random>
 
 #include "faultbench/error.h"
@@ -24,6 +25,7 @@ TEST(Conv2dPackSet, PatchEqualsRepacking) {
       {1, 8, 9, 9, 12, 5, 5, 3, 2, 1, 2},    // grouped, stride 2
       {1, 32, 6, 6, 32, 6, 6, 3, 1, 1, 32},  // depthwise
       {1, 16, 4, 4, 40, 4, 4, 3, 1, 1, 1},   // channel-major (small map)
+      {1, 8, 8, 8, 40, 8, 8, 3, 1, 1, 1},    // zero-skipping copy of the weights
   };
   std::mt19937 rng(3);
   for (const Conv2dShape& s : shapes) {
@@ -31,9 +33,13 @@ TEST(Conv2dPackSet, PatchEqualsRepacking) {
     auto pack = ops::conv2d_pack(s, w.data());
     for (int t = 0; t < 50; ++t) {
       const size_t i = std::uniform_int_distribution<size_t>(0, w.size() - 1)(rng);
-      w[i] = float(t) - 100.5f;
+      // Every fifth value is non-finite (the zero-skipping kernel counts them).
+      w[i] = t % 5 == 4 ? std::numeric_limits<float>::infinity() : float(t) - 100.5f;
       ops::conv2d_pack_set(pack, int64_t(i), w[i]);
-      ASSERT_TRUE(same_bytes(pack.data, ops::conv2d_pack(s, w.data()).data)) << "element " << i;
+      const auto fresh = ops::conv2d_pack(s, w.data());
+      ASSERT_TRUE(same_bytes(pack.data, fresh.data)) << "element " << i;
+      ASSERT_TRUE(same_bytes(pack.sparse_data, fresh.sparse_data)) << "element " << i;
+      ASSERT_EQ(pack.nonfinite, fresh.nonfinite) << "element " << i;
     }
     EXPECT_THROW(ops::conv2d_pack_set(pack, int64_t(w.size()), 1.0f), UsageError);
     EXPECT_THROW(ops::conv2d_pack_set(pack, -1, 1.0f), UsageError);
