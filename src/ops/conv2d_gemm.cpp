@@ -244,6 +244,18 @@ void run_block(const Conv2dShape& s, const Conv2dPacked& pk, const Geometry& g, 
 
 }  // namespace
 
+struct GemmPair::Plan {
+  Geometry g;
+};
+
+GemmPair::GemmPair(const Conv2dShape& s, const Conv2dPacked& pk) : s_(s), pk_(pk), plan_(new Plan{geometry(s, pk)}) {}
+GemmPair::~GemmPair() = default;
+int64_t GemmPair::phase_floats() const { return plan_->g.phase_floats; }
+
+void GemmPair::run(const float* phases, int n, int grp, const float* bias, float* y, const ConvEpilogue& epi) const {
+  for (int64_t b = 0; b < plan_->g.blocks; ++b) run_block(s_, pk_, plan_->g, phases, n, grp, b, 0, pk_.tiles, bias, y, epi);
+}
+
 AlignedBuffer& phase_scratch() {
   thread_local AlignedBuffer buf;  // run_node may be called from several threads at once
   return buf;

@@ -2,6 +2,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "faultbench/ops/conv2d.h"
@@ -12,6 +13,23 @@ namespace faultbench::ops::detail {
 // Direct GEMM over stride-phase planes (conv2d_gemm.cpp); any groups with in_c/groups > 1.
 void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                ThreadPool* pool, const ConvEpilogue& epi);
+
+// The GEMM path over the phase planes of one (image, group) that the caller has built
+// (build_phases with at least phase_floats() floats); for the zero-skipping path, which
+// falls back to it on images with few zeros.
+class GemmPair {
+ public:
+  GemmPair(const Conv2dShape& s, const Conv2dPacked& pk);
+  ~GemmPair();
+  int64_t phase_floats() const;
+  void run(const float* phases, int n, int grp, const float* bias, float* y, const ConvEpilogue& epi) const;
+
+ private:
+  struct Plan;
+  const Conv2dShape s_;
+  const Conv2dPacked& pk_;
+  std::unique_ptr<Plan> plan_;
+};
 
 // Small output maps (conv2d_channels.cpp): vectors over output channels, not positions.
 void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
@@ -40,6 +58,8 @@ class StepLists {
  public:
   void prepare(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int64_t rows);
   int blocks() const { return int(order_.size()); }
+  // Share of (block, step) pairs that are live, or -1 where prepare() did not count them.
+  double live_fraction() const { return live_fraction_; }
   // Fills block `index`'s positions and its live steps; list has room for k + 32 entries.
   int list(int index, SparseBlock* block, int32_t* list) const;
 
@@ -49,6 +69,7 @@ class StepLists {
   const Conv2dPacked* pk_ = nullptr;
   const float* ph_ = nullptr;
   bool rowmask_ = false;
+  double live_fraction_ = -1;
   int rs_ = 0, rows_per_load_ = 0, loads_ = 0, kpad_ = 0;
   std::vector<uint8_t> masks_;    // 1 where the input is not +-0
   std::vector<uint16_t> valid_;   // [loads] dwords of a load that are blocks

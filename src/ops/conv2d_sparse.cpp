@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <numeric>
 #include <vector>
 
@@ -48,6 +49,9 @@ using simd::vf;
 constexpr int L = simd::kLanes;
 constexpr int kBlock = SparseBlock::kPositions;  // output positions per register tile
 constexpr int kMaxVec = ChannelConstants::kMaxVec;  // channel vectors per register tile
+// Above this share of live (block, step) pairs the GEMM kernel is faster (conv_sparse_bench:
+// the zero-skipping tile costs about 1.1x the GEMM per fma, plus the lists).
+constexpr double kDenseAboveLiveFraction = 0.75;
 
 struct Scratch {
   AlignedBuffer phases;
@@ -149,13 +153,16 @@ void store_tile(const vf (&acc)[kBlock][kMaxVec], int nc, int count, const Chann
 
 // All blocks of one (image, group): ph holds its phase planes (or its input, direct), in
 // `rows` rows of pk.wq floats.
-void run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int64_t rows, int n, int grp,
-              const float* bias, float* y, const ConvEpilogue& epi) {
+// Returns false, having done nothing, when too few (block, step) pairs can be skipped for
+// the lists to pay off and `dense_fallback` is set.
+bool run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int64_t rows, int n, int grp,
+              const float* bias, float* y, const ConvEpilogue& epi, bool dense_fallback) {
   const int cout_g = s.out_c / s.groups, K = pk.k;
   const int64_t P = int64_t(s.out_h) * s.out_w;
   const int cgroups = (pk.sparse_tiles + kMaxVec - 1) / kMaxVec;
   Scratch& sc = scratch();
   sc.lists.prepare(s, pk, ph, rows);
+  if (dense_fallback && sc.lists.live_fraction() > kDenseAboveLiveFraction) return false;
   sc.list.resize(size_t(K) + 32);
   if (sc.all.size() != size_t(K)) {
     sc.all.resize(size_t(K));
@@ -185,6 +192,7 @@ void run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int
                  epi.residual ? epi.residual + first : nullptr, P);
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -205,23 +213,33 @@ bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked
 void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                  ThreadPool* pool, const ConvEpilogue& epi) {
   const int cin_g = s.in_c / s.groups;
-  const int64_t in_plane = int64_t(s.in_h) * s.in_w, floats = phase_floats(s, pk);
+  const int64_t in_plane = int64_t(s.in_h) * s.in_w;
   const int64_t pairs = int64_t(s.batch) * s.groups;  // (image, group)
   // A 1x1 stride-1 unpadded conv reads its input as it is: that is its only phase plane.
   const bool direct = s.kernel == 1 && s.stride == 1 && s.padding == 0;
+  // Images with few zeros go to the GEMM path (larger maps; Auto only): same bits, faster.
+  const bool fallback = !pk.channel_major && conv2d_sparsity() == ConvSparsity::Auto;
+  std::unique_ptr<GemmPair> gemm;
+  if (fallback) gemm = std::make_unique<GemmPair>(s, pk);
+  const int64_t floats = std::max(phase_floats(s, pk), gemm ? gemm->phase_floats() : 0);
   const int threads = pool ? pool->size() : 1;
   parallel_range(threads == 1 ? nullptr : pool, pairs, [&](long long begin, long long end) {
     AlignedBuffer& buf = scratch().phases;
-    if (!direct) buf.ensure(size_t(floats));
+    buf.ensure(size_t(floats));
     for (long long pair = begin; pair < end; ++pair) {
+      const int n = int(pair / s.groups), grp = int(pair % s.groups);
       const float* in = x + (pair / s.groups * s.in_c + pair % s.groups * cin_g) * in_plane;
-      int64_t rows = int64_t(cin_g) * s.in_h;  // direct: wq == in_w
-      if (!direct) {
+      bool phases_built = false;
+      if (direct) {
+        if (run_pair(s, pk, in, int64_t(cin_g) * s.in_h, n, grp, bias, y, epi, fallback)) continue;  // wq == in_w
+      } else {
         build_phases(s, pk, in, buf.data(), floats);
-        in = buf.data();
-        rows = int64_t(s.stride) * s.stride * cin_g * pk.hq;
+        phases_built = true;
+        if (run_pair(s, pk, buf.data(), int64_t(s.stride) * s.stride * cin_g * pk.hq, n, grp, bias, y, epi, fallback))
+          continue;
       }
-      run_pair(s, pk, in, rows, int(pair / s.groups), int(pair % s.groups), bias, y, epi);
+      if (!phases_built) build_phases(s, pk, in, buf.data(), floats);
+      gemm->run(buf.data(), n, grp, bias, y, epi);
     }
   });
 }

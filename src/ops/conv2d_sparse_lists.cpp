@@ -68,21 +68,26 @@ void StepLists::prepare(const Conv2dShape& s, const Conv2dPacked& pk, const floa
   // T[l][k]: bit d set if block d of load l has a non-zero input at step k.
   table_.assign(size_t(loads_ * kpad_), 0);
   const int32_t* taps = pk.sparse_mask_offsets.data();
+  int64_t live = 0;
   for (int k = 0; k < pk.k; ++k) {
     const uint8_t* at = m + taps[k];
     for (int l = 0; l < loads_; ++l) {
       const __m512i v = _mm512_loadu_si512(at + int64_t(l) * rows_per_load_ * rs_);
-      table_[size_t(l * kpad_ + k)] = uint16_t(_mm512_mask_test_epi32_mask(__mmask16(valid_[size_t(l)]), v, v));
+      const __mmask16 bits = _mm512_mask_test_epi32_mask(__mmask16(valid_[size_t(l)]), v, v);
+      table_[size_t(l * kpad_ + k)] = uint16_t(bits);
+      live += __builtin_popcount(unsigned(bits));
     }
   }
   order_.clear();
   for (int l = 0; l < loads_; ++l)
     for (int d = 0; d < 16; ++d)
       if (valid_[size_t(l)] >> d & 1u) order_.push_back(l * 16 + d);
+  live_fraction_ = double(live) / (double(order_.size()) * pk.k);
 #endif
 }
 
 void StepLists::prepare_generic(int64_t rows) {
+  live_fraction_ = -1;
   const int64_t floats = rows * pk_->wq;
   masks_.resize(size_t(floats + kSlack));
   uint8_t* m = masks_.data();

@@ -86,13 +86,15 @@ struct ConvEpilogue {
 
 // Which kernel conv2d_optimized may use for a non-depthwise layer. Auto picks the
 // zero-skipping kernel when the layer allows it (sparse_capable, every weight finite) and
-// at least kSparseMinZeroFraction of the input values are +-0 (post-ReLU activations);
-// Always takes it whenever the layer allows it, Never never. Every choice gives the same
-// bits; the setting exists for tests and benchmarks. Process-wide, atomic.
+// at least kSparseMinZeroFraction of the input values are +-0 (post-ReLU activations),
+// and within it sends an image on to the GEMM kernel when too few of its fmas can be
+// skipped; Always takes the zero-skipping kernel whenever the layer allows it, Never
+// never. Every choice gives the same bits; the setting exists for tests and benchmarks.
+// Process-wide, atomic.
 enum class ConvSparsity { Auto, Always, Never };
 void conv2d_set_sparsity(ConvSparsity policy);
 ConvSparsity conv2d_sparsity();
-constexpr double kSparseMinZeroFraction = 0.5;
+constexpr double kSparseMinZeroFraction = 0.45;
 
 // pool may be null (single-threaded). The batch is s.batch; pack.shape must match s.
 void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
