@@ -122,14 +122,10 @@ void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk,
   const int threads = pool ? pool->size() : 1;
   if (threads == 1 || pairs >= 2 * threads) {
     parallel_range(threads == 1 ? nullptr : pool, pairs, [&](long long begin, long long end) {
-      AlignedBuffer& buf = phase_scratch();
-      if (!direct) buf.ensure(size_t(l.phase_floats));
+      PhaseScratch& scratch = phase_scratch();
       for (long long pair = begin; pair < end; ++pair) {
         const float* ph = group_input(pair);
-        if (!direct) {
-          build_phases(s, pk, ph, buf.data(), l.phase_floats);
-          ph = buf.data();
-        }
+        if (!direct) ph = scratch.build(s, pk, ph, l.phase_floats);
         for (int cg = 0; cg < l.cgroups; ++cg)
           run_group(s, pk, l, ph, int(pair / s.groups), int(pair % s.groups), cg, bias, y, epi);
       }
@@ -137,18 +133,17 @@ void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk,
     return;
   }
   // Few images: phases first, then (pair, channel group) items over the pool.
-  AlignedBuffer& buf = phase_scratch();
+  float* all = direct ? nullptr : phase_scratch().raw(l.phase_floats * pairs);
   if (!direct) {
-    buf.ensure(size_t(l.phase_floats * pairs));
     parallel_range(pool, pairs, [&](long long begin, long long end) {
       for (long long pair = begin; pair < end; ++pair)
-        build_phases(s, pk, group_input(pair), buf.data() + pair * l.phase_floats, l.phase_floats);
+        build_phases(s, pk, group_input(pair), all + pair * l.phase_floats, l.phase_floats);
     });
   }
   parallel_range(pool, pairs * l.cgroups, [&](long long begin, long long end) {
     for (long long item = begin; item < end; ++item) {
       const int64_t pair = item / l.cgroups;
-      const float* ph = direct ? group_input(pair) : buf.data() + pair * l.phase_floats;
+      const float* ph = direct ? group_input(pair) : all + pair * l.phase_floats;
       run_group(s, pk, l, ph, int(pair / s.groups), int(pair % s.groups), int(item % l.cgroups), bias, y, epi);
     }
   });

@@ -256,16 +256,15 @@ void GemmPair::run(const float* phases, int n, int grp, const float* bias, float
   for (int64_t b = 0; b < plan_->g.blocks; ++b) run_block(s_, pk_, plan_->g, phases, n, grp, b, 0, pk_.tiles, bias, y, epi);
 }
 
-AlignedBuffer& phase_scratch() {
-  thread_local AlignedBuffer buf;  // run_node may be called from several threads at once
-  return buf;
+PhaseScratch& phase_scratch() {
+  thread_local PhaseScratch scratch;  // run_node may be called from several threads at once
+  return scratch;
 }
 
-// Zero-padded input of one (image, group), split into stride x stride phases:
-// dst[(a*st + b)][ci][i][j] = padded[ci][i*st + a][j*st + b].
-void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst, int64_t floats) {
+namespace {
+// Copies the input's values into their places in the phase planes (the rest untouched).
+void copy_into_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst) {
   const int st = s.stride, pad = s.padding, cin_g = s.in_c / s.groups;
-  std::memset(dst, 0, sizeof(float) * size_t(floats));
   for (int ci = 0; ci < cin_g; ++ci)
     for (int ih = 0; ih < s.in_h; ++ih) {
       const float* row = xg + (int64_t(ci) * s.in_h + ih) * s.in_w;
@@ -283,6 +282,32 @@ void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg,
       }
     }
 }
+}  // namespace
+
+// Zero-padded input of one (image, group), split into stride x stride phases:
+// dst[(a*st + b)][ci][i][j] = padded[ci][i*st + a][j*st + b].
+void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst, int64_t floats) {
+  std::memset(dst, 0, sizeof(float) * size_t(floats));
+  copy_into_phases(s, pk, xg, dst);
+}
+
+const float* PhaseScratch::build(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, int64_t floats) {
+  const std::array<int64_t, 8> key = {s.in_c / s.groups, s.in_h, s.in_w, s.stride, s.padding, pk.hq, pk.wq, floats};
+  if (!known_ || key != key_) {
+    buf_.ensure(size_t(floats));
+    std::memset(buf_.data(), 0, sizeof(float) * size_t(floats));
+    key_ = key;
+    known_ = true;
+  }
+  copy_into_phases(s, pk, xg, buf_.data());
+  return buf_.data();
+}
+
+float* PhaseScratch::raw(int64_t floats) {
+  known_ = false;
+  buf_.ensure(size_t(floats));
+  return buf_.data();
+}
 
 void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                ThreadPool* pool, const ConvEpilogue& epi) {
@@ -294,21 +319,18 @@ void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, con
   if (threads == 1 || pairs >= 2 * threads) {
     // Each (image, group) on one thread: phases built once into that thread's scratch.
     parallel_range(threads == 1 ? nullptr : pool, pairs, [&](long long begin, long long end) {
-      AlignedBuffer& buf = phase_scratch();
-      buf.ensure(size_t(g.phase_floats));
+      PhaseScratch& scratch = phase_scratch();
       for (long long pair = begin; pair < end; ++pair) {
-        build_phases(s, pk, group_input(pair), buf.data(), g.phase_floats);
+        const float* phases = scratch.build(s, pk, group_input(pair), g.phase_floats);
         for (int64_t b = 0; b < g.blocks; ++b)
-          run_block(s, pk, g, buf.data(), int(pair / s.groups), int(pair % s.groups), b, 0, pk.tiles, bias, y, epi);
+          run_block(s, pk, g, phases, int(pair / s.groups), int(pair % s.groups), b, 0, pk.tiles, bias, y, epi);
       }
     });
     return;
   }
   // Few images: build all phases first (in the calling thread's scratch, which outlives
   // the parallel loops), then split blocks and output-channel tiles over the pool.
-  AlignedBuffer& buf = phase_scratch();
-  buf.ensure(size_t(g.phase_floats * pairs));
-  float* all = buf.data();
+  float* all = phase_scratch().raw(g.phase_floats * pairs);
   parallel_range(pool, pairs, [&](long long begin, long long end) {
     for (long long pair = begin; pair < end; ++pair) build_phases(s, pk, group_input(pair), all + pair * g.phase_floats, g.phase_floats);
   });

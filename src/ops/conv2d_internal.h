@@ -1,6 +1,7 @@
 // Private to src/ops: the two optimized conv2d paths behind conv2d_optimized().
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -119,8 +120,22 @@ inline float finish_element(float v, const float* res, const ConvEpilogue& epi) 
 // are written (zeros past the phases).
 void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst, int64_t floats);
 
-// The calling thread's buffer for phase planes (conv2d_gemm.cpp).
-AlignedBuffer& phase_scratch();
+// The calling thread's buffer for phase planes (conv2d_gemm.cpp). build() writes one
+// (image, group)'s planes, `floats` long; when the buffer last held planes of the same
+// geometry, only the input's values are copied: the padding and the slack are zeros
+// that no build overwrites (a fault campaign re-runs each layer image after image).
+class PhaseScratch {
+ public:
+  const float* build(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, int64_t floats);
+  // The buffer for another layout (several images' planes); forgets the geometry.
+  float* raw(int64_t floats);
+
+ private:
+  AlignedBuffer buf_;
+  std::array<int64_t, 8> key_{};  // geometry whose zeros buf_ holds, if known_
+  bool known_ = false;
+};
+PhaseScratch& phase_scratch();
 
 // One input channel per group (conv2d_depthwise.cpp).
 void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,

@@ -54,7 +54,6 @@ constexpr int kMaxVec = ChannelConstants::kMaxVec;  // channel vectors per regis
 constexpr double kDenseAboveLiveFraction = 0.75;
 
 struct Scratch {
-  AlignedBuffer phases;
   StepLists lists;
   std::vector<int32_t> list;     // reduction steps of one block
   std::vector<int32_t> all;      // 0 .. K-1, for a block that must run densely
@@ -204,7 +203,8 @@ bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked
   const int64_t pairs = int64_t(s.batch) * s.groups;
   if (threads > 1 && pairs < 2 * threads) return false;  // parallel over (image, group) only
   if (policy == ConvSparsity::Always) return true;
-  const int64_t count = int64_t(s.batch) * s.in_c * s.in_h * s.in_w;
+  // The first image stands for the batch (the choice changes speed, never bits).
+  const int64_t count = int64_t(s.in_c) * s.in_h * s.in_w;
   int64_t zeros = 0;
   for (int64_t i = 0; i < count; ++i) zeros += x[i] == 0.0f;
   return double(zeros) >= kSparseMinZeroFraction * double(count);
@@ -224,22 +224,18 @@ void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, c
   const int64_t floats = std::max(phase_floats(s, pk), gemm ? gemm->phase_floats() : 0);
   const int threads = pool ? pool->size() : 1;
   parallel_range(threads == 1 ? nullptr : pool, pairs, [&](long long begin, long long end) {
-    AlignedBuffer& buf = scratch().phases;
-    buf.ensure(size_t(floats));
+    PhaseScratch& phases = phase_scratch();
     for (long long pair = begin; pair < end; ++pair) {
       const int n = int(pair / s.groups), grp = int(pair % s.groups);
       const float* in = x + (pair / s.groups * s.in_c + pair % s.groups * cin_g) * in_plane;
-      bool phases_built = false;
+      const float* ph = nullptr;
       if (direct) {
         if (run_pair(s, pk, in, int64_t(cin_g) * s.in_h, n, grp, bias, y, epi, fallback)) continue;  // wq == in_w
       } else {
-        build_phases(s, pk, in, buf.data(), floats);
-        phases_built = true;
-        if (run_pair(s, pk, buf.data(), int64_t(s.stride) * s.stride * cin_g * pk.hq, n, grp, bias, y, epi, fallback))
-          continue;
+        ph = phases.build(s, pk, in, floats);
+        if (run_pair(s, pk, ph, int64_t(s.stride) * s.stride * cin_g * pk.hq, n, grp, bias, y, epi, fallback)) continue;
       }
-      if (!phases_built) build_phases(s, pk, in, buf.data(), floats);
-      gemm->run(buf.data(), n, grp, bias, y, epi);
+      gemm->run(ph ? ph : phases.build(s, pk, in, floats), n, grp, bias, y, epi);
     }
   });
 }

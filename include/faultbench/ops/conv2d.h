@@ -86,7 +86,7 @@ struct ConvEpilogue {
 
 // Which kernel conv2d_optimized may use for a non-depthwise layer. Auto picks the
 // zero-skipping kernel when the layer allows it (sparse_capable, every weight finite) and
-// at least kSparseMinZeroFraction of the input values are +-0 (post-ReLU activations),
+// at least kSparseMinZeroFraction of the first image's inputs are +-0 (post-ReLU activations),
 // and within it sends an image on to the GEMM kernel when too few of its fmas can be
 // skipped; Always takes the zero-skipping kernel whenever the layer allows it, Never
 // never. Every choice gives the same bits; the setting exists for tests and benchmarks.
