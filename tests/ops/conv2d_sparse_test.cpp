@@ -82,8 +82,10 @@ TEST(Conv2dSparse, RandomShapeSweepBitwise) {
 
 TEST(Conv2dSparse, FusedEpilogueEqualsUnfusedChain) {
   SparsityScope always(ConvSparsity::Always);
+  // Step lists by row masks (8x8, 16x16 stride 2) and generically (7x7: blocks across
+  // rows; 66x66: rows over 64 floats).
   for (const Conv2dShape s : {Conv2dShape{2, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{3, 24, 16, 16, 48, 8, 8, 3, 2, 1, 1},
-                              Conv2dShape{2, 40, 7, 7, 36, 7, 7, 1, 1, 0, 1}}) {
+                              Conv2dShape{2, 40, 7, 7, 36, 7, 7, 1, 1, 0, 1}, Conv2dShape{1, 4, 66, 66, 32, 66, 66, 3, 1, 1, 1}}) {
     auto x = activations(size_t(s.batch) * s.in_c * s.in_h * s.in_w, 11, 0.7);
     x[5] = std::numeric_limits<float>::quiet_NaN();
     x[77] = std::numeric_limits<float>::infinity();
