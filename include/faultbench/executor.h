@@ -72,8 +72,16 @@ class Executor {
 
   // Runs step `step` on a batch of `batch` images, like run_node with a step's inputs
   // (steps()[step].inputs, each [batch, c, h, w]) and output. Thread-safety as run_node.
+  // needed and fill (optional, conv steps of the optimized variant): per image, a bitmap of
+  // the output positions (oh * w + ow, ceil(h * w / 64) words) that must be computed and
+  // an output row holding the right values of the others (ops::conv2d_optimized). Other
+  // steps compute everything.
   void run_step(int step, const std::vector<const float*>& inputs, float* output, int batch,
-                ThreadPool* pool) const;
+                ThreadPool* pool, const uint64_t* needed = nullptr, const float* const* fill = nullptr) const;
+
+  // Whether run_step's `needed` can save work on step `step`: a conv whose zero-skipping
+  // kernel is available (ops::Conv2dPacked::sparse_capable, every weight finite).
+  bool step_skips_positions(int step) const;
 
   // Prepares `weights`, the slice of output channel `channel` of the weight tensor of conv
   // or linear step `step` ([in_c/groups, k, k] resp. [in] floats), for run_step_channel.

@@ -67,6 +67,12 @@ struct Worker {
   // each differs from golden.
   std::vector<FloatBuf> changed;
   std::vector<std::vector<uint8_t>> differs;
+  // Per value with has_positions set: for each active image, a bitmap of the positions
+  // that may differ from golden (position_masks.h; fast_sim.cpp needed_positions); and
+  // the needed output positions of the step being run.
+  std::vector<std::vector<uint64_t>> positions;
+  std::vector<uint8_t> has_positions;
+  std::vector<uint64_t> needed, window;
   // EngineOptions::profile: nanoseconds and images per step, per faulty node.
   std::vector<int64_t> step_ns, step_images;
   std::vector<int64_t> node_ns, node_images, node_dropped;
@@ -120,6 +126,8 @@ struct CampaignEngine::Impl {
   FaultCounts simulate_fault(const ResolvedFault& fault, const ChannelWeights& faulty, campaign_detail::Worker& w) const;
   FaultCounts simulate_chunk(const campaign_detail::SuffixPlan& plan, const ChannelWeights& faulty,
                              campaign_detail::Worker& w) const;
+  const uint64_t* needed_positions(const ExecStep& st, const std::vector<int>& active,
+                                   campaign_detail::Worker& w) const;
   void ensure_workers();
 };
 

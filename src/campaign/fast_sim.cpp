@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "engine_impl.h"
+#include "position_masks.h"
 #include "faultbench/error.h"
 
 namespace faultbench {
@@ -159,6 +160,49 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
   gc.count = count;
 }
 
+// For a conv step whose changed inputs all have position bitmaps (w.has_positions): per
+// active image, the output positions whose window holds a possibly changed input position
+// or where a fused residual may differ. Only the faulty step's output gets its bitmap by
+// comparison (one channel plane, where the faulty channel differs: about 18 % of the
+// positions in ResNet20, a weight only meets the non-zero values of its input channel);
+// a step run with such a bitmap passes it on as its own output's (a superset of what
+// changed: the other positions were copied from golden). Comparing every channel of
+// every step would cost more than it saves (measured). Null when the step cannot skip
+// positions, reads a changed value without a bitmap, or most positions are needed.
+const uint64_t* CampaignEngine::Impl::needed_positions(const ExecStep& st, const std::vector<int>& active,
+                                                       Worker& w) const {
+  const int si = int(&st - exec->steps().data());
+  if (!exec->step_skips_positions(si)) return nullptr;
+  for (int v : st.inputs)
+    if (w.changed[size_t(v)] && !w.has_positions[size_t(v)]) return nullptr;
+  const Node& n = graph.nodes[size_t(st.node)];
+  const Conv2dAttrs& c = std::get<Conv2dAttrs>(n.attrs);
+  const ValueShape& in = graph.values[size_t(st.inputs[0])];
+  const ValueShape& out = graph.values[size_t(st.output)];
+  const int64_t in_words = mask_words(int64_t(in.h) * in.w), out_pos = int64_t(out.h) * out.w;
+  const int64_t words = mask_words(out_pos);
+  const int a = int(active.size());
+  const bool in_changed = bool(w.changed[size_t(st.inputs[0])]);
+  const int residual = st.inputs.size() > 1 ? st.inputs.back() : -1;
+  const bool res_changed = residual >= 0 && bool(w.changed[size_t(residual)]);
+  w.needed.assign(size_t(a * words), 0);
+  w.window.resize(size_t(words));
+  int64_t count = 0;
+  for (int j = 0; j < a; ++j) {
+    uint64_t* need = w.needed.data() + j * words;
+    if (in_changed) {
+      dilate(w.positions[size_t(st.inputs[0])].data() + j * in_words, in.h, in.w, c.kernel, c.stride, c.padding,
+             out.h, out.w, w.window.data());
+      for (int64_t i = 0; i < words; ++i) need[i] |= w.window[size_t(i)];
+    }
+    if (res_changed)
+      for (int64_t i = 0; i < words; ++i) need[i] |= w.positions[size_t(residual)][size_t(j * words + i)];
+    for (int64_t i = 0; i < words; ++i) count += __builtin_popcountll(need[i]);
+  }
+  // Skipping pays for copying the golden rows only when a good share of them stays golden.
+  return count * 5 < int64_t(a) * out_pos * 4 ? w.needed.data() : nullptr;
+}
+
 FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const ChannelWeights& faulty, Worker& w) const {
   const Graph& g = graph;
   const GoldenChunk& gc = chunk;
@@ -167,8 +211,10 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
   FaultCounts counts;
   w.changed.resize(g.values.size());
   w.differs.resize(g.values.size());
+  w.positions.resize(g.values.size());
+  w.has_positions.assign(g.values.size(), 0);
   std::vector<int> active, keep, live;
-  std::vector<const float*> ins;
+  std::vector<const float*> ins, fill;
   std::vector<FloatBuf> temps;
   const bool profile = options.profile;
   int64_t dropped = 0;  // images found masked before the logits
@@ -202,17 +248,25 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
       }
       const int o = st.output;
       const size_t of = row_floats(o);
+      const ValueShape& os = g.values[size_t(o)];
+      const int64_t opos = int64_t(os.h) * os.w, owords = mask_words(opos);
       FloatBuf out = w.pool.acquire(size_t(a) * of);
+      auto copy_golden_rows = [&] {
+        for (int j = 0; j < a; ++j) std::memcpy(out.get() + size_t(j) * of, golden_row(o, active[size_t(j)]), of * sizeof(float));
+      };
       // The faulty step computes only the faulty output channel, over its golden rows.
-      size_t cmp_off = 0, cmp_len = of;
+      // A later conv only the positions whose window holds a changed input (the others
+      // are golden: copied, not computed).
       const int64_t t0 = profile ? now_ns() : 0;
       if (si == plan.step) {
-        const ValueShape& vs = g.values[size_t(o)];
-        const size_t plane = size_t(vs.h) * size_t(vs.w);
-        cmp_off = size_t(faulty.channel) * plane;
-        cmp_len = plane;
-        for (int j = 0; j < a; ++j) std::memcpy(out.get() + size_t(j) * of, golden_row(o, active[size_t(j)]), of * sizeof(float));
+        copy_golden_rows();
         exec->run_step_channel(faulty, ins, out.get(), a);
+      } else if (const uint64_t* needed = needed_positions(st, active, w)) {
+        fill.clear();
+        for (int j = 0; j < a; ++j) fill.push_back(golden_row(o, active[size_t(j)]));
+        exec->run_step(si, ins, out.get(), a, nullptr, needed, fill.data());
+        w.positions[size_t(o)].assign(needed, needed + a * owords);
+        w.has_positions[size_t(o)] = 1;
       } else {
         exec->run_step(si, ins, out.get(), a, nullptr);
       }
@@ -224,9 +278,18 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
       temps.clear();
       std::vector<uint8_t>& d = w.differs[size_t(o)];
       d.resize(size_t(a));
-      for (int j = 0; j < a; ++j)
-        d[size_t(j)] = std::memcmp(out.get() + size_t(j) * of + cmp_off, golden_row(o, active[size_t(j)]) + cmp_off,
-                                   cmp_len * sizeof(float)) != 0;
+      if (si == plan.step) {  // one channel plane changed: where, per image
+        std::vector<uint64_t>& pos = w.positions[size_t(o)];
+        pos.resize(size_t(a * owords));
+        w.has_positions[size_t(o)] = 1;
+        const size_t plane_at = size_t(faulty.channel) * size_t(opos);
+        for (int j = 0; j < a; ++j)
+          d[size_t(j)] = mark_changed(out.get() + size_t(j) * of + plane_at, golden_row(o, active[size_t(j)]) + plane_at,
+                                      1, opos, pos.data() + j * owords);
+      } else {
+        for (int j = 0; j < a; ++j)
+          d[size_t(j)] = std::memcmp(out.get() + size_t(j) * of, golden_row(o, active[size_t(j)]), of * sizeof(float)) != 0;
+      }
       w.changed[size_t(o)] = std::move(out);
       live.push_back(o);
       // Retire changed values no later step reads (the logits stay to be classified).
@@ -254,13 +317,20 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
         }
         for (int v : live) {
           const size_t vf = row_floats(v);
+          const int64_t vw = mask_words(int64_t(g.values[size_t(v)].h) * g.values[size_t(v)].w);
           float* base = w.changed[size_t(v)].get();
           std::vector<uint8_t>& dv = w.differs[size_t(v)];
+          std::vector<uint64_t>& pv = w.positions[size_t(v)];
+          const bool has_positions = w.has_positions[size_t(v)];
           for (size_t j = 0; j < keep.size(); ++j) {
-            if (size_t(keep[j]) != j) std::memmove(base + j * vf, base + size_t(keep[j]) * vf, vf * sizeof(float));
+            if (size_t(keep[j]) != j) {
+              std::memmove(base + j * vf, base + size_t(keep[j]) * vf, vf * sizeof(float));
+              if (has_positions) std::copy_n(pv.begin() + keep[j] * vw, vw, pv.begin() + int64_t(j) * vw);
+            }
             dv[j] = dv[size_t(keep[j])];
           }
           dv.resize(keep.size());
+          if (has_positions) pv.resize(keep.size() * size_t(vw));
         }
         for (size_t j = 0; j < keep.size(); ++j) active[j] = active[size_t(keep[j])];
         active.resize(keep.size());

@@ -16,7 +16,7 @@ using detail::param_data;
 const std::vector<ExecStep>& Executor::steps() const { return prepared_->steps; }
 
 void Executor::run_step(int step, const std::vector<const float*>& inputs, float* output, int batch,
-                        ThreadPool* pool) const {
+                        ThreadPool* pool, const uint64_t* needed, const float* const* fill) const {
   const Prepared& p = *prepared_;
   if (step < 0 || size_t(step) >= p.plan.steps.size())
     throw UsageError("executor: run_step: step " + std::to_string(step) + " out of range");
@@ -52,7 +52,16 @@ void Executor::run_step(int step, const std::vector<const float*>& inputs, float
   if (st.add >= 0) epi.residual = inputs.back();
   epi.residual_first = st.residual_first;
   epi.relu = st.relu >= 0;
-  ops::conv2d_optimized(s, inputs[0], p.nodes[size_t(st.node)].conv, bias, output, pool, epi);
+  ops::conv2d_optimized(s, inputs[0], p.nodes[size_t(st.node)].conv, bias, output, pool, epi, needed, fill);
+}
+
+bool Executor::step_skips_positions(int step) const {
+  const Prepared& p = *prepared_;
+  if (step < 0 || size_t(step) >= p.plan.steps.size() || options_.variant != KernelVariant::Optimized) return false;
+  const int node = p.plan.steps[size_t(step)].node;
+  if (graph_.nodes[size_t(node)].kind != OpKind::Conv2d) return false;
+  const ops::Conv2dPacked& pk = p.nodes[size_t(node)].conv;
+  return pk.sparse_capable && pk.nonfinite == 0 && ops::conv2d_sparsity() != ops::ConvSparsity::Never;
 }
 
 ChannelWeights Executor::channel_weights(int step, int channel, const float* weights) const {

@@ -94,7 +94,9 @@ void conv2d_epilogue(const ConvEpilogue& e, int co, const float* src, const floa
 }
 
 void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias, float* y,
-                      ThreadPool* pool, const ConvEpilogue& epilogue) {
+                      ThreadPool* pool, const ConvEpilogue& epilogue, const uint64_t* needed,
+                      const float* const* fill) {
+  if ((needed == nullptr) != (fill == nullptr)) shape_error("conv2d", "needed positions come with fill rows");
   validate_conv2d(s);
   const Conv2dShape& p = pack.shape;
   if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups ||
@@ -103,8 +105,8 @@ void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& 
   if (s.batch == 0) return;
   if (pack.depthwise)
     detail::conv_depthwise(s, x, pack, bias, y, pool, epilogue);
-  else if (detail::conv_sparse_wanted(s, x, pack, pool))
-    detail::conv_sparse(s, x, pack, bias, y, pool, epilogue);
+  else if (detail::conv_sparse_wanted(s, x, pack, pool, needed))
+    detail::conv_sparse(s, x, pack, bias, y, pool, epilogue, needed, fill);
   else if (pack.channel_major)
     detail::conv_channels(s, x, pack, bias, y, pool, epilogue);
   else

@@ -38,9 +38,10 @@ void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk,
 
 // Zero-skipping channel-major path (conv2d_sparse.cpp): true when conv2d_optimized should
 // take it for this call (the layer allows it, the policy and the input's zeros say so).
-bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, ThreadPool* pool);
+bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, ThreadPool* pool,
+                        const uint64_t* needed);
 void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
-                 ThreadPool* pool, const ConvEpilogue& epi);
+                 ThreadPool* pool, const ConvEpilogue& epi, const uint64_t* needed, const float* const* fill);
 
 // Output positions of one register tile of the zero-skipping kernel: q[j] is position j's
 // offset in the phase planes; the outputs are p0 .. p0 + count - 1 of the map (q repeats
@@ -61,6 +62,8 @@ class StepLists {
   int blocks() const { return int(order_.size()); }
   // Share of (block, step) pairs that are live, or -1 where prepare() did not count them.
   double live_fraction() const { return live_fraction_; }
+  // Fills block `index`'s positions (p0, count, q).
+  void positions(int index, SparseBlock* block) const;
   // Fills block `index`'s positions and its live steps; list has room for k + 32 entries.
   int list(int index, SparseBlock* block, int32_t* list) const;
 

@@ -154,14 +154,34 @@ void store_tile(const vf (&acc)[kBlock][kMaxVec], int nc, int count, const Chann
 // `rows` rows of pk.wq floats.
 // Returns false, having done nothing, when too few (block, step) pairs can be skipped for
 // the lists to pay off and `dense_fallback` is set.
+// Copies `count` positions from p0 of the group's channels from the image's fill row.
+void copy_positions(const Conv2dShape& s, int n, int grp, int p0, int count, const float* fill, float* y) {
+  const int cout_g = s.out_c / s.groups;
+  const int64_t P = int64_t(s.out_h) * s.out_w;
+  for (int co = grp * cout_g; co < (grp + 1) * cout_g; ++co)
+    std::memcpy(y + (int64_t(n) * s.out_c + co) * P + p0, fill + co * P + p0, sizeof(float) * size_t(count));
+}
+
+// need: the image's bitmap of needed output positions and fill its known row, or null.
 bool run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int64_t rows, int n, int grp,
-              const float* bias, float* y, const ConvEpilogue& epi, bool dense_fallback) {
+              const float* bias, float* y, const ConvEpilogue& epi, bool dense_fallback, const uint64_t* need,
+              const float* fill) {
   const int cout_g = s.out_c / s.groups, K = pk.k;
   const int64_t P = int64_t(s.out_h) * s.out_w;
   const int cgroups = (pk.sparse_tiles + kMaxVec - 1) / kMaxVec;
+  int64_t needed_positions = P;
+  if (need) {
+    needed_positions = 0;
+    for (int64_t i = 0; i < (P + 63) / 64; ++i) needed_positions += __builtin_popcountll(need[i]);
+    if (needed_positions == 0) {  // nothing can have changed
+      copy_positions(s, n, grp, 0, int(P), fill, y);
+      return true;
+    }
+  }
   Scratch& sc = scratch();
   sc.lists.prepare(s, pk, ph, rows);
-  if (dense_fallback && sc.lists.live_fraction() > kDenseAboveLiveFraction) return false;
+  if (dense_fallback && sc.lists.live_fraction() > kDenseAboveLiveFraction && needed_positions * 4 > P * 3)
+    return false;
   sc.list.resize(size_t(K) + 32);
   if (sc.all.size() != size_t(K)) {
     sc.all.resize(size_t(K));
@@ -176,6 +196,11 @@ bool run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int
   vf acc[kBlock][kMaxVec];
   SparseBlock blk;
   for (int b = 0; b < sc.lists.blocks(); ++b) {
+    sc.lists.positions(b, &blk);
+    if (need && ((need[blk.p0 / 64] >> (blk.p0 % 64)) & ((uint64_t(1) << blk.count) - 1)) == 0) {
+      copy_positions(s, n, grp, blk.p0, blk.count, fill, y);
+      continue;
+    }
     const int listed = sc.lists.list(b, &blk, sc.list.data());
     for (int cg = 0; cg < cgroups; ++cg) {
       const int t0 = cg * kMaxVec, nc = std::min(kMaxVec, pk.sparse_tiles - t0);
@@ -196,13 +221,14 @@ bool run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int
 
 }  // namespace
 
-bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, ThreadPool* pool) {
+bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, ThreadPool* pool,
+                        const uint64_t* needed) {
   const ConvSparsity policy = conv2d_sparsity();
   if (policy == ConvSparsity::Never || !pk.sparse_capable || pk.nonfinite != 0) return false;
   const int threads = pool ? pool->size() : 1;
   const int64_t pairs = int64_t(s.batch) * s.groups;
   if (threads > 1 && pairs < 2 * threads) return false;  // parallel over (image, group) only
-  if (policy == ConvSparsity::Always) return true;
+  if (policy == ConvSparsity::Always || needed) return true;
   // The first image stands for the batch (the choice changes speed, never bits).
   const int64_t count = int64_t(s.in_c) * s.in_h * s.in_w;
   int64_t zeros = 0;
@@ -211,7 +237,8 @@ bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked
 }
 
 void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
-                 ThreadPool* pool, const ConvEpilogue& epi) {
+                 ThreadPool* pool, const ConvEpilogue& epi, const uint64_t* needed, const float* const* fill) {
+  const int64_t need_words = (int64_t(s.out_h) * s.out_w + 63) / 64;
   const int cin_g = s.in_c / s.groups;
   const int64_t in_plane = int64_t(s.in_h) * s.in_w;
   const int64_t pairs = int64_t(s.batch) * s.groups;  // (image, group)
@@ -229,11 +256,15 @@ void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, c
       const int n = int(pair / s.groups), grp = int(pair % s.groups);
       const float* in = x + (pair / s.groups * s.in_c + pair % s.groups * cin_g) * in_plane;
       const float* ph = nullptr;
-      if (direct) {
-        if (run_pair(s, pk, in, int64_t(cin_g) * s.in_h, n, grp, bias, y, epi, fallback)) continue;  // wq == in_w
+      const uint64_t* need = needed ? needed + n * need_words : nullptr;
+      const float* known = fill ? fill[n] : nullptr;
+      if (direct) {  // wq == in_w
+        if (run_pair(s, pk, in, int64_t(cin_g) * s.in_h, n, grp, bias, y, epi, fallback, need, known)) continue;
       } else {
         ph = phases.build(s, pk, in, floats);
-        if (run_pair(s, pk, ph, int64_t(s.stride) * s.stride * cin_g * pk.hq, n, grp, bias, y, epi, fallback)) continue;
+        if (run_pair(s, pk, ph, int64_t(s.stride) * s.stride * cin_g * pk.hq, n, grp, bias, y, epi, fallback, need,
+                     known))
+          continue;
       }
       gemm->run(ph ? ph : phases.build(s, pk, in, floats), n, grp, bias, y, epi);
     }

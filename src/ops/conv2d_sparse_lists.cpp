@@ -98,17 +98,34 @@ void StepLists::prepare_generic(int64_t rows) {
   for (int b = 0; b < (P + SparseBlock::kPositions - 1) / SparseBlock::kPositions; ++b) order_.push_back(b);
 }
 
-int StepLists::list(int index, SparseBlock* blk, int32_t* list) const {
-  const int bw = SparseBlock::kPositions, K = pk_->k;
+void StepLists::positions(int index, SparseBlock* blk) const {
+  const int bw = SparseBlock::kPositions;
   const int64_t wq = pk_->wq;
-  int n = 0;
   if (rowmask_) {
-#if defined(__AVX512BW__)
     const int l = order_[size_t(index)] / 16, d = order_[size_t(index)] % 16;
     const int oh = l * rows_per_load_ + d / (rs_ / 4), ow0 = d % (rs_ / 4) * bw;
     for (int j = 0; j < bw; ++j) blk->q[j] = oh * wq + ow0 + j;
     blk->p0 = oh * s_.out_w + ow0;
     blk->count = bw;
+    return;
+  }
+  // Generic: positions index*4 .. +3 of the output map, the last repeated past the end.
+  const int P = s_.out_h * s_.out_w;
+  blk->p0 = order_[size_t(index)] * bw;
+  blk->count = std::min(bw, P - blk->p0);
+  for (int j = 0; j < bw; ++j) {
+    const int p = std::min(blk->p0 + j, P - 1);
+    blk->q[j] = int64_t(p / s_.out_w) * wq + p % s_.out_w;
+  }
+}
+
+int StepLists::list(int index, SparseBlock* blk, int32_t* list) const {
+  const int K = pk_->k;
+  int n = 0;
+  positions(index, blk);
+  if (rowmask_) {
+#if defined(__AVX512BW__)
+    const int l = order_[size_t(index)] / 16, d = order_[size_t(index)] % 16;
     const __m512i bit = _mm512_set1_epi16(short(1u << d));
     const uint16_t* t = table_.data() + int64_t(l) * kpad_;
     __m512i ks = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -125,14 +142,6 @@ int StepLists::list(int index, SparseBlock* blk, int32_t* list) const {
     }
 #endif
     return n;
-  }
-  // Generic: positions index*4 .. +3 of the output map, the last repeated past the end.
-  const int P = s_.out_h * s_.out_w;
-  blk->p0 = order_[size_t(index)] * bw;
-  blk->count = std::min(bw, P - blk->p0);
-  for (int j = 0; j < bw; ++j) {
-    const int p = std::min(blk->p0 + j, P - 1);
-    blk->q[j] = int64_t(p / s_.out_w) * wq + p % s_.out_w;
   }
   const uint8_t* m = masks_.data();
   const int32_t* offs = pk_->offsets.data();

@@ -6,6 +6,7 @@
 #include <limits>
 #include <random>
 
+#include "faultbench/error.h"
 #include "faultbench/ops/conv2d.h"
 #include "faultbench/parallel.h"
 #include "ops/op_test_util.h"
@@ -186,6 +187,43 @@ TEST(Conv2dSparse, EveryPolicyGivesTheSameBits) {
       out.push_back(run(s, x, pack, nullptr, &pool));
     }
     for (size_t i = 1; i < out.size(); ++i) EXPECT_BITWISE_EQ(out[0], out[i]);
+  }
+}
+
+TEST(Conv2dSparse, UnneededPositionsComeFromTheFillRows) {
+  // Positions whose bit is clear may be copied from fill instead of computed: a fill of
+  // 7.0 shows which were; every needed position has the reference's bits.
+  for (const Conv2dShape s : {Conv2dShape{3, 32, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{2, 24, 7, 7, 32, 7, 7, 3, 1, 1, 1}}) {
+    const auto x = activations(size_t(s.batch) * s.in_c * s.in_h * s.in_w, 41, 0.6);
+    const auto w = random_floats(size_t(s.out_c) * s.in_c * 9, 42);
+    std::vector<float> ref(size_t(s.batch) * s.out_c * s.out_h * s.out_w);
+    ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
+    const int64_t P = int64_t(s.out_h) * s.out_w, words = (P + 63) / 64;
+    std::vector<uint64_t> needed(size_t(s.batch * words), 0);
+    std::mt19937 rng(43);
+    for (int n = 0; n < s.batch; ++n)
+      for (int64_t p = 0; p < P; ++p)
+        if (n == 1 ? false : rng() % 3 == 0) needed[size_t(n * words + p / 64)] |= uint64_t(1) << (p % 64);  // image 1: none
+    const std::vector<float> sevens(size_t(s.out_c) * P, 7.0f);
+    const std::vector<const float*> fill(size_t(s.batch), sevens.data());
+    const auto pack = ops::conv2d_pack(s, w.data());
+    std::vector<float> y(ref.size(), -1.0f);
+    ops::conv2d_optimized(s, x.data(), pack, nullptr, y.data(), nullptr, {}, needed.data(), fill.data());
+    int64_t copied = 0;
+    for (int n = 0; n < s.batch; ++n)
+      for (int co = 0; co < s.out_c; ++co)
+        for (int64_t p = 0; p < P; ++p) {
+          const size_t i = (size_t(n) * s.out_c + co) * P + p;
+          const bool need = (needed[size_t(n * words + p / 64)] >> (p % 64)) & 1u;
+          if (need || y[i] != 7.0f) {
+            ASSERT_EQ(bits(y[i]), bits(ref[i])) << "image " << n << " channel " << co << " position " << p;
+          } else {
+            ++copied;
+          }
+        }
+    EXPECT_GE(copied, int64_t(s.out_c) * P) << "image 1 needs nothing: all of it comes from fill";
+    EXPECT_THROW(ops::conv2d_optimized(s, x.data(), pack, nullptr, y.data(), nullptr, {}, needed.data(), nullptr),
+                 UsageError);
   }
 }
 

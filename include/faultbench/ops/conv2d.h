@@ -97,8 +97,16 @@ ConvSparsity conv2d_sparsity();
 constexpr double kSparseMinZeroFraction = 0.45;
 
 // pool may be null (single-threaded). The batch is s.batch; pack.shape must match s.
+//
+// needed (optional; fault campaigns): a bitmap per image, words = ceil(out_h * out_w / 64)
+// uint64 each, and fill: per image, an output row [out_c, out_h, out_w]. Bit p of image n
+// clear means the caller knows output position p (= oh * out_w + ow) of every channel to
+// equal fill[n]'s (e.g. golden values that cannot have changed): the kernel may copy it
+// from there instead of computing it. With a bitmap the zero-skipping kernel is used
+// wherever the layer allows it, and it skips the blocks with no needed position.
 void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
-                      float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {});
+                      float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
+                      const uint64_t* needed = nullptr, const float* const* fill = nullptr);
 
 // Applies the epilogue to len outputs of channel co: dst[i] = epilogue(src[i], res[i]).
 // src may equal dst.

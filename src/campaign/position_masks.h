@@ -1,0 +1,22 @@
+// Which positions of an activation can differ from golden (fast mode). A value [c, h, w]
+// of one image gets a bitmap over its h * w positions: bit p set where some channel's
+// value at p differs bitwise from golden. A conv's output position can only differ where
+// its window holds a set input position (or, for a fused residual add, where the residual
+// differs), so the conv need only compute those (Executor::run_step's `needed`).
+#pragma once
+#include <cstdint>
+
+namespace faultbench::campaign_detail {
+
+inline int64_t mask_words(int64_t positions) { return (positions + 63) / 64; }
+
+// bits[0, mask_words(positions)) = positions where a differs from g bitwise in one of the
+// `channels` planes (each `positions` floats). Returns whether any bit is set.
+bool mark_changed(const float* a, const float* g, int channels, int64_t positions, uint64_t* bits);
+
+// out = positions (oh, ow) of a kernel x kernel, stride, padding window over in (in_h x
+// in_w) that hold a set position of in; out has mask_words(out_h * out_w) words.
+void dilate(const uint64_t* in, int in_h, int in_w, int kernel, int stride, int padding, int out_h, int out_w,
+            uint64_t* out);
+
+}  // namespace faultbench::campaign_detail
