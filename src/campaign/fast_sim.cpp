@@ -258,6 +258,9 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
       // A later conv only the positions whose window holds a changed input (the others
       // are golden: copied, not computed).
       const int64_t t0 = profile ? now_ns() : 0;
+      // Set again below if this run of the step gives its output a bitmap: one left from
+      // the previous micro-batch must not describe this one's values.
+      w.has_positions[size_t(o)] = 0;
       if (si == plan.step) {
         copy_golden_rows();
         exec->run_step_channel(faulty, ins, out.get(), a);
