@@ -6,8 +6,10 @@
 // Register tile: kBlock = 4 consecutive output positions x up to 4 vectors of output
 // channels (lanes = channels, weights packed [groups][Cout/kLanes][K][kLanes]). For each
 // block, a list of the reduction steps k = (ci, kh, kw) where at least one of the block's
-// 4 inputs is non-zero is built from a byte mask of the phase planes; the tile then runs
-// the usual fma chain over that list, in increasing k.
+// 4 inputs is non-zero is built from byte masks of the input rows (conv2d_sparse_lists.cpp);
+// the tile then runs the usual fma chain over that list, in increasing k. With a bitmap of
+// needed output positions (fault campaigns), blocks without one are copied from the
+// caller's fill rows instead.
 //
 // Why the bits are those of conv2d_reference: every output element starts at +0.0f and
 // takes, in increasing k, the fmas of its non-skipped steps. A skipped step has x = +-0
