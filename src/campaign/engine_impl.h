@@ -41,6 +41,7 @@ struct StepIndex {
   std::vector<int64_t> row_floats;  // value -> floats per image
   std::vector<char> stored;         // value -> written by a step or the input (not a fused intermediate)
   int64_t stored_floats = 0;        // floats per image of all stored values
+  int sim_batch = 8;                // images per suffix recomputation (fast_sim.cpp)
 };
 StepIndex make_step_index(const Graph& graph, const Executor& exec);
 

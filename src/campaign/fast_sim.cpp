@@ -28,7 +28,7 @@ namespace {
 // that each weight fetched from memory serves many images. About one image per MiB of
 // weights, 8 to 32 (DenseNet121 at 100 images: 32 is 7 % faster than 8; ResNet20, 1 MiB,
 // keeps 8).
-int sim_batch(const Graph& g) {
+int sim_batch_for(const Graph& g) {
   int64_t bytes = 0;
   for (const Param& p : g.params) bytes += int64_t(p.value.data.size() * sizeof(float));
   return int(std::clamp<int64_t>(bytes >> 20, 8, 32));
@@ -79,6 +79,7 @@ StepIndex make_step_index(const Graph& g, const Executor& exec) {
   }
   for (size_t v = 0; v < g.values.size(); ++v)
     if (x.stored[v]) x.stored_floats += x.row_floats[v];
+  x.sim_batch = sim_batch_for(g);
   return x;
 }
 
@@ -103,7 +104,7 @@ SuffixPlan make_suffix_plan(const Executor& exec, size_t values, int step) {
 }  // namespace campaign_detail
 
 int CampaignEngine::Impl::chunk_images() const {
-  // The golden values dominate: the workers' scratch is only sim_batch() images each.
+  // The golden values dominate: the workers' scratch is only sim_batch images each.
   const int64_t per_image = std::max<int64_t>(1, step_index.stored_floats * int64_t(sizeof(float)));
   int64_t b = options.memory_budget / per_image;
   b = std::clamp<int64_t>(b, 1, std::max(1, options.max_chunk_images));
@@ -132,7 +133,7 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
   // that one step's activations are still in cache for the next.
   const auto& steps = exec->steps();
   // Micro-batches as the suffix recomputation's (4 images at least, as the executor's forward).
-  const int golden_batch = std::max(4, sim_batch(graph) / 2);
+  const int golden_batch = std::max(4, step_index.sim_batch / 2);
   exec->pool().parallel_for(count, [&](int64_t b, int64_t e, int) {
     std::vector<const float*> ins;
     for (int64_t start = b; start < e; start += golden_batch) {
@@ -221,7 +222,7 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
   auto row_floats = [&](int v) { return size_t(step_index.row_floats[size_t(v)]); };
   auto golden_row = [&](int v, int image) { return gc.values[size_t(v)].get() + size_t(image) * row_floats(v); };
 
-  const int batch = sim_batch(graph);
+  const int batch = step_index.sim_batch;
   for (int start = 0; start < gc.count; start += batch) {
     const int mb = std::min(batch, gc.count - start);
     active.resize(size_t(mb));
