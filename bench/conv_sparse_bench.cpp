@@ -26,6 +26,11 @@ const Layer kLayers[] = {
     {"layer3 3x3 64->64 8x8", {1, 64, 8, 8, 64, 8, 8, 3, 1, 1, 1}},
     {"layer2 3x3 32->32 16x16", {1, 32, 16, 16, 32, 16, 16, 3, 1, 1, 1}},
     {"layer3.0.conv1 3x3/2 32->64 16x16", {1, 32, 16, 16, 64, 8, 8, 3, 2, 1, 1}},
+    // DenseNet121 (CIFAR-10): the 3x3 bottleneck-to-growth convs and 1x1 convs of blocks 3 and 4.
+    {"densenet block3 conv2 3x3 128->32 4x4", {1, 128, 4, 4, 32, 4, 4, 3, 1, 1, 1}},
+    {"densenet block4 conv2 3x3 128->32 2x2", {1, 128, 2, 2, 32, 2, 2, 3, 1, 1, 1}},
+    {"densenet block3 conv1 1x1 736->128 4x4", {1, 736, 4, 4, 128, 4, 4, 1, 1, 0, 1}},
+    {"densenet block4 conv1 1x1 736->128 2x2", {1, 736, 2, 2, 128, 2, 2, 1, 1, 0, 1}},
 };
 
 std::vector<float> activations(const Conv2dShape& s, double zeros, uint32_t seed) {
@@ -77,7 +82,7 @@ void BM_Conv(benchmark::State& st) {
   st.counters["dense/skipping"] = dense_s / sparse_s;
   st.SetLabel(std::string(layer.name) + ", " + std::to_string(st.range(1)) + " % zeros");
 }
-BENCHMARK(BM_Conv)->ArgsProduct({{0, 1, 2}, {50, 65, 80}})->UseManualTime();
+BENCHMARK(BM_Conv)->ArgsProduct({{0, 1, 2, 3, 4, 5, 6}, {50, 65, 80}})->UseManualTime();
 
 }  // namespace
 

@@ -50,7 +50,10 @@ std::string profile_json(const EngineProfile& p) {
                                     {"dropped_early", l.dropped_early}, {"seconds", l.seconds}});
   j["by_step"] = nlohmann::json::array();
   for (const auto& s : p.by_step)
-    j["by_step"].push_back({{"step", s.name}, {"image_runs", s.image_runs}, {"seconds", s.seconds}});
+    j["by_step"].push_back({{"step", s.name},
+                            {"image_runs", s.image_runs},
+                            {"resumed_image_runs", s.resumed_image_runs},
+                            {"seconds", s.seconds}});
   return j.dump(1) + "\n";
 }
 

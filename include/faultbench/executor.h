@@ -83,6 +83,18 @@ class Executor {
   // kernel is available (ops::Conv2dPacked::sparse_capable, every weight finite).
   bool step_skips_positions(int step) const;
 
+  // Whether run_step_segment can run step `step`: a conv whose reduction splits by input
+  // channel (ops::conv2d_segment_supported; optimized variant: with channel-major weights).
+  bool step_resumable(int step) const;
+
+  // Runs conv step `step` over input channels [seg.ci_begin, seg.ci_end) only, from the
+  // partial sums seg.partial ([batch, out_c, h, w], raw sums of the channels before, as an
+  // earlier call with finish = false wrote them), as ops::conv2d_segment_*; with
+  // seg.finish, `output` gets exactly run_step's bits (bias and fused epilogue included).
+  // Thread-safety as run_step. For step_resumable steps only (UsageError otherwise).
+  void run_step_segment(int step, const std::vector<const float*>& inputs, const ops::Conv2dSegment& seg,
+                        float* output, int batch, ThreadPool* pool) const;
+
   // Prepares `weights`, the slice of output channel `channel` of the weight tensor of conv
   // or linear step `step` ([in_c/groups, k, k] resp. [in] floats), for run_step_channel.
   ChannelWeights channel_weights(int step, int channel, const float* weights) const;

@@ -99,6 +99,7 @@ void CampaignEngine::Impl::ensure_workers() {
     if (options.profile) {
       w->step_ns.assign(exec->steps().size(), 0);
       w->step_images.assign(exec->steps().size(), 0);
+      w->step_resumed.assign(exec->steps().size(), 0);
       for (auto* v : {&w->node_ns, &w->node_images, &w->node_dropped}) v->assign(graph.nodes.size(), 0);
     }
     workers.push_back(std::move(w));
@@ -178,6 +179,7 @@ EngineProfile CampaignEngine::profile() const {
                          fmt::join(kinds, "+"));
     for (const auto& w : m.workers) {
       s.image_runs += w->step_images[si];
+      s.resumed_image_runs += w->step_resumed[si];
       s.seconds += double(w->step_ns[si]) * 1e-9;
     }
     if (s.image_runs > 0) p.by_step.push_back(s);

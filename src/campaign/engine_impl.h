@@ -53,11 +53,26 @@ struct SuffixPlan {
 };
 SuffixPlan make_suffix_plan(const Executor& exec, size_t values, int step);
 
-// Golden values of one chunk of images: every stored value, [count, c, h, w] each.
+// Where the fast mode continues a conv from golden partial sums (fast_sim.cpp): a fault
+// leaves the leading channels of some values golden (DenseNet: everything concatenated
+// before the faulty layer), so a 1x1 conv reading such a value needs only the sums over
+// the channels after them. by_step[step]: the increasing input-channel boundaries (0 <
+// b < in_c) at which the golden pass saves step's partial sums, from the faults run so far.
+struct ResumePoints {
+  std::vector<std::vector<int>> by_step;
+  int64_t floats_per_image = 0;  // of the saved sums
+  int version = 0;               // bumped when by_step changes
+};
+
+// Golden values of one chunk of images: every stored value, [count, c, h, w] each; and
+// the partial sums of the resume points: partials[step][i], [count, out_c, h, w], the sums
+// over input channels [0, by_step[step][i]).
 struct GoldenChunk {
   int64_t first = 0;  // first image of the chunk
   int count = 0;      // 0: nothing computed
+  int resume_version = -1;
   std::vector<FloatBuf> values;
+  std::vector<std::vector<FloatBuf>> partials;
 };
 
 // One thread's scratch for simulating faults. The threads share the engine's executor
@@ -68,6 +83,8 @@ struct Worker {
   // each differs from golden.
   std::vector<FloatBuf> changed;
   std::vector<std::vector<uint8_t>> differs;
+  // Per changed value: its leading channels that are golden in every active image.
+  std::vector<int> golden_channels;
   // Per value with has_positions set: for each active image, a bitmap of the positions
   // that may differ from golden (position_masks.h; fast_sim.cpp needed_positions); and
   // the needed output positions of the step being run.
@@ -75,7 +92,7 @@ struct Worker {
   std::vector<uint8_t> has_positions;
   std::vector<uint64_t> needed, window;
   // EngineOptions::profile: nanoseconds and images per step, per faulty node.
-  std::vector<int64_t> step_ns, step_images;
+  std::vector<int64_t> step_ns, step_images, step_resumed;
   std::vector<int64_t> node_ns, node_images, node_dropped;
 };
 
@@ -102,6 +119,7 @@ struct CampaignEngine::Impl {
   std::map<int, campaign_detail::SuffixPlan> plans;  // by faulty step
   campaign_detail::BufferPool golden_pool;
   campaign_detail::GoldenChunk chunk;
+  campaign_detail::ResumePoints resume;  // grows with the faulty steps run
   bool reverse_chunks = false;  // alternate the chunk order per run: the last chunk is reused
   int64_t golden_ns = 0;               // EngineOptions::profile
   std::vector<int64_t> node_faults;    // EngineOptions::profile: faults run, per node
@@ -121,6 +139,8 @@ struct CampaignEngine::Impl {
 
   // fast_sim.cpp
   int chunk_images() const;
+  // Adds the resume points the plans' faulty steps can use (fast_sim.cpp).
+  void update_resume_points();
   void compute_golden_chunk(int64_t first, int count);
   // The fault's own weights: its output channel's slice with the fault applied.
   ChannelWeights faulty_channel(const ResolvedFault& fault) const;

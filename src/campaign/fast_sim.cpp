@@ -34,6 +34,34 @@ int sim_batch_for(const Graph& g) {
   return int(std::clamp<int64_t>(bytes >> 20, 8, 32));
 }
 
+// How many leading channels of step st's output are golden, given golden(v) for each input
+// value (its channel count when v is unchanged): per-channel operations keep their
+// input's, a concatenation those before its first changed channel, an add the fewer of
+// its operands'; anything else (conv, linear, flatten...) mixes or moves channels: none.
+template <class GoldenOf>
+int golden_channels_after(const Graph& g, const ExecStep& st, GoldenOf golden) {
+  switch (g.nodes[size_t(st.node)].kind) {
+    case OpKind::BatchNorm2d:
+    case OpKind::ReLU:
+    case OpKind::MaxPool2d:
+    case OpKind::AvgPool2d:
+    case OpKind::GlobalAvgPool:
+      return golden(st.inputs[0]);
+    case OpKind::Add:
+      return std::min(golden(st.inputs[0]), golden(st.inputs[1]));
+    case OpKind::Concat: {
+      int offset = 0, first = g.values[size_t(st.output)].c;
+      for (int v : st.inputs) {
+        first = std::min(first, offset + golden(v));
+        offset += g.values[size_t(v)].c;
+      }
+      return first;
+    }
+    default:
+      return 0;
+  }
+}
+
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -103,9 +131,42 @@ SuffixPlan make_suffix_plan(const Executor& exec, size_t values, int step) {
 
 }  // namespace campaign_detail
 
+void CampaignEngine::Impl::update_resume_points() {
+  // Per plan, what its faults leave golden, channel-wise, with the faulty channel taken as
+  // 0 (a fault in channel c keeps at least as much): a resumable conv whose input keeps its
+  // first b channels golden continues from the golden sums over them.
+  const auto& steps = exec->steps();
+  resume.by_step.resize(steps.size());
+  bool grew = false;
+  std::vector<int> golden(graph.values.size());
+  for (const auto& [step, plan] : plans) {
+    for (size_t v = 0; v < golden.size(); ++v) golden[v] = graph.values[v].c;
+    for (int si : plan.desc) {
+      const ExecStep& st = steps[size_t(si)];
+      const int b = golden[size_t(st.inputs[0])];
+      if (si != step && b > 0 && b < graph.values[size_t(st.inputs[0])].c && exec->step_resumable(si)) {
+        std::vector<int>& at = resume.by_step[size_t(si)];
+        const auto it = std::lower_bound(at.begin(), at.end(), b);
+        if (it == at.end() || *it != b) {
+          at.insert(it, b);
+          grew = true;
+        }
+      }
+      golden[size_t(st.output)] =
+          si == step ? 0 : golden_channels_after(graph, st, [&](int v) { return golden[size_t(v)]; });
+    }
+  }
+  if (!grew) return;
+  ++resume.version;
+  resume.floats_per_image = 0;
+  for (size_t si = 0; si < steps.size(); ++si)
+    resume.floats_per_image += int64_t(resume.by_step[si].size()) * step_index.row_floats[size_t(steps[si].output)];
+}
+
 int CampaignEngine::Impl::chunk_images() const {
   // The golden values dominate: the workers' scratch is only sim_batch images each.
-  const int64_t per_image = std::max<int64_t>(1, step_index.stored_floats * int64_t(sizeof(float)));
+  const int64_t per_image =
+      std::max<int64_t>(1, (step_index.stored_floats + resume.floats_per_image) * int64_t(sizeof(float)));
   int64_t b = options.memory_budget / per_image;
   b = std::clamp<int64_t>(b, 1, std::max(1, options.max_chunk_images));
   const int64_t n = images.size();
@@ -116,22 +177,28 @@ int CampaignEngine::Impl::chunk_images() const {
 
 void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
   GoldenChunk& gc = chunk;
-  if (gc.count == count && gc.first == first) return;  // still valid
+  if (gc.count == count && gc.first == first && gc.resume_version == resume.version) return;  // still valid
   gc.count = 0;
-  gc.values.resize(graph.values.size());
-  for (size_t v = 0; v < graph.values.size(); ++v) {
-    if (!step_index.stored[v]) continue;
-    const size_t need = size_t(count) * size_t(step_index.row_floats[v]);
-    if (!gc.values[v] || gc.values[v].capacity < need) {
-      golden_pool.release(std::move(gc.values[v]));
-      gc.values[v] = golden_pool.acquire(need);
+  auto ensure = [&](FloatBuf& buf, size_t need) {
+    if (!buf || buf.capacity < need) {
+      golden_pool.release(std::move(buf));
+      buf = golden_pool.acquire(need);
     }
+  };
+  gc.values.resize(graph.values.size());
+  for (size_t v = 0; v < graph.values.size(); ++v)
+    if (step_index.stored[v]) ensure(gc.values[v], size_t(count) * size_t(step_index.row_floats[v]));
+  const auto& steps = exec->steps();
+  gc.partials.resize(steps.size());
+  for (size_t si = 0; si < steps.size(); ++si) {
+    gc.partials[si].resize(resume.by_step[si].size());
+    for (FloatBuf& buf : gc.partials[si])
+      ensure(buf, size_t(count) * size_t(step_index.row_floats[size_t(steps[si].output)]));
   }
   golden_pool.clear();  // buffers too small for this chunk size
   images.normalize(first, count, gc.values[size_t(graph.input_value)].get());
   // Image-parallel, each thread runs the whole schedule on micro-batches of its share, so
   // that one step's activations are still in cache for the next.
-  const auto& steps = exec->steps();
   // Micro-batches as the suffix recomputation's (4 images at least, as the executor's forward).
   const int golden_batch = std::max(4, step_index.sim_batch / 2);
   exec->pool().parallel_for(count, [&](int64_t b, int64_t e, int) {
@@ -142,7 +209,23 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
       for (size_t si = 0; si < steps.size(); ++si) {
         ins.clear();
         for (int v : steps[si].inputs) ins.push_back(row(v));
-        exec->run_step(int(si), ins, row(steps[si].output), mb, nullptr);
+        const std::vector<int>& at = resume.by_step[si];
+        if (at.empty()) {
+          exec->run_step(int(si), ins, row(steps[si].output), mb, nullptr);
+          continue;
+        }
+        // The same sums in slices, saving each boundary's (the same bits: one fma chain).
+        const size_t of = size_t(step_index.row_floats[size_t(steps[si].output)]);
+        const float* partial = nullptr;
+        int begin = 0;
+        for (size_t i = 0; i < at.size(); ++i) {
+          float* saved = gc.partials[si][i].get() + size_t(start) * of;
+          exec->run_step_segment(int(si), ins, {begin, at[i], partial, false}, saved, mb, nullptr);
+          partial = saved;
+          begin = at[i];
+        }
+        const int in_c = graph.values[size_t(steps[si].inputs[0])].c;
+        exec->run_step_segment(int(si), ins, {begin, in_c, partial, true}, row(steps[si].output), mb, nullptr);
       }
     }
   });
@@ -159,6 +242,7 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
   record_golden(first, count, logits);
   gc.first = first;
   gc.count = count;
+  gc.resume_version = resume.version;
 }
 
 // For a conv step whose changed inputs all have position bitmaps (w.has_positions): per
@@ -214,6 +298,10 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
   w.differs.resize(g.values.size());
   w.positions.resize(g.values.size());
   w.has_positions.assign(g.values.size(), 0);
+  w.golden_channels.resize(g.values.size());
+  auto golden_channels = [&](int v) {
+    return w.changed[size_t(v)] ? w.golden_channels[size_t(v)] : g.values[size_t(v)].c;
+  };
   std::vector<int> active, keep, live;
   std::vector<const float*> ins, fill;
   std::vector<FloatBuf> temps;
@@ -221,6 +309,13 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
   int64_t dropped = 0;  // images found masked before the logits
   auto row_floats = [&](int v) { return size_t(step_index.row_floats[size_t(v)]); };
   auto golden_row = [&](int v, int image) { return gc.values[size_t(v)].get() + size_t(image) * row_floats(v); };
+
+  // The largest resume point of step si inside its input's `golden` leading channels.
+  auto resume_point = [&](int si, int golden) -> const int* {
+    const std::vector<int>& at = resume.by_step[size_t(si)];
+    const auto it = std::upper_bound(at.begin(), at.end(), golden);
+    return it == at.begin() ? nullptr : &*(it - 1);
+  };
 
   const int batch = step_index.sim_batch;
   for (int start = 0; start < gc.count; start += batch) {
@@ -271,9 +366,25 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
         exec->run_step(si, ins, out.get(), a, nullptr, needed, fill.data());
         w.positions[size_t(o)].assign(needed, needed + a * owords);
         w.has_positions[size_t(o)] = 1;
+      } else if (const int* b = resume_point(si, golden_channels(st.inputs[0]))) {
+        // The sums over the input's golden leading channels are the golden pass's.
+        const size_t of_at = size_t(b - resume.by_step[size_t(si)].data());
+        const FloatBuf& saved = gc.partials[size_t(si)][of_at];
+        const float* partial = saved.get() + size_t(active.front()) * of;
+        if (!contiguous) {
+          FloatBuf t = w.pool.acquire(size_t(a) * of);
+          for (int j = 0; j < a; ++j)
+            std::memcpy(t.get() + size_t(j) * of, saved.get() + size_t(active[size_t(j)]) * of, of * sizeof(float));
+          partial = t.get();
+          temps.push_back(std::move(t));
+        }
+        const int in_c = g.values[size_t(st.inputs[0])].c;
+        exec->run_step_segment(si, ins, {*b, in_c, partial, true}, out.get(), a, nullptr);
+        if (profile) w.step_resumed[size_t(si)] += a;
       } else {
         exec->run_step(si, ins, out.get(), a, nullptr);
       }
+      w.golden_channels[size_t(o)] = si == plan.step ? faulty.channel : golden_channels_after(g, st, golden_channels);
       if (profile) {
         w.step_ns[size_t(si)] += now_ns() - t0;
         w.step_images[size_t(si)] += a;
@@ -405,6 +516,7 @@ bool CampaignEngine::Impl::run_fast(const std::vector<ResolvedFault>& faults, co
     if (options.profile) ++node_faults[size_t(faults[i].node)];
   }
   if (order.empty()) return true;
+  update_resume_points();
   const int per_chunk = chunk_images();
   const int64_t n = images.size(), chunks = (n + per_chunk - 1) / per_chunk;
   reverse_chunks = !reverse_chunks;

@@ -15,6 +15,22 @@ using detail::param_data;
 
 const std::vector<ExecStep>& Executor::steps() const { return prepared_->steps; }
 
+namespace {
+// The fused batch norm (folded: bn, or null), residual add and ReLU of a conv step.
+ops::ConvEpilogue conv_epilogue(const detail::Step& st, const ops::BatchNormFolded* bn,
+                                const std::vector<const float*>& inputs) {
+  ops::ConvEpilogue epi;
+  if (bn) {
+    epi.alpha = bn->alpha.data();
+    epi.beta = bn->beta.data();
+  }
+  if (st.add >= 0) epi.residual = inputs.back();
+  epi.residual_first = st.residual_first;
+  epi.relu = st.relu >= 0;
+  return epi;
+}
+}  // namespace
+
 void Executor::run_step(int step, const std::vector<const float*>& inputs, float* output, int batch,
                         ThreadPool* pool, const uint64_t* needed, const float* const* fill) const {
   const Prepared& p = *prepared_;
@@ -43,15 +59,7 @@ void Executor::run_step(int step, const std::vector<const float*>& inputs, float
     ops::conv2d_reference(s, inputs[0], param_data(graph_, n, 0), bias, output);
     return;
   }
-  ops::ConvEpilogue epi;
-  if (st.bn >= 0) {
-    const ops::BatchNormFolded& f = p.nodes[size_t(st.bn)].bn;
-    epi.alpha = f.alpha.data();
-    epi.beta = f.beta.data();
-  }
-  if (st.add >= 0) epi.residual = inputs.back();
-  epi.residual_first = st.residual_first;
-  epi.relu = st.relu >= 0;
+  const ops::ConvEpilogue epi = conv_epilogue(st, st.bn >= 0 ? &p.nodes[size_t(st.bn)].bn : nullptr, inputs);
   ops::conv2d_optimized(s, inputs[0], p.nodes[size_t(st.node)].conv, bias, output, pool, epi, needed, fill);
 }
 
@@ -62,6 +70,38 @@ bool Executor::step_skips_positions(int step) const {
   if (graph_.nodes[size_t(node)].kind != OpKind::Conv2d) return false;
   const ops::Conv2dPacked& pk = p.nodes[size_t(node)].conv;
   return pk.sparse_capable && pk.nonfinite == 0 && ops::conv2d_sparsity() != ops::ConvSparsity::Never;
+}
+
+bool Executor::step_resumable(int step) const {
+  const Prepared& p = *prepared_;
+  if (step < 0 || size_t(step) >= p.plan.steps.size()) return false;
+  const int node = p.plan.steps[size_t(step)].node;
+  const Node& n = graph_.nodes[size_t(node)];
+  if (n.kind != OpKind::Conv2d || !ops::conv2d_segment_supported(conv_shape(graph_, n, 1))) return false;
+  return options_.variant == KernelVariant::Reference || p.nodes[size_t(node)].conv.sparse_capable;
+}
+
+void Executor::run_step_segment(int step, const std::vector<const float*>& inputs, const ops::Conv2dSegment& seg,
+                                float* output, int batch, ThreadPool* pool) const {
+  if (!step_resumable(step))
+    throw UsageError("executor: run_step_segment: step " + std::to_string(step) +
+                     " is not a conv whose reduction splits by input channel");
+  const Prepared& p = *prepared_;
+  const detail::Step& st = p.plan.steps[size_t(step)];
+  const Node& n = graph_.nodes[size_t(st.node)];
+  if (inputs.size() != st.inputs.size())
+    throw UsageError("executor: run_step_segment: " + node_label(graph_, st.node) + " step takes " +
+                     std::to_string(st.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
+  if (batch < 0) throw UsageError("executor: run_step_segment: negative batch");
+  if (batch == 0) return;
+  const auto s = conv_shape(graph_, n, batch);
+  const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) : nullptr;
+  if (options_.variant == KernelVariant::Reference) {  // never fused: the node alone
+    ops::conv2d_segment_reference(s, inputs[0], param_data(graph_, n, 0), bias, output, seg);
+    return;
+  }
+  const ops::ConvEpilogue epi = conv_epilogue(st, st.bn >= 0 ? &p.nodes[size_t(st.bn)].bn : nullptr, inputs);
+  ops::conv2d_segment_optimized(s, inputs[0], p.nodes[size_t(st.node)].conv, bias, output, pool, epi, seg);
 }
 
 ChannelWeights Executor::channel_weights(int step, int channel, const float* weights) const {

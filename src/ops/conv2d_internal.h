@@ -9,6 +9,10 @@
 #include "faultbench/ops/conv2d.h"
 #include "simd.h"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace faultbench::ops::detail {
 
 // Direct GEMM over stride-phase planes (conv2d_gemm.cpp); any groups with in_c/groups > 1.
@@ -116,6 +120,100 @@ inline float finish_element(float v, const float* res, const ConvEpilogue& epi) 
     if (epi.relu && v < 0.0f) v = 0.0f;
   }
   return v;
+}
+
+// A register tile of the channel-major kernels (zero-skipping, conv slices): acc[j][c] is
+// output position j of 4 consecutive ones, lanes = the output channels of vector c.
+// Stores `count` positions (from output position p0) of channel vectors [0, nc) of a tile,
+// through the epilogue: y and res point at (first channel, p0); channel i of vector c is
+// (c * kLanes + i) * P further.
+inline void store_channel_tile(const simd::vf (&acc)[4][ChannelConstants::kMaxVec], int nc, int count,
+                               const ChannelConstants& cc, bool has_bias, const ConvEpilogue& epi, float* y,
+                               const float* res, int64_t P) {
+  for (int c = 0; c < nc; ++c) {
+    const simd::vf o[4] = {cc.apply(acc[0][c], c, has_bias, epi), cc.apply(acc[1][c], c, has_bias, epi),
+                           cc.apply(acc[2][c], c, has_bias, epi), cc.apply(acc[3][c], c, has_bias, epi)};
+#if defined(__AVX512F__)
+    if (count == 4) {
+      // 4 x 16 transpose: u[m] lane group g = positions 0..3 of channel 4g + m. (The
+      // full-mask forms: GCC 12 warns about the unmasked ones' undefined pass-through.)
+      const auto lo_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, 0xFFFF, a, b); };
+      const auto hi_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, 0xFFFF, a, b); };
+      const auto lo_pd = [](__m512 a, __m512 b) {
+        const __m512d x = _mm512_castps_pd(a);
+        return _mm512_castpd_ps(_mm512_mask_unpacklo_pd(x, 0xFF, x, _mm512_castps_pd(b)));
+      };
+      const auto hi_pd = [](__m512 a, __m512 b) {
+        const __m512d x = _mm512_castps_pd(a);
+        return _mm512_castpd_ps(_mm512_mask_unpackhi_pd(x, 0xFF, x, _mm512_castps_pd(b)));
+      };
+      const __m512 t0 = lo_ps(o[0], o[1]), t1 = hi_ps(o[0], o[1]), t2 = lo_ps(o[2], o[3]), t3 = hi_ps(o[2], o[3]);
+      const __m512 u[4] = {lo_pd(t0, t2), hi_pd(t0, t2), lo_pd(t1, t3), hi_pd(t1, t3)};
+      alignas(64) float t[4][simd::kLanes];
+      for (int m = 0; m < 4; ++m) _mm512_store_ps(t[m], u[m]);
+      for (int i = 0; i < cc.valid[c]; ++i) {
+        const int64_t at = (int64_t(c) * simd::kLanes + i) * P;
+        __m128 v = _mm_load_ps(&t[i % 4][(i / 4) * 4]);
+        if (res) {
+          const __m128 r = _mm_loadu_ps(res + at);
+          v = epi.residual_first ? _mm_add_ps(r, v) : _mm_add_ps(v, r);
+          if (epi.relu) v = _mm_blendv_ps(v, _mm_setzero_ps(), _mm_cmplt_ps(v, _mm_setzero_ps()));
+        }
+        _mm_storeu_ps(y + at, v);
+      }
+      continue;
+    }
+#endif
+    alignas(64) float t[4][simd::kLanes];
+    for (int j = 0; j < 4; ++j) simd::store(t[j], o[j]);
+    for (int i = 0; i < cc.valid[c]; ++i) {
+      const int64_t at = (int64_t(c) * simd::kLanes + i) * P;
+      for (int j = 0; j < count; ++j) y[at + j] = finish_element(t[j][i], res ? res + at + j : nullptr, epi);
+    }
+  }
+}
+
+// The inverse: acc[j][c] lane i = src[(c * kLanes + i) * P + j] for positions j < count
+// (j >= count repeat the last) of channel vectors [0, nc); lanes past valid[c] hold 0.
+inline void load_channel_tile(const float* src, int64_t P, int nc, const int* valid, int count,
+                              simd::vf (&acc)[4][ChannelConstants::kMaxVec]) {
+  for (int c = 0; c < nc; ++c) {
+#if defined(__AVX512F__)
+    if (valid[c] == simd::kLanes && count == 4) {
+      // The 4 x 4 transposes per 128-bit lane of store_channel_tile (their own inverse),
+      // from u[m] lane group g = positions 0..3 of channel 4g + m.
+      const float* s = src + int64_t(c) * simd::kLanes * P;
+      __m512 u[4];
+      for (int m = 0; m < 4; ++m) {
+        __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(s + int64_t(m) * P));
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(s + int64_t(4 + m) * P), 1);
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(s + int64_t(8 + m) * P), 2);
+        u[m] = _mm512_insertf32x4(v, _mm_loadu_ps(s + int64_t(12 + m) * P), 3);
+      }
+      const auto lo_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, 0xFFFF, a, b); };
+      const auto hi_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, 0xFFFF, a, b); };
+      const auto lo_pd = [](__m512 a, __m512 b) {
+        const __m512d x = _mm512_castps_pd(a);
+        return _mm512_castpd_ps(_mm512_mask_unpacklo_pd(x, 0xFF, x, _mm512_castps_pd(b)));
+      };
+      const auto hi_pd = [](__m512 a, __m512 b) {
+        const __m512d x = _mm512_castps_pd(a);
+        return _mm512_castpd_ps(_mm512_mask_unpackhi_pd(x, 0xFF, x, _mm512_castps_pd(b)));
+      };
+      const __m512 t0 = lo_ps(u[0], u[1]), t1 = hi_ps(u[0], u[1]), t2 = lo_ps(u[2], u[3]), t3 = hi_ps(u[2], u[3]);
+      acc[0][c] = lo_pd(t0, t2);
+      acc[1][c] = hi_pd(t0, t2);
+      acc[2][c] = lo_pd(t1, t3);
+      acc[3][c] = hi_pd(t1, t3);
+      continue;
+    }
+#endif
+    for (int j = 0; j < 4; ++j) {
+      alignas(64) float lane[simd::kLanes] = {};
+      for (int i = 0; i < valid[c]; ++i) lane[i] = src[(int64_t(c) * simd::kLanes + i) * P + std::min(j, count - 1)];
+      acc[j][c] = simd::load(lane);
+    }
+  }
 }
 
 // Zero-padded input of one (image, group), split into stride x stride phases:

@@ -104,54 +104,6 @@ int64_t phase_floats(const Conv2dShape& s, const Conv2dPacked& pk) {
   return int64_t(s.stride) * s.stride * (s.in_c / s.groups) * pk.hq * pk.wq + 16;
 }
 
-// Stores `count` positions (from output position p0) of channel vectors [0, nc) of a tile:
-// y and res point at (first channel, p0); channel i of vector c is (c * L + i) * P further.
-void store_tile(const vf (&acc)[kBlock][kMaxVec], int nc, int count, const ChannelConstants& cc, bool has_bias,
-                const ConvEpilogue& epi, float* y, const float* res, int64_t P) {
-  for (int c = 0; c < nc; ++c) {
-    static_assert(kBlock == 4);
-    const vf o[kBlock] = {cc.apply(acc[0][c], c, has_bias, epi), cc.apply(acc[1][c], c, has_bias, epi),
-                          cc.apply(acc[2][c], c, has_bias, epi), cc.apply(acc[3][c], c, has_bias, epi)};
-#if defined(__AVX512F__)
-    if (count == kBlock) {
-      // 4 x 16 transpose: u[m] lane group g = positions 0..3 of channel 4g + m. (The
-      // full-mask forms: GCC 12 warns about the unmasked ones' undefined pass-through.)
-      const auto lo_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, 0xFFFF, a, b); };
-      const auto hi_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, 0xFFFF, a, b); };
-      const auto lo_pd = [](__m512 a, __m512 b) {
-        const __m512d x = _mm512_castps_pd(a);
-        return _mm512_castpd_ps(_mm512_mask_unpacklo_pd(x, 0xFF, x, _mm512_castps_pd(b)));
-      };
-      const auto hi_pd = [](__m512 a, __m512 b) {
-        const __m512d x = _mm512_castps_pd(a);
-        return _mm512_castpd_ps(_mm512_mask_unpackhi_pd(x, 0xFF, x, _mm512_castps_pd(b)));
-      };
-      const __m512 t0 = lo_ps(o[0], o[1]), t1 = hi_ps(o[0], o[1]), t2 = lo_ps(o[2], o[3]), t3 = hi_ps(o[2], o[3]);
-      const __m512 u[4] = {lo_pd(t0, t2), hi_pd(t0, t2), lo_pd(t1, t3), hi_pd(t1, t3)};
-      alignas(64) float t[4][L];
-      for (int m = 0; m < 4; ++m) _mm512_store_ps(t[m], u[m]);
-      for (int i = 0; i < cc.valid[c]; ++i) {
-        const int64_t at = (int64_t(c) * L + i) * P;
-        __m128 v = _mm_load_ps(&t[i % 4][(i / 4) * 4]);
-        if (res) {
-          const __m128 r = _mm_loadu_ps(res + at);
-          v = epi.residual_first ? _mm_add_ps(r, v) : _mm_add_ps(v, r);
-          if (epi.relu) v = _mm_blendv_ps(v, _mm_setzero_ps(), _mm_cmplt_ps(v, _mm_setzero_ps()));
-        }
-        _mm_storeu_ps(y + at, v);
-      }
-      continue;
-    }
-#endif
-    alignas(64) float t[kBlock][L];
-    for (int j = 0; j < kBlock; ++j) simd::store(t[j], o[j]);
-    for (int i = 0; i < cc.valid[c]; ++i) {
-      const int64_t at = (int64_t(c) * L + i) * P;
-      for (int j = 0; j < count; ++j) y[at + j] = finish_element(t[j][i], res ? res + at + j : nullptr, epi);
-    }
-  }
-}
-
 // All blocks of one (image, group): ph holds its phase planes (or its input, direct), in
 // `rows` rows of pk.wq floats.
 // Returns false, having done nothing, when too few (block, step) pairs can be skipped for
@@ -214,8 +166,8 @@ bool run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int
         for (int c = 0; c < nc; ++c) negative_zero |= simd::any_negative_zero(acc[j][c]);
       if (negative_zero) fn(sc.all.data(), K, pk.offsets.data(), w, wstride, ph, blk.q, acc);  // see the top
       const int64_t first = (int64_t(n) * s.out_c + grp * cout_g + t0 * L) * P + blk.p0;
-      store_tile(acc, nc, blk.count, consts[size_t(cg)], bias != nullptr, epi, y + first,
-                 epi.residual ? epi.residual + first : nullptr, P);
+      store_channel_tile(acc, nc, blk.count, consts[size_t(cg)], bias != nullptr, epi, y + first,
+                         epi.residual ? epi.residual + first : nullptr, P);
     }
   }
   return true;

@@ -228,6 +228,39 @@ TEST(FastMode, ProfileAccountsForEveryFaultAndImage) {
   EXPECT_TRUE(quiet.profile().by_faulty_layer.empty());
 }
 
+TEST(FastMode, DenseNetConvsContinueFromGoldenPartialSumsExactly) {
+  // A fault in a dense block leaves the channels concatenated before the faulty layer
+  // golden; the 1x1 convs reading the concatenation continue from the golden pass's sums
+  // over them (fast_sim.cpp resume points). Faults of the last blocks, low bits included
+  // (so that images drop out and the saved sums of the survivors are gathered).
+  Graph g = build_model("densenet121", "cifar10");
+  randomize_weights(g, 41);
+  const ImageSet images = random_images(g, 7, 42);
+  std::vector<Fault> faults;
+  for (const Fault& f : random_faults(g, 600, 43))
+    if ((f.site.layer.find("denseblock3") != std::string::npos || f.site.layer.find("transition3") != std::string::npos ||
+         f.site.layer.find("denseblock4.denselayer1.") != std::string::npos) &&
+        faults.size() < 10)
+      faults.push_back(f);
+  ASSERT_EQ(faults.size(), 10u);
+  const auto brute = run_engine(g, images, faults, CampaignMode::BruteForce, 2);
+  EngineOptions o;
+  o.threads = 2;
+  o.max_chunk_images = 4;
+  o.profile = true;
+  CampaignEngine engine(g, images, o);
+  std::vector<ResolvedFault> rf;
+  for (const Fault& f : faults) rf.push_back(resolve_fault(g, f));
+  std::vector<FaultCounts> fast;
+  ASSERT_TRUE(engine.run(rf, fast));
+  expect_same(faults, brute, fast, "fast, resuming");
+  int64_t resumed = 0, dropped = 0;
+  for (const auto& s : engine.profile().by_step) resumed += s.resumed_image_runs;
+  for (const auto& l : engine.profile().by_faulty_layer) dropped += l.dropped_early;
+  EXPECT_GT(resumed, 0) << "no conv continued from golden partial sums";
+  EXPECT_GT(dropped, 0) << "no image dropped out: the gathering of saved sums went untested";
+}
+
 TEST(FastMode, ExponentFlipsGiveDueImagesAndStayExact) {
   // Bit 30 of the largest weights: values blow up to Inf, then NaN after BN/add.
   Graph g = build_model("resnet20", "cifar10");

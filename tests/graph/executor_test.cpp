@@ -244,6 +244,42 @@ TEST_P(ExecutorDeterminism, RunStepChannelEqualsTheStepWithTheChangedWeights) {
   }
 }
 
+TEST_P(ExecutorDeterminism, RunStepSegmentsEqualRunStep) {
+  // The campaign continues 1x1 convs from saved partial sums: the step in two slices of its
+  // input channels, the first one's raw sums handed to the second, gives run_step's bits.
+  Graph g = graph();
+  randomize(g, 18);
+  const int n = 3;
+  const Tensor images = random_images(g, n, 19);
+  for (KernelVariant variant : {KernelVariant::Optimized, KernelVariant::Reference}) {
+    Executor ex(g, {1, variant, 128});
+    std::vector<std::vector<float>> values(g.values.size());
+    values[size_t(g.input_value)] = images.data;
+    int checked = 0;
+    for (size_t si = 0; si < ex.steps().size(); ++si) {
+      const ExecStep& st = ex.steps()[si];
+      std::vector<const float*> ins;
+      for (int v : st.inputs) ins.push_back(values[size_t(v)].data());
+      std::vector<float>& out = values[size_t(st.output)];
+      out.resize(size_t(n * g.values[size_t(st.output)].numel()));
+      ex.run_step(int(si), ins, out.data(), n, nullptr);
+      if (!ex.step_resumable(int(si))) {
+        EXPECT_THROW(ex.run_step_segment(int(si), ins, {0, 1, nullptr, false}, out.data(), n, nullptr), UsageError);
+        continue;
+      }
+      const int in_c = g.values[size_t(st.inputs[0])].c, cut = in_c / 3;
+      std::vector<float> partial(out.size()), got(out.size());
+      ex.run_step_segment(int(si), ins, {0, cut, nullptr, false}, partial.data(), n, nullptr);
+      ex.run_step_segment(int(si), ins, {cut, in_c, partial.data(), true}, got.data(), n, nullptr);
+      EXPECT_TRUE(std::memcmp(got.data(), out.data(), out.size() * sizeof(float)) == 0) << "step " << si;
+      ++checked;
+    }
+    // (The optimized variant splits convs with two vectors of output channels, which these
+    // small graphs lack: tests/ops/conv2d_segment_test.cpp and the DenseNet campaign test.)
+    if (GetParam() == 1 && variant == KernelVariant::Reference) EXPECT_GT(checked, 0) << "the branchy graph's 1x1 convs";
+  }
+}
+
 TEST_P(ExecutorDeterminism, ParamElementChangedEqualsRepacking) {
   Graph g = graph();
   randomize(g, 16);

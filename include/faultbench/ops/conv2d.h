@@ -108,6 +108,30 @@ void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& 
                       float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
                       const uint64_t* needed = nullptr, const float* const* fill = nullptr);
 
+// A slice of a conv's reduction (conv2d_segment.cpp), so that sums over input channels a
+// fault cannot have changed are computed once: in DenseNet a fault changes only the
+// channels concatenated after the faulty layer, and the 1x1 convs reading the
+// concatenation continue from the golden sums over the channels before them.
+// Output element (n, co, p): acc = partial[n, co, p] (+0.0f when partial is null); for ci
+// in [ci_begin, ci_end) increasing: acc = fma(w[co, ci], x[n, ci, p], acc); then, when
+// finish, the bias and the epilogue exactly as conv2d_optimized, else y = acc (raw sums,
+// the next slice's partial). Slices chained from channel 0 to in_c therefore give the
+// bits of conv2d. partial and y are [batch, out_c, out_h * out_w].
+struct Conv2dSegment {
+  int ci_begin = 0, ci_end = 0;
+  const float* partial = nullptr;
+  bool finish = true;  // only for the slice ending at in_c
+};
+// 1x1, stride 1, no padding, one group: reduction step k is input channel k.
+bool conv2d_segment_supported(const Conv2dShape& s);
+// Plain loops; weight [out_c, in_c] as conv2d_reference's, no epilogue beyond the bias.
+void conv2d_segment_reference(const Conv2dShape& s, const float* x, const float* weight, const float* bias, float* y,
+                              const Conv2dSegment& seg);
+// Register tiles of 4 positions x up to 4 vectors of output channels; needs
+// pack.sparse_capable (the channel-major weight copy).
+void conv2d_segment_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
+                              float* y, ThreadPool* pool, const ConvEpilogue& epilogue, const Conv2dSegment& seg);
+
 // Applies the epilogue to len outputs of channel co: dst[i] = epilogue(src[i], res[i]).
 // src may equal dst.
 void conv2d_epilogue(const ConvEpilogue& e, int co, const float* src, const float* res, float* dst, int64_t len);
