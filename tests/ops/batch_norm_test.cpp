@@ -35,6 +35,36 @@ TEST(BatchNorm2d, OptimizedEqualsReferenceAndMatchesTheFormula) {
   }
 }
 
+TEST(BatchNorm2d, OptimizedWithReluEqualsReferenceOnEveryMapSize) {
+  // Maps of whole vectors (4x4, 8x8), maps packed several channels to a vector (1x1, 2x2,
+  // 2x4), others (3x3, 5x3), channel counts that leave a tail; NaN, Inf and -0 inputs.
+  for (const ops::BatchNormShape s :
+       {ops::BatchNormShape{2, 70, 4, 4}, ops::BatchNormShape{1, 130, 8, 8}, ops::BatchNormShape{3, 37, 2, 2},
+        ops::BatchNormShape{2, 21, 1, 1}, ops::BatchNormShape{2, 11, 2, 4}, ops::BatchNormShape{2, 67, 3, 3},
+        ops::BatchNormShape{1, 5, 5, 3}}) {
+    SCOPED_TRACE(std::to_string(s.channels) + " channels of " + std::to_string(s.h) + "x" + std::to_string(s.w));
+    const size_t n = size_t(s.batch) * s.channels * s.h * s.w;
+    auto x = random_floats(n, 41, -3, 3);
+    x[n / 2] = std::nanf("");
+    x[n / 3] = -INFINITY;
+    x[n / 5] = -0.0f;
+    const auto wt = random_floats(size_t(s.channels), 42);
+    const auto bs = random_floats(size_t(s.channels), 43);
+    const auto mean = random_floats(size_t(s.channels), 44);
+    const auto var = random_floats(size_t(s.channels), 45, 0.01f, 2.0f);
+    std::vector<float> ref(n), opt(n, 9.0f);
+    ops::batch_norm2d_reference(s, x.data(), wt.data(), bs.data(), mean.data(), var.data(), 1e-5, ref.data());
+    for (float& v : ref) v = v < 0.0f ? 0.0f : v;  // the ReLU: NaN and -0 pass
+    ThreadPool pool(2);
+    for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+      ops::batch_norm2d_optimized(s, x.data(),
+                                  ops::batch_norm2d_fold(s.channels, wt.data(), bs.data(), mean.data(), var.data(), 1e-5),
+                                  opt.data(), p, true);
+      EXPECT_BITWISE_EQ(ref, opt);
+    }
+  }
+}
+
 TEST(BatchNorm2d, PyTorchFoldingSequence) {
   // alpha = w * (1 / sqrtf(var + eps)); beta = b - mean * alpha; y = x * alpha + beta.
   const float w = 0.7f, b = 0.1f, mean = 0.3f, var = 0.9f, x = 1.3f;
