@@ -48,7 +48,23 @@ void StepLists::prepare(const Conv2dShape& s, const Conv2dPacked& pk, const floa
   masks_.resize(size_t(rows * rs_ + 64 + kSlack));
   uint8_t* m = masks_.data();
   const int wq = pk.wq;
-  for (int64_t r = 0; r < rows; ++r) {
+  int64_t r = 0;
+#if defined(__BMI2__)
+  if (wq <= 8) {
+    // Narrow rows (DenseNet's 4x4 maps, padded 2x2 ones): the rows are contiguous, so one
+    // load tests `per` whole rows, whose wq bits each are then spread RS bytes apart.
+    const int per = std::min(16 / wq, rows_per_load_);
+    uint64_t spread = 0;
+    for (int i = 0; i < per; ++i) spread |= ((uint64_t(1) << wq) - 1) << (i * rs_);
+    const __mmask16 lanes = __mmask16((1u << (per * wq)) - 1u);
+    for (; r + per <= rows; r += per) {
+      const __m512 v = _mm512_maskz_loadu_ps(lanes, ph + r * wq);
+      const uint64_t bits = _pdep_u64(_mm512_mask_cmp_ps_mask(lanes, v, _mm512_setzero_ps(), _CMP_NEQ_UQ), spread);
+      _mm512_storeu_si512(m + r * rs_, _mm512_movm_epi8(bits));  // the next rows overwrite the excess
+    }
+  }
+#endif
+  for (; r < rows; ++r) {
     const float* row = ph + r * wq;
     uint64_t bits = 0;
     for (int c0 = 0; c0 < wq; c0 += 16) {
