@@ -401,9 +401,17 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
         for (int j = 0; j < a; ++j)
           d[size_t(j)] = mark_changed(out.get() + size_t(j) * of + plane_at, golden_row(o, active[size_t(j)]) + plane_at,
                                       1, opos, pos.data() + j * owords);
-      } else {
+      } else if (g.nodes[size_t(st.node)].kind == OpKind::Concat) {  // exact copies: differs where an input does
+        for (int j = 0; j < a; ++j) {
+          bool any = false;
+          for (int v : st.inputs) any = any || (w.changed[size_t(v)] && w.differs[size_t(v)][size_t(j)]);
+          d[size_t(j)] = any;
+        }
+      } else {  // the leading golden channels cannot differ
+        const size_t from = size_t(w.golden_channels[size_t(o)]) * size_t(opos);
         for (int j = 0; j < a; ++j)
-          d[size_t(j)] = std::memcmp(out.get() + size_t(j) * of, golden_row(o, active[size_t(j)]), of * sizeof(float)) != 0;
+          d[size_t(j)] = std::memcmp(out.get() + size_t(j) * of + from, golden_row(o, active[size_t(j)]) + from,
+                                     (of - from) * sizeof(float)) != 0;
       }
       w.changed[size_t(o)] = std::move(out);
       live.push_back(o);
