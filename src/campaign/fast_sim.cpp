@@ -171,6 +171,10 @@ int CampaignEngine::Impl::chunk_images() const {
   b = std::clamp<int64_t>(b, 1, std::max(1, options.max_chunk_images));
   const int64_t n = images.size();
   if (b >= n) return int(n);
+  // Whole micro-batches: a chunk of 34 images would run as 26 + 8, and a micro-batch costs
+  // one pass over the weights whatever its size (DenseNet121's do not fit in cache).
+  const int sb = step_index.sim_batch;
+  if (b >= sb) b = b / sb * sb;
   const int64_t chunks = (n + b - 1) / b;
   return int((n + chunks - 1) / chunks);  // balanced chunks, none tiny
 }
