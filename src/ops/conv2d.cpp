@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "conv2d_internal.h"
 #include "faultbench/ops/conv2d.h"
 #include "simd.h"
 
@@ -136,6 +137,7 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
     for (const int32_t off : p.offsets) p.sparse_mask_offsets.push_back(off / p.wq * p.sparse_row_bytes + off % p.wq);
   }
   for (int64_t i = 0; i < int64_t(s.out_c) * p.k; ++i) p.nonfinite += std::isfinite(weight[i]) ? 0 : 1;
+  if (p.channel_major && s.padding > 0) detail::plan_taps(s, p);
   return p;
 }
 

@@ -105,6 +105,8 @@ void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& 
   if (s.batch == 0) return;
   if (pack.depthwise)
     detail::conv_depthwise(s, x, pack, bias, y, pool, epilogue);
+  else if (needed == nullptr && detail::conv_taps_wanted(pack))
+    detail::conv_taps(s, x, pack, bias, y, pool, epilogue);
   else if (detail::conv_sparse_wanted(s, x, pack, pool, needed))
     detail::conv_sparse(s, x, pack, bias, y, pool, epilogue, needed, fill);
   else if (pack.channel_major)

@@ -36,6 +36,13 @@ class GemmPair {
   std::unique_ptr<Plan> plan_;
 };
 
+// Padding-skipping path for small padded maps (conv2d_taps.cpp). plan_taps fills
+// pk.tap_* (conv2d_pack) when enough taps read padding; conv_taps runs it.
+void plan_taps(const Conv2dShape& s, Conv2dPacked& pk);
+bool conv_taps_wanted(const Conv2dPacked& pk);
+void conv_taps(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+               ThreadPool* pool, const ConvEpilogue& epi);
+
 // Small output maps (conv2d_channels.cpp): vectors over output channels, not positions.
 void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                    ThreadPool* pool, const ConvEpilogue& epi);

@@ -276,7 +276,9 @@ TEST_P(ExecutorDeterminism, RunStepSegmentsEqualRunStep) {
     }
     // (The optimized variant splits convs with two vectors of output channels, which these
     // small graphs lack: tests/ops/conv2d_segment_test.cpp and the DenseNet campaign test.)
-    if (GetParam() == 1 && variant == KernelVariant::Reference) EXPECT_GT(checked, 0) << "the branchy graph's 1x1 convs";
+    if (GetParam() == 1 && variant == KernelVariant::Reference) {
+      EXPECT_GT(checked, 0) << "the branchy graph's 1x1 convs";
+    }
   }
 }
 

@@ -61,6 +61,12 @@ struct Conv2dPacked {
   AlignedBuffer sparse_data;  // empty when channel_major (data is used)
   int64_t nonfinite = 0;
   const float* sparse_weights() const { return channel_major ? data.data() : sparse_data.data(); }
+  // Padding-skipping path (conv2d_taps.cpp), channel-major layers whose padding makes at
+  // least a quarter of the (position, step) pairs read zeros (3x3 convs on 2x2 and 4x4
+  // maps): per output position p, the steps k whose input lies inside the map, increasing,
+  // tap_k[tap_begin[p] .. tap_begin[p + 1]), and that input's offset in the group's
+  // [ci][h][w] input, tap_x. Empty otherwise.
+  std::vector<int32_t> tap_begin, tap_k, tap_x;
 };
 
 Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight);
@@ -84,7 +90,8 @@ struct ConvEpilogue {
   bool empty() const { return alpha == nullptr && residual == nullptr && !relu; }
 };
 
-// Which kernel conv2d_optimized may use for a non-depthwise layer. Auto picks the
+// Which kernel conv2d_optimized may use for a non-depthwise layer. Auto takes the
+// padding-skipping kernel on small padded maps (Conv2dPacked::tap_*), and picks the
 // zero-skipping kernel when the layer allows it (sparse_capable, every weight finite) and
 // at least kSparseMinZeroFraction of the first image's inputs are +-0 (post-ReLU activations),
 // and within it sends an image on to the GEMM kernel when too few of its fmas can be
