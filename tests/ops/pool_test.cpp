@@ -77,6 +77,16 @@ TEST(AvgPool2d, OptimizedEqualsReferenceAndHandValues) {
       for (int j = 0; j < s.kernel; ++j) sum += x[size_t(i) * s.in_w + j];
     EXPECT_EQ(bits(ref[0]), bits(sum / float(s.kernel * s.kernel)));
   }
+  {  // -0 windows give +0 (the sum starts at +0), NaN spreads; 17 windows: a partial vector
+    const auto s = pool_shape(1, 17, 2, 2, 2, 0, false);
+    std::vector<float> x(17 * 4, -0.0f), ref(17), opt(17);
+    x[9] = std::nanf("");
+    x[20] = 3.0f;
+    ops::avg_pool2d_reference(s, x.data(), ref.data());
+    ops::avg_pool2d_optimized(s, x.data(), opt.data(), nullptr);
+    EXPECT_BITWISE_EQ(ref, opt);
+    EXPECT_FALSE(std::signbit(ref[0]));
+  }
   const auto s = pool_shape(1, 1, 3, 2, 2, 0, false);  // 3 -> 1: the last row/column is dropped
   std::vector<float> x{1, 2, 100, 3, 6, 100, 100, 100, 100}, y(1);
   ops::avg_pool2d_reference(s, x.data(), y.data());
@@ -85,6 +95,13 @@ TEST(AvgPool2d, OptimizedEqualsReferenceAndHandValues) {
 }
 
 TEST(GlobalAvgPool, OptimizedEqualsReferenceAndHandValues) {
+  for (const ops::GlobalPoolShape t : {ops::GlobalPoolShape{2, 9, 2, 2}, ops::GlobalPoolShape{1, 21, 3, 5}}) {
+    const auto x = random_floats(size_t(t.batch) * t.channels * t.h * t.w, 44);
+    std::vector<float> ref(size_t(t.batch) * t.channels), opt(ref.size());
+    ops::global_avg_pool_reference(t, x.data(), ref.data());
+    ops::global_avg_pool_optimized(t, x.data(), opt.data(), nullptr);
+    EXPECT_BITWISE_EQ(ref, opt);
+  }
   const ops::GlobalPoolShape s{3, 64, 8, 8};
   const auto x = random_floats(3 * 64 * 64, 43);
   std::vector<float> ref(3 * 64), opt(3 * 64);
