@@ -112,6 +112,11 @@ int64_t phase_floats(const Conv2dShape& s, const Conv2dPacked& pk) {
 void copy_positions(const Conv2dShape& s, int n, int grp, int p0, int count, const float* fill, float* y) {
   const int cout_g = s.out_c / s.groups;
   const int64_t P = int64_t(s.out_h) * s.out_w;
+  if (p0 == 0 && count == P) {  // the group's planes are contiguous
+    const int64_t first = int64_t(grp) * cout_g * P;
+    std::memcpy(y + int64_t(n) * s.out_c * P + first, fill + first, sizeof(float) * size_t(cout_g * P));
+    return;
+  }
   for (int co = grp * cout_g; co < (grp + 1) * cout_g; ++co)
     std::memcpy(y + (int64_t(n) * s.out_c + co) * P + p0, fill + co * P + p0, sizeof(float) * size_t(count));
 }
@@ -136,6 +141,9 @@ bool run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int
   sc.lists.prepare(s, pk, ph, rows);
   if (dense_fallback && sc.lists.live_fraction() > kDenseAboveLiveFraction && needed_positions * 4 > P * 3)
     return false;
+  // The known values first, all at once (a copy per channel and skipped block would be
+  // many 16-byte copies); the needed blocks are then computed over them.
+  if (need) copy_positions(s, n, grp, 0, int(P), fill, y);
   sc.list.resize(size_t(K) + 32);
   if (sc.all.size() != size_t(K)) {
     sc.all.resize(size_t(K));
@@ -151,10 +159,7 @@ bool run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int
   SparseBlock blk;
   for (int b = 0; b < sc.lists.blocks(); ++b) {
     sc.lists.positions(b, &blk);
-    if (need && ((need[blk.p0 / 64] >> (blk.p0 % 64)) & ((uint64_t(1) << blk.count) - 1)) == 0) {
-      copy_positions(s, n, grp, blk.p0, blk.count, fill, y);
-      continue;
-    }
+    if (need && ((need[blk.p0 / 64] >> (blk.p0 % 64)) & ((uint64_t(1) << blk.count) - 1)) == 0) continue;
     const int listed = sc.lists.list(b, &blk, sc.list.data());
     for (int cg = 0; cg < cgroups; ++cg) {
       const int t0 = cg * kMaxVec, nc = std::min(kMaxVec, pk.sparse_tiles - t0);
