@@ -164,15 +164,17 @@ inline void store_vector(vf o, const VecDesc& vd, const TileOut& to, int r) {
   }
 }
 
-template <int NV, bool Split>
+// R: the rows computed, MR, or 1 for a tile with one live row (the campaign's one-channel
+// convs of the faulty channel), which would otherwise spend 3 of 4 fmas on padding rows.
+template <int NV, bool Split, int R = MR>
 void tile_kernel(int K, const float* __restrict w, const float* __restrict phases, const int32_t* __restrict offs,
                  const VecDesc* vd, int rows, const TileOut& to) {
   const float* lo[NV];
   const float* hi[NV];
   for (int v = 0; v < NV; ++v) lo[v] = phases + vd[v].lo, hi[v] = phases + vd[v].hi;
-  vf acc[MR][NV];
+  vf acc[R][NV];
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r)
+  for (int r = 0; r < R; ++r)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[r][v] = simd::zero();
   for (int k = 0; k < K; ++k) {
@@ -185,14 +187,14 @@ void tile_kernel(int K, const float* __restrict w, const float* __restrict phase
     }
     const float* wk = w + k * MR;
 #pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r) {
+    for (int r = 0; r < R; ++r) {
       const vf wv = simd::set1(wk[r]);
 #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) acc[r][v] = simd::fma(wv, xv[v], acc[r][v]);
     }
   }
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) {
+  for (int r = 0; r < R; ++r) {
     if (r >= rows) break;  // rows past the last channel hold zeros and are never stored
     const vf bias = simd::set1(to.bias ? to.bias[r] : 0.0f);
     const vf alpha = simd::set1(to.alpha ? to.alpha[r] : 0.0f);
@@ -209,11 +211,16 @@ void tile_kernel(int K, const float* __restrict w, const float* __restrict phase
 }
 
 using TileFn = void (*)(int, const float*, const float*, const int32_t*, const VecDesc*, int, const TileOut&);
-TileFn tile_fn(int nv, bool split) {
+TileFn tile_fn(int nv, bool split, int rows) {
   static const TileFn plain[kMaxNV] = {tile_kernel<1, false>, tile_kernel<2, false>, tile_kernel<3, false>,
                                        tile_kernel<4, false>, tile_kernel<5, false>, tile_kernel<6, false>};
   static const TileFn halves[kMaxNV] = {tile_kernel<1, true>, tile_kernel<2, true>, tile_kernel<3, true>,
                                         tile_kernel<4, true>, tile_kernel<5, true>, tile_kernel<6, true>};
+  static const TileFn plain1[kMaxNV] = {tile_kernel<1, false, 1>, tile_kernel<2, false, 1>, tile_kernel<3, false, 1>,
+                                        tile_kernel<4, false, 1>, tile_kernel<5, false, 1>, tile_kernel<6, false, 1>};
+  static const TileFn halves1[kMaxNV] = {tile_kernel<1, true, 1>, tile_kernel<2, true, 1>, tile_kernel<3, true, 1>,
+                                         tile_kernel<4, true, 1>, tile_kernel<5, true, 1>, tile_kernel<6, true, 1>};
+  if (rows == 1) return split ? halves1[nv - 1] : plain1[nv - 1];
   return split ? halves[nv - 1] : plain[nv - 1];
 }
 
@@ -221,10 +228,10 @@ TileFn tile_fn(int nv, bool split) {
 void run_block(const Conv2dShape& s, const Conv2dPacked& pk, const Geometry& g, const float* phases, int n, int grp,
                int64_t b, int t0, int t1, const float* bias, float* y, const ConvEpilogue& epi) {
   const int64_t P = int64_t(s.out_h) * s.out_w;
-  const TileFn fn = tile_fn(g.nv, g.split);
   const VecDesc* vd = g.vecs.data() + b * g.nv;
   for (int t = t0; t < t1; ++t) {
     const int co = grp * g.cout_g + t * MR, rows = std::min(MR, g.cout_g - t * MR);
+    const TileFn fn = tile_fn(g.nv, g.split, rows);
     TileOut to;
     to.bias = bias ? bias + co : nullptr;
     to.alpha = epi.alpha ? epi.alpha + co : nullptr;
