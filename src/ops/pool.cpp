@@ -80,7 +80,8 @@ bool vector_window_means(const float* x, int64_t outputs, Base base, int64_t spa
       const float* at = x + first;
       __m512 sum = _mm512_setzero_ps();
       for (const int32_t c : cells)
-        sum = _mm512_add_ps(sum, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_add_epi32(idx, _mm512_set1_epi32(c)), at, 4));
+        sum = _mm512_add_ps(
+            sum, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_add_epi32(idx, _mm512_set1_epi32(c)), at, 4));
       _mm512_mask_storeu_ps(y + o0, m, _mm512_div_ps(sum, _mm512_set1_ps(divisor)));
     }
   });

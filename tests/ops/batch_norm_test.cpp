@@ -57,9 +57,8 @@ TEST(BatchNorm2d, OptimizedWithReluEqualsReferenceOnEveryMapSize) {
     for (float& v : ref) v = v < 0.0f ? 0.0f : v;  // the ReLU: NaN and -0 pass
     ThreadPool pool(2);
     for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
-      ops::batch_norm2d_optimized(s, x.data(),
-                                  ops::batch_norm2d_fold(s.channels, wt.data(), bs.data(), mean.data(), var.data(), 1e-5),
-                                  opt.data(), p, true);
+      const auto folded = ops::batch_norm2d_fold(s.channels, wt.data(), bs.data(), mean.data(), var.data(), 1e-5);
+      ops::batch_norm2d_optimized(s, x.data(), folded, opt.data(), p, true);
       EXPECT_BITWISE_EQ(ref, opt);
     }
   }
