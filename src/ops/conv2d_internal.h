@@ -129,6 +129,29 @@ inline float finish_element(float v, const float* res, const ConvEpilogue& epi) 
   return v;
 }
 
+#if defined(__AVX512F__)
+// Transposes the 4 x 4 blocks of 4 vectors within each 128-bit lane group:
+// out[m] lane (4g + j) = in[j] lane (4g + m). Its own inverse. (The full-mask forms: GCC 12
+// warns about the unmasked ones' undefined pass-through.)
+inline void transpose_lane_groups(const __m512 (&in)[4], __m512 (&out)[4]) {
+  const auto lo_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, 0xFFFF, a, b); };
+  const auto hi_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, 0xFFFF, a, b); };
+  const auto lo_pd = [](__m512 a, __m512 b) {
+    const __m512d x = _mm512_castps_pd(a);
+    return _mm512_castpd_ps(_mm512_mask_unpacklo_pd(x, 0xFF, x, _mm512_castps_pd(b)));
+  };
+  const auto hi_pd = [](__m512 a, __m512 b) {
+    const __m512d x = _mm512_castps_pd(a);
+    return _mm512_castpd_ps(_mm512_mask_unpackhi_pd(x, 0xFF, x, _mm512_castps_pd(b)));
+  };
+  const __m512 t0 = lo_ps(in[0], in[1]), t1 = hi_ps(in[0], in[1]), t2 = lo_ps(in[2], in[3]), t3 = hi_ps(in[2], in[3]);
+  out[0] = lo_pd(t0, t2);
+  out[1] = hi_pd(t0, t2);
+  out[2] = lo_pd(t1, t3);
+  out[3] = hi_pd(t1, t3);
+}
+#endif
+
 // A register tile of the channel-major kernels (zero-skipping, conv slices): acc[j][c] is
 // output position j of 4 consecutive ones, lanes = the output channels of vector c.
 // Stores `count` positions (from output position p0) of channel vectors [0, nc) of a tile,
@@ -142,20 +165,9 @@ inline void store_channel_tile(const simd::vf (&acc)[4][ChannelConstants::kMaxVe
                            cc.apply(acc[2][c], c, has_bias, epi), cc.apply(acc[3][c], c, has_bias, epi)};
 #if defined(__AVX512F__)
     if (count == 4) {
-      // 4 x 16 transpose: u[m] lane group g = positions 0..3 of channel 4g + m. (The
-      // full-mask forms: GCC 12 warns about the unmasked ones' undefined pass-through.)
-      const auto lo_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, 0xFFFF, a, b); };
-      const auto hi_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, 0xFFFF, a, b); };
-      const auto lo_pd = [](__m512 a, __m512 b) {
-        const __m512d x = _mm512_castps_pd(a);
-        return _mm512_castpd_ps(_mm512_mask_unpacklo_pd(x, 0xFF, x, _mm512_castps_pd(b)));
-      };
-      const auto hi_pd = [](__m512 a, __m512 b) {
-        const __m512d x = _mm512_castps_pd(a);
-        return _mm512_castpd_ps(_mm512_mask_unpackhi_pd(x, 0xFF, x, _mm512_castps_pd(b)));
-      };
-      const __m512 t0 = lo_ps(o[0], o[1]), t1 = hi_ps(o[0], o[1]), t2 = lo_ps(o[2], o[3]), t3 = hi_ps(o[2], o[3]);
-      const __m512 u[4] = {lo_pd(t0, t2), hi_pd(t0, t2), lo_pd(t1, t3), hi_pd(t1, t3)};
+      // 4 x 16 transpose: u[m] lane group g = positions 0..3 of channel 4g + m.
+      __m512 u[4];
+      transpose_lane_groups(o, u);
       alignas(64) float t[4][simd::kLanes];
       for (int m = 0; m < 4; ++m) _mm512_store_ps(t[m], u[m]);
       for (int i = 0; i < cc.valid[c]; ++i) {
@@ -187,8 +199,8 @@ inline void load_channel_tile(const float* src, int64_t P, int nc, const int* va
   for (int c = 0; c < nc; ++c) {
 #if defined(__AVX512F__)
     if (valid[c] == simd::kLanes && count == 4) {
-      // The 4 x 4 transposes per 128-bit lane of store_channel_tile (their own inverse),
-      // from u[m] lane group g = positions 0..3 of channel 4g + m.
+      // store_channel_tile's transpose backwards: u[m] lane group g = positions 0..3 of
+      // channel 4g + m.
       const float* s = src + int64_t(c) * simd::kLanes * P;
       __m512 u[4];
       for (int m = 0; m < 4; ++m) {
@@ -197,21 +209,9 @@ inline void load_channel_tile(const float* src, int64_t P, int nc, const int* va
         v = _mm512_insertf32x4(v, _mm_loadu_ps(s + int64_t(8 + m) * P), 2);
         u[m] = _mm512_insertf32x4(v, _mm_loadu_ps(s + int64_t(12 + m) * P), 3);
       }
-      const auto lo_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, 0xFFFF, a, b); };
-      const auto hi_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, 0xFFFF, a, b); };
-      const auto lo_pd = [](__m512 a, __m512 b) {
-        const __m512d x = _mm512_castps_pd(a);
-        return _mm512_castpd_ps(_mm512_mask_unpacklo_pd(x, 0xFF, x, _mm512_castps_pd(b)));
-      };
-      const auto hi_pd = [](__m512 a, __m512 b) {
-        const __m512d x = _mm512_castps_pd(a);
-        return _mm512_castpd_ps(_mm512_mask_unpackhi_pd(x, 0xFF, x, _mm512_castps_pd(b)));
-      };
-      const __m512 t0 = lo_ps(u[0], u[1]), t1 = hi_ps(u[0], u[1]), t2 = lo_ps(u[2], u[3]), t3 = hi_ps(u[2], u[3]);
-      acc[0][c] = lo_pd(t0, t2);
-      acc[1][c] = hi_pd(t0, t2);
-      acc[2][c] = lo_pd(t1, t3);
-      acc[3][c] = hi_pd(t1, t3);
+      __m512 o[4];
+      transpose_lane_groups(u, o);
+      for (int j = 0; j < 4; ++j) acc[j][c] = o[j];
       continue;
     }
 #endif

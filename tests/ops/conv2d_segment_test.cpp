@@ -17,12 +17,6 @@ using ops::Conv2dSegment;
 using ops::Conv2dShape;
 using namespace faultbench::testing;
 
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-constexpr bool kVectorBuild = true;
-#else
-constexpr bool kVectorBuild = false;
-#endif
-
 Conv2dShape one_by_one(int batch, int in_c, int out_c, int h, int w) {
   return Conv2dShape{batch, in_c, h, w, out_c, h, w, 1, 1, 0, 1};
 }

@@ -18,13 +18,6 @@ using ops::Conv2dShape;
 using ops::ConvSparsity;
 using namespace faultbench::testing;
 
-// The zero-skipping path exists in vector builds (AVX2 or AVX-512), as the kernels do.
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-constexpr bool kVectorBuild = true;
-#else
-constexpr bool kVectorBuild = false;
-#endif
-
 // Sets the process-wide policy for one scope.
 struct SparsityScope {
   explicit SparsityScope(ConvSparsity p) { ops::conv2d_set_sparsity(p); }

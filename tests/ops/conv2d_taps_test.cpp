@@ -16,12 +16,6 @@ namespace {
 using ops::Conv2dShape;
 using namespace faultbench::testing;
 
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-constexpr bool kVectorBuild = true;
-#else
-constexpr bool kVectorBuild = false;
-#endif
-
 std::vector<float> run(const Conv2dShape& s, const std::vector<float>& x, const ops::Conv2dPacked& pack,
                        const float* bias, ThreadPool* pool, const ops::ConvEpilogue& e = {}) {
   std::vector<float> y(size_t(s.batch) * s.out_c * s.out_h * s.out_w, 7.0f);

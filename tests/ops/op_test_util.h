@@ -11,6 +11,13 @@
 
 namespace faultbench::testing {
 
+// The channel-major and zero-skipping conv paths exist in vector builds (AVX2 or AVX-512).
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+constexpr bool kVectorBuild = true;
+#else
+constexpr bool kVectorBuild = false;
+#endif
+
 inline std::vector<float> random_floats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> d(lo, hi);
