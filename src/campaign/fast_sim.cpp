@@ -331,21 +331,20 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
     for (int si : plan.desc) {
       const ExecStep& st = steps[size_t(si)];
       const int a = int(active.size());
-      const bool contiguous = active.back() - active.front() + 1 == a;
+      // The rows of the active images in a chunk-wide buffer ([count, floats] from base):
+      // in place while they are consecutive, else gathered into a scratch buffer.
+      auto active_rows = [&](const float* base, size_t floats) -> const float* {
+        if (active.back() - active.front() + 1 == a) return base + size_t(active.front()) * floats;
+        FloatBuf t = w.pool.acquire(size_t(a) * floats);
+        for (int j = 0; j < a; ++j)
+          std::memcpy(t.get() + size_t(j) * floats, base + size_t(active[size_t(j)]) * floats, floats * sizeof(float));
+        temps.push_back(std::move(t));
+        return temps.back().get();
+      };
       ins.clear();
-      for (int v : st.inputs) {
-        if (w.changed[size_t(v)]) {
-          ins.push_back(w.changed[size_t(v)].get());
-        } else if (contiguous) {
-          ins.push_back(golden_row(v, active.front()));
-        } else {  // gather the golden rows of the surviving images
-          FloatBuf t = w.pool.acquire(size_t(a) * row_floats(v));
-          for (int j = 0; j < a; ++j)
-            std::memcpy(t.get() + size_t(j) * row_floats(v), golden_row(v, active[size_t(j)]), row_floats(v) * sizeof(float));
-          ins.push_back(t.get());
-          temps.push_back(std::move(t));
-        }
-      }
+      for (int v : st.inputs)
+        ins.push_back(w.changed[size_t(v)] ? w.changed[size_t(v)].get()
+                                           : active_rows(gc.values[size_t(v)].get(), row_floats(v)));
       const int o = st.output;
       const size_t of = row_floats(o);
       const ValueShape& os = g.values[size_t(o)];
@@ -372,16 +371,8 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
         w.has_positions[size_t(o)] = 1;
       } else if (const int* b = resume_point(si, golden_channels(st.inputs[0]))) {
         // The sums over the input's golden leading channels are the golden pass's.
-        const size_t of_at = size_t(b - resume.by_step[size_t(si)].data());
-        const FloatBuf& saved = gc.partials[size_t(si)][of_at];
-        const float* partial = saved.get() + size_t(active.front()) * of;
-        if (!contiguous) {
-          FloatBuf t = w.pool.acquire(size_t(a) * of);
-          for (int j = 0; j < a; ++j)
-            std::memcpy(t.get() + size_t(j) * of, saved.get() + size_t(active[size_t(j)]) * of, of * sizeof(float));
-          partial = t.get();
-          temps.push_back(std::move(t));
-        }
+        const size_t at = size_t(b - resume.by_step[size_t(si)].data());
+        const float* partial = active_rows(gc.partials[size_t(si)][at].get(), of);
         const int in_c = g.values[size_t(st.inputs[0])].c;
         exec->run_step_segment(si, ins, {*b, in_c, partial, true}, out.get(), a, nullptr);
         if (profile) w.step_resumed[size_t(si)] += a;

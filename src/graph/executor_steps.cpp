@@ -29,19 +29,26 @@ ops::ConvEpilogue conv_epilogue(const detail::Step& st, const ops::BatchNormFold
   epi.relu = st.relu >= 0;
   return epi;
 }
+
+// The argument rules shared by run_step and run_step_segment (`what` names the call).
+const detail::Step& checked_step(const std::vector<detail::Step>& steps, const Graph& g, int step, size_t inputs,
+                                 int batch, const char* what) {
+  if (step < 0 || size_t(step) >= steps.size())
+    throw UsageError(std::string("executor: ") + what + ": step " + std::to_string(step) + " out of range");
+  const detail::Step& st = steps[size_t(step)];
+  if (inputs != st.inputs.size())
+    throw UsageError(std::string("executor: ") + what + ": " + node_label(g, st.node) + " step takes " +
+                     std::to_string(st.inputs.size()) + " inputs, got " + std::to_string(inputs));
+  if (batch < 0) throw UsageError(std::string("executor: ") + what + ": negative batch");
+  return st;
+}
 }  // namespace
 
 void Executor::run_step(int step, const std::vector<const float*>& inputs, float* output, int batch,
                         ThreadPool* pool, const uint64_t* needed, const float* const* fill) const {
   const Prepared& p = *prepared_;
-  if (step < 0 || size_t(step) >= p.plan.steps.size())
-    throw UsageError("executor: run_step: step " + std::to_string(step) + " out of range");
-  const detail::Step& st = p.plan.steps[size_t(step)];
+  const detail::Step& st = checked_step(p.plan.steps, graph_, step, inputs.size(), batch, "run_step");
   const Node& n = graph_.nodes[size_t(st.node)];
-  if (inputs.size() != st.inputs.size())
-    throw UsageError("executor: run_step: " + node_label(graph_, st.node) + " step takes " +
-                     std::to_string(st.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
-  if (batch < 0) throw UsageError("executor: run_step: negative batch");
   if (batch == 0) return;
   if (n.kind != OpKind::Conv2d) {
     if (!st.fused()) {
@@ -87,12 +94,8 @@ void Executor::run_step_segment(int step, const std::vector<const float*>& input
     throw UsageError("executor: run_step_segment: step " + std::to_string(step) +
                      " is not a conv whose reduction splits by input channel");
   const Prepared& p = *prepared_;
-  const detail::Step& st = p.plan.steps[size_t(step)];
+  const detail::Step& st = checked_step(p.plan.steps, graph_, step, inputs.size(), batch, "run_step_segment");
   const Node& n = graph_.nodes[size_t(st.node)];
-  if (inputs.size() != st.inputs.size())
-    throw UsageError("executor: run_step_segment: " + node_label(graph_, st.node) + " step takes " +
-                     std::to_string(st.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
-  if (batch < 0) throw UsageError("executor: run_step_segment: negative batch");
   if (batch == 0) return;
   const auto s = conv_shape(graph_, n, batch);
   const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) : nullptr;

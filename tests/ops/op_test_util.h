@@ -34,6 +34,23 @@ inline int64_t first_bit_difference(const std::vector<float>& a, const std::vect
   return -1;
 }
 
+// Index of the first element where a and b differ other than as two NaNs (with
+// non-finite weights only NaN-ness is part of the contract, not the payload), or -1.
+inline int64_t first_difference_but_nans(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::isnan(a[i]) && std::isnan(b[i])) continue;
+    if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0) return int64_t(i);
+  }
+  return -1;
+}
+
+inline int64_t count_nans(const std::vector<float>& v) {
+  int64_t n = 0;
+  for (float f : v) n += std::isnan(f);
+  return n;
+}
+
 #define EXPECT_BITWISE_EQ(a, b)                                                                    \
   do {                                                                                             \
     const int64_t at_ = ::faultbench::testing::first_bit_difference((a), (b));                     \
