@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
-# Installs everything faultbench needs to build, test and benchmark, from Debian's archive.
+# Installs what faultbench needs from Debian's archive.
+#
+#   scripts/install-deps.sh          to build and run faultbench (the quick start)
+#   scripts/install-deps.sh --test   also what the tests, sanitizer, fuzzing and valgrind
+#                                    passes, packaging checks and benchmarks need (PyTorch as
+#                                    the reference implementation, clang for libFuzzer, ...)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libzip-dev libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev
+)
+TEST_PACKAGES=(
+  libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch python3-pil python3-numpy
   clang libclang-rt-14-dev
+  dpkg-dev
 )
+case "${1:-}" in
+  "") ;;
+  --test) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,7 @@
 # skip with a message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh --test
 if [ -z "${FAULTBENCH_DATA:-}" ] && [ -d ../shared/data ]; then
   export FAULTBENCH_DATA="$(cd ../shared/data && pwd)"
 fi
