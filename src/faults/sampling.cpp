@@ -8,7 +8,7 @@
 #include <unordered_set>
 
 #include "faultbench/error.h"
-#include "faultbench/faults/py_random.h"
+#include "faultbench/util/py_random.h"
 
 namespace faultbench {
 

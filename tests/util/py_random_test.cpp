@@ -1,6 +1,6 @@
 // PyRandom against literal values printed by CPython 3.11.7:
 //   random.seed(42); [random.getrandbits(32) for _ in range(5)]   and so on (see each test).
-#include "faultbench/faults/py_random.h"
+#include "faultbench/util/py_random.h"
 
 #include <gtest/gtest.h>
 

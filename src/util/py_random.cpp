@@ -1,6 +1,6 @@
 // MT19937 as in CPython's Modules/_randommodule.c (itself the 2002 reference code of
 // Matsumoto and Nishimura), plus the Python-level helpers of Lib/random.py (3.11).
-#include "faultbench/faults/py_random.h"
+#include "faultbench/util/py_random.h"
 
 #include <bit>
 #include <vector>
