@@ -105,6 +105,8 @@ struct Graph {
   std::vector<int> fault_site_params() const;
   // Multiply-accumulates of conv and linear layers for one image (MODELS.md §1).
   int64_t macs_per_image() const;
+  // Multiply-accumulates of one node for one image (0 for nodes other than conv and linear).
+  int64_t node_macs(int node) const;
   // Sum of numel over named_parameters() (weights and biases, no buffers).
   int64_t parameter_count() const;
   // Sum of numel over conv and linear weights (W).

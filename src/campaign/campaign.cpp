@@ -56,6 +56,28 @@ std::string sidecar_json(const CampaignSpec& spec, const CampaignBinding& bindin
   return j.dump(2) + "\n";
 }
 
+// The progress bar's prior cost of each batch, per fault-image: a fast-mode fault recomputes
+// its layer's faulty channel and everything downstream of it, so its cost is about the
+// multiply-adds from its layer on (the faulty layer: one output channel's share); brute
+// force runs the whole network for every fault.
+std::vector<ProgressBatch> progress_plan(const Graph& graph, const std::vector<ResolvedFault>& faults,
+                                         const std::vector<std::vector<size_t>>& batches, CampaignMode mode) {
+  std::vector<double> suffix(graph.nodes.size() + 1, 0.0);
+  for (size_t i = graph.nodes.size(); i-- > 0;) suffix[i] = suffix[i + 1] + double(graph.node_macs(int(i)));
+  auto prior = [&](const ResolvedFault& f) {
+    if (mode != CampaignMode::Fast) return suffix[0] + 1;
+    const int64_t channels = std::max<int64_t>(1, graph.params[size_t(f.param)].shape.at(0));
+    return double(graph.node_macs(f.node)) / double(channels) + suffix[size_t(f.node) + 1] + 1;
+  };
+  std::vector<ProgressBatch> plan;
+  for (const std::vector<size_t>& batch : batches) {
+    double sum = 0;
+    for (size_t i : batch) sum += prior(faults[i]);
+    plan.push_back(ProgressBatch{int64_t(batch.size()), sum / double(std::max<size_t>(1, batch.size()))});
+  }
+  return plan;
+}
+
 // A finished campaign (no journal, RESULTS.csv present): same inputs -> nothing to do.
 void check_finished(const CampaignSpec& spec, const CampaignBinding& binding) {
   const auto sidecar = sidecar_path_for(spec.out);
@@ -119,18 +141,19 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   for (size_t i = 0; i < list.size(); ++i)
     if (!done[i]) todo.push_back(i);
   report.resumed_faults = report.done_faults = int64_t(list.size() - todo.size());
-  if (progress) progress->start(report.faults, report.done_faults, report.images);
 
   std::vector<ResolvedFault> resolved;
   for (const Fault& f : list.faults) resolved.push_back(resolve_fault(graph, f));
-  CampaignEngine engine(graph, images, spec.engine);
   const int batch_size = spec.fault_batch > 0 ? spec.fault_batch : auto_fault_batch(images.size());
+  const std::vector<std::vector<size_t>> batches = plan_fault_batches(resolved, todo, batch_size);
+  if (progress) progress->start(report.faults, report.done_faults, report.images, progress_plan(graph, resolved, batches, spec.engine.mode));
+  CampaignEngine engine(graph, images, spec.engine);
   auto on_work = [&](int64_t fi) {
     if (progress) progress->add_work(fi);
   };
   std::vector<ResolvedFault> sub;
   std::vector<FaultCounts> sub_out;
-  for (const std::vector<size_t>& batch : plan_fault_batches(resolved, todo, batch_size)) {
+  for (const std::vector<size_t>& batch : batches) {
     if (stop && stop->load()) {
       report.status = CampaignStatus::Interrupted;
       return report;

@@ -7,6 +7,7 @@
 #include "faultbench/data/cifar.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/data/gtsrb.h"
+#include "faultbench/data/layout.h"
 #include "faultbench/error.h"
 #include "faultbench/util/digest.h"
 
@@ -80,16 +81,14 @@ std::string ImageSet::sha256() const {
 
 ImageSet load_test_set(const std::string& dataset, const std::filesystem::path& data_dir,
                        int64_t max_images) {
+  const std::filesystem::path dir = locate_test_set(dataset, data_dir);
   if (dataset == "cifar10") {
-    return read_cifar_binary(data_dir / "cifar-10-batches-bin" / "test_batch.bin", dataset,
-                             kCifarTestRecords, max_images);
+    return read_cifar_binary(dir / "cifar-10-batches-bin" / "test_batch.bin", dataset, kCifarTestRecords, max_images);
   }
   if (dataset == "cifar100") {
-    return read_cifar_binary(data_dir / "cifar-100-binary" / "test.bin", dataset,
-                             kCifarTestRecords, max_images);
+    return read_cifar_binary(dir / "cifar-100-binary" / "test.bin", dataset, kCifarTestRecords, max_images);
   }
-  if (dataset == "gtsrb") return read_gtsrb_test(data_dir, max_images);
-  throw UsageError(fmt::format("unknown dataset '{}' (expected cifar10, cifar100 or gtsrb)", dataset));
+  return read_gtsrb_test(dir, max_images);
 }
 
 }  // namespace faultbench

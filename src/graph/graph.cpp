@@ -41,18 +41,23 @@ std::vector<int> Graph::fault_site_params() const {
   return out;
 }
 
+int64_t Graph::node_macs(int node) const {
+  const Node& n = nodes.at(size_t(node));
+  if (n.kind == OpKind::Conv2d) {
+    const auto& a = std::get<Conv2dAttrs>(n.attrs);
+    const ValueShape& o = values[size_t(n.output)];
+    return int64_t(o.h) * o.w * a.out_channels * (a.in_channels / a.groups) * a.kernel * a.kernel;
+  }
+  if (n.kind == OpKind::Linear) {
+    const auto& a = std::get<LinearAttrs>(n.attrs);
+    return int64_t(a.in_features) * a.out_features;
+  }
+  return 0;
+}
+
 int64_t Graph::macs_per_image() const {
   int64_t macs = 0;
-  for (const Node& n : nodes) {
-    if (n.kind == OpKind::Conv2d) {
-      const auto& a = std::get<Conv2dAttrs>(n.attrs);
-      const ValueShape& o = values[size_t(n.output)];
-      macs += int64_t(o.h) * o.w * a.out_channels * (a.in_channels / a.groups) * a.kernel * a.kernel;
-    } else if (n.kind == OpKind::Linear) {
-      const auto& a = std::get<LinearAttrs>(n.attrs);
-      macs += int64_t(a.in_features) * a.out_features;
-    }
-  }
+  for (size_t i = 0; i < nodes.size(); ++i) macs += node_macs(int(i));
   return macs;
 }
 

@@ -48,7 +48,8 @@ struct ImageSet {
 Normalization dataset_normalization(const std::string& dataset);
 int dataset_classes(const std::string& dataset);
 
-// Loads the official test set from its official layout under data_dir:
+// Loads the official test set from its official layout in the folder that
+// locate_test_set(dataset, data_dir) finds (data/layout.h: data_dir or one sub-folder):
 //   cifar10:  DIR/cifar-10-batches-bin/test_batch.bin
 //   cifar100: DIR/cifar-100-binary/test.bin (fine labels)
 //   gtsrb:    DIR/GTSRB/Final_Test/Images/*.ppm + GT-final_test.csv (in DIR or beside the

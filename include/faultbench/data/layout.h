@@ -1,0 +1,31 @@
+// Where a data root keeps each test set. One documented layout, the one `faultbench fetch`
+// writes (docs/DATA.md):
+//
+//   ROOT/cifar-10-batches-bin/test_batch.bin         fetch --dataset cifar10
+//   ROOT/cifar-100-binary/test.bin                   fetch --dataset cifar100
+//   ROOT/GTSRB/Final_Test/Images/*.ppm               fetch --dataset gtsrb
+//   ROOT/GT-final_test.csv                           (or beside the images)
+//   ROOT/weights/<dataset>/<checkpoint>              fetch --weights --model M --dataset D
+//
+// A test set may also sit one folder down, ROOT/<any name>/<the layout above> (for
+// example a rebuilt CIFAR-10 set kept as ROOT/cifar10-jpeg/cifar-10-batches-bin), so that
+// one root can hold several copies side by side; two such copies of one dataset make the
+// root ambiguous and the error lists them.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace faultbench {
+
+// The file or folder whose presence marks a dataset's test set, relative to the folder that
+// holds it: "cifar-10-batches-bin/test_batch.bin", "cifar-100-binary/test.bin",
+// "GTSRB/Final_Test/Images". UsageError for an unknown dataset.
+std::filesystem::path test_set_marker(const std::string& dataset);
+
+// The folder holding `dataset`'s test set under `root`: root itself when root/marker exists,
+// else the one sub-folder of root that has it. IoError when none has it ("looked for ...;
+// get it with faultbench fetch"), or when several do (naming them).
+std::filesystem::path locate_test_set(const std::string& dataset, const std::filesystem::path& root);
+
+}  // namespace faultbench
