@@ -84,6 +84,11 @@ void run(const CampaignCliOptions& o) {
   spec.engine.profile = !o.profile.empty();
   if (spec.engine.profile && spec.engine.mode != CampaignMode::Fast)
     throw UsageError("--profile: only the fast mode is profiled");
+  // Before any work: no output may be an input or another output (run_campaign checks
+  // its own files again; --profile is known only here).
+  IoPlan plan = campaign_io_plan(spec);
+  if (!o.profile.empty()) plan.output("--profile", o.profile);
+  plan.check();
 
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/io/safetensors.h"
+#include "faultbench/util/output_paths.h"
 #include "faultbench/zoo/zoo.h"
 
 namespace faultbench::cli {
@@ -20,6 +21,10 @@ struct ConvertOptions {
 };
 
 void run_convert(const ConvertOptions& o) {
+  IoPlan plan;
+  plan.input("--weights", o.weights);
+  plan.output("--out", o.out);
+  plan.check();
   Graph graph = build_model(o.model, o.dataset);
   const StateDict sd = read_checkpoint(o.weights);
   load_state_dict(graph, sd);

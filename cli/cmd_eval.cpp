@@ -15,6 +15,7 @@
 #include "faultbench/executor.h"
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/util/atomic_file.h"
+#include "faultbench/util/output_paths.h"
 #include "faultbench/zoo/zoo.h"
 
 namespace faultbench::cli {
@@ -28,9 +29,16 @@ struct EvalOptions {
 };
 
 void run_eval(const EvalOptions& o) {
+  const auto data_dir = resolve_data_dir(o.data_dir);
+  IoPlan plan;
+  plan.input("--weights", o.weights);
+  add_test_set_inputs(plan, o.dataset, data_dir);
+  if (!o.logits_path.empty()) plan.output("--logits", o.logits_path);
+  plan.check();
+
   Graph graph = build_model(o.model, o.dataset);
   load_state_dict(graph, read_checkpoint(o.weights));
-  const ImageSet set = load_test_set(o.dataset, resolve_data_dir(o.data_dir), o.images);
+  const ImageSet set = load_test_set(o.dataset, data_dir, o.images);
   if (set.size() == 0) throw UsageError("eval: the test set is empty");
 
   ExecutorOptions eo;

@@ -21,6 +21,7 @@
 #include "faultbench/faults/keras.h"
 #include "faultbench/faults/sampling.h"
 #include "faultbench/faults/validate.h"
+#include "faultbench/util/output_paths.h"
 #include "faultbench/zoo/zoo.h"
 
 namespace faultbench::cli {
@@ -112,6 +113,10 @@ void add_faultlist_command(CLI::App& app) {
   to->needs(convert);
   for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format}) convert->excludes(gen);
   cmd->callback([o] {
+    IoPlan plan;
+    if (!o->convert.empty()) plan.input("--convert", o->convert);
+    plan.output("--out", o->out);
+    plan.check();
     const ModelInfo& info = find_model(o->model, o->dataset);  // UsageError naming the choices
     const std::vector<WeightSite> sites = fault_sites(build_model(info.model, info.dataset));
     if (o->convert.empty())

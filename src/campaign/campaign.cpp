@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "faultbench/campaign/compare.h"
 #include "faultbench/campaign/hashing.h"
 #include "faultbench/campaign/journal.h"
 #include "faultbench/campaign/results_csv.h"
@@ -13,6 +14,7 @@
 #include "faultbench/faults/validate.h"
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/util/atomic_file.h"
+#include "faultbench/util/digest.h"
 #include "faultbench/zoo/zoo.h"
 
 namespace faultbench {
@@ -30,7 +32,8 @@ int auto_fault_batch(int64_t images) {
 }
 
 std::string sidecar_json(const CampaignSpec& spec, const CampaignBinding& binding, const EngineOptions& eo,
-                         int threads, const FaultCounts& golden, const std::vector<FaultCounts>& counts) {
+                         int threads, const FaultCounts& golden, const std::vector<FaultCounts>& counts,
+                         const std::string& results_sha256) {
   FaultCounts total;
   for (const FaultCounts& c : counts) total += c;
   nlohmann::ordered_json j;
@@ -52,6 +55,8 @@ std::string sidecar_json(const CampaignSpec& spec, const CampaignBinding& bindin
                  {"critical", total.critical},
                  {"due", total.due},
                  {"top1_correct", total.top1_correct}};
+  // What makes the campaign finished: RESULTS.csv with exactly these bytes.
+  j["results"] = {{"sha256", results_sha256}, {"rows", binding.faults}};
   j["binding"] = binding.to_json();
   return j.dump(2) + "\n";
 }
@@ -78,28 +83,87 @@ std::vector<ProgressBatch> progress_plan(const Graph& graph, const std::vector<R
   return plan;
 }
 
-// A finished campaign (no journal, RESULTS.csv present): same inputs -> nothing to do.
-void check_finished(const CampaignSpec& spec, const CampaignBinding& binding) {
+std::string sha256_hex(const std::string& bytes) {
+  Digest d(DigestAlgorithm::Sha256);
+  d.update(bytes.data(), bytes.size());
+  return d.hex();
+}
+
+// Why RESULTS.csv is not the complete file its (parsed, matching) sidecar describes; ""
+// when it is.
+std::string why_incomplete(const CampaignSpec& spec, const nlohmann::json& sidecar, const CampaignBinding& binding) {
+  if (!std::filesystem::exists(spec.out)) return "it does not exist";
+  const auto r = sidecar.find("results");
+  if (r != sidecar.end() && r->is_object() && r->contains("sha256") && (*r)["sha256"].is_string()) {
+    const std::string bytes = read_file_bytes(spec.out);
+    if (bytes.empty()) return "it is empty";
+    if (sha256_hex(bytes) != (*r)["sha256"].get<std::string>())
+      return "its sha256 is not the one its sidecar records (cut short or changed)";
+    return "";
+  }
+  // A sidecar of a faultbench that did not record the digest: one parseable row per fault.
+  try {
+    const ResultTable t = read_result_table(spec.out);
+    if (int64_t(t.rows.size()) != binding.faults)
+      return fmt::format("it has {} rows for {} faults", t.rows.size(), binding.faults);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+enum class Previous { None, Complete, Incomplete };
+
+// What an earlier run left at --out and its sidecar, looked at while no journal exists.
+// Complete: the campaign is finished for these inputs. Incomplete: results of these
+// inputs that are missing, empty or cut short (*note says which); the campaign runs again
+// and replaces them. Anything not known to be ours is refused.
+Previous check_previous(const CampaignSpec& spec, const CampaignBinding& binding, std::string* note) {
   const auto sidecar = sidecar_path_for(spec.out);
-  if (!std::filesystem::exists(sidecar))
+  const bool have_out = std::filesystem::exists(spec.out), have_sidecar = std::filesystem::exists(sidecar);
+  if (!have_out && !have_sidecar) return Previous::None;
+  if (!have_sidecar)
     throw UsageError(fmt::format("{} exists but {} (written by faultbench campaign) does not: refusing to "
                                  "overwrite it; remove it or choose another --out",
                                  spec.out.string(), sidecar.filename().string()));
   const std::string text = read_file_bytes(sidecar);
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("binding"))
+  if (j.is_discarded() || !j.is_object() || !j.contains("binding")) {
+    if (!have_out)
+      throw FormatError(fmt::format("{} exists but is not a campaign sidecar (no 'binding' object): refusing to "
+                                    "overwrite it; remove it or choose another --out",
+                                    sidecar.string()));
     throw FormatError(fmt::format("{}: not a campaign sidecar (no 'binding' object)", sidecar.string()));
+  }
   const CampaignBinding was = CampaignBinding::from_json(j["binding"], sidecar.string() + ": binding");
   const std::string why = was.difference(binding);
   if (!why.empty())
     throw UsageError(fmt::format("{} holds the results of a campaign on other inputs: {}. Refusing to overwrite "
                                  "it; remove it or choose another --out",
-                                 spec.out.string(), why));
+                                 (have_out ? spec.out : sidecar).string(), why));
+  const std::string incomplete = why_incomplete(spec, j, binding);
+  if (incomplete.empty()) return Previous::Complete;
+  if (note)
+    *note = fmt::format("{} is not a complete result of these inputs ({}): running the campaign again",
+                        spec.out.string(), incomplete);
+  return Previous::Incomplete;
 }
 
 }  // namespace
 
+IoPlan campaign_io_plan(const CampaignSpec& spec) {
+  IoPlan plan;
+  plan.input("--weights", spec.weights);
+  plan.input("--faults", spec.faults);
+  add_test_set_inputs(plan, spec.dataset, spec.data_dir);
+  plan.output("--out", spec.out);
+  plan.output("the sidecar of --out", sidecar_path_for(spec.out));
+  plan.output("the journal of --out", journal_path_for(spec.out));
+  return plan;
+}
+
 CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* stop, ProgressReporter* progress) {
+  campaign_io_plan(spec).check();
   Graph graph = build_model(spec.model, spec.dataset);
   load_state_dict(graph, read_checkpoint(spec.weights));
   const ImageSet images = load_test_set(spec.dataset, spec.data_dir, spec.images);
@@ -123,14 +187,37 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   report.faults = binding.faults;
   report.images = binding.images;
   report.journal = journal_path_for(spec.out);
-  if (!std::filesystem::exists(report.journal) && std::filesystem::exists(spec.out)) {
-    check_finished(spec, binding);
+  auto already_complete = [&] {
     report.status = CampaignStatus::AlreadyComplete;
     report.done_faults = report.faults;
     return report;
-  }
+  };
+  // A finished campaign is recognized without creating the journal (its folder may be
+  // read-only by now).
+  std::error_code link_ec;
+  if (!std::filesystem::is_symlink(report.journal, link_ec) && !std::filesystem::exists(report.journal) &&
+      check_previous(spec, binding, nullptr) == Previous::Complete)
+    return already_complete();
 
   Journal journal = Journal::open(report.journal, binding, &report.note);
+  if (journal.fresh()) {
+    // Looked at again under the lock: another run on this --out may have finished since.
+    try {
+      std::string note;
+      if (check_previous(spec, binding, &note) == Previous::Complete) {
+        journal.discard();
+        return already_complete();
+      }
+      if (!note.empty()) report.note += (report.note.empty() ? "" : "; ") + note;
+    } catch (...) {
+      journal.discard();
+      throw;
+    }
+  }
+  // Temporary files of a run that was killed while publishing (none can be in use: we
+  // hold the journal's lock).
+  remove_stale_temp_files(spec.out);
+  remove_stale_temp_files(sidecar_path_for(spec.out));
   std::vector<FaultCounts> counts(list.size());
   std::vector<char> done(list.size(), 0);
   for (const JournalEntry& e : journal.replayed()) {
@@ -146,7 +233,9 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   for (const Fault& f : list.faults) resolved.push_back(resolve_fault(graph, f));
   const int batch_size = spec.fault_batch > 0 ? spec.fault_batch : auto_fault_batch(images.size());
   const std::vector<std::vector<size_t>> batches = plan_fault_batches(resolved, todo, batch_size);
-  if (progress) progress->start(report.faults, report.done_faults, report.images, progress_plan(graph, resolved, batches, spec.engine.mode));
+  if (progress)
+    progress->start(report.faults, report.done_faults, report.images,
+                    progress_plan(graph, resolved, batches, spec.engine.mode));
   CampaignEngine engine(graph, images, spec.engine);
   auto on_work = [&](int64_t fi) {
     if (progress) progress->add_work(fi);
@@ -178,8 +267,8 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   // Everything is journaled: publish the results, then retire the journal. A crash in
   // between leaves a complete journal, and the rerun just redoes these writes.
   const std::string csv = format_results_csv(list.faults, counts, images.size());
-  write_file_atomically(sidecar_path_for(spec.out),
-                        sidecar_json(spec, binding, spec.engine, engine.threads(), engine.golden_counts(), counts));
+  write_file_atomically(sidecar_path_for(spec.out), sidecar_json(spec, binding, spec.engine, engine.threads(),
+                                                                 engine.golden_counts(), counts, sha256_hex(csv)));
   if (!std::filesystem::exists(spec.out) || read_file_bytes(spec.out) != csv) write_file_atomically(spec.out, csv);
   std::error_code ec;
   std::filesystem::remove(report.journal, ec);

@@ -13,6 +13,7 @@
 
 #include "faultbench/campaign/hashing.h"
 #include "faultbench/error.h"
+#include "faultbench/util/file_lock.h"
 
 namespace faultbench {
 
@@ -229,6 +230,9 @@ ParsedJournal parse_journal(std::string_view bytes, const std::string& name) {
 Journal Journal::open(const std::filesystem::path& path, const CampaignBinding& binding, std::string* note) {
   Journal j;
   j.path_ = path;
+  // Locked before anything is read: a second campaign on the same --out stops here, and
+  // the bytes read below cannot change under us.
+  j.fd_ = open_locked(path, "another faultbench campaign");
   std::string bytes;
   bool exists = std::filesystem::exists(path);
   if (exists) {
@@ -251,8 +255,7 @@ Journal Journal::open(const std::filesystem::path& path, const CampaignBinding& 
           "Rerun with the original inputs, or delete the journal (and its partial results) to start over",
           path.string(), why));
   }
-  j.fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (j.fd_ < 0) throw IoError(fmt::format("{}: cannot open for writing: {}", path.string(), std::strerror(errno)));
+  j.fresh_ = !parsed.has_header;
   if (!parsed.has_header) {
     // Absent, empty, or torn before the header was complete: start it afresh.
     if (::ftruncate(j.fd_, 0) != 0)
@@ -284,8 +287,15 @@ Journal Journal::open(const std::filesystem::path& path, const CampaignBinding& 
 
 Journal::Journal(Journal&& o) noexcept
     : path_(std::move(o.path_)), fd_(o.fd_), replayed_(std::move(o.replayed_)), records_(o.records_),
-      crash_after_(o.crash_after_), crash_torn_(o.crash_torn_) {
+      fresh_(o.fresh_), crash_after_(o.crash_after_), crash_torn_(o.crash_torn_) {
   o.fd_ = -1;
+}
+
+void Journal::discard() {
+  if (fd_ < 0) return;
+  ::unlink(path_.c_str());  // still ours: the lock is held until the close below
+  ::close(fd_);
+  fd_ = -1;
 }
 
 Journal::~Journal() {

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -14,16 +16,18 @@
 
 #include "faultbench/data/transfer.h"
 #include "faultbench/error.h"
+#include "faultbench/util/atomic_file.h"
 #include "faultbench/util/digest.h"
 
 namespace faultbench {
 namespace {
 
 struct Sink {
-  std::FILE* file = nullptr;
+  int fd = -1;
   int64_t written = 0;
   int64_t max_bytes = 0;
   bool too_large = false;
+  int write_errno = 0;
 };
 
 size_t write_body(char* data, size_t size, size_t n, void* user) {
@@ -33,7 +37,17 @@ size_t write_body(char* data, size_t size, size_t n, void* user) {
     sink->too_large = true;
     return 0;  // makes libcurl abort with CURLE_WRITE_ERROR
   }
-  if (std::fwrite(data, 1, bytes, sink->file) != bytes) return 0;
+  // Called from inside libcurl: report failure by the return value, never by throwing.
+  size_t done = 0;
+  while (done < bytes) {
+    const ssize_t w = ::write(sink->fd, data + done, bytes - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      sink->write_errno = errno;
+      return 0;
+    }
+    done += size_t(w);
+  }
   sink->written += int64_t(bytes);
   return bytes;
 }
@@ -47,13 +61,13 @@ void global_init() {
 
 void download_file(const std::string& url, const std::filesystem::path& dest, int64_t max_bytes) {
   global_init();
-  const std::filesystem::path part = dest.string() + ".part";
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
   if (!curl) throw IoError(fmt::format("{}: curl_easy_init failed", url));
+  // A fresh, unique file beside dest (never a planted link's target), removed on failure.
+  TempFile part(dest);
   Sink sink;
   sink.max_bytes = max_bytes;
-  sink.file = std::fopen(part.c_str(), "wb");
-  if (!sink.file) throw IoError(fmt::format("{}: cannot open for writing", part.string()));
+  sink.fd = part.fd();
   char errbuf[CURL_ERROR_SIZE] = {0};
   CURL* h = curl.get();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
@@ -72,20 +86,14 @@ void download_file(const std::string& url, const std::filesystem::path& dest, in
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   const CURLcode rc = curl_easy_perform(h);
-  const bool flushed = std::fflush(sink.file) == 0 && ::fsync(fileno(sink.file)) == 0;
-  std::fclose(sink.file);
-  if (rc != CURLE_OK || sink.too_large || !flushed) {
-    std::error_code ec;
-    std::filesystem::remove(part, ec);
-    if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-      throw IoError(fmt::format("{}: download larger than the {} bytes accepted", url, max_bytes));
-    }
-    if (!flushed) throw IoError(fmt::format("{}: writing failed", part.string()));
-    throw IoError(fmt::format("{}: download failed: {}", url, errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+  if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+    throw IoError(fmt::format("{}: download larger than the {} bytes accepted", url, max_bytes));
   }
-  std::error_code ec;
-  std::filesystem::rename(part, dest, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot rename to {}: {}", part.string(), dest.string(), ec.message()));
+  if (sink.write_errno != 0)
+    throw IoError(fmt::format("{}: write failed: {}", dest.string(), std::strerror(sink.write_errno)));
+  if (rc != CURLE_OK)
+    throw IoError(fmt::format("{}: download failed: {}", url, errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+  part.commit();  // fsync, rename over dest
 }
 
 std::string file_digest(const std::filesystem::path& file, const std::string& algorithm) {

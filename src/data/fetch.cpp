@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <system_error>
 
@@ -76,13 +78,15 @@ std::vector<fs::path> dataset_targets(const std::string& dataset) {
   throw UsageError(fmt::format("unknown dataset '{}' (expected cifar10, cifar100 or gtsrb)", dataset));
 }
 
-// Removes a temporary folder on every exit path.
+// A new folder "<prefix>XXXXXX" made by mkdtemp (a fresh name: never a planted link or
+// an existing folder), removed on every exit path.
 struct TempDir {
   fs::path path;
-  explicit TempDir(fs::path p) : path(std::move(p)) {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-    fs::create_directories(path);
+  explicit TempDir(const fs::path& prefix) {
+    std::string name = prefix.string() + "XXXXXX";
+    if (::mkdtemp(name.data()) == nullptr)
+      throw IoError(fmt::format("{}: cannot create a temporary folder: {}", name, std::strerror(errno)));
+    path = name;
   }
   ~TempDir() {
     std::error_code ec;
@@ -146,7 +150,7 @@ void fetch_dataset(const std::string& dataset, const fs::path& data_dir, const s
     return;
   }
   fs::create_directories(data_dir);
-  TempDir tmp(data_dir / fmt::format(".faultbench-fetch-{}-{}", dataset, ::getpid()));
+  TempDir tmp(data_dir / fmt::format(".faultbench-fetch-{}-", dataset));
   const fs::path unpack = tmp.path / "unpack";
   for (const auto& a : archives) {
     const fs::path file = tmp.path / a.file_name;

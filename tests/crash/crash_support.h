@@ -119,6 +119,7 @@ class Child {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
+  pid_t pid() const { return pid_; }
   bool timed_out() const { return timed_out_; }
   int exit_code() const { return exit_code_; }  // -1 when ended by a signal
   int term_signal() const { return signal_; }

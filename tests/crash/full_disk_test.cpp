@@ -137,7 +137,9 @@ TEST(CrashDisk, ReadOnlyFolderUnderARunningCampaignKeepsTheJournal) {
     c.signal(SIGCONT);
     c.wait();
     EXPECT_EQ(c.exit_code(), 1) << c.err();
-    EXPECT_NE(c.err().find("faultbench: error: " + out.string() + ".json.tmp: cannot create: Read-only file system"),
+    // Issue change (unique temporary names): the message names the target and its folder.
+    EXPECT_NE(c.err().find("faultbench: error: " + out.string() + ".json: cannot create a temporary file in " +
+                           dir.string() + ": Read-only file system"),
               std::string::npos)
         << c.err();
     break;
@@ -190,7 +192,7 @@ TEST(CrashDisk, DiskFullWhenPublishingTheResultsKeepsTheJournal) {
   fill(dir, 16, 1);
   const auto out = dir / "R.csv";
   const auto journal = journal_path_for(out);
-  expect_run_fails(ref, out, out.string() + ".json.tmp: write failed: No space left on device");
+  expect_run_fails(ref, out, out.string() + ".json: write failed: No space left on device");
   EXPECT_EQ(checked_entries(journal, ref).size(), 40u) << "journaled faults were lost";
   EXPECT_EQ(dir_listing(dir), (std::vector<std::string>{"R.csv.journal", "filler"})) << "partial outputs left behind";
   ASSERT_EQ(mnt.remount("size=1m"), "");

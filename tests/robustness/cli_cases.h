@@ -47,6 +47,14 @@ inline const std::vector<std::string> kCampaign = {
     "campaign", "--model",  "resnet20", "--dataset", "cifar10", "--weights", "w.safetensors", "--data-dir",
     "data",     "--faults", "list.csv", "--out",     "out/RESULTS.csv", "--images", "2", "--threads", "1"};
 
+// `args` with the value of `option` replaced.
+inline std::vector<std::string> with(std::vector<std::string> args, const std::string& option,
+                                     const std::string& value) {
+  for (size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == option) args[i + 1] = value;
+  return args;
+}
+
 inline const std::string kTorchHeader = "Injection,Layer,TensorIndex,Bit\n";
 inline const std::string kGoodRows = "0,conv1,\"(3, 0, 2, 1)\",15\n1,layer1.0.conv1,\"(7, 0, 2, 0)\",5\n";
 
@@ -62,6 +70,12 @@ inline void checkpoint_fixture(const fs::path& d, const std::string& name, doubl
 inline void cifar_data(const fs::path& d) {
   write_zero_weights("resnet20", "cifar10", d / "w.safetensors");
   write_cifar(d / "data" / "cifar-10-batches-bin" / "test_batch.bin", 10000, 3073);
+}
+
+// The inputs of kCampaign: weights, CIFAR-10 test file, a two-fault list.
+inline void campaign_inputs(const fs::path& d) {
+  cifar_data(d);
+  write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
 }
 
 inline void gtsrb_data(const fs::path& d) {
@@ -300,6 +314,79 @@ inline const std::vector<CliCase>& cli_cases() {
       {"out-missing-folder", "output", "fault list output into a folder that does not exist",
        [](const fs::path&) {},
        {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "no/such/folder/list.csv"}, 1},
+      // ---- outputs that would destroy inputs or other outputs, links at output paths ----
+      {"out-logits-is-weights", "output", "eval --logits naming the checkpoint", cifar_data,
+       cat(kEvalCifar, {"--logits", "w.safetensors"}), 2},
+      {"out-logits-is-test-set", "output", "eval --logits naming the CIFAR-10 test file", cifar_data,
+       cat(kEvalCifar, {"--logits", "data/cifar-10-batches-bin/test_batch.bin"}), 2},
+      {"out-logits-is-test-image", "output", "eval --logits naming a GTSRB test image", gtsrb_data,
+       cat(kEvalGtsrb, {"--logits", "data/GTSRB/Final_Test/Images/00001.ppm"}), 2},
+      {"out-logits-folder", "output", "eval --logits naming a folder", cifar_data, cat(kEvalCifar, {"--logits", "data"}),
+       1},
+      {"out-logits-device", "output", "eval --logits /dev/null (a device, not a file)", cifar_data,
+       cat(kEvalCifar, {"--logits", "/dev/null"}), 1},
+      {"out-convert-onto-weights", "output", "convert --out naming the input checkpoint",
+       [](const fs::path& d) { write_zero_weights("resnet20", "cifar10", d / "w.ckpt"); },
+       with(kConvert, "--out", "w.ckpt"), 2},
+      {"out-convert-hard-link", "output", "convert --out naming a hard link to the input checkpoint",
+       [](const fs::path& d) {
+         write_zero_weights("resnet20", "cifar10", d / "w.ckpt");
+         fs::create_hard_link(d / "w.ckpt", d / "out.safetensors");
+       },
+       kConvert, 2},
+      {"out-convert-other-spelling", "output", "convert --out naming the checkpoint as ./sub/../w.ckpt",
+       [](const fs::path& d) {
+         write_zero_weights("resnet20", "cifar10", d / "w.ckpt");
+         fs::create_directories(d / "sub");
+       },
+       with(kConvert, "--out", "./sub/../w.ckpt"), 2},
+      {"out-faultlist-onto-input", "output", "faultlist --convert writing over the list it converts",
+       list_with(""), with(fl_convert("keras"), "--out", "list.csv"), 2},
+      {"out-faultlist-symlink", "output", "faultlist --out is a symbolic link to a file outside",
+       [](const fs::path& d) { fs::create_symlink("../victim.csv", d / "out.csv"); },
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "out.csv"}, 1},
+      {"out-campaign-onto-weights", "output", "campaign --out naming the checkpoint", campaign_inputs,
+       with(kCampaign, "--out", "w.safetensors"), 2},
+      {"out-profile-is-weights", "output", "campaign --profile naming the checkpoint", campaign_inputs,
+       cat(kCampaign, {"--profile", "w.safetensors"}), 2},
+      {"out-profile-is-out", "output", "campaign --profile naming the --out result file", campaign_inputs,
+       cat(kCampaign, {"--profile", "out/RESULTS.csv"}), 2},
+      {"out-profile-is-sidecar", "output", "campaign --profile naming the sidecar of --out, spelled differently",
+       campaign_inputs, cat(kCampaign, {"--profile", "out/../out/RESULTS.csv.json"}), 2},
+      {"out-faults-is-journal", "output", "campaign --faults naming the journal of --out",
+       [](const fs::path& d) {
+         campaign_inputs(d);
+         fs::create_directories(d / "out");
+         fs::rename(d / "list.csv", d / "out" / "RESULTS.csv.journal");
+       },
+       with(kCampaign, "--faults", "out/RESULTS.csv.journal"), 2},
+      {"out-journal-symlink", "output", "RESULTS.csv.journal is a symbolic link to a file outside the folder",
+       [](const fs::path& d) {
+         campaign_inputs(d);
+         write_bytes(d / "victim.txt", "precious\n");
+         fs::create_directories(d / "out");
+         fs::create_symlink("../victim.txt", d / "out" / "RESULTS.csv.journal");
+       },
+       kCampaign, 1},
+      {"out-results-symlink", "output", "--out RESULTS.csv is a symbolic link",
+       [](const fs::path& d) {
+         campaign_inputs(d);
+         fs::create_directories(d / "out");
+         fs::create_symlink("../victim.txt", d / "out" / "RESULTS.csv");
+       },
+       kCampaign, 1},
+      {"out-sidecar-foreign", "output", "RESULTS.csv.json that faultbench did not write, no RESULTS.csv",
+       [](const fs::path& d) {
+         campaign_inputs(d);
+         write_bytes(d / "out" / "RESULTS.csv.json", "{\"mine\": true}\n");
+       },
+       kCampaign, 1},
+      {"out-results-foreign", "output", "RESULTS.csv that faultbench did not write (no sidecar), even empty",
+       [](const fs::path& d) {
+         campaign_inputs(d);
+         write_bytes(d / "out" / "RESULTS.csv", "");
+       },
+       kCampaign, 2},
   };
   return cases;
 }

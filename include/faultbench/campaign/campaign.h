@@ -5,8 +5,17 @@
 // Files beside --out (say RESULTS.csv):
 //   RESULTS.csv.journal  while the campaign is unfinished (removed when it completes)
 //   RESULTS.csv.json     sidecar: faultbench version, inputs and their sha256, mode...
-// Rerunning a finished campaign with the same inputs changes nothing; with other inputs
-// it refuses (UsageError saying which input differs) rather than mix or overwrite.
+// A campaign is finished only when RESULTS.csv and its sidecar are both complete: the
+// sidecar parses and records the sha256 of RESULTS.csv (older sidecars: RESULTS.csv parses
+// with one row per fault). Rerunning a finished campaign with the same inputs changes
+// nothing; with other inputs it refuses (UsageError saying which input differs) rather
+// than mix or overwrite. Results of the same inputs that are empty, cut short or missing
+// are not a finished campaign: it runs again and says so in the report's note. A
+// RESULTS.csv or sidecar without the other is refused (not known to be ours).
+//
+// Before any work, every output (RESULTS.csv, sidecar, journal) is checked against every
+// input and the others (campaign_io_plan, faultbench/util/output_paths.h), and the journal
+// is locked: a second campaign on the same --out fails (IoError naming the first's pid).
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -17,6 +26,7 @@
 #include "faultbench/campaign/engine.h"
 #include "faultbench/campaign/progress.h"
 #include "faultbench/faults/fault.h"
+#include "faultbench/util/output_paths.h"
 
 namespace faultbench {
 
@@ -45,6 +55,9 @@ struct CampaignReport {
 // batch in flight; the journal keeps every finished batch (status Interrupted).
 CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* stop = nullptr,
                             ProgressReporter* progress = nullptr);
+
+// The inputs and outputs of the campaign (callers add their own, e.g. --profile).
+IoPlan campaign_io_plan(const CampaignSpec& spec);
 
 std::filesystem::path journal_path_for(const std::filesystem::path& out);  // out + ".journal"
 std::filesystem::path sidecar_path_for(const std::filesystem::path& out);  // out + ".json"

@@ -67,8 +67,11 @@ ParsedJournal parse_journal(std::string_view bytes, const std::string& name);
 class Journal {
  public:
   // Opens the journal at `path` for a campaign with `binding`, creating it when absent.
-  // Existing journal: its header must equal `binding` (UsageError naming the input that
-  // changed otherwise); a torn tail is truncated and described in *note.
+  // It is opened without following a link and locked exclusively (open_locked in
+  // faultbench/util/file_lock.h) for the Journal's lifetime: IoError naming the pid of
+  // another process that holds it. Existing journal: its header must equal `binding`
+  // (UsageError naming the input that changed otherwise); a torn tail is truncated and
+  // described in *note.
   static Journal open(const std::filesystem::path& path, const CampaignBinding& binding,
                       std::string* note);
   Journal(Journal&& other) noexcept;
@@ -84,6 +87,12 @@ class Journal {
   void append(const std::vector<JournalEntry>& batch);
 
   const std::filesystem::path& path() const { return path_; }
+  // True when the journal had no header before open() wrote one (absent, empty or torn
+  // before its header was complete): it proves no earlier run of this campaign.
+  bool fresh() const { return fresh_; }
+  // Removes the journal file and releases the lock (a journal opened only to look at
+  // the results of a finished campaign under the lock).
+  void discard();
 
  private:
   Journal() = default;
@@ -91,6 +100,7 @@ class Journal {
   int fd_ = -1;
   std::vector<JournalEntry> replayed_;
   int64_t records_ = 0;
+  bool fresh_ = false;
   int64_t crash_after_ = -1;  // test hook, see journal.cpp
   bool crash_torn_ = false;
 };

@@ -61,4 +61,10 @@ int dataset_classes(const std::string& dataset);
 ImageSet load_test_set(const std::string& dataset, const std::filesystem::path& data_dir,
                        int64_t max_images = -1);
 
+class IoPlan;
+// Adds what load_test_set reads under data_dir to `plan` as inputs: the CIFAR file, or the
+// GTSRB ground truth (both places) and image folder. Nothing for an unknown dataset (the
+// loader reports it).
+void add_test_set_inputs(IoPlan& plan, const std::string& dataset, const std::filesystem::path& data_dir);
+
 }  // namespace faultbench

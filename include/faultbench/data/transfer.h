@@ -7,8 +7,9 @@
 
 namespace faultbench {
 
-// Downloads `url` (http or https only, redirects followed) to `dest`: the body goes to
-// `dest` + ".part" and is renamed to `dest` only after a complete, successful (2xx)
+// Downloads `url` (http or https only, redirects followed) to `dest`: the body goes to a
+// fresh temporary file beside it (TempFile, faultbench/util/atomic_file.h: unique name,
+// never a link's target) and is renamed to `dest` only after a complete, successful (2xx)
 // transfer, so `dest` never holds a partial file. IoError naming the URL otherwise.
 // max_bytes bounds the size accepted from the server.
 void download_file(const std::string& url, const std::filesystem::path& dest,
