@@ -65,7 +65,7 @@ void run(const CampaignCliOptions& o) {
   spec.data_dir = resolve_data_dir(o.data_dir);
   spec.faults = o.faults;
   spec.out = o.out;
-  spec.images = o.images;
+  if (o.images > 0) spec.images = ImageSelection{ImageSelectionKind::First, o.images, 0};
   if (!o.fault_model.empty()) {
     const auto m = parse_fault_model(o.fault_model);
     if (!m) throw UsageError("--fault-model: expected bitflip, stuck-at-0 or stuck-at-1, got '" + o.fault_model + "'");
@@ -114,7 +114,7 @@ void run(const CampaignCliOptions& o) {
       return;
     case CampaignStatus::Interrupted:
       progress.finish("interrupted");
-      throw Error(fmt::format("interrupted: {} of {} faults are saved in {}; rerun the same command to resume",
+      throw InterruptedError(fmt::format("interrupted: {} of {} faults are saved in {}; rerun the same command to resume",
                               r.done_faults, r.faults, r.journal.string()));
   }
 }

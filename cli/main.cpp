@@ -1,5 +1,5 @@
 // faultbench: the command-line front end of libfaultbench.
-// Exit codes: 0 success, 1 error (file, data or I/O), 2 usage error.
+// Exit codes: 0 success, 1 error (file, data or I/O), 2 usage error, 130 interrupted (Ctrl-C).
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  } catch (const faultbench::InterruptedError& e) {
+    std::fprintf(stderr, "faultbench: %s\n", e.what());
+    return 130;
   } catch (const faultbench::UsageError& e) {
     std::fprintf(stderr, "faultbench: error: %s\n", e.what());
     return 2;

@@ -33,6 +33,13 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// The user stopped the work (Ctrl-C, SIGTERM) and what was done is saved: the CLI exits
+// with 130 (128 + SIGINT), as shells expect of an interrupted command.
+class InterruptedError : public Error {
+ public:
+  using Error::Error;
+};
+
 [[noreturn]] void throw_internal(const char* file, int line, const std::string& what);
 
 }  // namespace faultbench

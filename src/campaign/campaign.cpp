@@ -1,6 +1,7 @@
 #include "faultbench/campaign/campaign.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,7 +16,9 @@
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/util/atomic_file.h"
 #include "faultbench/util/digest.h"
+#include "faultbench/faults/list_sidecar.h"
 #include "faultbench/zoo/zoo.h"
+#include "campaign_sidecar.h"
 
 namespace faultbench {
 
@@ -29,36 +32,6 @@ namespace {
 // of the batch), small enough that a batch is a minute or two of work.
 int auto_fault_batch(int64_t images) {
   return int(std::clamp<int64_t>(1000000 / std::max<int64_t>(images, 1), 8, 256));
-}
-
-std::string sidecar_json(const CampaignSpec& spec, const CampaignBinding& binding, const EngineOptions& eo,
-                         int threads, const FaultCounts& golden, const std::vector<FaultCounts>& counts,
-                         const std::string& results_sha256) {
-  FaultCounts total;
-  for (const FaultCounts& c : counts) total += c;
-  nlohmann::ordered_json j;
-  j["faultbench_version"] = FAULTBENCH_VERSION;
-  j["model"] = binding.model;
-  j["dataset"] = binding.dataset;
-  j["weights"] = {{"path", spec.weights.string()}, {"sha256", binding.weights_sha256}};
-  j["data"] = {{"dir", spec.data_dir.string()}, {"sha256", binding.data_sha256}, {"images", binding.images}};
-  j["fault_list"] = {{"path", spec.faults.string()},
-                     {"sha256", binding.faults_sha256},
-                     {"faults", binding.faults},
-                     {"seed", nullptr}};  // a list file does not record the seed it was drawn with
-  j["fault_model"] = binding.fault_model;
-  j["mode"] = campaign_mode_name(eo.mode);
-  j["threads"] = threads;
-  j["golden"] = {{"top1_correct", golden.top1_correct}, {"images", binding.images}};
-  j["totals"] = {{"masked", total.masked},
-                 {"non_critical", total.non_critical},
-                 {"critical", total.critical},
-                 {"due", total.due},
-                 {"top1_correct", total.top1_correct}};
-  // What makes the campaign finished: RESULTS.csv with exactly these bytes.
-  j["results"] = {{"sha256", results_sha256}, {"rows", binding.faults}};
-  j["binding"] = binding.to_json();
-  return j.dump(2) + "\n";
 }
 
 // The progress bar's prior cost of each batch, per fault-image: a fast-mode fault recomputes
@@ -166,7 +139,10 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   campaign_io_plan(spec).check();
   Graph graph = build_model(spec.model, spec.dataset);
   load_state_dict(graph, read_checkpoint(spec.weights));
-  const ImageSet images = load_test_set(spec.dataset, spec.data_dir, spec.images);
+  const auto started = std::chrono::system_clock::now();
+  const auto started_steady = std::chrono::steady_clock::now();
+  const SelectedImages selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
+  const ImageSet& images = selected.images;
   if (images.size() == 0) throw UsageError("campaign: the test set is empty (--images 0?)");
   FaultList list = load_fault_list(spec.faults, fault_sites(graph));
   if (list.size() == 0) throw UsageError(fmt::format("{}: the fault list is empty", spec.faults.string()));
@@ -182,6 +158,13 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   binding.faults_sha256 = sha256_file(spec.faults);
   binding.faults = int64_t(list.size());
   binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
+  // How the list was drawn, when its sidecar says so; a list drawn for another model or
+  // dataset is refused (its layer names may exist in both and mean other weights).
+  FoundListSidecar list_sidecar = find_fault_list_sidecar(spec.faults, binding.faults_sha256);
+  if (list_sidecar.sidecar && (list_sidecar.sidecar->model != spec.model || list_sidecar.sidecar->dataset != spec.dataset))
+    throw UsageError(fmt::format("{}: this fault list was drawn for {}/{} ({}), the campaign runs {}/{}",
+                                 spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
+                                 fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
 
   CampaignReport report;
   report.faults = binding.faults;
@@ -228,6 +211,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   for (size_t i = 0; i < list.size(); ++i)
     if (!done[i]) todo.push_back(i);
   report.resumed_faults = report.done_faults = int64_t(list.size() - todo.size());
+  if (!list_sidecar.note.empty()) report.note += (report.note.empty() ? "" : "; ") + list_sidecar.note;
 
   std::vector<ResolvedFault> resolved;
   for (const Fault& f : list.faults) resolved.push_back(resolve_fault(graph, f));
@@ -267,8 +251,20 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   // Everything is journaled: publish the results, then retire the journal. A crash in
   // between leaves a complete journal, and the rerun just redoes these writes.
   const std::string csv = format_results_csv(list.faults, counts, images.size());
-  write_file_atomically(sidecar_path_for(spec.out), sidecar_json(spec, binding, spec.engine, engine.threads(),
-                                                                 engine.golden_counts(), counts, sha256_hex(csv)));
+  CampaignRecord record;
+  record.spec = &spec;
+  record.binding = &binding;
+  record.threads = engine.threads();
+  record.golden = engine.golden_counts();
+  record.counts = &counts;
+  record.results_sha256 = sha256_hex(csv);
+  record.image_indices = selected.indices;
+  record.list = list_sidecar.sidecar;
+  record.started = started;
+  record.finished = std::chrono::system_clock::now();
+  record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady).count();
+  record.resumed_faults = report.resumed_faults;
+  write_file_atomically(sidecar_path_for(spec.out), campaign_sidecar_json(record));
   if (!std::filesystem::exists(spec.out) || read_file_bytes(spec.out) != csv) write_file_atomically(spec.out, csv);
   std::error_code ec;
   std::filesystem::remove(report.journal, ec);

@@ -96,4 +96,21 @@ ImageSet subset_images(const ImageSet& set, std::span<const int64_t> indices) {
   return out;
 }
 
+SelectedImages load_selected_images(const std::string& dataset, const std::filesystem::path& data_dir,
+                                    const ImageSelection& selection) {
+  SelectedImages out;
+  if (selection.kind != ImageSelectionKind::Stratified) {
+    const int64_t max = selection.kind == ImageSelectionKind::All ? -1 : selection.count;
+    if (max < -1) throw UsageError("image selection: the count must not be negative");
+    out.images = load_test_set(dataset, data_dir, max);
+    out.indices.resize(size_t(out.images.size()));
+    for (size_t i = 0; i < out.indices.size(); ++i) out.indices[i] = int64_t(i);
+    return out;
+  }
+  const ImageSet all = load_test_set(dataset, data_dir);
+  out.indices = select_images(all.labels, all.classes, selection);
+  out.images = subset_images(all, out.indices);
+  return out;
+}
+
 }  // namespace faultbench

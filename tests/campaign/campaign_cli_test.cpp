@@ -144,7 +144,8 @@ TEST(CampaignCli, SigintStopsCleanlyAndResumes) {
   const auto r = run_cli(campaign_args(out, 64, {"--fault-batch", "1", "--threads", "1"}), {}, 400, SIGINT);
   if (r.exit_code != 0) {  // stopped before the end (the usual case)
     EXPECT_EQ(r.signal, 0) << "SIGINT must be handled, not fatal";
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 130) << "an interrupted command exits 128 + SIGINT, as shells expect";
+    EXPECT_NE(r.err.find("faultbench: interrupted: "), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("rerun the same command to resume"), std::string::npos) << r.err;
     EXPECT_TRUE(std::filesystem::exists(dir / "R.csv.journal"));
   }

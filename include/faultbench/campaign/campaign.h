@@ -22,9 +22,11 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "faultbench/campaign/engine.h"
 #include "faultbench/campaign/progress.h"
+#include "faultbench/data/image_selection.h"
 #include "faultbench/faults/fault.h"
 #include "faultbench/util/output_paths.h"
 
@@ -33,10 +35,11 @@ namespace faultbench {
 struct CampaignSpec {
   std::string model, dataset;
   std::filesystem::path weights, data_dir, faults, out;
-  int64_t images = -1;                     // -1: the whole test set
+  ImageSelection images;                   // which test images (default: all of them)
   std::optional<FaultModel> fault_model;   // overrides every fault's model when set
   EngineOptions engine;                    // threads, mode, memory
   int fault_batch = 0;                     // faults per journaled batch; 0: automatic
+  std::vector<std::string> command_line;   // recorded in the sidecar (the CLI's argv)
 };
 
 enum class CampaignStatus { Completed, AlreadyComplete, Interrupted };

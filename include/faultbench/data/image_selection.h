@@ -14,6 +14,7 @@
 // The result is in file order, so a stratified set is read in the same order as the file.
 #pragma once
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <vector>
@@ -42,5 +43,14 @@ std::vector<int64_t> select_images(std::span<const int> labels, int classes, con
 
 // The images of `set` at `indices` (ascending), in that order.
 ImageSet subset_images(const ImageSet& set, std::span<const int64_t> indices);
+
+struct SelectedImages {
+  ImageSet images;
+  std::vector<int64_t> indices;  // test-file index of each image, ascending
+};
+
+// load_test_set (the whole file is validated whatever the selection), then the selection.
+SelectedImages load_selected_images(const std::string& dataset, const std::filesystem::path& data_dir,
+                                    const ImageSelection& selection);
 
 }  // namespace faultbench

@@ -1,0 +1,83 @@
+#include "campaign_sidecar.h"
+
+#include <nlohmann/json.hpp>
+
+#include "faultbench/util/build_info.h"
+
+namespace faultbench {
+
+namespace {
+
+nlohmann::ordered_json data_json(const CampaignRecord& r) {
+  const CampaignSpec& spec = *r.spec;
+  nlohmann::ordered_json d = {{"dir", spec.data_dir.string()},
+                              {"sha256", r.binding->data_sha256},
+                              {"images", r.binding->images},
+                              {"selection", image_selection_name(spec.images.kind)}};
+  if (spec.images.kind == ImageSelectionKind::Stratified) d["image_seed"] = spec.images.seed;
+  // Which images of the test file were used: implied for all / the first N, listed for a
+  // stratified sample (at most one number per test image).
+  if (spec.images.kind == ImageSelectionKind::Stratified) d["image_indices"] = r.image_indices;
+  return d;
+}
+
+nlohmann::ordered_json fault_list_json(const CampaignRecord& r) {
+  nlohmann::ordered_json f = {{"path", r.spec->faults.string()},
+                              {"sha256", r.binding->faults_sha256},
+                              {"faults", r.binding->faults}};
+  if (!r.list) {
+    f["seed"] = nullptr;  // a list without its sidecar does not say how it was drawn
+    return f;
+  }
+  const FaultListSidecar& s = *r.list;
+  f["seed"] = s.params.seed;
+  f["target"] = s.target;
+  f["sampling"] = {{"error", s.params.error},
+                   {"confidence_t", s.params.confidence_t},
+                   {"p", s.params.p},
+                   {"scope", s.params.scope == SamplingScope::Network ? "network" : "layer"},
+                   {"weights", s.plan.weights},
+                   {"population", s.plan.population},
+                   {"sample_size", s.plan.sample_size}};
+  return f;
+}
+
+}  // namespace
+
+std::string campaign_sidecar_json(const CampaignRecord& r) {
+  const CampaignSpec& spec = *r.spec;
+  const CampaignBinding& binding = *r.binding;
+  FaultCounts total;
+  for (const FaultCounts& c : *r.counts) total += c;
+  nlohmann::ordered_json j;
+  j["faultbench_version"] = faultbench_version();
+  j["model"] = binding.model;
+  j["dataset"] = binding.dataset;
+  j["weights"] = {{"path", spec.weights.string()}, {"sha256", binding.weights_sha256}};
+  j["data"] = data_json(r);
+  j["fault_list"] = fault_list_json(r);
+  j["fault_model"] = binding.fault_model;
+  j["mode"] = campaign_mode_name(spec.engine.mode);
+  j["threads"] = r.threads;
+  j["golden"] = {{"top1_correct", r.golden.top1_correct}, {"images", binding.images}};
+  j["totals"] = {{"masked", total.masked},
+                 {"non_critical", total.non_critical},
+                 {"critical", total.critical},
+                 {"due", total.due},
+                 {"top1_correct", total.top1_correct}};
+  // What makes the campaign finished: RESULTS.csv with exactly these bytes.
+  j["results"] = {{"sha256", r.results_sha256}, {"rows", binding.faults}};
+  j["binding"] = binding.to_json();
+  // Everything above is a function of the inputs; "run" is how this run came about.
+  j["run"] = {{"faultbench_version", faultbench_version()},
+              {"git_commit", faultbench_git_commit()},
+              {"command_line", spec.command_line},
+              {"cpu", cpu_description()},
+              {"started_utc", utc_timestamp(r.started)},
+              {"finished_utc", utc_timestamp(r.finished)},
+              {"wall_seconds", r.wall_seconds},
+              {"resumed_faults", r.resumed_faults}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace faultbench
