@@ -9,7 +9,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libzip-dev libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev
   python3 python3-torch python3-pil python3-numpy
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev valgrind
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
