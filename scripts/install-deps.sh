@@ -17,7 +17,7 @@ TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch python3-pil python3-numpy
   clang libclang-rt-14-dev
-  dpkg-dev file
+  dpkg-dev file valgrind
 )
 case "${1:-}" in
   "") ;;
