@@ -81,6 +81,7 @@ void run(const CampaignCliOptions& o) {
   spec.engine.max_chunk_images = o.chunk_images;
   spec.engine.memory_budget = o.memory_mb << 20;
   spec.fault_batch = o.fault_batch;
+  spec.command_line = command_line();
   spec.engine.profile = !o.profile.empty();
   if (spec.engine.profile && spec.engine.mode != CampaignMode::Fast)
     throw UsageError("--profile: only the fast mode is profiled");

@@ -19,8 +19,11 @@
 #include "faultbench/error.h"
 #include "faultbench/faults/fault_list_csv.h"
 #include "faultbench/faults/keras.h"
+#include "faultbench/faults/list_sidecar.h"
 #include "faultbench/faults/sampling.h"
 #include "faultbench/faults/validate.h"
+#include "faultbench/util/atomic_file.h"
+#include "faultbench/util/digest.h"
 #include "faultbench/util/output_paths.h"
 #include "faultbench/zoo/zoo.h"
 
@@ -65,10 +68,23 @@ void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& site
   const FaultList list = generate_fault_list(sites, params, &plan);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   write_list(o.out, list, sites, o.format);
+  // How the list was drawn, bound to its bytes: campaigns record the seed and refuse a list
+  // drawn for another model; statistics use the population.
+  FaultListSidecar sidecar;
+  sidecar.model = o.model;
+  sidecar.dataset = o.dataset;
+  sidecar.convention = convention_name(o.format);
+  sidecar.fault_model = fault_model_name(o.fault_model);
+  sidecar.params = params;
+  sidecar.plan = plan;
+  sidecar.faults = int64_t(list.size());
+  sidecar.list_sha256 = file_digest_hex(o.out, DigestAlgorithm::Sha256);
+  write_file_atomically(fault_list_sidecar_path(o.out), fault_list_sidecar_json(sidecar));
   std::fprintf(stderr, "%s/%s: ", o.model.c_str(), o.dataset.c_str());
   std::fputs(describe_plan(plan, params).c_str(), stderr);
-  std::fprintf(stderr, "wrote %zu faults (%s convention) to %s; sampling took %.1f ms\n", list.size(),
-               convention_name(o.format), o.out.c_str(), ms);
+  std::fprintf(stderr, "wrote %zu faults (%s convention) to %s (how they were drawn: %s); sampling took %.1f ms\n",
+               list.size(), convention_name(o.format), o.out.c_str(), fault_list_sidecar_path(o.out).string().c_str(),
+               ms);
 }
 
 void run_convert(const FaultlistOptions& o, const std::vector<WeightSite>& sites) {
@@ -116,6 +132,7 @@ void add_faultlist_command(CLI::App& app) {
     IoPlan plan;
     if (!o->convert.empty()) plan.input("--convert", o->convert);
     plan.output("--out", o->out);
+    if (o->convert.empty()) plan.output("the sidecar of --out", fault_list_sidecar_path(o->out));
     plan.check();
     const ModelInfo& info = find_model(o->model, o->dataset);  // UsageError naming the choices
     const std::vector<WeightSite> sites = fault_sites(build_model(info.model, info.dataset));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "common.h"
 #include "faultbench/error.h"
 #include "faultbench/util/suggest.h"
 
@@ -38,6 +39,7 @@ bool is_verb(const CLI::App& app, const std::string& word) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  faultbench::cli::set_command_line(argc, argv);
   CLI::App app{"faultbench: deterministic fault-injection campaigns for DNN reliability studies", "faultbench"};
   app.set_version_flag("--version", std::string("faultbench ") + FAULTBENCH_VERSION);
   app.require_subcommand(1);

@@ -128,6 +128,9 @@ IoPlan campaign_io_plan(const CampaignSpec& spec) {
   IoPlan plan;
   plan.input("--weights", spec.weights);
   plan.input("--faults", spec.faults);
+  std::error_code ec;
+  if (std::filesystem::exists(fault_list_sidecar_path(spec.faults), ec))
+    plan.input("the sidecar of --faults", fault_list_sidecar_path(spec.faults));
   add_test_set_inputs(plan, spec.dataset, spec.data_dir);
   plan.output("--out", spec.out);
   plan.output("the sidecar of --out", sidecar_path_for(spec.out));
@@ -137,6 +140,15 @@ IoPlan campaign_io_plan(const CampaignSpec& spec) {
 
 CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* stop, ProgressReporter* progress) {
   campaign_io_plan(spec).check();
+  const std::string faults_sha256 = sha256_file(spec.faults);
+  // How the list was drawn, when its sidecar says so; a list drawn for another model or
+  // dataset is refused (its layer names may exist in both and mean other weights).
+  FoundListSidecar list_sidecar = find_fault_list_sidecar(spec.faults, faults_sha256);
+  if (list_sidecar.sidecar && (list_sidecar.sidecar->model != spec.model || list_sidecar.sidecar->dataset != spec.dataset))
+    throw UsageError(fmt::format("{}: this fault list was drawn for {}/{} ({}), the campaign runs {}/{}",
+                                 spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
+                                 fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
+
   Graph graph = build_model(spec.model, spec.dataset);
   load_state_dict(graph, read_checkpoint(spec.weights));
   const auto started = std::chrono::system_clock::now();
@@ -155,17 +167,9 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   binding.weights_sha256 = sha256_file(spec.weights);
   binding.data_sha256 = images.sha256();
   binding.images = images.size();
-  binding.faults_sha256 = sha256_file(spec.faults);
+  binding.faults_sha256 = faults_sha256;
   binding.faults = int64_t(list.size());
   binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
-  // How the list was drawn, when its sidecar says so; a list drawn for another model or
-  // dataset is refused (its layer names may exist in both and mean other weights).
-  FoundListSidecar list_sidecar = find_fault_list_sidecar(spec.faults, binding.faults_sha256);
-  if (list_sidecar.sidecar && (list_sidecar.sidecar->model != spec.model || list_sidecar.sidecar->dataset != spec.dataset))
-    throw UsageError(fmt::format("{}: this fault list was drawn for {}/{} ({}), the campaign runs {}/{}",
-                                 spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
-                                 fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
-
   CampaignReport report;
   report.faults = binding.faults;
   report.images = binding.images;

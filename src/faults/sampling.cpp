@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cfenv>
 #include <cmath>
 #include <limits>
@@ -62,6 +63,30 @@ int64_t SamplePlan::total_faults() const {
   return total;
 }
 
+namespace {
+
+// --count N over the network: N faults exactly, apportioned to the layers by their weight
+// counts with the largest-remainder method (each layer floor(W_l N / W), then one more for
+// the layers with the largest remainders W_l N mod W, ties to the earlier layer). The
+// reference's per-layer round() can miss N by many faults for small N (0 faults for N = 1).
+void apportion_exactly(SamplePlan& plan, int64_t n) {
+  std::vector<std::pair<int64_t, size_t>> remainders;
+  int64_t given = 0;
+  for (size_t i = 0; i < plan.layers.size(); ++i) {
+    int64_t product = 0;
+    if (__builtin_mul_overflow(plan.layers[i].weights, n, &product))
+      throw UsageError(fmt::format("--count {} too large for a layer of {} weights", n, plan.layers[i].weights));
+    plan.layers[i].faults = int64_t(product / plan.weights);
+    given += plan.layers[i].faults;
+    remainders.emplace_back(product % plan.weights, i);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t k = 0; given < n && k < remainders.size(); ++k, ++given) ++plan.layers[remainders[k].second].faults;
+}
+
+}  // namespace
+
 SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParams& params) {
   check_params(params);
   if (sites.empty()) throw UsageError("fault list: the model has no conv or linear weights");
@@ -89,6 +114,30 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
       a.capped = true;
     }
     plan.layers.push_back(std::move(a));
+  }
+  if (params.scope == SamplingScope::Network && params.count) {
+    apportion_exactly(plan, *params.count);
+    // A layer can hold W_l * 32 distinct sites; what a full layer cannot take goes to the
+    // others, largest first, so the list still has N faults when N fits the network.
+    int64_t spill = 0;
+    for (LayerAllocation& a : plan.layers) {
+      const int64_t distinct = a.weights * kBitsPerWeight;
+      if (a.faults > distinct) {
+        spill += a.faults - distinct;
+        a.faults = distinct;
+        a.capped = true;
+      }
+    }
+    std::vector<size_t> by_size(plan.layers.size());
+    for (size_t i = 0; i < by_size.size(); ++i) by_size[i] = i;
+    std::stable_sort(by_size.begin(), by_size.end(),
+                     [&](size_t a, size_t b) { return plan.layers[a].weights > plan.layers[b].weights; });
+    for (size_t i : by_size) {
+      LayerAllocation& a = plan.layers[i];
+      const int64_t take = std::min(spill, a.weights * kBitsPerWeight - a.faults);
+      a.faults += take;
+      spill -= take;
+    }
   }
   if (params.scope == SamplingScope::Layer) plan.sample_size = plan.total_faults();
   // Each fault costs ~100 bytes in memory and ~40 in the CSV: refuse absurd requests up front.

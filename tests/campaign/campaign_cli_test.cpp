@@ -2,6 +2,9 @@
 // to the same bytes, finished campaigns are left alone, changed inputs are refused.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <regex>
+
 #include <random>
 
 #include "cli_fixture.h"
@@ -64,6 +67,62 @@ TEST(CampaignCli, FastAndBruteForceWriteTheSameBytes) {
     EXPECT_NE(sidecar.find(key), std::string::npos) << key << " missing from " << sidecar;
   // Not a terminal: one plain summary line.
   EXPECT_NE(r.err.find("campaign: complete: 30/30 faults"), std::string::npos) << r.err;
+}
+
+TEST(CampaignCli, SidecarRecordsHowTheRunCameAbout) {
+  const auto dir = testing::make_temp_dir("campaign-provenance");
+  const auto r = run_cli(campaign_args(dir / "R.csv", 4));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(slurp(dir / "R.csv.json"));
+  const nlohmann::json& run = j.at("run");
+  EXPECT_EQ(run.at("faultbench_version"), FAULTBENCH_VERSION);
+  EXPECT_FALSE(run.at("git_commit").get<std::string>().empty());
+  EXPECT_FALSE(run.at("cpu").get<std::string>().empty());
+  const std::vector<std::string> argv = run.at("command_line");
+  ASSERT_GE(argv.size(), 2u);
+  EXPECT_EQ(argv[1], "campaign");
+  EXPECT_NE(std::find(argv.begin(), argv.end(), (dir / "R.csv").string()), argv.end());
+  for (const char* t : {"started_utc", "finished_utc"})
+    EXPECT_TRUE(std::regex_match(run.at(t).get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+        << run.at(t);
+  EXPECT_GE(run.at("wall_seconds").get<double>(), 0.0);
+  EXPECT_EQ(run.at("resumed_faults"), 0);
+  EXPECT_EQ(j.at("data").at("selection"), "first");
+  EXPECT_TRUE(j.at("fault_list").at("seed").is_null()) << "the fixture's list has no sidecar";
+}
+
+TEST(CampaignCli, ListSidecarGivesTheSeedAndRefusesAnotherModel) {
+  const auto dir = testing::make_temp_dir("campaign-list-sidecar");
+  const std::string list = (dir / "l.csv").string();
+  ASSERT_EQ(run_cli({"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", list, "--count", "4",
+                     "--seed", "17"})
+                .exit_code,
+            0);
+  ASSERT_TRUE(std::filesystem::exists(dir / "l.csv.json"));
+  auto r = run_cli(campaign_args(dir / "R.csv", 4, {"--faults", list}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(slurp(dir / "R.csv.json"));
+  EXPECT_EQ(j.at("fault_list").at("seed"), 17);
+  EXPECT_EQ(j.at("fault_list").at("sampling").at("population"), 268336LL * 64);
+  // The same list, drawn for resnet32 (its sidecar says so), is refused before any work.
+  ASSERT_EQ(run_cli({"faultlist", "--model", "resnet32", "--dataset", "cifar10", "--out", (dir / "l32.csv").string(),
+                     "--count", "4"})
+                .exit_code,
+            0);
+  r = run_cli(campaign_args(dir / "R32.csv", 4, {"--faults", (dir / "l32.csv").string()}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "faultbench: error: " + (dir / "l32.csv").string() +
+                       ": this fault list was drawn for resnet32/cifar10 (l32.csv.json), the campaign runs "
+                       "resnet20/cifar10\n");
+  // An edited list no longer matches its sidecar: the seed is not claimed, and a note says why.
+  { std::ofstream(list, std::ios::app) << ""; }
+  std::string text = slurp(list);
+  text.pop_back();  // drop the final newline: other bytes, same faults
+  { std::ofstream(list, std::ios::binary | std::ios::trunc) << text; }
+  r = run_cli(campaign_args(dir / "R2.csv", 4, {"--faults", list}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("l.csv.json was written for other list bytes"), std::string::npos) << r.err;
+  EXPECT_TRUE(nlohmann::json::parse(slurp(dir / "R2.csv.json")).at("fault_list").at("seed").is_null());
 }
 
 TEST(CampaignCli, FastEqualsBruteForceOnAFaultWhosePositionBitmapsOnceWentStale) {

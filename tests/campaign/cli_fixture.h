@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <fstream>
 #include <random>
 #include <string>
@@ -105,6 +106,16 @@ done:
 inline std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A campaign sidecar without its "run" object (command line, times, CPU: how the run came
+// about); everything else is a function of the inputs and must be byte-identical.
+inline std::string slurp_sidecar(const std::filesystem::path& p) {
+  const std::string text = slurp(p);
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return text;
+  j.erase("run");
+  return j.dump(2);
 }
 
 }  // namespace faultbench::testing

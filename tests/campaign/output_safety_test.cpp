@@ -14,6 +14,7 @@ namespace fs = std::filesystem;
 using testing::cli_setup;
 using testing::run_cli;
 using testing::slurp;
+using testing::slurp_sidecar;
 
 std::vector<std::string> args_for(const fs::path& out, const std::vector<std::string>& extra = {}) {
   const auto& s = cli_setup();
@@ -114,7 +115,7 @@ TEST(CampaignOutputs, EmptyOrTruncatedResultsAreNotAFinishedCampaign) {
   const auto dir = testing::make_temp_dir("safety-empty");
   const auto out = dir / "R.csv";
   ASSERT_EQ(run_cli(args_for(out)).exit_code, 0);
-  const std::string sidecar = slurp(dir / "R.csv.json");
+  const std::string sidecar = slurp_sidecar(dir / "R.csv.json");
   for (const size_t keep : {size_t(0), reference().size() / 2, reference().size() - 1}) {
     std::ofstream(out, std::ios::binary | std::ios::trunc) << reference().substr(0, keep);
     const auto r = run_cli(args_for(out));
@@ -124,7 +125,7 @@ TEST(CampaignOutputs, EmptyOrTruncatedResultsAreNotAFinishedCampaign) {
               std::string::npos)
         << r.err;
     EXPECT_EQ(slurp(out), reference()) << keep << " bytes";
-    EXPECT_EQ(slurp(dir / "R.csv.json"), sidecar);
+    EXPECT_EQ(slurp_sidecar(dir / "R.csv.json"), sidecar);
     EXPECT_FALSE(fs::exists(dir / "R.csv.journal"));
   }
   // The sidecar alone (results removed): the campaign runs again too.

@@ -36,7 +36,7 @@ const Reference& reference(int count) {
   c.wait();
   EXPECT_EQ(c.exit_code(), 0) << c.err();
   r.csv = slurp(out);
-  r.sidecar = slurp(sidecar_path_for(out));
+  r.sidecar = slurp_sidecar(sidecar_path_for(out));
   r.counts = counts_of_results(r.csv);
   return cache.emplace(count, std::move(r)).first->second;
 }
@@ -60,7 +60,7 @@ void expect_rerun_completes(const Reference& ref, const std::filesystem::path& o
   ASSERT_NE(at, std::string::npos) << err;
   EXPECT_GE(std::atoll(err.c_str() + at + 10), resumed_at_least) << err;
   EXPECT_EQ(slurp(out), ref.csv);
-  EXPECT_EQ(slurp(sidecar_path_for(out)), ref.sidecar);
+  EXPECT_EQ(slurp_sidecar(sidecar_path_for(out)), ref.sidecar);
   EXPECT_EQ(dir_listing(out.parent_path()), (std::vector<std::string>{"R.csv", "R.csv.json"}));
 }
 

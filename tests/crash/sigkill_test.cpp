@@ -55,7 +55,7 @@ const Workload& workload() {
     w.run_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     EXPECT_EQ(c.exit_code(), 0) << c.err();
     w.ref_csv = slurp(out);
-    w.ref_sidecar = slurp(sidecar_path_for(out));
+    w.ref_sidecar = slurp_sidecar(sidecar_path_for(out));
     w.ref_counts = counts_of_results(w.ref_csv);
     return w;
   }();
@@ -98,7 +98,7 @@ void check_after_interruption(const std::filesystem::path& out, std::vector<Jour
     EXPECT_EQ(slurp(out), w.ref_csv) << "RESULTS.csv exists but is not the final one";
   }
   if (std::filesystem::exists(sidecar_path_for(out))) {
-    EXPECT_EQ(slurp(sidecar_path_for(out)), w.ref_sidecar) << "the sidecar exists but is not the final one";
+    EXPECT_EQ(slurp_sidecar(sidecar_path_for(out)), w.ref_sidecar) << "the sidecar exists but is not the final one";
   }
 }
 
@@ -178,7 +178,7 @@ TEST(CrashTest, SigkillAtRandomMomentsResumesToIdenticalBytes) {
     ASSERT_EQ(c.exit_code(), 0) << c.err();
     ++completions;
     EXPECT_EQ(slurp(out), w.ref_csv);
-    EXPECT_EQ(slurp(sidecar_path_for(out)), w.ref_sidecar);
+    EXPECT_EQ(slurp_sidecar(sidecar_path_for(out)), w.ref_sidecar);
     EXPECT_FALSE(std::filesystem::exists(journal));
     std::filesystem::remove(out);
     std::filesystem::remove(sidecar_path_for(out));
@@ -195,7 +195,7 @@ TEST(CrashTest, SigkillAtRandomMomentsResumesToIdenticalBytes) {
     ASSERT_EQ(c.exit_code(), 0) << c.err();
   }
   EXPECT_EQ(slurp(out), w.ref_csv) << "seed " << seed;
-  EXPECT_EQ(slurp(sidecar_path_for(out)), w.ref_sidecar) << "seed " << seed;
+  EXPECT_EQ(slurp_sidecar(sidecar_path_for(out)), w.ref_sidecar) << "seed " << seed;
   EXPECT_EQ(dir_listing(out.parent_path()), (std::vector<std::string>{"R.csv", "R.csv.json"}));
   const auto mtime = std::filesystem::last_write_time(out);
   {

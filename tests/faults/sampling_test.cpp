@@ -22,9 +22,9 @@ TEST(Leveugle, ReferenceSampleSizes) {
   EXPECT_LT(leveugle_sample_size(268336LL * 64, 0.05, 2.58, 0.5), 700);
 }
 
-TEST(PlanSample, NetworkAllocationRoundsHalfToEven) {
+TEST(PlanSample, CountGivesExactlyThatManyFaultsByLargestRemainder) {
   SamplingParams p;
-  p.count = 10;  // a: round(6*10/26) = round(2.31) = 2, b: round(20*10/26) = round(7.69) = 8
+  p.count = 10;  // a: 6*10/26 = 2.31, b: 20*10/26 = 7.69 -> floors 2 + 7, b has the larger remainder
   SamplePlan plan = plan_sample(kTiny, p);
   EXPECT_EQ(plan.weights, 26);
   EXPECT_EQ(plan.population, 26 * 64);
@@ -32,15 +32,28 @@ TEST(PlanSample, NetworkAllocationRoundsHalfToEven) {
   ASSERT_EQ(plan.layers.size(), 2u);
   EXPECT_EQ(plan.layers[0].faults, 2);
   EXPECT_EQ(plan.layers[1].faults, 8);
-  // A tie: 1 weight of 2 with n = 1 -> round(0.5) = 0 for both layers.
+  // A tie (0.5 each): the earlier layer gets the one fault (the reference's round() gave none).
   p.count = 1;
   SamplePlan tie = plan_sample({{"x", {1, 1}}, {"y", {1, 1}}}, p);
-  EXPECT_EQ(tie.layers[0].faults, 0);
+  EXPECT_EQ(tie.layers[0].faults, 1);
   EXPECT_EQ(tie.layers[1].faults, 0);
-  p.count = 3;  // round(1.5) = 2 (half to even): both layers get 2
+  p.count = 3;  // 1.5 each (the reference's round() gave 2 + 2 = 4)
   SamplePlan tie3 = plan_sample({{"x", {1, 1}}, {"y", {1, 1}}}, p);
   EXPECT_EQ(tie3.layers[0].faults, 2);
-  EXPECT_EQ(tie3.total_faults(), 4);
+  EXPECT_EQ(tie3.total_faults(), 3);
+  // Every count from 1 to 100 on a real model's layers: exactly that many.
+  const std::vector<WeightSite> resnet = {{"conv1", {16, 3, 3, 3}}, {"l1", {16, 16, 3, 3}}, {"l2", {32, 16, 3, 3}},
+                                          {"l3", {64, 32, 3, 3}},   {"linear", {10, 64}}};
+  for (int64_t n = 1; n <= 100; ++n) {
+    p.count = n;
+    EXPECT_EQ(plan_sample(resnet, p).total_faults(), n) << "count " << n;
+  }
+  // A layer that cannot hold its share passes the rest on: 40 faults on a 1-weight layer
+  // (32 sites) and a 1,000-weight layer.
+  p.count = 1000;
+  SamplePlan spill = plan_sample({{"tiny", {1, 1}}, {"big", {1000, 1}}}, p);
+  EXPECT_EQ(spill.total_faults(), 1000);
+  EXPECT_LE(spill.layers[0].faults, 32);
 }
 
 // Python: random.seed(7); layers a [2,3,1,1] x2, b [4,5] x8 with the reference loop.

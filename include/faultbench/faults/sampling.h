@@ -27,7 +27,10 @@ struct SamplingParams {
   double error = 0.01;           // e: error margin
   double confidence_t = 2.58;    // t: cut-off of the normal distribution (2.58 = 99 %)
   double p = 0.5;                // expected failure probability (0.5 = worst case)
-  std::optional<int64_t> count;  // overrides n (network scope: the total; layer scope: per layer)
+  // Overrides n. Network scope: the list has exactly `count` faults (largest-remainder
+  // apportionment over the layers by weight count, not the reference's per-layer round(),
+  // which gives 0 faults for count 1); layer scope: `count` per layer.
+  std::optional<int64_t> count;
   SamplingScope scope = SamplingScope::Network;
   FaultModel model = FaultModel::BitFlip;  // written into every fault (drawing is unchanged)
 };
