@@ -123,7 +123,9 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
 
   std::vector<ResolvedFault> resolved;
   for (const Fault& f : list.faults) resolved.push_back(resolve_fault(graph, f));
-  CampaignEngine engine(graph, images, spec.engine);
+  EngineOptions engine_options = spec.engine;
+  engine_options.weights_name = spec.weights.string();
+  CampaignEngine engine(graph, images, engine_options);
   const int batch_size = spec.fault_batch > 0 ? spec.fault_batch : auto_fault_batch(images.size());
   auto on_work = [&](int64_t fi) {
     if (progress) progress->add_work(fi);

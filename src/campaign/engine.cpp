@@ -61,6 +61,7 @@ void CampaignEngine::Impl::init_golden() {
 
 void CampaignEngine::Impl::record_golden(int64_t first, int64_t count, const float* logits) {
   init_golden();
+  check_golden_logits(logits, first, count, classes(), options.weights_name);  // both modes pass here
   const int k = classes();
   for (int64_t i = first; i < first + count; ++i) {
     if (golden_known[size_t(i)]) continue;

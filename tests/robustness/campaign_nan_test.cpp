@@ -8,9 +8,11 @@
 
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "faultbench/campaign/engine.h"
+#include "faultbench/error.h"
 #include "faultbench/executor.h"
 #include "faultbench/zoo/zoo.h"
 #include "nan_fixtures.h"
@@ -110,6 +112,33 @@ TEST_P(CampaignNanInf, FastEqualsBruteForceAndDueCountsNonFiniteImages) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, CampaignNanInf, ::testing::Values("resnet20", "mobilenetv2"));
+
+// A golden network with a NaN logit would make every fault DUE: both modes refuse it
+// (check_golden_logits), naming the weights, the first image and the logit.
+TEST(CampaignNanInf, NanGoldenNetworkIsRefusedInBothModes) {
+  Graph g = random_model("resnet20", 23);
+  g.params[size_t(*g.find_param("linear.bias"))].value.data[3] = std::numeric_limits<float>::quiet_NaN();
+  const ImageSet set = random_images(24);
+  const std::vector<ResolvedFault> faults = bit30_faults(g, false);
+  for (CampaignMode mode : {CampaignMode::BruteForce, CampaignMode::Fast}) {
+    EngineOptions o;
+    o.threads = 1;
+    o.mode = mode;
+    o.weights_name = "nan.safetensors";
+    CampaignEngine engine(g, set, o);
+    std::vector<FaultCounts> out;
+    try {
+      engine.run(faults, out);
+      ADD_FAILURE() << campaign_mode_name(mode) << ": a NaN golden network was accepted";
+    } catch (const FormatError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("nan.safetensors: the fault-free network gives test image 0 a non-finite "
+                                            "logit (logit 3 = nan): every fault would be DUE",
+                                            0),
+                0u)
+          << e.what();
+    }
+  }
+}
 
 }  // namespace
 }  // namespace faultbench::robustness

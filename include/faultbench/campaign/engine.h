@@ -37,6 +37,7 @@ struct EngineOptions {
   int max_chunk_images = 256;                 // images per chunk, upper bound
   int64_t memory_budget = int64_t(512) << 20; // bytes for golden + scratch activations per chunk
   bool profile = false;                       // fast mode: time every step and faulty layer
+  std::string weights_name = "the weights";   // named when the golden logits are not finite
 };
 
 // Where the fast mode spent its time (EngineOptions::profile): std::chrono::steady_clock
