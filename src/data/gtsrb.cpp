@@ -72,9 +72,10 @@ void check_geometry(const GtRow& r, const std::vector<std::string>& f, const GtC
   const bool inside = roi[0] >= 0 && roi[1] >= 0 && roi[0] <= roi[2] && roi[1] <= roi[3] &&
                       (w < 0 || roi[2] <= w) && (h < 0 || roi[3] <= h);
   if (!inside)
-    throw FormatError(fmt::format("{}: ROI ({},{})-({},{}) is not a region inside the {}x{} image (0 <= X1 <= X2 <= "
+    throw FormatError(fmt::format("{}: ROI ({},{})-({},{}) is not a region inside the {}image (0 <= X1 <= X2 <= "
                                   "Width, 0 <= Y1 <= Y2 <= Height)",
-                                  where, roi[0], roi[1], roi[2], roi[3], r.width, r.height));
+                                  where, roi[0], roi[1], roi[2], roi[3],
+                                  w > 0 && h > 0 ? fmt::format("{}x{} ", w, h) : std::string()));
 }
 
 std::vector<GtRow> read_ground_truth(const fs::path& csv, int classes) {
