@@ -126,6 +126,17 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   EngineOptions engine_options = spec.engine;
   engine_options.weights_name = spec.weights.string();
   CampaignEngine engine(graph, images, engine_options);
+  // A network with non-finite golden logits is refused before any fault runs (image 0
+  // here: a bad BatchNorm makes every image NaN; the golden passes check every image). A
+  // journal with nothing in it yet is removed, or the rerun with repaired weights would
+  // meet a journal "of other inputs".
+  try {
+    engine.probe_golden(1);
+  } catch (const FormatError&) {
+    std::error_code ignored;
+    if (journal.replayed().empty()) std::filesystem::remove(report.journal, ignored);
+    throw;
+  }
   const int batch_size = spec.fault_batch > 0 ? spec.fault_batch : auto_fault_batch(images.size());
   auto on_work = [&](int64_t fi) {
     if (progress) progress->add_work(fi);

@@ -193,6 +193,15 @@ const std::vector<float>& CampaignEngine::golden_logits() {
   return impl_->golden_logits;
 }
 
+void CampaignEngine::probe_golden(int64_t count) {
+  Impl& m = *impl_;
+  count = std::min(count, m.images.size());
+  if (count <= 0) return;
+  Tensor batch({count, m.graph.input_shape.c, m.graph.input_shape.h, m.graph.input_shape.w});
+  m.images.normalize(0, count, batch.ptr());
+  m.record_golden(0, count, m.exec->forward(batch).ptr());
+}
+
 FaultCounts CampaignEngine::golden_counts() {
   impl_->ensure_golden();
   return impl_->golden_total;

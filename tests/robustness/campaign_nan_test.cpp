@@ -11,10 +11,12 @@
 #include <limits>
 #include <random>
 
+#include "faultbench/campaign/campaign.h"
 #include "faultbench/campaign/engine.h"
 #include "faultbench/error.h"
 #include "faultbench/executor.h"
 #include "faultbench/zoo/zoo.h"
+#include "cli_cases.h"
 #include "nan_fixtures.h"
 
 namespace faultbench::robustness {
@@ -138,6 +140,27 @@ TEST(CampaignNanInf, NanGoldenNetworkIsRefusedInBothModes) {
           << e.what();
     }
   }
+}
+
+// The refusal comes before the journal is created: a rerun with repaired weights must not
+// meet a journal "of other inputs".
+TEST(CampaignNanInf, NanGoldenNetworkLeavesNoJournal) {
+  const fs::path dir = testing::make_temp_dir("nan-campaign");
+  detail::cifar_data(dir);
+  detail::nan_network_weights(dir / "w.safetensors");
+  write_bytes(dir / "list.csv", detail::kTorchHeader + detail::kGoodRows);
+  CampaignSpec spec;
+  spec.model = "resnet20";
+  spec.dataset = "cifar10";
+  spec.weights = dir / "w.safetensors";
+  spec.data_dir = dir / "data";
+  spec.faults = dir / "list.csv";
+  spec.out = dir / "RESULTS.csv";
+  spec.images = 2;
+  spec.engine.threads = 1;
+  EXPECT_THROW(run_campaign(spec), FormatError);
+  EXPECT_FALSE(fs::exists(journal_path_for(spec.out)));
+  fs::remove_all(dir);
 }
 
 }  // namespace

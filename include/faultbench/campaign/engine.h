@@ -85,6 +85,10 @@ class CampaignEngine {
   const std::vector<float>& golden_logits();
   // What a fault that changes nothing gets: every image classified against itself.
   FaultCounts golden_counts();
+  // Computes and records the golden logits of the first `count` images now, so that a
+  // network with non-finite golden logits (check_golden_logits: FormatError) is refused
+  // before a caller commits to anything; the others are checked when first computed.
+  void probe_golden(int64_t count);
 
   // Simulates `faults` (any layers, any order) and returns one FaultCounts per fault.
   // `stop` is polled between chunks of images: when it becomes true the call returns
