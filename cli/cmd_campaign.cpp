@@ -14,6 +14,7 @@
 #include "common.h"
 #include "faultbench/campaign/campaign.h"
 #include "faultbench/error.h"
+#include "faultbench/parallel.h"
 #include "faultbench/util/atomic_file.h"
 
 namespace faultbench::cli {
@@ -131,22 +132,26 @@ void add_campaign_command(CLI::App& app) {
   cmd->add_option("--data-dir", o->data_dir, "dataset folder (default: $FAULTBENCH_DATA)");
   cmd->add_option("--faults", o->faults, "fault list CSV (Injection,Layer,TensorIndex,Bit[,...])")->required();
   cmd->add_option("--out", o->out, "result CSV; RESULTS.csv.journal and RESULTS.csv.json go beside it")->required();
-  cmd->add_option("--images", o->images, "use only the first N test images")->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", o->threads, "worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  integer_range(cmd->add_option("--images", o->images, "use only the first N test images (default: all)"), 1,
+                kMaxImagesOption);
+  integer_range(cmd->add_option("--threads", o->threads, "worker threads (default 0: all cores)"), 0,
+                ThreadPool::kMaxThreads);
   cmd->add_option("--fault-model", o->fault_model,
                   "bitflip | stuck-at-0 | stuck-at-1: applied to every fault (default: as listed, bitflip)");
   cmd->add_option("--mode", o->mode, "fast (default) | brute-force (the oracle: full forward per fault)");
-  cmd->add_option("--fault-batch", o->fault_batch, "faults per journaled batch (default: automatic)")
-      ->check(CLI::PositiveNumber)
+  integer_range(cmd->add_option("--fault-batch", o->fault_batch, "faults per journaled batch (default: automatic)"),
+                1, 100000)
       ->group("Tuning");
-  cmd->add_option("--chunk-images", o->chunk_images, "at most this many images per golden chunk (default 256)")
-      ->check(CLI::PositiveNumber)
+  integer_range(
+      cmd->add_option("--chunk-images", o->chunk_images, "at most this many images per golden chunk (default 256)"), 1,
+      100000)
       ->group("Tuning");
   cmd->add_option("--profile", o->profile,
                   "fast mode: write where the time went (golden passes, per faulty layer, per step) as JSON")
       ->group("Tuning");
-  cmd->add_option("--memory-mb", o->memory_mb, "memory for golden activations per chunk (default 512)")
-      ->check(CLI::PositiveNumber)
+  // At most 1 TiB: the byte count (MiB << 20) stays far from overflowing.
+  integer_range(cmd->add_option("--memory-mb", o->memory_mb, "memory for golden activations per chunk (default 512)"),
+                1, 1 << 20)
       ->group("Tuning");
   cmd->callback([o] { run(*o); });
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.h"
+#include "common.h"
 #include "faultbench/campaign/compare.h"
 
 namespace faultbench::cli {
@@ -18,7 +19,7 @@ void add_compare_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("compare", "Compare two campaign result files of the same fault list");
   cmd->add_option("A", o->a, "result CSV (ours, published, or Injection,masked,non_critical,critical)")->required();
   cmd->add_option("B", o->b, "result CSV to compare with")->required();
-  cmd->add_option("--top", o->top, "how many disagreeing faults to list (default 10)");
+  integer_range(cmd->add_option("--top", o->top, "how many disagreeing faults to list (default 10)"), 0, 1000000);
   cmd->callback([o] {
     const ResultTable a = read_result_table(o->a);
     const ResultTable b = read_result_table(o->b);

@@ -10,10 +10,12 @@
 
 #include "commands.h"
 #include "common.h"
+#include "faultbench/campaign/classify.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/error.h"
 #include "faultbench/executor.h"
 #include "faultbench/io/checkpoint.h"
+#include "faultbench/parallel.h"
 #include "faultbench/util/atomic_file.h"
 #include "faultbench/util/output_paths.h"
 #include "faultbench/zoo/zoo.h"
@@ -54,6 +56,7 @@ void run_eval(const EvalOptions& o) {
     Tensor batch({count, set.shape.c, set.shape.h, set.shape.w});
     set.normalize(first, count, batch.ptr());
     const Tensor out = executor.forward(batch);
+    check_golden_logits(out.ptr(), first, count, k, o.weights);
     std::copy(out.data.begin(), out.data.end(), logits.begin() + first * k);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -103,8 +106,10 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--dataset", opts->dataset, "cifar10 | cifar100 | gtsrb")->required();
   cmd->add_option("--weights", opts->weights, "checkpoint (.th, .pt/.pth, .safetensors)")->required();
   cmd->add_option("--data-dir", opts->data_dir, "dataset folder (default: $FAULTBENCH_DATA)");
-  cmd->add_option("--images", opts->images, "evaluate only the first N images")->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", opts->threads, "worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  integer_range(cmd->add_option("--images", opts->images, "evaluate only the first N images (default: all)"), 1,
+                kMaxImagesOption);
+  integer_range(cmd->add_option("--threads", opts->threads, "worker threads (default 0: all cores)"), 0,
+                ThreadPool::kMaxThreads);
   cmd->add_option("--logits", opts->logits_path, "write per-image logits to this CSV file");
   cmd->add_flag("--per-class", opts->per_class, "also print per-class accuracy");
   cmd->callback([opts] { run_eval(*opts); });

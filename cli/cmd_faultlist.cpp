@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <limits>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "commands.h"
+#include "common.h"
 #include "faultbench/error.h"
 #include "faultbench/faults/fault_list_csv.h"
 #include "faultbench/faults/keras.h"
@@ -110,11 +112,20 @@ void add_faultlist_command(CLI::App& app) {
   cmd->add_option("--model", o->model, "Zoo model (see `faultbench models`)")->required();
   cmd->add_option("--dataset", o->dataset, "cifar10, cifar100 or gtsrb")->required();
   cmd->add_option("--out", o->out, "Output CSV file")->required();
-  auto* seed = cmd->add_option("--seed", o->seed, "random.seed() of the CPython-compatible stream")->default_val(42);
-  auto* error = cmd->add_option("--error", o->error, "Leveugle error margin e")->default_val(0.01);
-  auto* t = cmd->add_option("--confidence-t", o->confidence_t, "Leveugle cut-off t (2.58 = 99 %)")->default_val(2.58);
-  auto* p = cmd->add_option("--p", o->p, "Leveugle estimated probability p")->default_val(0.5);
-  auto* count = cmd->add_option("--count", o->count, "Override the sample size (scope layer: per layer)");
+  auto* seed = integer_range(
+      cmd->add_option("--seed", o->seed, "random.seed() of the CPython-compatible stream")->default_val(42),
+      std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+  auto* error = real_range(cmd->add_option("--error", o->error, "Leveugle error margin e")->default_val(0.01), 0, 1,
+                           true, true);
+  auto* t = real_range(
+      cmd->add_option("--confidence-t", o->confidence_t, "Leveugle cut-off t (2.58 = 99 %)")->default_val(2.58), 0,
+      10, true, false);
+  auto* p =
+      real_range(cmd->add_option("--p", o->p, "Leveugle estimated probability p")->default_val(0.5), 0, 1, true, true);
+  // The list is held in memory (about 300 bytes a fault): SamplingParams' limit, also on
+  // the total of a layer-scope sample (--count per layer x layers).
+  auto* count = integer_range(
+      cmd->add_option("--count", o->count, "Override the sample size (scope layer: per layer)"), 1, kMaxSampleFaults);
   auto* scope = cmd->add_option("--scope", o->scope, "network (reference) or layer (a sample per layer)")
                     ->transform(CLI::CheckedTransformer(scopes, CLI::ignore_case));
   auto* fault_model = cmd->add_option("--fault-model", o->fault_model, "bitflip, stuck-at-0 or stuck-at-1")

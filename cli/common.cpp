@@ -1,6 +1,11 @@
 #include "common.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
+#include <limits>
+
+#include <fmt/format.h>
 
 #include "faultbench/error.h"
 
@@ -22,5 +27,57 @@ std::vector<std::string>& stored_command_line() {
 
 void set_command_line(int argc, char** argv) { stored_command_line().assign(argv, argv + argc); }
 const std::vector<std::string>& command_line() { return stored_command_line(); }
+
+namespace {
+
+// The option's long name as the user typed it ("--images"; a positional has none).
+std::string option_name(const CLI::Option* option) {
+  const auto& longs = option->get_lnames();
+  return longs.empty() ? option->get_name() : "--" + longs.front();
+}
+
+// A validator whose description is the range (shown in --help) and which throws
+// faultbench::UsageError, not CLI::ValidationError, so that the message reads like every
+// other usage error of faultbench (CLI11 would wrap it in its own format).
+CLI::Option* add_check(CLI::Option* option, const std::string& range, std::function<bool(const std::string&)> ok,
+                       const std::string& rule) {
+  const std::string name = option_name(option);
+  option->check(CLI::Validator(
+      [name, ok = std::move(ok), rule](std::string& text) -> std::string {
+        if (!ok(text)) throw UsageError(fmt::format("{} {}: {}", name, text, rule));
+        return {};
+      },
+      range));
+  return option;
+}
+
+}  // namespace
+
+CLI::Option* integer_range(CLI::Option* option, int64_t lo, int64_t hi) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min(), kMax = std::numeric_limits<int64_t>::max();
+  const std::string range =
+      lo == kMin && hi == kMax ? std::string("any 64-bit integer") : fmt::format("{}..{}", lo, hi);
+  return add_check(
+      option, range,
+      [lo, hi](const std::string& text) {
+        int64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        return ec == std::errc() && end == text.data() + text.size() && !text.empty() && v >= lo && v <= hi;
+      },
+      lo == kMin && hi == kMax ? "must be a decimal 64-bit integer" : "must be an integer in " + range);
+}
+
+CLI::Option* real_range(CLI::Option* option, double lo, double hi, bool open_lo, bool open_hi) {
+  const std::string range = fmt::format("{}{}, {}{}", open_lo ? "(" : "[", lo, hi, open_hi ? ")" : "]");
+  return add_check(
+      option, range,
+      [=](const std::string& text) {
+        double v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || end != text.data() + text.size() || text.empty() || !std::isfinite(v)) return false;
+        return (open_lo ? v > lo : v >= lo) && (open_hi ? v < hi : v <= hi);
+      },
+      "must be in " + range);
+}
 
 }  // namespace faultbench::cli

@@ -1,8 +1,11 @@
 // Helpers shared by the CLI verbs.
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 namespace faultbench::cli {
 
@@ -12,5 +15,19 @@ std::filesystem::path resolve_data_dir(const std::string& option_value);
 // The process's command line, kept by main() for the records verbs write (campaign sidecars).
 void set_command_line(int argc, char** argv);
 const std::vector<std::string>& command_line();
+// --images: a value beyond the test set means the whole set; the bound keeps it sane.
+inline constexpr int64_t kMaxImagesOption = 1'000'000;
+
+// Every numeric option of every verb has a range, shown in its --help (INT:1..1000000)
+// and checked on the text as typed, before CLI11 converts it (which would saturate
+// 99999999999999999999 or print a default bound as 1.79e308). Outside the range, or not a
+// number, is a UsageError (exit 2) naming the option, the value and the range:
+//   faultbench: error: --images 0: must be an integer in 1..1000000
+// Returns `option` for chaining.
+CLI::Option* integer_range(CLI::Option* option, int64_t lo, int64_t hi);
+
+// Real-valued: lo and hi are excluded when open_lo / open_hi, e.g. (0, 1) or (0, 10].
+//   faultbench: error: --error 2: must be in (0, 1)
+CLI::Option* real_range(CLI::Option* option, double lo, double hi, bool open_lo, bool open_hi);
 
 }  // namespace faultbench::cli

@@ -5,6 +5,8 @@
 #include <exception>
 #include <string>
 #include <vector>
+#include <new>
+#include <stdexcept>
 
 #include "commands.h"
 #include "common.h"
@@ -36,6 +38,13 @@ bool is_verb(const CLI::App& app, const std::string& word) {
   return false;
 }
 
+}  // namespace
+
+namespace {
+// Fixed text: formatting a message could itself need memory.
+const char* const kOutOfMemory =
+    "faultbench: error: out of memory: an allocation failed (free memory, ulimit -v or a cgroup's memory.max); "
+    "use fewer --images or --threads, a smaller --memory-mb or --count\n";
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,6 +85,13 @@ int main(int argc, char** argv) {
   } catch (const faultbench::UsageError& e) {
     std::fprintf(stderr, "faultbench: error: %s\n", e.what());
     return 2;
+  } catch (const std::bad_alloc&) {
+    // Also from worker threads: ThreadPool rethrows their exceptions in the caller.
+    std::fputs(kOutOfMemory, stderr);
+    return 1;
+  } catch (const std::length_error&) {  // a container asked for more than max_size()
+    std::fputs(kOutOfMemory, stderr);
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "faultbench: error: %s\n", e.what());
     return 1;

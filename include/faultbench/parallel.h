@@ -15,7 +15,13 @@ namespace faultbench {
 
 class ThreadPool {
  public:
-  // threads <= 0 means std::thread::hardware_concurrency().
+  // More than this is refused (UsageError): far beyond any useful parallelism, and each
+  // worker costs a stack. The CLI's --threads has the same bound.
+  static constexpr int kMaxThreads = 1024;
+
+  // threads <= 0 means std::thread::hardware_concurrency() (at most kMaxThreads). When the system refuses a
+  // worker thread (ulimit -u, a cgroup's pids.max, memory for stacks) the workers already
+  // started are joined and Error names the thread, the count and the system's reason.
   explicit ThreadPool(int threads = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -30,6 +36,7 @@ class ThreadPool {
 
  private:
   void worker_loop(int index);
+  void stop_workers();  // sets stop_, wakes and joins every worker
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;

@@ -219,12 +219,25 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
 
   std::vector<ResolvedFault> resolved;
   for (const Fault& f : list.faults) resolved.push_back(resolve_fault(graph, f));
+  EngineOptions engine_options = spec.engine;
+  engine_options.weights_name = spec.weights.string();
+  CampaignEngine engine(graph, images, engine_options);
+  // A network with non-finite golden logits is refused before any fault runs (image 0
+  // here: a bad BatchNorm makes every image NaN; the golden passes check every image). A
+  // journal with nothing in it yet is removed, or the rerun with repaired weights would
+  // meet a journal "of other inputs".
+  try {
+    engine.probe_golden(1);
+  } catch (const FormatError&) {
+    std::error_code ignored;
+    if (journal.replayed().empty()) std::filesystem::remove(report.journal, ignored);
+    throw;
+  }
   const int batch_size = spec.fault_batch > 0 ? spec.fault_batch : auto_fault_batch(images.size());
   const std::vector<std::vector<size_t>> batches = plan_fault_batches(resolved, todo, batch_size);
   if (progress)
     progress->start(report.faults, report.done_faults, report.images,
                     progress_plan(graph, resolved, batches, spec.engine.mode));
-  CampaignEngine engine(graph, images, spec.engine);
   auto on_work = [&](int64_t fi) {
     if (progress) progress->add_work(fi);
   };

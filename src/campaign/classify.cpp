@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstdint>
 
+#include <fmt/format.h>
+
+#include "faultbench/error.h"
 #include "faultbench/tensor.h"
 
 namespace faultbench {
@@ -26,6 +29,15 @@ void classify_image(const float* golden, int golden_top1, const float* faulty, i
     ++counts.critical;
   if (!finite) ++counts.due;
   if (t == label) ++counts.top1_correct;
+}
+
+void check_golden_logits(const float* logits, int64_t first, int64_t count, int k, const std::string& weights) {
+  for (int64_t i = 0; i < count * k; ++i)
+    if (!std::isfinite(logits[i]))
+      throw FormatError(fmt::format(
+          "{}: the fault-free network gives test image {} a non-finite logit (logit {} = {}): every fault would be "
+          "DUE; a golden network must give finite logits (check the weights, e.g. a negative BatchNorm running_var)",
+          weights, first + i / k, i % k, logits[i]));
 }
 
 }  // namespace faultbench

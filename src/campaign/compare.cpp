@@ -9,37 +9,11 @@
 #include <fmt/format.h>
 
 #include "faultbench/error.h"
+#include "faultbench/util/csv.h"
 
 namespace faultbench {
 
 namespace {
-
-// Splits one CSV line (RFC 4180 quoting: "a,b" and "" inside quotes).
-std::vector<std::string> split_csv(const std::string& line, const std::string& where) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  if (quoted) throw FormatError(where + ": unterminated quoted field");
-  return fields;
-}
 
 int64_t parse_int(const std::string& s, const std::string& where, const char* column) {
   int64_t v = 0;
@@ -49,22 +23,33 @@ int64_t parse_int(const std::string& s, const std::string& where, const char* co
   return v;
 }
 
+// Every injection of a fault is classified exactly once: masked + non_critical + critical
+// must equal n_injections (DUE is counted on top of them, see classify.h). A table that
+// breaks this was cut, merged or edited by hand, and its comparison would mean nothing.
+void check_total(const ResultRow& r, int64_t n_injections, const std::string& where) {
+  int64_t sum = 0;
+  const bool overflow = __builtin_add_overflow(r.masked, r.non_critical, &sum) ||
+                        __builtin_add_overflow(sum, r.critical, &sum);
+  if (overflow || sum != n_injections)
+    throw FormatError(fmt::format("{}: masked + non_critical + critical = {} + {} + {} but n_injections is {}: "
+                                  "every injection must be counted in exactly one of the three",
+                                  where, r.masked, r.non_critical, r.critical, n_injections));
+}
+
 }  // namespace
 
 ResultTable parse_result_table(std::istream& in, const std::string& source) {
   ResultTable t;
   t.source = source;
-  std::string line;
-  int64_t lineno = 0;
+  CsvReader reader(in, source);
+  CsvRecord record;
   std::vector<std::string> header;
-  int col_inj = -1, col_m = -1, col_nc = -1, col_c = -1, col_layer = -1, col_idx = -1, col_bit = -1;
+  int col_inj = -1, col_m = -1, col_nc = -1, col_c = -1, col_layer = -1, col_idx = -1, col_bit = -1, col_n = -1;
   std::unordered_map<int64_t, int64_t> seen;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
+  while (reader.next(record)) {
+    const int64_t lineno = record.line;
     const std::string where = fmt::format("{}:{}", source, lineno);
-    std::vector<std::string> f = split_csv(line, where);
+    std::vector<std::string>& f = record.fields;
     if (header.empty()) {
       header = f;
       for (size_t i = 0; i < header.size(); ++i) {
@@ -76,6 +61,7 @@ ResultTable parse_result_table(std::istream& in, const std::string& source) {
                     : h == "Layer"        ? &col_layer
                     : h == "TensorIndex"  ? &col_idx
                     : h == "Bit"          ? &col_bit
+                    : h == "n_injections" ? &col_n
                                           : nullptr;
         if (slot) *slot = int(i);
       }
@@ -94,6 +80,7 @@ ResultTable parse_result_table(std::istream& in, const std::string& source) {
     r.critical = parse_int(f[size_t(col_c)], where, "critical");
     if (r.masked < 0 || r.non_critical < 0 || r.critical < 0)
       throw FormatError(where + ": negative count");
+    if (col_n >= 0) check_total(r, parse_int(f[size_t(col_n)], where, "n_injections"), where);
     if (col_layer >= 0) r.layer = f[size_t(col_layer)];
     if (col_idx >= 0) r.tensor_index = f[size_t(col_idx)];
     if (col_bit >= 0) r.bit = int(parse_int(f[size_t(col_bit)], where, "Bit"));

@@ -61,6 +61,7 @@ void CampaignEngine::Impl::init_golden() {
 
 void CampaignEngine::Impl::record_golden(int64_t first, int64_t count, const float* logits) {
   init_golden();
+  check_golden_logits(logits, first, count, classes(), options.weights_name);  // both modes pass here
   const int k = classes();
   for (int64_t i = first; i < first + count; ++i) {
     if (golden_known[size_t(i)]) continue;
@@ -190,6 +191,15 @@ EngineProfile CampaignEngine::profile() const {
 const std::vector<float>& CampaignEngine::golden_logits() {
   impl_->ensure_golden();
   return impl_->golden_logits;
+}
+
+void CampaignEngine::probe_golden(int64_t count) {
+  Impl& m = *impl_;
+  count = std::min(count, m.images.size());
+  if (count <= 0) return;
+  Tensor batch({count, m.graph.input_shape.c, m.graph.input_shape.h, m.graph.input_shape.w});
+  m.images.normalize(0, count, batch.ptr());
+  m.record_golden(0, count, m.exec->forward(batch).ptr());
 }
 
 FaultCounts CampaignEngine::golden_counts() {

@@ -11,6 +11,7 @@
 #include "faultbench/data/pil_resize.h"
 #include "faultbench/data/ppm.h"
 #include "faultbench/error.h"
+#include "faultbench/util/csv.h"
 
 namespace faultbench {
 namespace {
@@ -24,19 +25,8 @@ struct GtRow {
   std::string filename;
   int width = -1, height = -1;  // -1: column absent
   int label = 0;
-  int line = 0;  // 1-based line in the CSV
+  int64_t line = 0;  // 1-based line in the CSV
 };
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    const size_t p = s.find(sep, start);
-    out.push_back(s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
-    if (p == std::string_view::npos) return out;
-    start = p + 1;
-  }
-}
 
 int parse_int(std::string_view field, const std::string& where, const char* column) {
   int v = 0;
@@ -47,6 +37,47 @@ int parse_int(std::string_view field, const std::string& where, const char* colu
   return v;
 }
 
+// Columns of the ground truth; -1 when absent (only Filename and ClassId are required).
+struct GtColumns {
+  int file = -1, label = -1, width = -1, height = -1;
+  int roi[4] = {-1, -1, -1, -1};  // Roi.X1, Roi.Y1, Roi.X2, Roi.Y2
+};
+constexpr const char* kRoiNames[4] = {"Roi.X1", "Roi.Y1", "Roi.X2", "Roi.Y2"};
+
+GtColumns find_columns(const std::vector<std::string>& header) {
+  GtColumns c;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == "Filename") c.file = int(i);
+    if (header[i] == "ClassId") c.label = int(i);
+    if (header[i] == "Width") c.width = int(i);
+    if (header[i] == "Height") c.height = int(i);
+    for (int k = 0; k < 4; ++k)
+      if (header[i] == kRoiNames[k]) c.roi[k] = int(i);
+  }
+  return c;
+}
+
+// Width and Height are positive; the region of interest X1 <= X2, Y1 <= Y2 lies inside the
+// image. X2 = Width is allowed: the official files do not say whether X2 is inclusive.
+void check_geometry(const GtRow& r, const std::vector<std::string>& f, const GtColumns& c, const std::string& where) {
+  if (c.width >= 0 && r.width <= 0) throw FormatError(fmt::format("{}: Width {} is not positive", where, r.width));
+  if (c.height >= 0 && r.height <= 0)
+    throw FormatError(fmt::format("{}: Height {} is not positive", where, r.height));
+  int roi[4];
+  for (int k = 0; k < 4; ++k) {
+    if (c.roi[k] < 0) return;  // no complete ROI: nothing to check (the ROI is not used)
+    roi[k] = parse_int(f[size_t(c.roi[k])], where, kRoiNames[k]);
+  }
+  const int w = c.width >= 0 ? r.width : -1, h = c.height >= 0 ? r.height : -1;
+  const bool inside = roi[0] >= 0 && roi[1] >= 0 && roi[0] <= roi[2] && roi[1] <= roi[3] &&
+                      (w < 0 || roi[2] <= w) && (h < 0 || roi[3] <= h);
+  if (!inside)
+    throw FormatError(fmt::format("{}: ROI ({},{})-({},{}) is not a region inside the {}image (0 <= X1 <= X2 <= "
+                                  "Width, 0 <= Y1 <= Y2 <= Height)",
+                                  where, roi[0], roi[1], roi[2], roi[3],
+                                  w > 0 && h > 0 ? fmt::format("{}x{} ", w, h) : std::string()));
+}
+
 std::vector<GtRow> read_ground_truth(const fs::path& csv, int classes) {
   std::error_code ec;
   const auto size = fs::file_size(csv, ec);
@@ -54,51 +85,41 @@ std::vector<GtRow> read_ground_truth(const fs::path& csv, int classes) {
   if (size > kMaxCsvBytes) throw FormatError(fmt::format("{}: {} bytes: too large for a ground-truth CSV", csv.string(), size));
   std::ifstream in(csv, std::ios::binary);
   if (!in) throw IoError(fmt::format("{}: cannot open for reading", csv.string()));
-  std::string text(static_cast<size_t>(size), '\0');
-  if (!in.read(text.data(), std::streamsize(size))) throw IoError(fmt::format("{}: read failed", csv.string()));
 
-  auto lines = split(text, '\n');
-  for (auto& l : lines) {
-    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-  }
-  while (!lines.empty() && lines.back().empty()) lines.pop_back();  // trailing newline(s)
-  if (lines.empty()) throw FormatError(fmt::format("{}: line 1: empty file, header expected", csv.string()));
-
-  const auto header = split(lines[0], ';');
-  int col_file = -1, col_class = -1, col_w = -1, col_h = -1;
-  for (size_t i = 0; i < header.size(); ++i) {
-    if (header[i] == "Filename") col_file = int(i);
-    if (header[i] == "ClassId") col_class = int(i);
-    if (header[i] == "Width") col_w = int(i);
-    if (header[i] == "Height") col_h = int(i);
-  }
-  if (col_file < 0 || col_class < 0) {
+  CsvReader reader(in, csv.string(), CsvOptions{.delimiter = ';'});
+  CsvRecord record;
+  if (!reader.next(record)) throw FormatError(fmt::format("{}: line 1: empty file, header expected", csv.string()));
+  const std::vector<std::string> header = record.fields;
+  const GtColumns cols = find_columns(header);
+  if (cols.file < 0 || cols.label < 0) {
+    std::string joined;
+    for (size_t i = 0; i < header.size(); ++i) joined += (i ? ";" : "") + header[i];
     throw FormatError(fmt::format(
-        "{}: line 1: header '{}' lacks the Filename and ClassId columns (expected "
+        "{}: line {}: header '{}' lacks the Filename and ClassId columns (expected "
         "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId)",
-        csv.string(), lines[0]));
+        csv.string(), record.line, joined));
   }
   std::vector<GtRow> rows;
-  rows.reserve(lines.size() - 1);
-  for (size_t n = 1; n < lines.size(); ++n) {
-    const std::string where = fmt::format("{}: line {}", csv.string(), n + 1);
-    const auto f = split(lines[n], ';');
+  while (reader.next(record)) {
+    const std::string where = fmt::format("{}: line {}", csv.string(), record.line);
+    const std::vector<std::string>& f = record.fields;
     if (f.size() != header.size()) {
       throw FormatError(fmt::format("{}: {} fields, the header has {}", where, f.size(), header.size()));
     }
     GtRow r;
-    r.line = int(n + 1);
-    r.filename = std::string(f[size_t(col_file)]);
+    r.line = record.line;
+    r.filename = f[size_t(cols.file)];
     if (r.filename.empty() || r.filename == "." || r.filename == ".." ||
         r.filename.find_first_of("/\\") != std::string::npos) {
       throw FormatError(fmt::format("{}: Filename '{}' is not a plain file name", where, r.filename));
     }
-    r.label = parse_int(f[size_t(col_class)], where, "ClassId");
+    r.label = parse_int(f[size_t(cols.label)], where, "ClassId");
     if (r.label < 0 || r.label >= classes) {
       throw FormatError(fmt::format("{}: ClassId {} out of range [0, {})", where, r.label, classes));
     }
-    if (col_w >= 0) r.width = parse_int(f[size_t(col_w)], where, "Width");
-    if (col_h >= 0) r.height = parse_int(f[size_t(col_h)], where, "Height");
+    if (cols.width >= 0) r.width = parse_int(f[size_t(cols.width)], where, "Width");
+    if (cols.height >= 0) r.height = parse_int(f[size_t(cols.height)], where, "Height");
+    check_geometry(r, f, cols, where);
     rows.push_back(std::move(r));
   }
   if (rows.empty()) throw FormatError(fmt::format("{}: no image rows after the header", csv.string()));

@@ -9,6 +9,7 @@
 
 #include "faultbench/error.h"
 #include "faultbench/util/atomic_file.h"
+#include "faultbench/util/csv.h"
 
 namespace faultbench {
 
@@ -28,59 +29,6 @@ struct Where {
   operator std::string() const { return fmt::format("{}:{}", source, line); }
 };
 std::string operator+(const Where& w, const char* text) { return std::string(w) + text; }
-std::string operator+(const Where& w, const std::string& text) { return std::string(w) + text; }
-
-// Reads one line (without the LF, CR stripped) of at most kMaxLine bytes; false at EOF.
-bool read_line(std::istream& in, std::string& line, const std::string& source, int64_t line_no) {
-  line.clear();
-  std::streambuf* sb = in.rdbuf();
-  if (sb == nullptr) return false;
-  bool any = false;
-  for (int c = sb->sbumpc(); c != std::char_traits<char>::eof(); c = sb->sbumpc()) {
-    any = true;
-    if (c == '\n') break;
-    if (line.size() >= kMaxLine)
-      throw FormatError(fmt::format("{}:{}: line longer than {} bytes", source, line_no, kMaxLine));
-    line.push_back(char(c));
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return any;
-}
-
-// Splits a CSV record (RFC 4180 quoting, as Python's csv module writes it).
-std::vector<std::string> split_record(std::string_view line, const Where& where) {
-  std::vector<std::string> fields;
-  size_t i = 0;
-  for (;;) {
-    std::string field;
-    if (i < line.size() && line[i] == '"') {
-      ++i;
-      for (;;) {
-        if (i >= line.size()) throw FormatError(where + ": malformed row: unterminated quoted field");
-        if (line[i] == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            field.push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        field.push_back(line[i++]);
-      }
-      if (i < line.size() && line[i] != ',') throw FormatError(where + ": malformed row: text after a closing quote");
-    } else {
-      while (i < line.size() && line[i] != ',') {
-        if (line[i] == '"') throw FormatError(where + ": malformed row: quote inside an unquoted field");
-        field.push_back(line[i++]);
-      }
-    }
-    fields.push_back(std::move(field));
-    if (i >= line.size()) break;
-    ++i;  // the comma
-  }
-  return fields;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -178,14 +126,13 @@ std::string csv_field(const std::string& text) {
 FaultList parse_fault_list(std::istream& in, const std::string& source) {
   FaultList list;
   list.source = source;
-  std::string line;
-  int64_t line_no = 0;
+  CsvReader reader(in, source, CsvOptions{.delimiter = ',', .max_line_bytes = kMaxLine});
+  CsvRecord record;
   std::optional<Columns> cols;
-  while (read_line(in, line, source, line_no + 1)) {
-    ++line_no;
-    if (trim(line).empty()) continue;
+  while (reader.next(record)) {
+    const int64_t line_no = record.line;
     const Where where{source, line_no};
-    std::vector<std::string> fields = split_record(line, where);
+    std::vector<std::string>& fields = record.fields;
     if (!cols) {
       cols = parse_header(fields, where);
       continue;

@@ -140,10 +140,10 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
     }
   }
   if (params.scope == SamplingScope::Layer) plan.sample_size = plan.total_faults();
-  // Each fault costs ~100 bytes in memory and ~40 in the CSV: refuse absurd requests up front.
-  constexpr int64_t kMaxFaults = 100'000'000;
-  if (plan.total_faults() > kMaxFaults)
-    throw UsageError(fmt::format("sample of {} faults exceeds the limit of {}", plan.total_faults(), kMaxFaults));
+  if (plan.total_faults() > kMaxSampleFaults)
+    throw UsageError(fmt::format("sample of {} faults exceeds the limit of {} faults per list{}", plan.total_faults(),
+                                 kMaxSampleFaults,
+                                 params.scope == SamplingScope::Layer ? " (scope layer: the sum over the layers)" : ""));
   return plan;
 }
 

@@ -1,6 +1,12 @@
 #include "faultbench/parallel.h"
 
+#include <algorithm>
 #include <exception>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "faultbench/error.h"
 
 namespace faultbench {
 
@@ -13,17 +19,34 @@ void chunk_bounds(int64_t n, int parts, int index, int64_t* begin, int64_t* end)
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
-  if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  if (threads <= 0) threads = int(std::clamp(std::thread::hardware_concurrency(), 1u, unsigned(kMaxThreads)));
+  if (threads > kMaxThreads)
+    throw UsageError(fmt::format("{} threads requested: at most {} are supported", threads, kMaxThreads));
+  workers_.reserve(size_t(threads - 1));
+  for (int i = 1; i < threads; ++i) {
+    try {
+      workers_.emplace_back([this, i] { worker_loop(i); });
+    } catch (const std::system_error& e) {
+      // A constructor that throws runs no destructor: stop and join the workers already
+      // started here (a joinable std::thread left behind would std::terminate).
+      stop_workers();
+      throw Error(fmt::format("cannot start thread {} of the {} requested: {} (limits: threads per user, ulimit -u; "
+                              "a cgroup's pids.max; memory for thread stacks, ulimit -s and -v); use fewer --threads",
+                              i + 1, threads, e.code().message()));
+    }
+  }
 }
 
-ThreadPool::~ThreadPool() {
+ThreadPool::~ThreadPool() { stop_workers(); }
+
+void ThreadPool::stop_workers() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
   start_cv_.notify_all();
   for (auto& t : workers_) t.join();
+  workers_.clear();
 }
 
 void ThreadPool::worker_loop(int index) {

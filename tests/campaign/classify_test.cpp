@@ -6,6 +6,7 @@
 
 #include "faultbench/campaign/classify.h"
 #include "faultbench/campaign/results_csv.h"
+#include "faultbench/error.h"
 #include "faultbench/tensor.h"
 
 namespace faultbench {
@@ -75,6 +76,29 @@ TEST(ResultsCsv, ReferenceColumnsQuotingAndExtras) {
   const std::string with_model = format_results_csv({a, b}, {FaultCounts{}, FaultCounts{}}, 0);
   EXPECT_NE(with_model.find("Bit,FaultModel,n_injections"), std::string::npos);
   EXPECT_NE(with_model.find(",30,stuck-at-1,0,"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace faultbench
+
+namespace faultbench {
+namespace {
+
+TEST(GoldenLogits, FiniteLogitsPassNanOrInfNamesWeightsImageAndLogit) {
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> logits = {1, 2, 3, -1e30f, 0, 5};  // 2 images, k = 3
+  EXPECT_NO_THROW(check_golden_logits(logits.data(), 10, 2, 3, "w.th"));
+  logits[4] = -inf;
+  try {
+    check_golden_logits(logits.data(), 10, 2, 3, "w.th");
+    FAIL() << "expected FormatError";
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("w.th: the fault-free network gives test image 11 a non-finite logit "
+                                          "(logit 1 = -inf): every fault would be DUE",
+                                          0),
+              0u)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -15,6 +15,29 @@ ResultTable parse(const std::string& text, const std::string& name = "t.csv") {
   return parse_result_table(in, name);
 }
 
+// masked + non_critical + critical must be n_injections when the table has that column.
+TEST(Compare, CountsThatDoNotAddUpToNInjectionsAreRefused) {
+  const std::string h = "Injection,n_injections,masked,non_critical,critical\n";
+  EXPECT_EQ(parse(h + "0,10,1,8,1\n").rows.size(), 1u);
+  for (const std::string& row : {"1,10,1,8,2\n", "1,10,1,8,0\n", "1,10,9223372036854775807,8,2\n"}) {
+    try {
+      parse(h + "0,10,1,8,1\n" + row);
+      ADD_FAILURE() << row;
+    } catch (const FormatError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("t.csv:3: masked + non_critical + critical = ", 0), 0u) << e.what();
+      EXPECT_NE(std::string(e.what()).find(" but n_injections is 10"), std::string::npos) << e.what();
+    }
+  }
+  // The shared reader: a BOM is skipped, a NUL byte is named.
+  EXPECT_EQ(parse("\xEF\xBB\xBF" + h + "0,10,1,8,1\n").rows.size(), 1u);
+  try {
+    parse(h + std::string("0,10,1,8,1\0\n", 12));
+    ADD_FAILURE() << "NUL accepted";
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("t.csv:2: NUL byte in CSV", 0), 0u) << e.what();
+  }
+}
+
 TEST(Compare, ReadsReferenceAndOracleLayouts) {
   const ResultTable a = parse(
       "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical\n"

@@ -194,6 +194,32 @@ TEST(Gtsrb, BadCsvAndMissingFiles) {
   fs::remove_all(dir);
 }
 
+// Sizes and regions that cannot be, refused for every row (not only the loaded ones);
+// the shared CSV reader's BOM and NUL rules hold for the ground truth too.
+TEST(Gtsrb, ImpossibleGeometryBomAndNul) {
+  auto dir = fb::testing::make_temp_dir("gtsrb-geometry");
+  auto g = make_gtsrb(dir, 2, 5);
+  const fs::path csv = dir / "GT-final_test.csv";
+  const std::string good = csv_line("00000.ppm", g.sizes[0].first, g.sizes[0].second, g.labels[0]);
+  auto error_with = [&](const std::string& row) {
+    write_bytes(csv, kHeader + good + row);
+    return error_of<fb::FormatError>([&] { fb::load_test_set("gtsrb", dir, 1); });
+  };
+  const std::string where = csv.string() + ": line 3: ";
+  EXPECT_EQ(error_with("00001.ppm;0;20;1;1;5;5;1\r\n"), where + "Width 0 is not positive");
+  EXPECT_EQ(error_with("00001.ppm;20;-3;1;1;5;5;1\r\n"), where + "Height -3 is not positive");
+  const std::string rule = " image (0 <= X1 <= X2 <= Width, 0 <= Y1 <= Y2 <= Height)";
+  EXPECT_EQ(error_with("00001.ppm;20;20;6;1;5;5;1\r\n"), where + "ROI (6,1)-(5,5) is not a region inside the 20x20" + rule);
+  EXPECT_EQ(error_with("00001.ppm;20;20;1;1;5;21;1\r\n"), where + "ROI (1,1)-(5,21) is not a region inside the 20x20" + rule);
+  EXPECT_EQ(error_with("00001.ppm;20;20;-1;1;5;5;1\r\n"), where + "ROI (-1,1)-(5,5) is not a region inside the 20x20" + rule);
+  EXPECT_EQ(error_with(std::string("00001.ppm;20;20;1;1;5;5;1\0\r\n", 28)),
+            csv.string() + ":3: NUL byte in CSV (a binary file, or text in UTF-16? expected UTF-8 or ASCII text)");
+  // A byte order mark (Excel) and quoted fields are accepted.
+  write_bytes(csv, "\xEF\xBB\xBF" + std::string(kHeader) + "\"00000.ppm\"" + good.substr(9));
+  EXPECT_EQ(fb::load_test_set("gtsrb", dir).size(), 1);
+  fs::remove_all(dir);
+}
+
 TEST(Ppm, BadHeadersAndLengths) {
   auto dir = fb::testing::make_temp_dir("ppm");
   const auto f = dir / "x.ppm";

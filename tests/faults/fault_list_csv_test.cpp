@@ -106,6 +106,23 @@ TEST(FaultListCsv, MalformedRowsNameFileLineAndRule) {
   EXPECT_NE(parse_error(h + "0,c,\"(1,2,3,4,5,6,7,8,9)\",1\n").find("more than 8 entries"), std::string::npos);
 }
 
+// Through the shared CSV reader: a UTF-8 BOM (Excel) is skipped, a NUL byte is named,
+// a quoted field may span lines (the row keeps the line it starts on).
+TEST(FaultListCsv, BomNulAndMultiLineRecords) {
+  const std::string h = "Injection,Layer,TensorIndex,Bit\n";
+  const FaultList bom = parse("\xEF\xBB\xBF" + h + "0,conv1,\"(1, 2)\",3\r\n");
+  ASSERT_EQ(bom.size(), 1u);
+  EXPECT_EQ(bom.lines[0], 2);
+  EXPECT_EQ(parse_error(h + std::string("0,conv1,\"(1, 2)\",3\0\n", 20)),
+            "list.csv:2: NUL byte in CSV (a binary file, or text in UTF-16? expected UTF-8 or ASCII text)");
+  EXPECT_EQ(parse_error(h + "0,conv1,\"(1, 2)\"x,3\n"), "list.csv:2: malformed row: text after a closing quote");
+  EXPECT_EQ(parse_error(h + "0,conv\"1,\"(1, 2)\",3\n"), "list.csv:2: malformed row: quote inside an unquoted field");
+  const FaultList multi = parse(h + "0,\"con\nv1\",\"(1, 2)\",3\n1,conv1,\"(2, 2)\",3\n");
+  ASSERT_EQ(multi.size(), 2u);
+  EXPECT_EQ(multi.faults[0].site.layer, "con\nv1");
+  EXPECT_EQ(multi.lines, (std::vector<int64_t>{2, 4}));
+}
+
 TEST(FaultListCsv, FileRoundTripAndMissingFile) {
   const auto dir = testing::make_temp_dir("faults-csv");
   FaultList list;

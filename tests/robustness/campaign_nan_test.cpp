@@ -8,11 +8,15 @@
 
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <random>
 
+#include "faultbench/campaign/campaign.h"
 #include "faultbench/campaign/engine.h"
+#include "faultbench/error.h"
 #include "faultbench/executor.h"
 #include "faultbench/zoo/zoo.h"
+#include "cli_cases.h"
 #include "nan_fixtures.h"
 
 namespace faultbench::robustness {
@@ -110,6 +114,54 @@ TEST_P(CampaignNanInf, FastEqualsBruteForceAndDueCountsNonFiniteImages) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, CampaignNanInf, ::testing::Values("resnet20", "mobilenetv2"));
+
+// A golden network with a NaN logit would make every fault DUE: both modes refuse it
+// (check_golden_logits), naming the weights, the first image and the logit.
+TEST(CampaignNanInf, NanGoldenNetworkIsRefusedInBothModes) {
+  Graph g = random_model("resnet20", 23);
+  g.params[size_t(*g.find_param("linear.bias"))].value.data[3] = std::numeric_limits<float>::quiet_NaN();
+  const ImageSet set = random_images(24);
+  const std::vector<ResolvedFault> faults = bit30_faults(g, false);
+  for (CampaignMode mode : {CampaignMode::BruteForce, CampaignMode::Fast}) {
+    EngineOptions o;
+    o.threads = 1;
+    o.mode = mode;
+    o.weights_name = "nan.safetensors";
+    CampaignEngine engine(g, set, o);
+    std::vector<FaultCounts> out;
+    try {
+      engine.run(faults, out);
+      ADD_FAILURE() << campaign_mode_name(mode) << ": a NaN golden network was accepted";
+    } catch (const FormatError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("nan.safetensors: the fault-free network gives test image 0 a non-finite "
+                                            "logit (logit 3 = nan): every fault would be DUE",
+                                            0),
+                0u)
+          << e.what();
+    }
+  }
+}
+
+// The refusal comes before the journal is created: a rerun with repaired weights must not
+// meet a journal "of other inputs".
+TEST(CampaignNanInf, NanGoldenNetworkLeavesNoJournal) {
+  const fs::path dir = testing::make_temp_dir("nan-campaign");
+  detail::cifar_data(dir);
+  detail::nan_network_weights(dir / "w.safetensors");
+  write_bytes(dir / "list.csv", detail::kTorchHeader + detail::kGoodRows);
+  CampaignSpec spec;
+  spec.model = "resnet20";
+  spec.dataset = "cifar10";
+  spec.weights = dir / "w.safetensors";
+  spec.data_dir = dir / "data";
+  spec.faults = dir / "list.csv";
+  spec.out = dir / "RESULTS.csv";
+  spec.images = ImageSelection{ImageSelectionKind::First, 2, 0};
+  spec.engine.threads = 1;
+  EXPECT_THROW(run_campaign(spec), FormatError);
+  EXPECT_FALSE(fs::exists(journal_path_for(spec.out)));
+  fs::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace faultbench::robustness

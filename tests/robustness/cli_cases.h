@@ -19,6 +19,9 @@ struct CliCase {
   std::function<void(const fs::path& dir)> setup;  // writes the inputs into the scratch folder
   std::vector<std::string> args;                   // run in the scratch folder
   int exit_code = 1;     // 1: bad file / I/O, 2: usage
+  // Put before the binary on the command line: NAME=value settings, or a command that runs
+  // it under a resource limit, e.g. "prlimit --stack=N" (run_cli runs `env ENV faultbench`).
+  std::string env = "";
 };
 
 // gtest prints a parameter by its id.
@@ -89,6 +92,25 @@ inline std::vector<StTensor> resnet20_with(const std::string& key, const std::st
     if (e.name == key) e = {key, dtype, std::move(shape)};
   return t;
 }
+
+// ResNet20 weights whose every BatchNorm has running_var -1: sqrt(var + eps) is NaN, and
+// so is every logit of the fault-free network.
+inline void nan_network_weights(const fs::path& path) {
+  Graph g = build_model("resnet20", "cifar10");
+  for (Param& p : g.params)
+    if (p.role == ParamRole::RunningVar) std::fill(p.value.data.begin(), p.value.data.end(), -1.0f);
+  write_safetensors(g, path);
+}
+
+inline std::vector<std::string> with_threads(const std::vector<std::string>& args, const std::string& threads) {
+  std::vector<std::string> out(args.begin(), args.end() - 2);  // drop "--threads 1"
+  return cat(out, {"--threads", threads});
+}
+
+// Each new thread asks for a stack as large as the address space (RLIMIT_STACK sets
+// glibc's default stack size), so pthread_create fails with EAGAIN, as it does under a
+// small ulimit -u or cgroup pids.max; unlike those, this limit binds root too.
+inline const std::string kNoThreads = "prlimit --stack=140737488355328";
 
 }  // namespace detail
 
@@ -387,6 +409,59 @@ inline const std::vector<CliCase>& cli_cases() {
          write_bytes(d / "out" / "RESULTS.csv", "");
        },
        kCampaign, 2},
+      // ---- resources, option ranges, bad data accepted before, CSV friendliness ----
+      {"cli-threads-range", "command line", "--threads 100000 (more than the 1024 supported)",
+       [](const fs::path&) {}, with_threads(kEvalCifar, "100000"), 2},
+      {"cli-thread-start-fails", "command line", "the system refuses a worker thread (no stack can be mapped)",
+       [](const fs::path& d) { cifar_data(d); }, with_threads(kEvalCifar, "4"), 1, kNoThreads},
+      {"cli-count-range", "command line", "faultlist --count 100000000 (more than the 10 million a list may hold)",
+       [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "o.csv", "--count", "100000000"}, 2},
+      {"cli-memory-mb-range", "command line", "campaign --memory-mb 9223372036854775807 (would overflow in bytes)",
+       [](const fs::path&) {}, cat(kCampaign, {"--memory-mb", "9223372036854775807"}), 2},
+      {"cli-out-of-memory", "command line", "an allocation fails (a 10-million-fault list under a 512 MB address space)",
+       [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "o.csv", "--count", "10000000"}, 1,
+       "prlimit --as=536870912"},
+      {"eval-nan-network", "checkpoint", "fault-free network with NaN logits (BatchNorm running_var -1)",
+       [](const fs::path& d) {
+         cifar_data(d);
+         nan_network_weights(d / "w.safetensors");
+       },
+       kEvalCifar, 1},
+      {"campaign-nan-network", "checkpoint", "campaign on a network with NaN golden logits (running_var -1)",
+       [](const fs::path& d) {
+         cifar_data(d);
+         nan_network_weights(d / "w.safetensors");
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
+         fs::create_directories(d / "out");
+       },
+       kCampaign, 1},
+      {"results-bad-total", "results", "masked + non_critical + critical differs from n_injections",
+       [](const fs::path& d) {
+         write_bytes(d / "a.csv", "Injection,n_injections,masked,non_critical,critical\n0,100,90,9,1\n1,100,90,9,2\n");
+       },
+       {"compare", "a.csv", "a.csv"}, 1},
+      {"gtsrb-negative-size", "gtsrb", "Width -20 in the ground truth",
+       [](const fs::path& d) {
+         gtsrb_data(d);
+         write_bytes(d / "data" / "GT-final_test.csv",
+                     "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n00000.ppm;-20;20;1;1;18;18;3\n");
+       },
+       kEvalGtsrb, 1},
+      {"gtsrb-roi-outside", "gtsrb", "ROI reaching outside the 20x20 image",
+       [](const fs::path& d) {
+         gtsrb_data(d);
+         write_bytes(d / "data" / "GT-final_test.csv",
+                     "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n00000.ppm;20;20;1;1;18;18;3\n"
+                     "00001.ppm;20;20;5;1;30;18;4\n");
+       },
+       kEvalGtsrb, 1},
+      {"fl-bom-accepted", "fault list", "UTF-8 byte order mark before the header (Excel): accepted",
+       [](const fs::path& d) { write_bytes(d / "list.csv", "\xEF\xBB\xBF" + kTorchHeader + kGoodRows); },
+       fl_convert("keras"), 0},
+      {"fl-nul-byte", "fault list", "NUL byte in line 4 (a binary or UTF-16 file)",
+       list_with(std::string("2,conv1,\"(0, 0, 0, 0)\",3\0\n", 26)), fl_convert("keras"), 1},
   };
   return cases;
 }

@@ -39,7 +39,7 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 CliRun run_case(const CliCase& c) {
   const fs::path dir = testing::make_temp_dir("robustness-" + c.id);
   c.setup(dir);
-  CliRun r = run_cli(c.args, dir);
+  CliRun r = run_cli(c.args, dir, c.env);
   r.err = replace_all(r.err, fs::canonical(dir).string(), "DIR");
   r.err = replace_all(r.err, dir.string(), "DIR");
   while (!r.err.empty() && r.err.back() == '\n') r.err.pop_back();
@@ -111,7 +111,7 @@ std::vector<Row> read_rows() {
 }
 
 std::string command_line(const CliCase& c) {
-  std::string s = "faultbench";
+  std::string s = c.env.empty() ? "faultbench" : c.env + " faultbench";
   for (const std::string& a : c.args) s += " " + a;
   return s;
 }

@@ -11,6 +11,7 @@
 // first NaN counts as the largest.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace faultbench {
 
@@ -37,5 +38,12 @@ struct FaultCounts {
 // (tensor.h: the argmax rule above).
 void classify_image(const float* golden, int golden_top1, const float* faulty, int k, int label,
                     FaultCounts& counts);
+
+// The one rule for a fault-free ("golden") network, applied by `faultbench eval` and by
+// both campaign modes: every logit of every image is finite. A NaN or an Inf there (say,
+// from a negative BatchNorm running_var) makes every fault DUE and top-1 meaningless.
+// `logits` holds images first .. first+count-1 ([count, k]); FormatError naming `weights`,
+// the first such image, the logit and the rule.
+void check_golden_logits(const float* logits, int64_t first, int64_t count, int k, const std::string& weights);
 
 }  // namespace faultbench

@@ -26,7 +26,9 @@ struct ResultTable {
 
 // Needs the columns Injection, masked, non_critical, critical (any order, others ignored;
 // Layer, TensorIndex and Bit are kept when present). FormatError "file:line: rule" on a
-// missing column, a malformed row, a negative count or a repeated Injection id.
+// missing column, a malformed row, a negative count, a repeated Injection id, or (when
+// the table has n_injections) counts whose sum masked + non_critical + critical is not
+// n_injections. Read with the shared CSV reader (faultbench/util/csv.h).
 ResultTable parse_result_table(std::istream& in, const std::string& source);
 ResultTable read_result_table(const std::filesystem::path& path);
 

@@ -37,6 +37,7 @@ struct EngineOptions {
   int max_chunk_images = 256;                 // images per chunk, upper bound
   int64_t memory_budget = int64_t(512) << 20; // bytes for golden + scratch activations per chunk
   bool profile = false;                       // fast mode: time every step and faulty layer
+  std::string weights_name = "the weights";   // named when the golden logits are not finite
 };
 
 // Where the fast mode spent its time (EngineOptions::profile): std::chrono::steady_clock
@@ -84,6 +85,10 @@ class CampaignEngine {
   const std::vector<float>& golden_logits();
   // What a fault that changes nothing gets: every image classified against itself.
   FaultCounts golden_counts();
+  // Computes and records the golden logits of the first `count` images now, so that a
+  // network with non-finite golden logits (check_golden_logits: FormatError) is refused
+  // before a caller commits to anything; the others are checked when first computed.
+  void probe_golden(int64_t count);
 
   // Simulates `faults` (any layers, any order) and returns one FaultCounts per fault.
   // `stop` is polled between chunks of images: when it becomes true the call returns

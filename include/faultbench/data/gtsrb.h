@@ -4,7 +4,10 @@
 //   Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId
 // Images are taken in CSV order and resized to 50x50 as Pillow's Image.resize((50, 50),
 // BILINEAR) does (torchvision's Resize([50, 50]) on a PIL image). The ROI is not used,
-// like the reference.
+// like the reference, but checked. The CSV is read with the shared reader
+// (faultbench/util/csv.h); FormatError "file: line N: rule" on a row whose Filename is
+// not a plain name, whose ClassId is outside 0..42, whose Width or Height is not
+// positive, or whose ROI does not lie inside the image.
 #pragma once
 #include <cstdint>
 #include <filesystem>

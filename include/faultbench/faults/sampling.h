@@ -22,6 +22,11 @@ enum class SamplingScope {
   Layer,    // one Leveugle sample per layer (each layer its own population)
 };
 
+// The most faults one list may hold: a list lives in memory (about 300 bytes a fault while
+// drawing, 40 in the CSV), and a campaign of more would never finish. plan_sample refuses
+// a larger sample (Leveugle, --count, or a layer-scope total) up front (UsageError).
+inline constexpr int64_t kMaxSampleFaults = 10'000'000;
+
 struct SamplingParams {
   int64_t seed = 42;             // random.seed(seed)
   double error = 0.01;           // e: error margin
