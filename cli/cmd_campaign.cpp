@@ -16,6 +16,7 @@
 #include "faultbench/error.h"
 #include "faultbench/parallel.h"
 #include "faultbench/util/atomic_file.h"
+#include "faultbench/util/cpu_allocation.h"
 
 namespace faultbench::cli {
 namespace {
@@ -32,7 +33,7 @@ extern "C" void on_stop_signal(int) {
 struct CampaignCliOptions {
   std::string model, dataset, weights, data_dir, faults, out;
   std::string fault_model, mode = "fast";
-  int64_t images = -1;
+  ImageOptions images;
   int threads = 0;
   int fault_batch = 0;
   int chunk_images = 256;
@@ -66,7 +67,7 @@ void run(const CampaignCliOptions& o) {
   spec.data_dir = resolve_data_dir(o.data_dir);
   spec.faults = o.faults;
   spec.out = o.out;
-  if (o.images > 0) spec.images = ImageSelection{ImageSelectionKind::First, o.images, 0};
+  spec.images = image_selection(o.images);
   if (!o.fault_model.empty()) {
     const auto m = parse_fault_model(o.fault_model);
     if (!m) throw UsageError("--fault-model: expected bitflip, stuck-at-0 or stuck-at-1, got '" + o.fault_model + "'");
@@ -98,6 +99,10 @@ void run(const CampaignCliOptions& o) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
 
+  std::fprintf(stderr, "campaign: threads: %s\n",
+               describe_threads(o.threads, o.threads > 0 ? o.threads : std::min(available_cpus().cpus,
+                                                                                  ThreadPool::kMaxThreads))
+                   .c_str());
   ProgressReporter progress(stderr, ::isatty(STDERR_FILENO) == 1);
   const CampaignReport r = run_campaign(spec, &g_stop, &progress);
   if (!r.note.empty()) std::fprintf(stderr, "campaign: note: %s\n", r.note.c_str());
@@ -132,10 +137,8 @@ void add_campaign_command(CLI::App& app) {
   cmd->add_option("--data-dir", o->data_dir, "dataset folder (default: $FAULTBENCH_DATA)");
   cmd->add_option("--faults", o->faults, "fault list CSV (Injection,Layer,TensorIndex,Bit[,...])")->required();
   cmd->add_option("--out", o->out, "result CSV; RESULTS.csv.journal and RESULTS.csv.json go beside it")->required();
-  integer_range(cmd->add_option("--images", o->images, "use only the first N test images (default: all)"), 1,
-                kMaxImagesOption);
-  integer_range(cmd->add_option("--threads", o->threads, "worker threads (default 0: all cores)"), 0,
-                ThreadPool::kMaxThreads);
+  add_image_options(cmd, o->images);
+  add_threads_option(cmd, o->threads);
   cmd->add_option("--fault-model", o->fault_model,
                   "bitflip | stuck-at-0 | stuck-at-1: applied to every fault (default: as listed, bitflip)");
   cmd->add_option("--mode", o->mode, "fast (default) | brute-force (the oracle: full forward per fault)");

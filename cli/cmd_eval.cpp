@@ -25,7 +25,7 @@ namespace {
 
 struct EvalOptions {
   std::string model, dataset, weights, data_dir, logits_path;
-  int64_t images = -1;
+  ImageOptions images;
   int threads = 0;
   bool per_class = false;
 };
@@ -40,7 +40,9 @@ void run_eval(const EvalOptions& o) {
 
   Graph graph = build_model(o.model, o.dataset);
   load_state_dict(graph, read_checkpoint(o.weights));
-  const ImageSet set = load_test_set(o.dataset, data_dir, o.images);
+  const ImageSelection selection = image_selection(o.images);
+  const SelectedImages selected = load_selected_images(o.dataset, data_dir, selection);
+  const ImageSet& set = selected.images;
   if (set.size() == 0) throw UsageError("eval: the test set is empty");
 
   ExecutorOptions eo;
@@ -70,8 +72,8 @@ void run_eval(const EvalOptions& o) {
     class_total[size_t(label)] += 1;
     class_correct[size_t(label)] += ok;
   }
-  std::printf("model: %s  dataset: %s  images: %lld  threads: %d\n", o.model.c_str(), o.dataset.c_str(),
-              static_cast<long long>(n), executor.pool().size());
+  std::printf("model: %s  dataset: %s  images: %s  threads: %s\n", o.model.c_str(), o.dataset.c_str(),
+              describe_images(selection, n).c_str(), describe_threads(o.threads, executor.pool().size()).c_str());
   std::printf("top1: %.2f%%\n", 100.0 * double(correct) / double(n));
   if (o.per_class) {
     for (int c = 0; c < k; ++c) {
@@ -83,13 +85,13 @@ void run_eval(const EvalOptions& o) {
   std::printf("throughput: %.1f images/s (%.3f s)\n", double(n) / seconds, seconds);
 
   if (!o.logits_path.empty()) {
-    // One row per image: index,label,logit_0..logit_{K-1}, 9 significant digits
+    // One row per image: index (in the test file),label,logit_0..logit_{K-1}, 9 significant digits
     // (enough to round-trip a float).
     std::string text = "index,label";
     for (int c = 0; c < k; ++c) text += fmt::format(",logit_{}", c);
     text += '\n';
     for (int64_t i = 0; i < n; ++i) {
-      text += fmt::format("{},{}", i, set.labels[size_t(i)]);
+      text += fmt::format("{},{}", selected.indices[size_t(i)], set.labels[size_t(i)]);
       for (int c = 0; c < k; ++c) text += fmt::format(",{:.9g}", logits[size_t(i * k + c)]);
       text += '\n';
     }
@@ -106,10 +108,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--dataset", opts->dataset, "cifar10 | cifar100 | gtsrb")->required();
   cmd->add_option("--weights", opts->weights, "checkpoint (.th, .pt/.pth, .safetensors)")->required();
   cmd->add_option("--data-dir", opts->data_dir, "dataset folder (default: $FAULTBENCH_DATA)");
-  integer_range(cmd->add_option("--images", opts->images, "evaluate only the first N images (default: all)"), 1,
-                kMaxImagesOption);
-  integer_range(cmd->add_option("--threads", opts->threads, "worker threads (default 0: all cores)"), 0,
-                ThreadPool::kMaxThreads);
+  add_image_options(cmd, opts->images);
+  add_threads_option(cmd, opts->threads);
   cmd->add_option("--logits", opts->logits_path, "write per-image logits to this CSV file");
   cmd->add_flag("--per-class", opts->per_class, "also print per-class accuracy");
   cmd->callback([opts] { run_eval(*opts); });

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "faultbench/error.h"
+#include "faultbench/parallel.h"
+#include "faultbench/util/cpu_allocation.h"
 
 namespace faultbench::cli {
 
@@ -78,6 +80,47 @@ CLI::Option* real_range(CLI::Option* option, double lo, double hi, bool open_lo,
         return (open_lo ? v > lo : v >= lo) && (open_hi ? v < hi : v <= hi);
       },
       "must be in " + range);
+}
+
+void add_image_options(CLI::App* cmd, ImageOptions& o) {
+  auto* images = integer_range(
+      cmd->add_option("--images", o.images,
+                      "N test images, an equal share per class drawn with --image-seed (default: all)"),
+      1, kMaxImagesOption);
+  auto* first = integer_range(
+      cmd->add_option("--first-images", o.first_images, "the first N test images of the file instead"), 1,
+      kMaxImagesOption);
+  auto* seed = integer_range(cmd->add_option("--image-seed", o.image_seed, "seed of --images (default 0)"), 0,
+                             std::numeric_limits<int64_t>::max());
+  images->excludes(first);
+  seed->needs(images);
+}
+
+ImageSelection image_selection(const ImageOptions& o) {
+  if (o.first_images > 0) return {ImageSelectionKind::First, o.first_images, 0};
+  if (o.images > 0) return {ImageSelectionKind::Stratified, o.images, o.image_seed};
+  return {};
+}
+
+std::string describe_images(const ImageSelection& selection, int64_t count) {
+  switch (selection.kind) {
+    case ImageSelectionKind::Stratified:
+      return fmt::format("{} (stratified, seed {})", count, selection.seed);
+    case ImageSelectionKind::First: return fmt::format("{} (the first of the file)", count);
+    case ImageSelectionKind::All: break;
+  }
+  return fmt::format("{} (all)", count);
+}
+
+std::string describe_threads(int requested, int used) {
+  if (requested > 0) return fmt::format("{} (--threads)", used);
+  return fmt::format("{} ({})", used, available_cpus().reason);
+}
+
+void add_threads_option(CLI::App* cmd, int& threads) {
+  integer_range(cmd->add_option("--threads", threads,
+                                "worker threads (default 0: the CPUs this process may use: taskset, cgroup quota, Slurm)"),
+                0, ThreadPool::kMaxThreads);
 }
 
 }  // namespace faultbench::cli

@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "faultbench/data/image_selection.h"
+
 namespace faultbench::cli {
 
 // The --data-dir value, or $FAULTBENCH_DATA when it is empty; UsageError when neither is set.
@@ -17,6 +19,22 @@ void set_command_line(int argc, char** argv);
 const std::vector<std::string>& command_line();
 // --images: a value beyond the test set means the whole set; the bound keeps it sane.
 inline constexpr int64_t kMaxImagesOption = 1'000'000;
+
+// Which test images a verb uses, the same options on every verb that reads a test set:
+//   --images N        N images, an equal share per class, drawn with --image-seed (default 0)
+//   --first-images N  the first N images of the file (test files are often sorted by class)
+// neither: every image.
+struct ImageOptions {
+  int64_t images = 0, first_images = 0, image_seed = 0;
+};
+void add_image_options(CLI::App* cmd, ImageOptions& options);
+ImageSelection image_selection(const ImageOptions& options);
+// "1000 (stratified, seed 0)", "20 (the first of the file)", "10000 (all)".
+std::string describe_images(const ImageSelection& selection, int64_t count);
+
+// --threads: "2 (--threads)" when given, else "1 (CPU affinity: 1 of 2 cores)".
+std::string describe_threads(int requested, int used);
+void add_threads_option(CLI::App* cmd, int& threads);
 
 // Every numeric option of every verb has a range, shown in its --help (INT:1..1000000)
 // and checked on the text as typed, before CLI11 converts it (which would saturate

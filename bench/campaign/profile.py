@@ -32,7 +32,7 @@ import run as driver  # noqa: E402
 def campaign(a, faults, out, images, prefix=(), suffix=()):
     driver.clean(out)
     cmd = list(prefix) + [a.faultbench, "campaign", "--model", a.model, "--dataset", "cifar10", "--weights", a.weights_path,
-                          "--data-dir", a.data_dir, "--faults", faults, "--out", out, "--images", str(images),
+                          "--data-dir", a.data_dir, "--faults", faults, "--out", out, "--first-images", str(images),
                           "--threads", str(a.threads)] + list(suffix)
     return driver.run_child(cmd, out + ".log")
 

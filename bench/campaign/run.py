@@ -102,7 +102,10 @@ def tool_cmd(tool, a, w, out):
         return py + [os.path.join(HERE, "torch_reference.py")] + common
     if tool == "torch_cached_suffix":
         return py + [os.path.join(HERE, "torch_cached_suffix.py")] + common
-    fb = [a.faultbench, "campaign", "--dataset", "cifar10"] + common
+    # The PyTorch tools take the first N images of the file; faultbench's --images would draw
+    # a stratified sample, so it is told --first-images to run the same images.
+    fb = [a.faultbench, "campaign", "--dataset", "cifar10"] + [
+        "--first-images" if c == "--images" else c for c in common]
     return fb + (["--mode", "brute-force"] if tool == "faultbench_brute" else [])
 
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "faultbench/error.h"
+#include "faultbench/util/cpu_allocation.h"
 
 namespace faultbench {
 
@@ -19,7 +20,7 @@ void chunk_bounds(int64_t n, int parts, int index, int64_t* begin, int64_t* end)
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
-  if (threads <= 0) threads = int(std::clamp(std::thread::hardware_concurrency(), 1u, unsigned(kMaxThreads)));
+  if (threads <= 0) threads = std::clamp(available_cpus().cpus, 1, kMaxThreads);
   if (threads > kMaxThreads)
     throw UsageError(fmt::format("{} threads requested: at most {} are supported", threads, kMaxThreads));
   workers_.reserve(size_t(threads - 1));

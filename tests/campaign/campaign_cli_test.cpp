@@ -91,6 +91,30 @@ TEST(CampaignCli, SidecarRecordsHowTheRunCameAbout) {
   EXPECT_TRUE(j.at("fault_list").at("seed").is_null()) << "the fixture's list has no sidecar";
 }
 
+TEST(CampaignCli, ImagesIsAStratifiedSampleRecordedInTheSidecar) {
+  const auto dir = testing::make_temp_dir("campaign-images");
+  // The fixture's test file: its labels decide the classes; ask for 20 images, seed 3.
+  auto args = campaign_args(dir / "R.csv", 20, {"--image-seed", "3"});
+  auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(slurp(dir / "R.csv.json"));
+  EXPECT_EQ(j.at("data").at("selection"), "stratified");
+  EXPECT_EQ(j.at("data").at("image_seed"), 3);
+  const std::vector<int64_t> idx = j.at("data").at("image_indices");
+  ASSERT_EQ(idx.size(), 20u);
+  EXPECT_TRUE(std::is_sorted(idx.begin(), idx.end()));
+  EXPECT_GT(idx.back(), 19) << "a stratified sample is not the first 20 images";
+  // --first-images runs the first N; the two options exclude each other; a seed needs --images.
+  auto first = campaign_args(dir / "F.csv", 20, {"--first-images", "20"});
+  first.erase(std::find(first.begin(), first.end(), "--images"), std::find(first.begin(), first.end(), "--images") + 2);
+  r = run_cli(first);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir / "F.csv.json")).at("data").at("selection"), "first");
+  r = run_cli(campaign_args(dir / "X.csv", 20, {"--first-images", "20"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--images excludes --first-images"), std::string::npos) << r.err;
+}
+
 TEST(CampaignCli, ListSidecarGivesTheSeedAndRefusesAnotherModel) {
   const auto dir = testing::make_temp_dir("campaign-list-sidecar");
   const std::string list = (dir / "l.csv").string();
@@ -141,7 +165,7 @@ TEST(CampaignCli, FastEqualsBruteForceOnAFaultWhosePositionBitmapsOnceWentStale)
     return std::vector<std::string>{"campaign", "--model", "resnet20", "--dataset", "cifar10", "--weights",
                                     (data / "weights/cifar10/ResNet20.th").string(), "--data-dir",
                                     (data / "cifar10-jpeg").string(), "--faults", (dir / "f.csv").string(), "--out",
-                                    (dir / out).string(), "--images", "3661", "--threads", "2", "--mode", mode};
+                                    (dir / out).string(), "--first-images", "3661", "--threads", "2", "--mode", mode};
   };
   auto r = run_cli(args("fast.csv", "fast"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
