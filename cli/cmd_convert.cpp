@@ -21,7 +21,7 @@ struct ConvertOptions {
 
 void run_convert(const ConvertOptions& o) {
   Graph graph = build_model(o.model, o.dataset);
-  const StateDict sd = read_checkpoint(o.weights);
+  const StateDict sd = read_checkpoint(o.weights, graph);  // reads only what the model needs
   load_state_dict(graph, sd);
   const std::map<std::string, std::string> metadata = {
       {"format", "pt"},  // what the safetensors Python API expects for PyTorch tensors

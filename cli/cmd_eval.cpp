@@ -29,7 +29,8 @@ struct EvalOptions {
 
 void run_eval(const EvalOptions& o) {
   Graph graph = build_model(o.model, o.dataset);
-  load_state_dict(graph, read_checkpoint(o.weights));
+  const StateDict sd = read_checkpoint(o.weights, graph);  // reads only what the model needs
+  load_state_dict(graph, sd);
   const ImageSet set = load_test_set(o.dataset, resolve_data_dir(o.data_dir), o.images);
   if (set.size() == 0) throw UsageError("eval: the test set is empty");
 
