@@ -56,6 +56,11 @@ std::string sidecar_json(const CampaignSpec& spec, const CampaignBinding& bindin
   return j.dump(2) + "\n";
 }
 
+// A sidecar's three paths (PATH_MAX each, at most 6 bytes a character once escaped) and
+// its numbers and hashes take well under 128 KB.
+constexpr uint64_t kMaxSidecarBytes = 1u << 20;
+constexpr int kMaxSidecarDepth = 16;  // what sidecar_json writes nests 3 deep
+
 // A finished campaign (no journal, RESULTS.csv present): same inputs -> nothing to do.
 void check_finished(const CampaignSpec& spec, const CampaignBinding& binding) {
   const auto sidecar = sidecar_path_for(spec.out);
@@ -63,8 +68,23 @@ void check_finished(const CampaignSpec& spec, const CampaignBinding& binding) {
     throw UsageError(fmt::format("{} exists but {} (written by faultbench campaign) does not: refusing to "
                                  "overwrite it; remove it or choose another --out",
                                  spec.out.string(), sidecar.filename().string()));
+  // Sized before it is read: the sidecar holds three paths and a few numbers and hashes.
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(sidecar, ec);
+  if (ec) throw IoError(fmt::format("{}: cannot stat: {}", sidecar.string(), ec.message()));
+  if (size > kMaxSidecarBytes)
+    throw FormatError(fmt::format("{}: {} bytes, more than a campaign sidecar can hold (the limit is {} bytes)",
+                                  sidecar.string(), size, kMaxSidecarBytes));
   const std::string text = read_file_bytes(sidecar);
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  const nlohmann::json j = nlohmann::json::parse(
+      text,
+      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > kMaxSidecarDepth)
+          throw FormatError(fmt::format("{}: JSON nested deeper than {} levels (the limit)", sidecar.string(),
+                                        kMaxSidecarDepth));
+        return true;
+      },
+      false);
   if (j.is_discarded() || !j.is_object() || !j.contains("binding"))
     throw FormatError(fmt::format("{}: not a campaign sidecar (no 'binding' object)", sidecar.string()));
   const CampaignBinding was = CampaignBinding::from_json(j["binding"], sidecar.string() + ": binding");
@@ -79,7 +99,8 @@ void check_finished(const CampaignSpec& spec, const CampaignBinding& binding) {
 
 CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* stop, ProgressReporter* progress) {
   Graph graph = build_model(spec.model, spec.dataset);
-  load_state_dict(graph, read_checkpoint(spec.weights));
+  const StateDict weights = read_checkpoint(spec.weights, graph);  // reads only what the model needs
+  load_state_dict(graph, weights);
   const ImageSet images = load_test_set(spec.dataset, spec.data_dir, spec.images);
   if (images.size() == 0) throw UsageError("campaign: the test set is empty (--images 0?)");
   FaultList list = load_fault_list(spec.faults, fault_sites(graph));
@@ -157,7 +178,11 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   const std::string csv = format_results_csv(list.faults, counts, images.size());
   write_file_atomically(sidecar_path_for(spec.out),
                         sidecar_json(spec, binding, spec.engine, engine.threads(), engine.golden_counts(), counts));
-  if (!std::filesystem::exists(spec.out) || read_file_bytes(spec.out) != csv) write_file_atomically(spec.out, csv);
+  // Sized before it is read (the file at --out may be anything, of any size).
+  std::error_code size_ec;
+  if (!std::filesystem::exists(spec.out) || std::filesystem::file_size(spec.out, size_ec) != csv.size() || size_ec ||
+      read_file_bytes(spec.out) != csv)
+    write_file_atomically(spec.out, csv);
   std::error_code ec;
   std::filesystem::remove(report.journal, ec);
   if (ec) throw IoError(fmt::format("{}: cannot remove the finished journal: {}", report.journal.string(), ec.message()));
