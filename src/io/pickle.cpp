@@ -25,6 +25,7 @@ void Unpickler::charge(uint64_t bytes) {
 
 const uint8_t* Unpickler::take(size_t n) {
   if (n > data_.size() - pos_) {
+    ran_out_ = true;
     if (cut_limit_)
       fail(fmt::format("the pickles are longer than {} MB (the limit for a state dict)", cut_limit_ >> 20));
     fail(fmt::format("truncated: {} bytes needed, {} left", n, data_.size() - pos_));

@@ -14,6 +14,7 @@
 // the caller reads their bytes. Every error is a FormatError
 //   "<source>: pickle offset <byte>: <rule>".
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -86,6 +87,9 @@ class PickleBudget {
     return true;
   }
   uint64_t limit() const { return limit_; }
+  uint64_t used() const { return used_; }
+  // Back to an earlier used() once what was charged since is freed.
+  void refund_to(uint64_t used) { used_ = std::min(used_, used); }
 
  private:
   uint64_t limit_;
@@ -107,6 +111,8 @@ class Unpickler {
   int run();
   // Bytes consumed, STOP included (valid after run()).
   size_t consumed() const { return pos_; }
+  // True when run() failed for want of bytes past the end of `data`.
+  bool ran_out() const { return ran_out_; }
 
   const PyObject& obj(int id) const { return objects_.at(size_t(id)); }
   const std::vector<StorageRef>& storages() const { return storages_; }
@@ -155,6 +161,7 @@ class Unpickler {
   PickleBudget own_budget_;
   PickleBudget* budget_;
   uint64_t cut_limit_ = 0;
+  bool ran_out_ = false;
   std::deque<PyObject> objects_;  // a deque: references stay valid while objects are added
   std::vector<int> stack_;
   std::vector<size_t> marks_;

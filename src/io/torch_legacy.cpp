@@ -61,23 +61,38 @@ class LegacyStorages : public io::StorageReader {
 StateDict read_torch_legacy(const std::filesystem::path& path, const Graph* model) {
   const std::string source = path.filename().string();
   const io::InputFile in(path);
-  // The pickles come first; a file whose pickles do not end within the limit is refused.
-  const std::vector<uint8_t> head = in.read_range(0, size_t(std::min(in.size(), io::Unpickler::kMaxPickleBytes)));
   const uint64_t file_size = in.size();
+  // The pickles come first: they are read into a window that grows (to the pickle limit
+  // at most) while a pickle runs past its end.
+  std::vector<uint8_t> head;
+  auto grow = [&](uint64_t want) {
+    std::vector<uint8_t>().swap(head);
+    head = in.read_range(0, size_t(std::min({want, file_size, io::Unpickler::kMaxPickleBytes})));
+  };
+  grow(uint64_t(1) << 20);
   io::PickleBudget budget;
   size_t pos = 0;
   // Runs the next pickle of the file and returns it (with its result id).
   auto next_pickle = [&](const char* what) {
-    auto up = std::make_unique<io::Unpickler>(std::span<const uint8_t>(head).subspan(pos), source, pos, &budget);
-    if (head.size() < file_size) up->set_cut_at_limit(io::Unpickler::kMaxPickleBytes);
-    int root = -1;
-    try {
-      root = up->run();
-    } catch (const FormatError& e) {
-      throw FormatError(fmt::format("{} (reading the {})", e.what(), what));
+    for (const uint64_t charged = budget.used();;) {
+      auto up = std::make_unique<io::Unpickler>(std::span<const uint8_t>(head).subspan(pos), source, pos, &budget);
+      if (head.size() < file_size && head.size() == io::Unpickler::kMaxPickleBytes)
+        up->set_cut_at_limit(io::Unpickler::kMaxPickleBytes);
+      int root = -1;
+      try {
+        root = up->run();
+      } catch (const FormatError& e) {
+        if (up->ran_out() && head.size() < file_size && head.size() < io::Unpickler::kMaxPickleBytes) {
+          up.reset();
+          budget.refund_to(charged);  // this pickle is read again, from a larger window
+          grow(uint64_t(head.size()) * 8);
+          continue;
+        }
+        throw FormatError(fmt::format("{} (reading the {})", e.what(), what));
+      }
+      pos += up->consumed();
+      return std::make_pair(std::move(up), root);
     }
-    pos += up->consumed();
-    return std::make_pair(std::move(up), root);
   };
 
   {

@@ -143,11 +143,29 @@ StateDict build_state_dict(const Unpickler& up, int root, const std::string& sou
     int64_t last = 0;
     const int64_t count = check_view(where, t, s, &last);
     if (selection.take(e.key, e.dtype, e.shape)) {
-      e.value = Tensor(t.size);
-      if (count > 0) jobs.push_back({sd.entries.size(), &t, &s, count, s.offset + last + 1});
+      if (count == 0) e.value = Tensor(t.size);
+      else jobs.push_back({sd.entries.size(), &t, &s, count, s.offset + last + 1});
     }
     sd.entries.push_back(std::move(e));
   }
+  if (selection.all()) {
+    // Without a model nothing bounds how often a memoized tensor is reused under new keys:
+    // copy at most twice what the storages hold (tied weights view a storage twice).
+    std::unordered_map<std::string_view, int64_t> stored;
+    uint64_t values = 0, held = 0;
+    auto add = [](uint64_t& sum, int64_t n) {
+      if (__builtin_add_overflow(sum, uint64_t(n), &sum)) sum = UINT64_MAX;
+    };
+    for (const GatherJob& j : jobs) {
+      add(values, j.count);
+      if (stored.emplace(j.s->key, j.s->root_numel).second) add(held, j.s->root_numel);
+    }
+    if (values / 2 > held && values - 2 * held > (uint64_t(1) << 20))
+      throw FormatError(fmt::format("{}: the tensors view their storages more than twice over ({} values from {} "
+                                    "stored): refusing to copy them",
+                                    source, values, held));
+  }
+  for (const GatherJob& j : jobs) sd.entries[j.entry].value = Tensor(j.t->size);
   gather_tensors(source, jobs, storages, sd);
   return sd;
 }

@@ -28,6 +28,7 @@ class Selection {
   Selection() = default;  // every floating entry
   explicit Selection(const Graph* model);
   bool take(const std::string& key, const std::string& dtype, const Shape& shape);
+  bool all() const { return all_; }
 
  private:
   bool all_ = true;
