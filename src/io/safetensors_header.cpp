@@ -113,11 +113,14 @@ class HeaderSax {
         if (k.size() > L::kMaxNameBytes)
           fail(fmt::format("tensor name '{}' is {} bytes long (the limit is {})", clip(k), k.size(), L::kMaxNameBytes));
         if (++tensors_ > L::kMaxTensors) fail(fmt::format("more than {} tensors (the limit)", L::kMaxTensors));
+        names_bytes_ += k.size();
+        if (names_bytes_ > L::kMaxNamesBytes)
+          fail(fmt::format("tensor names longer than {} MB together (the limit)", L::kMaxNamesBytes >> 20));
         mode_ = Mode::Tensor;
       }
       key_ = std::move(k);
     } else if (mode_ == Mode::Metadata) {
-      meta_bytes_ += k.size();
+      meta_bytes_ += k.size() + 64;  // the entry and its node in meta_keys_
       if (meta_bytes_ > L::kMaxMetadataBytes)
         fail(fmt::format("__metadata__ holds more than {} MB (the limit)", L::kMaxMetadataBytes >> 20));
       if (!meta_keys_.insert(k).second) fail(fmt::format("__metadata__ key '{}' appears twice", clip(k)));
@@ -226,7 +229,7 @@ class HeaderSax {
   std::vector<Json*> stack_;  // open containers of entry_
   size_t values_ = 0, tensors_ = 0;
   bool seen_metadata_ = false;
-  uint64_t meta_bytes_ = 0;
+  uint64_t meta_bytes_ = 0, names_bytes_ = 0;
   std::set<std::string> meta_keys_;  // for the duplicate check
 };
 

@@ -147,6 +147,25 @@ inline void st_many_tensors(const fs::path& d) {
   write_bytes(d / "w.ckpt", safetensors_with_header(h + "}"));
 }
 
+// 17,000 tensors with names of 1,000 bytes (17 MB of names in an 18 MB header).
+inline void st_long_names(const fs::path& d) {
+  std::string h = "{";
+  h.reserve(18'000'000);
+  for (int i = 0; i < 17'000; ++i) {
+    std::string name = std::to_string(i);
+    name.resize(1000, 'n');
+    h += (i ? ",\"" : "\"") + name + R"(":{"dtype":"F32","shape":[0],"data_offsets":[0,0]})";
+  }
+  write_bytes(d / "w.ckpt", safetensors_with_header(h + "}"));
+}
+
+// __metadata__ of 300,000 entries with empty values (a 3.5 MB header, far more in memory).
+inline void st_metadata_entries(const fs::path& d) {
+  std::string h = "{\"__metadata__\":{";
+  for (int i = 0; i < 300'000; ++i) h += (i ? ",\"" : "\"") + std::to_string(i) + "\":\"\"";
+  write_bytes(d / "w.ckpt", safetensors_with_header(h + "}}"));
+}
+
 // ---- campaign journal and sidecar --------------------------------------------------------
 inline void campaign_inputs(const fs::path& d) {
   write_zero_weights("resnet20", "cifar10", d / "w.safetensors");

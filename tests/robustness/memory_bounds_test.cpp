@@ -177,6 +177,10 @@ TEST(MemoryBounds, SafetensorsHeaders) {
              "...' is 2000 bytes long (the limit is 1024)"});
   check({"st-many-tensors", h::st_many_tensors, h::kConvertArgs, 1,
          "w.ckpt: safetensors header byte 5788908: more than 100000 tensors (the limit)"});
+  check({"st-long-names", h::st_long_names, h::kConvertArgs, 1,
+         "w.ckpt: safetensors header byte 17650415: tensor names longer than 16 MB together (the limit)"});
+  check({"st-metadata-entries", h::st_metadata_entries, h::kConvertArgs, 1,
+         "w.ckpt: safetensors header byte 2784055: __metadata__ holds more than 16 MB (the limit)"});
 }
 
 TEST(MemoryBounds, JournalAndSidecarPaddedToGigabytes) {

@@ -13,7 +13,7 @@ namespace faultbench {
 
 // Validates the header (length bounded by 100 MB and by the file, JSON well formed and
 // nested at most 64 deep, at most 100,000 tensors with distinct names of at most 1024
-// bytes, known dtypes, data_offsets inside the buffer, in order, non-overlapping and
+// bytes (16 MB together), known dtypes, data_offsets inside the buffer, in order, non-overlapping and
 // covering it), then reads the tensors `model` needs (every floating one without a model;
 // see checkpoint.h). The header is parsed as it streams from the file, entry by entry: its
 // memory is its entries', not its size.
