@@ -99,11 +99,9 @@ void run(const CampaignCliOptions& o) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
 
-  std::fprintf(stderr, "campaign: threads: %s\n",
-               describe_threads(o.threads, o.threads > 0 ? o.threads : std::min(available_cpus().cpus,
-                                                                                  ThreadPool::kMaxThreads))
-                   .c_str());
   ProgressReporter progress(stderr, ::isatty(STDERR_FILENO) == 1);
+  const int threads = o.threads > 0 ? o.threads : std::min(available_cpus().cpus, ThreadPool::kMaxThreads);
+  progress.set_preamble("campaign: threads: " + describe_threads(o.threads, threads));
   const CampaignReport r = run_campaign(spec, &g_stop, &progress);
   if (!r.note.empty()) std::fprintf(stderr, "campaign: note: %s\n", r.note.c_str());
   switch (r.status) {

@@ -26,7 +26,7 @@ void run_convert(const ConvertOptions& o) {
   plan.output("--out", o.out);
   plan.check();
   Graph graph = build_model(o.model, o.dataset);
-  const StateDict sd = read_checkpoint(o.weights);
+  const StateDict sd = read_checkpoint(o.weights, graph);  // reads only what the model needs
   load_state_dict(graph, sd);
   const std::map<std::string, std::string> metadata = {
       {"format", "pt"},  // what the safetensors Python API expects for PyTorch tensors

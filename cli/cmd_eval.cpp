@@ -39,7 +39,8 @@ void run_eval(const EvalOptions& o) {
   plan.check();
 
   Graph graph = build_model(o.model, o.dataset);
-  load_state_dict(graph, read_checkpoint(o.weights));
+  const StateDict sd = read_checkpoint(o.weights, graph);  // reads only what the model needs
+  load_state_dict(graph, sd);
   const ImageSelection selection = image_selection(o.images);
   const SelectedImages selected = load_selected_images(o.dataset, data_dir, selection);
   const ImageSet& set = selected.images;

@@ -10,7 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto path = faultbench::fuzz::write_scratch("fuzz.safetensors", data, size);
   faultbench::fuzz::run_expecting_errors([&] { (void)faultbench::read_safetensors_metadata(path); });
   faultbench::fuzz::run_expecting_errors([&] {
-    const faultbench::StateDict sd = faultbench::read_checkpoint(path);
+    const faultbench::StateDict sd = faultbench::read_checkpoint(path, graph);
     faultbench::load_state_dict(graph, sd);
   });
   return 0;

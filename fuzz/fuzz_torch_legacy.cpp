@@ -8,7 +8,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static faultbench::Graph graph = faultbench::build_model("resnet20", "cifar10");
   const auto path = faultbench::fuzz::write_scratch("fuzz.th", data, size);
   faultbench::fuzz::run_expecting_errors([&] {
-    const faultbench::StateDict sd = faultbench::read_torch_legacy(path);
+    const faultbench::StateDict sd = faultbench::read_torch_legacy(path, &graph);
     faultbench::load_state_dict(graph, sd);
   });
   return 0;

@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     path = faultbench::fuzz::write_scratch("fuzz.pt", data, size);
   }
   faultbench::fuzz::run_expecting_errors([&] {
-    const faultbench::StateDict sd = faultbench::read_torch_zip(path);
+    const faultbench::StateDict sd = faultbench::read_torch_zip(path, &graph);
     faultbench::load_state_dict(graph, sd);
   });
   return 0;

@@ -131,6 +131,102 @@ put("safetensors", "resnet20_part.safetensors", safetensors({
 put("safetensors", "empty.safetensors", safetensors({}, {}))
 put("safetensors", "scalar.safetensors", safetensors({"x": ("F32", [], f32(1.0)), "z": ("F32", [0], b"")}))
 
+# ---- hostile shapes: memory amplification, duplicates (each seed < 16 KB, fuzz.sh's -max_len)
+def ustr(b):
+    return b"X" + struct.pack("<I", len(b)) + b
+
+
+def pid_tuple(key, numel=1):
+    return (b"(" + ustr(b"storage") + b"ctorch\nFloatStorage\n" + ustr(key) + ustr(b"cpu") + b"J" +
+            struct.pack("<i", numel) + b"t")
+
+
+def rebuild(storage, offset, shape):
+    stride, acc = [], 1
+    for d in reversed(shape):
+        stride.insert(0, acc)
+        acc *= d
+    tup = lambda v: b"(" + b"".join(b"J" + struct.pack("<i", x) for x in v) + b"t"
+    return (b"ctorch._utils\n_rebuild_tensor_v2\n(" + storage + b"J" + struct.pack("<i", offset) + tup(shape) +
+            tup(stride) + b"\x89" + b"ccollections\nOrderedDict\n)R" + b"tR")
+
+
+MEMO_PID = b"\x80\x02" + pid_tuple(b"k" * 4096) + b"q\x01" + b"0](" + b"h\x01Q0" * 2500 + b"e."
+MEMO_DICT = b"\x80\x02" + ustr(b"k" * 4096) + b"q\x02" + b"0](" + b"}h\x02Ns" * 2000 + b"e."
+put("pickle", "memo_storage_key.pkl", MEMO_PID)
+put("pickle", "memo_dict_key.pkl", MEMO_DICT)
+put("pickle", "memo_dup.pkl", b"\x80\x02]q\x00(" + b"h\x00" * 3000 + b"e" + b"2" * 3000 + b"." )
+put("pickle", "many_objects.pkl", b"\x80\x02]" + b"Na" * 7000 + b".")
+put("pickle", "nested_marks.pkl", b"\x80\x02" + b"(" * 5000 + b"N" + b"t" * 4999 + b".")
+put("pickle", "nested_lists.pkl", b"\x80\x02" + b"]" * 3000 + b"a" * 2999 + b".")
+put("pickle", "huge_lengths.pkl", b"\x80\x02X\xff\xff\xff\xffabc")
+put("pickle", "long_string.pkl", b"\x80\x02" + ustr(b"s" * 12000) + b".")
+
+
+def zip_raw(entries):
+    """entries: (name, data, deflate); stored or deflated, with correct CRCs."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data, deflate in entries:
+            z.writestr(zipfile.ZipInfo(name), data, zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED)
+    return buf.getvalue()
+
+
+def resnet20_views(storage_numel):
+    """conv1.weight and linear.bias of ResNet20 as views of one memoized storage '0'."""
+    p = b"\x80\x02}(" + ustr(b"conv1.weight") + rebuild(pid_tuple(b"0", storage_numel) + b"Qq\x01", 0, [16, 3, 3, 3])
+    return p + ustr(b"linear.bias") + rebuild(b"h\x01", 432, [10]) + b"u."
+
+
+# A storage declared 8 MiB, deflated to ~8 KB; the tensors view its first 1.7 KB.
+put("torch_zip", "storage_bomb.pt", zip_raw([("archive/data.pkl", resnet20_views(1 << 21), True),
+                                             ("archive/byteorder", b"little", False),
+                                             ("archive/data/0", b"\0" * (8 << 20), True)]))
+# The storage declares 442 elements, its entry holds 8 MiB.
+put("torch_zip", "storage_size_lie.pt", zip_raw([("archive/data.pkl", resnet20_views(442), True),
+                                                 ("archive/data/0", b"\0" * (8 << 20), True)]))
+put("torch_zip", "pickle_bomb.pt", zip_raw([("archive/data.pkl", b"\0" * (8 << 20), True)]))
+put("torch_zip", "memo_pickle.pt", zip_raw([("archive/data.pkl", MEMO_PID, True)]))
+dup = zip_raw([("archive/data.pkl", b"\x80\x02}.", False), ("archive/data.pkX", b"\x80\x02cos\nsystem\n.", False)])
+put("torch_zip", "duplicate_entry.pt", dup.replace(b"archive/data.pkX", b"archive/data.pkl"))
+# zip64 end records declaring a billion entries.
+z = zip_raw([("archive/data.pkl", b"\x80\x02}.", False)])
+eocd = z[-22:]
+cd_size, cd_at = struct.unpack("<II", eocd[12:20])
+body = z[:-22]
+z64 = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, 10**9, 10**9, cd_size, cd_at)
+loc = struct.pack("<IIQI", 0x07064B50, 0, len(body), 1)
+put("torch_zip", "entry_count.pt", body + z64 + loc + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF,
+                                                                  cd_size, cd_at, 0))
+put("torch_zip", "memo_structured.bin", b"Z" + MEMO_PID)
+put("torch_zip", "views_structured.bin", b"Z" + resnet20_views(442) + b"#FB#" + b"\0" * 1768)
+
+LEGACY_HEAD = (b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19." + b"\x80\x02M\xe9\x03." + b"\x80\x02}.")
+put("torch_legacy", "memo_storage_key.th", LEGACY_HEAD + MEMO_PID + b"\x80\x02](" + ustr(b"0") + b"e.")
+put("torch_legacy", "huge_numel.th", LEGACY_HEAD + resnet20_views(442) + b"\x80\x02](" + ustr(b"0") + b"e." +
+    struct.pack("<q", 1 << 62))
+put("torch_legacy", "views.th", LEGACY_HEAD + resnet20_views(442) + b"\x80\x02](" + ustr(b"0") + b"e." +
+    struct.pack("<q", 442) + b"\0" * 1768)
+
+
+def st_raw(header, data=b""):
+    return struct.pack("<Q", len(header)) + header + data
+
+
+put("safetensors", "deep.safetensors", st_raw(b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}"))
+put("safetensors", "deep_dtype.safetensors",
+    st_raw(b'{"a":{"dtype":' + b"[" * 3000 + b"]" * 3000 + b',"shape":[1],"data_offsets":[0,4]}}', b"\0" * 4))
+put("safetensors", "empty_arrays.safetensors", st_raw(b'{"a":[' + b"[]," * 4000 + b"[]]}"))
+put("safetensors", "duplicate_name.safetensors",
+    st_raw(b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}',
+           b"\0" * 8))
+put("safetensors", "duplicate_key.safetensors",
+    st_raw(b'{"a":{"dtype":"F32","dtype":"F64","shape":[1],"data_offsets":[0,4]}}', b"\0" * 4))
+put("safetensors", "long_name.safetensors", st_raw(b'{"' + b"n" * 2000 + b'":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}'))
+put("safetensors", "many_tensors.safetensors", st_raw(b"{" + b",".join(
+    b'"t%d":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}' % i for i in range(200)) + b"}"))
+put("safetensors", "metadata_dup.safetensors", st_raw(b'{"__metadata__":{"k":"v","k":"w"}}'))
+
 # ---- fault lists -------------------------------------------------------------------------
 put("faultlist_torch", "resnet20.csv",
     "Injection,Layer,TensorIndex,Bit\n"
@@ -223,6 +319,10 @@ big = (1 << 63) - 1
 huge = dict(binding, images=big, faults=1)
 put("journal", "overflow_counts.jrnl", b"\x00FBJRNL01" + record(1, json.dumps(huge).encode()) +
     batch([(0, big, big, big, 0, 0)]))
+
+# Hostile journals: a batch of 0 faults (never written, refused), a header nested deep.
+put("journal", "empty_batch.jrnl", b"\x01" + head + record(2, struct.pack("<I", 0)))
+put("journal", "deep_header.jrnl", b"\x01FBJRNL01" + record(1, b"[" * 4000 + b"]" * 4000))
 
 # ---- result tables (faultbench compare) ----------------------------------------------------
 put("results_csv", "ours.csv",

@@ -56,6 +56,12 @@ std::vector<ProgressBatch> progress_plan(const Graph& graph, const std::vector<R
   return plan;
 }
 
+// A sidecar holds three paths (PATH_MAX each, at most 6 bytes a character once escaped),
+// numbers and hashes (well under 128 KB) and, for a stratified image sample, one index per
+// image (at most 24 bytes each as written).
+uint64_t max_sidecar_bytes(int64_t images) { return (uint64_t(1) << 20) + 24 * uint64_t(std::max<int64_t>(images, 0)); }
+constexpr int kMaxSidecarDepth = 16;  // what campaign_sidecar_json writes nests 3 deep
+
 std::string sha256_hex(const std::string& bytes) {
   Digest d(DigestAlgorithm::Sha256);
   d.update(bytes.data(), bytes.size());
@@ -99,8 +105,23 @@ Previous check_previous(const CampaignSpec& spec, const CampaignBinding& binding
     throw UsageError(fmt::format("{} exists but {} (written by faultbench campaign) does not: refusing to "
                                  "overwrite it; remove it or choose another --out",
                                  spec.out.string(), sidecar.filename().string()));
+  // Sized before it is read: the sidecar holds three paths and a few numbers and hashes.
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(sidecar, ec);
+  if (ec) throw IoError(fmt::format("{}: cannot stat: {}", sidecar.string(), ec.message()));
+  if (size > max_sidecar_bytes(binding.images))
+    throw FormatError(fmt::format("{}: {} bytes, more than a campaign sidecar can hold (the limit is {} bytes)",
+                                  sidecar.string(), size, max_sidecar_bytes(binding.images)));
   const std::string text = read_file_bytes(sidecar);
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  const nlohmann::json j = nlohmann::json::parse(
+      text,
+      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > kMaxSidecarDepth)
+          throw FormatError(fmt::format("{}: JSON nested deeper than {} levels (the limit)", sidecar.string(),
+                                        kMaxSidecarDepth));
+        return true;
+      },
+      false);
   if (j.is_discarded() || !j.is_object() || !j.contains("binding")) {
     if (!have_out)
       throw FormatError(fmt::format("{} exists but is not a campaign sidecar (no 'binding' object): refusing to "
@@ -150,7 +171,8 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
                                  fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
 
   Graph graph = build_model(spec.model, spec.dataset);
-  load_state_dict(graph, read_checkpoint(spec.weights));
+  const StateDict weights = read_checkpoint(spec.weights, graph);  // reads only what the model needs
+  load_state_dict(graph, weights);
   const auto started = std::chrono::system_clock::now();
   const auto started_steady = std::chrono::steady_clock::now();
   const SelectedImages selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
@@ -282,7 +304,11 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady).count();
   record.resumed_faults = report.resumed_faults;
   write_file_atomically(sidecar_path_for(spec.out), campaign_sidecar_json(record));
-  if (!std::filesystem::exists(spec.out) || read_file_bytes(spec.out) != csv) write_file_atomically(spec.out, csv);
+  // Sized before it is read (the file at --out may be anything, of any size).
+  std::error_code size_ec;
+  if (!std::filesystem::exists(spec.out) || std::filesystem::file_size(spec.out, size_ec) != csv.size() || size_ec ||
+      read_file_bytes(spec.out) != csv)
+    write_file_atomically(spec.out, csv);
   std::error_code ec;
   std::filesystem::remove(report.journal, ec);
   if (ec) throw IoError(fmt::format("{}: cannot remove the finished journal: {}", report.journal.string(), ec.message()));

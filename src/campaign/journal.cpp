@@ -24,6 +24,32 @@ constexpr uint8_t kTypeBatch = 2;
 constexpr uint32_t kMaxPayload = 64u << 20;  // bounds what a damaged length may make us read
 constexpr size_t kChecksumBytes = 8;
 constexpr size_t kEntryBytes = 8 * 6;
+// The header is a CampaignBinding's JSON: names and hashes, well under 1 KB.
+constexpr uint64_t kMaxHeaderPayload = 64u << 10;
+constexpr int kMaxJsonDepth = 16;
+constexpr uint64_t kRecordOverhead = 5 + kChecksumBytes;  // length, type, checksum
+
+// The largest journal a campaign of `faults` faults can write: the magic, the header
+// record, and at worst one batch record per fault (each fault is recorded once, and a
+// batch is never empty).
+uint64_t max_journal_bytes(int64_t faults) {
+  const uint64_t per_fault = kRecordOverhead + 4 + kEntryBytes;
+  const uint64_t head = kJournalMagic.size() + kRecordOverhead + kMaxHeaderPayload;
+  if (faults < 0 || uint64_t(faults) > (UINT64_MAX - head) / per_fault) return UINT64_MAX;
+  return head + uint64_t(faults) * per_fault;
+}
+
+// JSON nested at most kMaxJsonDepth deep (a binding is one flat object).
+nlohmann::json parse_bounded_json(std::string_view text, const std::string& where) {
+  return nlohmann::json::parse(
+      text.begin(), text.end(),
+      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > kMaxJsonDepth)
+          throw FormatError(fmt::format("{}: JSON nested deeper than {} levels (the limit)", where, kMaxJsonDepth));
+        return true;
+      },
+      false);
+}
 
 void put_u32(std::string& s, uint32_t v) {
   for (int i = 0; i < 4; ++i) s.push_back(char((v >> (8 * i)) & 0xff));
@@ -68,6 +94,17 @@ void write_all(int fd, const std::string& bytes, const std::filesystem::path& pa
 void sync_fd(int fd, const std::filesystem::path& path) {
   if (::fsync(fd) != 0)
     throw IoError(fmt::format("{}: fsync failed: {}", path.string(), std::strerror(errno)));
+}
+
+// The first `n` bytes of the file (fewer if it is shorter).
+std::string read_prefix(const std::filesystem::path& path, uint64_t n) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot open for reading", path.string()));
+  std::string bytes(size_t(n), '\0');
+  in.read(bytes.data(), std::streamsize(n));
+  if (in.bad()) throw IoError(fmt::format("{}: read error", path.string()));
+  bytes.resize(size_t(in.gcount()));
+  return bytes;
 }
 
 void sync_parent_dir(const std::filesystem::path& path) {
@@ -183,7 +220,9 @@ ParsedJournal parse_journal(std::string_view bytes, const std::string& name) {
     const std::string where = fmt::format("{}: record {} at byte {}", name, record, off);
     if (record == 0) {
       if (type != kTypeHeader) throw FormatError(where + ": the first record must be the header");
-      nlohmann::json j = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
+      if (len > kMaxHeaderPayload)
+        throw FormatError(fmt::format("{}: header of {} bytes (the limit is {})", where, len, kMaxHeaderPayload));
+      nlohmann::json j = parse_bounded_json(payload, where);
       if (j.is_discarded()) throw FormatError(where + ": header is not valid JSON");
       out.binding = CampaignBinding::from_json(j, where);
       out.has_header = true;
@@ -191,6 +230,7 @@ ParsedJournal parse_journal(std::string_view bytes, const std::string& name) {
       if (type != kTypeBatch) throw FormatError(fmt::format("{}: unknown record type {}", where, type));
       if (len < 4) throw FormatError(where + ": batch record shorter than its count");
       const uint64_t n = get_le(payload.data(), 4);
+      if (n == 0) throw FormatError(where + ": batch record of 0 faults");
       if (n * kEntryBytes + 4 != len)
         throw FormatError(fmt::format("{}: batch of {} faults needs {} bytes, record has {}", where, n,
                                       n * kEntryBytes + 4, len));
@@ -230,31 +270,35 @@ ParsedJournal parse_journal(std::string_view bytes, const std::string& name) {
 Journal Journal::open(const std::filesystem::path& path, const CampaignBinding& binding, std::string* note) {
   Journal j;
   j.path_ = path;
-  // Locked before anything is read: a second campaign on the same --out stops here, and
-  // the bytes read below cannot change under us.
-  j.fd_ = open_locked(path, "another faultbench campaign");
-  std::string bytes;
-  bool exists = std::filesystem::exists(path);
-  if (exists) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    if (ec) throw IoError(fmt::format("{}: cannot stat: {}", path.string(), ec.message()));
-    if (size > (uint64_t(1) << 32))
-      throw FormatError(fmt::format("{}: {} bytes is far larger than any journal", path.string(), size));
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError(fmt::format("{}: cannot open for reading", path.string()));
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-    if (in.bad()) throw IoError(fmt::format("{}: read error", path.string()));
-  }
-  ParsedJournal parsed = parse_journal(bytes, path.string());
-  if (parsed.has_header) {
-    const std::string why = parsed.binding.difference(binding);
+  auto check_binding = [&](const ParsedJournal& parsed) {
+    const std::string why = parsed.has_header ? parsed.binding.difference(binding) : "";
     if (!why.empty())
       throw UsageError(fmt::format(
           "{}: refusing to resume: this journal belongs to a campaign on other inputs: {}. "
           "Rerun with the original inputs, or delete the journal (and its partial results) to start over",
           path.string(), why));
+  };
+  // Locked before anything is read: a second campaign on the same --out stops here, and
+  // the bytes read below cannot change under us.
+  j.fd_ = open_locked(path, "another faultbench campaign");
+  std::string bytes;
+  if (std::filesystem::exists(path)) {
+    std::error_code ec;
+    const uint64_t size = std::filesystem::file_size(path, ec);
+    if (ec) throw IoError(fmt::format("{}: cannot stat: {}", path.string(), ec.message()));
+    // Sized before it is read: no valid journal of this campaign is larger.
+    const uint64_t limit = max_journal_bytes(binding.faults);
+    if (size > limit) {
+      // Its header still tells another campaign's journal from a damaged one.
+      check_binding(parse_journal(read_prefix(path, kJournalMagic.size() + kRecordOverhead + kMaxHeaderPayload),
+                                  path.string()));
+      throw FormatError(fmt::format("{}: {} bytes, more than a journal of {} faults can hold ({} bytes)", path.string(),
+                                    size, binding.faults, limit));
+    }
+    bytes = read_prefix(path, size);
   }
+  ParsedJournal parsed = parse_journal(bytes, path.string());
+  check_binding(parsed);
   j.fresh_ = !parsed.has_header;
   if (!parsed.has_header) {
     // Absent, empty, or torn before the header was complete: start it afresh.

@@ -68,6 +68,7 @@ void ProgressReporter::start(int64_t total_faults, int64_t done_faults, int64_t 
   weighted_total_ = weighted_work(batches_, images_, INT64_MAX);
   t0_ = std::chrono::steady_clock::now();
   started_ = true;
+  if (!preamble_.empty() && out_) std::fprintf(out_, "%s\n", preamble_.c_str());
   if (done_faults > 0 && out_)
     std::fprintf(out_, "campaign: resuming: %lld of %lld faults already done\n", (long long)done_faults,
                  (long long)total_faults);

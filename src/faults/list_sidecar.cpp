@@ -14,7 +14,8 @@ namespace faultbench {
 namespace {
 
 // A sidecar holds one line per layer: even a 10,000-layer model stays far below this.
-constexpr uintmax_t kMaxSidecarBytes = uintmax_t(16) << 20;
+constexpr uintmax_t kMaxSidecarBytes = uintmax_t(4) << 20;
+constexpr int kMaxSidecarDepth = 16;  // what fault_list_sidecar_json writes nests 3 deep
 
 const char* scope_name(SamplingScope s) { return s == SamplingScope::Network ? "network" : "layer"; }
 
@@ -109,7 +110,16 @@ FoundListSidecar find_fault_list_sidecar(const std::filesystem::path& list, cons
     std::fclose(f);
     text.resize(got);
   }
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  // Depth-limited: a hostile file of nested brackets must not exhaust the stack.
+  const nlohmann::json j = nlohmann::json::parse(
+      text,
+      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > kMaxSidecarDepth)
+          throw FormatError(fmt::format("{}: JSON nested deeper than {} levels (the limit)", path.string(),
+                                        kMaxSidecarDepth));
+        return true;
+      },
+      false);
   if (j.is_discarded() || !j.is_object())
     throw FormatError(fmt::format("{}: not a fault list sidecar (not a JSON object)", path.string()));
   FaultListSidecar s = parse(j, path.string());

@@ -10,15 +10,26 @@
 
 namespace faultbench::io {
 
-Unpickler::Unpickler(std::span<const uint8_t> data, std::string source, uint64_t base_offset)
-    : data_(data), source_(std::move(source)), base_(base_offset) {}
+Unpickler::Unpickler(std::span<const uint8_t> data, std::string source, uint64_t base_offset, PickleBudget* budget)
+    : data_(data), source_(std::move(source)), base_(base_offset), budget_(budget ? budget : &own_budget_) {}
 
 void Unpickler::fail(const std::string& what) const {
   throw FormatError(fmt::format("{}: pickle offset {}: {}", source_, base_ + op_pos_, what));
 }
 
+void Unpickler::charge(uint64_t bytes) {
+  if (!budget_->charge(bytes))
+    fail(fmt::format("the pickle's objects need more than {} MB of memory (the unpickler's limit)",
+                     budget_->limit() >> 20));
+}
+
 const uint8_t* Unpickler::take(size_t n) {
-  if (n > data_.size() - pos_) fail(fmt::format("truncated: {} bytes needed, {} left", n, data_.size() - pos_));
+  if (n > data_.size() - pos_) {
+    ran_out_ = true;
+    if (cut_limit_)
+      fail(fmt::format("the pickles are longer than {} MB (the limit for a state dict)", cut_limit_ >> 20));
+    fail(fmt::format("truncated: {} bytes needed, {} left", n, data_.size() - pos_));
+  }
   const uint8_t* p = data_.data() + pos_;
   pos_ += n;
   return p;
@@ -63,7 +74,9 @@ const char* Unpickler::kind_name(PyKind kind) {
 }
 
 int Unpickler::make(PyObject o) {
-  if (objects_.size() >= kMaxObjects) fail("too many objects");
+  // The object, its string and its slots; the index into objects_ must fit an int.
+  if (objects_.size() >= size_t(INT32_MAX)) fail("too many objects");
+  charge(sizeof(PyObject) + o.s.size() + 2 * sizeof(int) * o.items.size());
   objects_.push_back(std::move(o));
   return int(objects_.size() - 1);
 }
@@ -84,7 +97,7 @@ int Unpickler::make_str(PyKind kind, size_t len) {
 }
 
 void Unpickler::push(int id) {
-  if (stack_.size() >= kMaxStack) fail("stack too deep");
+  if (stack_.size() >= kMaxStack) fail(fmt::format("stack deeper than {} objects (the unpickler's limit)", kMaxStack));
   stack_.push_back(id);
 }
 
@@ -146,12 +159,15 @@ void Unpickler::set_item(int dict, int key, int value) {
   const PyObject& k = objects_[size_t(key)];
   if (k.kind == PyKind::Str) {
     if (!d.str_index) d.str_index = std::make_unique<std::unordered_map<std::string, size_t>>();
-    auto [it, inserted] = d.str_index->try_emplace(k.s, d.items.size());
-    if (!inserted) {  // Python semantics: a repeated key keeps its place, takes the new value
+    auto it = d.str_index->find(k.s);
+    if (it != d.str_index->end()) {  // Python semantics: a repeated key keeps its place, takes the new value
       d.items[it->second + 1] = value;
       return;
     }
+    charge(k.s.size() + 64);  // the index holds a copy of the key (and a hash node)
+    d.str_index->emplace(k.s, d.items.size());
   }
+  charge(4 * sizeof(int));
   d.items.push_back(key);
   d.items.push_back(value);
 }
@@ -173,7 +189,7 @@ int Unpickler::run() {
         return stack_.back();
       }
       case '(':
-        if (marks_.size() >= kMaxMarks) fail("too many nested MARKs");
+        if (marks_.size() >= kMaxMarks) fail(fmt::format("too many nested MARKs (the limit is {})", kMaxMarks));
         marks_.push_back(stack_.size());
         break;
       case '0': pop(); break;  // POP
@@ -262,6 +278,7 @@ int Unpickler::run() {
         int v = pop();
         PyObject& l = objects_[size_t(top())];
         if (l.kind != PyKind::List) fail(fmt::format("APPEND to a {}", kind_name(l.kind)));
+        charge(2 * sizeof(int));
         l.items.push_back(v);
         break;
       }
@@ -269,6 +286,7 @@ int Unpickler::run() {
         std::vector<int> vs = pop_mark();
         PyObject& l = objects_[size_t(top())];
         if (l.kind != PyKind::List) fail(fmt::format("APPENDS to a {}", kind_name(l.kind)));
+        charge(2 * sizeof(int) * vs.size());
         l.items.insert(l.items.end(), vs.begin(), vs.end());
         break;
       }
@@ -302,8 +320,13 @@ int Unpickler::run() {
       case 'r':
       case 0x94: {  // BINPUT / LONG_BINPUT / MEMOIZE
         uint32_t idx = op == 'q' ? uint32_t(read_uint(1)) : op == 'r' ? uint32_t(read_uint(4)) : uint32_t(memo_.size());
-        if (memo_.size() >= kMaxMemo && !memo_.count(idx)) fail("memo too large");
-        memo_[idx] = top();
+        auto [it, inserted] = memo_.try_emplace(idx, top());
+        if (!inserted) {
+          it->second = top();
+          break;
+        }
+        if (memo_.size() > kMaxMemo) fail(fmt::format("memo larger than {} entries (the unpickler's limit)", kMaxMemo));
+        charge(64);  // a hash node
         break;
       }
       case 'h':

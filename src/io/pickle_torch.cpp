@@ -27,7 +27,7 @@ std::optional<DType> storage_dtype(const std::string& name) {
 int Unpickler::make_global(const std::string& module, const std::string& name) {
   PyObject o;
   o.kind = PyKind::Global;
-  o.global_name = module + "." + name;
+  o.global_name = clip(module) + "." + clip(name);  // for messages
   if (module == "collections" && name == "OrderedDict") {
     o.global = GlobalId::OrderedDict;
   } else if (module == "torch._utils" && name == "_rebuild_tensor_v2") {
@@ -53,7 +53,7 @@ int Unpickler::persistent_load(int pid) {
   if (t.items.size() != 5 && t.items.size() != 6)
     fail(fmt::format("persistent id: expected 5 or 6 fields, found {}", t.items.size()));
   const PyObject& tag = expect(t.items[0], PyKind::Str, "persistent id tag");
-  if (tag.s != "storage") fail(fmt::format("persistent id: unknown tag '{}'", tag.s));
+  if (tag.s != "storage") fail(fmt::format("persistent id: unknown tag '{}'", clip(tag.s)));
   const PyObject& cls = expect(t.items[1], PyKind::Global, "persistent id storage type");
   if (cls.global != GlobalId::StorageClass)
     fail(fmt::format("persistent id: '{}' is not a storage type", cls.global_name));
@@ -72,15 +72,21 @@ int Unpickler::persistent_load(int pid) {
     ref.offset = expect_int(v.items[1], "view offset");
     ref.numel = expect_int(v.items[2], "view size");
     if (ref.offset < 0 || ref.numel < 0 || ref.offset > ref.root_numel || ref.numel > ref.root_numel - ref.offset)
-      fail(fmt::format("storage view [{}, +{}) outside storage '{}' of {} elements", ref.offset, ref.numel, ref.key,
-                       ref.root_numel));
+      fail(fmt::format("storage view [{}, +{}) outside storage '{}' of {} elements", ref.offset, ref.numel,
+                       clip(ref.key), ref.root_numel));
   }
-  auto [it, inserted] = storage_by_key_.try_emplace(ref.key, int(storages_.size()));
-  if (!inserted) {
+  // The record and its copy of the key (a memoized persistent id may be loaded many times).
+  charge(sizeof(StorageRef) + ref.key.size());
+  auto it = storage_by_key_.find(ref.key);
+  if (it == storage_by_key_.end()) {
+    charge(ref.key.size() + 64);
+    storage_by_key_.emplace(ref.key, int(storages_.size()));
+  } else {
     const StorageRef& first = storages_[size_t(it->second)];
     if (first.dtype.name != ref.dtype.name || first.root_numel != ref.root_numel)
-      fail(fmt::format("storage '{}' declared twice with different type or size", ref.key));
+      fail(fmt::format("storage '{}' declared twice with different type or size", clip(ref.key)));
   }
+  if (storages_.size() >= size_t(INT32_MAX)) fail("too many storages");
   storages_.push_back(std::move(ref));
   PyObject o;
   o.kind = PyKind::Storage;
@@ -91,7 +97,7 @@ int Unpickler::persistent_load(int pid) {
 int Unpickler::reduce(int callable, int args_id) {
   const PyObject& fn = objects_[size_t(callable)];
   if (fn.kind != PyKind::Global) fail(fmt::format("REDUCE on a {}", kind_name(fn.kind)));
-  const std::vector<int> args = expect(args_id, PyKind::Tuple, "REDUCE arguments").items;
+  const std::vector<int>& args = expect(args_id, PyKind::Tuple, "REDUCE arguments").items;
   switch (fn.global) {
     case GlobalId::OrderedDict: {
       if (!args.empty()) fail("OrderedDict() with arguments is not supported");
@@ -113,6 +119,8 @@ int Unpickler::reduce(int callable, int args_id) {
       if (t.size.size() != t.stride.size())
         fail(fmt::format("tensor size {} and stride {} differ in rank", shape_to_string(t.size),
                          shape_to_string(t.stride)));
+      charge(sizeof(TensorRef) + 2 * sizeof(int64_t) * t.size.size());
+      if (tensors_.size() >= size_t(INT32_MAX)) fail("too many tensors");
       tensors_.push_back(std::move(t));
       PyObject o;
       o.kind = PyKind::Tensor;

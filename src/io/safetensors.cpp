@@ -10,6 +10,8 @@
 
 #include "faultbench/error.h"
 #include "faultbench/util/atomic_file.h"
+#include "input_file.h"
+#include "safetensors_header.h"
 #include "torch_tensors.h"
 
 namespace faultbench {
@@ -35,124 +37,144 @@ const StDType* find_dtype(const std::string& code) {
   return nullptr;
 }
 
-struct Parsed {
-  nlohmann::ordered_json header;
-  size_t data_start = 0;  // file offset of the data buffer
-};
+const StDType* find_dtype_by_name(const std::string& name) {
+  for (const StDType& d : kDTypes)
+    if (name == d.name) return &d;
+  return nullptr;
+}
 
-Parsed parse_header(const std::vector<uint8_t>& file, const std::string& source) {
+// The header's extent: [8, data_start) of the file.
+uint64_t header_end(const io::InputFile& file, const std::string& source) {
   if (file.size() < 8) throw FormatError(fmt::format("{}: {} bytes, too short for a safetensors header", source, file.size()));
+  uint8_t b[8];
+  file.read_at(0, b, 8);
   uint64_t n = 0;
-  for (int k = 0; k < 8; ++k) n |= uint64_t(file[size_t(k)]) << (8 * k);
+  for (int k = 0; k < 8; ++k) n |= uint64_t(b[k]) << (8 * k);
   if (n > kMaxHeader) throw FormatError(fmt::format("{}: safetensors header of {} bytes exceeds {}", source, n, kMaxHeader));
   if (n > file.size() - 8)
     throw FormatError(fmt::format("{}: safetensors header of {} bytes runs past the end of the file ({} bytes)", source, n,
                                   file.size()));
-  Parsed p;
-  p.data_start = 8 + size_t(n);
-  try {
-    p.header = nlohmann::ordered_json::parse(file.begin() + 8, file.begin() + std::ptrdiff_t(p.data_start));
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(fmt::format("{}: safetensors header is not valid JSON: {}", source, e.what()));
-  }
-  if (!p.header.is_object()) throw FormatError(fmt::format("{}: safetensors header is not a JSON object", source));
-  return p;
+  return 8 + n;
 }
 
 int64_t json_size(const nlohmann::ordered_json& v, const std::string& where) {
   if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
-    throw FormatError(fmt::format("{}: expected a non-negative integer, found {}", where, v.dump()));
+    throw FormatError(fmt::format("{}: expected a non-negative integer, found {}", where, io::clip(v.dump())));
   const uint64_t u = v.get<uint64_t>();
   if (u > uint64_t(INT64_MAX)) throw FormatError(fmt::format("{}: {} is too large", where, u));
   return int64_t(u);
 }
 
+struct Span {
+  uint64_t begin, end;
+  size_t entry;  // index into StateDict::entries
+};
+
+// One tensor's entry, checked against the data buffer of `buffer` bytes.
+Span check_entry(const std::string& source, const std::string& key, const nlohmann::ordered_json& info,
+                 uint64_t buffer, StateDict& sd) {
+  const std::string where = fmt::format("{}: tensor '{}'", source, key);
+  if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
+    throw FormatError(fmt::format("{}: expected an object with dtype, shape and data_offsets", where));
+  const auto& jd = info["dtype"];
+  const StDType* dt = jd.is_string() ? find_dtype(jd.get<std::string>()) : nullptr;
+  if (!dt) throw FormatError(fmt::format("{}: unsupported dtype {}", where, io::clip(jd.dump())));
+  const auto& js = info["shape"];
+  if (!js.is_array() || js.size() > 16) throw FormatError(fmt::format("{}: shape must be an array of rank <= 16", where));
+  StateDictEntry e;
+  e.key = key;
+  e.dtype = dt->name;
+  for (const auto& d : js) e.shape.push_back(json_size(d, where + " shape"));
+  uint64_t count = 1;  // elements, bounded by the buffer size so it cannot overflow
+  for (int64_t d : e.shape) {
+    if (d == 0) count = 0;
+    if (count != 0 && uint64_t(d) > buffer / count)
+      throw FormatError(fmt::format("{}: shape {} is larger than the file", where, shape_to_string(e.shape)));
+    count *= uint64_t(d);
+  }
+  const auto& jo = info["data_offsets"];
+  if (!jo.is_array() || jo.size() != 2) throw FormatError(fmt::format("{}: data_offsets must be [begin, end]", where));
+  const uint64_t b = uint64_t(json_size(jo[0], where + " data_offsets"));
+  const uint64_t en = uint64_t(json_size(jo[1], where + " data_offsets"));
+  if (b > en || en > buffer)
+    throw FormatError(fmt::format("{}: data_offsets [{}, {}] outside the data buffer of {} bytes", where, b, en, buffer));
+  if (en - b != count * uint64_t(dt->itemsize))
+    throw FormatError(fmt::format("{}: data_offsets [{}, {}] hold {} bytes, shape {} {} needs {}", where, b, en, en - b,
+                                  shape_to_string(e.shape), dt->code, count * uint64_t(dt->itemsize)));
+  sd.entries.push_back(std::move(e));
+  return {b, en, sd.entries.size() - 1};
+}
+
+// Converts bytes [begin, end) of the file to e's fp32 values, a few MB at a time.
+void read_values(const io::InputFile& file, uint64_t begin, uint64_t end, StateDictEntry& e) {
+  const io::FloatLoader load = io::float_loader(e.dtype);
+  const size_t isz = size_t(find_dtype_by_name(e.dtype)->itemsize);
+  e.value = Tensor(e.shape);
+  constexpr size_t kChunk = size_t(4) << 20;
+  std::vector<uint8_t> buf;
+  float* out = e.value.data.data();
+  for (uint64_t at = begin; at < end;) {
+    const size_t n = size_t(std::min<uint64_t>(kChunk / isz * isz, end - at));
+    buf.resize(n);
+    file.read_at(at, buf.data(), n);
+    for (size_t i = 0; i < n; i += isz) *out++ = load(buf.data() + i);
+    at += n;
+  }
+}
+
 }  // namespace
 
-StateDict read_safetensors(const std::filesystem::path& path) {
+StateDict read_safetensors(const std::filesystem::path& path, const Graph* model) {
   const std::string source = path.filename().string();
-  const std::vector<uint8_t> file = io::read_file_bytes(path);
-  const Parsed p = parse_header(file, source);
-  const uint64_t buffer = file.size() - p.data_start;
+  const io::InputFile file(path);
+  const uint64_t data_start = header_end(file, source);
+  const uint64_t buffer = file.size() - data_start;
 
-  struct Span {
-    uint64_t begin, end;
-    std::string key;
-  };
-  std::vector<Span> spans;
   StateDict sd;
   sd.source = source;
   sd.format = "safetensors";
-  for (const auto& [key, info] : p.header.items()) {
-    const std::string where = fmt::format("{}: tensor '{}'", source, key);
-    if (key == "__metadata__") {
-      if (!info.is_object()) throw FormatError(fmt::format("{}: __metadata__ is not an object", source));
-      for (const auto& [mk, mv] : info.items())
-        if (!mv.is_string()) throw FormatError(fmt::format("{}: __metadata__ '{}' is not a string", source, mk));
-      continue;
-    }
-    if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
-      throw FormatError(fmt::format("{}: expected an object with dtype, shape and data_offsets", where));
-    const auto& jd = info["dtype"];
-    const StDType* dt = jd.is_string() ? find_dtype(jd.get<std::string>()) : nullptr;
-    if (!dt) throw FormatError(fmt::format("{}: unsupported dtype {}", where, jd.dump()));
-    const auto& js = info["shape"];
-    if (!js.is_array() || js.size() > 16) throw FormatError(fmt::format("{}: shape must be an array of rank <= 16", where));
-    StateDictEntry e;
-    e.key = key;
-    e.dtype = dt->name;
-    for (const auto& d : js) e.shape.push_back(json_size(d, where + " shape"));
-    uint64_t count = 1;  // elements, bounded by the buffer size so it cannot overflow
-    for (int64_t d : e.shape) {
-      if (d == 0) count = 0;
-      if (count != 0 && uint64_t(d) > buffer / count)
-        throw FormatError(fmt::format("{}: shape {} is larger than the file", where, shape_to_string(e.shape)));
-      count *= uint64_t(d);
-    }
-    const auto& jo = info["data_offsets"];
-    if (!jo.is_array() || jo.size() != 2) throw FormatError(fmt::format("{}: data_offsets must be [begin, end]", where));
-    const uint64_t b = uint64_t(json_size(jo[0], where + " data_offsets"));
-    const uint64_t en = uint64_t(json_size(jo[1], where + " data_offsets"));
-    if (b > en || en > buffer)
-      throw FormatError(fmt::format("{}: data_offsets [{}, {}] outside the data buffer of {} bytes", where, b, en, buffer));
-    if (en - b != count * uint64_t(dt->itemsize))
-      throw FormatError(fmt::format("{}: data_offsets [{}, {}] hold {} bytes, shape {} {} needs {}", where, b, en, en - b,
-                                    shape_to_string(e.shape), dt->code, count * uint64_t(dt->itemsize)));
-    if (is_floating_dtype(e.dtype)) {
-      const io::FloatLoader load = io::float_loader(e.dtype);
-      e.value = Tensor(e.shape);
-      const uint8_t* src = file.data() + p.data_start + b;
-      for (size_t i = 0; i < e.value.data.size(); ++i) e.value.data[i] = load(src + i * size_t(dt->itemsize));
-    }
-    spans.push_back({b, en, key});
-    sd.entries.push_back(std::move(e));
-  }
+  std::vector<Span> spans;
+  io::parse_safetensors_header(
+      file, 8, data_start, source,
+      [&](const std::string& key, const nlohmann::ordered_json& info) {
+        spans.push_back(check_entry(source, key, info, buffer, sd));
+      },
+      nullptr);
+  // Each name once: which of two entries a reader would take is up to the reader.
+  std::vector<size_t> by_name(sd.entries.size());
+  for (size_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
+  std::sort(by_name.begin(), by_name.end(), [&](size_t a, size_t b) { return sd.entries[a].key < sd.entries[b].key; });
+  for (size_t i = 1; i < by_name.size(); ++i)
+    if (sd.entries[by_name[i]].key == sd.entries[by_name[i - 1]].key)
+      throw FormatError(fmt::format("{}: tensor '{}' appears twice in the safetensors header", source,
+                                    sd.entries[by_name[i]].key));
   // The buffer must be covered exactly: sorted spans, no overlap, no hole.
-  std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) { return x.begin < y.begin || (x.begin == y.begin && x.end < y.end); });
+  std::vector<Span> sorted = spans;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Span& x, const Span& y) { return x.begin < y.begin || (x.begin == y.begin && x.end < y.end); });
   uint64_t at = 0;
-  for (const Span& s : spans) {
+  for (const Span& s : sorted) {
     if (s.begin != at)
-      throw FormatError(fmt::format("{}: tensor '{}' starts at byte {} of the data buffer, expected {} ({})", source, s.key,
-                                    s.begin, at, s.begin < at ? "overlap" : "hole"));
+      throw FormatError(fmt::format("{}: tensor '{}' starts at byte {} of the data buffer, expected {} ({})", source,
+                                    sd.entries[s.entry].key, s.begin, at, s.begin < at ? "overlap" : "hole"));
     at = s.end;
   }
   if (at != buffer)
     throw FormatError(fmt::format("{}: data buffer has {} bytes, tensors cover {}", source, buffer, at));
+  io::Selection selection(model);
+  for (const Span& s : spans) {
+    StateDictEntry& e = sd.entries[s.entry];
+    if (selection.take(e.key, e.dtype, e.shape)) read_values(file, data_start + s.begin, data_start + s.end, e);
+  }
   return sd;
 }
 
 std::map<std::string, std::string> read_safetensors_metadata(const std::filesystem::path& path) {
   const std::string source = path.filename().string();
-  const Parsed p = parse_header(io::read_file_bytes(path), source);
+  const io::InputFile file(path);
   std::map<std::string, std::string> out;
-  if (p.header.contains("__metadata__")) {
-    const auto& m = p.header["__metadata__"];
-    if (!m.is_object()) throw FormatError(fmt::format("{}: __metadata__ is not an object", source));
-    for (const auto& [k, v] : m.items()) {
-      if (!v.is_string()) throw FormatError(fmt::format("{}: __metadata__ '{}' is not a string", source, k));
-      out[k] = v.get<std::string>();
-    }
-  }
+  io::parse_safetensors_header(
+      file, 8, header_end(file, source), source, [](const std::string&, const nlohmann::ordered_json&) {}, &out);
   return out;
 }
 

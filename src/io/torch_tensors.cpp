@@ -3,11 +3,13 @@
 
 #include <bit>
 #include <cstring>
-#include <fstream>
+#include <string_view>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "faultbench/error.h"
+#include "storage_gather.h"
 
 namespace faultbench::io {
 namespace {
@@ -42,14 +44,11 @@ T load_le(const uint8_t* p) {
   return v;
 }
 
-// Checks that tensor `t` stays inside storage `s` (whose root has the bytes `root`) and
-// has no more elements than the storage (so no allocation exceeds the file's data).
-// Returns the element count.
-int64_t check_view(const std::string& where, const TensorRef& t, const StorageRef& s, std::span<const uint8_t> root) {
-  const int64_t itemsize = s.dtype.itemsize;
-  if (root.size() / uint64_t(itemsize) < uint64_t(s.root_numel))
-    throw FormatError(fmt::format("{}: storage '{}' has {} bytes, {} elements of {} bytes declared", where, s.key,
-                                  root.size(), s.root_numel, itemsize));
+// Checks that tensor `t` stays inside storage `s` (whose root holds the declared number of
+// elements: StorageReader::check) and has no more elements than the storage (so no
+// allocation exceeds the file's data). Returns the element count; `last` gets the largest
+// element index reached, relative to `s`.
+int64_t check_view(const std::string& where, const TensorRef& t, const StorageRef& s, int64_t* last_out = nullptr) {
   if (t.offset < 0) throw FormatError(fmt::format("{}: negative storage offset {}", where, t.offset));
   // Element count and largest element index reached, with every product overflow-checked.
   int64_t last = t.offset;
@@ -74,31 +73,8 @@ int64_t check_view(const std::string& where, const TensorRef& t, const StorageRe
     throw FormatError(fmt::format("{}: tensor (offset {}, shape {}, stride {}) reaches element {} of a {}-element storage",
                                   where, t.offset, shape_to_string(t.size), shape_to_string(t.stride),
                                   last, s.numel));
+  if (last_out) *last_out = last;
   return count;
-}
-
-// Copies tensor `t` (viewing storage `s`) to an fp32 Tensor.
-Tensor materialize(const std::string& where, const TensorRef& t, const StorageRef& s, std::span<const uint8_t> root) {
-  const int64_t count = check_view(where, t, s, root);
-  const int64_t itemsize = s.dtype.itemsize;
-  Tensor out(t.size);
-  if (count == 0) return out;
-  const FloatLoader load = float_loader(s.dtype.name);
-  const uint8_t* base = root.data() + (s.offset + t.offset) * itemsize;
-  // Walk the multi-index in row-major order (innermost dimension fastest).
-  const size_t rank = t.size.size();
-  std::vector<int64_t> idx(rank, 0);
-  int64_t elem = 0;
-  for (int64_t n = 0; n < count; ++n) {
-    out.data[size_t(n)] = load(base + elem * itemsize);
-    for (size_t d = rank; d-- > 0;) {
-      elem += t.stride[d];
-      if (++idx[d] < t.size[d]) break;
-      elem -= t.stride[d] * t.size[d];
-      idx[d] = 0;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -112,7 +88,23 @@ FloatLoader float_loader(const std::string& dtype) {
   return nullptr;
 }
 
-StateDict build_state_dict(const Unpickler& up, int root, const std::string& source, const StorageBytes& bytes) {
+Selection::Selection(const Graph* model) : all_(model == nullptr) {
+  if (model)
+    for (const Param& p : model->params)
+      if (p.role != ParamRole::NumBatchesTracked) wanted_.emplace(p.name, p.shape);
+}
+
+bool Selection::take(const std::string& key, const std::string& dtype, const Shape& shape) {
+  if (!is_floating_dtype(dtype)) return false;
+  if (all_) return true;
+  auto it = wanted_.find(key.rfind("module.", 0) == 0 ? key.substr(7) : key);
+  if (it == wanted_.end() || it->second != shape) return false;
+  wanted_.erase(it);  // a second entry of that name is an error for load_state_dict: not read
+  return true;
+}
+
+StateDict build_state_dict(const Unpickler& up, int root, const std::string& source, StorageReader& storages,
+                           Selection& selection) {
   int dict = root;
   if (up.obj(root).kind != PyKind::Dict)
     throw FormatError(fmt::format("{}: top-level object is a {}, expected a dict of tensors", source,
@@ -126,11 +118,16 @@ StateDict build_state_dict(const Unpickler& up, int root, const std::string& sou
   }
   StateDict sd;
   sd.source = source;
+  std::unordered_set<std::string_view> checked;  // root storages checked against their entry
+  std::vector<GatherJob> jobs;
   const PyObject& d = up.obj(dict);
   for (size_t k = 0; k + 1 < d.items.size(); k += 2) {
     const PyObject& key = up.obj(d.items[k]);
     if (key.kind != PyKind::Str)
       throw FormatError(fmt::format("{}: state dict key is a {}, expected str", source, Unpickler::kind_name(key.kind)));
+    if (key.s.size() > kMaxKeyBytes)
+      throw FormatError(fmt::format("{}: state_dict key '{}' is {} bytes long (the limit is {})", source, clip(key.s),
+                                    key.s.size(), kMaxKeyBytes));
     const PyObject& val = up.obj(d.items[k + 1]);
     if (val.kind != PyKind::Tensor)
       throw FormatError(fmt::format("{}: state_dict key '{}' is a {}, expected a tensor", source, key.s,
@@ -138,32 +135,39 @@ StateDict build_state_dict(const Unpickler& up, int root, const std::string& sou
     const TensorRef& t = up.tensors().at(size_t(val.i));
     const StorageRef& s = up.storages().at(size_t(t.storage));
     const std::string where = fmt::format("{}: state_dict key '{}'", source, key.s);
+    if (checked.insert(s.key).second) storages.check(s);
     StateDictEntry e;
     e.key = key.s;
     e.dtype = s.dtype.name;
     e.shape = t.size;
-    if (is_floating_dtype(e.dtype)) {
-      e.value = materialize(where, t, s, bytes(s));
-    } else {
-      check_view(where, t, s, bytes(s));  // integer tensors are not copied, only validated
+    int64_t last = 0;
+    const int64_t count = check_view(where, t, s, &last);
+    if (selection.take(e.key, e.dtype, e.shape)) {
+      if (count == 0) e.value = Tensor(t.size);
+      else jobs.push_back({sd.entries.size(), &t, &s, count, s.offset + last + 1});
     }
     sd.entries.push_back(std::move(e));
   }
+  if (selection.all()) {
+    // Without a model nothing bounds how often a memoized tensor is reused under new keys:
+    // copy at most twice what the storages hold (tied weights view a storage twice).
+    std::unordered_map<std::string_view, int64_t> stored;
+    uint64_t values = 0, held = 0;
+    auto add = [](uint64_t& sum, int64_t n) {
+      if (__builtin_add_overflow(sum, uint64_t(n), &sum)) sum = UINT64_MAX;
+    };
+    for (const GatherJob& j : jobs) {
+      add(values, j.count);
+      if (stored.emplace(j.s->key, j.s->root_numel).second) add(held, j.s->root_numel);
+    }
+    if (values / 2 > held && values - 2 * held > (uint64_t(1) << 20))
+      throw FormatError(fmt::format("{}: the tensors view their storages more than twice over ({} values from {} "
+                                    "stored): refusing to copy them",
+                                    source, values, held));
+  }
+  for (const GatherJob& j : jobs) sd.entries[j.entry].value = Tensor(j.t->size);
+  gather_tensors(source, jobs, storages, sd);
   return sd;
-}
-
-std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path, uint64_t max_bytes) {
-  const std::string name = path.filename().string();
-  std::error_code ec;
-  const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot read: {}", path.string(), ec.message()));
-  if (size > max_bytes) throw FormatError(fmt::format("{}: file of {} bytes is too large", name, size));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open for reading", path.string()));
-  std::vector<uint8_t> buf(static_cast<size_t>(size));
-  if (size > 0 && !in.read(reinterpret_cast<char*>(buf.data()), std::streamsize(size)))
-    throw IoError(fmt::format("{}: read failed", path.string()));
-  return buf;
 }
 
 }  // namespace faultbench::io

@@ -57,7 +57,7 @@ TEST(EvalCli, LogitsFileHasOneRowPerImageWithNineDigits) {
   FAULTBENCH_REQUIRE_DATA(data);
   const auto dir = testing::make_temp_dir("eval");
   const auto logits = dir / "logits.csv";
-  const RunResult r = run("eval --model resnet20 --dataset cifar10 --images 7 --weights " +
+  const RunResult r = run("eval --model resnet20 --dataset cifar10 --first-images 7 --weights " +
                           (data / "weights/cifar10/ResNet20.th").string() + " --data-dir " +
                           (data / "cifar10-jpeg").string() + " --logits " + logits.string() + " --per-class");
   ASSERT_EQ(r.exit_code, 0) << r.output;

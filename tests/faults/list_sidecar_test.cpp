@@ -68,6 +68,14 @@ TEST(FaultListSidecar, MalformedIsAnErrorNamingTheFile) {
   } catch (const FormatError& e) {
     EXPECT_EQ(std::string(e.what()), side.string() + ": not a fault list sidecar (not a JSON object)");
   }
+  // 100,000 nested arrays: refused by depth, not by a stack overflow.
+  write(side, std::string(100000, '[') + std::string(100000, ']'));
+  try {
+    find_fault_list_sidecar(dir / "l.csv", "x");
+    FAIL() << "accepted";
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()), side.string() + ": JSON nested deeper than 16 levels (the limit)");
+  }
   write(side, R"({"model": "resnet20", "dataset": 3})");
   try {
     find_fault_list_sidecar(dir / "l.csv", "x");

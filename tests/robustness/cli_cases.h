@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hostile_inputs.h"
 #include "robustness_fixtures.h"
 
 namespace faultbench::robustness {
@@ -462,6 +463,36 @@ inline const std::vector<CliCase>& cli_cases() {
        fl_convert("keras"), 0},
       {"fl-nul-byte", "fault list", "NUL byte in line 4 (a binary or UTF-16 file)",
        list_with(std::string("2,conv1,\"(0, 0, 0, 0)\",3\0\n", 26)), fl_convert("keras"), 1},
+      // ---- memory amplification and duplicates (hostile_inputs.h; memory_bounds_test.cpp
+      // also checks the peak RSS of each) ----
+      {"ckpt-pickle-memo-reuse", "checkpoint", "pickle loading a memoized 1 MB storage key 300,000 times",
+       hostile::pickle_memo_storage_key, kConvert, 1},
+      {"ckpt-legacy-pickle-too-long", "checkpoint", "legacy checkpoint whose state dict pickle is a 40 MB string",
+       hostile::legacy_long_pickle, kConvert, 1},
+      {"ckpt-zip-pickle-bomb", "checkpoint", "data.pkl deflated to 1 MB, inflating to 1 GiB",
+       hostile::zip_pickle_bomb, kConvert, 1},
+      {"ckpt-zip-storage-size", "checkpoint", "storage entry of 1 GiB for a storage declared 1 MB",
+       [](const fs::path& d) { hostile::zip_storage_size_lie(d); }, kConvert, 1},
+      {"ckpt-zip-duplicate-entry", "checkpoint", "two zip entries named archive/data.pkl",
+       hostile::zip_duplicate_entry, kConvert, 1},
+      {"ckpt-zip-entry-count", "checkpoint", "zip64 end record declaring a billion entries",
+       hostile::zip_entry_count, kConvert, 1},
+      {"ckpt-key-too-long", "checkpoint", "state dict key of 2,000 bytes", hostile::zip_long_key, kConvert, 1},
+      {"st-deep-json", "safetensors", "header JSON nested 100,000 deep", hostile::st_deep_json, kConvert, 1},
+      {"st-entry-values", "safetensors", "40 MB header: one entry of 13 million empty arrays",
+       hostile::st_empty_arrays, kConvert, 1},
+      {"st-duplicate-name", "safetensors", "the same tensor name twice in the header", hostile::st_duplicate_name,
+       kConvert, 1},
+      {"st-long-name", "safetensors", "tensor name of 2,000 bytes", hostile::st_long_name, kConvert, 1},
+      {"st-many-tensors", "safetensors", "header of 100,001 tensors", hostile::st_many_tensors, kConvert, 1},
+      {"st-names-total", "safetensors", "17,000 tensor names of 1,000 bytes (17 MB of names)", hostile::st_long_names,
+       kConvert, 1},
+      {"st-metadata-size", "safetensors", "__metadata__ of 300,000 entries", hostile::st_metadata_entries, kConvert,
+       1},
+      {"journal-oversized", "journal", "journal of this campaign padded to 3 GiB", hostile::journal_padded,
+       kCampaign, 1},
+      {"sidecar-oversized", "results", "finished campaign whose RESULTS.csv.json is padded to 2 GiB",
+       hostile::sidecar_padded, kCampaign, 1},
   };
   return cases;
 }

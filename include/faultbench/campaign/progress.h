@@ -46,6 +46,9 @@ class ProgressReporter {
   ProgressReporter(const ProgressReporter&) = delete;
   ProgressReporter& operator=(const ProgressReporter&) = delete;
 
+  // A line printed by start() before the first status line (e.g. the threads chosen), so
+  // that nothing is printed for a campaign refused before it starts.
+  void set_preamble(std::string line) { preamble_ = std::move(line); }
   // Called once: the campaign size, what a journal already holds, and the batches still to
   // run (empty: every remaining fault costs the same).
   void start(int64_t total_faults, int64_t done_faults, int64_t images, std::vector<ProgressBatch> batches = {});
@@ -70,6 +73,7 @@ class ProgressReporter {
   int64_t total_ = 0, images_ = 0, start_done_ = 0;
   std::atomic<int64_t> done_{0}, work_{0};
   std::vector<ProgressBatch> batches_;
+  std::string preamble_;
   double weighted_total_ = 0;
   std::chrono::steady_clock::time_point t0_, last_draw_;
   bool drawn_ = false, started_ = false;

@@ -39,7 +39,7 @@ struct FoundListSidecar {
 
 // Reads the sidecar beside `list` when there is one. Absent: nothing, no note. Present but
 // recorded for other list bytes: nothing, and a note saying so. Present and malformed (not
-// JSON, a field missing or of the wrong type, over 16 MiB): FormatError naming the file.
+// JSON, nested over 16 levels, a field missing or of the wrong type, over 4 MiB): FormatError naming the file.
 FoundListSidecar find_fault_list_sidecar(const std::filesystem::path& list, const std::string& list_sha256);
 
 }  // namespace faultbench

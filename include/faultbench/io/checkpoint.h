@@ -12,18 +12,31 @@
 // A wrapping dict is unwrapped: if the top-level dict has a "state_dict", "model" or "net"
 // entry (checked in that order) whose value is a dict, that dict is the state dict.
 // Keys are kept as stored (load_state_dict strips "module.").
+//
+// Memory: the readers hold no whole file, only the pickles (at most 32 MB; their objects at
+// most 64 MB), a safetensors header's entries, and the values they read. Given the model,
+// a reader lists every entry (key, dtype, shape) but reads values only for the entries
+// the model needs (key without "module.", same shape, floating dtype; once per name), and
+// reads each storage only as far as those tensors view it: memory is then bounded by the
+// model's size plus a constant, whatever the file holds or declares. Without a model every
+// floating entry is read.
 #pragma once
 #include <filesystem>
 
+#include "faultbench/graph.h"
 #include "faultbench/io/state_dict.h"
 
 namespace faultbench {
 
 // Sniffs the format and dispatches. Throws IoError when the file cannot be read and
 // FormatError (naming the file and byte offset or entry) when it is malformed.
-StateDict read_checkpoint(const std::filesystem::path& path);
+StateDict read_checkpoint(const std::filesystem::path& path, const Graph* model = nullptr);
+// What load_state_dict(model, ...) needs, and no more (see above).
+inline StateDict read_checkpoint(const std::filesystem::path& path, const Graph& model) {
+  return read_checkpoint(path, &model);
+}
 
-StateDict read_torch_zip(const std::filesystem::path& path);
-StateDict read_torch_legacy(const std::filesystem::path& path);
+StateDict read_torch_zip(const std::filesystem::path& path, const Graph* model = nullptr);
+StateDict read_torch_legacy(const std::filesystem::path& path, const Graph* model = nullptr);
 
 }  // namespace faultbench

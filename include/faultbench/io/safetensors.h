@@ -11,9 +11,13 @@
 
 namespace faultbench {
 
-// Validates the header (length bounded by 100 MB and by the file, JSON well formed,
-// known dtypes, data_offsets inside the buffer, in order, non-overlapping and covering it).
-StateDict read_safetensors(const std::filesystem::path& path);
+// Validates the header (length bounded by 100 MB and by the file, JSON well formed and
+// nested at most 64 deep, at most 100,000 tensors with distinct names of at most 1024
+// bytes (16 MB together), known dtypes, data_offsets inside the buffer, in order, non-overlapping and
+// covering it), then reads the tensors `model` needs (every floating one without a model;
+// see checkpoint.h). The header is parsed as it streams from the file, entry by entry: its
+// memory is its entries', not its size.
+StateDict read_safetensors(const std::filesystem::path& path, const Graph* model = nullptr);
 
 // The "__metadata__" map of a safetensors file (empty when absent).
 std::map<std::string, std::string> read_safetensors_metadata(const std::filesystem::path& path);
