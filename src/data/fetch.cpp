@@ -122,7 +122,7 @@ void fetch_dataset(const std::string& dataset, const fs::path& data_dir, const s
     log(fmt::format("{}: already present in {} (use --force to download again)", dataset, data_dir.string()));
     return;
   }
-  fs::create_directories(data_dir);
+  NewFolders folders(data_dir);
   TempDir tmp(data_dir / fmt::format(".faultbench-fetch-{}-", dataset));
   const fs::path unpack = tmp.path / "unpack";
   for (const auto& a : archives) {
@@ -150,6 +150,7 @@ void fetch_dataset(const std::string& dataset, const fs::path& data_dir, const s
     }
     fs::rename(src, dst);
   }
+  folders.keep = true;
   log(fmt::format("{}: {} test images in {} (sha256 {})", dataset, check.size(), data_dir.string(), check.sha256()));
 }
 

@@ -157,6 +157,7 @@ TEST(Fetch, ChecksumMismatchLeavesNothing) {
     EXPECT_NE(m.find("md5 checksum mismatch"), std::string::npos) << m;
   }
   EXPECT_TRUE(leftovers(data).empty());
+  EXPECT_FALSE(fs::exists(data));  // not even the data folder it made
   // Right checksum, but the content is not a complete test set (4 bytes, not 10,000 records).
   auto files = with_local_md5(fb::dataset_archives("cifar100", server.base_url()), served);
   try {
