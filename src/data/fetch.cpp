@@ -73,7 +73,7 @@ std::string lower(std::string s) {
   return s;
 }
 
-// FormatError "<where>: <algorithm> checksum mismatch: expected X, found Y <hint>" unless
+// FormatError "<where>: <algorithm> checksum mismatch: expected X, found Y (<hint>)" unless
 // `file` has the digest published for `f`.
 void check_digest(const RemoteFile& f, const fs::path& file, const std::string& where, const std::string& hint) {
   const std::string want = lower(f.digest), got = file_digest(file, f.algorithm);

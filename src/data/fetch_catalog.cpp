@@ -2,6 +2,8 @@
 // sizes (see fetch.h).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "faultbench/data/fetch.h"
 #include "faultbench/error.h"
 
@@ -109,15 +111,16 @@ RemoteFile repo_file(const RepoEntry& e, const std::string& framework, const std
   return RemoteFile{e.file, join_url(mirror.empty() ? official : mirror, path), "sha256", e.sha256, e.size};
 }
 
-// "a, b, c": the distinct values of `field` among the entries.
-template <size_t N, typename Field>
-std::string choices(const RepoEntry (&table)[N], Field field, const std::string& dataset = "") {
+// "a, b, c": the distinct models of the table's entries for `dataset` ("" for all).
+template <size_t N>
+std::string model_choices(const RepoEntry (&table)[N], const std::string& dataset) {
+  std::vector<std::string> seen;
   std::string out;
   for (const auto& e : table) {
-    if (!dataset.empty() && e.dataset != dataset) continue;
-    const std::string w = field(e);
-    if ((", " + out + ", ").find(", " + w + ", ") != std::string::npos) continue;
-    out += out.empty() ? w : ", " + w;
+    if ((!dataset.empty() && e.dataset != dataset) || std::find(seen.begin(), seen.end(), e.model) != seen.end())
+      continue;
+    seen.push_back(e.model);
+    out += out.empty() ? e.model : std::string(", ") + e.model;
   }
   return out;
 }
@@ -142,7 +145,7 @@ RemoteFile weights_file(const std::string& model, const std::string& dataset, co
   for (const auto& w : kWeights)
     if (w.dataset == dataset && w.model == model) return repo_file(w, "torch", mirror);
   throw UsageError(fmt::format("no reference checkpoint for model '{}' on {} (choices: {})", model, dataset,
-                               choices(kWeights, [](const RepoEntry& e) { return std::string(e.model); }, dataset)));
+                               model_choices(kWeights, dataset)));
 }
 
 fs::path PublishedFaultList::relative_path() const {
@@ -163,7 +166,7 @@ std::vector<PublishedFaultList> published_faultlists(const std::string& dataset,
       throw UsageError(fmt::format(
           "no published {} fault list for model '{}'{} (choices: {})", keras ? "Keras" : "torch", model,
           dataset.empty() ? "" : " on " + dataset,
-          choices(table, [](const RepoEntry& e) { return std::string(e.model); }, dataset)));
+          model_choices(table, dataset)));
     }
   };
   if (keras)
