@@ -52,6 +52,13 @@ size_t write_body(char* data, size_t size, size_t n, void* user) {
   return bytes;
 }
 
+bool is_file_url(const std::string& url) {
+  if (url.size() < 7) return false;
+  std::string scheme = url.substr(0, 7);
+  for (char& c : scheme) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return scheme == "file://";
+}
+
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -71,7 +78,9 @@ void download_file(const std::string& url, const std::filesystem::path& dest, in
   char errbuf[CURL_ERROR_SIZE] = {0};
   CURL* h = curl.get();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  // file:// only when asked for by the URL itself (a local mirror); a server can never
+  // redirect to a local file, nor to any scheme but http(s).
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, is_file_url(url) ? "file" : "http,https");
   curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);

@@ -107,9 +107,13 @@ TEST(Fetch, OfficialUrlsAndMirror) {
   ASSERT_EQ(g.size(), 2u);
   EXPECT_EQ(g[0].url, "http://m.example/x/GTSRB_Final_Test_Images.zip");
   EXPECT_EQ(g[1].digest, "fe31e9c9270bbcd7b84b7f21a9d9d9e5");
+  // The ResNet .th files are plain blobs (raw host); the .pt/.pth files Git LFS objects (media host).
   auto w = fb::weights_file("resnet20", "cifar10");
-  EXPECT_EQ(w.url, "https://media.githubusercontent.com/media/cad-polito-it/dnn-benchmarks/main/"
+  EXPECT_EQ(w.url, "https://raw.githubusercontent.com/cad-polito-it/dnn-benchmarks/main/"
                    "torch/gpu/image_classification/CIFAR10/fp32/resnet/ResNet20.th");
+  EXPECT_EQ(fb::weights_file("vgg11_bn", "gtsrb").url,
+            "https://media.githubusercontent.com/media/cad-polito-it/dnn-benchmarks/main/"
+            "torch/gpu/image_classification/GTSRB/fp32/vgg/Vgg11_bn_GTSRB.pt");
   EXPECT_EQ(fb::weights_file("vgg11_bn", "gtsrb", "http://h").url,
             "http://h/torch/gpu/image_classification/GTSRB/fp32/vgg/Vgg11_bn_GTSRB.pt");
   EXPECT_EQ(fb::weights_file("resnet18", "cifar100").file_name, "ResNet18_CIFAR100.pth");
@@ -153,6 +157,7 @@ TEST(Fetch, ChecksumMismatchLeavesNothing) {
     EXPECT_NE(m.find("md5 checksum mismatch"), std::string::npos) << m;
   }
   EXPECT_TRUE(leftovers(data).empty());
+  EXPECT_FALSE(fs::exists(data));  // not even the data folder it made
   // Right checksum, but the content is not a complete test set (4 bytes, not 10,000 records).
   auto files = with_local_md5(fb::dataset_archives("cifar100", server.base_url()), served);
   try {
@@ -233,9 +238,10 @@ TEST(Fetch, WeightsFromMirror) {
   const fs::path served = root / "www", data = root / "data";
   const std::string rel = "torch/gpu/image_classification/CIFAR10/fp32/resnet/";
   LocalHttpServer server(served);
-  // Unknown published digest (ResNet56): downloaded as is.
+  // No published digest (a file of the caller's own): downloaded as is.
   write_bytes(served / rel / "ResNet56.th", "checkpoint bytes");
-  auto path = fb::fetch_weights(fb::weights_file("resnet56", "cifar10", server.base_url()), "cifar10", data, false, quiet);
+  const fb::RemoteFile own{"ResNet56.th", server.base_url() + "/" + rel + "ResNet56.th", "sha256", ""};
+  auto path = fb::fetch_weights(own, "cifar10", data, false, quiet);
   EXPECT_EQ(path, data / "weights" / "cifar10" / "ResNet56.th");
   EXPECT_EQ(fb::file_digest(path, "sha256"), fb::file_digest(served / rel / "ResNet56.th", "sha256"));
   // Known digest (ResNet20) and wrong content: rejected, nothing left behind.
@@ -244,8 +250,10 @@ TEST(Fetch, WeightsFromMirror) {
                fb::FormatError);
   EXPECT_EQ(leftovers(data / "weights" / "cifar10"), std::vector<std::string>{"ResNet56.th"});
   // A Git LFS pointer instead of the object.
-  write_bytes(served / rel / "ResNet110.th", "version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n");
-  EXPECT_THROW(fb::fetch_weights(fb::weights_file("resnet110", "cifar10", server.base_url()), "cifar10", data, false, quiet),
+  write_bytes(served / "torch/gpu/image_classification/CIFAR10/fp32/mobilenet/MobileNetV2.pt",
+              "version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n");
+  EXPECT_THROW(fb::fetch_weights(fb::weights_file("mobilenetv2", "cifar10", server.base_url()), "cifar10", data, false,
+                                 quiet),
                fb::FormatError);
   // The published file itself, when the reference data is here.
   if (auto ref = fb::testing::reference_data_dir()) {

@@ -1,5 +1,6 @@
 // A minimal HTTP/1.1 GET server on 127.0.0.1 (ephemeral port) serving files under a root
-// folder, for testing `fetch` without network access. One connection at a time.
+// folder, for testing `fetch` without network access. One connection at a time. A file
+// "<path>.redirect" makes GET <path> answer 302 with its first line as the Location.
 #pragma once
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -67,8 +68,14 @@ class LocalHttpServer {
     std::string method, target;
     line >> method >> target;
     const std::filesystem::path file = root_ / target.substr(target.empty() ? 0 : 1);
-    std::string body, status = "200 OK";
-    if (method != "GET" || target.find("..") != std::string::npos || !std::filesystem::is_regular_file(file)) {
+    std::string body, status = "200 OK", location;
+    std::filesystem::path redirect = file;
+    redirect += ".redirect";  // holds the Location of a 302 answer for `target`
+    if (method == "GET" && target.find("..") == std::string::npos && std::filesystem::is_regular_file(redirect)) {
+      std::ifstream in(redirect);
+      std::getline(in, location);
+      status = "302 Found";
+    } else if (method != "GET" || target.find("..") != std::string::npos || !std::filesystem::is_regular_file(file)) {
       status = "404 Not Found";
       body = "not found\n";
     } else {
@@ -76,6 +83,7 @@ class LocalHttpServer {
       body.assign(std::istreambuf_iterator<char>(in), {});
     }
     const std::string head = "HTTP/1.1 " + status + "\r\nContent-Length: " + std::to_string(body.size()) +
+                             (location.empty() ? "" : "\r\nLocation: " + location) +
                              "\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
     send_all(c, head);
     send_all(c, body);

@@ -493,6 +493,15 @@ inline const std::vector<CliCase>& cli_cases() {
        kCampaign, 1},
       {"sidecar-oversized", "results", "finished campaign whose RESULTS.csv.json is padded to 2 GiB",
        hostile::sidecar_padded, kCampaign, 1},
+      {"fetch-mirror-missing", "fetch", "--mirror names a folder that does not exist", [](const fs::path&) {},
+       {"fetch", "--weights", "--model", "resnet20", "--dataset", "cifar10", "--mirror", "mirror", "--data-dir", "data"},
+       1},
+      {"fetch-checksum-mismatch", "fetch", "the mirror's checkpoint is not the published file (sha256 differs)",
+       [](const fs::path& d) {
+         write_bytes(d / "mirror/torch/gpu/image_classification/CIFAR10/fp32/resnet/ResNet20.th", "not the checkpoint\n");
+       },
+       {"fetch", "--weights", "--model", "resnet20", "--dataset", "cifar10", "--mirror", "mirror", "--data-dir", "data"},
+       1},
   };
   return cases;
 }

@@ -6,6 +6,9 @@
 //   ROOT/GTSRB/Final_Test/Images/*.ppm               fetch --dataset gtsrb
 //   ROOT/GT-final_test.csv                           (or beside the images)
 //   ROOT/weights/<dataset>/<checkpoint>              fetch --weights --model M --dataset D
+//   ROOT/faultlists/torch/<DATASET>/<list>           fetch --faultlists [--dataset D] [--model M]
+//   ROOT/faultlists/tensorflow/<DATASET>/<list>      fetch --faultlists --keras
+//   (<dataset>: cifar10, cifar100, gtsrb; <DATASET>: CIFAR10, CIFAR100, GTSRB)
 //
 // A test set may also sit one folder down, ROOT/<any name>/<the layout above> (for
 // example a rebuilt CIFAR-10 set kept as ROOT/cifar10-jpeg/cifar-10-batches-bin), so that

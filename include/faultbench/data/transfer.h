@@ -7,10 +7,11 @@
 
 namespace faultbench {
 
-// Downloads `url` (http or https only, redirects followed) to `dest`: the body goes to a
-// fresh temporary file beside it (TempFile, faultbench/util/atomic_file.h: unique name,
-// never a link's target) and is renamed to `dest` only after a complete, successful (2xx)
-// transfer, so `dest` never holds a partial file. IoError naming the URL otherwise.
+// Downloads `url` (http or https, redirects followed to http or https only; file:// when the
+// URL itself is file://, for a local mirror) to `dest`: the body goes to a fresh temporary
+// file beside it (TempFile, faultbench/util/atomic_file.h: unique name, never a link's
+// target) and is renamed to `dest` only after a complete, successful (2xx) transfer, so
+// `dest` never holds a partial file. IoError naming the URL otherwise.
 // max_bytes bounds the size accepted from the server.
 void download_file(const std::string& url, const std::filesystem::path& dest,
                    int64_t max_bytes = int64_t(4) << 30);
