@@ -120,8 +120,7 @@ void IoPlan::check() const {
   }
   // A folder's files can only clash with outputs that exist; listing it costs a stat per
   // file (12,630 for GTSRB), so only then.
-  if (!any_existing) return;
-  for (const Entry& folder : folders_) {
+  for (const Entry& folder : any_existing ? folders_ : std::vector<Entry>{}) {
     std::error_code ec;
     for (fs::directory_iterator it(folder.path, ec), end; !ec && it != end; it.increment(ec)) {
       struct stat st {};
@@ -130,6 +129,21 @@ void IoPlan::check() const {
       for (size_t i = 0; i < outputs_.size(); ++i)
         if (outs[i].same(file)) throw same_as_input(outputs_[i], Entry{folder.what, it->path()});
     }
+  }
+  create_output_folders();
+}
+
+void IoPlan::create_output_folders() const {
+  // An output into a folder that does not exist yet gets that folder now, before any work,
+  // so the run cannot fail at its end for want of it; a failure names the output.
+  for (const Entry& o : outputs_) {
+    const fs::path parent = o.path.parent_path();
+    std::error_code ec;
+    if (parent.empty() || fs::is_directory(parent, ec)) continue;
+    fs::create_directories(parent, ec);
+    if (ec)
+      throw IoError(fmt::format("{} {}: cannot create its folder {}: {}", o.what, o.path.string(), parent.string(),
+                                ec.message()));
   }
 }
 

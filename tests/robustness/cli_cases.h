@@ -334,9 +334,6 @@ inline const std::vector<CliCase>& cli_cases() {
        {"convert", "--model", "resnet20", "--dataset", "cifar10", "--weights", "w.ckpt", "--out",
         "blocked/out.safetensors"},
        1},
-      {"out-missing-folder", "output", "fault list output into a folder that does not exist",
-       [](const fs::path&) {},
-       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "no/such/folder/list.csv"}, 1},
       // ---- outputs that would destroy inputs or other outputs, links at output paths ----
       {"out-logits-is-weights", "output", "eval --logits naming the checkpoint", cifar_data,
        cat(kEvalCifar, {"--logits", "w.safetensors"}), 2},

@@ -154,3 +154,28 @@ TEST(IoPlan, FileOfAnInputFolderIsAnInput) {
 
 }  // namespace
 }  // namespace faultbench
+
+namespace faultbench {
+namespace {
+
+TEST(OutputGuardFolders, MissingOutputFoldersAreCreatedBeforeTheWork) {
+  const auto dir = testing::make_temp_dir("guard-folders");
+  IoPlan plan;
+  plan.output("--out", dir / "new" / "deeper" / "R.csv");
+  plan.check();
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "new" / "deeper"));
+  // A folder that cannot be made (a file stands in its way) is an error naming the output.
+  { std::ofstream(dir / "blocked") << "x"; }
+  IoPlan blocked;
+  blocked.output("--logits", dir / "blocked" / "x.csv");
+  try {
+    blocked.check();
+    FAIL() << "accepted";
+  } catch (const IoError& e) {
+    EXPECT_EQ(std::string(e.what()), "--logits " + (dir / "blocked" / "x.csv").string() + ": cannot create its folder " +
+                                         (dir / "blocked").string() + ": Not a directory");
+  }
+}
+
+}  // namespace
+}  // namespace faultbench

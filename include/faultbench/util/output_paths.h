@@ -34,6 +34,9 @@ class IoPlan {
   // Throws, naming both paths as given:
   //   IoError    an output is a symbolic link, a folder or another non-regular file;
   //   UsageError an output is the same file as an input or as another output.
+  // Then creates the missing folders of the outputs (IoError naming the output when one
+  // cannot be made), so that an output into a new folder works and fails, if it must,
+  // before the work rather than after it.
   void check() const;
 
  private:
@@ -41,6 +44,7 @@ class IoPlan {
     std::string what;
     std::filesystem::path path;
   };
+  void create_output_folders() const;
   std::vector<Entry> inputs_, folders_, outputs_;
 };
 
