@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -32,7 +33,8 @@ extern "C" void on_stop_signal(int) {
 
 struct CampaignCliOptions {
   std::string model, dataset, weights, data_dir, faults, out;
-  std::string fault_model, mode = "fast";
+  std::optional<FaultModel> fault_model;   // overrides every fault's model when given
+  CampaignMode mode = CampaignMode::Fast;
   ImageOptions images;
   int threads = 0;
   int fault_batch = 0;
@@ -68,17 +70,8 @@ void run(const CampaignCliOptions& o) {
   spec.faults = o.faults;
   spec.out = o.out;
   spec.images = image_selection(o.images);
-  if (!o.fault_model.empty()) {
-    const auto m = parse_fault_model(o.fault_model);
-    if (!m) throw UsageError("--fault-model: expected bitflip, stuck-at-0 or stuck-at-1, got '" + o.fault_model + "'");
-    spec.fault_model = *m;
-  }
-  if (o.mode == "fast")
-    spec.engine.mode = CampaignMode::Fast;
-  else if (o.mode == "brute-force")
-    spec.engine.mode = CampaignMode::BruteForce;
-  else
-    throw UsageError("--mode: expected fast or brute-force, got '" + o.mode + "'");
+  spec.fault_model = o.fault_model;
+  spec.engine.mode = o.mode;
   spec.engine.threads = o.threads;
   spec.engine.max_chunk_images = o.chunk_images;
   spec.engine.memory_budget = o.memory_mb << 20;
@@ -137,9 +130,12 @@ void add_campaign_command(CLI::App& app) {
   cmd->add_option("--out", o->out, "result CSV; RESULTS.csv.journal and RESULTS.csv.json go beside it")->required();
   add_image_options(cmd, o->images);
   add_threads_option(cmd, o->threads);
-  cmd->add_option("--fault-model", o->fault_model,
-                  "bitflip | stuck-at-0 | stuck-at-1: applied to every fault (default: as listed, bitflip)");
-  cmd->add_option("--mode", o->mode, "fast (default) | brute-force (the oracle: full forward per fault)");
+  add_choice<std::optional<FaultModel>>(
+      cmd, "--fault-model", o->fault_model,
+      {{"bitflip", FaultModel::BitFlip}, {"stuck-at-0", FaultModel::StuckAt0}, {"stuck-at-1", FaultModel::StuckAt1}},
+      "applied to every fault (default: as listed, bitflip)");
+  add_choice(cmd, "--mode", o->mode, {{"fast", CampaignMode::Fast}, {"brute-force", CampaignMode::BruteForce}},
+             "fast (default) or brute-force (the oracle: a full forward per fault)");
   integer_range(cmd->add_option("--fault-batch", o->fault_batch, "faults per journaled batch (default: automatic)"),
                 1, 100000)
       ->group("Tuning");

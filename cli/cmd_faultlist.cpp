@@ -104,10 +104,11 @@ void add_faultlist_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "faultlist", "Generate a statistical fault list (reference procedure), or convert one between conventions");
   auto o = std::make_shared<FaultlistOptions>();
-  const std::map<std::string, SamplingScope> scopes = {{"network", SamplingScope::Network},
-                                                       {"layer", SamplingScope::Layer}};
-  const std::map<std::string, Convention> formats = {{"torch", Convention::Torch}, {"keras", Convention::Keras}};
-  const std::map<std::string, FaultModel> models = {
+  const std::vector<std::pair<std::string, SamplingScope>> scopes = {{"network", SamplingScope::Network},
+                                                                     {"layer", SamplingScope::Layer}};
+  const std::vector<std::pair<std::string, Convention>> formats = {{"torch", Convention::Torch},
+                                                                   {"keras", Convention::Keras}};
+  const std::vector<std::pair<std::string, FaultModel>> models = {
       {"bitflip", FaultModel::BitFlip}, {"stuck-at-0", FaultModel::StuckAt0}, {"stuck-at-1", FaultModel::StuckAt1}};
   cmd->add_option("--model", o->model, "Zoo model (see `faultbench models`)")->required();
   cmd->add_option("--dataset", o->dataset, "cifar10, cifar100 or gtsrb")->required();
@@ -126,16 +127,12 @@ void add_faultlist_command(CLI::App& app) {
   // the total of a layer-scope sample (--count per layer x layers).
   auto* count = integer_range(
       cmd->add_option("--count", o->count, "Override the sample size (scope layer: per layer)"), 1, kMaxSampleFaults);
-  auto* scope = cmd->add_option("--scope", o->scope, "network (reference) or layer (a sample per layer)")
-                    ->transform(CLI::CheckedTransformer(scopes, CLI::ignore_case));
-  auto* fault_model = cmd->add_option("--fault-model", o->fault_model, "bitflip, stuck-at-0 or stuck-at-1")
-                          ->transform(CLI::CheckedTransformer(models, CLI::ignore_case));
-  auto* format = cmd->add_option("--format", o->format, "Output convention: torch or keras")
-                     ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  auto* scope = add_choice(cmd, "--scope", o->scope, scopes, "network (reference) or layer (a sample per layer)");
+  auto* fault_model = add_choice(cmd, "--fault-model", o->fault_model, models, "the fault model written into every fault");
+  auto* format = add_choice(cmd, "--format", o->format, formats, "Output convention");
   auto* convert =
       cmd->add_option("--convert", o->convert, "Convert this list instead of generating one")->check(CLI::ExistingFile);
-  auto* to = cmd->add_option("--to", o->format, "Target convention of --convert: torch or keras")
-                 ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  auto* to = add_choice(cmd, "--to", o->format, formats, "Target convention of --convert");
   convert->needs(to);
   to->needs(convert);
   for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format}) convert->excludes(gen);

@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -67,6 +69,24 @@ CLI::Option* integer_range(CLI::Option* option, int64_t lo, int64_t hi) {
         return ec == std::errc() && end == text.data() + text.size() && !text.empty() && v >= lo && v <= hi;
       },
       lo == kMin && hi == kMax ? "must be a decimal 64-bit integer" : "must be an integer in " + range);
+}
+
+std::string lower_case(std::string text) {
+  for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+CLI::Option* word_choice(CLI::Option* option, const std::vector<std::string>& words) {
+  std::string bar, listed;
+  for (const std::string& w : words) {
+    bar += (bar.empty() ? "" : "|") + w;
+    listed += (listed.empty() ? "" : ", ") + w;
+  }
+  option->type_name("WORD");
+  return add_check(
+      option, "{" + bar + "}",
+      [words](const std::string& text) { return std::find(words.begin(), words.end(), lower_case(text)) != words.end(); },
+      "must be one of " + listed);
 }
 
 CLI::Option* real_range(CLI::Option* option, double lo, double hi, bool open_lo, bool open_hi) {

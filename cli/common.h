@@ -44,6 +44,27 @@ void add_threads_option(CLI::App* cmd, int& threads);
 // Returns `option` for chaining.
 CLI::Option* integer_range(CLI::Option* option, int64_t lo, int64_t hi);
 
+// An option that takes one word of a fixed set (case-insensitive), shown in --help as
+// WORD:{bitflip|stuck-at-0|stuck-at-1} and checked like the ranges:
+//   faultbench: error: --fault-model stuck-at-2: must be one of bitflip, stuck-at-0, stuck-at-1
+// The chosen word's value is stored into `target`.
+CLI::Option* word_choice(CLI::Option* option, const std::vector<std::string>& words);
+std::string lower_case(std::string text);
+template <typename T>
+CLI::Option* add_choice(CLI::App* cmd, const std::string& name, T& target,
+                        const std::vector<std::pair<std::string, T>>& choices, const std::string& help) {
+  std::vector<std::string> words;
+  for (const auto& c : choices) words.push_back(c.first);
+  auto* option = cmd->add_option_function<std::string>(
+      name,
+      [&target, choices](const std::string& text) {
+        for (const auto& [word, value] : choices)
+          if (word == lower_case(text)) target = value;
+      },
+      help);
+  return word_choice(option, words);
+}
+
 // Real-valued: lo and hi are excluded when open_lo / open_hi, e.g. (0, 1) or (0, 10].
 //   faultbench: error: --error 2: must be in (0, 1)
 CLI::Option* real_range(CLI::Option* option, double lo, double hi, bool open_lo, bool open_hi);
