@@ -14,9 +14,11 @@
 #include "commands.h"
 #include "common.h"
 #include "faultbench/campaign/campaign.h"
+#include "faultbench/data/layout.h"
 #include "faultbench/error.h"
 #include "faultbench/parallel.h"
 #include "faultbench/util/atomic_file.h"
+#include "faultbench/zoo/zoo.h"
 #include "faultbench/util/cpu_allocation.h"
 
 namespace faultbench::cli {
@@ -65,8 +67,9 @@ void run(const CampaignCliOptions& o) {
   CampaignSpec spec;
   spec.model = o.model;
   spec.dataset = o.dataset;
-  spec.weights = o.weights;
   spec.data_dir = resolve_data_dir(o.data_dir);
+  find_model(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
+  spec.weights = o.weights.empty() ? locate_weights(o.model, o.dataset, spec.data_dir) : std::filesystem::path(o.weights);
   spec.faults = o.faults;
   spec.out = o.out;
   spec.images = image_selection(o.images);
@@ -124,7 +127,8 @@ void add_campaign_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("campaign", "Run or resume a weight fault-injection campaign");
   cmd->add_option("--model", o->model, "zoo model name (see `faultbench models`)")->required();
   cmd->add_option("--dataset", o->dataset, "cifar10 | cifar100 | gtsrb")->required();
-  cmd->add_option("--weights", o->weights, "checkpoint (.th, .pt/.pth, .safetensors)")->required();
+  cmd->add_option("--weights", o->weights,
+                  "checkpoint (.th, .pt/.pth, .safetensors; default: the reference one in the data root)");
   cmd->add_option("--data-dir", o->data_dir, "dataset folder (default: $FAULTBENCH_DATA)");
   cmd->add_option("--faults", o->faults, "fault list CSV (Injection,Layer,TensorIndex,Bit[,...])")->required();
   cmd->add_option("--out", o->out, "result CSV; RESULTS.csv.journal and RESULTS.csv.json go beside it")->required();

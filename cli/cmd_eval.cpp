@@ -12,6 +12,7 @@
 #include "common.h"
 #include "faultbench/campaign/classify.h"
 #include "faultbench/data/dataset.h"
+#include "faultbench/data/layout.h"
 #include "faultbench/error.h"
 #include "faultbench/executor.h"
 #include "faultbench/io/checkpoint.h"
@@ -32,14 +33,17 @@ struct EvalOptions {
 
 void run_eval(const EvalOptions& o) {
   const auto data_dir = resolve_data_dir(o.data_dir);
+  find_model(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
+  const std::filesystem::path weights = o.weights.empty() ? locate_weights(o.model, o.dataset, data_dir)
+                                                                : std::filesystem::path(o.weights);
   IoPlan plan;
-  plan.input("--weights", o.weights);
+  plan.input("--weights", weights);
   add_test_set_inputs(plan, o.dataset, data_dir);
   if (!o.logits_path.empty()) plan.output("--logits", o.logits_path);
   plan.check();
 
   Graph graph = build_model(o.model, o.dataset);
-  const StateDict sd = read_checkpoint(o.weights, graph);  // reads only what the model needs
+  const StateDict sd = read_checkpoint(weights, graph);  // reads only what the model needs
   load_state_dict(graph, sd);
   const ImageSelection selection = image_selection(o.images);
   const SelectedImages selected = load_selected_images(o.dataset, data_dir, selection);
@@ -59,7 +63,7 @@ void run_eval(const EvalOptions& o) {
     Tensor batch({count, set.shape.c, set.shape.h, set.shape.w});
     set.normalize(first, count, batch.ptr());
     const Tensor out = executor.forward(batch);
-    check_golden_logits(out.ptr(), first, count, k, o.weights);
+    check_golden_logits(out.ptr(), first, count, k, weights.string());
     std::copy(out.data.begin(), out.data.end(), logits.begin() + first * k);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -107,7 +111,8 @@ void add_eval_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "Top-1 accuracy of a model on its test set");
   cmd->add_option("--model", opts->model, "zoo model name (see `faultbench models`)")->required();
   cmd->add_option("--dataset", opts->dataset, "cifar10 | cifar100 | gtsrb")->required();
-  cmd->add_option("--weights", opts->weights, "checkpoint (.th, .pt/.pth, .safetensors)")->required();
+  cmd->add_option("--weights", opts->weights,
+                  "checkpoint (.th, .pt/.pth, .safetensors; default: the reference one in the data root)");
   cmd->add_option("--data-dir", opts->data_dir, "dataset folder (default: $FAULTBENCH_DATA)");
   add_image_options(cmd, opts->images);
   add_threads_option(cmd, opts->threads);

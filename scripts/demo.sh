@@ -8,9 +8,10 @@ FB=${FAULTBENCH:-./build/faultbench}
 OUT=${OUT_DIR:-out}
 mkdir -p "$OUT"
 "$FB" models
-"$FB" eval --model resnet20 --dataset cifar10 --weights "$DATA/weights/cifar10/ResNet20.th" \
-  --data-dir "$DATA/cifar10-jpeg"
+# The data root holds the test set and the reference checkpoint (docs/DATA.md): both are
+# found there, so neither needs naming.
+"$FB" eval --model resnet20 --dataset cifar10 --data-dir "$DATA"
 head -n 21 "$DATA/faultlists/torch/CIFAR10/ResNet20_FL.csv" > "$OUT/demo_faults.csv"
-"$FB" campaign --model resnet20 --dataset cifar10 --weights "$DATA/weights/cifar10/ResNet20.th" \
-  --data-dir "$DATA/cifar10-jpeg" --faults "$OUT/demo_faults.csv" --images 1000 --out "$OUT/demo_results.csv"
+"$FB" campaign --model resnet20 --dataset cifar10 --data-dir "$DATA" \
+  --faults "$OUT/demo_faults.csv" --images 1000 --out "$OUT/demo_results.csv"
 cat "$OUT/demo_results.csv"

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "faultbench/data/fetch.h"
 #include "faultbench/error.h"
 
 namespace faultbench {
@@ -48,6 +49,15 @@ fs::path locate_test_set(const std::string& dataset, const fs::path& root) {
                             "--data-dir {}",
                             root.string(), dataset, (root / marker).string(), (root / "*" / marker).string(), dataset,
                             root.string()));
+}
+
+fs::path locate_weights(const std::string& model, const std::string& dataset, const fs::path& root) {
+  const fs::path path = root / "weights" / dataset / weights_file(model, dataset).file_name;
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) return path;
+  throw IoError(fmt::format("{}: no --weights given and the reference checkpoint is not in the data root; get it "
+                            "with faultbench fetch --weights --model {} --dataset {} --data-dir {}, or pass --weights",
+                            path.string(), model, dataset, root.string()));
 }
 
 }  // namespace faultbench

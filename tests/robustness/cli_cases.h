@@ -334,6 +334,8 @@ inline const std::vector<CliCase>& cli_cases() {
        {"convert", "--model", "resnet20", "--dataset", "cifar10", "--weights", "w.ckpt", "--out",
         "blocked/out.safetensors"},
        1},
+      {"weights-not-in-root", "checkpoint", "no --weights and no reference checkpoint in the data root",
+       cifar_data, {"eval", "--model", "resnet20", "--dataset", "cifar10", "--data-dir", "data", "--images", "2"}, 1},
       // ---- outputs that would destroy inputs or other outputs, links at output paths ----
       {"out-logits-is-weights", "output", "eval --logits naming the checkpoint", cifar_data,
        cat(kEvalCifar, {"--logits", "w.safetensors"}), 2},

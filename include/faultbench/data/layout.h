@@ -31,4 +31,11 @@ std::filesystem::path test_set_marker(const std::string& dataset);
 // get it with faultbench fetch"), or when several do (naming them).
 std::filesystem::path locate_test_set(const std::string& dataset, const std::filesystem::path& root);
 
+// The reference checkpoint of (model, dataset) in a data root, where `fetch --weights`
+// puts it: root/weights/<dataset>/<published file name>. IoError when it is not there
+// (naming the path and the fetch command), UsageError for a pair without a published
+// checkpoint.
+std::filesystem::path locate_weights(const std::string& model, const std::string& dataset,
+                                     const std::filesystem::path& root);
+
 }  // namespace faultbench
