@@ -324,5 +324,17 @@ TEST(CompareCli, RefusesOtherFaultsOrImagesUnlessTold) {
   EXPECT_EQ(run_cli({"compare", "--allow-partial", "--rates", p, b}).exit_code, 0);
 }
 
+// A result file is a fault list: its result columns (due and top1_correct included) are
+// ignored, and its campaign sidecar is not taken for the list's sidecar.
+TEST(CampaignCli, AResultFileIsAFaultList) {
+  const auto dir = testing::make_temp_dir("campaign-results-as-list");
+  ASSERT_EQ(run_cli(campaign_args(dir / "R.csv")).exit_code, 0);
+  ASSERT_TRUE(std::filesystem::exists(dir / "R.csv.json"));
+  const testing::CliResult r = run_cli(campaign_args(dir / "R2.csv", 16, {"--faults", (dir / "R.csv").string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("note"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(dir / "R2.csv"), reference_csv());
+}
+
 }  // namespace
 }  // namespace faultbench
