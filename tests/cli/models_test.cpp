@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -20,7 +21,10 @@ struct CliRun {
 };
 
 CliRun run_cli(const std::string& args) {
-  const std::string err_file = ::testing::TempDir() + "/models_test_stderr.txt";
+  // One file per call and process: ctest runs the tests of this file in parallel.
+  static int calls = 0;
+  const std::string err_file = ::testing::TempDir() + "/models_test_stderr_" + std::to_string(::getpid()) + "_" +
+                               std::to_string(calls++) + ".txt";
   const std::string cmd = testing::cli_path().string() + " " + args + " 2>" + err_file;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return {-1, "", "popen failed"};
@@ -34,6 +38,7 @@ CliRun run_cli(const std::string& args) {
     while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) err.append(buf.data(), n);
     std::fclose(f);
   }
+  std::remove(err_file.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err};
 }
 
