@@ -92,7 +92,8 @@ void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& site
 void run_convert(const FaultlistOptions& o, const std::vector<WeightSite>& sites) {
   // --to keras reads a torch list and the other way round; load validates before converting.
   const Convention from = o.format == Convention::Keras ? Convention::Torch : Convention::Keras;
-  const FaultList list = load_fault_list(o.convert, sites, from);
+  const ListPurpose purpose{o.model, o.dataset, /*converting=*/true};
+  const FaultList list = load_fault_list(o.convert, sites, from, &purpose);
   write_list(o.out, list, sites, o.format);
   std::fprintf(stderr, "%s/%s: converted %zu faults from the %s to the %s convention: %s\n", o.model.c_str(),
                o.dataset.c_str(), list.size(), convention_name(from), convention_name(o.format), o.out.c_str());

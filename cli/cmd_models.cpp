@@ -1,19 +1,89 @@
 // `faultbench models [--dataset D]`: one row per zoo pair with its size figures
 // (parameters, conv+linear weights W, MACs per image: the numbers of MODELS.md §0).
+// `faultbench models --layers M [--dataset D]`: one row per fault site (conv or linear
+// weight) of one model, in named_parameters order, with its fault population.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "faultbench/error.h"
+#include "faultbench/faults/keras.h"
+#include "faultbench/faults/sampling.h"
 #include "faultbench/zoo/zoo.h"
 
 namespace faultbench::cli {
 
 namespace {
+
+// Columns padded to their widest cell; the first `text_columns` left-aligned, numbers right.
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                 size_t text_columns) {
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) {
+    width[c] = header[c].size();
+    for (const auto& r : rows) width[c] = std::max(width[c], r[c].size());
+  }
+  auto print_row = [&](const std::vector<std::string>& r) {
+    std::string line;
+    for (size_t c = 0; c < r.size(); ++c) {
+      if (c) line += "  ";
+      line += c < text_columns ? fmt::format("{:<{}}", r[c], width[c]) : fmt::format("{:>{}}", r[c], width[c]);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::printf("%s\n", line.c_str());
+  };
+  print_row(header);
+  for (const auto& r : rows) print_row(r);
+}
+
+// The zoo entry of --layers: the dataset may be left out when the model has only one.
+const ModelInfo& layers_model(const std::string& model, const std::string& dataset) {
+  if (!dataset.empty()) return find_model(model, dataset);  // UsageError naming the choices
+  std::vector<const ModelInfo*> found;
+  std::vector<std::string> models;
+  for (const ModelInfo& m : zoo_models()) {
+    if (m.model == model) found.push_back(&m);
+    if (std::find(models.begin(), models.end(), m.model) == models.end()) models.push_back(m.model);
+  }
+  if (found.empty())
+    throw UsageError(fmt::format("models --layers: unknown model '{}': valid models are {}", model,
+                                 fmt::join(models, ", ")));
+  if (found.size() > 1) {
+    std::vector<std::string> datasets;
+    for (const ModelInfo* m : found) datasets.push_back(m->dataset);
+    throw UsageError(fmt::format("models --layers {}: the zoo has it for {} (other layer shapes): add --dataset", model,
+                                 fmt::join(datasets, ", ")));
+  }
+  return *found[0];
+}
+
+// Population N = W x 32 bits x 2 (stuck-at-0 and -1), Leveugle's and the sampler's; the
+// faults of the default list (seed 42, e = 0.01, t = 2.58, p = 0.5) show how it is spread.
+void print_layers(const std::string& model, const std::string& dataset) {
+  const ModelInfo& info = layers_model(model, dataset);
+  const std::vector<WeightSite> sites = fault_sites(build_model(info.model, info.dataset));
+  const std::vector<WeightSite> keras = keras_sites(sites);
+  const SamplePlan plan = plan_sample(sites, SamplingParams{});
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i = 0; i < sites.size(); ++i)
+    rows.push_back({sites[i].layer, keras[i].layer, shape_to_string(sites[i].shape),
+                    std::to_string(plan.layers[i].weights), std::to_string(plan.layers[i].population),
+                    std::to_string(plan.layers[i].faults)});
+  int64_t faults = 0;
+  for (const LayerAllocation& l : plan.layers) faults += l.faults;
+  rows.push_back({"total", "", "", std::to_string(plan.weights), std::to_string(plan.population),
+                  std::to_string(faults)});
+  std::printf("%s/%s: %zu conv/linear layers in named_parameters order; population = weights x 32 bits x 2\n",
+              info.model.c_str(), info.dataset.c_str(), sites.size());
+  print_table({"layer", "keras", "shape (PyTorch)", "weights", "population", "faults (default list)"}, rows, 3);
+}
+
 void print_models(const std::string& dataset_filter) {
   const std::vector<std::string> header = {"dataset", "model", "input", "classes", "parameters",
                                            "conv+linear weights", "layers", "MACs/image"};
@@ -29,31 +99,24 @@ void print_models(const std::string& dataset_filter) {
   if (rows.empty())
     throw UsageError("models: unknown dataset '" + dataset_filter + "': valid datasets are cifar10, cifar100, gtsrb");
 
-  std::vector<size_t> width(header.size());
-  for (size_t c = 0; c < header.size(); ++c) {
-    width[c] = header[c].size();
-    for (const auto& r : rows) width[c] = std::max(width[c], r[c].size());
-  }
   // Text columns (dataset, model, input) left-aligned, numbers right-aligned.
-  auto print_row = [&](const std::vector<std::string>& r) {
-    std::string line;
-    for (size_t c = 0; c < r.size(); ++c) {
-      if (c) line += "  ";
-      line += c < 3 ? fmt::format("{:<{}}", r[c], width[c]) : fmt::format("{:>{}}", r[c], width[c]);
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    std::printf("%s\n", line.c_str());
-  };
-  print_row(header);
-  for (const auto& r : rows) print_row(r);
+  print_table(header, rows, 3);
 }
 }  // namespace
 
 void add_models_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("models", "List the model zoo: input, classes, parameters, weights, MACs");
   auto dataset = std::make_shared<std::string>();
+  auto layers = std::make_shared<std::string>();
   cmd->add_option("--dataset", *dataset, "Only this dataset (cifar10, cifar100, gtsrb)");
-  cmd->callback([dataset] { print_models(*dataset); });
+  cmd->add_option("--layers", *layers,
+                  "List this model's conv/linear layers: shape, weights, fault population (weights x 32 x 2)");
+  cmd->callback([dataset, layers] {
+    if (layers->empty())
+      print_models(*dataset);
+    else
+      print_layers(*layers, *dataset);
+  });
 }
 
 }  // namespace faultbench::cli

@@ -178,7 +178,9 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   const SelectedImages selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
   const ImageSet& images = selected.images;
   if (images.size() == 0) throw UsageError("campaign: the test set is empty (--images 0?)");
-  FaultList list = load_fault_list(spec.faults, fault_sites(graph));
+  // A Keras-convention list is told how to convert it (ListPurpose), not "unknown layer".
+  const ListPurpose purpose{spec.model, spec.dataset};
+  FaultList list = load_fault_list(spec.faults, fault_sites(graph), Convention::Torch, &purpose);
   if (list.size() == 0) throw UsageError(fmt::format("{}: the fault list is empty", spec.faults.string()));
   if (spec.fault_model)
     for (Fault& f : list.faults) f.model = *spec.fault_model;

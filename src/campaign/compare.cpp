@@ -1,102 +1,12 @@
 #include "faultbench/campaign/compare.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <fstream>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
-#include "faultbench/error.h"
-#include "faultbench/util/csv.h"
-
 namespace faultbench {
-
-namespace {
-
-int64_t parse_int(const std::string& s, const std::string& where, const char* column) {
-  int64_t v = 0;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || s.empty())
-    throw FormatError(fmt::format("{}: column {}: '{}' is not an integer", where, column, s));
-  return v;
-}
-
-// Every injection of a fault is classified exactly once: masked + non_critical + critical
-// must equal n_injections (DUE is counted on top of them, see classify.h). A table that
-// breaks this was cut, merged or edited by hand, and its comparison would mean nothing.
-void check_total(const ResultRow& r, int64_t n_injections, const std::string& where) {
-  int64_t sum = 0;
-  const bool overflow = __builtin_add_overflow(r.masked, r.non_critical, &sum) ||
-                        __builtin_add_overflow(sum, r.critical, &sum);
-  if (overflow || sum != n_injections)
-    throw FormatError(fmt::format("{}: masked + non_critical + critical = {} + {} + {} but n_injections is {}: "
-                                  "every injection must be counted in exactly one of the three",
-                                  where, r.masked, r.non_critical, r.critical, n_injections));
-}
-
-}  // namespace
-
-ResultTable parse_result_table(std::istream& in, const std::string& source) {
-  ResultTable t;
-  t.source = source;
-  CsvReader reader(in, source);
-  CsvRecord record;
-  std::vector<std::string> header;
-  int col_inj = -1, col_m = -1, col_nc = -1, col_c = -1, col_layer = -1, col_idx = -1, col_bit = -1, col_n = -1;
-  std::unordered_map<int64_t, int64_t> seen;
-  while (reader.next(record)) {
-    const int64_t lineno = record.line;
-    const std::string where = fmt::format("{}:{}", source, lineno);
-    std::vector<std::string>& f = record.fields;
-    if (header.empty()) {
-      header = f;
-      for (size_t i = 0; i < header.size(); ++i) {
-        const std::string& h = header[i];
-        int* slot = h == "Injection"      ? &col_inj
-                    : h == "masked"       ? &col_m
-                    : h == "non_critical" ? &col_nc
-                    : h == "critical"     ? &col_c
-                    : h == "Layer"        ? &col_layer
-                    : h == "TensorIndex"  ? &col_idx
-                    : h == "Bit"          ? &col_bit
-                    : h == "n_injections" ? &col_n
-                                          : nullptr;
-        if (slot) *slot = int(i);
-      }
-      for (auto [col, name] : {std::pair{col_inj, "Injection"}, {col_m, "masked"}, {col_nc, "non_critical"},
-                               {col_c, "critical"}})
-        if (col < 0) throw FormatError(fmt::format("{}: header has no '{}' column", where, name));
-      continue;
-    }
-    if (f.size() != header.size())
-      throw FormatError(fmt::format("{}: {} fields, the header has {}", where, f.size(), header.size()));
-    ResultRow r;
-    r.line = lineno;
-    r.injection = parse_int(f[size_t(col_inj)], where, "Injection");
-    r.masked = parse_int(f[size_t(col_m)], where, "masked");
-    r.non_critical = parse_int(f[size_t(col_nc)], where, "non_critical");
-    r.critical = parse_int(f[size_t(col_c)], where, "critical");
-    if (r.masked < 0 || r.non_critical < 0 || r.critical < 0)
-      throw FormatError(where + ": negative count");
-    if (col_n >= 0) check_total(r, parse_int(f[size_t(col_n)], where, "n_injections"), where);
-    if (col_layer >= 0) r.layer = f[size_t(col_layer)];
-    if (col_idx >= 0) r.tensor_index = f[size_t(col_idx)];
-    if (col_bit >= 0) r.bit = int(parse_int(f[size_t(col_bit)], where, "Bit"));
-    if (auto [it, fresh] = seen.emplace(r.injection, lineno); !fresh)
-      throw FormatError(fmt::format("{}: Injection {} already on line {}", where, r.injection, it->second));
-    t.rows.push_back(std::move(r));
-  }
-  if (header.empty()) throw FormatError(source + ": empty file (no header)");
-  return t;
-}
-
-ResultTable read_result_table(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open for reading", path.string()));
-  return parse_result_table(in, path.string());
-}
 
 namespace {
 
@@ -107,73 +17,200 @@ void add_count(int64_t& total, int64_t v, const ResultTable& t) {
     throw FormatError(fmt::format("{}: counts too large: their total overflows a 64-bit integer", t.source));
 }
 
+void add_row(ClassTotals& totals, const ResultRow& row, const ResultTable& t) {
+  add_count(totals.masked, row.masked, t), add_count(totals.non_critical, row.non_critical, t);
+  add_count(totals.critical, row.critical, t), add_count(totals.images, row.n_injections, t);
+}
+
+// What the comparison is about for one fault: its critical count, or its critical rate.
+double value(const ResultRow& row, bool rates, const ResultTable& t) {
+  if (!rates) return double(row.critical);
+  if (row.n_injections == 0)
+    throw FormatError(fmt::format("{}:{}: n_injections is 0: the fault has no rate to compare", t.source, row.line));
+  return double(row.critical) / double(row.n_injections);
+}
+
+void widen(ImageRange& range, int64_t n, bool first) {
+  range.min = first ? n : std::min(range.min, n);
+  range.max = first ? n : std::max(range.max, n);
+}
+
+const char* kSiteColumns = "Layer, TensorIndex, Bit";
+
+std::string pairing_text(const CompareReport& r) {
+  if (r.pairing == Pairing::Site) return fmt::format("paired by {}", kSiteColumns);
+  return fmt::format("paired by Injection id: {}", r.pairing_note);
+}
+
+// "line 2: conv1 (3, 0, 2, 1) bit 15" or "line 2: Injection 7".
+std::string describe(const ResultRow& row, Pairing pairing) {
+  if (pairing == Pairing::Site) return fmt::format("line {}: {}", row.line, describe_site(row));
+  return fmt::format("line {}: Injection {}", row.line, row.injection);
+}
+
+std::string one_side(int64_t count, const std::vector<const ResultRow*>& first, Pairing pairing, const char* side) {
+  std::string s = fmt::format("{} only in {}", count, side);
+  if (first.empty()) return s;
+  s += " (";
+  for (size_t i = 0; i < first.size(); ++i) s += (i ? ", " : "") + describe(*first[i], pairing);
+  return s + (int64_t(first.size()) < count ? ", ...)" : ")");
+}
+
+// "3 only in A (line 2: ..., ...), 0 only in B, 2 in both".
+std::string fault_sets(const CompareReport& r) {
+  return fmt::format("{}, {}, {} in both", one_side(r.only_a, r.only_a_first, r.pairing, "A"),
+                     one_side(r.only_b, r.only_b_first, r.pairing, "B"), r.matched);
+}
+
+std::string range_text(const ImageRange& range) {
+  return range.min == range.max ? std::to_string(range.min) : fmt::format("{}..{}", range.min, range.max);
+}
+
 }  // namespace
 
 CompareReport compare_results(const ResultTable& a, const ResultTable& b, size_t worst) {
+  return compare_results(a, b, CompareOptions{.worst = worst});
+}
+
+CompareReport compare_results(const ResultTable& a, const ResultTable& b, const CompareOptions& options) {
   CompareReport r;
-  std::unordered_map<int64_t, const ResultRow*> by_id;
-  for (const ResultRow& row : b.rows) by_id.emplace(row.injection, &row);
+  r.rates = options.rates;
+  r.pairing = a.has_sites && b.has_sites ? Pairing::Site : Pairing::Injection;
+  if (r.pairing == Pairing::Injection)
+    r.pairing_note = a.has_sites ? fmt::format("B has no {} columns", kSiteColumns)
+                     : b.has_sites ? fmt::format("A has no {} columns", kSiteColumns)
+                                   : fmt::format("neither file has {} columns", kSiteColumns);
+  std::unordered_map<std::string, size_t> by_site;
+  std::unordered_map<int64_t, size_t> by_id;
+  for (size_t i = 0; i < b.rows.size(); ++i) {
+    if (r.pairing == Pairing::Site)
+      by_site.emplace(site_key(b.rows[i]), i);
+    else
+      by_id.emplace(b.rows[i].injection, i);
+  }
+  std::vector<bool> b_matched(b.rows.size(), false);
   std::vector<Disagreement> pairs;
   for (const ResultRow& ra : a.rows) {
-    auto it = by_id.find(ra.injection);
-    if (it == by_id.end()) {
+    size_t j = 0;
+    if (r.pairing == Pairing::Site) {
+      auto it = by_site.find(site_key(ra));
+      if (it == by_site.end()) j = b.rows.size();
+      else j = it->second;
+    } else {
+      auto it = by_id.find(ra.injection);
+      if (it == by_id.end()) j = b.rows.size();
+      else j = it->second;
+    }
+    if (j == b.rows.size()) {
+      if (r.only_a_first.size() < options.examples) r.only_a_first.push_back(&ra);
       ++r.only_a;
       continue;
     }
-    pairs.push_back({&ra, it->second, it->second->critical - ra.critical});
+    b_matched[j] = true;
+    const ResultRow& rb = b.rows[j];
+    widen(r.images_a, ra.n_injections, pairs.empty());
+    widen(r.images_b, rb.n_injections, pairs.empty());
+    if (ra.n_injections != rb.n_injections) ++r.image_mismatches;
+    pairs.push_back({&ra, &rb, value(rb, r.rates, b) - value(ra, r.rates, a)});
   }
+  for (size_t j = 0; j < b.rows.size(); ++j)
+    if (!b_matched[j] && r.only_b_first.size() < options.examples) r.only_b_first.push_back(&b.rows[j]);
   r.matched = int64_t(pairs.size());
   r.only_b = int64_t(b.rows.size()) - r.matched;
+
   double sx = 0, sy = 0, sad = 0;
   for (const Disagreement& d : pairs) {
-    add_count(r.a.masked, d.a->masked, a), add_count(r.a.non_critical, d.a->non_critical, a);
-    add_count(r.a.critical, d.a->critical, a);
-    add_count(r.b.masked, d.b->masked, b), add_count(r.b.non_critical, d.b->non_critical, b);
-    add_count(r.b.critical, d.b->critical, b);
-    sx += double(d.a->critical);
-    sy += double(d.b->critical);
-    sad += double(std::llabs(d.diff));
-    r.max_abs_diff = std::max<int64_t>(r.max_abs_diff, std::llabs(d.diff));
+    add_row(r.a, *d.a, a);
+    add_row(r.b, *d.b, b);
+    sx += value(*d.a, r.rates, a);
+    sy += value(*d.b, r.rates, b);
+    sad += std::fabs(d.diff);
+    r.max_abs_diff = std::max(r.max_abs_diff, std::fabs(d.diff));
   }
   if (!pairs.empty()) {
     const double n = double(pairs.size()), mx = sx / n, my = sy / n;
     double cxy = 0, cxx = 0, cyy = 0;
     for (const Disagreement& d : pairs) {
-      const double dx = double(d.a->critical) - mx, dy = double(d.b->critical) - my;
+      const double dx = value(*d.a, r.rates, a) - mx, dy = value(*d.b, r.rates, b) - my;
       cxy += dx * dy, cxx += dx * dx, cyy += dy * dy;
     }
     if (cxx > 0 && cyy > 0) r.correlation = cxy / std::sqrt(cxx * cyy);
     r.mean_abs_diff = sad / n;
   }
   std::stable_sort(pairs.begin(), pairs.end(), [](const Disagreement& x, const Disagreement& y) {
-    if (std::llabs(x.diff) != std::llabs(y.diff)) return std::llabs(x.diff) > std::llabs(y.diff);
+    if (std::fabs(x.diff) != std::fabs(y.diff)) return std::fabs(x.diff) > std::fabs(y.diff);
     return x.a->injection < y.a->injection;
   });
   for (const Disagreement& d : pairs) {
-    if (r.worst.size() >= worst || d.diff == 0) break;
+    if (r.worst.size() >= options.worst || d.diff == 0) break;
     r.worst.push_back(d);
   }
   return r;
 }
 
+void require_comparable(const CompareReport& r, const CompareOptions& options, const std::string& name_a,
+                        const std::string& name_b) {
+  const std::string files = fmt::format("compare: A = {} and B = {}", name_a, name_b);
+  if (r.matched == 0)
+    throw NotComparableError(fmt::format("{} have no fault in common ({}): {}; nothing to compare", files,
+                                         pairing_text(r), fault_sets(r)));
+  std::string problems;
+  if ((r.only_a > 0 || r.only_b > 0) && !options.allow_partial)
+    problems += fmt::format("\n  - the fault sets differ ({}): {}; --allow-partial compares the {} common faults",
+                            pairing_text(r), fault_sets(r), r.matched);
+  if (r.image_mismatches > 0 && !options.rates)
+    problems += fmt::format(
+        "\n  - the image counts differ: n_injections is {} in A, {} in B (on {} of the {} common faults): counts over "
+        "different images do not compare; --rates compares rates (count / n_injections)",
+        range_text(r.images_a), range_text(r.images_b), r.image_mismatches, r.matched);
+  if (!problems.empty()) throw NotComparableError(files + " are not comparable as they are:" + problems);
+}
+
+std::vector<std::string> compare_warnings(const CompareReport& r) {
+  if (r.only_a == 0 && r.only_b == 0) return {};
+  return {fmt::format("comparing only the {} faults in both files ({}): {}", r.matched, pairing_text(r),
+                      fault_sets(r))};
+}
+
 std::string format_compare_report(const CompareReport& r, const std::string& name_a, const std::string& name_b) {
   std::string s;
   s += fmt::format("A: {}\nB: {}\n", name_a, name_b);
-  s += fmt::format("faults matched by Injection: {} (only in A: {}, only in B: {})\n", r.matched, r.only_a, r.only_b);
+  const std::string by = r.pairing == Pairing::Site ? kSiteColumns : fmt::format("Injection ({})", r.pairing_note);
+  s += fmt::format("faults matched by {}: {} (only in A: {}, only in B: {})\n", by, r.matched, r.only_a, r.only_b);
+  s += fmt::format("images per fault: A {}, B {}\n", range_text(r.images_a), range_text(r.images_b));
+  if (r.rates) s += "compared as rates (count / n_injections); totals in % of the fault-images\n";
   s += fmt::format("{:<4}{:>14}{:>14}{:>14}\n", "", "masked", "non_critical", "critical");
-  s += fmt::format("{:<4}{:>14}{:>14}{:>14}\n", "A", r.a.masked, r.a.non_critical, r.a.critical);
-  s += fmt::format("{:<4}{:>14}{:>14}{:>14}\n", "B", r.b.masked, r.b.non_critical, r.b.critical);
+  for (const auto& [side, t] : {std::pair{"A", &r.a}, {"B", &r.b}}) {
+    if (!r.rates) {
+      s += fmt::format("{:<4}{:>14}{:>14}{:>14}\n", side, t->masked, t->non_critical, t->critical);
+    } else {
+      const double n = t->images > 0 ? double(t->images) : 1.0;
+      s += fmt::format("{:<4}{:>14.6f}{:>14.6f}{:>14.6f}\n", side, 100.0 * double(t->masked) / n,
+                       100.0 * double(t->non_critical) / n, 100.0 * double(t->critical) / n);
+    }
+  }
   s += r.correlation ? fmt::format("critical correlation: {:.6f}\n", *r.correlation)
                      : std::string("critical correlation: undefined (a column is constant)\n");
-  s += fmt::format("critical mean absolute difference: {:.4f} images (max {})\n", r.mean_abs_diff, r.max_abs_diff);
+  if (!r.rates)
+    s += fmt::format("critical mean absolute difference: {:.4f} images (max {:.0f})\n", r.mean_abs_diff,
+                     r.max_abs_diff);
+  else
+    s += fmt::format("critical mean absolute difference: {:.6f} % of the images (max {:.4f} %)\n",
+                     100.0 * r.mean_abs_diff, 100.0 * r.max_abs_diff);
   if (!r.worst.empty()) {
-    s += fmt::format("faults that disagree most (critical, B - A):\n");
-    s += fmt::format("{:>10}  {:<24}{:<18}{:>4}{:>10}{:>10}{:>8}\n", "Injection", "Layer", "TensorIndex", "Bit", "A",
-                     "B", "diff");
+    s += fmt::format("faults that disagree most (critical{}, B - A):\n", r.rates ? " %" : "");
+    s += fmt::format("{:>10}  {:<24}{:<18}{:>4}{:>10}{:>10}{:>{}}\n", "Injection", "Layer", "TensorIndex", "Bit", "A",
+                     "B", "diff", r.rates ? 10 : 8);
     for (const Disagreement& d : r.worst) {
       const ResultRow& x = d.a->layer.empty() ? *d.b : *d.a;
-      s += fmt::format("{:>10}  {:<24}{:<18}{:>4}{:>10}{:>10}{:>+8}\n", d.a->injection, x.layer, x.tensor_index,
-                       x.bit >= 0 ? std::to_string(x.bit) : "", d.a->critical, d.b->critical, d.diff);
+      const std::string bit = x.bit >= 0 ? std::to_string(x.bit) : "";
+      if (!r.rates)
+        s += fmt::format("{:>10}  {:<24}{:<18}{:>4}{:>10}{:>10}{:>+8.0f}\n", d.a->injection, x.layer,
+                         x.tensor_index, bit, d.a->critical, d.b->critical, d.diff);
+      else
+        s += fmt::format("{:>10}  {:<24}{:<18}{:>4}{:>10.4f}{:>10.4f}{:>+10.4f}\n", d.a->injection, x.layer,
+                         x.tensor_index, bit, 100.0 * double(d.a->critical) / double(d.a->n_injections),
+                         100.0 * double(d.b->critical) / double(d.b->n_injections), 100.0 * d.diff);
     }
   }
   return s;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <optional>
@@ -88,6 +89,15 @@ struct Columns {
   size_t count = 0;
 };
 
+bool known_column(const std::string& name) {
+  return name == kModelColumn || std::find(kFaultColumns.begin(), kFaultColumns.end(), name) != kFaultColumns.end() ||
+         std::find(kResultColumns.begin(), kResultColumns.end(), name) != kResultColumns.end();
+}
+
+// Injection,Layer,TensorIndex,Bit, then FaultModel and the result block in any order. A
+// list with the result block is a result file, which may carry more columns after it
+// (faultbench's due and top1_correct, another tool's): they are ignored. Elsewhere an
+// unknown column is refused, so that a misspelt FaultModel is not silently bitflip.
 Columns parse_header(const std::vector<std::string>& header, const Where& where) {
   for (size_t i = 0; i < kFaultColumns.size(); ++i)
     if (i >= header.size() || header[i] != kFaultColumns[i])
@@ -103,6 +113,8 @@ Columns parse_header(const std::vector<std::string>& header, const Where& where)
           throw FormatError(where + ": result columns must be n_injections,masked,non_critical,critical");
       cols.results = int(i);
       i += kResultColumns.size();
+    } else if (cols.results >= 0 && !known_column(header[i])) {
+      ++i;  // a result file's own columns (faultbench's due, top1_correct): not part of the list
     } else {
       throw FormatError(fmt::format("{}: unknown or repeated column '{}'", std::string(where), header[i]));
     }

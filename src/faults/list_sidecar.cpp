@@ -122,6 +122,9 @@ FoundListSidecar find_fault_list_sidecar(const std::filesystem::path& list, cons
       false);
   if (j.is_discarded() || !j.is_object())
     throw FormatError(fmt::format("{}: not a fault list sidecar (not a JSON object)", path.string()));
+  // LIST.csv may be a campaign's RESULTS.csv (a result file is a fault list): its .json is
+  // then the campaign's record, which says how the results were made, not how the list was drawn.
+  if (j.contains("binding") && j.contains("results") && !j.contains("sampling")) return {};
   FaultListSidecar s = parse(j, path.string());
   if (s.list_sha256 != list_sha256)
     return {std::nullopt, fmt::format("{} was written for other list bytes (the list was edited after it was drawn); "

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include "faultbench/error.h"
 #include "faultbench/faults/fault_list_csv.h"
@@ -74,9 +75,64 @@ void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& s
   }
 }
 
+bool in_other_convention(const FaultList& list, const std::vector<WeightSite>& torch_sites, Convention expected) {
+  const std::vector<WeightSite> keras = keras_sites(torch_sites);
+  const std::vector<WeightSite>& own = expected == Convention::Torch ? torch_sites : keras;
+  const std::vector<WeightSite>& other = expected == Convention::Torch ? keras : torch_sites;
+  std::unordered_set<std::string> own_names, other_names;
+  for (const WeightSite& s : own) own_names.insert(s.layer);
+  for (const WeightSite& s : other) other_names.insert(s.layer);
+  for (const Fault& f : list.faults)
+    if (own_names.count(f.site.layer) || !other_names.count(f.site.layer)) return false;
+  return !list.faults.empty();
+}
+
+namespace {
+
+const char* convention_name(Convention c) { return c == Convention::Torch ? "torch" : "keras"; }
+
+// A path as one shell word (the command in the message is meant to be pasted).
+std::string shell_word(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-./,=:@%") ==
+                        std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Names the first fault's layer: every layer of the list is of the other convention.
+[[noreturn]] void refuse_other_convention(const FaultList& list, Convention expected, const std::filesystem::path& path,
+                                          const ListPurpose& purpose) {
+  const size_t i = 0;
+  const Convention found = expected == Convention::Torch ? Convention::Keras : Convention::Torch;
+  const std::string& layer = list.faults[i].site.layer;
+  const std::string what = found == Convention::Keras
+                               ? fmt::format("layer '{}' is a Keras layer name: the list is in the Keras convention "
+                                             "(layers conv2d, conv2d_1, ..., dense; indices (kh, kw, in, out))",
+                                             layer)
+                               : fmt::format("layer '{}' is a PyTorch layer name: the list is in the PyTorch "
+                                             "convention (indices (out, in, kh, kw))",
+                                             layer);
+  if (purpose.converting)
+    throw UsageError(fmt::format("{}: {}, the one --to {} asks for: nothing to convert", where(list, i), what,
+                                 convention_name(found)));
+  // A campaign needs a PyTorch list: say how to make one from this one, beside it.
+  std::filesystem::path out = path;
+  out.replace_filename(path.stem().string() + "_torch" + path.extension().string());
+  throw UsageError(fmt::format("{}: {}; a campaign needs the PyTorch convention. Convert it first:\n  faultbench "
+                               "faultlist --convert {} --to torch --model {} --dataset {} --out {}",
+                               where(list, i), what, shell_word(path.string()), shell_word(purpose.model),
+                               shell_word(purpose.dataset), shell_word(out.string())));
+}
+
+}  // namespace
+
 FaultList load_fault_list(const std::filesystem::path& path, const std::vector<WeightSite>& torch_sites,
-                          Convention convention) {
+                          Convention convention, const ListPurpose* purpose) {
   FaultList list = read_fault_list(path);
+  if (purpose != nullptr)
+    if (in_other_convention(list, torch_sites, convention)) refuse_other_convention(list, convention, path, *purpose);
   if (convention == Convention::Torch) {
     validate_fault_list(list, torch_sites);
     return list;

@@ -87,7 +87,7 @@ TEST(CampaignCli, SidecarRecordsHowTheRunCameAbout) {
         << run.at(t);
   EXPECT_GE(run.at("wall_seconds").get<double>(), 0.0);
   EXPECT_EQ(run.at("resumed_faults"), 0);
-  EXPECT_EQ(j.at("data").at("selection"), "first");
+  EXPECT_EQ(j.at("data").at("selection"), "stratified");  // --images N
   EXPECT_TRUE(j.at("fault_list").at("seed").is_null()) << "the fixture's list has no sidecar";
 }
 
@@ -313,6 +313,51 @@ TEST(CompareCli, PrintsTotalsCorrelationAndWorstFaults) {
   EXPECT_NE(text.find("critical mean absolute difference: 1.0000"), std::string::npos) << text;
   EXPECT_NE(text.find("critical correlation: 0.981981"), std::string::npos) << text;
   EXPECT_NE(text.find("faults that disagree most"), std::string::npos) << text;
+}
+
+// Two runs of the same list over 16 and 8 images: their counts do not compare, their
+// rates do; a run of part of the list compares only with --allow-partial.
+TEST(CompareCli, RefusesOtherFaultsOrImagesUnlessTold) {
+  const auto dir = testing::make_temp_dir("compare-cli-refuse");
+  ASSERT_EQ(run_cli(campaign_args(dir / "R16.csv")).exit_code, 0);
+  ASSERT_EQ(run_cli(campaign_args(dir / "R8.csv", 8)).exit_code, 0);
+  const std::string a = (dir / "R16.csv").string(), b = (dir / "R8.csv").string();
+  testing::CliResult r = run_cli({"compare", a, a});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  r = run_cli({"compare", a, b});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("the image counts differ: n_injections is 16 in A, 8 in B (on 30 of the 30 common faults)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(run_cli({"compare", "--rates", a, b}).exit_code, 0);
+  // The first 20 faults of the 16-image run: 10 faults only in A.
+  std::string part = slurp(a);
+  for (int i = 0; i < 10; ++i) part.erase(part.rfind('\n', part.size() - 2) + 1);
+  std::ofstream(dir / "part.csv") << part;
+  const std::string p = (dir / "part.csv").string();
+  r = run_cli({"compare", a, p});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("the fault sets differ (paired by Layer, TensorIndex, Bit): 10 only in A (line 22: "),
+            std::string::npos)
+      << r.err;
+  r = run_cli({"compare", "--allow-partial", a, p});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.rfind("compare: warning: comparing only the 20 faults in both files", 0), 0u) << r.err;
+  EXPECT_EQ(run_cli({"compare", "--allow-partial", p, b}).exit_code, 1) << "partial, but other image counts";
+  EXPECT_EQ(run_cli({"compare", "--allow-partial", "--rates", p, b}).exit_code, 0);
+}
+
+// A result file is a fault list: its result columns (due and top1_correct included) are
+// ignored, and its campaign sidecar is not taken for the list's sidecar.
+TEST(CampaignCli, AResultFileIsAFaultList) {
+  const auto dir = testing::make_temp_dir("campaign-results-as-list");
+  ASSERT_EQ(run_cli(campaign_args(dir / "R.csv")).exit_code, 0);
+  ASSERT_TRUE(std::filesystem::exists(dir / "R.csv.json"));
+  const testing::CliResult r = run_cli(campaign_args(dir / "R2.csv", 16, {"--faults", (dir / "R.csv").string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("note"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(dir / "R2.csv"), reference_csv());
 }
 
 }  // namespace

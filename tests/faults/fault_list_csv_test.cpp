@@ -42,6 +42,33 @@ TEST(FaultListCsv, ReadsTheReferenceFormatWithResults) {
   EXPECT_EQ(list.source, "list.csv");
 }
 
+// A campaign's result file is a fault list: faultbench's own columns after the result
+// block (due, top1_correct) are ignored, with or without a FaultModel column; a column
+// the list itself uses may still not be repeated there.
+TEST(FaultListCsv, ReadsAResultFileAsAList) {
+  const FaultList ours = parse(
+      "Injection,Layer,TensorIndex,Bit,FaultModel,n_injections,masked,non_critical,critical,due,top1_correct\n"
+      "0,conv1,\"(3, 0, 2, 1)\",15,stuck-at-1,20,0,14,6,19,19\n");
+  ASSERT_EQ(ours.size(), 1u);
+  EXPECT_EQ(ours.faults[0].model, FaultModel::StuckAt1);
+  EXPECT_EQ(ours.results[0], (FaultResult{20, 0, 14, 6}));
+  EXPECT_EQ(format_fault_list(ours),
+            "Injection,Layer,TensorIndex,Bit,FaultModel,n_injections,masked,non_critical,critical\n"
+            "0,conv1,\"(3, 0, 2, 1)\",15,stuck-at-1,20,0,14,6\n");
+  EXPECT_EQ(parse("Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,top1_correct\n"
+                  "0,conv1,\"(3, 0, 2, 1)\",15,20,0,20,0,0,15\n")
+                .faults[0]
+                .model,
+            FaultModel::BitFlip);
+  EXPECT_EQ(parse_error("Injection,Layer,TensorIndex,Bit,due,n_injections,masked,non_critical,critical\n"),
+            "list.csv:1: unknown or repeated column 'due'");
+  EXPECT_EQ(parse_error("Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,critical\n"),
+            "list.csv:1: unknown or repeated column 'critical'");
+  EXPECT_EQ(parse_error("Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due\n"
+                        "0,conv1,\"(3, 0, 2, 1)\",15,20,0,20,0\n"),
+            "list.csv:2: malformed row: 8 fields, the header has 9");
+}
+
 TEST(FaultListCsv, WritesExactlyWhatItReads) {
   const std::string text =
       "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical\n"

@@ -94,5 +94,48 @@ TEST(LoadFaultList, ValidatesAndConvertsKerasToTorch) {
   std::filesystem::remove_all(dir);
 }
 
+// A list in the other convention, loaded with a purpose: a campaign is told the exact
+// command that converts it, a conversion that there is nothing to convert. A mix of both
+// conventions is no convention: validation names its first unknown layer.
+TEST(LoadFaultList, AListInTheOtherConventionSaysWhatToDo) {
+  const auto dir = testing::make_temp_dir("faults-convention");
+  const std::string keras = kHeader + "0,conv2d_1,\"(2, 1, 7, 3)\",30\n1,dense,\"(63, 9)\",1\n";
+  write_file_atomically(dir / "k.csv", keras);
+  write_file_atomically(dir / "my list.csv", keras);
+  write_file_atomically(dir / "t.csv", kHeader + "0,conv1,\"(0, 0, 0, 0)\",3\n");
+  write_file_atomically(dir / "mixed.csv", kHeader + "0,conv1,\"(0, 0, 0, 0)\",3\n1,dense,\"(63, 9)\",1\n");
+  auto usage_error = [&](const std::string& name, Convention c, bool converting) -> std::string {
+    const ListPurpose purpose{"resnet20", "cifar10", converting};
+    try {
+      load_fault_list(dir / name, kSites, c, &purpose);
+    } catch (const UsageError& e) {
+      return std::string(e.what()).substr(dir.string().size() + 1);  // the folder is the test's
+    }
+    return "";
+  };
+  EXPECT_EQ(usage_error("k.csv", Convention::Torch, false),
+            "k.csv:2: layer 'conv2d_1' is a Keras layer name: the list is in the Keras convention (layers conv2d, "
+            "conv2d_1, ..., dense; indices (kh, kw, in, out)); a campaign needs the PyTorch convention. Convert it "
+            "first:\n  faultbench faultlist --convert " +
+                dir.string() + "/k.csv --to torch --model resnet20 --dataset cifar10 --out " + dir.string() +
+                "/k_torch.csv");
+  EXPECT_NE(usage_error("my list.csv", Convention::Torch, false)
+                .find("--convert '" + dir.string() + "/my list.csv' --to torch --model resnet20 --dataset cifar10 "
+                      "--out '" + dir.string() + "/my list_torch.csv'"),
+            std::string::npos);
+  EXPECT_EQ(usage_error("k.csv", Convention::Torch, true),
+            "k.csv:2: layer 'conv2d_1' is a Keras layer name: the list is in the Keras convention (layers conv2d, "
+            "conv2d_1, ..., dense; indices (kh, kw, in, out)), the one --to keras asks for: nothing to convert");
+  EXPECT_EQ(usage_error("t.csv", Convention::Keras, true),
+            "t.csv:2: layer 'conv1' is a PyTorch layer name: the list is in the PyTorch convention (indices (out, in, "
+            "kh, kw)), the one --to torch asks for: nothing to convert");
+  // In its own convention, or a mix: no UsageError (a mix fails validation as before).
+  EXPECT_EQ(usage_error("k.csv", Convention::Keras, false), "");
+  EXPECT_EQ(usage_error("t.csv", Convention::Torch, false), "");
+  const ListPurpose purpose{"resnet20", "cifar10"};
+  EXPECT_THROW(load_fault_list(dir / "mixed.csv", kSites, Convention::Torch, &purpose), FormatError);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace faultbench

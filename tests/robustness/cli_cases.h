@@ -501,6 +501,64 @@ inline const std::vector<CliCase>& cli_cases() {
        },
        {"fetch", "--weights", "--model", "resnet20", "--dataset", "cifar10", "--mirror", "mirror", "--data-dir", "data"},
        1},
+      // ---- compare pairs faults by site and refuses what does not compare; fault lists ----
+      {"compare-no-common-fault", "results", "two unrelated lists numbered alike (same Injection ids, other sites)",
+       [](const fs::path& d) {
+         const std::string h = "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical\n";
+         write_bytes(d / "a.csv", h + "0,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n1,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1\n");
+         write_bytes(d / "b.csv", h + "0,linear,\"(1, 2)\",30,10,0,1,9\n1,conv1,\"(7, 0, 2, 0)\",6,10,0,5,5\n");
+       },
+       {"compare", "a.csv", "b.csv"}, 1},
+      {"compare-other-faults", "results", "B holds 2 of A's 4 faults (a run of part of the list)",
+       [](const fs::path& d) {
+         const std::string h = "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical\n";
+         const std::string rows = "0,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n1,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1\n";
+         write_bytes(d / "a.csv", h + rows + "2,conv1,\"(13, 0, 0, 0)\",30,10,0,1,9\n3,linear,\"(2, 26)\",4,10,2,8,0\n");
+         write_bytes(d / "b.csv", h + rows);
+       },
+       {"compare", "a.csv", "b.csv"}, 1},
+      {"compare-other-images", "results", "a 200-image run against 10,000-image results of the same faults",
+       [](const fs::path& d) {
+         const std::string h = "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical\n";
+         write_bytes(d / "a.csv", h + "0,conv1,\"(3, 0, 2, 1)\",15,200,1,190,9\n1,linear,\"(2, 26)\",4,200,2,198,0\n");
+         write_bytes(d / "b.csv",
+                     h + "0,conv1,\"(3, 0, 2, 1)\",15,10000,14,9885,101\n1,linear,\"(2, 26)\",4,10000,2418,7582,0\n");
+       },
+       {"compare", "a.csv", "b.csv"}, 1},
+      {"results-duplicate-site", "results", "the same fault (layer, index, bit) on two lines of a result file",
+       [](const fs::path& d) {
+         write_bytes(d / "a.csv", "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical\n"
+                                  "0,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n1,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1\n"
+                                  "2,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n");
+       },
+       {"compare", "a.csv", "a.csv"}, 1},
+      {"results-rate-no-images", "results", "compare --rates with a fault run on 0 images",
+       [](const fs::path& d) {
+         write_bytes(d / "a.csv", "Injection,masked,non_critical,critical\n0,1,8,1\n1,0,0,0\n");
+       },
+       {"compare", "--rates", "a.csv", "a.csv"}, 1},
+      {"fl-keras-list-to-campaign", "fault list", "campaign given a Keras-convention list (conv2d, dense)",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + "0,conv2d,\"(2, 1, 0, 3)\",15\n1,dense,\"(26, 2)\",4\n");
+         fs::create_directories(d / "out");
+       },
+       kCampaign, 2},
+      {"fl-convert-already-there", "fault list", "faultlist --convert --to keras of a list already in Keras names",
+       [](const fs::path& d) {
+         write_bytes(d / "list.csv", kTorchHeader + "0,conv2d,\"(2, 1, 0, 3)\",15\n1,dense,\"(26, 2)\",4\n");
+       },
+       fl_convert("keras"), 2},
+      {"fl-result-file-accepted", "fault list", "a faultbench result file (FaultModel, due, top1_correct) as a list: accepted",
+       [](const fs::path& d) {
+         write_bytes(d / "list.csv",
+                     "Injection,Layer,TensorIndex,Bit,FaultModel,n_injections,masked,non_critical,critical,due,"
+                     "top1_correct\n0,conv1,\"(3, 0, 2, 1)\",15,stuck-at-1,20,0,14,6,19,19\n"
+                     "1,linear,\"(2, 26)\",4,bitflip,20,2,18,0,0,15\n");
+       },
+       fl_convert("keras"), 0},
+      {"cli-models-layers-ambiguous", "command line", "models --layers resnet20 (in the zoo for cifar10 and gtsrb)",
+       [](const fs::path&) {}, {"models", "--layers", "resnet20"}, 2},
   };
   return cases;
 }

@@ -4,7 +4,9 @@
 //   0,conv1,"(3, 0, 2, 1)",15
 // TensorIndex is a Python tuple string, quoted because it contains commas (csv QUOTE_MINIMAL);
 // lines end with LF. FaultModel is written only when some fault is not a bit-flip; a
-// missing column means bitflip. Reading accepts CRLF and skips blank lines.
+// missing column means bitflip. Reading accepts CRLF and skips blank lines. A campaign's
+// result file is a list too: columns after the result block (faultbench's due and
+// top1_correct) are ignored.
 // Reading checks the syntax only (FormatError "file:line: rule"); checking the sites
 // against a model is validate_fault_list's job (validate.h).
 #pragma once

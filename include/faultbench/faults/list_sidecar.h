@@ -40,6 +40,7 @@ struct FoundListSidecar {
 // Reads the sidecar beside `list` when there is one. Absent: nothing, no note. Present but
 // recorded for other list bytes: nothing, and a note saying so. Present and malformed (not
 // JSON, nested over 16 levels, a field missing or of the wrong type, over 4 MiB): FormatError naming the file.
+// A campaign's sidecar (the list is a RESULTS.csv) is no list sidecar: nothing, no note.
 FoundListSidecar find_fault_list_sidecar(const std::filesystem::path& list, const std::string& list_sha256);
 
 }  // namespace faultbench

@@ -7,6 +7,7 @@
 // result columns complete. A list that fails is rejected whole: nothing runs on it.
 #pragma once
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "faultbench/faults/fault.h"
@@ -18,9 +19,25 @@ namespace faultbench {
 // `sites` must be in the list's convention (keras_sites() for a Keras list).
 void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& sites);
 
+// Whether a list is written in the other convention than `expected`: every layer it names
+// is a layer name of this model in the other convention and none in the expected one (the
+// Keras names conv2d, conv2d_1, ..., dense are the auto-names Keras gave these layers). A
+// cheap look at the names only; false for an empty list or a mix (validation then names
+// the first unknown layer).
+bool in_other_convention(const FaultList& list, const std::vector<WeightSite>& torch_sites, Convention expected);
+
+// What a list is loaded for, so that a list in the wrong convention is told how to fix it.
+struct ListPurpose {
+  std::string model, dataset;  // the zoo model (named in the fix)
+  bool converting = false;     // faultlist --convert: the list is the one being converted
+};
+
 // Reads `path` written in `convention`, validates it against the model's (PyTorch) sites
-// and returns it in the PyTorch convention, ready for a campaign.
+// and returns it in the PyTorch convention, ready for a campaign. With a purpose, a list
+// entirely in the other convention is a UsageError saying so: for a campaign, with the
+// exact `faultbench faultlist --convert` command that converts it; when converting, that
+// it is already in the target convention.
 FaultList load_fault_list(const std::filesystem::path& path, const std::vector<WeightSite>& torch_sites,
-                          Convention convention = Convention::Torch);
+                          Convention convention = Convention::Torch, const ListPurpose* purpose = nullptr);
 
 }  // namespace faultbench
