@@ -1,6 +1,10 @@
 #include "test_support.h"
 
+#include <sys/wait.h>
+
+#include <array>
 #include <atomic>
+#include <cstdio>
 #include <mutex>
 #include <vector>
 #include <cstdlib>
@@ -53,5 +57,24 @@ std::filesystem::path make_temp_dir(const std::string& tag) {
 
 std::filesystem::path cli_path() { return FAULTBENCH_CLI_PATH; }
 std::filesystem::path source_dir() { return FAULTBENCH_SOURCE_DIR; }
+
+ShellRun run_faultbench(const std::string& args) {
+  static std::atomic<int> calls{0};
+  const std::string err_file = (make_temp_dir("cli-stderr") / ("stderr." + std::to_string(calls++))).string();
+  const std::string cmd = cli_path().string() + " " + args + " 2>" + err_file;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return {-1, "", "popen failed"};
+  ShellRun r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  if (FILE* f = std::fopen(err_file.c_str(), "rb")) {
+    while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) r.err.append(buf.data(), n);
+    std::fclose(f);
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
 
 }  // namespace faultbench::testing

@@ -20,6 +20,14 @@ std::filesystem::path cli_path();
 // Path of the source tree (for tools/ scripts and fixtures).
 std::filesystem::path source_dir();
 
+// The faultbench CLI run through the shell with `args` (shell words), stdout and stderr
+// kept apart (stderr through a file unique to the call, so parallel tests do not meet).
+struct ShellRun {
+  int exit_code = -1;  // -1 when the process did not exit normally
+  std::string out, err;
+};
+ShellRun run_faultbench(const std::string& args);
+
 }  // namespace faultbench::testing
 
 // Skips the current test with a message when the reference data is absent.

@@ -12,6 +12,7 @@
 #include "faultbench/campaign/results_csv.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/error.h"
+#include "faultbench/util/bounded_json.h"
 #include "faultbench/faults/validate.h"
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/util/atomic_file.h"
@@ -113,15 +114,7 @@ Previous check_previous(const CampaignSpec& spec, const CampaignBinding& binding
     throw FormatError(fmt::format("{}: {} bytes, more than a campaign sidecar can hold (the limit is {} bytes)",
                                   sidecar.string(), size, max_sidecar_bytes(binding.images)));
   const std::string text = read_file_bytes(sidecar);
-  const nlohmann::json j = nlohmann::json::parse(
-      text,
-      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-        if (depth > kMaxSidecarDepth)
-          throw FormatError(fmt::format("{}: JSON nested deeper than {} levels (the limit)", sidecar.string(),
-                                        kMaxSidecarDepth));
-        return true;
-      },
-      false);
+  const nlohmann::json j = parse_bounded_json(text, kMaxSidecarDepth, sidecar.string());
   if (j.is_discarded() || !j.is_object() || !j.contains("binding")) {
     if (!have_out)
       throw FormatError(fmt::format("{} exists but is not a campaign sidecar (no 'binding' object): refusing to "

@@ -13,6 +13,7 @@
 
 #include "faultbench/campaign/hashing.h"
 #include "faultbench/error.h"
+#include "faultbench/util/bounded_json.h"
 #include "faultbench/util/file_lock.h"
 
 namespace faultbench {
@@ -37,18 +38,6 @@ uint64_t max_journal_bytes(int64_t faults) {
   const uint64_t head = kJournalMagic.size() + kRecordOverhead + kMaxHeaderPayload;
   if (faults < 0 || uint64_t(faults) > (UINT64_MAX - head) / per_fault) return UINT64_MAX;
   return head + uint64_t(faults) * per_fault;
-}
-
-// JSON nested at most kMaxJsonDepth deep (a binding is one flat object).
-nlohmann::json parse_bounded_json(std::string_view text, const std::string& where) {
-  return nlohmann::json::parse(
-      text.begin(), text.end(),
-      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-        if (depth > kMaxJsonDepth)
-          throw FormatError(fmt::format("{}: JSON nested deeper than {} levels (the limit)", where, kMaxJsonDepth));
-        return true;
-      },
-      false);
 }
 
 void put_u32(std::string& s, uint32_t v) {
@@ -222,7 +211,7 @@ ParsedJournal parse_journal(std::string_view bytes, const std::string& name) {
       if (type != kTypeHeader) throw FormatError(where + ": the first record must be the header");
       if (len > kMaxHeaderPayload)
         throw FormatError(fmt::format("{}: header of {} bytes (the limit is {})", where, len, kMaxHeaderPayload));
-      nlohmann::json j = parse_bounded_json(payload, where);
+      nlohmann::json j = parse_bounded_json(payload, kMaxJsonDepth, where);
       if (j.is_discarded()) throw FormatError(where + ": header is not valid JSON");
       out.binding = CampaignBinding::from_json(j, where);
       out.has_header = true;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faultbench/error.h"
+#include "faultbench/util/bounded_json.h"
 #include "faultbench/util/build_info.h"
 
 namespace faultbench {
@@ -111,15 +112,7 @@ FoundListSidecar find_fault_list_sidecar(const std::filesystem::path& list, cons
     text.resize(got);
   }
   // Depth-limited: a hostile file of nested brackets must not exhaust the stack.
-  const nlohmann::json j = nlohmann::json::parse(
-      text,
-      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-        if (depth > kMaxSidecarDepth)
-          throw FormatError(fmt::format("{}: JSON nested deeper than {} levels (the limit)", path.string(),
-                                        kMaxSidecarDepth));
-        return true;
-      },
-      false);
+  const nlohmann::json j = parse_bounded_json(text, kMaxSidecarDepth, path.string());
   if (j.is_discarded() || !j.is_object())
     throw FormatError(fmt::format("{}: not a fault list sidecar (not a JSON object)", path.string()));
   // LIST.csv may be a campaign's RESULTS.csv (a result file is a fault list): its .json is

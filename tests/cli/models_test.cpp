@@ -15,32 +15,8 @@
 namespace faultbench {
 namespace {
 
-struct CliRun {
-  int exit_code;
-  std::string out, err;
-};
-
-CliRun run_cli(const std::string& args) {
-  // One file per call and process: ctest runs the tests of this file in parallel.
-  static int calls = 0;
-  const std::string err_file = ::testing::TempDir() + "/models_test_stderr_" + std::to_string(::getpid()) + "_" +
-                               std::to_string(calls++) + ".txt";
-  const std::string cmd = testing::cli_path().string() + " " + args + " 2>" + err_file;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return {-1, "", "popen failed"};
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  std::string err;
-  if (FILE* f = std::fopen(err_file.c_str(), "rb")) {
-    while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) err.append(buf.data(), n);
-    std::fclose(f);
-  }
-  std::remove(err_file.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err};
-}
+using CliRun = testing::ShellRun;
+CliRun run_cli(const std::string& args) { return testing::run_faultbench(args); }
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
