@@ -162,10 +162,12 @@ fs::path fetch_file(const RemoteFile& file, const fs::path& dest, bool force, co
   }
   // The project's output policy: a link (even a dangling one) or a folder at dest is
   // refused, never replaced.
+  // The folders it makes are removed again when the fetch fails (the guard's check finds
+  // them in place and creates none of its own).
+  NewFolders folders(dest.parent_path());
   IoPlan plan;
   plan.output("fetch destination", dest);
   plan.check();
-  NewFolders folders(dest.parent_path());
   TempDir tmp(dest.parent_path() / ".faultbench-fetch-");
   const fs::path part = tmp.path / file.file_name;
   fetch_one(file, part, log);
