@@ -45,14 +45,16 @@ for t in $TARGETS; do
     -artifact_prefix="$BUILD/findings/$t-" >"$log" 2>&1
   rc=$?
   set -e
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+  # -a: a log can hold raw bytes (libFuzzer's recommended dictionary), and a grep that then
+  # prints "binary file matches" instead of the line would end this script under pipefail.
+  execs=$(grep -a -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
   files=$(ls "$corpus" | wc -l)
   result=ok
   if [ $rc -ne 0 ]; then
     result="FINDING(rc=$rc)"
     failed=1
-    grep -E 'ERROR|FAULTBENCH FUZZ FINDING|runtime error|SUMMARY|Test unit written' "$log" | head -20 || true
+    grep -a -E 'ERROR|FAULTBENCH FUZZ FINDING|runtime error|SUMMARY|Test unit written' "$log" | head -20 || true
   fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$SECONDS_PER_TARGET" "${execs:-?}" "${cov:-?}" "$files" "$result" >>"$summary"
 done
