@@ -18,20 +18,7 @@ using testing::slurp;
 
 std::vector<std::string> campaign_args(const std::filesystem::path& out, int images = 16,
                                        const std::vector<std::string>& extra = {}) {
-  const auto& s = cli_setup();
-  std::vector<std::string> a = {"campaign",       "--model",   "resnet20",        "--dataset",   "cifar10",
-                                "--weights",      s.weights.string(), "--data-dir", s.data.string(), "--faults",
-                                s.faults.string(), "--out",     out.string(),      "--images",    std::to_string(images),
-                                "--threads",      "2",         "--fault-batch",   "3"};
-  // extra: "--option value" pairs that replace the defaults above or are appended.
-  for (size_t i = 0; i + 1 < extra.size(); i += 2) {
-    auto it = std::find(a.begin(), a.end(), extra[i]);
-    if (it != a.end())
-      *(it + 1) = extra[i + 1];
-    else
-      a.insert(a.end(), {extra[i], extra[i + 1]});
-  }
-  return a;
+  return testing::fixture_campaign_args(out, images, extra);
 }
 
 // N from the "campaign: resuming: N of M faults already done" line; -1 when absent.

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -101,6 +102,27 @@ done:
   r.err.assign(std::istreambuf_iterator<char>(in), {});
   std::filesystem::remove(err_path);
   return r;
+}
+
+// `faultbench campaign` on the fixture (random ResNet20 weights, its CIFAR-10 file and
+// fault list) into `out`, `images` stratified images, 2 threads, 3 faults per batch;
+// extra: "--option value" pairs that replace the defaults or are appended.
+inline std::vector<std::string> fixture_campaign_args(const std::filesystem::path& out, int images,
+                                                      const std::vector<std::string>& extra) {
+  const CliSetup& s = cli_setup();
+  std::vector<std::string> a = {"campaign",         "--model",          "resnet20",       "--dataset",
+                                "cifar10",          "--weights",        s.weights.string(), "--data-dir",
+                                s.data.string(),    "--faults",         s.faults.string(),  "--out",
+                                out.string(),       "--images",         std::to_string(images), "--threads",
+                                "2",                "--fault-batch",    "3"};
+  for (size_t i = 0; i + 1 < extra.size(); i += 2) {
+    auto it = std::find(a.begin(), a.end(), extra[i]);
+    if (it != a.end())
+      *(it + 1) = extra[i + 1];
+    else
+      a.insert(a.end(), {extra[i], extra[i + 1]});
+  }
+  return a;
 }
 
 inline std::string slurp(const std::filesystem::path& p) {
