@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "common.h"
 #include "faultbench/error.h"
+#include "faultbench/ops/simd_target.h"
 #include "faultbench/util/suggest.h"
 
 namespace {
@@ -49,8 +50,17 @@ const char* const kOutOfMemory =
 
 int main(int argc, char** argv) {
   faultbench::cli::set_command_line(argc, argv);
+  // The SIMD kernels this run uses (the CPU's best, or FAULTBENCH_SIMD): a bad
+  // FAULTBENCH_SIMD stops every command here, before any work.
+  const char* simd = nullptr;
+  try {
+    simd = faultbench::ops::simd_target_name(faultbench::ops::simd_target());
+  } catch (const faultbench::UsageError& e) {
+    std::fprintf(stderr, "faultbench: error: %s\n", e.what());
+    return 2;
+  }
   CLI::App app{"faultbench: deterministic fault-injection campaigns for DNN reliability studies", "faultbench"};
-  app.set_version_flag("--version", std::string("faultbench ") + FAULTBENCH_VERSION);
+  app.set_version_flag("--version", std::string("faultbench ") + FAULTBENCH_VERSION + " (SIMD kernels: " + simd + ")");
   app.require_subcommand(1);
   app.footer("Run 'faultbench help VERB' (or 'faultbench VERB --help') for the options of one command.");
   faultbench::cli::add_models_command(app);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faultbench/ops/simd_target.h"
 #include "faultbench/util/build_info.h"
 
 namespace faultbench {
@@ -73,6 +74,7 @@ std::string campaign_sidecar_json(const CampaignRecord& r) {
               {"git_commit", faultbench_git_commit()},
               {"command_line", spec.command_line},
               {"cpu", cpu_description()},
+              {"simd", ops::simd_target_name(ops::simd_target())},
               {"started_utc", utc_timestamp(r.started)},
               {"finished_utc", utc_timestamp(r.finished)},
               {"wall_seconds", r.wall_seconds},

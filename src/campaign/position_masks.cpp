@@ -2,30 +2,15 @@
 #include "position_masks.h"
 
 #include <algorithm>
-#include <cstring>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "faultbench/ops/elementwise.h"
 
 namespace faultbench::campaign_detail {
 
 bool mark_changed(const float* a, const float* g, int channels, int64_t positions, uint64_t* bits) {
   const int64_t words = mask_words(positions);
   std::fill(bits, bits + words, uint64_t(0));
-  for (int c = 0; c < channels; ++c) {
-    const float* ap = a + int64_t(c) * positions;
-    const float* gp = g + int64_t(c) * positions;
-    int64_t p = 0;
-#if defined(__AVX512F__)
-    for (; p + 16 <= positions; p += 16) {
-      const __m512i x = _mm512_loadu_si512(ap + p), y = _mm512_loadu_si512(gp + p);
-      bits[p / 64] |= uint64_t(_mm512_cmpneq_epi32_mask(x, y)) << (p % 64);
-    }
-#endif
-    for (; p < positions; ++p)
-      if (std::memcmp(ap + p, gp + p, sizeof(float)) != 0) bits[p / 64] |= uint64_t(1) << (p % 64);
-  }
+  ops::mark_bitwise_differences(a, g, channels, positions, bits);  // vectorized for the SIMD target
   uint64_t any = 0;
   for (int64_t i = 0; i < words; ++i) any |= bits[i];
   return any != 0;

@@ -1,13 +1,20 @@
-// relu and add: shape rules, reference and optimized (parallel, auto-vectorized) kernels.
-// Both variants perform the identical single IEEE operation per element.
+// relu and add: shape rules, reference and optimized (parallel; vector kernels in
+// elementwise_simd.cpp) kernels. Both variants perform the identical single IEEE
+// operation per element.
 #include <algorithm>
 #include <cstdint>
 #include <string>
 
 #include "faultbench/ops/elementwise.h"
 #include "faultbench/parallel.h"
+#include "simd/dispatch.h"
 
 namespace faultbench::ops {
+
+FAULTBENCH_SIMD_DECLARE(void, relu_span, (const float* x, float* y, int64_t n));
+FAULTBENCH_SIMD_DECLARE(void, add_span, (const float* a, const float* b, float* y, int64_t n));
+FAULTBENCH_SIMD_DECLARE(void, mark_differences_kernel,
+                        (const float* a, const float* b, int planes, int64_t positions, uint64_t* bits));
 
 namespace {
 constexpr int64_t kGrain = 1 << 14;  // elements per parallel item
@@ -27,9 +34,10 @@ void relu_reference(const ElementwiseShape& s, const float* x, float* y) {
 
 void relu_optimized(const ElementwiseShape& s, const float* x, float* y, ThreadPool* pool) {
   validate_elementwise("relu", s);
+  const auto kernel = FAULTBENCH_SIMD_CALL(relu_span);
   parallel_range(pool, (s.count + kGrain - 1) / kGrain, [&](long long b, long long e) {
     const int64_t lo = b * kGrain, hi = std::min<int64_t>(s.count, e * kGrain);
-    for (int64_t i = lo; i < hi; ++i) y[i] = relu1(x[i]);
+    kernel(x + lo, y + lo, hi - lo);
   });
 }
 
@@ -40,10 +48,15 @@ void add_reference(const ElementwiseShape& s, const float* a, const float* b, fl
 
 void add_optimized(const ElementwiseShape& s, const float* a, const float* b, float* y, ThreadPool* pool) {
   validate_elementwise("add", s);
+  const auto kernel = FAULTBENCH_SIMD_CALL(add_span);
   parallel_range(pool, (s.count + kGrain - 1) / kGrain, [&](long long lo_item, long long hi_item) {
     const int64_t lo = lo_item * kGrain, hi = std::min<int64_t>(s.count, hi_item * kGrain);
-    for (int64_t i = lo; i < hi; ++i) y[i] = a[i] + b[i];
+    kernel(a + lo, b + lo, y + lo, hi - lo);
   });
+}
+
+void mark_bitwise_differences(const float* a, const float* b, int planes, int64_t positions, uint64_t* bits) {
+  FAULTBENCH_SIMD_CALL(mark_differences_kernel)(a, b, planes, positions, bits);
 }
 
 }  // namespace faultbench::ops

@@ -8,15 +8,18 @@
 #include <string>
 #include <vector>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include "faultbench/graph.h"
 #include "faultbench/ops/pool.h"
 #include "faultbench/parallel.h"
+#include "pool_simd.h"
+#include "simd/dispatch.h"
 
 namespace faultbench::ops {
+
+// Vectors of windows, one per lane (pool_simd.cpp); false (nothing done) on the scalar
+// target or when offsets overflow int32.
+FAULTBENCH_SIMD_DECLARE(bool, window_means_kernel, (const detail::WindowMeans& m, const float* x, float* y,
+                                                    ThreadPool* pool));
 
 namespace {
 std::string str(int v) { return std::to_string(v); }
@@ -55,41 +58,6 @@ inline float window_sum(const float* plane, int w, int h0, int w0, int k) {
   for (int ih = h0; ih < h0 + k; ++ih)
     for (int iw = w0; iw < w0 + k; ++iw) sum += plane[int64_t(ih) * w + iw];
   return sum;
-}
-
-// Means of `outputs` windows, 16 per vector (AVX-512; false, doing nothing, elsewhere or
-// when offsets overflow int32): window o's cells are x + base(o) + cells[j], summed in the
-// order of `cells` from +0.0f, each lane one window, then divided by `divisor`: per window
-// the scalar kernels' operations exactly. The serial chain of one window (64 adds for
-// ResNet20's 8x8 pool) no longer waits on the previous window's.
-template <class Base>
-bool vector_window_means(const float* x, int64_t outputs, Base base, int64_t span, const std::vector<int32_t>& cells,
-                         float divisor, float* y, ThreadPool* pool) {
-#if defined(__AVX512F__)
-  if (span > std::numeric_limits<int32_t>::max() / 32) return false;
-  const int64_t vectors = (outputs + 15) / 16;
-  parallel_range(pool, vectors, [&](long long b, long long e) {
-    for (long long v = b; v < e; ++v) {
-      const int64_t o0 = v * 16;
-      const int count = int(std::min<int64_t>(16, outputs - o0));
-      const __mmask16 m = __mmask16(count == 16 ? 0xFFFFu : (1u << count) - 1u);
-      const int64_t first = base(o0);
-      alignas(64) int32_t rel[16];
-      for (int i = 0; i < 16; ++i) rel[i] = int32_t(base(o0 + std::min(i, count - 1)) - first);
-      const __m512i idx = _mm512_load_si512(rel);
-      const float* at = x + first;
-      __m512 sum = _mm512_setzero_ps();
-      for (const int32_t c : cells)
-        sum = _mm512_add_ps(
-            sum, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_add_epi32(idx, _mm512_set1_epi32(c)), at, 4));
-      _mm512_mask_storeu_ps(y + o0, m, _mm512_div_ps(sum, _mm512_set1_ps(divisor)));
-    }
-  });
-  return true;
-#else
-  (void)x, (void)outputs, (void)base, (void)span, (void)cells, (void)divisor, (void)y, (void)pool;
-  return false;
-#endif
 }
 
 void max_plane(const Pool2dShape& s, const float* x, float* y) {
@@ -160,12 +128,18 @@ void avg_pool2d_optimized(const Pool2dShape& s, const float* x, float* y, Thread
   std::vector<int32_t> cells;
   for (int i = 0; i < s.kernel; ++i)
     for (int j = 0; j < s.kernel; ++j) cells.push_back(i * s.in_w + j);
-  const auto base = [&](int64_t o) {
-    const int64_t r = o % out_plane;
-    return o / out_plane * in_plane + r / s.out_w * s.stride * s.in_w + r % s.out_w * s.stride;
-  };
-  if (vector_window_means(x, int64_t(s.batch) * s.channels * out_plane, base, 16 * in_plane, cells, count, y, pool))
-    return;
+  detail::WindowMeans m;
+  m.outputs = int64_t(s.batch) * s.channels * out_plane;
+  m.out_plane = out_plane;
+  m.in_plane = in_plane;
+  m.out_w = s.out_w;
+  m.row_step = int64_t(s.stride) * s.in_w;
+  m.col_step = s.stride;
+  m.cells = cells.data();
+  m.cell_count = int64_t(cells.size());
+  m.span = 16 * in_plane;
+  m.divisor = count;
+  if (FAULTBENCH_SIMD_CALL(window_means_kernel)(m, x, y, pool)) return;
   parallel_range(pool, int64_t(s.batch) * s.channels, [&](long long b, long long e) {
     for (long long nc = b; nc < e; ++nc)
       for (int oh = 0; oh < s.out_h; ++oh)
@@ -199,9 +173,14 @@ void global_avg_pool_optimized(const GlobalPoolShape& s, const float* x, float* 
   const float count = float(plane);
   std::vector<int32_t> cells;
   for (int64_t i = 0; i < plane && plane <= std::numeric_limits<int32_t>::max(); ++i) cells.push_back(int32_t(i));
-  if (vector_window_means(x, int64_t(s.batch) * s.channels, [&](int64_t o) { return o * plane; }, 17 * plane, cells,
-                          count, y, pool))
-    return;
+  detail::WindowMeans m;  // one window per plane: base(o) = o * plane
+  m.outputs = int64_t(s.batch) * s.channels;
+  m.in_plane = plane;
+  m.cells = cells.data();
+  m.cell_count = int64_t(cells.size());
+  m.span = 17 * plane;
+  m.divisor = count;
+  if (FAULTBENCH_SIMD_CALL(window_means_kernel)(m, x, y, pool)) return;
   parallel_range(pool, int64_t(s.batch) * s.channels, [&](long long b, long long e) {
     for (long long nc = b; nc < e; ++nc) {
       float sum = 0.0f;  // one serial chain per plane: the sum is never reassociated

@@ -65,6 +65,7 @@ TEST(CampaignCli, SidecarRecordsHowTheRunCameAbout) {
   EXPECT_EQ(run.at("faultbench_version"), FAULTBENCH_VERSION);
   EXPECT_FALSE(run.at("git_commit").get<std::string>().empty());
   EXPECT_FALSE(run.at("cpu").get<std::string>().empty());
+  EXPECT_TRUE(std::regex_match(run.at("simd").get<std::string>(), std::regex("avx512|avx2|neon|scalar"))) << run.at("simd");
   const std::vector<std::string> argv = run.at("command_line");
   ASSERT_GE(argv.size(), 2u);
   EXPECT_EQ(argv[1], "campaign");

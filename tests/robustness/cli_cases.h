@@ -559,6 +559,8 @@ inline const std::vector<CliCase>& cli_cases() {
        fl_convert("keras"), 0},
       {"cli-models-layers-ambiguous", "command line", "models --layers resnet20 (in the zoo for cifar10 and gtsrb)",
        [](const fs::path&) {}, {"models", "--layers", "resnet20"}, 2},
+      {"cli-simd-unknown", "command line", "FAULTBENCH_SIMD naming no SIMD target",
+       [](const fs::path&) {}, {"models"}, 2, "FAULTBENCH_SIMD=sse9"},
   };
   return cases;
 }

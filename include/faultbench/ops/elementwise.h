@@ -21,4 +21,9 @@ void relu_optimized(const ElementwiseShape& s, const float* x, float* y, ThreadP
 void add_reference(const ElementwiseShape& s, const float* a, const float* b, float* y);
 void add_optimized(const ElementwiseShape& s, const float* a, const float* b, float* y, ThreadPool* pool);
 
+// Where two sets of `planes` planes (each `positions` floats) differ bitwise: for every p
+// in [0, positions) where a[c * positions + p] and b[c * positions + p] differ in some
+// plane c, sets bit p of bits (bits[p / 64] bit p % 64; set bits are kept).
+void mark_bitwise_differences(const float* a, const float* b, int planes, int64_t positions, uint64_t* bits);
+
 }  // namespace faultbench::ops
