@@ -1,4 +1,4 @@
-// Slices of a 1x1 conv's reduction (src/ops/conv2d_segment.cpp): chained from channel 0
+// Slices of a 1x1 conv's reduction (src/ops/conv2d/segment.cpp): chained from channel 0
 // they must give conv2d's bits, and each slice's raw sums must equal the plain loops'.
 #include <algorithm>
 #include <cmath>

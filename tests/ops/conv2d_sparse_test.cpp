@@ -1,4 +1,4 @@
-// The zero-skipping conv path (src/ops/conv2d_sparse.cpp) against the scalar reference,
+// The zero-skipping conv path (src/ops/conv2d/sparse.cpp) against the scalar reference,
 // bit for bit: inputs behind a ReLU (mostly +0, some -0), every block shape (tails,
 // blocks across rows, 1x1 direct reads, strides, groups), fused epilogues, and the cases
 // where skipping would be wrong (an underflow to -0, non-finite weights).

@@ -1,4 +1,4 @@
-// The padding-skipping conv path (src/ops/conv2d_taps.cpp) against the scalar reference,
+// The padding-skipping conv path (src/ops/conv2d/taps.cpp) against the scalar reference,
 // bit for bit: small padded maps (2x2 to 4x4, kernels 3 and 5, strides 1 and 2, groups),
 // batches that leave part of a 4-image tile empty, fused epilogues, and the cases where
 // leaving the padding out would be wrong (a sum ending at -0, a non-finite weight).

@@ -5,7 +5,7 @@
 // acc = fma(w, x, acc) with x = 0.0f at padded positions; y = acc + bias[co] if bias.
 // An fma whose x is +-0 and whose w is finite adds a +-0 product, which leaves acc
 // unchanged unless acc is -0 (reachable only through an underflow). The zero-skipping
-// kernel (conv2d_sparse.cpp) omits those fmas and recomputes in full every output whose
+// kernel (src/ops/conv2d/sparse.cpp) omits those fmas and recomputes in full every output whose
 // sum ends at -0, the only case where omitting them can change a bit.
 #pragma once
 #include <cstdint>
@@ -48,7 +48,7 @@ struct Conv2dPacked {
   // q = oh * wq + ow reads phase memory at offsets[k] + q: contiguous in q, no im2col.
   int hq = 0, wq = 0;
   std::vector<int32_t> offsets;  // [k]
-  // Zero-skipping path (conv2d_sparse.cpp), for layers with at least two vectors of output
+  // Zero-skipping path (src/ops/conv2d/sparse.cpp), for layers with at least two vectors of output
   // channels per group: weights [groups][sparse_tiles][k][kLanes] (the data above when
   // channel_major, else this second copy), and the number of non-finite weights (the path
   // may only skip a 0 input when its weight is finite: Inf * 0 is NaN).
@@ -61,7 +61,7 @@ struct Conv2dPacked {
   AlignedBuffer sparse_data;  // empty when channel_major (data is used)
   int64_t nonfinite = 0;
   const float* sparse_weights() const { return channel_major ? data.data() : sparse_data.data(); }
-  // Padding-skipping path (conv2d_taps.cpp), channel-major layers whose padding makes at
+  // Padding-skipping path (src/ops/conv2d/taps.cpp), channel-major layers whose padding makes at
   // least a quarter of the (position, step) pairs read zeros (3x3 convs on 2x2 and 4x4
   // maps): per output position p, the steps k whose input lies inside the map, increasing,
   // tap_k[tap_begin[p] .. tap_begin[p + 1]), and that input's offset in the group's
@@ -115,7 +115,7 @@ void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& 
                       float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
                       const uint64_t* needed = nullptr, const float* const* fill = nullptr);
 
-// A slice of a conv's reduction (conv2d_segment.cpp), so that sums over input channels a
+// A slice of a conv's reduction (src/ops/conv2d/segment.cpp), so that sums over input channels a
 // fault cannot have changed are computed once: in DenseNet a fault changes only the
 // channels concatenated after the faulty layer, and the 1x1 convs reading the
 // concatenation continue from the golden sums over the channels before them.

@@ -1,5 +1,5 @@
 // Private to src/ops: the two optimized conv2d paths behind conv2d_optimized().
-#pragma once
+// Private to src/ops/conv2d: the optimized conv2d paths behind conv2d_optimized() (conv2d.cpp).
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "faultbench/ops/conv2d.h"
-#include "simd.h"
+#include "ops/simd.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -15,7 +15,7 @@
 
 namespace faultbench::ops::detail {
 
-// Direct GEMM over stride-phase planes (conv2d_gemm.cpp); any groups with in_c/groups > 1.
+// Direct GEMM over stride-phase planes (gemm.cpp); any groups with in_c/groups > 1.
 void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                ThreadPool* pool, const ConvEpilogue& epi);
 
@@ -36,18 +36,18 @@ class GemmPair {
   std::unique_ptr<Plan> plan_;
 };
 
-// Padding-skipping path for small padded maps (conv2d_taps.cpp). plan_taps fills
+// Padding-skipping path for small padded maps (taps.cpp). plan_taps fills
 // pk.tap_* (conv2d_pack) when enough taps read padding; conv_taps runs it.
 void plan_taps(const Conv2dShape& s, Conv2dPacked& pk);
 bool conv_taps_wanted(const Conv2dPacked& pk);
 void conv_taps(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                ThreadPool* pool, const ConvEpilogue& epi);
 
-// Small output maps (conv2d_channels.cpp): vectors over output channels, not positions.
+// Small output maps (channels.cpp): vectors over output channels, not positions.
 void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                    ThreadPool* pool, const ConvEpilogue& epi);
 
-// Zero-skipping channel-major path (conv2d_sparse.cpp): true when conv2d_optimized should
+// Zero-skipping channel-major path (sparse.cpp): true when conv2d_optimized should
 // take it for this call (the layer allows it, the policy and the input's zeros say so).
 bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, ThreadPool* pool,
                         const uint64_t* needed);
@@ -64,7 +64,7 @@ struct SparseBlock {
 };
 
 // The live reduction steps (some input of the block is not +-0) of each block of one
-// (image, group), in increasing k (conv2d_sparse_lists.cpp). prepare() reads the phase
+// (image, group), in increasing k (sparse_lists.cpp). prepare() reads the phase
 // planes (or the input itself for a direct 1x1 conv): `rows` rows of pk.wq floats; ph and
 // pk must outlive the calls to list().
 class StepLists {
@@ -228,7 +228,7 @@ inline void load_channel_tile(const float* src, int64_t P, int nc, const int* va
 // are written (zeros past the phases).
 void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst, int64_t floats);
 
-// The calling thread's buffer for phase planes (conv2d_gemm.cpp). build() writes one
+// The calling thread's buffer for phase planes (phases.cpp). build() writes one
 // (image, group)'s planes, `floats` long; when the buffer last held planes of the same
 // geometry, only the input's values are copied: the padding and the slack are zeros
 // that no build overwrites (a fault campaign re-runs each layer image after image).
@@ -245,7 +245,7 @@ class PhaseScratch {
 };
 PhaseScratch& phase_scratch();
 
-// One input channel per group (conv2d_depthwise.cpp).
+// One input channel per group (depthwise.cpp).
 void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                     ThreadPool* pool, const ConvEpilogue& epi);
 

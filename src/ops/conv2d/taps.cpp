@@ -7,15 +7,15 @@
 //
 // Why the bits are those of conv2d_reference: a left-out tap has x = +0 and, the path being
 // taken only when every weight is finite, a +-0 product, which leaves the sum unchanged
-// unless the sum is -0 (conv2d_sparse.cpp gives the argument). A tile with a lane ending at
+// unless the sum is -0 (sparse.cpp gives the argument). A tile with a lane ending at
 // -0 is recomputed lane by lane over every tap, padding included.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 
-#include "conv2d_internal.h"
+#include "internal.h"
 #include "faultbench/parallel.h"
-#include "simd.h"
+#include "ops/simd.h"
 
 namespace faultbench::ops::detail {
 

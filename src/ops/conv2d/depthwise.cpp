@@ -1,4 +1,4 @@
-// conv2d, optimized: the depthwise kernel, the fused epilogue, and the dispatcher.
+// conv2d, depthwise path: one input channel per group.
 // Depthwise: per output channel, a zero-padded copy of its input plane, then for each
 // output pixel the k*k fmas in (kh, kw) order from +0.0f, exactly as conv2d_reference.
 #include <algorithm>
@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "conv2d_internal.h"
+#include "internal.h"
 #include "faultbench/parallel.h"
-#include "simd.h"
+#include "ops/simd.h"
 
 namespace faultbench::ops {
 
@@ -68,51 +68,5 @@ void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk
 }
 
 }  // namespace detail
-
-void conv2d_epilogue(const ConvEpilogue& e, int co, const float* src, const float* res, float* dst, int64_t len) {
-  // Separate passes over a cache-hot segment; each is one IEEE operation per element.
-  if (e.alpha) {
-    const float a = e.alpha[co], b = e.beta[co];
-    for (int64_t i = 0; i < len; ++i) {
-      const float scaled = src[i] * a;
-      dst[i] = scaled + b;
-    }
-    src = dst;
-  }
-  if (res) {
-    if (e.residual_first)
-      for (int64_t i = 0; i < len; ++i) dst[i] = res[i] + src[i];
-    else
-      for (int64_t i = 0; i < len; ++i) dst[i] = src[i] + res[i];
-    src = dst;
-  }
-  if (e.relu) {
-    for (int64_t i = 0; i < len; ++i) dst[i] = src[i] < 0.0f ? 0.0f : src[i];
-    src = dst;
-  }
-  if (src != dst) std::memcpy(dst, src, sizeof(float) * size_t(len));
-}
-
-void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias, float* y,
-                      ThreadPool* pool, const ConvEpilogue& epilogue, const uint64_t* needed,
-                      const float* const* fill) {
-  if ((needed == nullptr) != (fill == nullptr)) shape_error("conv2d", "needed positions come with fill rows");
-  validate_conv2d(s);
-  const Conv2dShape& p = pack.shape;
-  if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups ||
-      p.in_h != s.in_h || p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding)
-    shape_error("conv2d", "packed weights were prepared for a different shape");
-  if (s.batch == 0) return;
-  if (pack.depthwise)
-    detail::conv_depthwise(s, x, pack, bias, y, pool, epilogue);
-  else if (needed == nullptr && detail::conv_taps_wanted(pack))
-    detail::conv_taps(s, x, pack, bias, y, pool, epilogue);
-  else if (detail::conv_sparse_wanted(s, x, pack, pool, needed))
-    detail::conv_sparse(s, x, pack, bias, y, pool, epilogue, needed, fill);
-  else if (pack.channel_major)
-    detail::conv_channels(s, x, pack, bias, y, pool, epilogue);
-  else
-    detail::conv_gemm(s, x, pack, bias, y, pool, epilogue);
-}
 
 }  // namespace faultbench::ops

@@ -6,7 +6,7 @@
 // Register tile: kBlock = 4 consecutive output positions x up to 4 vectors of output
 // channels (lanes = channels, weights packed [groups][Cout/kLanes][K][kLanes]). For each
 // block, a list of the reduction steps k = (ci, kh, kw) where at least one of the block's
-// 4 inputs is non-zero is built from byte masks of the input rows (conv2d_sparse_lists.cpp);
+// 4 inputs is non-zero is built from byte masks of the input rows (sparse_lists.cpp);
 // the tile then runs the usual fma chain over that list, in increasing k. With a bitmap of
 // needed output positions (fault campaigns), blocks without one are copied from the
 // caller's fill rows instead.
@@ -27,7 +27,7 @@
 #include <numeric>
 #include <vector>
 
-#include "conv2d_internal.h"
+#include "internal.h"
 #include "faultbench/parallel.h"
 
 #if defined(__AVX512F__)

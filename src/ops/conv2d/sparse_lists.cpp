@@ -1,5 +1,5 @@
 // Which reduction steps of each 4-position block are live (at least one input non-zero),
-// for the zero-skipping conv kernel (conv2d_sparse.cpp). Listing must cost far less than
+// for the zero-skipping conv kernel (sparse.cpp). Listing must cost far less than
 // the fmas it saves: a ResNet20 8x8 layer has 576 steps x 16 blocks per image.
 //
 // Row-mask method (AVX-512BW; blocks inside output rows, rows of at most 64 floats):
@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "conv2d_internal.h"
+#include "internal.h"
 
 #if defined(__AVX512BW__)
 #include <immintrin.h>

@@ -2,7 +2,7 @@
 // VGG and DenseNet on 32x32 inputs, 2x2 and 4x4 maps). The GEMM path puts output positions
 // in vector lanes, which leaves most lanes idle on such maps; here the lanes hold kLanes
 // output channels of one position and each input value is broadcast. Inputs come from
-// the same stride-phase planes (conv2d_gemm.cpp), so padding reads zeros.
+// the same stride-phase planes (phases.cpp), so padding reads zeros.
 //
 // Every stored lane is one output element y[n, co, oh, ow]: it starts at +0.0f and takes
 // one fma per reduction index k = (ci, kh, kw) in increasing order, then the epilogue in
@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "conv2d_internal.h"
+#include "internal.h"
 #include "faultbench/parallel.h"
-#include "simd.h"
+#include "ops/simd.h"
 
 namespace faultbench::ops::detail {
 

@@ -15,9 +15,9 @@
 #include <cmath>
 #include <string>
 
-#include "conv2d_internal.h"
+#include "internal.h"
 #include "faultbench/parallel.h"
-#include "simd.h"
+#include "ops/simd.h"
 
 namespace faultbench::ops {
 

@@ -13,9 +13,9 @@
 #include <cstring>
 #include <vector>
 
-#include "conv2d_internal.h"
+#include "internal.h"
 #include "faultbench/parallel.h"
-#include "simd.h"
+#include "ops/simd.h"
 
 namespace faultbench::ops::detail {
 
@@ -261,59 +261,6 @@ int64_t GemmPair::phase_floats() const { return plan_->g.phase_floats; }
 
 void GemmPair::run(const float* phases, int n, int grp, const float* bias, float* y, const ConvEpilogue& epi) const {
   for (int64_t b = 0; b < plan_->g.blocks; ++b) run_block(s_, pk_, plan_->g, phases, n, grp, b, 0, pk_.tiles, bias, y, epi);
-}
-
-PhaseScratch& phase_scratch() {
-  thread_local PhaseScratch scratch;  // run_node may be called from several threads at once
-  return scratch;
-}
-
-namespace {
-// Copies the input's values into their places in the phase planes (the rest untouched).
-void copy_into_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst) {
-  const int st = s.stride, pad = s.padding, cin_g = s.in_c / s.groups;
-  for (int ci = 0; ci < cin_g; ++ci)
-    for (int ih = 0; ih < s.in_h; ++ih) {
-      const float* row = xg + (int64_t(ci) * s.in_h + ih) * s.in_w;
-      const int pr = ih + pad;
-      if (st == 1) {
-        std::memcpy(dst + (int64_t(ci) * pk.hq + pr) * pk.wq + pad, row, sizeof(float) * size_t(s.in_w));
-        continue;
-      }
-      const int a = pr % st, i = pr / st;
-      for (int b = 0; b < st; ++b) {
-        float* d = dst + ((int64_t(a * st + b) * cin_g + ci) * pk.hq + i) * pk.wq;
-        const int iw0 = ((b - pad) % st + st) % st;  // columns with (iw + pad) % st == b
-        float* dj = d + (iw0 + pad) / st;
-        for (int iw = iw0; iw < s.in_w; iw += st) *dj++ = row[iw];
-      }
-    }
-}
-}  // namespace
-
-// Zero-padded input of one (image, group), split into stride x stride phases:
-// dst[(a*st + b)][ci][i][j] = padded[ci][i*st + a][j*st + b].
-void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst, int64_t floats) {
-  std::memset(dst, 0, sizeof(float) * size_t(floats));
-  copy_into_phases(s, pk, xg, dst);
-}
-
-const float* PhaseScratch::build(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, int64_t floats) {
-  const std::array<int64_t, 8> key = {s.in_c / s.groups, s.in_h, s.in_w, s.stride, s.padding, pk.hq, pk.wq, floats};
-  if (!known_ || key != key_) {
-    buf_.ensure(size_t(floats));
-    std::memset(buf_.data(), 0, sizeof(float) * size_t(floats));
-    key_ = key;
-    known_ = true;
-  }
-  copy_into_phases(s, pk, xg, buf_.data());
-  return buf_.data();
-}
-
-float* PhaseScratch::raw(int64_t floats) {
-  known_ = false;
-  buf_.ensure(size_t(floats));
-  return buf_.data();
 }
 
 void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
