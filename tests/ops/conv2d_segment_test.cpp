@@ -50,7 +50,7 @@ std::vector<int> random_boundaries(int in_c, std::mt19937& rng) {
 }
 
 TEST(Conv2dSegment, ChainedSlicesEqualTheWholeConvAndTheReferenceSlices) {
-  if (!kVectorBuild) GTEST_SKIP() << "the optimized slices need the channel-major weights of vector builds";
+  if (!vector_build()) GTEST_SKIP() << "the optimized slices need the channel-major weights of vector builds";
   std::mt19937 rng(3);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   ThreadPool pool(2);
@@ -108,7 +108,7 @@ TEST(Conv2dSegment, ChainedSlicesEqualTheWholeConvAndTheReferenceSlices) {
 TEST(Conv2dSegment, ResumesFromSavedSumsLikeTheUninterruptedChain) {
   // What the campaign does: the golden pass saves the sums over channels [0, c) of one
   // input; another input that differs only in channels >= c continues from them.
-  if (!kVectorBuild) GTEST_SKIP() << "the optimized slices need the channel-major weights of vector builds";
+  if (!vector_build()) GTEST_SKIP() << "the optimized slices need the channel-major weights of vector builds";
   const Conv2dShape s = one_by_one(2, 96, 64, 4, 4);
   const int c = 40;
   const auto golden = inputs(size_t(2) * 96 * 16, 1, false);

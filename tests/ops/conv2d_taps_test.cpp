@@ -24,7 +24,7 @@ std::vector<float> run(const Conv2dShape& s, const std::vector<float>& x, const 
 }
 
 TEST(Conv2dTaps, SmallPaddedMapsBitwise) {
-  if (!kVectorBuild) GTEST_SKIP() << "the channel-major paths exist in vector builds";
+  if (!vector_build()) GTEST_SKIP() << "the channel-major paths exist in vector builds";
   std::mt19937 rng(9);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   ThreadPool pool(2);
@@ -90,7 +90,7 @@ TEST(Conv2dTaps, UnderflowToNegativeZeroIsRecomputed) {
   ASSERT_EQ(ref[0], 0.0f);
   ASSERT_FALSE(std::signbit(ref[0])) << "the reference must end at +0 for this test to mean anything";
   const auto pack = ops::conv2d_pack(s, w.data());
-  ASSERT_EQ(!pack.tap_begin.empty(), kVectorBuild);
+  ASSERT_EQ(!pack.tap_begin.empty(), vector_build());
   EXPECT_BITWISE_EQ(ref, run(s, x, pack, nullptr, nullptr));
 }
 

@@ -9,14 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include "faultbench/ops/simd_target.h"
+
 namespace faultbench::testing {
 
-// The channel-major and zero-skipping conv paths exist in vector builds (AVX2 or AVX-512).
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-constexpr bool kVectorBuild = true;
-#else
-constexpr bool kVectorBuild = false;
-#endif
+// The channel-major and zero-skipping conv paths exist on vector SIMD targets (AVX-512,
+// AVX2, NEON), not on the scalar one (FAULTBENCH_SIMD=scalar).
+inline bool vector_build() { return ops::simd_lanes() > 1; }
 
 inline std::vector<float> random_floats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
   std::mt19937 rng(seed);

@@ -34,6 +34,7 @@ void conv2d_reference(const Conv2dShape& s, const float* x, const float* weight,
 // rebuilt whenever the weights change. Independent of the batch size.
 struct Conv2dPacked {
   Conv2dShape shape;  // batch is ignored
+  int lanes = 0;      // vector width of the SIMD target that packed it (simd_target.h)
   int k = 0;          // reduction length: in_c/groups * kernel * kernel
   int tiles = 0;      // output-channel tiles per group
   bool depthwise = false;

@@ -7,13 +7,13 @@
 #include <vector>
 
 #include "faultbench/ops/conv2d.h"
-#include "ops/simd.h"
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
+// Per-target: included after ops/simd/begin_target.h, in each target's build of the paths.
+#if !defined(FAULTBENCH_SIMD_IN_TARGET)
+#error "conv2d/internal.h belongs inside a SIMD target region (ops/simd/begin_target.h)"
 #endif
 
-namespace faultbench::ops::detail {
+namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail {
 
 // Direct GEMM over stride-phase planes (gemm.cpp); any groups with in_c/groups > 1.
 void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
@@ -129,21 +129,23 @@ inline float finish_element(float v, const float* res, const ConvEpilogue& epi) 
   return v;
 }
 
-#if defined(__AVX512F__)
+#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
 // Transposes the 4 x 4 blocks of 4 vectors within each 128-bit lane group:
 // out[m] lane (4g + j) = in[j] lane (4g + m). Its own inverse. (The full-mask forms: GCC 12
 // warns about the unmasked ones' undefined pass-through.)
+// (Functions, not lambdas: GCC gives a lambda's function-pointer thunk no target attribute.)
+inline __m512 unpacklo_ps(__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, 0xFFFF, a, b); }
+inline __m512 unpackhi_ps(__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, 0xFFFF, a, b); }
+inline __m512 unpacklo_pd(__m512 a, __m512 b) {
+  const __m512d x = _mm512_castps_pd(a);
+  return _mm512_castpd_ps(_mm512_mask_unpacklo_pd(x, 0xFF, x, _mm512_castps_pd(b)));
+}
+inline __m512 unpackhi_pd(__m512 a, __m512 b) {
+  const __m512d x = _mm512_castps_pd(a);
+  return _mm512_castpd_ps(_mm512_mask_unpackhi_pd(x, 0xFF, x, _mm512_castps_pd(b)));
+}
 inline void transpose_lane_groups(const __m512 (&in)[4], __m512 (&out)[4]) {
-  const auto lo_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, 0xFFFF, a, b); };
-  const auto hi_ps = [](__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, 0xFFFF, a, b); };
-  const auto lo_pd = [](__m512 a, __m512 b) {
-    const __m512d x = _mm512_castps_pd(a);
-    return _mm512_castpd_ps(_mm512_mask_unpacklo_pd(x, 0xFF, x, _mm512_castps_pd(b)));
-  };
-  const auto hi_pd = [](__m512 a, __m512 b) {
-    const __m512d x = _mm512_castps_pd(a);
-    return _mm512_castpd_ps(_mm512_mask_unpackhi_pd(x, 0xFF, x, _mm512_castps_pd(b)));
-  };
+  const auto lo_ps = unpacklo_ps, hi_ps = unpackhi_ps, lo_pd = unpacklo_pd, hi_pd = unpackhi_pd;
   const __m512 t0 = lo_ps(in[0], in[1]), t1 = hi_ps(in[0], in[1]), t2 = lo_ps(in[2], in[3]), t3 = hi_ps(in[2], in[3]);
   out[0] = lo_pd(t0, t2);
   out[1] = hi_pd(t0, t2);
@@ -163,7 +165,7 @@ inline void store_channel_tile(const simd::vf (&acc)[4][ChannelConstants::kMaxVe
   for (int c = 0; c < nc; ++c) {
     const simd::vf o[4] = {cc.apply(acc[0][c], c, has_bias, epi), cc.apply(acc[1][c], c, has_bias, epi),
                            cc.apply(acc[2][c], c, has_bias, epi), cc.apply(acc[3][c], c, has_bias, epi)};
-#if defined(__AVX512F__)
+#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
     if (count == 4) {
       // 4 x 16 transpose: u[m] lane group g = positions 0..3 of channel 4g + m.
       __m512 u[4];
@@ -197,7 +199,7 @@ inline void store_channel_tile(const simd::vf (&acc)[4][ChannelConstants::kMaxVe
 inline void load_channel_tile(const float* src, int64_t P, int nc, const int* valid, int count,
                               simd::vf (&acc)[4][ChannelConstants::kMaxVec]) {
   for (int c = 0; c < nc; ++c) {
-#if defined(__AVX512F__)
+#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
     if (valid[c] == simd::kLanes && count == 4) {
       // store_channel_tile's transpose backwards: u[m] lane group g = positions 0..3 of
       // channel 4g + m.
@@ -249,4 +251,4 @@ PhaseScratch& phase_scratch();
 void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                     ThreadPool* pool, const ConvEpilogue& epi);
 
-}  // namespace faultbench::ops::detail
+}  // namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail

@@ -9,9 +9,21 @@
 // AVX2 machine. Here only the functions defined inside the region get the target attribute,
 // and they all live in the target's own namespace (faultbench::ops::N_<TARGET>), so no
 // symbol is shared between targets; std templates instantiated from inside stay untargeted.
+// The std headers kernels use, included here (before the region) in case a kernel source
+// forgot one: a std header first included inside the region would give its inline
+// functions the target's instruction sets (scripts/check_simd_symbols.sh checks).
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
 
 #if defined(FAULTBENCH_SIMD_TARGET_AVX512) || defined(FAULTBENCH_SIMD_TARGET_AVX2)
 #include <immintrin.h>

@@ -15,11 +15,13 @@
 #include <cmath>
 #include <string>
 
-#include "internal.h"
 #include "faultbench/parallel.h"
-#include "ops/simd.h"
+#include "faultbench/ops/conv2d.h"
 
-namespace faultbench::ops {
+#include "ops/simd/begin_target.h"
+#include "internal.h"
+
+namespace faultbench::ops::FAULTBENCH_SIMD_NS {
 
 namespace {
 
@@ -153,4 +155,6 @@ void conv2d_segment_optimized(const Conv2dShape &s, const float *x, const Conv2d
   });
 }
 
-}  // namespace faultbench::ops
+}  // namespace faultbench::ops::FAULTBENCH_SIMD_NS
+
+#include "ops/simd/end_target.h"

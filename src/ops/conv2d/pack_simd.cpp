@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <string>
 
-#include "internal.h"
 #include "faultbench/ops/conv2d.h"
-#include "ops/simd.h"
+#include "faultbench/parallel.h"
 
-namespace faultbench::ops {
+#include "ops/simd/begin_target.h"
+#include "internal.h"
+
+namespace faultbench::ops::FAULTBENCH_SIMD_NS {
 
 namespace {
 // [groups][tiles][k][rows]: the `rows` weights of one reduction step are adjacent, so a
@@ -40,6 +42,7 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   validate_conv2d(s);
   Conv2dPacked p;
   p.shape = s;
+  p.lanes = simd::kLanes;
   const int cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
   p.k = cin_g * s.kernel * s.kernel;
   p.depthwise = cin_g == 1;
@@ -98,4 +101,6 @@ void conv2d_pack_set(Conv2dPacked& p, int64_t index, float value) {
     p.sparse_data.data()[tiled_index(s, p.k, simd::kLanes, co, kk)] = value;
 }
 
-}  // namespace faultbench::ops
+}  // namespace faultbench::ops::FAULTBENCH_SIMD_NS
+
+#include "ops/simd/end_target.h"

@@ -11,35 +11,35 @@
 // Generic method (any shape, any build): per block and step, the OR of the 4 mask bytes.
 #include <algorithm>
 #include <cstring>
+#include "faultbench/ops/conv2d.h"
+#include "faultbench/parallel.h"
 
+#include "ops/simd/begin_target.h"
 #include "internal.h"
 
-#if defined(__AVX512BW__)
-#include <immintrin.h>
-#endif
 
-namespace faultbench::ops::detail {
+namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail {
 
 namespace {
 constexpr int kSlack = 128;  // zero bytes past each mask buffer: whole-vector reads
 
-int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+[[maybe_unused]] int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 }  // namespace
 
 void StepLists::prepare(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int64_t rows) {
   s_ = s;
   pk_ = &pk;
   ph_ = ph;
-  const int bw = SparseBlock::kPositions;
+  [[maybe_unused]] const int bw = SparseBlock::kPositions;
   rowmask_ = false;
-#if defined(__AVX512BW__)
+#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
   rowmask_ = s.out_w % bw == 0 && pk.wq <= 64;
 #endif
   if (!rowmask_) {
     prepare_generic(rows);
     return;
   }
-#if defined(__AVX512BW__)
+#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
   rs_ = pk.sparse_row_bytes;
   rows_per_load_ = 64 / rs_;
   loads_ = (s.out_h + rows_per_load_ - 1) / rows_per_load_;
@@ -49,7 +49,7 @@ void StepLists::prepare(const Conv2dShape& s, const Conv2dPacked& pk, const floa
   uint8_t* m = masks_.data();
   const int wq = pk.wq;
   int64_t r = 0;
-#if defined(__BMI2__)
+#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
   if (wq <= 8) {
     // Narrow rows (DenseNet's 4x4 maps, padded 2x2 ones): the rows are contiguous, so one
     // load tests `per` whole rows, whose wq bits each are then spread RS bytes apart.
@@ -64,7 +64,7 @@ void StepLists::prepare(const Conv2dShape& s, const Conv2dPacked& pk, const floa
     }
   }
 #endif
-#if defined(__AVX512VL__)
+#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
   if (rs_ == 16)  // rows of 9 to 16 floats (ResNet20's padded 8x8 maps): one load and a 16-byte store each
     for (; r < rows; ++r) {
       const __mmask16 lanes = __mmask16((1u << wq) - 1u);
@@ -124,7 +124,7 @@ void StepLists::prepare_generic(int64_t rows) {
 }
 
 void StepLists::positions(int index, SparseBlock* blk) const {
-  const int bw = SparseBlock::kPositions;
+  [[maybe_unused]] const int bw = SparseBlock::kPositions;
   const int64_t wq = pk_->wq;
   if (rowmask_) {
     const int l = order_[size_t(index)] / 16, d = order_[size_t(index)] % 16;
@@ -149,7 +149,7 @@ int StepLists::list(int index, SparseBlock* blk, int32_t* list) const {
   int n = 0;
   positions(index, blk);
   if (rowmask_) {
-#if defined(__AVX512BW__)
+#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
     const int l = order_[size_t(index)] / 16, d = order_[size_t(index)] % 16;
     const __m512i bit = _mm512_set1_epi16(short(1u << d));
     const uint16_t* t = table_.data() + int64_t(l) * kpad_;
@@ -179,4 +179,6 @@ int StepLists::list(int index, SparseBlock* blk, int32_t* list) const {
   return n;
 }
 
-}  // namespace faultbench::ops::detail
+}  // namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail
+
+#include "ops/simd/end_target.h"

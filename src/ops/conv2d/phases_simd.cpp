@@ -3,10 +3,14 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include "faultbench/ops/conv2d.h"
+#include "faultbench/parallel.h"
 
+#include "ops/simd/begin_target.h"
 #include "internal.h"
 
-namespace faultbench::ops::detail {
+
+namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail {
 
 PhaseScratch& phase_scratch() {
   thread_local PhaseScratch scratch;  // run_node may be called from several threads at once
@@ -61,4 +65,6 @@ float* PhaseScratch::raw(int64_t floats) {
   return buf_.data();
 }
 
-}  // namespace faultbench::ops::detail
+}  // namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail
+
+#include "ops/simd/end_target.h"

@@ -1,9 +1,13 @@
 // conv2d, optimized: the dispatcher, which picks one of the paths in this folder.
 #include <cstdint>
+#include "faultbench/ops/conv2d.h"
+#include "faultbench/parallel.h"
 
+#include "ops/simd/begin_target.h"
 #include "internal.h"
 
-namespace faultbench::ops {
+
+namespace faultbench::ops::FAULTBENCH_SIMD_NS {
 
 void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias, float* y,
                       ThreadPool* pool, const ConvEpilogue& epilogue, const uint64_t* needed,
@@ -27,4 +31,6 @@ void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& 
     detail::conv_gemm(s, x, pack, bias, y, pool, epilogue);
 }
 
-}  // namespace faultbench::ops
+}  // namespace faultbench::ops::FAULTBENCH_SIMD_NS
+
+#include "ops/simd/end_target.h"

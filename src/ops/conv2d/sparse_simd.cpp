@@ -27,21 +27,16 @@
 #include <numeric>
 #include <vector>
 
-#include "internal.h"
 #include "faultbench/parallel.h"
+#include "faultbench/ops/conv2d.h"
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "ops/simd/begin_target.h"
+#include "internal.h"
 
-namespace faultbench::ops {
+namespace faultbench::ops::FAULTBENCH_SIMD_NS {
 
-namespace {
-std::atomic<int> g_sparsity{int(ConvSparsity::Auto)};
-}  // namespace
-
-void conv2d_set_sparsity(ConvSparsity policy) { g_sparsity.store(int(policy), std::memory_order_relaxed); }
-ConvSparsity conv2d_sparsity() { return ConvSparsity(g_sparsity.load(std::memory_order_relaxed)); }
+// (conv2d_set_sparsity and conv2d_sparsity: one process-wide policy for every target, in
+// dispatch.cpp.)
 
 namespace detail {
 
@@ -231,4 +226,6 @@ void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, c
 }
 
 }  // namespace detail
-}  // namespace faultbench::ops
+}  // namespace faultbench::ops::FAULTBENCH_SIMD_NS
+
+#include "ops/simd/end_target.h"

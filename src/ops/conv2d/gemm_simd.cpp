@@ -13,11 +13,13 @@
 #include <cstring>
 #include <vector>
 
-#include "internal.h"
 #include "faultbench/parallel.h"
-#include "ops/simd.h"
+#include "faultbench/ops/conv2d.h"
 
-namespace faultbench::ops::detail {
+#include "ops/simd/begin_target.h"
+#include "internal.h"
+
+namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail {
 
 namespace {
 
@@ -146,7 +148,7 @@ inline void store_vector(vf o, const VecDesc& vd, const TileOut& to, int r) {
     const Seg& sg = to.segs[i];
     float* y = to.y[r] + sg.off;
     const float* res = to.res[r] ? to.res[r] + sg.off : nullptr;
-#if defined(__AVX512F__)
+#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
     const __mmask16 m = __mmask16(sg.mask);
     vf u = o;
     if (res) {
@@ -301,4 +303,6 @@ void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, con
   });
 }
 
-}  // namespace faultbench::ops::detail
+}  // namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail
+
+#include "ops/simd/end_target.h"

@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <cstring>
 
-#include "internal.h"
 #include "faultbench/parallel.h"
-#include "ops/simd.h"
+#include "faultbench/ops/conv2d.h"
 
-namespace faultbench::ops {
+#include "ops/simd/begin_target.h"
+#include "internal.h"
+
+namespace faultbench::ops::FAULTBENCH_SIMD_NS {
 
 namespace detail {
 
@@ -69,4 +71,6 @@ void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk
 
 }  // namespace detail
 
-}  // namespace faultbench::ops
+}  // namespace faultbench::ops::FAULTBENCH_SIMD_NS
+
+#include "ops/simd/end_target.h"

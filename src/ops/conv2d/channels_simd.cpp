@@ -11,11 +11,13 @@
 #include <cstdint>
 #include <vector>
 
-#include "internal.h"
 #include "faultbench/parallel.h"
-#include "ops/simd.h"
+#include "faultbench/ops/conv2d.h"
 
-namespace faultbench::ops::detail {
+#include "ops/simd/begin_target.h"
+#include "internal.h"
+
+namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail {
 
 namespace {
 
@@ -149,4 +151,6 @@ void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk,
   });
 }
 
-}  // namespace faultbench::ops::detail
+}  // namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail
+
+#include "ops/simd/end_target.h"
