@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The CI ISA matrix (docs/SIMD.md): results must be byte-identical on every SIMD target.
+#
+#   scripts/isa_matrix.sh [--aarch64]
+#
+# With the default (runtime-dispatched) build in $BUILD_DIR (default build, made by
+# scripts/test.sh): for every x86-64 target this CPU runs (avx512, avx2, scalar; the
+# others are skipped with a message), FAULTBENCH_SIMD forces it and
+#   - ctest runs the ops, graph and campaign labels;
+#   - a small campaign (10 published ResNet20 faults x 20 images, fast mode) writes a
+#     RESULTS.csv, which must be byte-identical to the first target's.
+# The vector-target objects are checked for target code outside the target namespaces
+# (scripts/check_simd_symbols.sh). --aarch64 then runs scripts/aarch64_check.sh: the same
+# campaign cross-built for aarch64 (NEON and scalar) under qemu-user, compared with the
+# x86 RESULTS.csv. Needs the reference data ($FAULTBENCH_DATA, default ../shared/data).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD_DIR:-build}
+FB=$BUILD/faultbench
+DATA=${FAULTBENCH_DATA:-../shared/data}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+[ -x "$FB" ] || { echo "isa_matrix.sh: no $FB (run scripts/test.sh first)" >&2; exit 2; }
+
+./scripts/check_simd_symbols.sh "$BUILD"
+
+targets=()
+for t in avx512 avx2 scalar; do
+  if FAULTBENCH_SIMD=$t "$FB" --version >/dev/null 2>"$WORK/err"; then
+    targets+=("$t")
+  else
+    echo "== isa matrix: skipping $t: $(cat "$WORK/err")"
+  fi
+done
+echo "== isa matrix: targets ${targets[*]} ($("$FB" --version))"
+
+LIST=$DATA/faultlists/torch/CIFAR10/ResNet20_FL.csv
+have_data=0
+if [ -f "$LIST" ]; then
+  have_data=1
+  head -n 11 "$LIST" > "$WORK/faults.csv"
+else
+  echo "== isa matrix: no reference data at $DATA: the campaign comparison is skipped"
+fi
+
+first=""
+for t in "${targets[@]}"; do
+  echo "== isa matrix: FAULTBENCH_SIMD=$t: ctest -L 'ops|graph|campaign'"
+  FAULTBENCH_SIMD=$t ctest --test-dir "$BUILD" -L 'ops|graph|campaign' --output-on-failure --timeout 600 \
+    -j"$(nproc)" | tail -n 3
+  [ $have_data = 1 ] || continue
+  mkdir -p "$WORK/$t"
+  FAULTBENCH_SIMD=$t "$FB" campaign --model resnet20 --dataset cifar10 --data-dir "$DATA" \
+    --faults "$WORK/faults.csv" --images 20 --out "$WORK/$t/RESULTS.csv" 2>"$WORK/$t/log"
+  grep -q "\"simd\": \"$t\"" "$WORK/$t/RESULTS.csv.json" || { echo "sidecar does not record simd=$t" >&2; exit 1; }
+  if [ -z "$first" ]; then
+    first=$t
+    cp "$WORK/$t/RESULTS.csv" "$BUILD/isa_matrix_RESULTS.csv"  # for the aarch64 comparison
+  elif ! cmp "$WORK/$first/RESULTS.csv" "$WORK/$t/RESULTS.csv"; then
+    echo "isa matrix: RESULTS.csv of $t differs from $first's" >&2
+    diff "$WORK/$first/RESULTS.csv" "$WORK/$t/RESULTS.csv" | head -n 20 >&2
+    exit 1
+  fi
+  echo "== isa matrix: $t: RESULTS.csv $(sha256sum < "$WORK/$t/RESULTS.csv" | cut -c1-16)... identical to $first's"
+done
+
+if [ "${1:-}" = "--aarch64" ]; then
+  ./scripts/aarch64_check.sh "$BUILD/isa_matrix_RESULTS.csv"
+fi
