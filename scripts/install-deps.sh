@@ -4,7 +4,8 @@
 #   scripts/install-deps.sh          to build and run faultbench (the quick start)
 #   scripts/install-deps.sh --test   also what the tests, sanitizer, fuzzing and valgrind
 #                                    passes, packaging checks and benchmarks need (PyTorch as
-#                                    the reference implementation, clang for libFuzzer, ...)
+#                                    the reference implementation, clang for libFuzzer, the
+#                                    aarch64 cross compiler and qemu-user, ...)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
@@ -18,6 +19,7 @@ TEST_PACKAGES=(
   python3 python3-torch python3-pil python3-numpy
   clang libclang-rt-14-dev
   dpkg-dev file valgrind
+  g++-aarch64-linux-gnu qemu-user
 )
 case "${1:-}" in
   "") ;;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# aarch64 leg of the ISA matrix (docs/SIMD.md): cross-builds faultbench and its ops, graph
+# and campaign tests with g++-aarch64-linux-gnu, runs them under qemu-user with the NEON
+# target (the scalar one: the ops tests; emulated scalar kernels are too slow for more),
+# and checks that a small campaign's RESULTS.csv (10 published
+# ResNet20 faults x 20 images) is byte-identical to the x86-64 one.
+#
+#   scripts/aarch64_check.sh [X86_RESULTS.csv]
+#
+# Needs g++-aarch64-linux-gnu and qemu-user (scripts/install-deps.sh --test). The arm64
+# builds of the libraries are downloaded with apt-get download and unpacked into
+# $BUILD/deps (no package is installed; dpkg must know the arm64 architecture:
+# `dpkg --add-architecture arm64 && apt-get update`, which this script does when run as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+X86_RESULTS=${1:-}
+BUILD=${AARCH64_BUILD_DIR:-build-aarch64}
+DATA=${FAULTBENCH_DATA:-../shared/data}
+export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
+command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null ||
+  { echo "aarch64_check.sh: needs g++-aarch64-linux-gnu and qemu-user (scripts/install-deps.sh --test)" >&2; exit 2; }
+
+DEPS=$(pwd)/$BUILD/deps
+if [ ! -f "$DEPS/.done" ]; then
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    [ "$(id -u)" = 0 ] || { echo "aarch64_check.sh: run 'dpkg --add-architecture arm64 && apt-get update' as root" >&2; exit 2; }
+    dpkg --add-architecture arm64
+    apt-get update -qq
+  fi
+  mkdir -p "$DEPS/debs"
+  # The closure of the -dev packages, less what the cross compiler brings (libc, libstdc++).
+  pk="libfmt-dev:arm64 libzip-dev:arm64 libcurl4-openssl-dev:arm64 libarchive-dev:arm64 libssl-dev:arm64
+      libgtest-dev:arm64 zlib1g-dev:arm64"
+  list=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+           --no-enhances --no-pre-depends $pk | grep -v '^ ' | grep ':arm64$' | sort -u |
+         grep -vE '^(libc6|libc6-dev|libc-dev-bin|libgcc-s1|libstdc\+\+6|gcc-12-base|linux-libc-dev|libcrypt-dev|libnsl-dev|libtirpc-dev|rpcsvc-proto):')
+  (cd "$DEPS/debs" && apt-get download $list nlohmann-json3-dev libcli11-dev >/dev/null)
+  for d in "$DEPS"/debs/*.deb; do dpkg -x "$d" "$DEPS"; done
+  touch "$DEPS/.done"
+fi
+
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFAULTBENCH_BUILD_TESTS=ON \
+  -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DFAULTBENCH_AARCH64_DEPS="$DEPS" >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target faultbench test_ops test_graph test_campaign
+
+FB=(qemu-aarch64 "$BUILD/faultbench")
+echo "== aarch64: $("${FB[@]}" --version)"
+LIST=$DATA/faultlists/torch/CIFAR10/ResNet20_FL.csv
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+for t in neon scalar; do
+  echo "== aarch64 (qemu), FAULTBENCH_SIMD=$t: tests"
+  # The CLI tests exec the aarch64 faultbench directly, which needs binfmt_misc; without it
+  # they are left out (the campaign below runs the CLI under qemu instead).
+  filter='*'
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || filter='-*Cli*:*CLI*:*Command*'
+  tests="test_ops test_graph test_campaign"
+  [ "$t" = neon ] || tests=test_ops
+  for b in $tests; do
+    FAULTBENCH_SIMD=$t qemu-aarch64 "$BUILD/tests/$b" --gtest_filter="$filter" --gtest_brief=1 | tail -n 3
+  done
+  [ -f "$LIST" ] || { echo "== aarch64: no reference data at $DATA: no campaign comparison"; continue; }
+  head -n 11 "$LIST" > "$WORK/faults.csv"
+  mkdir -p "$WORK/$t"
+  FAULTBENCH_SIMD=$t "${FB[@]}" campaign --model resnet20 --dataset cifar10 --data-dir "$DATA" \
+    --faults "$WORK/faults.csv" --images 20 --out "$WORK/$t/RESULTS.csv" 2>"$WORK/$t/log"
+  if [ -n "$X86_RESULTS" ]; then
+    cmp "$X86_RESULTS" "$WORK/$t/RESULTS.csv" ||
+      { echo "aarch64 $t RESULTS.csv differs from x86-64's" >&2; diff "$X86_RESULTS" "$WORK/$t/RESULTS.csv" | head >&2; exit 1; }
+    echo "== aarch64 $t: RESULTS.csv byte-identical to x86-64's"
+  fi
+done
