@@ -98,9 +98,9 @@ void CampaignEngine::Impl::ensure_workers() {
   while (workers.size() < threads) {
     auto w = std::make_unique<Worker>();
     if (options.profile) {
-      w->step_ns.assign(exec->steps().size(), 0);
-      w->step_images.assign(exec->steps().size(), 0);
-      w->step_resumed.assign(exec->steps().size(), 0);
+      w->step_ns.assign(ExecutorSteps(*exec).steps().size(), 0);
+      w->step_images.assign(ExecutorSteps(*exec).steps().size(), 0);
+      w->step_resumed.assign(ExecutorSteps(*exec).steps().size(), 0);
       for (auto* v : {&w->node_ns, &w->node_images, &w->node_dropped}) v->assign(graph.nodes.size(), 0);
     }
     workers.push_back(std::move(w));
@@ -170,7 +170,7 @@ EngineProfile CampaignEngine::profile() const {
     }
     if (l.faults > 0) p.by_faulty_layer.push_back(l);
   }
-  const auto& steps = m.exec->steps();
+  const auto& steps = ExecutorSteps(*m.exec).steps();
   for (size_t si = 0; si < steps.size(); ++si) {
     EngineProfile::Step s;
     const Node& head = g.nodes[size_t(steps[si].node)];

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "faultbench/campaign/engine.h"
-#include "faultbench/executor.h"
+#include "faultbench/graph/executor_campaign.h"
 
 namespace faultbench::campaign_detail {
 

@@ -95,7 +95,7 @@ namespace campaign_detail {
 
 StepIndex make_step_index(const Graph& g, const Executor& exec) {
   StepIndex x;
-  const auto& steps = exec.steps();
+  const auto& steps = ExecutorSteps(exec).steps();
   x.step_of_node.assign(g.nodes.size(), -1);
   x.row_floats.resize(g.values.size());
   x.stored.assign(g.values.size(), 0);
@@ -112,7 +112,7 @@ StepIndex make_step_index(const Graph& g, const Executor& exec) {
 }
 
 SuffixPlan make_suffix_plan(const Executor& exec, size_t values, int step) {
-  const auto& steps = exec.steps();
+  const auto& steps = ExecutorSteps(exec).steps();
   SuffixPlan p;
   p.step = step;
   std::vector<char> changed(values, 0);
@@ -135,7 +135,7 @@ void CampaignEngine::Impl::update_resume_points() {
   // Per plan, what its faults leave golden, channel-wise, with the faulty channel taken as
   // 0 (a fault in channel c keeps at least as much): a resumable conv whose input keeps its
   // first b channels golden continues from the golden sums over them.
-  const auto& steps = exec->steps();
+  const auto& steps = ExecutorSteps(*exec).steps();
   resume.by_step.resize(steps.size());
   bool grew = false;
   std::vector<int> golden(graph.values.size());
@@ -144,7 +144,7 @@ void CampaignEngine::Impl::update_resume_points() {
     for (int si : plan.desc) {
       const ExecStep& st = steps[size_t(si)];
       const int b = golden[size_t(st.inputs[0])];
-      if (si != step && b > 0 && b < graph.values[size_t(st.inputs[0])].c && exec->step_resumable(si)) {
+      if (si != step && b > 0 && b < graph.values[size_t(st.inputs[0])].c && ExecutorSteps(*exec).step_resumable(si)) {
         std::vector<int>& at = resume.by_step[size_t(si)];
         const auto it = std::lower_bound(at.begin(), at.end(), b);
         if (it == at.end() || *it != b) {
@@ -192,7 +192,7 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
   gc.values.resize(graph.values.size());
   for (size_t v = 0; v < graph.values.size(); ++v)
     if (step_index.stored[v]) ensure(gc.values[v], size_t(count) * size_t(step_index.row_floats[v]));
-  const auto& steps = exec->steps();
+  const auto& steps = ExecutorSteps(*exec).steps();
   gc.partials.resize(steps.size());
   for (size_t si = 0; si < steps.size(); ++si) {
     gc.partials[si].resize(resume.by_step[si].size());
@@ -215,7 +215,7 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
         for (int v : steps[si].inputs) ins.push_back(row(v));
         const std::vector<int>& at = resume.by_step[si];
         if (at.empty()) {
-          exec->run_step(int(si), ins, row(steps[si].output), mb, nullptr);
+          ExecutorSteps(*exec).run_step(int(si), ins, row(steps[si].output), mb, nullptr);
           continue;
         }
         // The same sums in slices, saving each boundary's (the same bits: one fma chain).
@@ -224,12 +224,12 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
         int begin = 0;
         for (size_t i = 0; i < at.size(); ++i) {
           float* saved = gc.partials[si][i].get() + size_t(start) * of;
-          exec->run_step_segment(int(si), ins, {begin, at[i], partial, false}, saved, mb, nullptr);
+          ExecutorSteps(*exec).run_step_segment(int(si), ins, {begin, at[i], partial, false}, saved, mb, nullptr);
           partial = saved;
           begin = at[i];
         }
         const int in_c = graph.values[size_t(steps[si].inputs[0])].c;
-        exec->run_step_segment(int(si), ins, {begin, in_c, partial, true}, row(steps[si].output), mb, nullptr);
+        ExecutorSteps(*exec).run_step_segment(int(si), ins, {begin, in_c, partial, true}, row(steps[si].output), mb, nullptr);
       }
     }
   });
@@ -260,8 +260,8 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
 // positions, reads a changed value without a bitmap, or most positions are needed.
 const uint64_t* CampaignEngine::Impl::needed_positions(const ExecStep& st, const std::vector<int>& active,
                                                        Worker& w) const {
-  const int si = int(&st - exec->steps().data());
-  if (!exec->step_skips_positions(si)) return nullptr;
+  const int si = int(&st - ExecutorSteps(*exec).steps().data());
+  if (!ExecutorSteps(*exec).step_skips_positions(si)) return nullptr;
   for (int v : st.inputs)
     if (w.changed[size_t(v)] && !w.has_positions[size_t(v)]) return nullptr;
   const Node& n = graph.nodes[size_t(st.node)];
@@ -295,7 +295,7 @@ const uint64_t* CampaignEngine::Impl::needed_positions(const ExecStep& st, const
 FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const ChannelWeights& faulty, Worker& w) const {
   const Graph& g = graph;
   const GoldenChunk& gc = chunk;
-  const auto& steps = exec->steps();
+  const auto& steps = ExecutorSteps(*exec).steps();
   const int k = classes();
   FaultCounts counts;
   w.changed.resize(g.values.size());
@@ -362,11 +362,11 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
       w.has_positions[size_t(o)] = 0;
       if (si == plan.step) {
         copy_golden_rows();
-        exec->run_step_channel(faulty, ins, out.get(), a);
+        ExecutorSteps(*exec).run_step_channel(faulty, ins, out.get(), a);
       } else if (const uint64_t* needed = needed_positions(st, active, w)) {
         fill.clear();
         for (int j = 0; j < a; ++j) fill.push_back(golden_row(o, active[size_t(j)]));
-        exec->run_step(si, ins, out.get(), a, nullptr, needed, fill.data());
+        ExecutorSteps(*exec).run_step(si, ins, out.get(), a, nullptr, needed, fill.data());
         w.positions[size_t(o)].assign(needed, needed + a * owords);
         w.has_positions[size_t(o)] = 1;
       } else if (const int* b = resume_point(si, golden_channels(st.inputs[0]))) {
@@ -374,10 +374,10 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
         const size_t at = size_t(b - resume.by_step[size_t(si)].data());
         const float* partial = active_rows(gc.partials[size_t(si)][at].get(), of);
         const int in_c = g.values[size_t(st.inputs[0])].c;
-        exec->run_step_segment(si, ins, {*b, in_c, partial, true}, out.get(), a, nullptr);
+        ExecutorSteps(*exec).run_step_segment(si, ins, {*b, in_c, partial, true}, out.get(), a, nullptr);
         if (profile) w.step_resumed[size_t(si)] += a;
       } else {
-        exec->run_step(si, ins, out.get(), a, nullptr);
+        ExecutorSteps(*exec).run_step(si, ins, out.get(), a, nullptr);
       }
       w.golden_channels[size_t(o)] = si == plan.step ? faulty.channel : golden_channels_after(g, st, golden_channels);
       if (profile) {
@@ -478,7 +478,7 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
 ChannelWeights CampaignEngine::Impl::faulty_channel(const ResolvedFault& f) const {
   const int step = step_index.step_of_node[size_t(f.node)];
   const Node& node = graph.nodes[size_t(f.node)];
-  if (exec->steps()[size_t(step)].node != f.node || (node.kind != OpKind::Conv2d && node.kind != OpKind::Linear))
+  if (ExecutorSteps(*exec).steps()[size_t(step)].node != f.node || (node.kind != OpKind::Conv2d && node.kind != OpKind::Linear))
     throw_internal(__FILE__, __LINE__, "a fault site is not the weight of a conv or linear step");
   // A conv weight [out_c, in_c/groups, k, k] feeds output channel offset / (in_c/groups*k*k)
   // only, a linear weight [out, in] output feature offset / in: that channel's slice, with
@@ -490,7 +490,7 @@ ChannelWeights CampaignEngine::Impl::faulty_channel(const ResolvedFault& f) cons
                            param.value.data.begin() + (channel + 1) * per_channel);
   float& weight = slice[size_t(f.offset - channel * per_channel)];
   weight = apply_fault(weight, f.bit, f.model);
-  return exec->channel_weights(step, channel, slice.data());
+  return ExecutorSteps(*exec).channel_weights(step, channel, slice.data());
 }
 
 FaultCounts CampaignEngine::Impl::simulate_fault(const ResolvedFault& f, const ChannelWeights& faulty, Worker& w) const {
