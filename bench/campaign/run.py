@@ -28,7 +28,8 @@ absolute difference and correlation.
 
 usage: run.py [--workloads resnet20,vgg11_bn,densenet121] [--faults 100 | resnet20=100,vgg11_bn=20]
               [--images 1000 | model=N,...] [--reps 3] [--tools ...] [--threads 2]
-              [--faultbench build/faultbench] [--baseline OLD/faultbench] [--work DIR] [--estimate] [--json OUT]
+              [--faultbench build/faultbench] [--baseline OLD/faultbench] [--weights model=PATH,...]
+              [--work DIR] [--estimate] [--json OUT]
   A/B:  run.py --workloads resnet20 --faults 40 --images 400 --reps 3 --baseline ../base/build/faultbench
         (--tools defaults to faultbench_fast,faultbench_baseline then)
 """
@@ -143,7 +144,11 @@ def load():
 
 def prepare(a, model):
     w = {"model": model, "faults_n": per_model(a.faults, model), "images": per_model(a.images, model)}
-    if model in REAL_WEIGHTS:
+    given = dict(part.split("=", 1) for part in a.weights.split(",") if "=" in part)
+    if model in given:
+        w["weights"] = os.path.abspath(given[model])
+        w["weights_kind"] = "given: %s" % os.path.basename(w["weights"])
+    elif model in REAL_WEIGHTS:
         w["weights"] = os.path.join(a.data_root, REAL_WEIGHTS[model])
         w["weights_kind"] = "published"
     else:
@@ -213,6 +218,9 @@ def main():
     ap.add_argument("--faultbench", default=os.path.join(ROOT, "build", "faultbench"))
     ap.add_argument("--baseline", help="another faultbench binary: adds the tool %s (its fast mode), "
                     "interleaved with faultbench_fast, and the ratio new/baseline per workload" % BASELINE)
+    ap.add_argument("--weights", default="",
+                    help="model=PATH,...: these weights instead of the published or made ones (e.g. where PyTorch "
+                    "is missing: make_random_weights.py needs it)")
     ap.add_argument("--data-root", default=os.environ.get("FAULTBENCH_DATA", os.path.join(ROOT, "..", "shared", "data")))
     ap.add_argument("--work", default="/tmp/faultbench-campaign-bench")
     ap.add_argument("--estimate", action="store_true",
