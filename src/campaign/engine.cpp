@@ -94,9 +94,8 @@ bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& fau
       images.normalize(first, count, batch.ptr());
       const Tensor logits = exec->forward(batch);
       for (int64_t i = 0; i < count; ++i) {
-        const int64_t img = first + i;
-        classify_image(golden.logits(img), golden.top1(img), logits.ptr() + i * k, k,
-                       images.labels[size_t(img)], counts);
+        const campaign_detail::ImageIndex img(first + i);
+        classify_image(golden.logits(img), golden.top1(img), logits.ptr() + i * k, k, golden.label(img), counts);
       }
     }
     weight = original;

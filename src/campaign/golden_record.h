@@ -8,6 +8,7 @@
 #include "faultbench/campaign/classify.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/tensor.h"
+#include "fast/ids.h"
 
 namespace faultbench::campaign_detail {
 
@@ -22,11 +23,12 @@ class GoldenRecord {
   void init();
 
   bool ready() const { return ready_; }  // every image's golden logits are known
-  bool known(int64_t image) const { return known_[size_t(image)]; }
-  const float* logits(int64_t image) const { return logits_.data() + image * k_; }
-  int top1(int64_t image) const { return top1_[size_t(image)]; }
+  bool known(ImageIndex image) const { return known_[image.index()]; }
+  const float* logits(ImageIndex image) const { return logits_.data() + image.value() * k_; }
+  int top1(ImageIndex image) const { return top1_[image.index()]; }
+  int label(ImageIndex image) const { return images_.labels[image.index()]; }
   // The image classified against itself: what a fault that masks it gets.
-  const FaultCounts& self(int64_t image) const { return self_[size_t(image)]; }
+  const FaultCounts& self(ImageIndex image) const { return self_[image.index()]; }
   const FaultCounts& total() const { return total_; }
   const std::vector<float>& all_logits() const { return logits_; }  // [N, K]
 

@@ -19,6 +19,7 @@ static_assert(!std::is_convertible_v<ValueId, size_t>);
 static_assert(!std::is_constructible_v<ValueId, StepId>);
 static_assert(!std::is_constructible_v<Lane, ChunkImage>);
 static_assert(!std::is_constructible_v<ChunkImage, Lane>);
+static_assert(!std::is_constructible_v<ImageIndex, ChunkImage>);  // GoldenChunk::image() converts
 static_assert(std::is_constructible_v<ValueId, int>);
 // An IdVector takes its own id only.
 template <class V, class I>

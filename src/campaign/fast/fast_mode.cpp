@@ -22,7 +22,7 @@ void FastMode::ensure_workers() {
 }
 
 SimContext FastMode::context() const {
-  return SimContext{graph_, steps_, index_, chunk_, resume_, golden_, images_.labels, options_.profile};
+  return SimContext{graph_, steps_, index_, chunk_, resume_, golden_, options_.profile};
 }
 
 int FastMode::chunk_images() const {

@@ -18,7 +18,7 @@ struct GoldenChunk {
   IdVector<StepId, std::vector<FloatBuf>> partials;
 
   // The test-set image of chunk image i.
-  int64_t image(ChunkImage i) const { return first + i.value(); }
+  ImageIndex image(ChunkImage i) const { return ImageIndex(first + i.value()); }
 };
 
 }  // namespace faultbench::campaign_detail

@@ -36,8 +36,8 @@ void FastMode::compute_golden_chunk(int64_t first, int count) {
   const float* logits = gc.values[ValueId(graph_.output_value)].get();
   golden_.init();
   for (int i = 0; i < count; ++i)
-    if (golden_.known(first + i) &&
-        std::memcmp(logits + i * k, golden_.logits(first + i), size_t(k) * sizeof(float)) != 0)
+    if (golden_.known(ImageIndex(first + i)) &&
+        std::memcmp(logits + i * k, golden_.logits(ImageIndex(first + i)), size_t(k) * sizeof(float)) != 0)
       throw_internal(__FILE__, __LINE__, "golden logits of a chunk differ from an earlier pass over the same "
                                          "image: the executor is not deterministic per image");
   golden_.record(first, count, logits);

@@ -228,10 +228,10 @@ class ChunkSimulation {
     const FloatBuf& logits = w_.values[ValueId(g_.output_value)].rows;
     const int k = g_.classes;
     for (Lane j : w_.active.lanes()) {
-      const int64_t img = c_.chunk.image(w_.active[j]);
+      const ImageIndex img = c_.chunk.image(w_.active[j]);
       if (logits)
         classify_image(c_.golden.logits(img), c_.golden.top1(img), logits.get() + j.index() * size_t(k), k,
-                       c_.labels[size_t(img)], counts_);
+                       c_.golden.label(img), counts_);
       else
         counts_ += c_.golden.self(img);
     }

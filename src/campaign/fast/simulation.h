@@ -37,7 +37,6 @@ struct SimContext {
   const GoldenChunk& chunk;
   const ResumePoints& resume;
   const GoldenRecord& golden;
-  const std::vector<int>& labels;  // of the test set
   bool profile = false;
 };
 
