@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "executor_plan.h"
-#include "faultbench/executor.h"
+#include "faultbench/graph/executor_campaign.h"
 #include "faultbench/ops/batch_norm.h"
 #include "faultbench/ops/conv2d.h"
 #include "faultbench/ops/linear.h"
