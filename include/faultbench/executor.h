@@ -79,8 +79,9 @@ class Executor {
   void run_step(int step, const std::vector<const float*>& inputs, float* output, int batch,
                 ThreadPool* pool, const uint64_t* needed = nullptr, const float* const* fill = nullptr) const;
 
-  // Whether run_step's `needed` can save work on step `step`: a conv whose zero-skipping
-  // kernel is available (ops::Conv2dPacked::sparse_capable, every weight finite).
+  // Whether run_step's `needed` can save work on step `step`: a conv for which
+  // ops::choose_conv2d_path picks the zero-skipping kernel when run single-threaded with a
+  // bitmap.
   bool step_skips_positions(int step) const;
 
   // Whether run_step_segment can run step `step`: a conv whose reduction splits by input

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "faultbench/ops/common.h"
+#include "faultbench/ops/conv2d_path.h"
 
 namespace faultbench::ops {
 
@@ -111,9 +112,17 @@ constexpr double kSparseMinZeroFraction = 0.45;
 // equal fill[n]'s (e.g. golden values that cannot have changed): the kernel may copy it
 // from there instead of computing it. With a bitmap the zero-skipping kernel is used
 // wherever the layer allows it, and it skips the blocks with no needed position.
-void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
-                      float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
-                      const uint64_t* needed = nullptr, const float* const* fill = nullptr);
+// Returns the path that ran (choose_conv2d_path's answer for this call).
+Conv2dPath conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
+                            float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
+                            const uint64_t* needed = nullptr, const float* const* fill = nullptr);
+
+// Runs `path` whatever choose_conv2d_path would pick, for tests and benchmarks; arguments
+// as conv2d_optimized's. Throws UsageError when the path cannot compute the layer
+// (conv2d_path_available). Same bits as every other path.
+void conv2d_run_path(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPacked& pack,
+                     const float* bias, float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
+                     const uint64_t* needed = nullptr, const float* const* fill = nullptr);
 
 // A slice of a conv's reduction (src/ops/conv2d/segment.cpp), so that sums over input channels a
 // fault cannot have changed are computed once: in DenseNet a fault changes only the

@@ -39,7 +39,6 @@ class GemmPair {
 // Padding-skipping path for small padded maps (taps.cpp). plan_taps fills
 // pk.tap_* (conv2d_pack) when enough taps read padding; conv_taps runs it.
 void plan_taps(const Conv2dShape& s, Conv2dPacked& pk);
-bool conv_taps_wanted(const Conv2dPacked& pk);
 void conv_taps(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                ThreadPool* pool, const ConvEpilogue& epi);
 
@@ -47,10 +46,8 @@ void conv_taps(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, con
 void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                    ThreadPool* pool, const ConvEpilogue& epi);
 
-// Zero-skipping channel-major path (sparse.cpp): true when conv2d_optimized should
-// take it for this call (the layer allows it, the policy and the input's zeros say so).
-bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, ThreadPool* pool,
-                        const uint64_t* needed);
+// Zero-skipping channel-major path (sparse.cpp); choose_conv2d_path (conv2d.cpp) says
+// when it applies.
 void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                  ThreadPool* pool, const ConvEpilogue& epi, const uint64_t* needed, const float* const* fill);
 

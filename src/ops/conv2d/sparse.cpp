@@ -180,21 +180,6 @@ bool run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int
 
 }  // namespace
 
-bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, ThreadPool* pool,
-                        const uint64_t* needed) {
-  const ConvSparsity policy = conv2d_sparsity();
-  if (policy == ConvSparsity::Never || !pk.sparse_capable || pk.nonfinite != 0) return false;
-  const int threads = pool ? pool->size() : 1;
-  const int64_t pairs = int64_t(s.batch) * s.groups;
-  if (threads > 1 && pairs < 2 * threads) return false;  // parallel over (image, group) only
-  if (policy == ConvSparsity::Always || needed) return true;
-  // The first image stands for the batch (the choice changes speed, never bits).
-  const int64_t count = int64_t(s.in_c) * s.in_h * s.in_w;
-  int64_t zeros = 0;
-  for (int64_t i = 0; i < count; ++i) zeros += x[i] == 0.0f;
-  return double(zeros) >= kSparseMinZeroFraction * double(count);
-}
-
 void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                  ThreadPool* pool, const ConvEpilogue& epi, const uint64_t* needed, const float* const* fill) {
   const int64_t need_words = (int64_t(s.out_h) * s.out_w + 63) / 64;

@@ -124,11 +124,6 @@ void plan_taps(const Conv2dShape& s, Conv2dPacked& pk) {
   pk.tap_x = std::move(xo);
 }
 
-bool conv_taps_wanted(const Conv2dPacked& pk) {
-  // Always forces the zero-skipping kernel (its tests), Never every skipping.
-  return !pk.tap_begin.empty() && pk.nonfinite == 0 && conv2d_sparsity() == ConvSparsity::Auto;
-}
-
 void conv_taps(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
                ThreadPool* pool, const ConvEpilogue& epi) {
   const int image_groups = (s.batch + kImages - 1) / kImages, cgroups = (pk.tiles + kMaxVec - 1) / kMaxVec;
