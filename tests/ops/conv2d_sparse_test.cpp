@@ -18,11 +18,12 @@ using ops::Conv2dShape;
 using ops::ConvSparsity;
 using namespace faultbench::testing;
 
-// Sets the process-wide policy for one scope.
-struct SparsityScope {
-  explicit SparsityScope(ConvSparsity p) { ops::conv2d_set_sparsity(p); }
-  ~SparsityScope() { ops::conv2d_set_sparsity(ConvSparsity::Auto); }
-};
+// A packed layer that takes the zero-skipping kernel whenever the layer allows it.
+ops::Conv2dPacked pack_always(const Conv2dShape& s, const std::vector<float>& w) {
+  auto pack = ops::conv2d_pack(s, w.data());
+  pack.set_sparsity(ConvSparsity::Always);
+  return pack;
+}
 
 // ReLU-like activations: about `zeros` of the values +0, a few -0, the rest positive.
 std::vector<float> activations(size_t n, uint32_t seed, double zeros) {
@@ -47,7 +48,6 @@ TEST(Conv2dSparse, RandomShapeSweepBitwise) {
   std::mt19937 rng(5);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   ThreadPool pool(2);
-  SparsityScope always(ConvSparsity::Always);
   int sparse_capable = 0;
   for (int iter = 0; iter < 50; ++iter) {
     const int k = std::vector<int>{1, 3, 5}[size_t(pick(0, 2))];
@@ -63,7 +63,7 @@ TEST(Conv2dSparse, RandomShapeSweepBitwise) {
     const float* bias = iter % 2 ? b.data() : nullptr;
     std::vector<float> ref(size_t(s.batch) * out_c * s.out_h * s.out_w);
     ops::conv2d_reference(s, x.data(), wt.data(), bias, ref.data());
-    const auto pack = ops::conv2d_pack(s, wt.data());
+    const auto pack = pack_always(s, wt);
     sparse_capable += pack.sparse_capable;
     SCOPED_TRACE("iter " + std::to_string(iter) + ": " + std::to_string(in_c) + "x" + std::to_string(h) + "x" +
                  std::to_string(w) + " -> " + std::to_string(out_c) + " k" + std::to_string(k) + " s" +
@@ -75,7 +75,6 @@ TEST(Conv2dSparse, RandomShapeSweepBitwise) {
 }
 
 TEST(Conv2dSparse, FusedEpilogueEqualsUnfusedChain) {
-  SparsityScope always(ConvSparsity::Always);
   // Step lists by row masks (8x8, 16x16 stride 2) and generically (7x7: blocks across
   // rows; 66x66: rows over 64 floats).
   for (const Conv2dShape s : {Conv2dShape{2, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{3, 24, 16, 16, 48, 8, 8, 3, 2, 1, 1},
@@ -89,7 +88,7 @@ TEST(Conv2dSparse, FusedEpilogueEqualsUnfusedChain) {
     const auto res = random_floats(n, 15);
     std::vector<float> conv(n);
     ops::conv2d_reference(s, x.data(), w.data(), nullptr, conv.data());
-    const auto pack = ops::conv2d_pack(s, w.data());
+    const auto pack = pack_always(s, w);
     for (int variant = 0; variant < 3; ++variant) {
       ops::ConvEpilogue e;
       e.alpha = alpha.data();
@@ -125,8 +124,7 @@ TEST(Conv2dSparse, UnderflowToNegativeZeroIsRecomputed) {
   ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
   ASSERT_EQ(ref[0], 0.0f);
   ASSERT_FALSE(std::signbit(ref[0])) << "the reference must end at +0 for this test to mean anything";
-  SparsityScope always(ConvSparsity::Always);
-  const auto pack = ops::conv2d_pack(s, w.data());
+  const auto pack = pack_always(s, w);
   ASSERT_EQ(pack.sparse_capable, kVectorBuild);
   EXPECT_BITWISE_EQ(ref, run(s, x, pack, nullptr, nullptr));
 }
@@ -139,8 +137,7 @@ TEST(Conv2dSparse, NonFiniteWeightIsNeverSkipped) {
   w[3] = std::numeric_limits<float>::infinity();
   std::vector<float> ref(size_t(2) * 32 * 36);
   ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
-  SparsityScope always(ConvSparsity::Always);
-  auto pack = ops::conv2d_pack(s, w.data());
+  auto pack = pack_always(s, w);
   EXPECT_EQ(pack.nonfinite, 1);
   const auto got = run(s, x, pack, nullptr, nullptr);
   EXPECT_EQ(first_difference_but_nans(ref, got), -1);
@@ -164,11 +161,11 @@ TEST(Conv2dSparse, EveryPolicyGivesTheSameBits) {
       x.insert(x.end(), xi.begin(), xi.end());
     }
     const auto w = random_floats(size_t(s.out_c) * s.in_c * s.kernel * s.kernel, 32);
-    const auto pack = ops::conv2d_pack(s, w.data());
+    auto pack = ops::conv2d_pack(s, w.data());
     ThreadPool pool(2);
     std::vector<std::vector<float>> out;
     for (ConvSparsity p : {ConvSparsity::Never, ConvSparsity::Always, ConvSparsity::Auto}) {
-      SparsityScope scope(p);
+      pack.set_sparsity(p);
       out.push_back(run(s, x, pack, nullptr, nullptr));
       out.push_back(run(s, x, pack, nullptr, &pool));
     }

@@ -68,6 +68,11 @@ struct Conv2dPacked {
   // tap_k[tap_begin[p] .. tap_begin[p + 1]), and that input's offset in the group's
   // [ci][h][w] input, tap_x. Empty otherwise.
   std::vector<int32_t> tap_begin, tap_k, tap_x;
+  // Which skipping kernels this layer may use (ConvSparsity, conv2d_path.h); Auto unless
+  // a test or benchmark forces a choice. Kept by conv2d_pack_set.
+  ConvSparsity sparsity() const { return sparsity_; }
+  void set_sparsity(ConvSparsity policy) { sparsity_ = policy; }
+  ConvSparsity sparsity_ = ConvSparsity::Auto;
 };
 
 Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight);
@@ -90,19 +95,6 @@ struct ConvEpilogue {
   bool relu = false;
   bool empty() const { return alpha == nullptr && residual == nullptr && !relu; }
 };
-
-// Which kernel conv2d_optimized may use for a non-depthwise layer. Auto takes the
-// padding-skipping kernel on small padded maps (Conv2dPacked::tap_*), and picks the
-// zero-skipping kernel when the layer allows it (sparse_capable, every weight finite) and
-// at least kSparseMinZeroFraction of the first image's inputs are +-0 (post-ReLU activations),
-// and within it sends an image on to the GEMM kernel when too few of its fmas can be
-// skipped; Always takes the zero-skipping kernel whenever the layer allows it, Never
-// never. Every choice gives the same bits; the setting exists for tests and benchmarks.
-// Process-wide, atomic.
-enum class ConvSparsity { Auto, Always, Never };
-void conv2d_set_sparsity(ConvSparsity policy);
-ConvSparsity conv2d_sparsity();
-constexpr double kSparseMinZeroFraction = 0.45;
 
 // pool may be null (single-threaded). The batch is s.batch; pack.shape must match s.
 //

@@ -23,6 +23,17 @@ inline constexpr Conv2dPath kConv2dPaths[] = {Conv2dPath::Depthwise, Conv2dPath:
                                               Conv2dPath::Channels, Conv2dPath::Gemm};
 const char* conv2d_path_name(Conv2dPath path);
 
+// Which kernel conv2d_optimized may use for a non-depthwise layer, set per packed layer
+// (Conv2dPacked::set_sparsity). Auto takes the padding-skipping kernel on small padded
+// maps, and picks the zero-skipping kernel when the layer allows it (enough output
+// channels, every weight finite) and at least kSparseMinZeroFraction of the first image's
+// inputs are +-0 (post-ReLU activations), and within it sends an image on to the GEMM
+// kernel when too few of its fmas can be skipped; Always takes the zero-skipping kernel
+// whenever the layer allows it, Never never. Every choice gives the same bits; the setting
+// exists for tests and benchmarks.
+enum class ConvSparsity : uint8_t { Auto, Always, Never };
+constexpr double kSparseMinZeroFraction = 0.45;
+
 // What besides the packed layer the choice depends on.
 struct Conv2dCall {
   int batch = 1;
@@ -33,7 +44,7 @@ struct Conv2dCall {
 
 // The rules, in order: an empty batch runs nothing; a depthwise layer runs Depthwise;
 // without a bitmap, a layer with a padding-skipping plan and finite weights runs Taps
-// under ConvSparsity::Auto; a layer that allows zero skipping (enough output channels,
+// under ConvSparsity::Auto (the pack's sparsity); a layer that allows zero skipping (enough output channels,
 // every weight finite, sparsity not Never) runs Sparse unless several threads would share
 // fewer than two (image, group) pairs each (that kernel splits work by pairs only), and
 // then when a bitmap comes with the call, under Always, or when at least

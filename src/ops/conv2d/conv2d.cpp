@@ -21,7 +21,7 @@ void check_pack(const Conv2dShape& s, const Conv2dPacked& pack) {
 // The layer allows zero skipping: the channel-major weight copy exists, and a skipped
 // 0 input meets a finite weight (Inf * 0 is NaN).
 bool sparse_allowed(const Conv2dPacked& pk) {
-  return pk.sparse_capable && pk.nonfinite == 0 && conv2d_sparsity() != ConvSparsity::Never;
+  return pk.sparse_capable && pk.nonfinite == 0 && pk.sparsity() != ConvSparsity::Never;
 }
 
 void run(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias, float* y,
@@ -53,7 +53,7 @@ const char* conv2d_path_name(Conv2dPath path) {
 Conv2dPath choose_conv2d_path(const Conv2dPacked& pk, const Conv2dCall& call) {
   if (call.batch == 0) return Conv2dPath::None;
   if (pk.depthwise) return Conv2dPath::Depthwise;
-  const ConvSparsity policy = conv2d_sparsity();
+  const ConvSparsity policy = pk.sparsity();
   // Always forces the zero-skipping kernel (its tests), Never every skipping.
   if (!call.needed && !pk.tap_begin.empty() && pk.nonfinite == 0 && policy == ConvSparsity::Auto)
     return Conv2dPath::Taps;

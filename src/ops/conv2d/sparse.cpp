@@ -20,7 +20,6 @@
 // such a step they stay equal, and they can differ only as -0 vs +0); a tile with a -0
 // lane is recomputed over all K steps. Inputs that are NaN or Inf are non-zero.
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -35,13 +34,6 @@
 #endif
 
 namespace faultbench::ops {
-
-namespace {
-std::atomic<int> g_sparsity{int(ConvSparsity::Auto)};
-}  // namespace
-
-void conv2d_set_sparsity(ConvSparsity policy) { g_sparsity.store(int(policy), std::memory_order_relaxed); }
-ConvSparsity conv2d_sparsity() { return ConvSparsity(g_sparsity.load(std::memory_order_relaxed)); }
 
 namespace detail {
 
@@ -189,7 +181,7 @@ void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, c
   // A 1x1 stride-1 unpadded conv reads its input as it is: that is its only phase plane.
   const bool direct = s.kernel == 1 && s.stride == 1 && s.padding == 0;
   // Images with few zeros go to the GEMM path (larger maps; Auto only): same bits, faster.
-  const bool fallback = !pk.channel_major && conv2d_sparsity() == ConvSparsity::Auto;
+  const bool fallback = !pk.channel_major && pk.sparsity() == ConvSparsity::Auto;
   std::unique_ptr<GemmPair> gemm;
   if (fallback) gemm = std::make_unique<GemmPair>(s, pk);
   const int64_t floats = std::max(phase_floats(s, pk), gemm ? gemm->phase_floats() : 0);
