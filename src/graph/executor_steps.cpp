@@ -88,7 +88,7 @@ bool Executor::step_resumable(int step) const {
   const int node = p.plan.steps[size_t(step)].node;
   const Node& n = graph_.nodes[size_t(node)];
   if (n.kind != OpKind::Conv2d || !ops::conv2d_segment_supported(conv_shape(graph_, n, 1))) return false;
-  return options_.variant == KernelVariant::Reference || p.nodes[size_t(node)].conv.sparse_capable;
+  return options_.variant == KernelVariant::Reference || p.nodes[size_t(node)].conv.sparse_capable();
 }
 
 void Executor::run_step_segment(int step, const std::vector<const float*>& inputs, const ops::Conv2dSegment& seg,

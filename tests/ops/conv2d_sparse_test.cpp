@@ -64,7 +64,7 @@ TEST(Conv2dSparse, RandomShapeSweepBitwise) {
     std::vector<float> ref(size_t(s.batch) * out_c * s.out_h * s.out_w);
     ops::conv2d_reference(s, x.data(), wt.data(), bias, ref.data());
     const auto pack = pack_always(s, wt);
-    sparse_capable += pack.sparse_capable;
+    sparse_capable += pack.sparse_capable();
     SCOPED_TRACE("iter " + std::to_string(iter) + ": " + std::to_string(in_c) + "x" + std::to_string(h) + "x" +
                  std::to_string(w) + " -> " + std::to_string(out_c) + " k" + std::to_string(k) + " s" +
                  std::to_string(stride) + " p" + std::to_string(pad) + " g" + std::to_string(groups));
@@ -125,7 +125,7 @@ TEST(Conv2dSparse, UnderflowToNegativeZeroIsRecomputed) {
   ASSERT_EQ(ref[0], 0.0f);
   ASSERT_FALSE(std::signbit(ref[0])) << "the reference must end at +0 for this test to mean anything";
   const auto pack = pack_always(s, w);
-  ASSERT_EQ(pack.sparse_capable, kVectorBuild);
+  ASSERT_EQ(pack.sparse_capable(), kVectorBuild);
   EXPECT_BITWISE_EQ(ref, run(s, x, pack, nullptr, nullptr));
 }
 
@@ -138,14 +138,14 @@ TEST(Conv2dSparse, NonFiniteWeightIsNeverSkipped) {
   std::vector<float> ref(size_t(2) * 32 * 36);
   ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
   auto pack = pack_always(s, w);
-  EXPECT_EQ(pack.nonfinite, 1);
+  EXPECT_EQ(pack.nonfinite(), 1);
   const auto got = run(s, x, pack, nullptr, nullptr);
   EXPECT_EQ(first_difference_but_nans(ref, got), -1);
   EXPECT_GT(count_nans(ref), 0);
   // Restoring the weight in place makes the layer skippable again.
   w[3] = 0.5f;
   ops::conv2d_pack_set(pack, 3, w[3]);
-  EXPECT_EQ(pack.nonfinite, 0);
+  EXPECT_EQ(pack.nonfinite(), 0);
   ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
   EXPECT_BITWISE_EQ(ref, run(s, x, pack, nullptr, nullptr));
 }

@@ -8,6 +8,7 @@
 
 #include "faultbench/ops/conv2d.h"
 #include "faultbench/parallel.h"
+#include "ops/conv2d/layout.h"
 #include "ops/op_test_util.h"
 
 namespace faultbench {
@@ -48,7 +49,7 @@ TEST(Conv2dTaps, SmallPaddedMapsBitwise) {
     const auto beta = random_floats(size_t(s.out_c), uint32_t(80 + iter));
     const auto residual = random_floats(size_t(s.batch) * s.out_c * out_h * out_w, uint32_t(90 + iter));
     const ops::Conv2dPacked pk = ops::conv2d_pack(s, wt.data());
-    planned += !pk.tap_begin.empty();
+    planned += !pk.layout().tap_begin.empty();
     const float* b = iter % 2 ? bias.data() : nullptr;
     std::vector<float> ref(size_t(s.batch) * s.out_c * out_h * out_w);
     ops::conv2d_reference(s, x.data(), wt.data(), b, ref.data());
@@ -90,7 +91,7 @@ TEST(Conv2dTaps, UnderflowToNegativeZeroIsRecomputed) {
   ASSERT_EQ(ref[0], 0.0f);
   ASSERT_FALSE(std::signbit(ref[0])) << "the reference must end at +0 for this test to mean anything";
   const auto pack = ops::conv2d_pack(s, w.data());
-  ASSERT_EQ(!pack.tap_begin.empty(), kVectorBuild);
+  ASSERT_EQ(!pack.layout().tap_begin.empty(), kVectorBuild);
   EXPECT_BITWISE_EQ(ref, run(s, x, pack, nullptr, nullptr));
 }
 

@@ -7,7 +7,7 @@
 
 namespace faultbench::ops {
 
-struct Conv2dPacked;
+class Conv2dPacked;
 
 // The kernels behind conv2d_optimized, one file each in src/ops/conv2d/.
 enum class Conv2dPath : uint8_t {

@@ -12,7 +12,7 @@ namespace {
 
 void check_pack(const Conv2dShape& s, const Conv2dPacked& pack) {
   validate_conv2d(s);
-  const Conv2dShape& p = pack.shape;
+  const Conv2dShape& p = pack.shape();
   if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups ||
       p.in_h != s.in_h || p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding)
     shape_error("conv2d", "packed weights were prepared for a different shape");
@@ -20,12 +20,13 @@ void check_pack(const Conv2dShape& s, const Conv2dPacked& pack) {
 
 // The layer allows zero skipping: the channel-major weight copy exists, and a skipped
 // 0 input meets a finite weight (Inf * 0 is NaN).
-bool sparse_allowed(const Conv2dPacked& pk) {
-  return pk.sparse_capable && pk.nonfinite == 0 && pk.sparsity() != ConvSparsity::Never;
+bool sparse_allowed(const detail::Conv2dLayout& pk) {
+  return pk.sparse_capable && pk.nonfinite == 0 && pk.sparsity != ConvSparsity::Never;
 }
 
-void run(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias, float* y,
+void run(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPacked& packed, const float* bias, float* y,
          ThreadPool* pool, const ConvEpilogue& epilogue, const uint64_t* needed, const float* const* fill) {
+  const detail::Conv2dLayout& pack = packed.layout();
   switch (path) {
     case Conv2dPath::None: return;
     case Conv2dPath::Depthwise: return detail::conv_depthwise(s, x, pack, bias, y, pool, epilogue);
@@ -50,10 +51,11 @@ const char* conv2d_path_name(Conv2dPath path) {
   return "?";
 }
 
-Conv2dPath choose_conv2d_path(const Conv2dPacked& pk, const Conv2dCall& call) {
+Conv2dPath choose_conv2d_path(const Conv2dPacked& pack, const Conv2dCall& call) {
+  const detail::Conv2dLayout& pk = pack.layout();
   if (call.batch == 0) return Conv2dPath::None;
   if (pk.depthwise) return Conv2dPath::Depthwise;
-  const ConvSparsity policy = pk.sparsity();
+  const ConvSparsity policy = pk.sparsity;
   // Always forces the zero-skipping kernel (its tests), Never every skipping.
   if (!call.needed && !pk.tap_begin.empty() && pk.nonfinite == 0 && policy == ConvSparsity::Auto)
     return Conv2dPath::Taps;
@@ -72,7 +74,8 @@ Conv2dPath choose_conv2d_path(const Conv2dPacked& pk, const Conv2dCall& call) {
   return pk.channel_major ? Conv2dPath::Channels : Conv2dPath::Gemm;
 }
 
-bool conv2d_path_available(const Conv2dPacked& pk, Conv2dPath path) {
+bool conv2d_path_available(const Conv2dPacked& pack, Conv2dPath path) {
+  const detail::Conv2dLayout& pk = pack.layout();
   switch (path) {
     case Conv2dPath::None: return false;
     case Conv2dPath::Depthwise: return pk.depthwise;
