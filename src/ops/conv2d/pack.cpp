@@ -39,9 +39,12 @@ int64_t tiled_index(const Conv2dShape& s, int k, int rows, int co, int kk) {
 
 Conv2dPacked::Conv2dPacked() : impl_(std::make_unique<detail::Conv2dLayout>()) {}
 Conv2dPacked::~Conv2dPacked() = default;
-Conv2dPacked::Conv2dPacked(const Conv2dPacked& other) : impl_(std::make_unique<detail::Conv2dLayout>(*other.impl_)) {}
+// A moved-from pack (no layout) copies as an empty one.
+Conv2dPacked::Conv2dPacked(const Conv2dPacked& other)
+    : impl_(other.impl_ ? std::make_unique<detail::Conv2dLayout>(*other.impl_)
+                        : std::make_unique<detail::Conv2dLayout>()) {}
 Conv2dPacked& Conv2dPacked::operator=(const Conv2dPacked& other) {
-  if (this != &other) *impl_ = *other.impl_;
+  if (this != &other) *this = Conv2dPacked(other);
   return *this;
 }
 Conv2dPacked::Conv2dPacked(Conv2dPacked&& other) noexcept = default;
