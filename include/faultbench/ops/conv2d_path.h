@@ -39,15 +39,15 @@ struct Conv2dCall {
   int batch = 1;
   int threads = 1;           // the pool's size; 1 without a pool
   bool needed = false;       // a bitmap of needed output positions comes with the call
-  const float* x = nullptr;  // the input: Auto counts the first image's zeros (null: none)
+  const float* x = nullptr;  // the input: Auto counts the first image's zeros (null: as if none)
 };
 
 // The rules, in order: an empty batch runs nothing; a depthwise layer runs Depthwise;
 // without a bitmap, a layer with a padding-skipping plan and finite weights runs Taps
-// under ConvSparsity::Auto (the pack's sparsity); a layer that allows zero skipping (enough output channels,
-// every weight finite, sparsity not Never) runs Sparse unless several threads would share
-// fewer than two (image, group) pairs each (that kernel splits work by pairs only), and
-// then when a bitmap comes with the call, under Always, or when at least
+// when the pack's sparsity is Auto; a layer that allows zero skipping (enough output
+// channels, every weight finite, sparsity not Never) runs Sparse unless several threads
+// would share fewer than two (image, group) pairs each (that kernel splits work by pairs
+// only), and then when a bitmap comes with the call, under Always, or when at least
 // kSparseMinZeroFraction of the first image's inputs are +-0; otherwise a small output
 // map runs Channels and any other layer Gemm.
 Conv2dPath choose_conv2d_path(const Conv2dPacked& pack, const Conv2dCall& call);
