@@ -68,8 +68,9 @@ class ExecutorSteps {
     exec_->run_step(step, inputs, output, batch, pool, needed, fill);
   }
 
-  // Whether run_step's `needed` can save work on step `step`: a conv whose zero-skipping
-  // kernel is available (ops::Conv2dPacked::sparse_capable, every weight finite).
+  // Whether run_step's `needed` can save work on step `step`: a conv for which
+  // ops::choose_conv2d_path picks the zero-skipping kernel when run single-threaded with a
+  // bitmap.
   bool step_skips_positions(int step) const { return exec_->step_skips_positions(step); }
 
   // Whether run_step_segment can run step `step`: a conv whose reduction splits by input

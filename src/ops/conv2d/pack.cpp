@@ -3,6 +3,7 @@
 #include <cmath>
 #include <climits>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "internal.h"
@@ -36,9 +37,29 @@ int64_t tiled_index(const Conv2dShape& s, int k, int rows, int co, int kk) {
 }
 }  // namespace
 
+Conv2dPacked::Conv2dPacked() : impl_(std::make_unique<detail::Conv2dLayout>()) {}
+Conv2dPacked::~Conv2dPacked() = default;
+// A moved-from pack (no layout) copies as an empty one.
+Conv2dPacked::Conv2dPacked(const Conv2dPacked& other)
+    : impl_(other.impl_ ? std::make_unique<detail::Conv2dLayout>(*other.impl_)
+                        : std::make_unique<detail::Conv2dLayout>()) {}
+Conv2dPacked& Conv2dPacked::operator=(const Conv2dPacked& other) {
+  if (this != &other) *this = Conv2dPacked(other);
+  return *this;
+}
+Conv2dPacked::Conv2dPacked(Conv2dPacked&& other) noexcept = default;
+Conv2dPacked& Conv2dPacked::operator=(Conv2dPacked&& other) noexcept = default;
+
+const Conv2dShape& Conv2dPacked::shape() const { return impl_->shape; }
+bool Conv2dPacked::sparse_capable() const { return impl_->sparse_capable; }
+int64_t Conv2dPacked::nonfinite() const { return impl_->nonfinite; }
+ConvSparsity Conv2dPacked::sparsity() const { return impl_->sparsity; }
+void Conv2dPacked::set_sparsity(ConvSparsity policy) { impl_->sparsity = policy; }
+
 Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   validate_conv2d(s);
-  Conv2dPacked p;
+  Conv2dPacked packed;
+  detail::Conv2dLayout& p = packed.layout();
   p.shape = s;
   const int cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
   p.k = cin_g * s.kernel * s.kernel;
@@ -50,7 +71,7 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
       p.data.data()[i] = weight[i];
       p.nonfinite += std::isfinite(weight[i]) ? 0 : 1;
     }
-    return p;
+    return packed;
   }
   const int st = s.stride, kk = s.kernel;
   p.hq = (s.in_h + 2 * s.padding + st - 1) / st;
@@ -80,10 +101,16 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   }
   for (int64_t i = 0; i < int64_t(s.out_c) * p.k; ++i) p.nonfinite += std::isfinite(weight[i]) ? 0 : 1;
   if (p.channel_major && s.padding > 0) detail::plan_taps(s, p);
-  return p;
+  // The geometry of the path that runs the layer's dense calls, once (not per call).
+  if (p.channel_major)
+    detail::plan_channels(p);
+  else
+    detail::plan_gemm(p);
+  return packed;
 }
 
-void conv2d_pack_set(Conv2dPacked& p, int64_t index, float value) {
+void conv2d_pack_set(Conv2dPacked& packed, int64_t index, float value) {
+  detail::Conv2dLayout& p = packed.layout();
   const Conv2dShape& s = p.shape;
   const int64_t count = int64_t(s.out_c) * p.k;
   if (index < 0 || index >= count)
