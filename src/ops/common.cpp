@@ -5,7 +5,7 @@
 #include <new>
 
 #include "faultbench/error.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 
 namespace faultbench::ops {
 

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "conv2d_internal.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "simd.h"
 
 namespace faultbench::ops {

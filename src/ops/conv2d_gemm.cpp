@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "conv2d_internal.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "simd.h"
 
 namespace faultbench::ops::detail {

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "conv2d_internal.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "simd.h"
 
 namespace faultbench::ops {

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "conv2d_internal.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>

@@ -14,7 +14,7 @@
 
 #include "faultbench/graph.h"
 #include "faultbench/ops/pool.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 
 namespace faultbench::ops {
 
