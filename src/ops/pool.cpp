@@ -12,7 +12,6 @@
 #include <immintrin.h>
 #endif
 
-#include "faultbench/graph.h"
 #include "faultbench/ops/pool.h"
 #include "faultbench/util/parallel.h"
 
