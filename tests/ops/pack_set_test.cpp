@@ -15,7 +15,7 @@ namespace {
 using ops::Conv2dShape;
 using namespace faultbench::testing;
 
-bool same_bytes(const ops::AlignedBuffer& a, const ops::AlignedBuffer& b) {
+bool same_bytes(const AlignedBuffer& a, const AlignedBuffer& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
