@@ -8,31 +8,21 @@
 
 #include "faultbench/campaign/engine.h"
 #include "faultbench/executor.h"
+#include "faultbench/util/aligned_buffer.h"
 
 namespace faultbench::campaign_detail {
-
-// A 64-byte aligned float buffer that does not initialise its contents.
-struct FloatBuf {
-  struct Free {
-    void operator()(float* p) const { std::free(p); }
-  };
-  std::unique_ptr<float, Free> data;
-  size_t capacity = 0;  // floats
-  float* get() const { return data.get(); }
-  explicit operator bool() const { return bool(data); }
-};
 
 // Recycles buffers so that steady-state chunks allocate nothing. acquire() takes the
 // smallest free buffer that fits; when none fits it grows the largest free one, so the
 // number of buffers never exceeds the peak number alive at once.
 class BufferPool {
  public:
-  FloatBuf acquire(size_t floats);
-  void release(FloatBuf&& buf);
+  AlignedBuffer acquire(size_t floats);
+  void release(AlignedBuffer&& buf);
   void clear() { free_.clear(); }
 
  private:
-  std::vector<FloatBuf> free_;
+  std::vector<AlignedBuffer> free_;
 };
 
 // The executor's schedule seen from the values (built once per engine).
@@ -71,8 +61,8 @@ struct GoldenChunk {
   int64_t first = 0;  // first image of the chunk
   int count = 0;      // 0: nothing computed
   int resume_version = -1;
-  std::vector<FloatBuf> values;
-  std::vector<std::vector<FloatBuf>> partials;
+  std::vector<AlignedBuffer> values;
+  std::vector<std::vector<AlignedBuffer>> partials;
 };
 
 // One thread's scratch for simulating faults. The threads share the engine's executor
@@ -81,7 +71,7 @@ struct Worker {
   BufferPool pool;
   // Per value, during one simulation: the faulty rows of the active images and whether
   // each differs from golden.
-  std::vector<FloatBuf> changed;
+  std::vector<AlignedBuffer> changed;
   std::vector<std::vector<uint8_t>> differs;
   // Per changed value: its leading channels that are golden in every active image.
   std::vector<int> golden_channels;

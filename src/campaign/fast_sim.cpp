@@ -68,26 +68,23 @@ int64_t now_ns() {
 }
 }  // namespace
 
-FloatBuf BufferPool::acquire(size_t floats) {
+AlignedBuffer BufferPool::acquire(size_t floats) {
   floats = std::max<size_t>(floats, 16);
   size_t best = free_.size();
   for (size_t i = 0; i < free_.size(); ++i)
-    if (free_[i].capacity >= floats && (best == free_.size() || free_[i].capacity < free_[best].capacity)) best = i;
+    if (free_[i].size() >= floats && (best == free_.size() || free_[i].size() < free_[best].size())) best = i;
   if (best < free_.size()) {
-    FloatBuf b = std::move(free_[best]);
+    AlignedBuffer b = std::move(free_[best]);
     free_.erase(free_.begin() + std::ptrdiff_t(best));
     return b;
   }
   if (!free_.empty()) free_.pop_back();  // grow instead of adding: drop one too-small buffer
-  FloatBuf b;
-  const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
-  b.data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-  if (!b.data) throw std::bad_alloc();
-  b.capacity = bytes / sizeof(float);
+  AlignedBuffer b;
+  b.resize_uninitialized((floats + 15) / 16 * 16);  // whole cache lines: the spare floats are usable
   return b;
 }
 
-void BufferPool::release(FloatBuf&& buf) {
+void BufferPool::release(AlignedBuffer&& buf) {
   if (buf) free_.push_back(std::move(buf));
 }
 
@@ -183,8 +180,8 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
   GoldenChunk& gc = chunk;
   if (gc.count == count && gc.first == first && gc.resume_version == resume.version) return;  // still valid
   gc.count = 0;
-  auto ensure = [&](FloatBuf& buf, size_t need) {
-    if (!buf || buf.capacity < need) {
+  auto ensure = [&](AlignedBuffer& buf, size_t need) {
+    if (!buf || buf.size() < need) {
       golden_pool.release(std::move(buf));
       buf = golden_pool.acquire(need);
     }
@@ -196,11 +193,11 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
   gc.partials.resize(steps.size());
   for (size_t si = 0; si < steps.size(); ++si) {
     gc.partials[si].resize(resume.by_step[si].size());
-    for (FloatBuf& buf : gc.partials[si])
+    for (AlignedBuffer& buf : gc.partials[si])
       ensure(buf, size_t(count) * size_t(step_index.row_floats[size_t(steps[si].output)]));
   }
   golden_pool.clear();  // buffers too small for this chunk size
-  images.normalize(first, count, gc.values[size_t(graph.input_value)].get());
+  images.normalize(first, count, gc.values[size_t(graph.input_value)].data());
   // Image-parallel, each thread runs the whole schedule on micro-batches of its share, so
   // that one step's activations are still in cache for the next.
   // Micro-batches as the suffix recomputation's (4 images at least, as the executor's forward).
@@ -209,7 +206,7 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
     std::vector<const float*> ins;
     for (int64_t start = b; start < e; start += golden_batch) {
       const int mb = int(std::min<int64_t>(golden_batch, e - start));
-      auto row = [&](int v) { return gc.values[size_t(v)].get() + start * step_index.row_floats[size_t(v)]; };
+      auto row = [&](int v) { return gc.values[size_t(v)].data() + start * step_index.row_floats[size_t(v)]; };
       for (size_t si = 0; si < steps.size(); ++si) {
         ins.clear();
         for (int v : steps[si].inputs) ins.push_back(row(v));
@@ -223,7 +220,7 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
         const float* partial = nullptr;
         int begin = 0;
         for (size_t i = 0; i < at.size(); ++i) {
-          float* saved = gc.partials[si][i].get() + size_t(start) * of;
+          float* saved = gc.partials[si][i].data() + size_t(start) * of;
           exec->run_step_segment(int(si), ins, {begin, at[i], partial, false}, saved, mb, nullptr);
           partial = saved;
           begin = at[i];
@@ -236,7 +233,7 @@ void CampaignEngine::Impl::compute_golden_chunk(int64_t first, int count) {
   // Images seen before (an earlier run, or the brute-force golden pass): the safety net
   // for the determinism contract the whole mode rests on. The others are recorded.
   const int k = classes();
-  const float* logits = gc.values[size_t(graph.output_value)].get();
+  const float* logits = gc.values[size_t(graph.output_value)].data();
   init_golden();
   for (int i = 0; i < count; ++i)
     if (golden_known[size_t(first + i)] &&
@@ -308,11 +305,11 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
   };
   std::vector<int> active, keep, live;
   std::vector<const float*> ins, fill;
-  std::vector<FloatBuf> temps;
+  std::vector<AlignedBuffer> temps;
   const bool profile = options.profile;
   int64_t dropped = 0;  // images found masked before the logits
   auto row_floats = [&](int v) { return size_t(step_index.row_floats[size_t(v)]); };
-  auto golden_row = [&](int v, int image) { return gc.values[size_t(v)].get() + size_t(image) * row_floats(v); };
+  auto golden_row = [&](int v, int image) { return gc.values[size_t(v)].data() + size_t(image) * row_floats(v); };
 
   // The largest resume point of step si inside its input's `golden` leading channels.
   auto resume_point = [&](int si, int golden) -> const int* {
@@ -335,23 +332,23 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
       // in place while they are consecutive, else gathered into a scratch buffer.
       auto active_rows = [&](const float* base, size_t floats) -> const float* {
         if (active.back() - active.front() + 1 == a) return base + size_t(active.front()) * floats;
-        FloatBuf t = w.pool.acquire(size_t(a) * floats);
+        AlignedBuffer t = w.pool.acquire(size_t(a) * floats);
         for (int j = 0; j < a; ++j)
-          std::memcpy(t.get() + size_t(j) * floats, base + size_t(active[size_t(j)]) * floats, floats * sizeof(float));
+          std::memcpy(t.data() + size_t(j) * floats, base + size_t(active[size_t(j)]) * floats, floats * sizeof(float));
         temps.push_back(std::move(t));
-        return temps.back().get();
+        return temps.back().data();
       };
       ins.clear();
       for (int v : st.inputs)
-        ins.push_back(w.changed[size_t(v)] ? w.changed[size_t(v)].get()
-                                           : active_rows(gc.values[size_t(v)].get(), row_floats(v)));
+        ins.push_back(w.changed[size_t(v)] ? w.changed[size_t(v)].data()
+                                           : active_rows(gc.values[size_t(v)].data(), row_floats(v)));
       const int o = st.output;
       const size_t of = row_floats(o);
       const ValueShape& os = g.values[size_t(o)];
       const int64_t opos = int64_t(os.h) * os.w, owords = mask_words(opos);
-      FloatBuf out = w.pool.acquire(size_t(a) * of);
+      AlignedBuffer out = w.pool.acquire(size_t(a) * of);
       auto copy_golden_rows = [&] {
-        for (int j = 0; j < a; ++j) std::memcpy(out.get() + size_t(j) * of, golden_row(o, active[size_t(j)]), of * sizeof(float));
+        for (int j = 0; j < a; ++j) std::memcpy(out.data() + size_t(j) * of, golden_row(o, active[size_t(j)]), of * sizeof(float));
       };
       // The faulty step computes only the faulty output channel, over its golden rows.
       // A later conv only the positions whose window holds a changed input (the others
@@ -362,29 +359,29 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
       w.has_positions[size_t(o)] = 0;
       if (si == plan.step) {
         copy_golden_rows();
-        exec->run_step_channel(faulty, ins, out.get(), a);
+        exec->run_step_channel(faulty, ins, out.data(), a);
       } else if (const uint64_t* needed = needed_positions(st, active, w)) {
         fill.clear();
         for (int j = 0; j < a; ++j) fill.push_back(golden_row(o, active[size_t(j)]));
-        exec->run_step(si, ins, out.get(), a, nullptr, needed, fill.data());
+        exec->run_step(si, ins, out.data(), a, nullptr, needed, fill.data());
         w.positions[size_t(o)].assign(needed, needed + a * owords);
         w.has_positions[size_t(o)] = 1;
       } else if (const int* b = resume_point(si, golden_channels(st.inputs[0]))) {
         // The sums over the input's golden leading channels are the golden pass's.
         const size_t at = size_t(b - resume.by_step[size_t(si)].data());
-        const float* partial = active_rows(gc.partials[size_t(si)][at].get(), of);
+        const float* partial = active_rows(gc.partials[size_t(si)][at].data(), of);
         const int in_c = g.values[size_t(st.inputs[0])].c;
-        exec->run_step_segment(si, ins, {*b, in_c, partial, true}, out.get(), a, nullptr);
+        exec->run_step_segment(si, ins, {*b, in_c, partial, true}, out.data(), a, nullptr);
         if (profile) w.step_resumed[size_t(si)] += a;
       } else {
-        exec->run_step(si, ins, out.get(), a, nullptr);
+        exec->run_step(si, ins, out.data(), a, nullptr);
       }
       w.golden_channels[size_t(o)] = si == plan.step ? faulty.channel : golden_channels_after(g, st, golden_channels);
       if (profile) {
         w.step_ns[size_t(si)] += now_ns() - t0;
         w.step_images[size_t(si)] += a;
       }
-      for (FloatBuf& t : temps) w.pool.release(std::move(t));
+      for (AlignedBuffer& t : temps) w.pool.release(std::move(t));
       temps.clear();
       std::vector<uint8_t>& d = w.differs[size_t(o)];
       d.resize(size_t(a));
@@ -394,7 +391,7 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
         w.has_positions[size_t(o)] = 1;
         const size_t plane_at = size_t(faulty.channel) * size_t(opos);
         for (int j = 0; j < a; ++j)
-          d[size_t(j)] = mark_changed(out.get() + size_t(j) * of + plane_at, golden_row(o, active[size_t(j)]) + plane_at,
+          d[size_t(j)] = mark_changed(out.data() + size_t(j) * of + plane_at, golden_row(o, active[size_t(j)]) + plane_at,
                                       1, opos, pos.data() + j * owords);
       } else if (g.nodes[size_t(st.node)].kind == OpKind::Concat) {  // exact copies: differs where an input does
         for (int j = 0; j < a; ++j) {
@@ -405,7 +402,7 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
       } else {  // the leading golden channels cannot differ
         const size_t from = size_t(w.golden_channels[size_t(o)]) * size_t(opos);
         for (int j = 0; j < a; ++j)
-          d[size_t(j)] = std::memcmp(out.get() + size_t(j) * of + from, golden_row(o, active[size_t(j)]) + from,
+          d[size_t(j)] = std::memcmp(out.data() + size_t(j) * of + from, golden_row(o, active[size_t(j)]) + from,
                                      (of - from) * sizeof(float)) != 0;
       }
       w.changed[size_t(o)] = std::move(out);
@@ -436,7 +433,7 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
         for (int v : live) {
           const size_t vf = row_floats(v);
           const int64_t vw = mask_words(int64_t(g.values[size_t(v)].h) * g.values[size_t(v)].w);
-          float* base = w.changed[size_t(v)].get();
+          float* base = w.changed[size_t(v)].data();
           std::vector<uint8_t>& dv = w.differs[size_t(v)];
           std::vector<uint64_t>& pv = w.positions[size_t(v)];
           const bool has_positions = w.has_positions[size_t(v)];
@@ -459,11 +456,11 @@ FaultCounts CampaignEngine::Impl::simulate_chunk(const SuffixPlan& plan, const C
       }
     }
     if (!all_masked) {
-      const FloatBuf& logits = w.changed[size_t(g.output_value)];
+      const AlignedBuffer& logits = w.changed[size_t(g.output_value)];
       for (size_t j = 0; j < active.size(); ++j) {
         const int64_t img = gc.first + active[j];
         if (logits)
-          classify_image(golden_logits.data() + img * k, golden_top1[size_t(img)], logits.get() + j * size_t(k), k,
+          classify_image(golden_logits.data() + img * k, golden_top1[size_t(img)], logits.data() + j * size_t(k), k,
                          images.labels[size_t(img)], counts);
         else
           counts += golden_self[size_t(img)];

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <memory>
+#include <utility>
 
 namespace faultbench {
 
@@ -12,8 +13,14 @@ class AlignedBuffer {
   explicit AlignedBuffer(size_t count) { resize(count); }
   AlignedBuffer(const AlignedBuffer& other);
   AlignedBuffer& operator=(const AlignedBuffer& other);
-  AlignedBuffer(AlignedBuffer&&) noexcept = default;
-  AlignedBuffer& operator=(AlignedBuffer&&) noexcept = default;
+  // A moved-from buffer is empty (size 0, no allocation).
+  AlignedBuffer(AlignedBuffer&& other) noexcept
+      : data_(std::move(other.data_)), size_(std::exchange(other.size_, 0)) {}
+  AlignedBuffer& operator=(AlignedBuffer&& other) noexcept {
+    data_ = std::move(other.data_);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
 
   // Discards the old contents; the new ones are zero.
   void resize(size_t count);
@@ -24,6 +31,8 @@ class AlignedBuffer {
   float* data() { return data_.get(); }
   const float* data() const { return data_.get(); }
   size_t size() const { return size_; }
+  // True when the buffer holds an allocation (size() > 0).
+  explicit operator bool() const { return data_ != nullptr; }
 
  private:
   struct Free {
