@@ -11,8 +11,8 @@
 #include "faultbench/graph.h"
 #include "faultbench/ops/conv2d.h"
 #include "faultbench/ops/linear.h"
-#include "faultbench/parallel.h"
 #include "faultbench/tensor.h"
+#include "faultbench/util/parallel.h"
 
 namespace faultbench {
 

@@ -25,7 +25,7 @@ struct Executor::Prepared {
   };
   struct Arena {
     int capacity = 0;  // images
-    std::vector<ops::AlignedBuffer> slots;
+    std::vector<AlignedBuffer> slots;
   };
   std::vector<NodePrep> nodes;
   detail::Plan plan;

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "faultbench/ops/batch_norm.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "simd.h"
 
 #if defined(__AVX512F__)

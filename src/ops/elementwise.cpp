@@ -5,7 +5,7 @@
 #include <string>
 
 #include "faultbench/ops/elementwise.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 
 namespace faultbench::ops {
 

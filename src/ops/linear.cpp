@@ -7,7 +7,7 @@
 #include <string>
 
 #include "faultbench/ops/linear.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "simd.h"
 
 namespace faultbench::ops {

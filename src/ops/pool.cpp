@@ -12,9 +12,8 @@
 #include <immintrin.h>
 #endif
 
-#include "faultbench/graph.h"
 #include "faultbench/ops/pool.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 
 namespace faultbench::ops {
 

@@ -6,7 +6,7 @@
 #include "faultbench/error.h"
 #include "faultbench/ops/conv2d.h"
 #include "faultbench/ops/linear.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/conv2d/layout.h"
 #include "ops/op_test_util.h"
 
@@ -16,7 +16,7 @@ namespace {
 using ops::Conv2dShape;
 using namespace faultbench::testing;
 
-bool same_bytes(const ops::AlignedBuffer& a, const ops::AlignedBuffer& b) {
+bool same_bytes(const AlignedBuffer& a, const AlignedBuffer& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 

@@ -14,8 +14,8 @@ struct GoldenChunk {
   int64_t first = 0;  // first image of the chunk
   int count = 0;      // 0: nothing computed
   int resume_version = -1;
-  IdVector<ValueId, FloatBuf> values;
-  IdVector<StepId, std::vector<FloatBuf>> partials;
+  IdVector<ValueId, AlignedBuffer> values;
+  IdVector<StepId, std::vector<AlignedBuffer>> partials;
 
   // The test-set image of chunk image i.
   ImageIndex image(ChunkImage i) const { return ImageIndex(first + i.value()); }

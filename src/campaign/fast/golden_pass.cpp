@@ -11,8 +11,8 @@ void FastMode::compute_golden_chunk(int64_t first, int count) {
   GoldenChunk& gc = chunk_;
   if (gc.count == count && gc.first == first && gc.resume_version == resume_.version) return;  // still valid
   gc.count = 0;
-  auto ensure = [&](FloatBuf& buf, size_t need) {
-    if (!buf || buf.capacity < need) {
+  auto ensure = [&](AlignedBuffer& buf, size_t need) {
+    if (!buf || buf.size() < need) {
       golden_pool_.release(std::move(buf));
       buf = golden_pool_.acquire(need);
     }
@@ -25,15 +25,15 @@ void FastMode::compute_golden_chunk(int64_t first, int count) {
   for (StepId s : ids<StepId>(steps)) {
     gc.partials[s].resize(resume_.by_step[s].size());
     const size_t floats = size_t(count) * size_t(index_.row_floats[output_of(step_at(steps_, s))]);
-    for (FloatBuf& buf : gc.partials[s]) ensure(buf, floats);
+    for (AlignedBuffer& buf : gc.partials[s]) ensure(buf, floats);
   }
   golden_pool_.clear();  // buffers too small for this chunk size
-  images_.normalize(first, count, gc.values[ValueId(graph_.input_value)].get());
+  images_.normalize(first, count, gc.values[ValueId(graph_.input_value)].data());
   run_golden_pass(count);
   // Images seen before (an earlier run, or the brute-force golden pass): the safety net
   // for the determinism contract the whole mode rests on. The others are recorded.
   const int k = graph_.classes;
-  const float* logits = gc.values[ValueId(graph_.output_value)].get();
+  const float* logits = gc.values[ValueId(graph_.output_value)].data();
   golden_.init();
   for (int i = 0; i < count; ++i)
     if (golden_.known(ImageIndex(first + i)) &&
@@ -47,7 +47,7 @@ void FastMode::compute_golden_chunk(int64_t first, int count) {
 }
 
 void FastMode::run_golden_pass(int count) {
-  const GoldenChunk& gc = chunk_;
+  GoldenChunk& gc = chunk_;  // written: each thread its own images' rows
   const size_t steps = steps_.steps().size();
   // Image-parallel, each thread runs the whole schedule on micro-batches of its share, so
   // that one step's activations are still in cache for the next.
@@ -57,7 +57,7 @@ void FastMode::run_golden_pass(int count) {
     std::vector<const float*> ins;
     for (int64_t start = b; start < e; start += golden_batch) {
       const int mb = int(std::min<int64_t>(golden_batch, e - start));
-      auto row = [&](ValueId v) { return gc.values[v].get() + start * index_.row_floats[v]; };
+      auto row = [&](ValueId v) { return gc.values[v].data() + start * index_.row_floats[v]; };
       for (StepId s : ids<StepId>(steps)) {
         const ExecStep& st = step_at(steps_, s);
         ins.clear();
@@ -72,7 +72,7 @@ void FastMode::run_golden_pass(int count) {
         const float* partial = nullptr;
         int begin = 0;
         for (size_t i = 0; i < at.size(); ++i) {
-          float* saved = gc.partials[s][i].get() + size_t(start) * of;
+          float* saved = gc.partials[s][i].data() + size_t(start) * of;
           steps_.run_step_segment(s.value(), ins, {begin, at[i], partial, false}, saved, mb, nullptr);
           partial = saved;
           begin = at[i];

@@ -42,7 +42,7 @@ class ChunkSimulation {
     for (StepId s : plan_.desc) {
       const ExecStep& st = step_at(c_.exec, s);
       gather_inputs(st);
-      FloatBuf out = run_step(s, st);
+      AlignedBuffer out = run_step(s, st);
       mark_differences(s, st, out);
       w_.values[output_of(st)].rows = std::move(out);
       w_.live.push_back(output_of(st));
@@ -58,7 +58,7 @@ class ChunkSimulation {
     for (int raw : st.inputs) {
       const ValueId v(raw);
       const ChangedValue& cv = w_.values[v];
-      w_.ins.push_back(cv.changed() ? cv.rows.get() : active_rows(c_.chunk.values[v].get(), row_floats(v)));
+      w_.ins.push_back(cv.changed() ? cv.rows.data() : active_rows(c_.chunk.values[v].data(), row_floats(v)));
     }
   }
 
@@ -67,40 +67,40 @@ class ChunkSimulation {
   const float* active_rows(const float* base, size_t floats) {
     const ActiveImages& act = w_.active;
     if (act.consecutive()) return base + act.front().index() * floats;
-    FloatBuf t = w_.pool.acquire(size_t(act.size()) * floats);
+    AlignedBuffer t = w_.pool.acquire(size_t(act.size()) * floats);
     for (Lane j : act.lanes())
-      std::memcpy(t.get() + j.index() * floats, base + act[j].index() * floats, floats * sizeof(float));
+      std::memcpy(t.data() + j.index() * floats, base + act[j].index() * floats, floats * sizeof(float));
     w_.temps.push_back(std::move(t));
-    return w_.temps.back().get();
+    return w_.temps.back().data();
   }
 
   // The step's output rows, the cheapest exact way: the faulty step computes only the
   // faulty channel over its golden rows; a later conv only the positions whose window
   // holds a changed input (the others are copied from golden), or continues from the
   // golden partial sums over its input's golden leading channels; the rest run whole.
-  FloatBuf run_step(StepId s, const ExecStep& st) {
+  AlignedBuffer run_step(StepId s, const ExecStep& st) {
     const ValueId o = output_of(st);
     const int a = w_.active.size();
-    FloatBuf out = w_.pool.acquire(size_t(a) * row_floats(o));
+    AlignedBuffer out = w_.pool.acquire(size_t(a) * row_floats(o));
     const int64_t t0 = prof_.start();
     ChangedValue& rec = w_.values[o];
     // Set again below if this run gives the output a bitmap: one left from the previous
     // micro-batch must not describe this one's values.
     rec.has_positions = false;
     if (s == plan_.step) {
-      copy_golden_rows(o, out.get());
-      c_.exec.run_step_channel(faulty_, w_.ins, out.get(), a);
+      copy_golden_rows(o, out.data());
+      c_.exec.run_step_channel(faulty_, w_.ins, out.data(), a);
     } else if (const uint64_t* needed = needed_positions(c_, s, w_)) {
-      run_needed_positions(s, o, needed, out.get());
+      run_needed_positions(s, o, needed, out.data());
     } else if (const int* b = c_.resume.at_most(s, golden_channels(input_of(st, 0)))) {
-      run_resumed(s, st, b, out.get());
+      run_resumed(s, st, b, out.data());
     } else {
-      c_.exec.run_step(s.value(), w_.ins, out.get(), a, nullptr);
+      c_.exec.run_step(s.value(), w_.ins, out.data(), a, nullptr);
     }
     const auto golden_of = [&](ValueId v) { return golden_channels(v); };
     rec.golden_channels = s == plan_.step ? faulty_.channel : golden_channels_after(g_, st, golden_of);
     prof_.step(s, t0, a);
-    for (FloatBuf& t : w_.temps) w_.pool.release(std::move(t));
+    for (AlignedBuffer& t : w_.temps) w_.pool.release(std::move(t));
     w_.temps.clear();
     return out;
   }
@@ -119,22 +119,22 @@ class ChunkSimulation {
   void run_resumed(StepId s, const ExecStep& st, const int* b, float* out) {
     const int a = w_.active.size();
     const size_t at = size_t(b - c_.resume.by_step[s].data());
-    const float* partial = active_rows(c_.chunk.partials[s][at].get(), row_floats(output_of(st)));
+    const float* partial = active_rows(c_.chunk.partials[s][at].data(), row_floats(output_of(st)));
     const int in_c = shape_of(g_, input_of(st, 0)).c;
     c_.exec.run_step_segment(s.value(), w_.ins, {*b, in_c, partial, true}, out, a, nullptr);
     prof_.resumed(s, a);
   }
 
   // Per lane, whether the step's output differs from golden, by the cheapest exact test.
-  void mark_differences(StepId s, const ExecStep& st, const FloatBuf& out) {
+  void mark_differences(StepId s, const ExecStep& st, const AlignedBuffer& out) {
     ChangedValue& rec = w_.values[output_of(st)];
     rec.differs.resize(size_t(w_.active.size()));
     if (s == plan_.step)
-      mark_faulty_plane(output_of(st), out.get(), rec);
+      mark_faulty_plane(output_of(st), out.data(), rec);
     else if (g_.nodes[size_t(st.node)].kind == OpKind::Concat)
       mark_concat(st, rec);
     else
-      mark_by_comparison(output_of(st), out.get(), rec);
+      mark_by_comparison(output_of(st), out.data(), rec);
   }
 
   // One channel plane changed: where, per image (the output's position bitmap).
@@ -207,7 +207,7 @@ class ChunkSimulation {
       ChangedValue& cv = w_.values[v];
       const size_t vf = row_floats(v);
       const int64_t vw = mask_words(positions_of(v));
-      float* base = cv.rows.get();
+      float* base = cv.rows.data();
       for (size_t j = 0; j < keep.size(); ++j) {
         const size_t from = keep[j].index();
         if (from != j) {
@@ -225,12 +225,12 @@ class ChunkSimulation {
 
   // The images that reached the logits: classified against golden.
   void classify_survivors() {
-    const FloatBuf& logits = w_.values[ValueId(g_.output_value)].rows;
+    const AlignedBuffer& logits = w_.values[ValueId(g_.output_value)].rows;
     const int k = g_.classes;
     for (Lane j : w_.active.lanes()) {
       const ImageIndex img = c_.chunk.image(w_.active[j]);
       if (logits)
-        classify_image(c_.golden.logits(img), c_.golden.top1(img), logits.get() + j.index() * size_t(k), k,
+        classify_image(c_.golden.logits(img), c_.golden.top1(img), logits.data() + j.index() * size_t(k), k,
                        c_.golden.label(img), counts_);
       else
         counts_ += c_.golden.self(img);
@@ -240,7 +240,7 @@ class ChunkSimulation {
   size_t row_floats(ValueId v) const { return size_t(c_.index.row_floats[v]); }
   int64_t positions_of(ValueId v) const { return int64_t(shape_of(g_, v).h) * shape_of(g_, v).w; }
   const float* golden_row(ValueId v, Lane j) const {
-    return c_.chunk.values[v].get() + w_.active[j].index() * row_floats(v);
+    return c_.chunk.values[v].data() + w_.active[j].index() * row_floats(v);
   }
   void copy_golden_rows(ValueId o, float* out) const {
     const size_t of = row_floats(o);

@@ -24,7 +24,7 @@ struct Worker {
   std::vector<ValueId> live;               // changed values still needed
   std::vector<Lane> keep;                  // lanes that still differ somewhere
   std::vector<const float*> ins, fill;     // the step being run: input rows, golden output rows
-  std::vector<FloatBuf> temps;             // gathered golden rows of the step being run
+  std::vector<AlignedBuffer> temps;             // gathered golden rows of the step being run
   std::vector<uint64_t> needed, window;    // needed_positions
   WorkerProfile profile;                   // EngineOptions::profile only
 };

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "internal.h"
 
 namespace faultbench::ops {

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "internal.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/simd.h"
 
 namespace faultbench::ops {

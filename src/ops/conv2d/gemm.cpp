@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "internal.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/simd.h"
 
 namespace faultbench::ops::detail {

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "internal.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/simd.h"
 
 namespace faultbench::ops {

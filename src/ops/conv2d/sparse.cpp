@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "internal.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
