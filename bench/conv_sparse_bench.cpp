@@ -59,14 +59,14 @@ void BM_Conv(benchmark::State& st) {
   std::normal_distribution<float> n(0.0f, 0.05f);
   std::vector<float> w(size_t(s.out_c) * s.in_c * s.kernel * s.kernel);
   for (float& v : w) v = n(rng);
-  const auto pack = faultbench::ops::conv2d_pack(s, w.data());
+  auto pack = faultbench::ops::conv2d_pack(s, w.data());
   const auto x = activations(s, zeros, 2);
   std::vector<float> y(size_t(s.out_c) * s.out_h * s.out_w);
   using clock = std::chrono::steady_clock;
   double dense_s = 0, sparse_s = 0;
   for (auto _ : st) {
     for (const ConvSparsity policy : {ConvSparsity::Never, ConvSparsity::Always}) {
-      faultbench::ops::conv2d_set_sparsity(policy);
+      pack.set_sparsity(policy);
       const auto t0 = clock::now();
       faultbench::ops::conv2d_optimized(s, x.data(), pack, nullptr, y.data(), nullptr);
       benchmark::DoNotOptimize(y.data());
@@ -75,7 +75,6 @@ void BM_Conv(benchmark::State& st) {
       if (policy == ConvSparsity::Always) st.SetIterationTime(dt);
     }
   }
-  faultbench::ops::conv2d_set_sparsity(ConvSparsity::Auto);
   const double iters = double(st.iterations());
   st.counters["dense_us"] = dense_s / iters * 1e6;
   st.counters["skipping_us"] = sparse_s / iters * 1e6;

@@ -16,10 +16,10 @@
 #include "faultbench/campaign/campaign.h"
 #include "faultbench/data/layout.h"
 #include "faultbench/error.h"
-#include "faultbench/parallel.h"
 #include "faultbench/util/atomic_file.h"
-#include "faultbench/zoo/zoo.h"
 #include "faultbench/util/cpu_allocation.h"
+#include "faultbench/util/parallel.h"
+#include "faultbench/zoo/zoo.h"
 
 namespace faultbench::cli {
 namespace {

@@ -16,9 +16,9 @@
 #include "faultbench/error.h"
 #include "faultbench/executor.h"
 #include "faultbench/io/checkpoint.h"
-#include "faultbench/parallel.h"
 #include "faultbench/util/atomic_file.h"
 #include "faultbench/util/output_paths.h"
+#include "faultbench/util/parallel.h"
 #include "faultbench/zoo/zoo.h"
 
 namespace faultbench::cli {

@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 
 #include "faultbench/error.h"
-#include "faultbench/parallel.h"
 #include "faultbench/util/cpu_allocation.h"
+#include "faultbench/util/parallel.h"
 
 namespace faultbench::cli {
 

@@ -1,11 +1,13 @@
-# `cmake --install` and `cpack -G DEB`: the faultbench CLI, the static library with its public
+# `cmake --install` and `cpack -G DEB`: the faultbench CLI, the static libraries with their public
 # headers, a CMake package (find_package(faultbench) -> faultbench::faultbench) and a
 # pkg-config file (pkg-config --cflags --libs faultbench).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(TARGETS faultbench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS faultbench_lib EXPORT faultbenchTargets
+# The library is one static archive per layer; faultbench_lib (an interface target) stands for
+# all of them.
+install(TARGETS faultbench_lib ${FAULTBENCH_LAYERS} EXPORT faultbenchTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY include/faultbench DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -25,7 +27,7 @@ install(FILES README.md docs/RESULTS.md docs/ROBUSTNESS.md docs/DETERMINISM.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
 
 # Debian package: the runtime libraries come from dpkg-shlibdeps; the -dev packages of the
-# static library's dependencies are what a program linking libfaultbench.a needs.
+# static libraries' dependencies are what a program linking libfaultbench_*.a needs.
 set(CPACK_PACKAGE_NAME faultbench)
 set(CPACK_PACKAGE_VENDOR "faultbench developers")
 set(CPACK_PACKAGE_CONTACT "faultbench developers <faultbench@localhost>")

@@ -6,7 +6,8 @@
 # src/ops/simd/begin_target.h / end_target.h, which put them in namespace
 # faultbench::ops::N_<T> under the target's instruction sets (a #pragma, never a
 # command-line -m flag: see begin_target.h). The objects go back into <library>.
-# src/ops/simd/dispatch.h lists the same targets for the run-time choice.
+# src/ops/simd/dispatch.h lists the same targets for the run-time choice. Included by
+# CMakeLists.txt right after faultbench_core (tensor, util, ops, graph) is defined.
 
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set(FAULTBENCH_SIMD_TARGETS AVX512 AVX2 SCALAR)
@@ -36,3 +37,5 @@ function(faultbench_simd_kernels library)
     target_sources(${library} PRIVATE $<TARGET_OBJECTS:${objects}>)
   endforeach()
 endfunction()
+
+faultbench_simd_kernels(faultbench_core)

@@ -12,9 +12,11 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD_DIR:-build}
 KILLS=${1:-20}
 SEED=${2:-20260607}
-if [ ! -x "$BUILD/tests/test_crash" ] || [ ! -x "$BUILD/faultbench" ]; then
-  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$BUILD" --target test_crash faultbench
+# test_crash runs the test CLI (tests/faultbench_test_cli): the released faultbench has no
+# crash hooks.
+if [ ! -x "$BUILD/tests/test_crash" ] || [ ! -x "$BUILD/tests/faultbench_test_cli" ]; then
+  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFAULTBENCH_BUILD_TESTS=ON >/dev/null
+  cmake --build "$BUILD" --target test_crash faultbench_test_cli
 fi
 echo "crash test: seed $SEED, $KILLS kills (rerun with: $0 $KILLS $SEED)"
 FAULTBENCH_CRASH_KILLS=$KILLS FAULTBENCH_CRASH_SEED=$SEED "$BUILD/tests/test_crash" --gtest_color=no

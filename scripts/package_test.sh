@@ -13,7 +13,8 @@ CHROOT=0
 if [ "${1:-}" = "--chroot" ]; then CHROOT=1; shift; fi
 BUILD=${1:-build}
 [ -f "$BUILD/CMakeCache.txt" ] || { echo "package_test: $BUILD is not a configured build folder" >&2; exit 2; }
-cmake --build "$BUILD" -j"$(nproc)" --target faultbench faultbench_lib
+# faultbench_lib is an interface target over the layers; faultbench_campaign pulls in all of them.
+cmake --build "$BUILD" -j"$(nproc)" --target faultbench faultbench_campaign
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 

@@ -6,6 +6,13 @@ images through four campaign implementations on this machine and prints a table.
   torch_cached_suffix  PyTorch, golden activations at the faulty layer cached, suffix only, batch 1000
   faultbench_fast      faultbench campaign (fast mode)
   faultbench_brute     faultbench campaign --mode brute-force
+  faultbench_baseline  (with --baseline OLD_BINARY) the fast mode of another faultbench build
+
+A/B mode (--baseline PATH): the tool faultbench_baseline runs PATH's fast mode on the same
+faults and images, interleaved with faultbench_fast within every rep (ABAB...), so that
+load changes hit both alike; the report adds the ratio new/baseline of the median rates
+per workload (> 1: the current build is faster) and checks that both write byte-identical
+RESULTS files (comment lines aside).
 
 Workloads (CIFAR-10, the first N test images of --data-dir): resnet20 with the real
 weights; vgg11_bn and densenet121 with seeded random weights (make_random_weights.py).
@@ -21,7 +28,10 @@ absolute difference and correlation.
 
 usage: run.py [--workloads resnet20,vgg11_bn,densenet121] [--faults 100 | resnet20=100,vgg11_bn=20]
               [--images 1000 | model=N,...] [--reps 3] [--tools ...] [--threads 2]
-              [--faultbench build/faultbench] [--work DIR] [--estimate] [--json OUT]
+              [--faultbench build/faultbench] [--baseline OLD/faultbench] [--weights model=PATH,...]
+              [--work DIR] [--estimate] [--json OUT]
+  A/B:  run.py --workloads resnet20 --faults 40 --images 400 --reps 3 --baseline ../base/build/faultbench
+        (--tools defaults to faultbench_fast,faultbench_baseline then)
 """
 import argparse
 import csv
@@ -38,6 +48,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 TOOLS = ["torch_reference", "torch_cached_suffix", "faultbench_fast", "faultbench_brute"]
+BASELINE = "faultbench_baseline"
 LISTS = {"resnet20": "ResNet20_FL.csv", "vgg11_bn": "Vgg11_bn_FL.csv", "densenet121": "DenseNet121_FL.csv"}
 REAL_WEIGHTS = {"resnet20": "weights/cifar10/ResNet20.th"}
 
@@ -104,7 +115,8 @@ def tool_cmd(tool, a, w, out):
         return py + [os.path.join(HERE, "torch_cached_suffix.py")] + common
     # The PyTorch tools take the first N images of the file; faultbench's --images would draw
     # a stratified sample, so it is told --first-images to run the same images.
-    fb = [a.faultbench, "campaign", "--dataset", "cifar10"] + [
+    binary = a.baseline if tool == BASELINE else a.faultbench
+    fb = [binary, "campaign", "--dataset", "cifar10"] + [
         "--first-images" if c == "--images" else c for c in common]
     return fb + (["--mode", "brute-force"] if tool == "faultbench_brute" else [])
 
@@ -132,7 +144,11 @@ def load():
 
 def prepare(a, model):
     w = {"model": model, "faults_n": per_model(a.faults, model), "images": per_model(a.images, model)}
-    if model in REAL_WEIGHTS:
+    given = dict(part.split("=", 1) for part in a.weights.split(",") if "=" in part)
+    if model in given:
+        w["weights"] = os.path.abspath(given[model])
+        w["weights_kind"] = "given: %s" % os.path.basename(w["weights"])
+    elif model in REAL_WEIGHTS:
         w["weights"] = os.path.join(a.data_root, REAL_WEIGHTS[model])
         w["weights_kind"] = "published"
     else:
@@ -148,15 +164,28 @@ def prepare(a, model):
     return w
 
 
-def check(w, results):
+def result_bytes(path):
+    """The RESULTS file without its comment lines (they name the binary's version)."""
+    with open(path, "rb") as f:
+        return b"".join(l for l in f if not l.startswith(b"#"))
+
+
+def check(w, results, outputs):
     """Exactness and agreement checks over all runs' per-fault results."""
     msgs, ok = [], True
     fast, brute = results.get("faultbench_fast", []), results.get("faultbench_brute", [])
-    fb_runs = fast + brute
+    fb_runs = fast + brute + results.get(BASELINE, [])
     if fb_runs:
         same = all(r == fb_runs[0] for r in fb_runs)
         ok &= same
-        msgs.append("faultbench fast == brute-force, all columns, all %d runs: %s" % (len(fb_runs), "yes" if same else "NO"))
+        msgs.append("faultbench fast == brute-force%s, all columns, all %d runs: %s" % (
+            " == baseline" if BASELINE in results else "", len(fb_runs), "yes" if same else "NO"))
+    if outputs.get(BASELINE) and outputs.get("faultbench_fast"):
+        files = outputs["faultbench_fast"] + outputs[BASELINE]
+        same = all(result_bytes(f) == result_bytes(files[0]) for f in files)
+        ok &= same
+        msgs.append("RESULTS files of faultbench_fast and %s byte-identical (comment lines aside), %d files: %s"
+                    % (BASELINE, len(files), "yes" if same else "NO"))
     base = fb_runs[0] if fb_runs else None
     for tool in ("torch_reference", "torch_cached_suffix"):
         runs = results.get(tool, [])
@@ -183,10 +212,15 @@ def main():
     ap.add_argument("--faults", default="100")
     ap.add_argument("--images", default="1000")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--tools", help="comma-separated (default: all four; with --baseline: faultbench_fast,%s)" % BASELINE)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=6, help="seed of the fault sample (random.Random(seed).sample)")
     ap.add_argument("--faultbench", default=os.path.join(ROOT, "build", "faultbench"))
+    ap.add_argument("--baseline", help="another faultbench binary: adds the tool %s (its fast mode), "
+                    "interleaved with faultbench_fast, and the ratio new/baseline per workload" % BASELINE)
+    ap.add_argument("--weights", default="",
+                    help="model=PATH,...: these weights instead of the published or made ones (e.g. where PyTorch "
+                    "is missing: make_random_weights.py needs it)")
     ap.add_argument("--data-root", default=os.environ.get("FAULTBENCH_DATA", os.path.join(ROOT, "..", "shared", "data")))
     ap.add_argument("--work", default="/tmp/faultbench-campaign-bench")
     ap.add_argument("--estimate", action="store_true",
@@ -195,12 +229,29 @@ def main():
     a = ap.parse_args()
     a.data_dir = os.path.join(a.data_root, "cifar10-jpeg")
     a.faultbench = os.path.abspath(a.faultbench)
+    if a.tools is None:
+        a.tools = ",".join(["faultbench_fast", BASELINE] if a.baseline else TOOLS)
     tools = [t for t in a.tools.split(",") if t]
-    if any(t.startswith("faultbench") for t in tools) and not os.access(a.faultbench, os.X_OK):
+    if a.baseline:
+        a.baseline = os.path.abspath(a.baseline)
+        if not os.access(a.baseline, os.X_OK):
+            raise SystemExit("%s: --baseline is not an executable" % a.baseline)
+        if BASELINE not in tools:
+            tools.append(BASELINE)
+        if "faultbench_fast" not in tools:
+            tools.insert(0, "faultbench_fast")
+    elif BASELINE in tools:
+        raise SystemExit("tool %s needs --baseline PATH" % BASELINE)
+    unknown = [t for t in tools if t not in TOOLS + [BASELINE]]
+    if unknown:
+        raise SystemExit("unknown tools: %s (known: %s)" % (",".join(unknown), ",".join(TOOLS + [BASELINE])))
+    if any(t.startswith("faultbench") and t != BASELINE for t in tools) and not os.access(a.faultbench, os.X_OK):
         raise SystemExit("%s: not built (cmake --build build --target faultbench), or pass --faultbench" % a.faultbench)
     os.makedirs(a.work, exist_ok=True)
 
     print("machine: %s, %d CPUs, load %.2f at start; threads %d" % (os.uname().nodename, os.cpu_count(), load(), a.threads))
+    if a.baseline:
+        print("A/B: faultbench_fast = %s, %s = %s" % (a.faultbench, BASELINE, a.baseline))
     report, all_ok, predicted = [], True, 0.0
     for model in [m for m in a.workloads.split(",") if m]:
         w = prepare(a, model)
@@ -219,7 +270,7 @@ def main():
                       % (model, tool, w["faults_n"], w["images"], wall, a.reps, full, est), flush=True)
             continue
         rates, rss, results, loads = {t: [] for t in tools}, {t: 0.0 for t in tools}, {t: [] for t in tools}, []
-        cpu_rates = {t: [] for t in tools}
+        cpu_rates, outputs = {t: [] for t in tools}, {t: [] for t in tools}
         work_units = w["faults_n"] * w["images"]
         for rep in range(a.reps):
             for tool in tools:
@@ -232,9 +283,10 @@ def main():
                 cpu_rates[tool].append(work_units / cpu)
                 rss[tool] = max(rss[tool], peak)
                 results[tool].append(read_results(out))
+                outputs[tool].append(out)
                 print("  %-12s rep %d %-20s %8.1f s  %10.0f fault-images/s  %10.0f per CPU-s  peak RSS %6.0f MiB  load %.1f->%.1f"
                       % (model, rep, tool, wall, work_units / wall, work_units / cpu, peak, l0, load()), flush=True)
-        ok, msgs = check(w, results)
+        ok, msgs = check(w, results, outputs)
         all_ok &= ok
         report.append({"workload": w, "rates": rates, "cpu_rates": cpu_rates, "rss_mib": rss, "checks": msgs, "ok": ok,
                        "loads": loads})
@@ -256,6 +308,17 @@ def main():
                 w["model"], w["weights_kind"], w["faults_n"], w["images"], tool, med, min(rates[tool]),
                 max(rates[tool]), "%.2f" % (fast / med) if fast else "-", med_cpu,
                 "%.2f" % (fast_cpu / med_cpu) if fast_cpu else "-", r["rss_mib"][tool]))
+    if a.baseline:
+        print()
+        print("| workload | faults x images | new / baseline (median rates) | per rep (interleaved) | per CPU-second (median) |")
+        print("|---|---|---:|---|---:|")
+        for r in report:
+            w, rates, cpu_rates = r["workload"], r["rates"], r["cpu_rates"]
+            new, old = rates["faultbench_fast"], rates[BASELINE]
+            per_rep = ", ".join("%.3f" % (n / o) for n, o in zip(new, old))
+            print("| %s | %d x %d | %.3f | %s | %.3f |" % (
+                w["model"], w["faults_n"], w["images"], statistics.median(new) / statistics.median(old), per_rep,
+                statistics.median(cpu_rates["faultbench_fast"]) / statistics.median(cpu_rates[BASELINE])))
     print()
     for r in report:
         loads = [x for pair in r["loads"] for x in pair]

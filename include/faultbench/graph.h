@@ -55,13 +55,6 @@ struct ShortcutAAttrs {
 using NodeAttrs =
     std::variant<std::monostate, Conv2dAttrs, BatchNormAttrs, PoolAttrs, LinearAttrs, ShortcutAAttrs>;
 
-// Per-image shape of a value: channels x height x width. Linear outputs are [K,1,1].
-struct ValueShape {
-  int c = 0, h = 0, w = 0;
-  int64_t numel() const { return int64_t(c) * h * w; }
-  bool operator==(const ValueShape&) const = default;
-};
-
 struct Node {
   OpKind kind = OpKind::Input;
   std::string name;         // PyTorch module name ("layer1.0.conv1"); "" for parameter-free ops
@@ -146,9 +139,5 @@ class GraphBuilder {
   Graph graph_;
   int input_value_ = -1;
 };
-
-// Output spatial size of a convolution or pooling window (PyTorch's formula,
-// including ceil_mode's rule that the last window must start inside the input or left padding).
-int pooled_size(int in, int kernel, int stride, int padding, bool ceil_mode);
 
 }  // namespace faultbench

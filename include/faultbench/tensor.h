@@ -28,6 +28,14 @@ struct Tensor {
   const float* ptr() const { return data.data(); }
 };
 
+// Per-image shape of an activation (a graph value, a dataset image): channels x height x
+// width. Linear outputs are [K,1,1].
+struct ValueShape {
+  int c = 0, h = 0, w = 0;
+  int64_t numel() const { return int64_t(c) * h * w; }
+  bool operator==(const ValueShape&) const = default;
+};
+
 // True when both tensors have the same shape and every element has the same bit pattern
 // (so NaN == NaN with the same payload, and +0 != -0).
 bool bitwise_equal(const Tensor& a, const Tensor& b);

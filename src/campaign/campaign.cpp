@@ -17,6 +17,7 @@
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/util/atomic_file.h"
 #include "faultbench/util/digest.h"
+#include "faultbench/util/file_bytes.h"
 #include "faultbench/faults/list_sidecar.h"
 #include "faultbench/zoo/zoo.h"
 #include "campaign_sidecar.h"

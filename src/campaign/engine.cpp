@@ -1,17 +1,14 @@
 // CampaignEngine: golden pass, brute-force mode, dispatch and batch planning.
-// The fast mode's suffix recomputation lives in fast_sim.cpp.
+// The fast mode lives in fast/ (fast_mode.h).
 #include <algorithm>
 #include <bit>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "engine_impl.h"
 #include "faultbench/error.h"
 
 namespace faultbench {
-
-using campaign_detail::Worker;
 
 const char* campaign_mode_name(CampaignMode mode) {
   return mode == CampaignMode::Fast ? "fast" : "brute-force";
@@ -36,7 +33,7 @@ ResolvedFault resolve_fault(const Graph& graph, const Fault& fault) {
 }
 
 CampaignEngine::Impl::Impl(const Graph& g, const ImageSet& im, EngineOptions o)
-    : graph(g), images(im), options(o) {
+    : graph(g), images(im), options(o), golden(im, g.classes, o.weights_name) {
   if (images.shape != graph.input_shape)
     throw UsageError(fmt::format("test images are {}x{}x{} but {} expects {}x{}x{}", images.shape.c, images.shape.h,
                                  images.shape.w, graph.model, graph.input_shape.c, graph.input_shape.h,
@@ -50,34 +47,8 @@ CampaignEngine::Impl::Impl(const Graph& g, const ImageSet& im, EngineOptions o)
   exec = std::make_unique<Executor>(graph, eo);
 }
 
-void CampaignEngine::Impl::init_golden() {
-  if (!golden_known.empty()) return;
-  const int64_t n = images.size();
-  golden_logits.assign(size_t(n * classes()), 0.0f);
-  golden_top1.assign(size_t(n), 0);
-  golden_self.assign(size_t(n), FaultCounts{});
-  golden_known.assign(size_t(n), 0);
-}
-
-void CampaignEngine::Impl::record_golden(int64_t first, int64_t count, const float* logits) {
-  init_golden();
-  check_golden_logits(logits, first, count, classes(), options.weights_name);  // both modes pass here
-  const int k = classes();
-  for (int64_t i = first; i < first + count; ++i) {
-    if (golden_known[size_t(i)]) continue;
-    float* l = golden_logits.data() + i * k;
-    std::copy(logits + (i - first) * k, logits + (i - first + 1) * k, l);
-    golden_top1[size_t(i)] = top1_index(l, k);
-    classify_image(l, golden_top1[size_t(i)], l, k, images.labels[size_t(i)], golden_self[size_t(i)]);
-    golden_total += golden_self[size_t(i)];
-    golden_known[size_t(i)] = 1;
-    ++golden_known_count;
-  }
-  golden_ready = golden_known_count == images.size();
-}
-
 bool CampaignEngine::Impl::ensure_golden(const std::atomic<bool>* stop) {
-  if (golden_ready) return true;
+  if (golden.ready()) return true;
   const int64_t n = images.size();
   const int64_t step = 256;
   Tensor batch;
@@ -86,25 +57,16 @@ bool CampaignEngine::Impl::ensure_golden(const std::atomic<bool>* stop) {
     const int64_t count = std::min(step, n - first);
     batch = Tensor({count, graph.input_shape.c, graph.input_shape.h, graph.input_shape.w});
     images.normalize(first, count, batch.ptr());
-    record_golden(first, count, exec->forward(batch).ptr());
+    golden.record(first, count, exec->forward(batch).ptr());
   }
   return true;
 }
 
-void CampaignEngine::Impl::ensure_workers() {
-  if (step_index.step_of_node.empty()) step_index = campaign_detail::make_step_index(graph, *exec);
-  const size_t threads = size_t(exec->pool().size());
-  if (options.profile) node_faults.resize(graph.nodes.size(), 0);
-  while (workers.size() < threads) {
-    auto w = std::make_unique<Worker>();
-    if (options.profile) {
-      w->step_ns.assign(exec->steps().size(), 0);
-      w->step_images.assign(exec->steps().size(), 0);
-      w->step_resumed.assign(exec->steps().size(), 0);
-      for (auto* v : {&w->node_ns, &w->node_images, &w->node_dropped}) v->assign(graph.nodes.size(), 0);
-    }
-    workers.push_back(std::move(w));
-  }
+bool CampaignEngine::Impl::run_fast(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,
+                                    std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
+                                    const std::function<void(int64_t)>& progress) {
+  if (!fast) fast = std::make_unique<campaign_detail::FastMode>(graph, *exec, images, options, golden);
+  return fast->run(faults, which, out, stop, progress);
 }
 
 bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
@@ -132,9 +94,8 @@ bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& fau
       images.normalize(first, count, batch.ptr());
       const Tensor logits = exec->forward(batch);
       for (int64_t i = 0; i < count; ++i) {
-        const int64_t img = first + i;
-        classify_image(golden_logits.data() + img * k, golden_top1[size_t(img)], logits.ptr() + i * k, k,
-                       images.labels[size_t(img)], counts);
+        const campaign_detail::ImageIndex img(first + i);
+        classify_image(golden.logits(img), golden.top1(img), logits.ptr() + i * k, k, golden.label(img), counts);
       }
     }
     weight = original;
@@ -154,43 +115,13 @@ CampaignEngine::~CampaignEngine() = default;
 int CampaignEngine::threads() const { return impl_->exec->pool().size(); }
 
 EngineProfile CampaignEngine::profile() const {
-  EngineProfile p;
-  const Impl& m = *impl_;
-  if (!options_.profile || m.workers.empty()) return p;
-  p.golden_seconds = double(m.golden_ns) * 1e-9;
-  const Graph& g = m.graph;
-  for (size_t node = 0; node < g.nodes.size(); ++node) {
-    EngineProfile::FaultLayer l;
-    l.layer = g.nodes[node].name;
-    l.faults = m.node_faults[node];
-    for (const auto& w : m.workers) {
-      l.fault_images += w->node_images[node];
-      l.dropped_early += w->node_dropped[node];
-      l.seconds += double(w->node_ns[node]) * 1e-9;
-    }
-    if (l.faults > 0) p.by_faulty_layer.push_back(l);
-  }
-  const auto& steps = m.exec->steps();
-  for (size_t si = 0; si < steps.size(); ++si) {
-    EngineProfile::Step s;
-    const Node& head = g.nodes[size_t(steps[si].node)];
-    std::vector<std::string> kinds;
-    for (int member : steps[si].members) kinds.emplace_back(op_kind_name(g.nodes[size_t(member)].kind));
-    s.name = fmt::format("{} ({})", head.name.empty() ? fmt::format("#{}", steps[si].node) : head.name,
-                         fmt::join(kinds, "+"));
-    for (const auto& w : m.workers) {
-      s.image_runs += w->step_images[si];
-      s.resumed_image_runs += w->step_resumed[si];
-      s.seconds += double(w->step_ns[si]) * 1e-9;
-    }
-    if (s.image_runs > 0) p.by_step.push_back(s);
-  }
-  return p;
+  if (!options_.profile || !impl_->fast) return {};
+  return impl_->fast->profile();
 }
 
 const std::vector<float>& CampaignEngine::golden_logits() {
   impl_->ensure_golden();
-  return impl_->golden_logits;
+  return impl_->golden.all_logits();
 }
 
 void CampaignEngine::probe_golden(int64_t count) {
@@ -199,12 +130,12 @@ void CampaignEngine::probe_golden(int64_t count) {
   if (count <= 0) return;
   Tensor batch({count, m.graph.input_shape.c, m.graph.input_shape.h, m.graph.input_shape.w});
   m.images.normalize(0, count, batch.ptr());
-  m.record_golden(0, count, m.exec->forward(batch).ptr());
+  m.golden.record(0, count, m.exec->forward(batch).ptr());
 }
 
 FaultCounts CampaignEngine::golden_counts() {
   impl_->ensure_golden();
-  return impl_->golden_total;
+  return impl_->golden.total();
 }
 
 bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
@@ -236,7 +167,7 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
   if (noops.empty()) return true;
   if (!impl_->ensure_golden(stop)) return false;  // only when no fault ran (else already known)
   for (size_t i : noops) {
-    out[i] = impl_->golden_total;
+    out[i] = impl_->golden.total();
     if (on_progress) on_progress(impl_->images.size());
   }
   return true;

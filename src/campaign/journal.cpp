@@ -311,10 +311,13 @@ Journal Journal::open(const std::filesystem::path& path, const CampaignBinding& 
   }
   if (::lseek(j.fd_, 0, SEEK_END) < 0)
     throw IoError(fmt::format("{}: seek failed: {}", path.string(), std::strerror(errno)));
-  // Test hook for crash tests: die (as SIGKILL would) after this many appended records, or
-  // halfway through writing the next one when FAULTBENCH_TEST_CRASH_TORN is set.
+#ifdef FAULTBENCH_TEST_HOOKS
+  // Test hook for crash tests, compiled only into the test CLI (tests/CMakeLists.txt): die (as
+  // SIGKILL would) after this many appended records, or halfway through writing the next one
+  // when FAULTBENCH_TEST_CRASH_TORN is set.
   if (const char* k = std::getenv("FAULTBENCH_TEST_CRASH_AFTER_RECORDS")) j.crash_after_ = std::atoll(k);
   j.crash_torn_ = std::getenv("FAULTBENCH_TEST_CRASH_TORN") != nullptr;
+#endif
   return j;
 }
 
@@ -337,6 +340,7 @@ Journal::~Journal() {
 
 void Journal::append(const std::vector<JournalEntry>& batch) {
   const std::string rec = encode_journal_batch(batch);
+#ifdef FAULTBENCH_TEST_HOOKS
   if (crash_after_ >= 0 && records_ >= crash_after_) {
     if (crash_torn_) {
       write_all(fd_, rec.substr(0, rec.size() / 2), path_);
@@ -344,6 +348,7 @@ void Journal::append(const std::vector<JournalEntry>& batch) {
     }
     std::_Exit(137);
   }
+#endif
   write_all(fd_, rec, path_);
   sync_fd(fd_, path_);
   ++records_;

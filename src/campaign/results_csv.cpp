@@ -1,7 +1,5 @@
 #include "faultbench/campaign/results_csv.h"
 
-#include <fstream>
-
 #include <fmt/format.h>
 
 #include "faultbench/error.h"
@@ -25,14 +23,6 @@ std::string format_results_csv(const std::vector<Fault>& faults, const std::vect
     out += fmt::format("{},{},{},{},{},{}\n", images, c.masked, c.non_critical, c.critical, c.due, c.top1_correct);
   }
   return out;
-}
-
-std::string read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open for reading", path.string()));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw IoError(fmt::format("{}: read error", path.string()));
-  return bytes;
 }
 
 }  // namespace faultbench

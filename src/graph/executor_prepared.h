@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "executor_plan.h"
-#include "faultbench/executor.h"
+#include "faultbench/graph/executor_campaign.h"
 #include "faultbench/ops/batch_norm.h"
 #include "faultbench/ops/conv2d.h"
 #include "faultbench/ops/linear.h"
@@ -25,7 +25,7 @@ struct Executor::Prepared {
   };
   struct Arena {
     int capacity = 0;  // images
-    std::vector<ops::AlignedBuffer> slots;
+    std::vector<AlignedBuffer> slots;
   };
   std::vector<NodePrep> nodes;
   detail::Plan plan;

@@ -75,8 +75,11 @@ bool Executor::step_skips_positions(int step) const {
   if (step < 0 || size_t(step) >= p.plan.steps.size() || options_.variant != KernelVariant::Optimized) return false;
   const int node = p.plan.steps[size_t(step)].node;
   if (graph_.nodes[size_t(node)].kind != OpKind::Conv2d) return false;
-  const ops::Conv2dPacked& pk = p.nodes[size_t(node)].conv;
-  return pk.sparse_capable && pk.nonfinite == 0 && ops::conv2d_sparsity() != ops::ConvSparsity::Never;
+  // As the campaign runs steps: single-threaded, with a bitmap (any batch: the rule for
+  // a bitmap does not depend on it).
+  ops::Conv2dCall call;
+  call.needed = true;
+  return ops::choose_conv2d_path(p.nodes[size_t(node)].conv, call) == ops::Conv2dPath::Sparse;
 }
 
 bool Executor::step_resumable(int step) const {
@@ -85,7 +88,7 @@ bool Executor::step_resumable(int step) const {
   const int node = p.plan.steps[size_t(step)].node;
   const Node& n = graph_.nodes[size_t(node)];
   if (n.kind != OpKind::Conv2d || !ops::conv2d_segment_supported(conv_shape(graph_, n, 1))) return false;
-  return options_.variant == KernelVariant::Reference || p.nodes[size_t(node)].conv.sparse_capable;
+  return options_.variant == KernelVariant::Reference || p.nodes[size_t(node)].conv.sparse_capable();
 }
 
 void Executor::run_step_segment(int step, const std::vector<const float*>& inputs, const ops::Conv2dSegment& seg,

@@ -1,6 +1,7 @@
 #include "faultbench/graph.h"
 
 #include "faultbench/error.h"
+#include "faultbench/ops/pool.h"
 
 namespace faultbench {
 
@@ -75,14 +76,6 @@ int64_t Graph::fault_site_weight_count() const {
   return total;
 }
 
-int pooled_size(int in, int kernel, int stride, int padding, bool ceil_mode) {
-  const int span = in + 2 * padding - kernel;
-  int out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
-  // PyTorch: with ceil_mode the last window must start inside the input or left padding.
-  if (ceil_mode && (out - 1) * stride >= in + padding) --out;
-  return out;
-}
-
 GraphBuilder::GraphBuilder(std::string model, std::string dataset, ValueShape input, int classes) {
   graph_.model = std::move(model);
   graph_.dataset = std::move(dataset);
@@ -130,8 +123,8 @@ int GraphBuilder::conv2d(const std::string& name, int x, Conv2dAttrs a) {
   FAULTBENCH_CHECK(in.c == a.in_channels, name + ": input has " + std::to_string(in.c) + " channels");
   FAULTBENCH_CHECK(a.groups > 0 && a.in_channels % a.groups == 0 && a.out_channels % a.groups == 0,
                    name + ": channels not divisible by groups");
-  ValueShape out{a.out_channels, pooled_size(in.h, a.kernel, a.stride, a.padding, false),
-                 pooled_size(in.w, a.kernel, a.stride, a.padding, false)};
+  ValueShape out{a.out_channels, ops::pooled_size(in.h, a.kernel, a.stride, a.padding, false),
+                 ops::pooled_size(in.w, a.kernel, a.stride, a.padding, false)};
   int v = add_node(OpKind::Conv2d, name, {x}, out, a);
   add_param(name + ".weight", {a.out_channels, a.in_channels / a.groups, a.kernel, a.kernel}, ParamRole::Weight);
   if (a.bias) add_param(name + ".bias", {a.out_channels}, ParamRole::Bias);
@@ -155,15 +148,16 @@ int GraphBuilder::relu(int x) { return add_node(OpKind::ReLU, "", {x}, shape(x),
 
 int GraphBuilder::max_pool(int x, PoolAttrs a) {
   const ValueShape in = shape(x);
-  ValueShape out{in.c, pooled_size(in.h, a.kernel, a.stride, a.padding, a.ceil_mode),
-                 pooled_size(in.w, a.kernel, a.stride, a.padding, a.ceil_mode)};
+  ValueShape out{in.c, ops::pooled_size(in.h, a.kernel, a.stride, a.padding, a.ceil_mode),
+                 ops::pooled_size(in.w, a.kernel, a.stride, a.padding, a.ceil_mode)};
   return add_node(OpKind::MaxPool2d, "", {x}, out, a);
 }
 
 int GraphBuilder::avg_pool(int x, PoolAttrs a) {
   FAULTBENCH_CHECK(a.padding == 0 && !a.ceil_mode, "avg_pool: only padding 0, floor mode supported");
   const ValueShape in = shape(x);
-  ValueShape out{in.c, pooled_size(in.h, a.kernel, a.stride, 0, false), pooled_size(in.w, a.kernel, a.stride, 0, false)};
+  ValueShape out{in.c, ops::pooled_size(in.h, a.kernel, a.stride, 0, false),
+                 ops::pooled_size(in.w, a.kernel, a.stride, 0, false)};
   return add_node(OpKind::AvgPool2d, "", {x}, out, a);
 }
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "faultbench/ops/batch_norm.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 
 #include "simd/begin_target.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "faultbench/ops/elementwise.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "simd/dispatch.h"
 
 namespace faultbench::ops {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "faultbench/ops/layout.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 
 namespace faultbench::ops {
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "faultbench/ops/linear.h"
-#include "faultbench/parallel.h"
 #include "faultbench/ops/simd_target.h"
+#include "faultbench/util/parallel.h"
 #include "simd/dispatch.h"
 
 namespace faultbench::ops {

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "faultbench/ops/linear.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 
 #include "simd/begin_target.h"
 

@@ -8,9 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "faultbench/graph.h"
 #include "faultbench/ops/pool.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "pool_simd.h"
 #include "simd/dispatch.h"
 

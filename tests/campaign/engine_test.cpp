@@ -231,7 +231,7 @@ TEST(FastMode, ProfileAccountsForEveryFaultAndImage) {
 TEST(FastMode, DenseNetConvsContinueFromGoldenPartialSumsExactly) {
   // A fault in a dense block leaves the channels concatenated before the faulty layer
   // golden; the 1x1 convs reading the concatenation continue from the golden pass's sums
-  // over them (fast_sim.cpp resume points). Faults of the last blocks, low bits included
+  // over them (fast/schedule.h resume points). Faults of the last blocks, low bits included
   // (so that images drop out and the saved sums of the survivors are gathered).
   Graph g = build_model("densenet121", "cifar10");
   randomize_weights(g, 41);

@@ -9,6 +9,7 @@
 
 #include "faultbench/error.h"
 #include "faultbench/executor.h"
+#include "faultbench/graph/executor_campaign.h"
 #include "faultbench/graph.h"
 
 namespace faultbench {
@@ -140,7 +141,7 @@ TEST_P(ExecutorDeterminism, RunNodeChainEqualsForward) {
     std::vector<const float*> ins;
     for (int v : node.inputs) ins.push_back(values[size_t(v)].data());
     values[size_t(node.output)].resize(size_t(n * g.values[size_t(node.output)].numel()));
-    ex.run_node(int(i), ins, values[size_t(node.output)].data(), n, i % 2 ? &ex.pool() : nullptr);
+    ExecutorSteps(ex).run_node(int(i), ins, values[size_t(node.output)].data(), n, i % 2 ? &ex.pool() : nullptr);
   }
   const Tensor logits = ex.forward(images);
   EXPECT_EQ(0, std::memcmp(logits.ptr(), values[size_t(g.output_value)].data(), logits.data.size() * sizeof(float)));
@@ -175,8 +176,8 @@ TEST_P(ExecutorDeterminism, RunStepChainEqualsForward) {
   std::vector<std::vector<float>> values(g.values.size());
   values[size_t(g.input_value)] = images.data;
   bool fused = false;
-  for (size_t si = 0; si < ex.steps().size(); ++si) {
-    const ExecStep& st = ex.steps()[si];
+  for (size_t si = 0; si < ExecutorSteps(ex).steps().size(); ++si) {
+    const ExecStep& st = ExecutorSteps(ex).steps()[si];
     fused = fused || st.members.size() > 1;
     std::vector<const float*> ins;
     for (int v : st.inputs) {
@@ -184,7 +185,7 @@ TEST_P(ExecutorDeterminism, RunStepChainEqualsForward) {
       ins.push_back(values[size_t(v)].data());
     }
     values[size_t(st.output)].resize(size_t(n * g.values[size_t(st.output)].numel()));
-    ex.run_step(int(si), ins, values[size_t(st.output)].data(), n, si % 2 ? &ex.pool() : nullptr);
+    ExecutorSteps(ex).run_step(int(si), ins, values[size_t(st.output)].data(), n, si % 2 ? &ex.pool() : nullptr);
   }
   EXPECT_TRUE(fused) << "the optimized schedule fuses conv -> batch_norm chains";
   const Tensor logits = ex.forward(images);
@@ -203,16 +204,16 @@ TEST_P(ExecutorDeterminism, RunStepChannelEqualsTheStepWithTheChangedWeights) {
     std::vector<std::vector<float>> values(g.values.size());
     values[size_t(g.input_value)] = images.data;
     int checked = 0, differing = 0;
-    for (size_t si = 0; si < golden.steps().size(); ++si) {
-      const ExecStep& st = golden.steps()[si];
+    for (size_t si = 0; si < ExecutorSteps(golden).steps().size(); ++si) {
+      const ExecStep& st = ExecutorSteps(golden).steps()[si];
       std::vector<const float*> ins;
       for (int v : st.inputs) ins.push_back(values[size_t(v)].data());
       const ValueShape& vs = g.values[size_t(st.output)];
       values[size_t(st.output)].resize(size_t(n * vs.numel()));
-      golden.run_step(int(si), ins, values[size_t(st.output)].data(), n, nullptr);
+      ExecutorSteps(golden).run_step(int(si), ins, values[size_t(st.output)].data(), n, nullptr);
       const Node& node = g.nodes[size_t(st.node)];
       if (node.kind != OpKind::Conv2d && node.kind != OpKind::Linear) {
-        EXPECT_THROW(golden.channel_weights(int(si), 0, nullptr), UsageError);
+        EXPECT_THROW(ExecutorSteps(golden).channel_weights(int(si), 0, nullptr), UsageError);
         continue;
       }
       // Change one weight of channel co (a large change: the outputs must differ).
@@ -222,9 +223,9 @@ TEST_P(ExecutorDeterminism, RunStepChannelEqualsTheStepWithTheChangedWeights) {
       const size_t per_channel = wt.size() / size_t(vs.c);
       wt[co * per_channel + per_channel / 3] += 3.0f;
       std::vector<float> want(values[size_t(st.output)].size());
-      Executor(changed, {1, variant, 128}).run_step(int(si), ins, want.data(), n, nullptr);
+      ExecutorSteps(Executor(changed, {1, variant, 128})).run_step(int(si), ins, want.data(), n, nullptr);
       std::vector<float> got(want.size(), 42.0f);
-      golden.run_step_channel(golden.channel_weights(int(si), co, wt.data() + co * per_channel), ins, got.data(), n);
+      ExecutorSteps(golden).run_step_channel(ExecutorSteps(golden).channel_weights(int(si), co, wt.data() + co * per_channel), ins, got.data(), n);
       const size_t plane = size_t(vs.h) * size_t(vs.w);
       bool differs = false;
       for (size_t i = 0; i < got.size(); ++i) {
@@ -240,7 +241,7 @@ TEST_P(ExecutorDeterminism, RunStepChannelEqualsTheStepWithTheChangedWeights) {
     }
     EXPECT_GT(checked, 1);  // the convs and the classifier
     EXPECT_GT(differing, checked / 2);
-    EXPECT_THROW(golden.channel_weights(int(golden.steps().size()), 0, nullptr), UsageError);
+    EXPECT_THROW(ExecutorSteps(golden).channel_weights(int(ExecutorSteps(golden).steps().size()), 0, nullptr), UsageError);
   }
 }
 
@@ -256,21 +257,21 @@ TEST_P(ExecutorDeterminism, RunStepSegmentsEqualRunStep) {
     std::vector<std::vector<float>> values(g.values.size());
     values[size_t(g.input_value)] = images.data;
     int checked = 0;
-    for (size_t si = 0; si < ex.steps().size(); ++si) {
-      const ExecStep& st = ex.steps()[si];
+    for (size_t si = 0; si < ExecutorSteps(ex).steps().size(); ++si) {
+      const ExecStep& st = ExecutorSteps(ex).steps()[si];
       std::vector<const float*> ins;
       for (int v : st.inputs) ins.push_back(values[size_t(v)].data());
       std::vector<float>& out = values[size_t(st.output)];
       out.resize(size_t(n * g.values[size_t(st.output)].numel()));
-      ex.run_step(int(si), ins, out.data(), n, nullptr);
-      if (!ex.step_resumable(int(si))) {
-        EXPECT_THROW(ex.run_step_segment(int(si), ins, {0, 1, nullptr, false}, out.data(), n, nullptr), UsageError);
+      ExecutorSteps(ex).run_step(int(si), ins, out.data(), n, nullptr);
+      if (!ExecutorSteps(ex).step_resumable(int(si))) {
+        EXPECT_THROW(ExecutorSteps(ex).run_step_segment(int(si), ins, {0, 1, nullptr, false}, out.data(), n, nullptr), UsageError);
         continue;
       }
       const int in_c = g.values[size_t(st.inputs[0])].c, cut = in_c / 3;
       std::vector<float> partial(out.size()), got(out.size());
-      ex.run_step_segment(int(si), ins, {0, cut, nullptr, false}, partial.data(), n, nullptr);
-      ex.run_step_segment(int(si), ins, {cut, in_c, partial.data(), true}, got.data(), n, nullptr);
+      ExecutorSteps(ex).run_step_segment(int(si), ins, {0, cut, nullptr, false}, partial.data(), n, nullptr);
+      ExecutorSteps(ex).run_step_segment(int(si), ins, {cut, in_c, partial.data(), true}, got.data(), n, nullptr);
       EXPECT_TRUE(std::memcmp(got.data(), out.data(), out.size() * sizeof(float)) == 0) << "step " << si;
       ++checked;
     }
@@ -316,8 +317,8 @@ TEST(Executor, RejectsBadInput) {
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("[N, 3, 12, 12]"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(ex.run_node(0, {}, nullptr, 1, nullptr), UsageError);
-  EXPECT_THROW(ex.run_node(1, {}, nullptr, 1, nullptr), UsageError);
+  EXPECT_THROW(ExecutorSteps(ex).run_node(0, {}, nullptr, 1, nullptr), UsageError);
+  EXPECT_THROW(ExecutorSteps(ex).run_node(1, {}, nullptr, 1, nullptr), UsageError);
   EXPECT_EQ(ex.forward(Tensor({0, 3, 12, 12})).shape, (Shape{0, 10}));
   // A parameter with the wrong number of values is refused at construction.
   g.params[0].value.data.pop_back();

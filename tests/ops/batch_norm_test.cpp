@@ -2,7 +2,7 @@
 
 #include "faultbench/error.h"
 #include "faultbench/ops/batch_norm.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/op_test_util.h"
 
 namespace faultbench {

@@ -7,7 +7,7 @@
 
 #include "faultbench/error.h"
 #include "faultbench/ops/conv2d.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/op_test_util.h"
 
 namespace faultbench {
@@ -67,7 +67,7 @@ TEST(Conv2dSegment, ChainedSlicesEqualTheWholeConvAndTheReferenceSlices) {
     const auto beta = random_floats(size_t(s.out_c), uint32_t(400 + iter));
     const auto residual = random_floats(size_t(s.batch) * s.out_c * h * w, uint32_t(500 + iter));
     const ops::Conv2dPacked pk = ops::conv2d_pack(s, wt.data());
-    ASSERT_TRUE(pk.sparse_capable);
+    ASSERT_TRUE(pk.sparse_capable());
     const float* b = iter % 2 ? bias.data() : nullptr;
     ops::ConvEpilogue epi;
     if (iter % 3 != 0) {

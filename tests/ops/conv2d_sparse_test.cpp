@@ -1,28 +1,32 @@
 // The zero-skipping conv path (src/ops/conv2d/sparse.cpp) against the scalar reference,
 // bit for bit: inputs behind a ReLU (mostly +0, some -0), every block shape (tails,
 // blocks across rows, 1x1 direct reads, strides, groups), fused epilogues, and the cases
-// where skipping would be wrong (an underflow to -0, non-finite weights).
+// where skipping would be wrong (an underflow to -0, non-finite weights). Every run through
+// the dispatcher checks the path it took (conv2d_optimized's answer), so a case that runs
+// another kernel fails instead of passing untested.
 #include <cmath>
 #include <limits>
 #include <random>
 
 #include "faultbench/error.h"
 #include "faultbench/ops/conv2d.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/op_test_util.h"
 
 namespace faultbench {
 namespace {
 
+using ops::Conv2dPath;
 using ops::Conv2dShape;
 using ops::ConvSparsity;
 using namespace faultbench::testing;
 
-// Sets the process-wide policy for one scope.
-struct SparsityScope {
-  explicit SparsityScope(ConvSparsity p) { ops::conv2d_set_sparsity(p); }
-  ~SparsityScope() { ops::conv2d_set_sparsity(ConvSparsity::Auto); }
-};
+// A packed layer that takes the zero-skipping kernel whenever the layer allows it.
+ops::Conv2dPacked pack_always(const Conv2dShape& s, const std::vector<float>& w) {
+  auto pack = ops::conv2d_pack(s, w.data());
+  pack.set_sparsity(ConvSparsity::Always);
+  return pack;
+}
 
 // ReLU-like activations: about `zeros` of the values +0, a few -0, the rest positive.
 std::vector<float> activations(size_t n, uint32_t seed, double zeros) {
@@ -36,10 +40,25 @@ std::vector<float> activations(size_t n, uint32_t seed, double zeros) {
   return v;
 }
 
-std::vector<float> run(const Conv2dShape& s, const std::vector<float>& x, const ops::Conv2dPacked& pack,
-                       const float* bias, ThreadPool* pool, const ops::ConvEpilogue& e = {}) {
+// The path under test; scalar builds have no channel-major kernels, and run the GEMM path.
+// (Read once at start-up: FAULTBENCH_SIMD=scalar has no zero-skipping path.)
+const Conv2dPath kSparse = vector_build() ? Conv2dPath::Sparse : Conv2dPath::Gemm;
+
+// Through the dispatcher, which must take `expect`.
+std::vector<float> run(Conv2dPath expect, const Conv2dShape& s, const std::vector<float>& x,
+                       const ops::Conv2dPacked& pack, const float* bias, ThreadPool* pool,
+                       const ops::ConvEpilogue& e = {}) {
   std::vector<float> y(size_t(s.batch) * s.out_c * s.out_h * s.out_w, 7.0f);
-  ops::conv2d_optimized(s, x.data(), pack, bias, y.data(), pool, e);
+  const Conv2dPath ran = ops::conv2d_optimized(s, x.data(), pack, bias, y.data(), pool, e);
+  EXPECT_STREQ(ops::conv2d_path_name(ran), ops::conv2d_path_name(expect));
+  return y;
+}
+
+// The zero-skipping kernel itself, whatever the dispatcher would choose.
+std::vector<float> run_sparse(const Conv2dShape& s, const std::vector<float>& x, const ops::Conv2dPacked& pack,
+                              const float* bias, ThreadPool* pool) {
+  std::vector<float> y(size_t(s.batch) * s.out_c * s.out_h * s.out_w, 7.0f);
+  ops::conv2d_run_path(Conv2dPath::Sparse, s, x.data(), pack, bias, y.data(), pool);
   return y;
 }
 
@@ -47,8 +66,7 @@ TEST(Conv2dSparse, RandomShapeSweepBitwise) {
   std::mt19937 rng(5);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   ThreadPool pool(2);
-  SparsityScope always(ConvSparsity::Always);
-  int sparse_capable = 0;
+  int sparse_capable = 0, sparse_runs = 0;
   for (int iter = 0; iter < 50; ++iter) {
     const int k = std::vector<int>{1, 3, 5}[size_t(pick(0, 2))];
     const int stride = pick(1, 2), pad = pick(0, k / 2), groups = pick(1, 2);
@@ -63,19 +81,29 @@ TEST(Conv2dSparse, RandomShapeSweepBitwise) {
     const float* bias = iter % 2 ? b.data() : nullptr;
     std::vector<float> ref(size_t(s.batch) * out_c * s.out_h * s.out_w);
     ops::conv2d_reference(s, x.data(), wt.data(), bias, ref.data());
-    const auto pack = ops::conv2d_pack(s, wt.data());
-    sparse_capable += pack.sparse_capable;
+    const auto pack = pack_always(s, wt);
+    sparse_capable += pack.sparse_capable();
     SCOPED_TRACE("iter " + std::to_string(iter) + ": " + std::to_string(in_c) + "x" + std::to_string(h) + "x" +
                  std::to_string(w) + " -> " + std::to_string(out_c) + " k" + std::to_string(k) + " s" +
                  std::to_string(stride) + " p" + std::to_string(pad) + " g" + std::to_string(groups));
-    EXPECT_BITWISE_EQ(ref, run(s, x, pack, bias, nullptr));
-    EXPECT_BITWISE_EQ(ref, run(s, x, pack, bias, &pool));
+    EXPECT_BITWISE_EQ(ref, run(kSparse, s, x, pack, bias, nullptr));
+    sparse_runs += vector_build();
+    // Two threads split the kernel's work by (image, group) only: with fewer than 4 pairs
+    // the dispatcher takes a dense kernel (choose_conv2d_path), and the zero-skipping one
+    // is run directly, so that it is tested with the pool in every case.
+    if (s.batch * groups >= 4 || !vector_build()) {
+      EXPECT_BITWISE_EQ(ref, run(kSparse, s, x, pack, bias, &pool));
+    } else {
+      EXPECT_NE(ops::choose_conv2d_path(pack, {s.batch, 2, false, x.data()}), Conv2dPath::Sparse);
+      EXPECT_BITWISE_EQ(ref, run_sparse(s, x, pack, bias, &pool));
+    }
+    sparse_runs += vector_build();
   }
   EXPECT_EQ(sparse_capable, vector_build() ? 50 : 0);  // every case took the path under test
+  EXPECT_EQ(sparse_runs, vector_build() ? 100 : 0);
 }
 
 TEST(Conv2dSparse, FusedEpilogueEqualsUnfusedChain) {
-  SparsityScope always(ConvSparsity::Always);
   // Step lists by row masks (8x8, 16x16 stride 2) and generically (7x7: blocks across
   // rows; 66x66: rows over 64 floats).
   for (const Conv2dShape s : {Conv2dShape{2, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{3, 24, 16, 16, 48, 8, 8, 3, 2, 1, 1},
@@ -89,7 +117,7 @@ TEST(Conv2dSparse, FusedEpilogueEqualsUnfusedChain) {
     const auto res = random_floats(n, 15);
     std::vector<float> conv(n);
     ops::conv2d_reference(s, x.data(), w.data(), nullptr, conv.data());
-    const auto pack = ops::conv2d_pack(s, w.data());
+    const auto pack = pack_always(s, w);
     for (int variant = 0; variant < 3; ++variant) {
       ops::ConvEpilogue e;
       e.alpha = alpha.data();
@@ -105,7 +133,7 @@ TEST(Conv2dSparse, FusedEpilogueEqualsUnfusedChain) {
         if (e.residual) v = e.residual_first ? res[i] + v : v + res[i];
         expect[i] = v < 0.0f ? 0.0f : v;
       }
-      EXPECT_BITWISE_EQ(expect, run(s, x, pack, nullptr, nullptr, e));
+      EXPECT_BITWISE_EQ(expect, run(kSparse, s, x, pack, nullptr, nullptr, e));
     }
   }
 }
@@ -125,10 +153,9 @@ TEST(Conv2dSparse, UnderflowToNegativeZeroIsRecomputed) {
   ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
   ASSERT_EQ(ref[0], 0.0f);
   ASSERT_FALSE(std::signbit(ref[0])) << "the reference must end at +0 for this test to mean anything";
-  SparsityScope always(ConvSparsity::Always);
-  const auto pack = ops::conv2d_pack(s, w.data());
-  ASSERT_EQ(pack.sparse_capable, vector_build());
-  EXPECT_BITWISE_EQ(ref, run(s, x, pack, nullptr, nullptr));
+  const auto pack = pack_always(s, w);
+  ASSERT_EQ(pack.sparse_capable(), vector_build());
+  EXPECT_BITWISE_EQ(ref, run(kSparse, s, x, pack, nullptr, nullptr));
 }
 
 TEST(Conv2dSparse, NonFiniteWeightIsNeverSkipped) {
@@ -139,45 +166,56 @@ TEST(Conv2dSparse, NonFiniteWeightIsNeverSkipped) {
   w[3] = std::numeric_limits<float>::infinity();
   std::vector<float> ref(size_t(2) * 32 * 36);
   ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
-  SparsityScope always(ConvSparsity::Always);
-  auto pack = ops::conv2d_pack(s, w.data());
-  EXPECT_EQ(pack.nonfinite, 1);
-  const auto got = run(s, x, pack, nullptr, nullptr);
+  auto pack = pack_always(s, w);
+  EXPECT_EQ(pack.nonfinite(), 1);
+  // A 6x6 map: the channel-major kernel, which skips nothing.
+  const auto got = run(vector_build() ? Conv2dPath::Channels : Conv2dPath::Gemm, s, x, pack, nullptr, nullptr);
+  EXPECT_FALSE(ops::conv2d_path_available(pack, Conv2dPath::Sparse));
   EXPECT_EQ(first_difference_but_nans(ref, got), -1);
   EXPECT_GT(count_nans(ref), 0);
   // Restoring the weight in place makes the layer skippable again.
   w[3] = 0.5f;
   ops::conv2d_pack_set(pack, 3, w[3]);
-  EXPECT_EQ(pack.nonfinite, 0);
+  EXPECT_EQ(pack.nonfinite(), 0);
   ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
-  EXPECT_BITWISE_EQ(ref, run(s, x, pack, nullptr, nullptr));
+  EXPECT_BITWISE_EQ(ref, run(kSparse, s, x, pack, nullptr, nullptr));
 }
 
 TEST(Conv2dSparse, EveryPolicyGivesTheSameBits) {
   // One batch whose images range from dense to nearly all zeros, so that Auto sends some
   // to the GEMM kernel and keeps others (a 1x1 conv reads its input directly: both cases).
+  // Auto judges the batch by its first image: dense first, it takes the GEMM kernel; in
+  // the reverse order, the zero-skipping kernel, which sends the dense images on to GEMM.
   for (const Conv2dShape s : {Conv2dShape{5, 64, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{5, 48, 8, 8, 64, 8, 8, 1, 1, 0, 1}}) {
-    const size_t image = size_t(s.in_c) * s.in_h * s.in_w;
-    std::vector<float> x;
-    for (int i = 0; i < s.batch; ++i) {
-      const auto xi = activations(image, 31 + uint32_t(i), 0.2 * i);
-      x.insert(x.end(), xi.begin(), xi.end());
+    for (const bool sparse_first : {false, true}) {
+      SCOPED_TRACE(sparse_first ? "sparsest image first" : "densest image first");
+      const size_t image = size_t(s.in_c) * s.in_h * s.in_w;
+      std::vector<float> x;
+      for (int i = 0; i < s.batch; ++i) {
+        const auto xi = activations(image, 31 + uint32_t(i), 0.2 * (sparse_first ? s.batch - 1 - i : i));
+        x.insert(x.end(), xi.begin(), xi.end());
+      }
+      const auto w = random_floats(size_t(s.out_c) * s.in_c * s.kernel * s.kernel, 32);
+      std::vector<float> ref(size_t(s.batch) * s.out_c * s.out_h * s.out_w);
+      ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
+      auto pack = ops::conv2d_pack(s, w.data());
+      ThreadPool pool(2);  // 5 (image, group) pairs: enough for the zero-skipping kernel
+      const Conv2dPath gemm = Conv2dPath::Gemm, auto_path = sparse_first ? kSparse : gemm;
+      std::vector<std::vector<float>> out;
+      for (const auto& [p, expect] : {std::pair{ConvSparsity::Never, gemm}, std::pair{ConvSparsity::Always, kSparse},
+                                      std::pair{ConvSparsity::Auto, auto_path}}) {
+        pack.set_sparsity(p);
+        out.push_back(run(expect, s, x, pack, nullptr, nullptr));
+        out.push_back(run(expect, s, x, pack, nullptr, &pool));
+      }
+      for (size_t i = 1; i < out.size(); ++i) EXPECT_BITWISE_EQ(out[0], out[i]);
+      EXPECT_BITWISE_EQ(ref, out[0]);
     }
-    const auto w = random_floats(size_t(s.out_c) * s.in_c * s.kernel * s.kernel, 32);
-    const auto pack = ops::conv2d_pack(s, w.data());
-    ThreadPool pool(2);
-    std::vector<std::vector<float>> out;
-    for (ConvSparsity p : {ConvSparsity::Never, ConvSparsity::Always, ConvSparsity::Auto}) {
-      SparsityScope scope(p);
-      out.push_back(run(s, x, pack, nullptr, nullptr));
-      out.push_back(run(s, x, pack, nullptr, &pool));
-    }
-    for (size_t i = 1; i < out.size(); ++i) EXPECT_BITWISE_EQ(out[0], out[i]);
   }
 }
 
 TEST(Conv2dSparse, UnneededPositionsComeFromTheFillRows) {
-  if (!vector_build()) GTEST_SKIP() << "the zero-skipping path exists on vector SIMD targets";
+  if (!vector_build()) GTEST_SKIP() << "the zero-skipping path exists on vector SIMD targets (FAULTBENCH_SIMD=scalar)";
   // Positions whose bit is clear may be copied from fill instead of computed: a fill of
   // 7.0 shows which were; every needed position has the reference's bits.
   for (const Conv2dShape s : {Conv2dShape{3, 32, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{2, 24, 7, 7, 32, 7, 7, 3, 1, 1, 1}}) {
@@ -195,7 +233,8 @@ TEST(Conv2dSparse, UnneededPositionsComeFromTheFillRows) {
     const std::vector<const float*> fill(size_t(s.batch), sevens.data());
     const auto pack = ops::conv2d_pack(s, w.data());
     std::vector<float> y(ref.size(), -1.0f);
-    ops::conv2d_optimized(s, x.data(), pack, nullptr, y.data(), nullptr, {}, needed.data(), fill.data());
+    EXPECT_EQ(ops::conv2d_optimized(s, x.data(), pack, nullptr, y.data(), nullptr, {}, needed.data(), fill.data()),
+              kSparse);
     int64_t copied = 0;
     for (int n = 0; n < s.batch; ++n)
       for (int co = 0; co < s.out_c; ++co)

@@ -1,25 +1,31 @@
 // The padding-skipping conv path (src/ops/conv2d/taps.cpp) against the scalar reference,
 // bit for bit: small padded maps (2x2 to 4x4, kernels 3 and 5, strides 1 and 2, groups),
 // batches that leave part of a 4-image tile empty, fused epilogues, and the cases where
-// leaving the padding out would be wrong (a sum ending at -0, a non-finite weight).
+// leaving the padding out would be wrong (a sum ending at -0, a non-finite weight). Every
+// run through the dispatcher checks the path it took (conv2d_optimized's answer).
 #include <cmath>
 #include <limits>
 #include <random>
 
+#include "faultbench/error.h"
 #include "faultbench/ops/conv2d.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/op_test_util.h"
 
 namespace faultbench {
 namespace {
 
+using ops::Conv2dPath;
 using ops::Conv2dShape;
 using namespace faultbench::testing;
 
-std::vector<float> run(const Conv2dShape& s, const std::vector<float>& x, const ops::Conv2dPacked& pack,
-                       const float* bias, ThreadPool* pool, const ops::ConvEpilogue& e = {}) {
+// Through the dispatcher, which must take `expect`.
+std::vector<float> run(Conv2dPath expect, const Conv2dShape& s, const std::vector<float>& x,
+                       const ops::Conv2dPacked& pack, const float* bias, ThreadPool* pool,
+                       const ops::ConvEpilogue& e = {}) {
   std::vector<float> y(size_t(s.batch) * s.out_c * s.out_h * s.out_w, 7.0f);
-  ops::conv2d_optimized(s, x.data(), pack, bias, y.data(), pool, e);
+  const Conv2dPath ran = ops::conv2d_optimized(s, x.data(), pack, bias, y.data(), pool, e);
+  EXPECT_STREQ(ops::conv2d_path_name(ran), ops::conv2d_path_name(expect));
   return y;
 }
 
@@ -48,11 +54,18 @@ TEST(Conv2dTaps, SmallPaddedMapsBitwise) {
     const auto beta = random_floats(size_t(s.out_c), uint32_t(80 + iter));
     const auto residual = random_floats(size_t(s.batch) * s.out_c * out_h * out_w, uint32_t(90 + iter));
     const ops::Conv2dPacked pk = ops::conv2d_pack(s, wt.data());
-    planned += !pk.tap_begin.empty();
+    // Maps under 64 positions with 16+ channels per group: the channel-major kernels, the
+    // padding-skipping one where the padding is a quarter of the taps or more (planned);
+    // one input channel per group is a depthwise conv.
+    const bool has_plan = ops::conv2d_path_available(pk, Conv2dPath::Taps);
+    const Conv2dPath expect = s.in_c == groups   ? Conv2dPath::Depthwise
+                              : has_plan         ? Conv2dPath::Taps
+                                                 : Conv2dPath::Channels;
+    planned += has_plan;
     const float* b = iter % 2 ? bias.data() : nullptr;
     std::vector<float> ref(size_t(s.batch) * s.out_c * out_h * out_w);
     ops::conv2d_reference(s, x.data(), wt.data(), b, ref.data());
-    EXPECT_BITWISE_EQ(ref, run(s, x, pk, b, iter % 3 ? &pool : nullptr));
+    EXPECT_BITWISE_EQ(ref, run(expect, s, x, pk, b, iter % 3 ? &pool : nullptr));
     ops::ConvEpilogue e;
     e.alpha = alpha.data();
     e.beta = beta.data();
@@ -65,7 +78,7 @@ TEST(Conv2dTaps, SmallPaddedMapsBitwise) {
     const int64_t P = int64_t(out_h) * out_w;
     for (size_t i = 0; i < want.size(); ++i) ops::conv2d_epilogue(e, int(i / size_t(P)) % s.out_c, &want[i],
                                                                  e.residual ? &residual[i] : nullptr, &want[i], 1);
-    EXPECT_BITWISE_EQ(want, run(s, x, pk, b, &pool, e));
+    EXPECT_BITWISE_EQ(want, run(expect, s, x, pk, b, &pool, e));
   }
   EXPECT_GT(planned, 20) << "most of these shapes read the padding at a quarter of their taps or more";
 }
@@ -90,8 +103,8 @@ TEST(Conv2dTaps, UnderflowToNegativeZeroIsRecomputed) {
   ASSERT_EQ(ref[0], 0.0f);
   ASSERT_FALSE(std::signbit(ref[0])) << "the reference must end at +0 for this test to mean anything";
   const auto pack = ops::conv2d_pack(s, w.data());
-  ASSERT_EQ(!pack.tap_begin.empty(), vector_build());
-  EXPECT_BITWISE_EQ(ref, run(s, x, pack, nullptr, nullptr));
+  ASSERT_EQ(ops::conv2d_path_available(pack, Conv2dPath::Taps), vector_build());
+  EXPECT_BITWISE_EQ(ref, run(vector_build() ? Conv2dPath::Taps : Conv2dPath::Gemm, s, x, pack, nullptr, nullptr));
 }
 
 TEST(Conv2dTaps, NonFiniteWeightReadsThePadding) {
@@ -103,8 +116,12 @@ TEST(Conv2dTaps, NonFiniteWeightReadsThePadding) {
   std::vector<float> ref(size_t(3) * 32 * 4);
   ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
   const auto pack = ops::conv2d_pack(s, w.data());
-  const auto got = run(s, x, pack, nullptr, nullptr);
+  // Neither skipping kernel may run (the zero-skipping one is also out: 32 channels on a
+  // 2x2 map allow it, the Inf does not).
+  const auto got = run(vector_build() ? Conv2dPath::Channels : Conv2dPath::Gemm, s, x, pack, nullptr, nullptr);
   EXPECT_EQ(first_difference_but_nans(ref, got), -1);
+  std::vector<float> y(got.size());
+  EXPECT_THROW(ops::conv2d_run_path(Conv2dPath::Taps, s, x.data(), pack, nullptr, y.data(), nullptr), UsageError);
   EXPECT_GT(count_nans(ref), 0);
 }
 

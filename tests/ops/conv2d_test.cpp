@@ -4,7 +4,7 @@
 
 #include "faultbench/error.h"
 #include "faultbench/ops/conv2d.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/op_test_util.h"
 
 namespace faultbench {
@@ -75,6 +75,19 @@ TEST_P(Conv2dCases, OptimizedEqualsReferenceBitwiseAndReferenceIsAccurate) {
   conv_double(s, x, w, bias, &expect, &mag);
   for (size_t i = 0; i < out_n; ++i)
     ASSERT_NEAR(ref[i], expect[i], 1e-6 * mag[i] + 1e-7) << "output " << i;
+
+  // Every optimized path that can compute the layer, not only the one the dispatcher
+  // picks (a padded 2x2 map runs the padding-skipping kernel; the channel-major one and,
+  // with enough channels, the zero-skipping one must give the same bits).
+  for (const ops::Conv2dPath path : ops::kConv2dPaths) {
+    if (!ops::conv2d_path_available(pack, path)) continue;
+    SCOPED_TRACE(ops::conv2d_path_name(path));
+    for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+      std::vector<float> direct(out_n, -10.0f);
+      ops::conv2d_run_path(path, s, x.data(), pack, bias, direct.data(), p);
+      EXPECT_BITWISE_EQ(ref, direct);
+    }
+  }
 
   // Each image alone gives the same bits as inside the batch.
   if (s.batch > 1) {

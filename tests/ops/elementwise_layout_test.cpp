@@ -4,7 +4,7 @@
 #include "faultbench/error.h"
 #include "faultbench/ops/elementwise.h"
 #include "faultbench/ops/layout.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/op_test_util.h"
 
 namespace faultbench {

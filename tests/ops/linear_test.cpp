@@ -3,7 +3,7 @@
 
 #include "faultbench/error.h"
 #include "faultbench/ops/linear.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/op_test_util.h"
 
 namespace faultbench {

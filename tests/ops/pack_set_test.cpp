@@ -6,7 +6,8 @@
 #include "faultbench/error.h"
 #include "faultbench/ops/conv2d.h"
 #include "faultbench/ops/linear.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
+#include "ops/conv2d/layout.h"
 #include "ops/op_test_util.h"
 
 namespace faultbench {
@@ -15,7 +16,7 @@ namespace {
 using ops::Conv2dShape;
 using namespace faultbench::testing;
 
-bool same_bytes(const ops::AlignedBuffer& a, const ops::AlignedBuffer& b) {
+bool same_bytes(const AlignedBuffer& a, const AlignedBuffer& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
@@ -37,9 +38,9 @@ TEST(Conv2dPackSet, PatchEqualsRepacking) {
       w[i] = t % 5 == 4 ? std::numeric_limits<float>::infinity() : float(t) - 100.5f;
       ops::conv2d_pack_set(pack, int64_t(i), w[i]);
       const auto fresh = ops::conv2d_pack(s, w.data());
-      ASSERT_TRUE(same_bytes(pack.data, fresh.data)) << "element " << i;
-      ASSERT_TRUE(same_bytes(pack.sparse_data, fresh.sparse_data)) << "element " << i;
-      ASSERT_EQ(pack.nonfinite, fresh.nonfinite) << "element " << i;
+      ASSERT_TRUE(same_bytes(pack.layout().data, fresh.layout().data)) << "element " << i;
+      ASSERT_TRUE(same_bytes(pack.layout().sparse_data, fresh.layout().sparse_data)) << "element " << i;
+      ASSERT_EQ(pack.nonfinite(), fresh.nonfinite()) << "element " << i;
     }
     EXPECT_THROW(ops::conv2d_pack_set(pack, int64_t(w.size()), 1.0f), UsageError);
     EXPECT_THROW(ops::conv2d_pack_set(pack, -1, 1.0f), UsageError);

@@ -2,9 +2,8 @@
 #include <limits>
 
 #include "faultbench/error.h"
-#include "faultbench/graph.h"
 #include "faultbench/ops/pool.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/op_test_util.h"
 
 namespace faultbench {
@@ -14,7 +13,7 @@ using namespace faultbench::testing;
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
 ops::Pool2dShape pool_shape(int n, int c, int h, int k, int s, int p, bool ceil) {
-  const int o = pooled_size(h, k, s, p, ceil);
+  const int o = ops::pooled_size(h, k, s, p, ceil);
   return {n, c, h, h, o, o, k, s, p, ceil};
 }
 

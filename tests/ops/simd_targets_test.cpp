@@ -19,7 +19,7 @@
 #include "faultbench/ops/linear.h"
 #include "faultbench/ops/pool.h"
 #include "faultbench/ops/simd_target.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "ops/op_test_util.h"
 
 namespace faultbench {

@@ -55,7 +55,7 @@ struct EngineProfile {
   struct Step {  // per executor step recomputed for faults, forward order
     std::string name;      // first node's name and the fused kinds, e.g. "layer1.0.conv1 (conv2d+batch_norm+relu)"
     int64_t image_runs = 0;  // images it was run on, summed over faults
-    int64_t resumed_image_runs = 0;  // of those, continued from golden partial sums (fast_sim.cpp)
+    int64_t resumed_image_runs = 0;  // of those, continued from golden partial sums (src/campaign/fast/)
     double seconds = 0;
   };
   std::vector<Step> by_step;

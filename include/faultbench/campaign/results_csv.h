@@ -5,7 +5,6 @@
 // Rows in fault-list order; TensorIndex as the reference writes it (a quoted Python tuple);
 // LF line ends. When any fault is not a bit flip a FaultModel column follows Bit.
 #pragma once
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -17,8 +16,5 @@ namespace faultbench {
 // counts[i] belongs to faults[i]; images is n_injections.
 std::string format_results_csv(const std::vector<Fault>& faults, const std::vector<FaultCounts>& counts,
                                int64_t images);
-
-// Whole file as bytes; IoError naming the file.
-std::string read_file_bytes(const std::filesystem::path& path);
 
 }  // namespace faultbench

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "faultbench/graph.h"
+#include "faultbench/tensor.h"
 
 namespace faultbench {
 

@@ -9,11 +9,17 @@
 // sum ends at -0, the only case where omitting them can change a bit.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "faultbench/ops/common.h"
+#include "faultbench/ops/conv2d_path.h"
 
 namespace faultbench::ops {
+
+namespace detail {
+struct Conv2dLayout;
+}  // namespace detail
 
 // Output channels per register tile of the optimized kernel (the packing depends on it).
 constexpr int kConvTileRows = 4;
@@ -30,44 +36,36 @@ void validate_conv2d(const Conv2dShape& s);
 void conv2d_reference(const Conv2dShape& s, const float* x, const float* weight, const float* bias,
                       float* y);
 
-// Weights re-laid out for the optimized kernel. Built once per layer by conv2d_pack and
-// rebuilt whenever the weights change. Independent of the batch size.
-struct Conv2dPacked {
-  Conv2dShape shape;  // batch is ignored
-  int lanes = 0;      // vector width of the SIMD target that packed it (simd_target.h)
-  int k = 0;          // reduction length: in_c/groups * kernel * kernel
-  int tiles = 0;      // output-channel tiles per group
-  bool depthwise = false;
-  // Small output maps (fewer than 64 positions, at least one vector of output channels per
-  // group): vectors run over output channels instead of positions, tiles of kLanes.
-  bool channel_major = false;
-  int tile_rows = 0;  // output channels per tile: kConvTileRows, or the vector width
-  // GEMM path: [groups][tiles][k][tile_rows]; depthwise: [out_c][k]
-  AlignedBuffer data;
-  // GEMM/channel-major geometry: each image's zero-padded input (one group) is split into
-  // stride x stride phase planes [phase][ci][hq][wq], so that tap k of the output at
-  // q = oh * wq + ow reads phase memory at offsets[k] + q: contiguous in q, no im2col.
-  int hq = 0, wq = 0;
-  std::vector<int32_t> offsets;  // [k]
-  // Zero-skipping path (src/ops/conv2d/sparse.cpp), for layers with at least two vectors of output
-  // channels per group: weights [groups][sparse_tiles][k][kLanes] (the data above when
-  // channel_major, else this second copy), and the number of non-finite weights (the path
-  // may only skip a 0 input when its weight is finite: Inf * 0 is NaN).
-  bool sparse_capable = false;
-  int sparse_tiles = 0;
-  // Tap k's input row and column in the phase planes, as (offsets[k] / wq) * row_bytes +
-  // offsets[k] % wq: where the kernel's byte masks of the rows, sparse_row_bytes apart, hold it.
-  int sparse_row_bytes = 0;
-  std::vector<int32_t> sparse_mask_offsets;  // [k]
-  AlignedBuffer sparse_data;  // empty when channel_major (data is used)
-  int64_t nonfinite = 0;
-  const float* sparse_weights() const { return channel_major ? data.data() : sparse_data.data(); }
-  // Padding-skipping path (src/ops/conv2d/taps.cpp), channel-major layers whose padding makes at
-  // least a quarter of the (position, step) pairs read zeros (3x3 convs on 2x2 and 4x4
-  // maps): per output position p, the steps k whose input lies inside the map, increasing,
-  // tap_k[tap_begin[p] .. tap_begin[p + 1]), and that input's offset in the group's
-  // [ci][h][w] input, tap_x. Empty otherwise.
-  std::vector<int32_t> tap_begin, tap_k, tap_x;
+// Weights re-laid out for the optimized kernels, and the geometry those derive from the
+// shape (computed here once, not per call). The layouts are private to src/ops/conv2d/
+// (layout.h). Built once per layer by conv2d_pack and patched by conv2d_pack_set whenever
+// a weight changes. Independent of the batch size. Copies are deep.
+class Conv2dPacked {
+ public:
+  Conv2dPacked();
+  ~Conv2dPacked();
+  Conv2dPacked(const Conv2dPacked& other);
+  Conv2dPacked& operator=(const Conv2dPacked& other);
+  Conv2dPacked(Conv2dPacked&& other) noexcept;
+  Conv2dPacked& operator=(Conv2dPacked&& other) noexcept;
+
+  const Conv2dShape& shape() const;  // batch is ignored
+  // Whether the layer has the channel-major weights that the zero-skipping kernel and
+  // conv2d_segment_optimized need (at least two vectors of output channels per group).
+  bool sparse_capable() const;
+  // How many weights are Inf or NaN (the skipping kernels need them all finite).
+  int64_t nonfinite() const;
+  // Which skipping kernels this layer may use (ConvSparsity, conv2d_path.h); Auto unless
+  // a test or benchmark forces a choice. Kept by conv2d_pack_set.
+  ConvSparsity sparsity() const;
+  void set_sparsity(ConvSparsity policy);
+
+  // For src/ops/conv2d/ (the type is complete there only).
+  const detail::Conv2dLayout& layout() const { return *impl_; }
+  detail::Conv2dLayout& layout() { return *impl_; }
+
+ private:
+  std::unique_ptr<detail::Conv2dLayout> impl_;
 };
 
 Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight);
@@ -91,20 +89,7 @@ struct ConvEpilogue {
   bool empty() const { return alpha == nullptr && residual == nullptr && !relu; }
 };
 
-// Which kernel conv2d_optimized may use for a non-depthwise layer. Auto takes the
-// padding-skipping kernel on small padded maps (Conv2dPacked::tap_*), and picks the
-// zero-skipping kernel when the layer allows it (sparse_capable, every weight finite) and
-// at least kSparseMinZeroFraction of the first image's inputs are +-0 (post-ReLU activations),
-// and within it sends an image on to the GEMM kernel when too few of its fmas can be
-// skipped; Always takes the zero-skipping kernel whenever the layer allows it, Never
-// never. Every choice gives the same bits; the setting exists for tests and benchmarks.
-// Process-wide, atomic.
-enum class ConvSparsity { Auto, Always, Never };
-void conv2d_set_sparsity(ConvSparsity policy);
-ConvSparsity conv2d_sparsity();
-constexpr double kSparseMinZeroFraction = 0.45;
-
-// pool may be null (single-threaded). The batch is s.batch; pack.shape must match s.
+// pool may be null (single-threaded). The batch is s.batch; pack.shape() must match s.
 //
 // needed (optional; fault campaigns): a bitmap per image, words = ceil(out_h * out_w / 64)
 // uint64 each, and fill: per image, an output row [out_c, out_h, out_w]. Bit p of image n
@@ -112,9 +97,17 @@ constexpr double kSparseMinZeroFraction = 0.45;
 // equal fill[n]'s (e.g. golden values that cannot have changed): the kernel may copy it
 // from there instead of computing it. With a bitmap the zero-skipping kernel is used
 // wherever the layer allows it, and it skips the blocks with no needed position.
-void conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
-                      float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
-                      const uint64_t* needed = nullptr, const float* const* fill = nullptr);
+// Returns the path that ran (choose_conv2d_path's answer for this call).
+Conv2dPath conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
+                            float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
+                            const uint64_t* needed = nullptr, const float* const* fill = nullptr);
+
+// Runs `path` whatever choose_conv2d_path would pick, for tests and benchmarks; arguments
+// as conv2d_optimized's. Throws UsageError when the path cannot compute the layer
+// (conv2d_path_available). Same bits as every other path.
+void conv2d_run_path(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPacked& pack,
+                     const float* bias, float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
+                     const uint64_t* needed = nullptr, const float* const* fill = nullptr);
 
 // A slice of a conv's reduction (src/ops/conv2d/segment.cpp), so that sums over input channels a
 // fault cannot have changed are computed once: in DenseNet a fault changes only the
@@ -136,7 +129,7 @@ bool conv2d_segment_supported(const Conv2dShape& s);
 void conv2d_segment_reference(const Conv2dShape& s, const float* x, const float* weight, const float* bias, float* y,
                               const Conv2dSegment& seg);
 // Register tiles of 4 positions x up to 4 vectors of output channels; needs
-// pack.sparse_capable (the channel-major weight copy).
+// pack.sparse_capable() (the channel-major weight copy).
 void conv2d_segment_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
                               float* y, ThreadPool* pool, const ConvEpilogue& epilogue, const Conv2dSegment& seg);
 

@@ -9,6 +9,17 @@
 
 namespace faultbench::ops {
 
+// Output spatial size of a convolution or pooling window (PyTorch's formula,
+// including ceil_mode's rule that the last window must start inside the input or left padding).
+// Inline: the graph builder uses it too, and builds without the kernels (the fuzz library) link the graph.
+inline int pooled_size(int in, int kernel, int stride, int padding, bool ceil_mode) {
+  const int span = in + 2 * padding - kernel;
+  int out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+  // PyTorch: with ceil_mode the last window must start inside the input or left padding.
+  if (ceil_mode && (out - 1) * stride >= in + padding) --out;
+  return out;
+}
+
 struct Pool2dShape {
   int batch = 0, channels = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
   int kernel = 1, stride = 1, padding = 0;

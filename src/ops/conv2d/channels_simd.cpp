@@ -11,8 +11,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "faultbench/ops/conv2d.h"
+#include "layout.h"
 
 #include "ops/simd/begin_target.h"
 #include "internal.h"
@@ -59,15 +60,14 @@ TileFn tile_fn(int np, int nc) {
   return np == 4 ? four[nc - 1] : eight[nc - 1];
 }
 
-struct Layout {
-  int np = 4, ncmax = 4;       // register tile: positions x channel vectors
-  int pblocks = 0, cgroups = 0;
-  std::vector<int64_t> q;      // [pblocks * np] phase position of each output; repeats past the end
-  int64_t phase_floats = 0;
-};
+// Planned once per packed layer (plan_channels; layout.h).
+using Layout = ChannelsGeometry;
 
-Layout layout(const Conv2dShape& s, const Conv2dPacked& pk) {
-  Layout l;
+}  // namespace
+
+void plan_channels(Conv2dLayout& pk) {
+  const Conv2dShape& s = pk.shape;
+  Layout& l = pk.channels;
   const int P = s.out_h * s.out_w;
   l.np = P <= 4 ? 4 : 8;
   l.ncmax = l.np == 4 ? 4 : 2;
@@ -78,11 +78,12 @@ Layout layout(const Conv2dShape& s, const Conv2dPacked& pk) {
     l.q.push_back(int64_t(p / s.out_w) * pk.wq + p % s.out_w);
   }
   l.phase_floats = int64_t(s.stride) * s.stride * (s.in_c / s.groups) * pk.hq * pk.wq + 16;
-  return l;
 }
 
+namespace {
+
 // Channel group cg (up to ncmax tiles) of one (image, group), all positions.
-void run_group(const Conv2dShape& s, const Conv2dPacked& pk, const Layout& l, const float* ph, int n, int grp, int cg,
+void run_group(const Conv2dShape& s, const Conv2dLayout& pk, const Layout& l, const float* ph, int n, int grp, int cg,
                const float* bias, float* y, const ConvEpilogue& epi) {
   const int cout_g = s.out_c / s.groups, P = s.out_h * s.out_w, K = pk.k;
   const int t0 = cg * l.ncmax, nc = std::min(l.ncmax, pk.tiles - t0);
@@ -112,9 +113,9 @@ void run_group(const Conv2dShape& s, const Conv2dPacked& pk, const Layout& l, co
 
 }  // namespace
 
-void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+void conv_channels(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, const float* bias, float* y,
                    ThreadPool* pool, const ConvEpilogue& epi) {
-  const Layout l = layout(s, pk);
+  const Layout& l = pk.channels;
   const int cin_g = s.in_c / s.groups;
   const int64_t in_plane = int64_t(s.in_h) * s.in_w;
   const int64_t pairs = int64_t(s.batch) * s.groups;  // (image, group)

@@ -6,8 +6,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "faultbench/ops/conv2d.h"
+#include "layout.h"
 
 #include "ops/simd/begin_target.h"
 #include "internal.h"
@@ -26,7 +27,7 @@ AlignedBuffer& plane_scratch() {
 }
 }  // namespace
 
-void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, const float* bias, float* y,
                     ThreadPool* pool, const ConvEpilogue& epi) {
   const int cout_g = s.out_c / s.groups, k = s.kernel, st = s.stride, pad = s.padding;
   const int hp = s.in_h + 2 * pad, wp = s.in_w + 2 * pad;

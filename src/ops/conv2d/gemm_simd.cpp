@@ -13,8 +13,9 @@
 #include <cstring>
 #include <vector>
 
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "faultbench/ops/conv2d.h"
+#include "layout.h"
 
 #include "ops/simd/begin_target.h"
 #include "internal.h"
@@ -29,31 +30,15 @@ constexpr int MR = kConvTileRows;
 constexpr int kMaxNV = 6;                    // vectors per tile: up to 4 x 6 accumulators
 constexpr int kSlack = 2 * kMaxNV * L + 64;  // zeros after the phases: unstored lanes read them
 
-// One vector of L output lanes: lanes [0, L/2) load from phase position lo, [L/2, L) from
-// hi (hi = lo + L/2 except in split mode); its stored lanes are segs[seg_begin, seg_end).
-struct VecDesc {
-  int64_t lo, hi;
-  int seg_begin, seg_end;
-};
-// Lanes in `mask` store to y[plane + off + lane].
-struct Seg {
-  int64_t off;
-  uint32_t mask;
-};
-
-struct Geometry {
-  int cin_g, cout_g, K, nv;
-  bool split;                 // two half-vectors from two output rows (narrow maps)
-  int64_t blocks;             // vectors / nv
-  std::vector<VecDesc> vecs;  // blocks * nv entries; fillers have no segments
-  std::vector<Seg> segs;
-  int64_t phase_floats;       // one (image, group) phase buffer, slack included
-};
+// The geometry (GemmVec, GemmSeg: layout.h) is planned once per packed layer (plan_gemm).
+using VecDesc = GemmVec;
+using Seg = GemmSeg;
+using Geometry = GemmGeometry;
 
 // Three ways to cover the output plane with vectors; the one with the fewest computed
 // lanes wins. Q: consecutive phase positions (rows of wq, padding columns unstored).
 // R: each vector inside one output row. S: half a vector per row, two rows per vector.
-void cover(const Conv2dShape& s, const Conv2dPacked& pk, int mode, Geometry* g) {
+void cover(const Conv2dShape& s, const Conv2dLayout& pk, int mode, Geometry* g) {
   g->vecs.clear();
   g->segs.clear();
   const int64_t wq = pk.wq, Ho = s.out_h, Wo = s.out_w, Q = (Ho - 1) * wq + Wo;
@@ -103,8 +88,11 @@ int choose_nv(int64_t vectors) {
   return best;
 }
 
-Geometry geometry(const Conv2dShape& s, const Conv2dPacked& pk) {
-  Geometry g;
+}  // namespace
+
+void plan_gemm(Conv2dLayout& pk) {
+  const Conv2dShape& s = pk.shape;
+  Geometry& g = pk.gemm;
   g.cin_g = s.in_c / s.groups;
   g.cout_g = s.out_c / s.groups;
   g.K = pk.k;
@@ -123,8 +111,9 @@ Geometry geometry(const Conv2dShape& s, const Conv2dPacked& pk) {
   const VecDesc filler{g.vecs.back().lo, g.vecs.back().hi, 0, 0};
   while (g.vecs.size() % size_t(g.nv)) g.vecs.push_back(filler);
   g.blocks = int64_t(g.vecs.size()) / g.nv;
-  return g;
 }
+
+namespace {
 
 // Per-tile epilogue: bias, folded batch norm and (without a residual) ReLU are applied in
 // registers; the residual add and the ReLU after it on the way to memory.
@@ -227,7 +216,7 @@ TileFn tile_fn(int nv, bool split, int rows) {
 }
 
 // Output-channel tiles [t0, t1) of vector block b of one (image, group).
-void run_block(const Conv2dShape& s, const Conv2dPacked& pk, const Geometry& g, const float* phases, int n, int grp,
+void run_block(const Conv2dShape& s, const Conv2dLayout& pk, const Geometry& g, const float* phases, int n, int grp,
                int64_t b, int t0, int t1, const float* bias, float* y, const ConvEpilogue& epi) {
   const int64_t P = int64_t(s.out_h) * s.out_w;
   const VecDesc* vd = g.vecs.data() + b * g.nv;
@@ -253,21 +242,14 @@ void run_block(const Conv2dShape& s, const Conv2dPacked& pk, const Geometry& g, 
 
 }  // namespace
 
-struct GemmPair::Plan {
-  Geometry g;
-};
-
-GemmPair::GemmPair(const Conv2dShape& s, const Conv2dPacked& pk) : s_(s), pk_(pk), plan_(new Plan{geometry(s, pk)}) {}
-GemmPair::~GemmPair() = default;
-int64_t GemmPair::phase_floats() const { return plan_->g.phase_floats; }
-
-void GemmPair::run(const float* phases, int n, int grp, const float* bias, float* y, const ConvEpilogue& epi) const {
-  for (int64_t b = 0; b < plan_->g.blocks; ++b) run_block(s_, pk_, plan_->g, phases, n, grp, b, 0, pk_.tiles, bias, y, epi);
+void gemm_pair(const Conv2dShape& s, const Conv2dLayout& pk, const float* phases, int n, int grp, const float* bias,
+               float* y, const ConvEpilogue& epi) {
+  for (int64_t b = 0; b < pk.gemm.blocks; ++b) run_block(s, pk, pk.gemm, phases, n, grp, b, 0, pk.tiles, bias, y, epi);
 }
 
-void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, const float* bias, float* y,
                ThreadPool* pool, const ConvEpilogue& epi) {
-  const Geometry g = geometry(s, pk);
+  const Geometry& g = pk.gemm;
   const int64_t in_plane = int64_t(s.in_h) * s.in_w;
   const int64_t pairs = int64_t(s.batch) * s.groups;  // (image, group)
   auto group_input = [&](int64_t pair) { return x + (pair / s.groups * s.in_c + pair % s.groups * g.cin_g) * in_plane; };

@@ -1,12 +1,12 @@
-// Private to src/ops: the two optimized conv2d paths behind conv2d_optimized().
 // Private to src/ops/conv2d: the optimized conv2d paths behind conv2d_optimized() (conv2d.cpp).
+#pragma once
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "faultbench/ops/conv2d.h"
+#include "layout.h"
 
 // Per-target: included after ops/simd/begin_target.h, in each target's build of the paths.
 #if !defined(FAULTBENCH_SIMD_IN_TARGET)
@@ -15,43 +15,37 @@
 
 namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail {
 
+// The packed layout types (layout.h) are untargeted: one definition for every target.
+using namespace ::faultbench::ops::detail;
+
 // Direct GEMM over stride-phase planes (gemm.cpp); any groups with in_c/groups > 1.
-void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, const float* bias, float* y,
                ThreadPool* pool, const ConvEpilogue& epi);
 
-// The GEMM path over the phase planes of one (image, group) that the caller has built
-// (build_phases with at least phase_floats() floats); for the zero-skipping path, which
-// falls back to it on images with few zeros.
-class GemmPair {
- public:
-  GemmPair(const Conv2dShape& s, const Conv2dPacked& pk);
-  ~GemmPair();
-  int64_t phase_floats() const;
-  void run(const float* phases, int n, int grp, const float* bias, float* y, const ConvEpilogue& epi) const;
+// Fills pk.gemm (conv2d_pack), for a layer that is neither depthwise nor channel-major.
+void plan_gemm(Conv2dLayout& pk);
 
- private:
-  struct Plan;
-  const Conv2dShape s_;
-  const Conv2dPacked& pk_;
-  std::unique_ptr<Plan> plan_;
-};
+// The GEMM path over the phase planes of one (image, group) that the caller has built
+// (build_phases with at least pk.gemm.phase_floats floats); for the zero-skipping path,
+// which falls back to it on images with few zeros.
+void gemm_pair(const Conv2dShape& s, const Conv2dLayout& pk, const float* phases, int n, int grp, const float* bias,
+               float* y, const ConvEpilogue& epi);
 
 // Padding-skipping path for small padded maps (taps.cpp). plan_taps fills
 // pk.tap_* (conv2d_pack) when enough taps read padding; conv_taps runs it.
-void plan_taps(const Conv2dShape& s, Conv2dPacked& pk);
-bool conv_taps_wanted(const Conv2dPacked& pk);
-void conv_taps(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+void plan_taps(const Conv2dShape& s, Conv2dLayout& pk);
+void conv_taps(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, const float* bias, float* y,
                ThreadPool* pool, const ConvEpilogue& epi);
 
 // Small output maps (channels.cpp): vectors over output channels, not positions.
-void conv_channels(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+// plan_channels fills pk.channels (conv2d_pack) for a channel-major layer.
+void plan_channels(Conv2dLayout& pk);
+void conv_channels(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, const float* bias, float* y,
                    ThreadPool* pool, const ConvEpilogue& epi);
 
-// Zero-skipping channel-major path (sparse.cpp): true when conv2d_optimized should
-// take it for this call (the layer allows it, the policy and the input's zeros say so).
-bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, ThreadPool* pool,
-                        const uint64_t* needed);
-void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+// Zero-skipping channel-major path (sparse.cpp); choose_conv2d_path (conv2d.cpp) says
+// when it applies.
+void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, const float* bias, float* y,
                  ThreadPool* pool, const ConvEpilogue& epi, const uint64_t* needed, const float* const* fill);
 
 // Output positions of one register tile of the zero-skipping kernel: q[j] is position j's
@@ -69,7 +63,7 @@ struct SparseBlock {
 // pk must outlive the calls to list().
 class StepLists {
  public:
-  void prepare(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int64_t rows);
+  void prepare(const Conv2dShape& s, const Conv2dLayout& pk, const float* ph, int64_t rows);
   int blocks() const { return int(order_.size()); }
   // Share of (block, step) pairs that are live, or -1 where prepare() did not count them.
   double live_fraction() const { return live_fraction_; }
@@ -81,7 +75,7 @@ class StepLists {
  private:
   void prepare_generic(int64_t rows);
   Conv2dShape s_;
-  const Conv2dPacked* pk_ = nullptr;
+  const Conv2dLayout* pk_ = nullptr;
   const float* ph_ = nullptr;
   bool rowmask_ = false;
   double live_fraction_ = -1;
@@ -228,7 +222,7 @@ inline void load_channel_tile(const float* src, int64_t P, int nc, const int* va
 // Zero-padded input of one (image, group), split into stride x stride phases:
 // dst[(a*st + b)][ci][i][j] = padded[ci][i*st + a][j*st + b]; the first `floats` of dst
 // are written (zeros past the phases).
-void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst, int64_t floats);
+void build_phases(const Conv2dShape& s, const Conv2dLayout& pk, const float* xg, float* dst, int64_t floats);
 
 // The calling thread's buffer for phase planes (phases.cpp). build() writes one
 // (image, group)'s planes, `floats` long; when the buffer last held planes of the same
@@ -236,7 +230,7 @@ void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg,
 // that no build overwrites (a fault campaign re-runs each layer image after image).
 class PhaseScratch {
  public:
-  const float* build(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, int64_t floats);
+  const float* build(const Conv2dShape& s, const Conv2dLayout& pk, const float* xg, int64_t floats);
   // The buffer for another layout (several images' planes); forgets the geometry.
   float* raw(int64_t floats);
 
@@ -248,7 +242,7 @@ class PhaseScratch {
 PhaseScratch& phase_scratch();
 
 // One input channel per group (depthwise.cpp).
-void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+void conv_depthwise(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, const float* bias, float* y,
                     ThreadPool* pool, const ConvEpilogue& epi);
 
 }  // namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail

@@ -3,10 +3,12 @@
 #include <cmath>
 #include <climits>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "faultbench/ops/conv2d.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
+#include "layout.h"
 
 #include "ops/simd/begin_target.h"
 #include "internal.h"
@@ -38,9 +40,13 @@ int64_t tiled_index(const Conv2dShape& s, int k, int rows, int co, int kk) {
 }
 }  // namespace
 
+// (Conv2dPacked's members: untargeted, in dispatch.cpp.)
+
+
 Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   validate_conv2d(s);
-  Conv2dPacked p;
+  Conv2dPacked packed;
+  detail::Conv2dLayout& p = packed.layout();
   p.shape = s;
   p.lanes = simd::kLanes;
   const int cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
@@ -53,7 +59,7 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
       p.data.data()[i] = weight[i];
       p.nonfinite += std::isfinite(weight[i]) ? 0 : 1;
     }
-    return p;
+    return packed;
   }
   const int st = s.stride, kk = s.kernel;
   p.hq = (s.in_h + 2 * s.padding + st - 1) / st;
@@ -83,10 +89,16 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   }
   for (int64_t i = 0; i < int64_t(s.out_c) * p.k; ++i) p.nonfinite += std::isfinite(weight[i]) ? 0 : 1;
   if (p.channel_major && s.padding > 0) detail::plan_taps(s, p);
-  return p;
+  // The geometry of the path that runs the layer's dense calls, once (not per call).
+  if (p.channel_major)
+    detail::plan_channels(p);
+  else
+    detail::plan_gemm(p);
+  return packed;
 }
 
-void conv2d_pack_set(Conv2dPacked& p, int64_t index, float value) {
+void conv2d_pack_set(Conv2dPacked& packed, int64_t index, float value) {
+  detail::Conv2dLayout& p = packed.layout();
   const Conv2dShape& s = p.shape;
   const int64_t count = int64_t(s.out_c) * p.k;
   if (index < 0 || index >= count)

@@ -4,7 +4,8 @@
 #include <cstdint>
 #include <cstring>
 #include "faultbench/ops/conv2d.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
+#include "layout.h"
 
 #include "ops/simd/begin_target.h"
 #include "internal.h"
@@ -19,7 +20,7 @@ PhaseScratch& phase_scratch() {
 
 namespace {
 // Copies the input's values into their places in the phase planes (the rest untouched).
-void copy_into_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst) {
+void copy_into_phases(const Conv2dShape& s, const Conv2dLayout& pk, const float* xg, float* dst) {
   const int st = s.stride, pad = s.padding, cin_g = s.in_c / s.groups;
   for (int ci = 0; ci < cin_g; ++ci)
     for (int ih = 0; ih < s.in_h; ++ih) {
@@ -42,12 +43,12 @@ void copy_into_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float*
 
 // Zero-padded input of one (image, group), split into stride x stride phases:
 // dst[(a*st + b)][ci][i][j] = padded[ci][i*st + a][j*st + b].
-void build_phases(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, float* dst, int64_t floats) {
+void build_phases(const Conv2dShape& s, const Conv2dLayout& pk, const float* xg, float* dst, int64_t floats) {
   std::memset(dst, 0, sizeof(float) * size_t(floats));
   copy_into_phases(s, pk, xg, dst);
 }
 
-const float* PhaseScratch::build(const Conv2dShape& s, const Conv2dPacked& pk, const float* xg, int64_t floats) {
+const float* PhaseScratch::build(const Conv2dShape& s, const Conv2dLayout& pk, const float* xg, int64_t floats) {
   const std::array<int64_t, 8> key = {s.in_c / s.groups, s.in_h, s.in_w, s.stride, s.padding, pk.hq, pk.wq, floats};
   if (!known_ || key != key_) {
     buf_.ensure(size_t(floats));

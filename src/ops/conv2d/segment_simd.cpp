@@ -15,8 +15,9 @@
 #include <cmath>
 #include <string>
 
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "faultbench/ops/conv2d.h"
+#include "layout.h"
 
 #include "ops/simd/begin_target.h"
 #include "internal.h"
@@ -103,7 +104,7 @@ constexpr TileFn kTiles[kMaxVec] = {segment_tile<1>, segment_tile<2>, segment_ti
 
 // Channel group cg (up to kMaxVec vectors of output channels) of image n, every
 // position.
-void run_group(const Conv2dShape &s, const Conv2dPacked &pk, const float *x, const float *bias, float *y,
+void run_group(const Conv2dShape &s, const detail::Conv2dLayout &pk, const float *x, const float *bias, float *y,
                const ConvEpilogue &epi, const Conv2dSegment &seg, int n, int cg) {
   const int64_t P = int64_t(s.out_h) * s.out_w, K = pk.k;
   const int t0 = cg * kMaxVec, nc = std::min(kMaxVec, pk.sparse_tiles - t0);
@@ -134,9 +135,10 @@ void run_group(const Conv2dShape &s, const Conv2dPacked &pk, const float *x, con
 
 }  // namespace
 
-void conv2d_segment_optimized(const Conv2dShape &s, const float *x, const Conv2dPacked &pk, const float *bias, float *y,
+void conv2d_segment_optimized(const Conv2dShape &s, const float *x, const Conv2dPacked &pack, const float *bias, float *y,
                               ThreadPool *pool, const ConvEpilogue &epi, const Conv2dSegment &seg) {
   validate_segment(s, seg);
+  const detail::Conv2dLayout &pk = pack.layout();
   const Conv2dShape &p = pk.shape;
   if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups || p.in_h != s.in_h ||
       p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding)

@@ -12,7 +12,8 @@
 #include <algorithm>
 #include <cstring>
 #include "faultbench/ops/conv2d.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
+#include "layout.h"
 
 #include "ops/simd/begin_target.h"
 #include "internal.h"
@@ -26,7 +27,7 @@ constexpr int kSlack = 128;  // zero bytes past each mask buffer: whole-vector r
 [[maybe_unused]] int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 }  // namespace
 
-void StepLists::prepare(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int64_t rows) {
+void StepLists::prepare(const Conv2dShape& s, const Conv2dLayout& pk, const float* ph, int64_t rows) {
   s_ = s;
   pk_ = &pk;
   ph_ = ph;

@@ -20,23 +20,19 @@
 // such a step they stay equal, and they can differ only as -0 vs +0); a tile with a -0
 // lane is recomputed over all K steps. Inputs that are NaN or Inf are non-zero.
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <numeric>
 #include <vector>
 
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "faultbench/ops/conv2d.h"
+#include "layout.h"
 
 #include "ops/simd/begin_target.h"
 #include "internal.h"
 
 namespace faultbench::ops::FAULTBENCH_SIMD_NS {
-
-// (conv2d_set_sparsity and conv2d_sparsity: one process-wide policy for every target, in
-// dispatch.cpp.)
 
 namespace detail {
 
@@ -95,7 +91,7 @@ TileFn tile_fn(int nc) {
   return fns[nc - 1];
 }
 
-int64_t phase_floats(const Conv2dShape& s, const Conv2dPacked& pk) {
+int64_t phase_floats(const Conv2dShape& s, const Conv2dLayout& pk) {
   return int64_t(s.stride) * s.stride * (s.in_c / s.groups) * pk.hq * pk.wq + 16;
 }
 
@@ -117,7 +113,7 @@ void copy_positions(const Conv2dShape& s, int n, int grp, int p0, int count, con
 }
 
 // need: the image's bitmap of needed output positions and fill its known row, or null.
-bool run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int64_t rows, int n, int grp,
+bool run_pair(const Conv2dShape& s, const Conv2dLayout& pk, const float* ph, int64_t rows, int n, int grp,
               const float* bias, float* y, const ConvEpilogue& epi, bool dense_fallback, const uint64_t* need,
               const float* fill) {
   const int cout_g = s.out_c / s.groups, K = pk.k;
@@ -175,22 +171,7 @@ bool run_pair(const Conv2dShape& s, const Conv2dPacked& pk, const float* ph, int
 
 }  // namespace
 
-bool conv_sparse_wanted(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, ThreadPool* pool,
-                        const uint64_t* needed) {
-  const ConvSparsity policy = conv2d_sparsity();
-  if (policy == ConvSparsity::Never || !pk.sparse_capable || pk.nonfinite != 0) return false;
-  const int threads = pool ? pool->size() : 1;
-  const int64_t pairs = int64_t(s.batch) * s.groups;
-  if (threads > 1 && pairs < 2 * threads) return false;  // parallel over (image, group) only
-  if (policy == ConvSparsity::Always || needed) return true;
-  // The first image stands for the batch (the choice changes speed, never bits).
-  const int64_t count = int64_t(s.in_c) * s.in_h * s.in_w;
-  int64_t zeros = 0;
-  for (int64_t i = 0; i < count; ++i) zeros += x[i] == 0.0f;
-  return double(zeros) >= kSparseMinZeroFraction * double(count);
-}
-
-void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, const float* bias, float* y,
                  ThreadPool* pool, const ConvEpilogue& epi, const uint64_t* needed, const float* const* fill) {
   const int64_t need_words = (int64_t(s.out_h) * s.out_w + 63) / 64;
   const int cin_g = s.in_c / s.groups;
@@ -199,10 +180,8 @@ void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, c
   // A 1x1 stride-1 unpadded conv reads its input as it is: that is its only phase plane.
   const bool direct = s.kernel == 1 && s.stride == 1 && s.padding == 0;
   // Images with few zeros go to the GEMM path (larger maps; Auto only): same bits, faster.
-  const bool fallback = !pk.channel_major && conv2d_sparsity() == ConvSparsity::Auto;
-  std::unique_ptr<GemmPair> gemm;
-  if (fallback) gemm = std::make_unique<GemmPair>(s, pk);
-  const int64_t floats = std::max(phase_floats(s, pk), gemm ? gemm->phase_floats() : 0);
+  const bool fallback = !pk.channel_major && pk.sparsity == ConvSparsity::Auto;
+  const int64_t floats = std::max(phase_floats(s, pk), fallback ? pk.gemm.phase_floats : 0);
   const int threads = pool ? pool->size() : 1;
   parallel_range(threads == 1 ? nullptr : pool, pairs, [&](long long begin, long long end) {
     PhaseScratch& phases = phase_scratch();
@@ -220,7 +199,7 @@ void conv_sparse(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, c
                      known))
           continue;
       }
-      gemm->run(ph ? ph : phases.build(s, pk, in, floats), n, grp, bias, y, epi);
+      gemm_pair(s, pk, ph ? ph : phases.build(s, pk, in, floats), n, grp, bias, y, epi);
     }
   });
 }

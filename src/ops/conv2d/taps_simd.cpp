@@ -1,7 +1,7 @@
 // conv2d, padding-skipping path for small padded maps: a 3x3 conv with padding 1 on a 2x2
 // map reads the padding at 5 of every 9 taps, on a 4x4 map at 3 of 9 (DenseNet121's blocks
 // 3 and 4, VGG's last layers). Per output position the taps inside the map are known from
-// the shape alone (Conv2dPacked::tap_*), so the kernel runs each position's fma chain over
+// the shape alone (Conv2dLayout::tap_*), so the kernel runs each position's fma chain over
 // its own list; with lists that do not depend on the data, a register tile holds one
 // position of 4 images x up to 4 vectors of output channels (lanes = channels).
 //
@@ -13,8 +13,9 @@
 #include <cmath>
 #include <cstdint>
 
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 #include "faultbench/ops/conv2d.h"
+#include "layout.h"
 
 #include "ops/simd/begin_target.h"
 #include "internal.h"
@@ -59,7 +60,7 @@ using TileFn = void (*)(const int32_t*, const int32_t*, int, const float*, int64
 constexpr TileFn kTiles[kMaxVec] = {taps_tile<1>, taps_tile<2>, taps_tile<3>, taps_tile<4>};
 
 // The reference sequence of one lane: every tap in order, 0.0f at the padding.
-float dense_lane(const Conv2dShape& s, const Conv2dPacked& pk, const float* w, const float* xg, int p) {
+float dense_lane(const Conv2dShape& s, const Conv2dLayout& pk, const float* w, const float* xg, int p) {
   const int kk = s.kernel, oh = p / s.out_w, ow = p % s.out_w;
   float acc = 0.0f;
   for (int k = 0; k < pk.k; ++k) {
@@ -72,7 +73,7 @@ float dense_lane(const Conv2dShape& s, const Conv2dPacked& pk, const float* w, c
 }
 
 // Images [n0, n0 + count) of group grp, channel group cg, every position.
-void run_item(const Conv2dShape& s, const Conv2dPacked& pk, const float* x, int n0, int count, int grp, int cg,
+void run_item(const Conv2dShape& s, const Conv2dLayout& pk, const float* x, int n0, int count, int grp, int cg,
               const float* bias, float* y, const ConvEpilogue& epi) {
   const int cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups, P = s.out_h * s.out_w;
   const int t0 = cg * kMaxVec, nc = std::min(kMaxVec, pk.tiles - t0);
@@ -104,7 +105,7 @@ void run_item(const Conv2dShape& s, const Conv2dPacked& pk, const float* x, int 
 
 }  // namespace
 
-void plan_taps(const Conv2dShape& s, Conv2dPacked& pk) {
+void plan_taps(const Conv2dShape& s, Conv2dLayout& pk) {
   const int kk = s.kernel, P = s.out_h * s.out_w;
   std::vector<int32_t> begin{0}, ks, xo;
   for (int p = 0; p < P; ++p) {
@@ -126,12 +127,7 @@ void plan_taps(const Conv2dShape& s, Conv2dPacked& pk) {
   pk.tap_x = std::move(xo);
 }
 
-bool conv_taps_wanted(const Conv2dPacked& pk) {
-  // Always forces the zero-skipping kernel (its tests), Never every skipping.
-  return !pk.tap_begin.empty() && pk.nonfinite == 0 && conv2d_sparsity() == ConvSparsity::Auto;
-}
-
-void conv_taps(const Conv2dShape& s, const float* x, const Conv2dPacked& pk, const float* bias, float* y,
+void conv_taps(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, const float* bias, float* y,
                ThreadPool* pool, const ConvEpilogue& epi) {
   const int image_groups = (s.batch + kImages - 1) / kImages, cgroups = (pk.tiles + kMaxVec - 1) / kMaxVec;
   const int64_t per_image_group = int64_t(s.groups) * cgroups;

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "faultbench/error.h"
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 
 namespace faultbench {
 namespace {

@@ -1,4 +1,4 @@
-#include "faultbench/parallel.h"
+#include "faultbench/util/parallel.h"
 
 #include <algorithm>
 #include <exception>

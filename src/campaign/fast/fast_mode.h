@@ -1,0 +1,63 @@
+// The campaign engine's fast mode. Per chunk of images, one golden pass through the
+// executor's fused schedule keeps every stored value (golden_pass.cpp); then every fault
+// of the run is simulated against it by the worker threads (simulation.h): only the steps
+// downstream of the faulty one are recomputed.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "../golden_record.h"
+#include "faultbench/campaign/engine.h"
+#include "simulation.h"
+
+namespace faultbench::campaign_detail {
+
+class FastMode {
+ public:
+  // Everything is referenced and must outlive the fast mode; `graph` must not change while
+  // run() runs (brute force changes it between runs, and restores it).
+  FastMode(const Graph& graph, Executor& exec, const ImageSet& images, const EngineOptions& options,
+           GoldenRecord& golden);
+
+  // Simulates faults[i] for i in `which`, adding each one's counts to out[i]; false when
+  // `stop` was set (polled between chunks).
+  bool run(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which, std::vector<FaultCounts>& out,
+           const std::atomic<bool>* stop, const std::function<void(int64_t)>& progress);
+
+  // Sums over every run so far (EngineOptions::profile; empty without it).
+  EngineProfile profile() const;
+
+ private:
+  void ensure_workers();
+  int chunk_images() const;
+  // The golden values (and partial sums) of images first.., and their logits checked
+  // against / recorded in the golden record (golden_pass.cpp).
+  void compute_golden_chunk(int64_t first, int count);
+  void run_golden_pass(int count);
+  // The fault's own weights: its output channel's slice with the fault applied.
+  ChannelWeights faulty_channel(const ResolvedFault& fault) const;
+  FaultCounts simulate_fault(const ResolvedFault& fault, const ChannelWeights& faulty, Worker& w) const;
+  SimContext context() const;
+
+  const Graph& graph_;
+  Executor& exec_;
+  ExecutorSteps steps_;
+  const ImageSet& images_;
+  const EngineOptions& options_;
+  GoldenRecord& golden_;
+
+  StepIndex index_;
+  std::map<StepId, SuffixPlan> plans_;  // by faulty step
+  BufferPool golden_pool_;
+  GoldenChunk chunk_;
+  ResumePoints resume_;  // grows with the faulty steps run
+  std::vector<std::unique_ptr<Worker>> workers_;
+  bool reverse_chunks_ = false;  // alternate the chunk order per run: the last chunk is reused
+  int64_t golden_ns_ = 0;              // EngineOptions::profile
+  std::vector<int64_t> node_faults_;   // EngineOptions::profile: faults run, per node
+};
+
+}  // namespace faultbench::campaign_detail

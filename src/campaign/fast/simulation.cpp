@@ -1,0 +1,270 @@
+// Fast mode, one fault on one golden chunk: only the steps downstream of the faulty one
+// are recomputed, on micro-batches of the chunk's images, with the same fused kernels as
+// a full forward (so the same bits). A conv weight (co, ci, kh, kw) changes output
+// channel co only, so the faulty step computes just that channel over a copy of its
+// golden output. An image is dropped as soon as all of its still-needed changed values
+// are bitwise golden again (it is then masked: everything downstream is a pure function
+// of those values).
+#include "simulation.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "../position_masks.h"
+
+namespace faultbench::campaign_detail {
+
+namespace {
+
+template <class Profiler>
+class ChunkSimulation {
+ public:
+  ChunkSimulation(const SimContext& ctx, const SuffixPlan& plan, const ChannelWeights& faulty, Worker& w)
+      : c_(ctx), g_(ctx.graph), plan_(plan), faulty_(faulty), w_(w), prof_(w.profile) {}
+
+  FaultCounts run() {
+    w_.values.resize(g_.values.size());
+    for (ChangedValue& v : w_.values) v.has_positions = false;
+    const int batch = c_.index.sim_batch;
+    for (int start = 0; start < c_.chunk.count; start += batch) {
+      w_.active.reset(ChunkImage(start), std::min(batch, c_.chunk.count - start));
+      w_.live.clear();
+      if (run_suffix()) classify_survivors();
+      for (ValueId v : w_.live) w_.pool.release(std::move(w_.values[v].rows));
+    }
+    prof_.dropped(step_at(c_.exec, plan_.step).node, dropped_);
+    return counts_;
+  }
+
+ private:
+  // The plan's steps on the active images; false when every image got masked.
+  bool run_suffix() {
+    for (StepId s : plan_.desc) {
+      const ExecStep& st = step_at(c_.exec, s);
+      gather_inputs(st);
+      AlignedBuffer out = run_step(s, st);
+      mark_differences(s, st, out);
+      w_.values[output_of(st)].rows = std::move(out);
+      w_.live.push_back(output_of(st));
+      retire_values(s);
+      if (!retire_masked_images()) return false;
+    }
+    return true;
+  }
+
+  // The step's input rows of the active images: a changed value's own, a golden one's.
+  void gather_inputs(const ExecStep& st) {
+    w_.ins.clear();
+    for (int raw : st.inputs) {
+      const ValueId v(raw);
+      const ChangedValue& cv = w_.values[v];
+      w_.ins.push_back(cv.changed() ? cv.rows.data() : active_rows(c_.chunk.values[v].data(), row_floats(v)));
+    }
+  }
+
+  // The rows of the active images in a chunk-wide buffer ([count, floats] from base): in
+  // place while they are consecutive, else gathered into a scratch buffer.
+  const float* active_rows(const float* base, size_t floats) {
+    const ActiveImages& act = w_.active;
+    if (act.consecutive()) return base + act.front().index() * floats;
+    AlignedBuffer t = w_.pool.acquire(size_t(act.size()) * floats);
+    for (Lane j : act.lanes())
+      std::memcpy(t.data() + j.index() * floats, base + act[j].index() * floats, floats * sizeof(float));
+    w_.temps.push_back(std::move(t));
+    return w_.temps.back().data();
+  }
+
+  // The step's output rows, the cheapest exact way: the faulty step computes only the
+  // faulty channel over its golden rows; a later conv only the positions whose window
+  // holds a changed input (the others are copied from golden), or continues from the
+  // golden partial sums over its input's golden leading channels; the rest run whole.
+  AlignedBuffer run_step(StepId s, const ExecStep& st) {
+    const ValueId o = output_of(st);
+    const int a = w_.active.size();
+    AlignedBuffer out = w_.pool.acquire(size_t(a) * row_floats(o));
+    const int64_t t0 = prof_.start();
+    ChangedValue& rec = w_.values[o];
+    // Set again below if this run gives the output a bitmap: one left from the previous
+    // micro-batch must not describe this one's values.
+    rec.has_positions = false;
+    if (s == plan_.step) {
+      copy_golden_rows(o, out.data());
+      c_.exec.run_step_channel(faulty_, w_.ins, out.data(), a);
+    } else if (const uint64_t* needed = needed_positions(c_, s, w_)) {
+      run_needed_positions(s, o, needed, out.data());
+    } else if (const int* b = c_.resume.at_most(s, golden_channels(input_of(st, 0)))) {
+      run_resumed(s, st, b, out.data());
+    } else {
+      c_.exec.run_step(s.value(), w_.ins, out.data(), a, nullptr);
+    }
+    const auto golden_of = [&](ValueId v) { return golden_channels(v); };
+    rec.golden_channels = s == plan_.step ? faulty_.channel : golden_channels_after(g_, st, golden_of);
+    prof_.step(s, t0, a);
+    for (AlignedBuffer& t : w_.temps) w_.pool.release(std::move(t));
+    w_.temps.clear();
+    return out;
+  }
+
+  void run_needed_positions(StepId s, ValueId o, const uint64_t* needed, float* out) {
+    const int a = w_.active.size();
+    w_.fill.clear();
+    for (Lane j : w_.active.lanes()) w_.fill.push_back(golden_row(o, j));
+    c_.exec.run_step(s.value(), w_.ins, out, a, nullptr, needed, w_.fill.data());
+    ChangedValue& rec = w_.values[o];
+    rec.positions.assign(needed, needed + a * mask_words(positions_of(o)));
+    rec.has_positions = true;
+  }
+
+  // The sums over the input's golden leading channels [0, *b) are the golden pass's.
+  void run_resumed(StepId s, const ExecStep& st, const int* b, float* out) {
+    const int a = w_.active.size();
+    const size_t at = size_t(b - c_.resume.by_step[s].data());
+    const float* partial = active_rows(c_.chunk.partials[s][at].data(), row_floats(output_of(st)));
+    const int in_c = shape_of(g_, input_of(st, 0)).c;
+    c_.exec.run_step_segment(s.value(), w_.ins, {*b, in_c, partial, true}, out, a, nullptr);
+    prof_.resumed(s, a);
+  }
+
+  // Per lane, whether the step's output differs from golden, by the cheapest exact test.
+  void mark_differences(StepId s, const ExecStep& st, const AlignedBuffer& out) {
+    ChangedValue& rec = w_.values[output_of(st)];
+    rec.differs.resize(size_t(w_.active.size()));
+    if (s == plan_.step)
+      mark_faulty_plane(output_of(st), out.data(), rec);
+    else if (g_.nodes[size_t(st.node)].kind == OpKind::Concat)
+      mark_concat(st, rec);
+    else
+      mark_by_comparison(output_of(st), out.data(), rec);
+  }
+
+  // One channel plane changed: where, per image (the output's position bitmap).
+  void mark_faulty_plane(ValueId o, const float* out, ChangedValue& rec) {
+    const int64_t opos = positions_of(o), owords = mask_words(opos);
+    rec.positions.resize(size_t(w_.active.size() * owords));
+    rec.has_positions = true;
+    const size_t plane_at = size_t(faulty_.channel) * size_t(opos);
+    for (Lane j : w_.active.lanes())
+      rec.differs[j.index()] = mark_changed(out + j.index() * row_floats(o) + plane_at, golden_row(o, j) + plane_at, 1,
+                                            opos, rec.positions.data() + j.value() * owords);
+  }
+
+  // A concatenation copies exactly: it differs where an input does.
+  void mark_concat(const ExecStep& st, ChangedValue& rec) {
+    for (Lane j : w_.active.lanes()) {
+      bool any = false;
+      for (int raw : st.inputs) {
+        const ChangedValue& in = w_.values[ValueId(raw)];
+        any = any || (in.changed() && in.differs[j.index()]);
+      }
+      rec.differs[j.index()] = any;
+    }
+  }
+
+  // The leading golden channels cannot differ: compare the others.
+  void mark_by_comparison(ValueId o, const float* out, ChangedValue& rec) {
+    const size_t of = row_floats(o), from = size_t(rec.golden_channels) * size_t(positions_of(o));
+    for (Lane j : w_.active.lanes())
+      rec.differs[j.index()] =
+          std::memcmp(out + j.index() * of + from, golden_row(o, j) + from, (of - from) * sizeof(float)) != 0;
+  }
+
+  // Releases the changed values no later step reads (the logits stay to be classified).
+  void retire_values(StepId s) {
+    std::erase_if(w_.live, [&](ValueId v) {
+      if (v == ValueId(g_.output_value) || plan_.last_desc_use[v] > s) return false;
+      w_.pool.release(std::move(w_.values[v].rows));
+      return true;
+    });
+  }
+
+  // Drops the images whose live changed values are all golden again: they are masked
+  // (classified as golden). False when none is left.
+  bool retire_masked_images() {
+    w_.keep.clear();
+    for (Lane j : w_.active.lanes()) {
+      bool differs = false;
+      for (ValueId v : w_.live) differs = differs || w_.values[v].differs[j.index()];
+      if (differs) w_.keep.push_back(j);
+    }
+    if (int(w_.keep.size()) == w_.active.size()) return true;
+    size_t next = 0;
+    for (Lane j : w_.active.lanes()) {
+      if (next < w_.keep.size() && w_.keep[next] == j) {
+        ++next;
+        continue;
+      }
+      counts_ += c_.golden.self(c_.chunk.image(w_.active[j]));
+      ++dropped_;
+    }
+    compact();
+    return !w_.active.empty();
+  }
+
+  // Moves the kept lanes of every live value (rows, differences, bitmaps) to the front.
+  void compact() {
+    const std::vector<Lane>& keep = w_.keep;
+    for (ValueId v : w_.live) {
+      ChangedValue& cv = w_.values[v];
+      const size_t vf = row_floats(v);
+      const int64_t vw = mask_words(positions_of(v));
+      float* base = cv.rows.data();
+      for (size_t j = 0; j < keep.size(); ++j) {
+        const size_t from = keep[j].index();
+        if (from != j) {
+          std::memmove(base + j * vf, base + from * vf, vf * sizeof(float));
+          if (cv.has_positions)
+            std::copy_n(cv.positions.begin() + int64_t(from) * vw, vw, cv.positions.begin() + int64_t(j) * vw);
+        }
+        cv.differs[j] = cv.differs[from];
+      }
+      cv.differs.resize(keep.size());
+      if (cv.has_positions) cv.positions.resize(keep.size() * size_t(vw));
+    }
+    w_.active.keep(keep);
+  }
+
+  // The images that reached the logits: classified against golden.
+  void classify_survivors() {
+    const AlignedBuffer& logits = w_.values[ValueId(g_.output_value)].rows;
+    const int k = g_.classes;
+    for (Lane j : w_.active.lanes()) {
+      const ImageIndex img = c_.chunk.image(w_.active[j]);
+      if (logits)
+        classify_image(c_.golden.logits(img), c_.golden.top1(img), logits.data() + j.index() * size_t(k), k,
+                       c_.golden.label(img), counts_);
+      else
+        counts_ += c_.golden.self(img);
+    }
+  }
+
+  size_t row_floats(ValueId v) const { return size_t(c_.index.row_floats[v]); }
+  int64_t positions_of(ValueId v) const { return int64_t(shape_of(g_, v).h) * shape_of(g_, v).w; }
+  const float* golden_row(ValueId v, Lane j) const {
+    return c_.chunk.values[v].data() + w_.active[j].index() * row_floats(v);
+  }
+  void copy_golden_rows(ValueId o, float* out) const {
+    const size_t of = row_floats(o);
+    for (Lane j : w_.active.lanes()) std::memcpy(out + j.index() * of, golden_row(o, j), of * sizeof(float));
+  }
+  int golden_channels(ValueId v) const {
+    return w_.values[v].changed() ? w_.values[v].golden_channels : shape_of(g_, v).c;
+  }
+
+  const SimContext& c_;
+  const Graph& g_;
+  const SuffixPlan& plan_;
+  const ChannelWeights& faulty_;
+  Worker& w_;
+  Profiler prof_;
+  FaultCounts counts_;
+  int64_t dropped_ = 0;  // images found masked before the logits
+};
+
+}  // namespace
+
+FaultCounts simulate_chunk(const SimContext& ctx, const SuffixPlan& plan, const ChannelWeights& faulty, Worker& w) {
+  if (ctx.profile) return ChunkSimulation<ProfileOn>(ctx, plan, faulty, w).run();
+  return ChunkSimulation<ProfileOff>(ctx, plan, faulty, w).run();
+}
+
+}  // namespace faultbench::campaign_detail
