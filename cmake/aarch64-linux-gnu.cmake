@@ -24,7 +24,9 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 set(CMAKE_CXX_FLAGS_INIT "-isystem ${deps}/usr/include/aarch64-linux-gnu -isystem ${deps}/usr/include")
 # rpath-link: the libraries' own dependencies; rpath: qemu-aarch64 finds them without setup.
 string(JOIN ":" libpath ${libs})
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-L${deps}/usr/lib/aarch64-linux-gnu -Wl,-rpath-link,${libpath} -Wl,-rpath,${libpath}")
+# (DT_RPATH, not RUNPATH: it also serves the libraries' own dependencies, libarchive's libbz2.)
+set(CMAKE_EXE_LINKER_FLAGS_INIT
+    "-L${deps}/usr/lib/aarch64-linux-gnu -Wl,-rpath-link,${libpath} -Wl,-rpath,${libpath} -Wl,--disable-new-dtags")
 set(ENV{PKG_CONFIG_LIBDIR} "${deps}/usr/lib/aarch64-linux-gnu/pkgconfig:${deps}/usr/share/pkgconfig")
 set(ENV{PKG_CONFIG_SYSROOT_DIR} "${deps}")
 set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
