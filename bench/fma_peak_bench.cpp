@@ -46,7 +46,8 @@ __attribute__((target("avx512f"))) float run_avx512(int64_t iters) {
         "vfmadd213ps %[b], %[a], %[x5]\n\t"
         "vfmadd213ps %[b], %[a], %[x6]\n\t"
         "vfmadd213ps %[b], %[a], %[x7]\n\t"
-        : [x0] "+v"(x0), [x1] "+v"(x1), [x2] "+v"(x2), [x3] "+v"(x3), [x4] "+v"(x4), [x5] "+v"(x5), [x6] "+v"(x6), [x7] "+v"(x7)
+        : [x0] "+v"(x0), [x1] "+v"(x1), [x2] "+v"(x2), [x3] "+v"(x3), [x4] "+v"(x4), [x5] "+v"(x5), [x6] "+v"(x6),
+          [x7] "+v"(x7)
         : [a] "v"(a), [b] "v"(b));
     asm volatile(
         "vfmadd213ps %[b], %[a], %[x8]\n\t"
@@ -57,7 +58,8 @@ __attribute__((target("avx512f"))) float run_avx512(int64_t iters) {
         "vfmadd213ps %[b], %[a], %[x13]\n\t"
         "vfmadd213ps %[b], %[a], %[x14]\n\t"
         "vfmadd213ps %[b], %[a], %[x15]\n\t"
-        : [x8] "+v"(x8), [x9] "+v"(x9), [x10] "+v"(x10), [x11] "+v"(x11), [x12] "+v"(x12), [x13] "+v"(x13), [x14] "+v"(x14), [x15] "+v"(x15)
+        : [x8] "+v"(x8), [x9] "+v"(x9), [x10] "+v"(x10), [x11] "+v"(x11), [x12] "+v"(x12), [x13] "+v"(x13),
+          [x14] "+v"(x14), [x15] "+v"(x15)
         : [a] "v"(a), [b] "v"(b));
   }
   __m512 s = x0;
@@ -107,7 +109,8 @@ __attribute__((target("avx2,fma"))) float run_avx2(int64_t iters) {
         "vfmadd213ps %[b], %[a], %[x5]\n\t"
         "vfmadd213ps %[b], %[a], %[x6]\n\t"
         "vfmadd213ps %[b], %[a], %[x7]\n\t"
-        : [x0] "+v"(x0), [x1] "+v"(x1), [x2] "+v"(x2), [x3] "+v"(x3), [x4] "+v"(x4), [x5] "+v"(x5), [x6] "+v"(x6), [x7] "+v"(x7)
+        : [x0] "+v"(x0), [x1] "+v"(x1), [x2] "+v"(x2), [x3] "+v"(x3), [x4] "+v"(x4), [x5] "+v"(x5), [x6] "+v"(x6),
+          [x7] "+v"(x7)
         : [a] "v"(a), [b] "v"(b));
     asm volatile(
         "vfmadd213ps %[b], %[a], %[x8]\n\t"

@@ -46,7 +46,8 @@ void run(benchmark::State& state, const std::string& model, const std::string& d
   }
   const double cpu = process_cpu_seconds() - cpu0;
   state.counters["images/CPU-s"] = double(batch) * double(state.iterations()) / cpu;
-  state.counters["images/s"] = benchmark::Counter(double(batch) * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["images/s"] =
+      benchmark::Counter(double(batch) * double(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["GMAC/s"] = benchmark::Counter(double(g.macs_per_image()) * batch * double(state.iterations()) / 1e9,
                                                 benchmark::Counter::kIsRate);
 }

@@ -35,7 +35,7 @@ extern "C" void on_stop_signal(int) {
 
 struct CampaignCliOptions {
   std::string model, dataset, weights, data_dir, faults, out;
-  std::optional<FaultModel> fault_model;   // overrides every fault's model when given
+  std::optional<FaultModel> fault_model;  // overrides every fault's model when given
   CampaignMode mode = CampaignMode::Fast;
   ImageOptions images;
   int threads = 0;
@@ -52,8 +52,11 @@ std::string profile_json(const EngineProfile& p) {
   j["golden_seconds"] = p.golden_seconds;
   j["by_faulty_layer"] = nlohmann::json::array();
   for (const auto& l : p.by_faulty_layer)
-    j["by_faulty_layer"].push_back({{"layer", l.layer}, {"faults", l.faults}, {"fault_images", l.fault_images},
-                                    {"dropped_early", l.dropped_early}, {"seconds", l.seconds}});
+    j["by_faulty_layer"].push_back({{"layer", l.layer},
+                                    {"faults", l.faults},
+                                    {"fault_images", l.fault_images},
+                                    {"dropped_early", l.dropped_early},
+                                    {"seconds", l.seconds}});
   j["by_step"] = nlohmann::json::array();
   for (const auto& s : p.by_step)
     j["by_step"].push_back({{"step", s.name},
@@ -69,7 +72,8 @@ void run(const CampaignCliOptions& o) {
   spec.dataset = o.dataset;
   spec.data_dir = resolve_data_dir(o.data_dir);
   find_model(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
-  spec.weights = o.weights.empty() ? locate_weights(o.model, o.dataset, spec.data_dir) : std::filesystem::path(o.weights);
+  spec.weights =
+      o.weights.empty() ? locate_weights(o.model, o.dataset, spec.data_dir) : std::filesystem::path(o.weights);
   spec.faults = o.faults;
   spec.out = o.out;
   spec.images = image_selection(o.images);
@@ -115,8 +119,9 @@ void run(const CampaignCliOptions& o) {
       return;
     case CampaignStatus::Interrupted:
       progress.finish("interrupted");
-      throw InterruptedError(fmt::format("interrupted: {} of {} faults are saved in {}; rerun the same command to resume",
-                              r.done_faults, r.faults, r.journal.string()));
+      throw InterruptedError(
+          fmt::format("interrupted: {} of {} faults are saved in {}; rerun the same command to resume", r.done_faults,
+                      r.faults, r.journal.string()));
   }
 }
 
@@ -140,8 +145,8 @@ void add_campaign_command(CLI::App& app) {
       "applied to every fault (default: as listed, bitflip)");
   add_choice(cmd, "--mode", o->mode, {{"fast", CampaignMode::Fast}, {"brute-force", CampaignMode::BruteForce}},
              "fast (default) or brute-force (the oracle: a full forward per fault)");
-  integer_range(cmd->add_option("--fault-batch", o->fault_batch, "faults per journaled batch (default: automatic)"),
-                1, 100000)
+  integer_range(cmd->add_option("--fault-batch", o->fault_batch, "faults per journaled batch (default: automatic)"), 1,
+                100000)
       ->group("Tuning");
   integer_range(
       cmd->add_option("--chunk-images", o->chunk_images, "at most this many images per golden chunk (default 256)"), 1,

@@ -34,8 +34,8 @@ struct EvalOptions {
 void run_eval(const EvalOptions& o) {
   const auto data_dir = resolve_data_dir(o.data_dir);
   find_model(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
-  const std::filesystem::path weights = o.weights.empty() ? locate_weights(o.model, o.dataset, data_dir)
-                                                                : std::filesystem::path(o.weights);
+  const std::filesystem::path weights =
+      o.weights.empty() ? locate_weights(o.model, o.dataset, data_dir) : std::filesystem::path(o.weights);
   IoPlan plan;
   plan.input("--weights", weights);
   add_test_set_inputs(plan, o.dataset, data_dir);
@@ -83,7 +83,8 @@ void run_eval(const EvalOptions& o) {
   if (o.per_class) {
     for (int c = 0; c < k; ++c) {
       if (class_total[size_t(c)] == 0) continue;
-      std::printf("class %3d: %.2f%% (%lld/%lld)\n", c, 100.0 * double(class_correct[size_t(c)]) / double(class_total[size_t(c)]),
+      std::printf("class %3d: %.2f%% (%lld/%lld)\n", c,
+                  100.0 * double(class_correct[size_t(c)]) / double(class_total[size_t(c)]),
                   static_cast<long long>(class_correct[size_t(c)]), static_cast<long long>(class_total[size_t(c)]));
     }
   }

@@ -117,19 +117,20 @@ void add_faultlist_command(CLI::App& app) {
   auto* seed = integer_range(
       cmd->add_option("--seed", o->seed, "random.seed() of the CPython-compatible stream")->default_val(42),
       std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
-  auto* error = real_range(cmd->add_option("--error", o->error, "Leveugle error margin e")->default_val(0.01), 0, 1,
-                           true, true);
+  auto* error =
+      real_range(cmd->add_option("--error", o->error, "Leveugle error margin e")->default_val(0.01), 0, 1, true, true);
   auto* t = real_range(
-      cmd->add_option("--confidence-t", o->confidence_t, "Leveugle cut-off t (2.58 = 99 %)")->default_val(2.58), 0,
-      10, true, false);
+      cmd->add_option("--confidence-t", o->confidence_t, "Leveugle cut-off t (2.58 = 99 %)")->default_val(2.58), 0, 10,
+      true, false);
   auto* p =
       real_range(cmd->add_option("--p", o->p, "Leveugle estimated probability p")->default_val(0.5), 0, 1, true, true);
   // The list is held in memory (about 300 bytes a fault): SamplingParams' limit, also on
   // the total of a layer-scope sample (--count per layer x layers).
-  auto* count = integer_range(
-      cmd->add_option("--count", o->count, "Override the sample size (scope layer: per layer)"), 1, kMaxSampleFaults);
+  auto* count = integer_range(cmd->add_option("--count", o->count, "Override the sample size (scope layer: per layer)"),
+                              1, kMaxSampleFaults);
   auto* scope = add_choice(cmd, "--scope", o->scope, scopes, "network (reference) or layer (a sample per layer)");
-  auto* fault_model = add_choice(cmd, "--fault-model", o->fault_model, models, "the fault model written into every fault");
+  auto* fault_model =
+      add_choice(cmd, "--fault-model", o->fault_model, models, "the fault model written into every fault");
   auto* format = add_choice(cmd, "--format", o->format, formats, "Output convention");
   auto* convert =
       cmd->add_option("--convert", o->convert, "Convert this list instead of generating one")->check(CLI::ExistingFile);

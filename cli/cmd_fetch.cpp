@@ -54,7 +54,8 @@ void run_fetch(const FetchArgs& a) {
 
 void add_fetch_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "fetch", "Download the official test sets, reference checkpoints or published fault lists (internet or a mirror)");
+      "fetch",
+      "Download the official test sets, reference checkpoints or published fault lists (internet or a mirror)");
   auto args = std::make_shared<FetchArgs>();
   cmd->add_option("--dataset", args->dataset,
                   "cifar10, cifar100 or gtsrb (with --faultlists: only this dataset's lists, default all)");
@@ -62,11 +63,13 @@ void add_fetch_command(CLI::App& app) {
   cmd->add_flag("--weights", args->weights, "Fetch the reference checkpoint of --model instead of the test set");
   cmd->add_flag("--faultlists", args->faultlists,
                 "Fetch the published fault lists (with their results) into DIR/faultlists/torch/<DATASET>/");
-  cmd->add_flag("--keras", args->keras, "With --faultlists: the Keras lists, into DIR/faultlists/tensorflow/<DATASET>/");
+  cmd->add_flag("--keras", args->keras,
+                "With --faultlists: the Keras lists, into DIR/faultlists/tensorflow/<DATASET>/");
   cmd->add_option("--model", args->model,
                   "Model, e.g. resnet20 (with --weights; with --faultlists: only this model's lists, default all)");
-  cmd->add_option("--mirror", args->mirror,
-                  "http(s):// URL, file:///folder or folder replacing the official sources (default: $FAULTBENCH_MIRROR)");
+  cmd->add_option(
+      "--mirror", args->mirror,
+      "http(s):// URL, file:///folder or folder replacing the official sources (default: $FAULTBENCH_MIRROR)");
   cmd->add_flag("--force", args->force, "Download again even when the files are present");
   cmd->callback([args] { run_fetch(*args); });
 }

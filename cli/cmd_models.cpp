@@ -52,8 +52,8 @@ const ModelInfo& layers_model(const std::string& model, const std::string& datas
     if (std::find(models.begin(), models.end(), m.model) == models.end()) models.push_back(m.model);
   }
   if (found.empty())
-    throw UsageError(fmt::format("models --layers: unknown model '{}': valid models are {}", model,
-                                 fmt::join(models, ", ")));
+    throw UsageError(
+        fmt::format("models --layers: unknown model '{}': valid models are {}", model, fmt::join(models, ", ")));
   if (found.size() > 1) {
     std::vector<std::string> datasets;
     for (const ModelInfo* m : found) datasets.push_back(m->dataset);
@@ -77,16 +77,16 @@ void print_layers(const std::string& model, const std::string& dataset) {
                     std::to_string(plan.layers[i].faults)});
   int64_t faults = 0;
   for (const LayerAllocation& l : plan.layers) faults += l.faults;
-  rows.push_back({"total", "", "", std::to_string(plan.weights), std::to_string(plan.population),
-                  std::to_string(faults)});
+  rows.push_back(
+      {"total", "", "", std::to_string(plan.weights), std::to_string(plan.population), std::to_string(faults)});
   std::printf("%s/%s: %zu conv/linear layers in named_parameters order; population = weights x 32 bits x 2\n",
               info.model.c_str(), info.dataset.c_str(), sites.size());
   print_table({"layer", "keras", "shape (PyTorch)", "weights", "population", "faults (default list)"}, rows, 3);
 }
 
 void print_models(const std::string& dataset_filter) {
-  const std::vector<std::string> header = {"dataset", "model", "input", "classes", "parameters",
-                                           "conv+linear weights", "layers", "MACs/image"};
+  const std::vector<std::string> header = {
+      "dataset", "model", "input", "classes", "parameters", "conv+linear weights", "layers", "MACs/image"};
   std::vector<std::vector<std::string>> rows;
   for (const ModelInfo& m : zoo_models()) {
     if (!dataset_filter.empty() && m.dataset != dataset_filter) continue;

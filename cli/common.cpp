@@ -85,7 +85,9 @@ CLI::Option* word_choice(CLI::Option* option, const std::vector<std::string>& wo
   option->type_name("WORD");
   return add_check(
       option, "{" + bar + "}",
-      [words](const std::string& text) { return std::find(words.begin(), words.end(), lower_case(text)) != words.end(); },
+      [words](const std::string& text) {
+        return std::find(words.begin(), words.end(), lower_case(text)) != words.end();
+      },
       "must be one of " + listed);
 }
 
@@ -103,13 +105,13 @@ CLI::Option* real_range(CLI::Option* option, double lo, double hi, bool open_lo,
 }
 
 void add_image_options(CLI::App* cmd, ImageOptions& o) {
-  auto* images = integer_range(
-      cmd->add_option("--images", o.images,
-                      "N test images, an equal share per class drawn with --image-seed (default: all)"),
-      1, kMaxImagesOption);
-  auto* first = integer_range(
-      cmd->add_option("--first-images", o.first_images, "the first N test images of the file instead"), 1,
-      kMaxImagesOption);
+  auto* images =
+      integer_range(cmd->add_option("--images", o.images,
+                                    "N test images, an equal share per class drawn with --image-seed (default: all)"),
+                    1, kMaxImagesOption);
+  auto* first =
+      integer_range(cmd->add_option("--first-images", o.first_images, "the first N test images of the file instead"), 1,
+                    kMaxImagesOption);
   auto* seed = integer_range(cmd->add_option("--image-seed", o.image_seed, "seed of --images (default 0)"), 0,
                              std::numeric_limits<int64_t>::max());
   images->excludes(first);
@@ -124,8 +126,7 @@ ImageSelection image_selection(const ImageOptions& o) {
 
 std::string describe_images(const ImageSelection& selection, int64_t count) {
   switch (selection.kind) {
-    case ImageSelectionKind::Stratified:
-      return fmt::format("{} (stratified, seed {})", count, selection.seed);
+    case ImageSelectionKind::Stratified: return fmt::format("{} (stratified, seed {})", count, selection.seed);
     case ImageSelectionKind::First: return fmt::format("{} (the first of the file)", count);
     case ImageSelectionKind::All: break;
   }
@@ -138,9 +139,10 @@ std::string describe_threads(int requested, int used) {
 }
 
 void add_threads_option(CLI::App* cmd, int& threads) {
-  integer_range(cmd->add_option("--threads", threads,
-                                "worker threads (default 0: the CPUs this process may use: taskset, cgroup quota, Slurm)"),
-                0, ThreadPool::kMaxThreads);
+  integer_range(
+      cmd->add_option("--threads", threads,
+                      "worker threads (default 0: the CPUs this process may use: taskset, cgroup quota, Slurm)"),
+      0, ThreadPool::kMaxThreads);
 }
 
 }  // namespace faultbench::cli

@@ -29,9 +29,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       try {
         validate_fault_list(torch, sites[m]);
       } catch (const FormatError& e) {
-        fuzz::finding("faultlist", (std::string("a valid Keras list converts to an invalid torch list: ") + e.what()).c_str());
+        fuzz::finding("faultlist",
+                      (std::string("a valid Keras list converts to an invalid torch list: ") + e.what()).c_str());
       }
-      if (to_keras(torch, sites[m]).faults != list.faults) fuzz::finding("faultlist", "to_keras(to_torch(list)) != list");
+      if (to_keras(torch, sites[m]).faults != list.faults)
+        fuzz::finding("faultlist", "to_keras(to_torch(list)) != list");
     }
   });
   return 0;

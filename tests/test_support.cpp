@@ -46,8 +46,7 @@ TempDirRegistry& temp_dirs() {
 std::filesystem::path make_temp_dir(const std::string& tag) {
   static std::atomic<int> counter{0};
   auto base = std::filesystem::temp_directory_path() /
-              ("faultbench-test-" + tag + "-" + std::to_string(::getpid()) + "-" +
-               std::to_string(counter++));
+              ("faultbench-test-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(base);
   std::filesystem::create_directories(base);
   std::lock_guard<std::mutex> lock(temp_dirs().mutex);

@@ -19,9 +19,9 @@ namespace faultbench {
 enum class KernelVariant { Reference, Optimized };
 
 struct ExecutorOptions {
-  int threads = 0;                              // 0: all cores
+  int threads = 0;  // 0: all cores
   KernelVariant variant = KernelVariant::Optimized;
-  int max_batch = 128;                          // images per internal chunk (bounds memory)
+  int max_batch = 128;  // images per internal chunk (bounds memory)
 };
 
 // The campaign engine's entry points (the schedule, single steps, one output channel):
@@ -59,12 +59,12 @@ class Executor {
   // The entry points ExecutorSteps (graph/executor_campaign.h) exposes; documented there.
   void run_node(int node, const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool) const;
   const std::vector<ExecStep>& steps() const;
-  void run_step(int step, const std::vector<const float*>& inputs, float* output, int batch,
-                ThreadPool* pool, const uint64_t* needed = nullptr, const float* const* fill = nullptr) const;
+  void run_step(int step, const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool,
+                const uint64_t* needed = nullptr, const float* const* fill = nullptr) const;
   bool step_skips_positions(int step) const;
   bool step_resumable(int step) const;
-  void run_step_segment(int step, const std::vector<const float*>& inputs, const ops::Conv2dSegment& seg,
-                        float* output, int batch, ThreadPool* pool) const;
+  void run_step_segment(int step, const std::vector<const float*>& inputs, const ops::Conv2dSegment& seg, float* output,
+                        int batch, ThreadPool* pool) const;
   ChannelWeights channel_weights(int step, int channel, const float* weights) const;
   void run_step_channel(const ChannelWeights& cw, const std::vector<const float*>& inputs, float* output,
                         int batch) const;

@@ -17,9 +17,9 @@
 namespace faultbench {
 
 enum class OpKind {
-  Input,          // the image batch; no inputs
-  Conv2d,         // params: weight [Cout, Cin/groups, k, k], optional bias [Cout]
-  BatchNorm2d,    // params: weight, bias, running_mean, running_var [C] (+ num_batches_tracked)
+  Input,        // the image batch; no inputs
+  Conv2d,       // params: weight [Cout, Cin/groups, k, k], optional bias [Cout]
+  BatchNorm2d,  // params: weight, bias, running_mean, running_var [C] (+ num_batches_tracked)
   ReLU,
   MaxPool2d,      // padding acts as -inf
   AvgPool2d,      // padding is always 0 in the zoo; divisor = kernel*kernel
@@ -52,8 +52,7 @@ struct LinearAttrs {
 struct ShortcutAAttrs {
   int pad_front = 0, pad_back = 0;  // zero channels before / after the real ones
 };
-using NodeAttrs =
-    std::variant<std::monostate, Conv2dAttrs, BatchNormAttrs, PoolAttrs, LinearAttrs, ShortcutAAttrs>;
+using NodeAttrs = std::variant<std::monostate, Conv2dAttrs, BatchNormAttrs, PoolAttrs, LinearAttrs, ShortcutAAttrs>;
 
 struct Node {
   OpKind kind = OpKind::Input;
@@ -70,8 +69,8 @@ struct Param {
   std::string name;  // full state_dict key, e.g. "layer1.0.bn1.running_mean"
   Shape shape;       // PyTorch shape; [] for num_batches_tracked
   ParamRole role = ParamRole::Weight;
-  int node = -1;     // owning node
-  Tensor value;      // fp32 data; empty for num_batches_tracked (an unused int64 counter)
+  int node = -1;  // owning node
+  Tensor value;   // fp32 data; empty for num_batches_tracked (an unused int64 counter)
 
   // True for the parameters of named_parameters() (weights and biases), false for buffers.
   bool is_parameter() const { return role == ParamRole::Weight || role == ParamRole::Bias; }

@@ -104,9 +104,10 @@ Previous check_previous(const CampaignSpec& spec, const CampaignBinding& binding
   const bool have_out = std::filesystem::exists(spec.out), have_sidecar = std::filesystem::exists(sidecar);
   if (!have_out && !have_sidecar) return Previous::None;
   if (!have_sidecar)
-    throw UsageError(fmt::format("{} exists but {} (written by faultbench campaign) does not: refusing to "
-                                 "overwrite it; remove it or choose another --out",
-                                 spec.out.string(), sidecar.filename().string()));
+    throw UsageError(
+        fmt::format("{} exists but {} (written by faultbench campaign) does not: refusing to "
+                    "overwrite it; remove it or choose another --out",
+                    spec.out.string(), sidecar.filename().string()));
   // Sized before it is read: the sidecar holds three paths and a few numbers and hashes.
   std::error_code ec;
   const uint64_t size = std::filesystem::file_size(sidecar, ec);
@@ -118,17 +119,19 @@ Previous check_previous(const CampaignSpec& spec, const CampaignBinding& binding
   const nlohmann::json j = parse_bounded_json(text, kMaxSidecarDepth, sidecar.string());
   if (j.is_discarded() || !j.is_object() || !j.contains("binding")) {
     if (!have_out)
-      throw FormatError(fmt::format("{} exists but is not a campaign sidecar (no 'binding' object): refusing to "
-                                    "overwrite it; remove it or choose another --out",
-                                    sidecar.string()));
+      throw FormatError(
+          fmt::format("{} exists but is not a campaign sidecar (no 'binding' object): refusing to "
+                      "overwrite it; remove it or choose another --out",
+                      sidecar.string()));
     throw FormatError(fmt::format("{}: not a campaign sidecar (no 'binding' object)", sidecar.string()));
   }
   const CampaignBinding was = CampaignBinding::from_json(j["binding"], sidecar.string() + ": binding");
   const std::string why = was.difference(binding);
   if (!why.empty())
-    throw UsageError(fmt::format("{} holds the results of a campaign on other inputs: {}. Refusing to overwrite "
-                                 "it; remove it or choose another --out",
-                                 (have_out ? spec.out : sidecar).string(), why));
+    throw UsageError(
+        fmt::format("{} holds the results of a campaign on other inputs: {}. Refusing to overwrite "
+                    "it; remove it or choose another --out",
+                    (have_out ? spec.out : sidecar).string(), why));
   const std::string incomplete = why_incomplete(spec, j, binding);
   if (incomplete.empty()) return Previous::Complete;
   if (note)
@@ -159,7 +162,8 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   // How the list was drawn, when its sidecar says so; a list drawn for another model or
   // dataset is refused (its layer names may exist in both and mean other weights).
   FoundListSidecar list_sidecar = find_fault_list_sidecar(spec.faults, faults_sha256);
-  if (list_sidecar.sidecar && (list_sidecar.sidecar->model != spec.model || list_sidecar.sidecar->dataset != spec.dataset))
+  if (list_sidecar.sidecar &&
+      (list_sidecar.sidecar->model != spec.model || list_sidecar.sidecar->dataset != spec.dataset))
     throw UsageError(fmt::format("{}: this fault list was drawn for {}/{} ({}), the campaign runs {}/{}",
                                  spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
                                  fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
@@ -307,7 +311,8 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     write_file_atomically(spec.out, csv);
   std::error_code ec;
   std::filesystem::remove(report.journal, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot remove the finished journal: {}", report.journal.string(), ec.message()));
+  if (ec)
+    throw IoError(fmt::format("{}: cannot remove the finished journal: {}", report.journal.string(), ec.message()));
   report.status = CampaignStatus::Completed;
   return report;
 }

@@ -23,9 +23,8 @@ nlohmann::ordered_json data_json(const CampaignRecord& r) {
 }
 
 nlohmann::ordered_json fault_list_json(const CampaignRecord& r) {
-  nlohmann::ordered_json f = {{"path", r.spec->faults.string()},
-                              {"sha256", r.binding->faults_sha256},
-                              {"faults", r.binding->faults}};
+  nlohmann::ordered_json f = {
+      {"path", r.spec->faults.string()}, {"sha256", r.binding->faults_sha256}, {"faults", r.binding->faults}};
   if (!r.list) {
     f["seed"] = nullptr;  // a list without its sidecar does not say how it was drawn
     return f;

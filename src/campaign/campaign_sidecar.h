@@ -18,11 +18,11 @@ struct CampaignRecord {
   const CampaignSpec* spec = nullptr;
   const CampaignBinding* binding = nullptr;
   int threads = 0;
-  FaultCounts golden;                     // the fault-free network's top-1 count
+  FaultCounts golden;  // the fault-free network's top-1 count
   const std::vector<FaultCounts>* counts = nullptr;
-  std::string results_sha256;             // of RESULTS.csv's bytes
-  std::vector<int64_t> image_indices;     // test-file indices of the images used
-  std::optional<FaultListSidecar> list;   // how the fault list was drawn, when known
+  std::string results_sha256;            // of RESULTS.csv's bytes
+  std::vector<int64_t> image_indices;    // test-file indices of the images used
+  std::optional<FaultListSidecar> list;  // how the fault list was drawn, when known
   // This run (a resumed campaign records the run that finished it).
   std::chrono::system_clock::time_point started, finished;
   double wall_seconds = 0;

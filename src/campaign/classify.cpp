@@ -11,8 +11,7 @@
 
 namespace faultbench {
 
-void classify_image(const float* golden, int golden_top1, const float* faulty, int k, int label,
-                    FaultCounts& counts) {
+void classify_image(const float* golden, int golden_top1, const float* faulty, int k, int label, FaultCounts& counts) {
   bool equal = true, finite = true;
   for (int i = 0; i < k; ++i) {
     if (!std::isfinite(faulty[i])) finite = false;

@@ -77,7 +77,7 @@ CompareReport compare_results(const ResultTable& a, const ResultTable& b, const 
   r.rates = options.rates;
   r.pairing = a.has_sites && b.has_sites ? Pairing::Site : Pairing::Injection;
   if (r.pairing == Pairing::Injection)
-    r.pairing_note = a.has_sites ? fmt::format("B has no {} columns", kSiteColumns)
+    r.pairing_note = a.has_sites   ? fmt::format("B has no {} columns", kSiteColumns)
                      : b.has_sites ? fmt::format("A has no {} columns", kSiteColumns)
                                    : fmt::format("neither file has {} columns", kSiteColumns);
   std::unordered_map<std::string, size_t> by_site;
@@ -94,12 +94,16 @@ CompareReport compare_results(const ResultTable& a, const ResultTable& b, const 
     size_t j = 0;
     if (r.pairing == Pairing::Site) {
       auto it = by_site.find(site_key(ra));
-      if (it == by_site.end()) j = b.rows.size();
-      else j = it->second;
+      if (it == by_site.end())
+        j = b.rows.size();
+      else
+        j = it->second;
     } else {
       auto it = by_id.find(ra.injection);
-      if (it == by_id.end()) j = b.rows.size();
-      else j = it->second;
+      if (it == by_id.end())
+        j = b.rows.size();
+      else
+        j = it->second;
     }
     if (j == b.rows.size()) {
       if (r.only_a_first.size() < options.examples) r.only_a_first.push_back(&ra);
@@ -152,8 +156,8 @@ void require_comparable(const CompareReport& r, const CompareOptions& options, c
                         const std::string& name_b) {
   const std::string files = fmt::format("compare: A = {} and B = {}", name_a, name_b);
   if (r.matched == 0)
-    throw NotComparableError(fmt::format("{} have no fault in common ({}): {}; nothing to compare", files,
-                                         pairing_text(r), fault_sets(r)));
+    throw NotComparableError(
+        fmt::format("{} have no fault in common ({}): {}; nothing to compare", files, pairing_text(r), fault_sets(r)));
   std::string problems;
   if ((r.only_a > 0 || r.only_b > 0) && !options.allow_partial)
     problems += fmt::format("\n  - the fault sets differ ({}): {}; --allow-partial compares the {} common faults",
@@ -168,8 +172,8 @@ void require_comparable(const CompareReport& r, const CompareOptions& options, c
 
 std::vector<std::string> compare_warnings(const CompareReport& r) {
   if (r.only_a == 0 && r.only_b == 0) return {};
-  return {fmt::format("comparing only the {} faults in both files ({}): {}", r.matched, pairing_text(r),
-                      fault_sets(r))};
+  return {
+      fmt::format("comparing only the {} faults in both files ({}): {}", r.matched, pairing_text(r), fault_sets(r))};
 }
 
 std::string format_compare_report(const CompareReport& r, const std::string& name_a, const std::string& name_b) {
@@ -192,8 +196,8 @@ std::string format_compare_report(const CompareReport& r, const std::string& nam
   s += r.correlation ? fmt::format("critical correlation: {:.6f}\n", *r.correlation)
                      : std::string("critical correlation: undefined (a column is constant)\n");
   if (!r.rates)
-    s += fmt::format("critical mean absolute difference: {:.4f} images (max {:.0f})\n", r.mean_abs_diff,
-                     r.max_abs_diff);
+    s +=
+        fmt::format("critical mean absolute difference: {:.4f} images (max {:.0f})\n", r.mean_abs_diff, r.max_abs_diff);
   else
     s += fmt::format("critical mean absolute difference: {:.6f} % of the images (max {:.4f} %)\n",
                      100.0 * r.mean_abs_diff, 100.0 * r.max_abs_diff);
@@ -205,8 +209,8 @@ std::string format_compare_report(const CompareReport& r, const std::string& nam
       const ResultRow& x = d.a->layer.empty() ? *d.b : *d.a;
       const std::string bit = x.bit >= 0 ? std::to_string(x.bit) : "";
       if (!r.rates)
-        s += fmt::format("{:>10}  {:<24}{:<18}{:>4}{:>10}{:>10}{:>+8.0f}\n", d.a->injection, x.layer,
-                         x.tensor_index, bit, d.a->critical, d.b->critical, d.diff);
+        s += fmt::format("{:>10}  {:<24}{:<18}{:>4}{:>10}{:>10}{:>+8.0f}\n", d.a->injection, x.layer, x.tensor_index,
+                         bit, d.a->critical, d.b->critical, d.diff);
       else
         s += fmt::format("{:>10}  {:<24}{:<18}{:>4}{:>10.4f}{:>10.4f}{:>+10.4f}\n", d.a->injection, x.layer,
                          x.tensor_index, bit, 100.0 * double(d.a->critical) / double(d.a->n_injections),

@@ -10,9 +10,7 @@
 
 namespace faultbench {
 
-const char* campaign_mode_name(CampaignMode mode) {
-  return mode == CampaignMode::Fast ? "fast" : "brute-force";
-}
+const char* campaign_mode_name(CampaignMode mode) { return mode == CampaignMode::Fast ? "fast" : "brute-force"; }
 
 ResolvedFault resolve_fault(const Graph& graph, const Fault& fault) {
   const auto p = graph.find_param(fault.site.layer + ".weight");
@@ -41,7 +39,8 @@ CampaignEngine::Impl::Impl(const Graph& g, const ImageSet& im, EngineOptions o)
   if (images.size() == 0) throw UsageError("campaign: no test images");
   for (int label : images.labels)
     if (label < 0 || label >= graph.classes)
-      throw UsageError(fmt::format("campaign: label {} outside the {} classes of {}", label, graph.classes, graph.model));
+      throw UsageError(
+          fmt::format("campaign: label {} outside the {} classes of {}", label, graph.classes, graph.model));
   ExecutorOptions eo;
   eo.threads = options.threads;
   exec = std::make_unique<Executor>(graph, eo);

@@ -39,8 +39,8 @@ class GoldenRecord {
   bool ready_ = false;
   std::vector<uint8_t> known_;  // [N]
   int64_t known_count_ = 0;
-  std::vector<float> logits_;   // [N, K]
-  std::vector<int> top1_;       // [N]
+  std::vector<float> logits_;      // [N, K]
+  std::vector<int> top1_;          // [N]
   std::vector<FaultCounts> self_;  // [N]
   FaultCounts total_;
 };

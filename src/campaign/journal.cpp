@@ -81,8 +81,7 @@ void write_all(int fd, const std::string& bytes, const std::filesystem::path& pa
 }
 
 void sync_fd(int fd, const std::filesystem::path& path) {
-  if (::fsync(fd) != 0)
-    throw IoError(fmt::format("{}: fsync failed: {}", path.string(), std::strerror(errno)));
+  if (::fsync(fd) != 0) throw IoError(fmt::format("{}: fsync failed: {}", path.string(), std::strerror(errno)));
 }
 
 // The first `n` bytes of the file (fewer if it is shorter).
@@ -168,8 +167,7 @@ std::string encode_journal_batch(const std::vector<JournalEntry>& batch) {
   put_u32(p, uint32_t(batch.size()));
   for (const JournalEntry& e : batch) {
     put_u64(p, uint64_t(e.position));
-    for (int64_t v : {e.counts.masked, e.counts.non_critical, e.counts.critical, e.counts.due,
-                      e.counts.top1_correct})
+    for (int64_t v : {e.counts.masked, e.counts.non_critical, e.counts.critical, e.counts.due, e.counts.top1_correct})
       put_u64(p, uint64_t(v));
   }
   return encode_record(kTypeBatch, p);
@@ -193,7 +191,10 @@ ParsedJournal parse_journal(std::string_view bytes, const std::string& name) {
   int64_t record = 0;
   while (off < bytes.size()) {
     const size_t left = bytes.size() - off;
-    if (left < 5) { out.torn = fmt::format("incomplete record header at byte {}", off); break; }
+    if (left < 5) {
+      out.torn = fmt::format("incomplete record header at byte {}", off);
+      break;
+    }
     const uint64_t len = get_le(bytes.data() + off, 4);
     const uint8_t type = uint8_t(bytes[off + 4]);
     if (len > kMaxPayload || len + 5 + kChecksumBytes > left) {
@@ -221,8 +222,8 @@ ParsedJournal parse_journal(std::string_view bytes, const std::string& name) {
       const uint64_t n = get_le(payload.data(), 4);
       if (n == 0) throw FormatError(where + ": batch record of 0 faults");
       if (n * kEntryBytes + 4 != len)
-        throw FormatError(fmt::format("{}: batch of {} faults needs {} bytes, record has {}", where, n,
-                                      n * kEntryBytes + 4, len));
+        throw FormatError(
+            fmt::format("{}: batch of {} faults needs {} bytes, record has {}", where, n, n * kEntryBytes + 4, len));
       for (uint64_t i = 0; i < n; ++i) {
         const char* q = payload.data() + 4 + i * kEntryBytes;
         JournalEntry e;
@@ -232,19 +233,19 @@ ParsedJournal parse_journal(std::string_view bytes, const std::string& name) {
         e.counts = FaultCounts{v[0], v[1], v[2], v[3], v[4]};
         const CampaignBinding& b = out.binding;
         if (e.position < 0 || e.position >= b.faults)
-          throw FormatError(fmt::format("{}: fault position {} outside the list of {} faults", where,
-                                        e.position, b.faults));
+          throw FormatError(
+              fmt::format("{}: fault position {} outside the list of {} faults", where, e.position, b.faults));
         if (!seen.insert(e.position).second)
           throw FormatError(fmt::format("{}: fault position {} recorded twice", where, e.position));
         for (int k = 0; k < 5; ++k)
           if (v[k] < 0 || v[k] > b.images)
-            throw FormatError(fmt::format("{}: fault position {}: count {} outside 0..{}", where,
-                                          e.position, v[k], b.images));
+            throw FormatError(
+                fmt::format("{}: fault position {}: count {} outside 0..{}", where, e.position, v[k], b.images));
         // Each count is in 0..images, so images - masked - non_critical cannot overflow (a
         // hostile record could make the plain sum overflow int64, see fuzz/fuzz_journal.cpp).
         if (b.images - v[0] - v[1] != v[2])
-          throw FormatError(fmt::format("{}: fault position {}: classes {} + {} + {} do not add up to {} images",
-                                        where, e.position, v[0], v[1], v[2], b.images));
+          throw FormatError(fmt::format("{}: fault position {}: classes {} + {} + {} do not add up to {} images", where,
+                                        e.position, v[0], v[1], v[2], b.images));
         out.entries.push_back(e);
       }
       ++out.records;
@@ -262,10 +263,10 @@ Journal Journal::open(const std::filesystem::path& path, const CampaignBinding& 
   auto check_binding = [&](const ParsedJournal& parsed) {
     const std::string why = parsed.has_header ? parsed.binding.difference(binding) : "";
     if (!why.empty())
-      throw UsageError(fmt::format(
-          "{}: refusing to resume: this journal belongs to a campaign on other inputs: {}. "
-          "Rerun with the original inputs, or delete the journal (and its partial results) to start over",
-          path.string(), why));
+      throw UsageError(
+          fmt::format("{}: refusing to resume: this journal belongs to a campaign on other inputs: {}. "
+                      "Rerun with the original inputs, or delete the journal (and its partial results) to start over",
+                      path.string(), why));
   };
   // Locked before anything is read: a second campaign on the same --out stops here, and
   // the bytes read below cannot change under us.
@@ -279,8 +280,8 @@ Journal Journal::open(const std::filesystem::path& path, const CampaignBinding& 
     const uint64_t limit = max_journal_bytes(binding.faults);
     if (size > limit) {
       // Its header still tells another campaign's journal from a damaged one.
-      check_binding(parse_journal(read_prefix(path, kJournalMagic.size() + kRecordOverhead + kMaxHeaderPayload),
-                                  path.string()));
+      check_binding(
+          parse_journal(read_prefix(path, kJournalMagic.size() + kRecordOverhead + kMaxHeaderPayload), path.string()));
       throw FormatError(fmt::format("{}: {} bytes, more than a journal of {} faults can hold ({} bytes)", path.string(),
                                     size, binding.faults, limit));
     }
@@ -300,8 +301,9 @@ Journal Journal::open(const std::filesystem::path& path, const CampaignBinding& 
     sync_parent_dir(path);
   } else {
     if (parsed.valid_bytes < bytes.size()) {
-      if (note) *note = fmt::format("{}: dropped a torn last record ({}, {} bytes)", path.string(), parsed.torn,
-                                    bytes.size() - parsed.valid_bytes);
+      if (note)
+        *note = fmt::format("{}: dropped a torn last record ({}, {} bytes)", path.string(), parsed.torn,
+                            bytes.size() - parsed.valid_bytes);
       if (::ftruncate(j.fd_, off_t(parsed.valid_bytes)) != 0)
         throw IoError(fmt::format("{}: cannot truncate: {}", path.string(), std::strerror(errno)));
       sync_fd(j.fd_, path);
@@ -322,8 +324,13 @@ Journal Journal::open(const std::filesystem::path& path, const CampaignBinding& 
 }
 
 Journal::Journal(Journal&& o) noexcept
-    : path_(std::move(o.path_)), fd_(o.fd_), replayed_(std::move(o.replayed_)), records_(o.records_),
-      fresh_(o.fresh_), crash_after_(o.crash_after_), crash_torn_(o.crash_torn_) {
+    : path_(std::move(o.path_)),
+      fd_(o.fd_),
+      replayed_(std::move(o.replayed_)),
+      records_(o.records_),
+      fresh_(o.fresh_),
+      crash_after_(o.crash_after_),
+      crash_torn_(o.crash_torn_) {
   o.fd_ = -1;
 }
 

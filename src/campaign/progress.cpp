@@ -155,7 +155,8 @@ void ProgressReporter::finish(const std::string& status) {
   const double secs = session_seconds();
   const int64_t work = work_.load();
   const double rate = secs > 0 ? double(work) / secs : 0.0;
-  std::fprintf(out_, "campaign: %s: %lld/%lld faults done, %lld images, %lld fault-images in %s (%.0f fault-images/s)\n",
+  std::fprintf(out_,
+               "campaign: %s: %lld/%lld faults done, %lld images, %lld fault-images in %s (%.0f fault-images/s)\n",
                status.c_str(), (long long)done_.load(), (long long)total_, (long long)images_, (long long)work,
                format_duration(secs).c_str(), rate);
   std::fflush(out_);

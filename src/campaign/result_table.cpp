@@ -27,17 +27,18 @@ int64_t parse_int(const std::string& s, const std::string& where, const char* co
 // Without the column the sum is the image count (it must still fit in 64 bits).
 int64_t images_of(const ResultRow& r, const int64_t* n_injections, const std::string& where) {
   int64_t sum = 0;
-  const bool overflow = __builtin_add_overflow(r.masked, r.non_critical, &sum) ||
-                        __builtin_add_overflow(sum, r.critical, &sum);
+  const bool overflow =
+      __builtin_add_overflow(r.masked, r.non_critical, &sum) || __builtin_add_overflow(sum, r.critical, &sum);
   if (n_injections == nullptr) {
     if (overflow)
       throw FormatError(fmt::format("{}: masked + non_critical + critical overflows a 64-bit integer", where));
     return sum;
   }
   if (overflow || sum != *n_injections)
-    throw FormatError(fmt::format("{}: masked + non_critical + critical = {} + {} + {} but n_injections is {}: "
-                                  "every injection must be counted in exactly one of the three",
-                                  where, r.masked, r.non_critical, r.critical, *n_injections));
+    throw FormatError(
+        fmt::format("{}: masked + non_critical + critical = {} + {} + {} but n_injections is {}: "
+                    "every injection must be counted in exactly one of the three",
+                    where, r.masked, r.non_critical, r.critical, *n_injections));
   return sum;
 }
 
@@ -61,7 +62,9 @@ Columns read_header(const std::vector<std::string>& header, const std::string& w
                                       : nullptr;
     if (slot) *slot = int(i);
   }
-  for (auto [col, name] : {std::pair{c.inj, "Injection"}, {c.masked, "masked"}, {c.non_critical, "non_critical"},
+  for (auto [col, name] : {std::pair{c.inj, "Injection"},
+                           {c.masked, "masked"},
+                           {c.non_critical, "non_critical"},
                            {c.critical, "critical"}})
     if (col < 0) throw FormatError(fmt::format("{}: header has no '{}' column", where, name));
   return c;
@@ -112,8 +115,7 @@ ResultTable parse_result_table(std::istream& in, const std::string& source) {
     r.masked = parse_int(f[size_t(c.masked)], where, "masked");
     r.non_critical = parse_int(f[size_t(c.non_critical)], where, "non_critical");
     r.critical = parse_int(f[size_t(c.critical)], where, "critical");
-    if (r.masked < 0 || r.non_critical < 0 || r.critical < 0)
-      throw FormatError(where + ": negative count");
+    if (r.masked < 0 || r.non_critical < 0 || r.critical < 0) throw FormatError(where + ": negative count");
     if (c.n >= 0) {
       const int64_t n = parse_int(f[size_t(c.n)], where, "n_injections");
       r.n_injections = images_of(r, &n, where);
@@ -130,8 +132,8 @@ ResultTable parse_result_table(std::istream& in, const std::string& source) {
     if (c.model >= 0) {
       const auto m = parse_fault_model(f[size_t(c.model)]);
       if (!m)
-        throw FormatError(fmt::format("{}: FaultModel '{}' is not bitflip, stuck-at-0 or stuck-at-1", where,
-                                      f[size_t(c.model)]));
+        throw FormatError(
+            fmt::format("{}: FaultModel '{}' is not bitflip, stuck-at-0 or stuck-at-1", where, f[size_t(c.model)]));
       r.fault_model = *m;
     }
     if (auto [it, fresh] = seen.emplace(r.injection, lineno); !fresh)

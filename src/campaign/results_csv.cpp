@@ -12,8 +12,7 @@ std::string format_results_csv(const std::vector<Fault>& faults, const std::vect
   FAULTBENCH_CHECK(faults.size() == counts.size(), "format_results_csv: one count per fault");
   bool with_model = false;
   for (const Fault& f : faults) with_model |= f.model != FaultModel::BitFlip;
-  std::string out = with_model ? "Injection,Layer,TensorIndex,Bit,FaultModel,"
-                               : "Injection,Layer,TensorIndex,Bit,";
+  std::string out = with_model ? "Injection,Layer,TensorIndex,Bit,FaultModel," : "Injection,Layer,TensorIndex,Bit,";
   out += "n_injections,masked,non_critical,critical,due,top1_correct\n";
   for (size_t i = 0; i < faults.size(); ++i) {
     const Fault& f = faults[i];

@@ -67,8 +67,8 @@ int64_t extract_archive(const fs::path& archive, const fs::path& dest_dir, int64
       continue;
     }
     if (type != AE_IFREG || archive_entry_hardlink(entry) != nullptr) {
-      throw FormatError(fmt::format("{}: entry '{}': only regular files and directories are allowed",
-                                    archive.string(), name));
+      throw FormatError(
+          fmt::format("{}: entry '{}': only regular files and directories are allowed", archive.string(), name));
     }
     fs::create_directories(out.parent_path());
     std::ofstream file(out, std::ios::binary | std::ios::trunc);
@@ -82,8 +82,8 @@ int64_t extract_archive(const fs::path& archive, const fs::path& dest_dir, int64
       }
       total += n;
       if (total > max_total_bytes) {
-        throw FormatError(fmt::format("{}: content exceeds {} bytes (at entry '{}')", archive.string(),
-                                      max_total_bytes, name));
+        throw FormatError(
+            fmt::format("{}: content exceeds {} bytes (at entry '{}')", archive.string(), max_total_bytes, name));
       }
       file.write(buf.data(), n);
     }

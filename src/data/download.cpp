@@ -111,8 +111,7 @@ std::string file_digest(const std::filesystem::path& file, const std::string& al
   throw UsageError(fmt::format("unknown digest algorithm '{}'", algorithm));
 }
 
-void verify_digest(const std::filesystem::path& file, const std::string& algorithm,
-                   const std::string& expected) {
+void verify_digest(const std::filesystem::path& file, const std::string& algorithm, const std::string& expected) {
   std::string want = expected;
   for (char& c : want) c = char(std::tolower(static_cast<unsigned char>(c)));
   const std::string got = file_digest(file, algorithm);

@@ -78,8 +78,8 @@ std::string lower(std::string s) {
 void check_digest(const RemoteFile& f, const fs::path& file, const std::string& where, const std::string& hint) {
   const std::string want = lower(f.digest), got = file_digest(file, f.algorithm);
   if (got != want) {
-    throw FormatError(fmt::format("{}: {} checksum mismatch: expected {}, found {} ({})", where, f.algorithm, want,
-                                  got, hint));
+    throw FormatError(
+        fmt::format("{}: {} checksum mismatch: expected {}, found {} ({})", where, f.algorithm, want, got, hint));
   }
 }
 
@@ -98,9 +98,9 @@ void fetch_one(const RemoteFile& f, const fs::path& dest, const FetchLog& log) {
     std::string head(40, '\0');
     in.read(head.data(), std::streamsize(head.size()));
     if (head.rfind("version https://git-lfs", 0) == 0) {
-      throw FormatError(fmt::format(
-          "{}: {} is a Git LFS pointer, not the file (a mirror made from a git clone needs 'git lfs pull')", f.url,
-          f.file_name));
+      throw FormatError(
+          fmt::format("{}: {} is a Git LFS pointer, not the file (a mirror made from a git clone needs 'git lfs pull')",
+                      f.url, f.file_name));
     }
   }
   if (f.digest.empty()) {
@@ -137,8 +137,8 @@ void fetch_dataset(const std::string& dataset, const fs::path& data_dir, const s
   try {
     check = load_test_set(dataset, unpack);
   } catch (const Error& e) {
-    throw FormatError(fmt::format("{}: the downloaded archives do not hold a valid {} test set: {}",
-                                  data_dir.string(), dataset, e.what()));
+    throw FormatError(fmt::format("{}: the downloaded archives do not hold a valid {} test set: {}", data_dir.string(),
+                                  dataset, e.what()));
   }
   for (const auto& t : targets) {
     const fs::path src = unpack / t, dst = data_dir / t;

@@ -61,28 +61,28 @@ GtColumns find_columns(const std::vector<std::string>& header) {
 // image. X2 = Width is allowed: the official files do not say whether X2 is inclusive.
 void check_geometry(const GtRow& r, const std::vector<std::string>& f, const GtColumns& c, const std::string& where) {
   if (c.width >= 0 && r.width <= 0) throw FormatError(fmt::format("{}: Width {} is not positive", where, r.width));
-  if (c.height >= 0 && r.height <= 0)
-    throw FormatError(fmt::format("{}: Height {} is not positive", where, r.height));
+  if (c.height >= 0 && r.height <= 0) throw FormatError(fmt::format("{}: Height {} is not positive", where, r.height));
   int roi[4];
   for (int k = 0; k < 4; ++k) {
     if (c.roi[k] < 0) return;  // no complete ROI: nothing to check (the ROI is not used)
     roi[k] = parse_int(f[size_t(c.roi[k])], where, kRoiNames[k]);
   }
   const int w = c.width >= 0 ? r.width : -1, h = c.height >= 0 ? r.height : -1;
-  const bool inside = roi[0] >= 0 && roi[1] >= 0 && roi[0] <= roi[2] && roi[1] <= roi[3] &&
-                      (w < 0 || roi[2] <= w) && (h < 0 || roi[3] <= h);
+  const bool inside = roi[0] >= 0 && roi[1] >= 0 && roi[0] <= roi[2] && roi[1] <= roi[3] && (w < 0 || roi[2] <= w) &&
+                      (h < 0 || roi[3] <= h);
   if (!inside)
-    throw FormatError(fmt::format("{}: ROI ({},{})-({},{}) is not a region inside the {}image (0 <= X1 <= X2 <= "
-                                  "Width, 0 <= Y1 <= Y2 <= Height)",
-                                  where, roi[0], roi[1], roi[2], roi[3],
-                                  w > 0 && h > 0 ? fmt::format("{}x{} ", w, h) : std::string()));
+    throw FormatError(fmt::format(
+        "{}: ROI ({},{})-({},{}) is not a region inside the {}image (0 <= X1 <= X2 <= "
+        "Width, 0 <= Y1 <= Y2 <= Height)",
+        where, roi[0], roi[1], roi[2], roi[3], w > 0 && h > 0 ? fmt::format("{}x{} ", w, h) : std::string()));
 }
 
 std::vector<GtRow> read_ground_truth(const fs::path& csv, int classes) {
   std::error_code ec;
   const auto size = fs::file_size(csv, ec);
   if (ec) throw IoError(fmt::format("{}: cannot stat: {}", csv.string(), ec.message()));
-  if (size > kMaxCsvBytes) throw FormatError(fmt::format("{}: {} bytes: too large for a ground-truth CSV", csv.string(), size));
+  if (size > kMaxCsvBytes)
+    throw FormatError(fmt::format("{}: {} bytes: too large for a ground-truth CSV", csv.string(), size));
   std::ifstream in(csv, std::ios::binary);
   if (!in) throw IoError(fmt::format("{}: cannot open for reading", csv.string()));
 
@@ -94,10 +94,10 @@ std::vector<GtRow> read_ground_truth(const fs::path& csv, int classes) {
   if (cols.file < 0 || cols.label < 0) {
     std::string joined;
     for (size_t i = 0; i < header.size(); ++i) joined += (i ? ";" : "") + header[i];
-    throw FormatError(fmt::format(
-        "{}: line {}: header '{}' lacks the Filename and ClassId columns (expected "
-        "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId)",
-        csv.string(), record.line, joined));
+    throw FormatError(
+        fmt::format("{}: line {}: header '{}' lacks the Filename and ClassId columns (expected "
+                    "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId)",
+                    csv.string(), record.line, joined));
   }
   std::vector<GtRow> rows;
   while (reader.next(record)) {
@@ -131,15 +131,16 @@ std::vector<GtRow> read_ground_truth(const fs::path& csv, int classes) {
 ImageSet read_gtsrb_test(const fs::path& data_dir, int64_t max_images) {
   const fs::path images = data_dir / "GTSRB" / "Final_Test" / "Images";
   if (!fs::is_directory(images)) {
-    throw IoError(fmt::format("{}: GTSRB test image folder missing (expected "
-                              "DIR/GTSRB/Final_Test/Images; run faultbench fetch --dataset gtsrb)",
-                              images.string()));
+    throw IoError(
+        fmt::format("{}: GTSRB test image folder missing (expected "
+                    "DIR/GTSRB/Final_Test/Images; run faultbench fetch --dataset gtsrb)",
+                    images.string()));
   }
   fs::path csv = data_dir / kGroundTruth;
   if (!fs::is_regular_file(csv)) csv = images / kGroundTruth;
   if (!fs::is_regular_file(csv)) {
-    throw IoError(fmt::format("{}: ground truth {} found neither in {} nor beside the images",
-                              data_dir.string(), kGroundTruth, data_dir.string()));
+    throw IoError(fmt::format("{}: ground truth {} found neither in {} nor beside the images", data_dir.string(),
+                              kGroundTruth, data_dir.string()));
   }
   ImageSet set;
   set.dataset = "gtsrb";
@@ -167,11 +168,10 @@ ImageSet read_gtsrb_test(const fs::path& data_dir, int64_t max_images) {
     const auto& r = rows[i];
     const RgbImage img = read_ppm(images / r.filename);
     if ((r.width >= 0 && r.width != img.width) || (r.height >= 0 && r.height != img.height)) {
-      throw FormatError(fmt::format("{}: line {}: Width x Height {}x{} but {} is {}x{}", csv.string(),
-                                    r.line, r.width, r.height, r.filename, img.width, img.height));
+      throw FormatError(fmt::format("{}: line {}: Width x Height {}x{} but {} is {}x{}", csv.string(), r.line, r.width,
+                                    r.height, r.filename, img.width, img.height));
     }
-    const auto resized =
-        pil_resize_bilinear(img.pixels.data(), 3, img.height, img.width, kGtsrbSide, kGtsrbSide);
+    const auto resized = pil_resize_bilinear(img.pixels.data(), 3, img.height, img.width, kGtsrbSide, kGtsrbSide);
     std::copy(resized.begin(), resized.end(), set.pixels.begin() + int64_t(i) * image_bytes);
     set.labels[i] = r.label;
   }

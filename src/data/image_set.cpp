@@ -41,8 +41,8 @@ int dataset_classes(const std::string& dataset) {
 
 void ImageSet::normalize(int64_t first, int64_t count, float* out) const {
   if (first < 0 || count < 0 || first > size() || count > size() - first) {
-    throw UsageError(fmt::format("{}: image range [{}, {}) outside the {} images", dataset, first,
-                                 first + count, size()));
+    throw UsageError(
+        fmt::format("{}: image range [{}, {}) outside the {} images", dataset, first, first + count, size()));
   }
   const int64_t plane = int64_t(shape.h) * shape.w;
   // ToTensor divides by 255 (fp32 IEEE division), Normalize subtracts the float mean and
@@ -67,8 +67,7 @@ void ImageSet::normalize(int64_t first, int64_t count, float* out) const {
 
 std::string ImageSet::sha256() const {
   Digest digest(DigestAlgorithm::Sha256);
-  const std::string header =
-      fmt::format("{}:{}x{}x{}:{}:", dataset, shape.c, shape.h, shape.w, size());
+  const std::string header = fmt::format("{}:{}x{}x{}:{}:", dataset, shape.c, shape.h, shape.w, size());
   digest.update(header.data(), header.size());
   digest.update(pixels.data(), pixels.size());
   for (int label : labels) {
@@ -79,8 +78,7 @@ std::string ImageSet::sha256() const {
   return digest.hex();
 }
 
-ImageSet load_test_set(const std::string& dataset, const std::filesystem::path& data_dir,
-                       int64_t max_images) {
+ImageSet load_test_set(const std::string& dataset, const std::filesystem::path& data_dir, int64_t max_images) {
   const std::filesystem::path dir = locate_test_set(dataset, data_dir);
   if (dataset == "cifar10") {
     return read_cifar_binary(dir / "cifar-10-batches-bin" / "test_batch.bin", dataset, kCifarTestRecords, max_images);

@@ -24,9 +24,10 @@ fs::path locate_test_set(const std::string& dataset, const fs::path& root) {
   std::error_code ec;
   if (fs::exists(root / marker, ec)) return root;
   if (!fs::is_directory(root, ec))
-    throw IoError(fmt::format("{}: data folder does not exist (set --data-dir or FAULTBENCH_DATA to a data root; "
-                              "get the {} test set with faultbench fetch --dataset {} --data-dir {})",
-                              root.string(), dataset, dataset, root.string()));
+    throw IoError(
+        fmt::format("{}: data folder does not exist (set --data-dir or FAULTBENCH_DATA to a data root; "
+                    "get the {} test set with faultbench fetch --dataset {} --data-dir {})",
+                    root.string(), dataset, dataset, root.string()));
   std::vector<fs::path> found;
   // One level down only, and a bounded number of entries: a data root is a handful of
   // folders, and a huge or hostile folder must not make this a crawl.
@@ -42,22 +43,23 @@ fs::path locate_test_set(const std::string& dataset, const fs::path& root) {
   if (found.size() > 1) {
     std::string list;
     for (const fs::path& p : found) list += (list.empty() ? "" : ", ") + (p / marker).string();
-    throw UsageError(fmt::format("{}: {} test sets of {} found ({}): point --data-dir at the one to use",
-                                 root.string(), found.size(), dataset, list));
+    throw UsageError(fmt::format("{}: {} test sets of {} found ({}): point --data-dir at the one to use", root.string(),
+                                 found.size(), dataset, list));
   }
-  throw IoError(fmt::format("{}: no {} test set: looked for {} and {}; get it with faultbench fetch --dataset {} "
-                            "--data-dir {}",
-                            root.string(), dataset, (root / marker).string(), (root / "*" / marker).string(), dataset,
-                            root.string()));
+  throw IoError(fmt::format(
+      "{}: no {} test set: looked for {} and {}; get it with faultbench fetch --dataset {} "
+      "--data-dir {}",
+      root.string(), dataset, (root / marker).string(), (root / "*" / marker).string(), dataset, root.string()));
 }
 
 fs::path locate_weights(const std::string& model, const std::string& dataset, const fs::path& root) {
   const fs::path path = root / "weights" / dataset / weights_file(model, dataset).file_name;
   std::error_code ec;
   if (fs::is_regular_file(path, ec)) return path;
-  throw IoError(fmt::format("{}: no --weights given and the reference checkpoint is not in the data root; get it "
-                            "with faultbench fetch --weights --model {} --dataset {} --data-dir {}, or pass --weights",
-                            path.string(), model, dataset, root.string()));
+  throw IoError(
+      fmt::format("{}: no --weights given and the reference checkpoint is not in the data root; get it "
+                  "with faultbench fetch --weights --model {} --dataset {} --data-dir {}, or pass --weights",
+                  path.string(), model, dataset, root.string()));
 }
 
 }  // namespace faultbench

@@ -56,7 +56,8 @@ void require_folder(const std::string& where, const fs::path& folder) {
   std::error_code ec;
   const fs::file_status st = fs::status(folder, ec);
   if (!fs::exists(st)) throw IoError(fmt::format("{}: no such folder {} ({})", where, folder.string(), kMirrorRule));
-  if (!fs::is_directory(st)) throw IoError(fmt::format("{}: {} is not a folder ({})", where, folder.string(), kMirrorRule));
+  if (!fs::is_directory(st))
+    throw IoError(fmt::format("{}: {} is not a folder ({})", where, folder.string(), kMirrorRule));
 }
 
 }  // namespace
@@ -77,7 +78,8 @@ std::string resolve_mirror(const std::string& option_value) {
     const std::string rest = value.substr(sep + 3);
     // file://host/... would name another machine's folder; curl refuses it anyway.
     if (rest.empty() || rest[0] != '/')
-      throw UsageError(fmt::format("{}: a file:// mirror names a local folder by its absolute path ({})", where, kMirrorRule));
+      throw UsageError(
+          fmt::format("{}: a file:// mirror names a local folder by its absolute path ({})", where, kMirrorRule));
     require_folder(where, percent_decode(rest));
     return "file://" + rest;
   }

@@ -20,8 +20,8 @@ double triangle(double x) {
 // Per output pixel: the first input index and the fixed-point weights of the inputs it
 // reads. Mirrors Pillow's precompute_coeffs + normalize_coeffs_8bpc for box [0, in_size].
 struct Coeffs {
-  std::vector<int> first;                 // [out_size]
-  std::vector<std::vector<int32_t>> w;    // [out_size][taps]
+  std::vector<int> first;               // [out_size]
+  std::vector<std::vector<int32_t>> w;  // [out_size][taps]
 };
 
 Coeffs precompute(int in_size, int out_size) {
@@ -68,11 +68,10 @@ uint8_t clip8(int32_t acc) {
 
 }  // namespace
 
-std::vector<uint8_t> pil_resize_bilinear(const uint8_t* src, int channels, int in_h, int in_w,
-                                         int out_h, int out_w) {
+std::vector<uint8_t> pil_resize_bilinear(const uint8_t* src, int channels, int in_h, int in_w, int out_h, int out_w) {
   if (channels <= 0 || in_h <= 0 || in_w <= 0 || out_h <= 0 || out_w <= 0) {
-    throw UsageError(fmt::format("pil_resize_bilinear: bad sizes {}x{}x{} -> {}x{}", channels,
-                                 in_h, in_w, out_h, out_w));
+    throw UsageError(
+        fmt::format("pil_resize_bilinear: bad sizes {}x{}x{} -> {}x{}", channels, in_h, in_w, out_h, out_w));
   }
   const bool need_h = out_w != in_w;
   const bool need_v = out_h != in_h;

@@ -36,8 +36,8 @@ int read_field(const std::vector<uint8_t>& b, size_t& pos, const std::string& na
     ++pos;
   }
   if (pos == start) {
-    throw FormatError(fmt::format("{}: byte offset {}: PPM header: expected the {} as a decimal number",
-                                  name, start, what));
+    throw FormatError(
+        fmt::format("{}: byte offset {}: PPM header: expected the {} as a decimal number", name, start, what));
   }
   return int(v);
 }
@@ -57,22 +57,21 @@ RgbImage parse_ppm(const std::vector<uint8_t>& b, const std::string& name) {
   img.height = read_field(b, pos, name, "height");
   const int maxval = read_field(b, pos, name, "maxval");
   if (img.width < 1 || img.width > kPpmMaxSide || img.height < 1 || img.height > kPpmMaxSide) {
-    throw FormatError(fmt::format("{}: PPM size {}x{} outside [1, {}]", name, img.width, img.height,
-                                  kPpmMaxSide));
+    throw FormatError(fmt::format("{}: PPM size {}x{} outside [1, {}]", name, img.width, img.height, kPpmMaxSide));
   }
   if (maxval != 255) {
     throw FormatError(fmt::format("{}: PPM maxval {} not supported (only 255: 8-bit RGB)", name, maxval));
   }
   if (pos >= b.size() || !is_space(b[pos])) {
-    throw FormatError(fmt::format("{}: byte offset {}: PPM header: one whitespace byte expected after maxval",
-                                  name, pos));
+    throw FormatError(
+        fmt::format("{}: byte offset {}: PPM header: one whitespace byte expected after maxval", name, pos));
   }
   ++pos;
   const size_t plane = size_t(img.width) * size_t(img.height);
   const size_t expected = plane * 3;
   if (b.size() - pos != expected) {
-    throw FormatError(fmt::format("{}: PPM {}x{} needs {} data bytes after the header (offset {}), found {}",
-                                  name, img.width, img.height, expected, pos, b.size() - pos));
+    throw FormatError(fmt::format("{}: PPM {}x{} needs {} data bytes after the header (offset {}), found {}", name,
+                                  img.width, img.height, expected, pos, b.size() - pos));
   }
   // Interleaved RGB -> planar [3, h, w].
   img.pixels.resize(expected);

@@ -8,12 +8,9 @@ namespace faultbench {
 
 const char* fault_model_name(FaultModel model) {
   switch (model) {
-    case FaultModel::BitFlip:
-      return "bitflip";
-    case FaultModel::StuckAt0:
-      return "stuck-at-0";
-    case FaultModel::StuckAt1:
-      return "stuck-at-1";
+    case FaultModel::BitFlip: return "bitflip";
+    case FaultModel::StuckAt0: return "stuck-at-0";
+    case FaultModel::StuckAt1: return "stuck-at-1";
   }
   return "unknown";
 }
@@ -30,15 +27,9 @@ float apply_fault(float weight, int bit, FaultModel model) {
   const uint32_t mask = uint32_t(1) << bit;
   uint32_t word = std::bit_cast<uint32_t>(weight);
   switch (model) {
-    case FaultModel::BitFlip:
-      word ^= mask;
-      break;
-    case FaultModel::StuckAt0:
-      word &= ~mask;
-      break;
-    case FaultModel::StuckAt1:
-      word |= mask;
-      break;
+    case FaultModel::BitFlip: word ^= mask; break;
+    case FaultModel::StuckAt0: word &= ~mask; break;
+    case FaultModel::StuckAt1: word |= mask; break;
   }
   return std::bit_cast<float>(word);
 }

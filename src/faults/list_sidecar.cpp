@@ -22,8 +22,7 @@ const char* scope_name(SamplingScope s) { return s == SamplingScope::Network ? "
 
 template <typename T>
 T field(const nlohmann::json& j, const char* key, const std::string& where) {
-  if (!j.is_object() || !j.contains(key))
-    throw FormatError(fmt::format("{}: field '{}' is missing", where, key));
+  if (!j.is_object() || !j.contains(key)) throw FormatError(fmt::format("{}: field '{}' is missing", where, key));
   try {
     return j.at(key).get<T>();
   } catch (const nlohmann::json::exception&) {
@@ -46,7 +45,8 @@ FaultListSidecar parse(const nlohmann::json& j, const std::string& where) {
   s.params.error = field<double>(sampling, "error", sw);
   s.params.confidence_t = field<double>(sampling, "confidence_t", sw);
   s.params.p = field<double>(sampling, "p", sw);
-  if (sampling.contains("count") && !sampling["count"].is_null()) s.params.count = field<int64_t>(sampling, "count", sw);
+  if (sampling.contains("count") && !sampling["count"].is_null())
+    s.params.count = field<int64_t>(sampling, "count", sw);
   const std::string scope = field<std::string>(sampling, "scope", sw);
   if (scope != "network" && scope != "layer")
     throw FormatError(fmt::format("{}: scope '{}' is neither network nor layer", sw, scope));

@@ -141,9 +141,9 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
   }
   if (params.scope == SamplingScope::Layer) plan.sample_size = plan.total_faults();
   if (plan.total_faults() > kMaxSampleFaults)
-    throw UsageError(fmt::format("sample of {} faults exceeds the limit of {} faults per list{}", plan.total_faults(),
-                                 kMaxSampleFaults,
-                                 params.scope == SamplingScope::Layer ? " (scope layer: the sum over the layers)" : ""));
+    throw UsageError(fmt::format(
+        "sample of {} faults exceeds the limit of {} faults per list{}", plan.total_faults(), kMaxSampleFaults,
+        params.scope == SamplingScope::Layer ? " (scope layer: the sum over the layers)" : ""));
   return plan;
 }
 

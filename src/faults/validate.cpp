@@ -108,22 +108,25 @@ std::string shell_word(const std::string& s) {
   const Convention found = expected == Convention::Torch ? Convention::Keras : Convention::Torch;
   const std::string& layer = list.faults[i].site.layer;
   const std::string what = found == Convention::Keras
-                               ? fmt::format("layer '{}' is a Keras layer name: the list is in the Keras convention "
-                                             "(layers conv2d, conv2d_1, ..., dense; indices (kh, kw, in, out))",
-                                             layer)
-                               : fmt::format("layer '{}' is a PyTorch layer name: the list is in the PyTorch "
-                                             "convention (indices (out, in, kh, kw))",
-                                             layer);
+                               ? fmt::format(
+                                     "layer '{}' is a Keras layer name: the list is in the Keras convention "
+                                     "(layers conv2d, conv2d_1, ..., dense; indices (kh, kw, in, out))",
+                                     layer)
+                               : fmt::format(
+                                     "layer '{}' is a PyTorch layer name: the list is in the PyTorch "
+                                     "convention (indices (out, in, kh, kw))",
+                                     layer);
   if (purpose.converting)
     throw UsageError(fmt::format("{}: {}, the one --to {} asks for: nothing to convert", where(list, i), what,
                                  convention_name(found)));
   // A campaign needs a PyTorch list: say how to make one from this one, beside it.
   std::filesystem::path out = path;
   out.replace_filename(path.stem().string() + "_torch" + path.extension().string());
-  throw UsageError(fmt::format("{}: {}; a campaign needs the PyTorch convention. Convert it first:\n  faultbench "
-                               "faultlist --convert {} --to torch --model {} --dataset {} --out {}",
-                               where(list, i), what, shell_word(path.string()), shell_word(purpose.model),
-                               shell_word(purpose.dataset), shell_word(out.string())));
+  throw UsageError(
+      fmt::format("{}: {}; a campaign needs the PyTorch convention. Convert it first:\n  faultbench "
+                  "faultlist --convert {} --to torch --model {} --dataset {} --out {}",
+                  where(list, i), what, shell_word(path.string()), shell_word(purpose.model),
+                  shell_word(purpose.dataset), shell_word(out.string())));
 }
 
 }  // namespace

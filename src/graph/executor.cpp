@@ -1,8 +1,8 @@
 // Executor: validates the graph once, packs weights, plans activation buffers, and runs
-// batches (the per-step entry points are in executor_steps.cpp) either image-parallel (each worker runs the whole graph on its own images,
-// which keeps activations in cache) or op-parallel (small batches: each kernel splits its
-// outputs over the pool). Both give the same bits: every kernel computes each output
-// element with one fixed operation sequence (docs/DETERMINISM.md).
+// batches (the per-step entry points are in executor_steps.cpp) either image-parallel (each worker runs the whole graph
+// on its own images, which keeps activations in cache) or op-parallel (small batches: each kernel splits its outputs
+// over the pool). Both give the same bits: every kernel computes each output element with one fixed operation sequence
+// (docs/DETERMINISM.md).
 #include "faultbench/executor.h"
 
 #include <algorithm>
@@ -34,7 +34,9 @@ using detail::pool_shape;
 }  // namespace
 
 Executor::Executor(const Graph& graph, ExecutorOptions options)
-    : graph_(graph), options_(options), pool_(std::make_unique<ThreadPool>(options.threads)),
+    : graph_(graph),
+      options_(options),
+      pool_(std::make_unique<ThreadPool>(options.threads)),
       prepared_(std::make_unique<Prepared>()) {
   if (options_.max_batch <= 0) throw UsageError("executor: max_batch must be positive");
   detail::check_graph(graph_);
@@ -91,9 +93,7 @@ void Executor::param_changed(int param_index) {
   const Node& n = graph_.nodes[size_t(node)];
   Prepared::NodePrep& prep = prepared_->nodes[size_t(node)];
   switch (n.kind) {
-    case OpKind::Conv2d:
-      prep.conv = ops::conv2d_pack(conv_shape(graph_, n, 1), param_data(graph_, n, 0));
-      break;
+    case OpKind::Conv2d: prep.conv = ops::conv2d_pack(conv_shape(graph_, n, 1), param_data(graph_, n, 0)); break;
     case OpKind::Linear: {
       const auto& a = std::get<LinearAttrs>(n.attrs);
       prep.linear = ops::linear_pack({1, a.in_features, a.out_features}, param_data(graph_, n, 0));
@@ -104,8 +104,7 @@ void Executor::param_changed(int param_index) {
                                        param_data(graph_, n, 1), param_data(graph_, n, 2), param_data(graph_, n, 3),
                                        std::get<BatchNormAttrs>(n.attrs).eps);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -124,8 +123,7 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
   const ValueShape& out = graph_.values[size_t(n.output)];
   const float* x = inputs[0];
   switch (n.kind) {
-    case OpKind::Input:
-      break;
+    case OpKind::Input: break;
     case OpKind::Conv2d: {
       const auto s = conv_shape(graph_, n, batch);
       const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) : nullptr;
@@ -192,9 +190,7 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
       ref ? ops::shortcut_a_reference(s, x, output) : ops::shortcut_a_optimized(s, x, output, pool);
       break;
     }
-    case OpKind::Flatten:
-      ops::flatten_reference(int64_t(batch) * out.numel(), x, output);
-      break;
+    case OpKind::Flatten: ops::flatten_reference(int64_t(batch) * out.numel(), x, output); break;
   }
 }
 

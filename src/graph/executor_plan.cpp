@@ -115,7 +115,8 @@ void check_node(const Graph& g, int i) {
         if (n.inputs.size() < 2) fail("needs at least 2 inputs");
         int c = 0;
         for (size_t k = 0; k < n.inputs.size(); ++k) {
-          if (in(k).h != out.h || in(k).w != out.w) fail("input " + std::to_string(k) + " has a different spatial size");
+          if (in(k).h != out.h || in(k).w != out.w)
+            fail("input " + std::to_string(k) + " has a different spatial size");
           c += in(k).c;
         }
         if (c != out.c) fail("output channels differ from the sum of the inputs'");

@@ -29,13 +29,14 @@ struct Executor::Prepared {
   };
   std::vector<NodePrep> nodes;
   detail::Plan plan;
-  std::vector<ExecStep> steps;        // plan.steps as the public API describes them
-  std::vector<Arena> arenas;          // one per worker
+  std::vector<ExecStep> steps;  // plan.steps as the public API describes them
+  std::vector<Arena> arenas;    // one per worker
 
   void reserve(Arena& a, int images) const {
     if (a.capacity >= images) return;
     a.slots.resize(plan.slot_floats.size());
-    for (size_t s = 0; s < plan.slot_floats.size(); ++s) a.slots[s].resize(size_t(plan.slot_floats[s]) * size_t(images));
+    for (size_t s = 0; s < plan.slot_floats.size(); ++s)
+      a.slots[s].resize(size_t(plan.slot_floats[s]) * size_t(images));
     a.capacity = images;
   }
 };

@@ -44,8 +44,8 @@ const detail::Step& checked_step(const std::vector<detail::Step>& steps, const G
 }
 }  // namespace
 
-void Executor::run_step(int step, const std::vector<const float*>& inputs, float* output, int batch,
-                        ThreadPool* pool, const uint64_t* needed, const float* const* fill) const {
+void Executor::run_step(int step, const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool,
+                        const uint64_t* needed, const float* const* fill) const {
   const Prepared& p = *prepared_;
   const detail::Step& st = checked_step(p.plan.steps, graph_, step, inputs.size(), batch, "run_step");
   const Node& n = graph_.nodes[size_t(st.node)];
@@ -135,7 +135,8 @@ ChannelWeights Executor::channel_weights(int step, int channel, const float* wei
   } else {
     const auto& a = std::get<LinearAttrs>(n.attrs);
     cw.weights.assign(weights, weights + a.in_features);
-    if (options_.variant == KernelVariant::Optimized) cw.linear = ops::linear_pack({1, a.in_features, 1}, cw.weights.data());
+    if (options_.variant == KernelVariant::Optimized)
+      cw.linear = ops::linear_pack({1, a.in_features, 1}, cw.weights.data());
   }
   return cw;
 }

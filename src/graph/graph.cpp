@@ -85,8 +85,7 @@ GraphBuilder::GraphBuilder(std::string model, std::string dataset, ValueShape in
   graph_.input_value = input_value_;
 }
 
-int GraphBuilder::add_node(OpKind kind, std::string name, std::vector<int> inputs, ValueShape out,
-                           NodeAttrs attrs) {
+int GraphBuilder::add_node(OpKind kind, std::string name, std::vector<int> inputs, ValueShape out, NodeAttrs attrs) {
   for (int v : inputs) FAULTBENCH_CHECK(v >= 0 && size_t(v) < graph_.values.size(), "bad input value");
   FAULTBENCH_CHECK(out.c > 0 && out.h > 0 && out.w > 0, "empty output shape for node '" + name + "'");
   Node n;

@@ -33,8 +33,8 @@ StateDict read_checkpoint(const std::filesystem::path& path, const Graph* model)
     if (in.gcount() == 5 && std::memcmp(magic, "ustar", 5) == 0)
       throw FormatError(fmt::format("{}: tar-based checkpoints (PyTorch < 0.1.10) are not supported", source));
   }
-  throw FormatError(fmt::format("{}: unknown checkpoint format (not a torch.save zip or legacy file, not safetensors)",
-                                source));
+  throw FormatError(
+      fmt::format("{}: unknown checkpoint format (not a torch.save zip or legacy file, not safetensors)", source));
 }
 
 }  // namespace faultbench

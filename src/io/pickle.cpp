@@ -192,8 +192,8 @@ int Unpickler::run() {
         if (marks_.size() >= kMaxMarks) fail(fmt::format("too many nested MARKs (the limit is {})", kMaxMarks));
         marks_.push_back(stack_.size());
         break;
-      case '0': pop(); break;  // POP
-      case '1': pop_mark(); break;  // POP_MARK
+      case '0': pop(); break;        // POP
+      case '1': pop_mark(); break;   // POP_MARK
       case '2': push(top()); break;  // DUP
       case 'N': push(make(PyObject{})); break;
       case 0x88:
@@ -204,11 +204,11 @@ int Unpickler::run() {
         push(make(std::move(o)));
         break;
       }
-      case 'K': push(make_int(int64_t(read_uint(1)))); break;  // BININT1
-      case 'M': push(make_int(int64_t(read_uint(2)))); break;  // BININT2
+      case 'K': push(make_int(int64_t(read_uint(1)))); break;                     // BININT1
+      case 'M': push(make_int(int64_t(read_uint(2)))); break;                     // BININT2
       case 'J': push(make_int(int64_t(int32_t(uint32_t(read_uint(4)))))); break;  // BININT
-      case 0x8a:    // LONG1
-      case 0x8b: {  // LONG4
+      case 0x8a:                                                                  // LONG1
+      case 0x8b: {                                                                // LONG4
         uint64_t n = read_uint(op == 0x8a ? 1 : 4);
         if (n > 64) fail(fmt::format("integer of {} bytes is too long", n));
         const uint8_t* p = take(size_t(n));
@@ -235,13 +235,13 @@ int Unpickler::run() {
         push(make(std::move(o)));
         break;
       }
-      case 'X': push(make_str(PyKind::Str, size_t(read_uint(4)))); break;     // BINUNICODE
-      case 0x8c: push(make_str(PyKind::Str, size_t(read_uint(1)))); break;    // SHORT_BINUNICODE
+      case 'X': push(make_str(PyKind::Str, size_t(read_uint(4)))); break;   // BINUNICODE
+      case 0x8c: push(make_str(PyKind::Str, size_t(read_uint(1)))); break;  // SHORT_BINUNICODE
       case 0x8d: push(make_str(PyKind::Str, size_t(std::min<uint64_t>(read_uint(8), SIZE_MAX)))); break;
-      case 'T': push(make_str(PyKind::Str, size_t(read_uint(4)))); break;     // BINSTRING (py2 str)
-      case 'U': push(make_str(PyKind::Str, size_t(read_uint(1)))); break;     // SHORT_BINSTRING
-      case 'B': push(make_str(PyKind::Bytes, size_t(read_uint(4)))); break;   // BINBYTES
-      case 'C': push(make_str(PyKind::Bytes, size_t(read_uint(1)))); break;   // SHORT_BINBYTES
+      case 'T': push(make_str(PyKind::Str, size_t(read_uint(4)))); break;    // BINSTRING (py2 str)
+      case 'U': push(make_str(PyKind::Str, size_t(read_uint(1)))); break;    // SHORT_BINSTRING
+      case 'B': push(make_str(PyKind::Bytes, size_t(read_uint(4)))); break;  // BINBYTES
+      case 'C': push(make_str(PyKind::Bytes, size_t(read_uint(1)))); break;  // SHORT_BINBYTES
       case 0x8e: push(make_str(PyKind::Bytes, size_t(std::min<uint64_t>(read_uint(8), SIZE_MAX)))); break;
       case ')': {  // EMPTY_TUPLE
         PyObject o;
@@ -378,8 +378,7 @@ int Unpickler::run() {
         push(persistent_load(pid));
         break;
       }
-      default:
-        fail(fmt::format("opcode 0x{:02x} is not supported in a state dict", op));
+      default: fail(fmt::format("opcode 0x{:02x} is not supported in a state dict", op));
     }
   }
 }

@@ -48,7 +48,7 @@ struct DType {
 // A storage named by a persistent id. A legacy view (view_metadata) is a window of
 // `numel` elements starting `offset` elements into the root storage `key`.
 struct StorageRef {
-  std::string key;       // root storage key (file name in the zip, key in legacy files)
+  std::string key;  // root storage key (file name in the zip, key in legacy files)
   DType dtype;
   int64_t root_numel = 0;  // elements of the root storage, as declared
   int64_t offset = 0;      // elements; 0 unless a legacy view
@@ -57,20 +57,20 @@ struct StorageRef {
 
 // torch._utils._rebuild_tensor(_v2)(storage, offset, size, stride, ...).
 struct TensorRef {
-  int storage = -1;  // index into Unpickler::storages()
+  int storage = -1;    // index into Unpickler::storages()
   int64_t offset = 0;  // elements, relative to the storage reference
   Shape size, stride;
 };
 
 struct PyObject {
   PyKind kind = PyKind::None;
-  int64_t i = 0;                // Int, Bool; Storage/Tensor: index into storages()/tensors()
-  double f = 0;                 // Float
-  std::string s;                // Str, Bytes; BigInt: little-endian two's complement bytes
-  std::vector<int> items;       // Tuple/List: elements; Dict: key0, value0, key1, value1, ...
+  int64_t i = 0;                            // Int, Bool; Storage/Tensor: index into storages()/tensors()
+  double f = 0;                             // Float
+  std::string s;                            // Str, Bytes; BigInt: little-endian two's complement bytes
+  std::vector<int> items;                   // Tuple/List: elements; Dict: key0, value0, key1, value1, ...
   GlobalId global = GlobalId::OrderedDict;  // Global
-  DType storage_dtype;          // Global StorageClass
-  std::string global_name;      // Global: "module.name" for messages
+  DType storage_dtype;                      // Global StorageClass
+  std::string global_name;                  // Global: "module.name" for messages
   std::unique_ptr<std::unordered_map<std::string, size_t>> str_index;  // Dict: str key -> items pos
 };
 

@@ -11,11 +11,10 @@ namespace {
 // Storage classes a state dict may name, with their element types.
 std::optional<DType> storage_dtype(const std::string& name) {
   static const std::unordered_map<std::string, DType> kTypes = {
-      {"FloatStorage", {"float32", 4}}, {"DoubleStorage", {"float64", 8}},
-      {"HalfStorage", {"float16", 2}},  {"BFloat16Storage", {"bfloat16", 2}},
-      {"LongStorage", {"int64", 8}},    {"IntStorage", {"int32", 4}},
-      {"ShortStorage", {"int16", 2}},   {"CharStorage", {"int8", 1}},
-      {"ByteStorage", {"uint8", 1}},    {"BoolStorage", {"bool", 1}},
+      {"FloatStorage", {"float32", 4}},     {"DoubleStorage", {"float64", 8}}, {"HalfStorage", {"float16", 2}},
+      {"BFloat16Storage", {"bfloat16", 2}}, {"LongStorage", {"int64", 8}},     {"IntStorage", {"int32", 4}},
+      {"ShortStorage", {"int16", 2}},       {"CharStorage", {"int8", 1}},      {"ByteStorage", {"uint8", 1}},
+      {"BoolStorage", {"bool", 1}},
   };
   auto it = kTypes.find(name);
   if (it == kTypes.end()) return std::nullopt;
@@ -40,9 +39,10 @@ int Unpickler::make_global(const std::string& module, const std::string& name) {
     o.global = GlobalId::StorageClass;
     o.storage_dtype = *dt;
   } else {
-    fail(fmt::format("global '{}' is not allowed in a state dict (only tensors, dicts, lists, strings and "
-                     "numbers are read; save model.state_dict(), not the model)",
-                     o.global_name));
+    fail(
+        fmt::format("global '{}' is not allowed in a state dict (only tensors, dicts, lists, strings and "
+                    "numbers are read; save model.state_dict(), not the model)",
+                    o.global_name));
   }
   return make(std::move(o));
 }

@@ -25,10 +25,9 @@ struct StDType {
   int itemsize;
 };
 constexpr StDType kDTypes[] = {
-    {"F64", "float64", 8}, {"F32", "float32", 4}, {"F16", "float16", 2}, {"BF16", "bfloat16", 2},
-    {"I64", "int64", 8},   {"I32", "int32", 4},   {"I16", "int16", 2},   {"I8", "int8", 1},
-    {"U64", "uint64", 8},  {"U32", "uint32", 4},  {"U16", "uint16", 2},  {"U8", "uint8", 1},
-    {"BOOL", "bool", 1},
+    {"F64", "float64", 8}, {"F32", "float32", 4}, {"F16", "float16", 2}, {"BF16", "bfloat16", 2}, {"I64", "int64", 8},
+    {"I32", "int32", 4},   {"I16", "int16", 2},   {"I8", "int8", 1},     {"U64", "uint64", 8},    {"U32", "uint32", 4},
+    {"U16", "uint16", 2},  {"U8", "uint8", 1},    {"BOOL", "bool", 1},
 };
 
 const StDType* find_dtype(const std::string& code) {
@@ -45,15 +44,17 @@ const StDType* find_dtype_by_name(const std::string& name) {
 
 // The header's extent: [8, data_start) of the file.
 uint64_t header_end(const io::InputFile& file, const std::string& source) {
-  if (file.size() < 8) throw FormatError(fmt::format("{}: {} bytes, too short for a safetensors header", source, file.size()));
+  if (file.size() < 8)
+    throw FormatError(fmt::format("{}: {} bytes, too short for a safetensors header", source, file.size()));
   uint8_t b[8];
   file.read_at(0, b, 8);
   uint64_t n = 0;
   for (int k = 0; k < 8; ++k) n |= uint64_t(b[k]) << (8 * k);
-  if (n > kMaxHeader) throw FormatError(fmt::format("{}: safetensors header of {} bytes exceeds {}", source, n, kMaxHeader));
+  if (n > kMaxHeader)
+    throw FormatError(fmt::format("{}: safetensors header of {} bytes exceeds {}", source, n, kMaxHeader));
   if (n > file.size() - 8)
-    throw FormatError(fmt::format("{}: safetensors header of {} bytes runs past the end of the file ({} bytes)", source, n,
-                                  file.size()));
+    throw FormatError(fmt::format("{}: safetensors header of {} bytes runs past the end of the file ({} bytes)", source,
+                                  n, file.size()));
   return 8 + n;
 }
 
@@ -71,8 +72,8 @@ struct Span {
 };
 
 // One tensor's entry, checked against the data buffer of `buffer` bytes.
-Span check_entry(const std::string& source, const std::string& key, const nlohmann::ordered_json& info,
-                 uint64_t buffer, StateDict& sd) {
+Span check_entry(const std::string& source, const std::string& key, const nlohmann::ordered_json& info, uint64_t buffer,
+                 StateDict& sd) {
   const std::string where = fmt::format("{}: tensor '{}'", source, key);
   if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
     throw FormatError(fmt::format("{}: expected an object with dtype, shape and data_offsets", where));
@@ -80,7 +81,8 @@ Span check_entry(const std::string& source, const std::string& key, const nlohma
   const StDType* dt = jd.is_string() ? find_dtype(jd.get<std::string>()) : nullptr;
   if (!dt) throw FormatError(fmt::format("{}: unsupported dtype {}", where, io::clip(jd.dump())));
   const auto& js = info["shape"];
-  if (!js.is_array() || js.size() > 16) throw FormatError(fmt::format("{}: shape must be an array of rank <= 16", where));
+  if (!js.is_array() || js.size() > 16)
+    throw FormatError(fmt::format("{}: shape must be an array of rank <= 16", where));
   StateDictEntry e;
   e.key = key;
   e.dtype = dt->name;
@@ -97,7 +99,8 @@ Span check_entry(const std::string& source, const std::string& key, const nlohma
   const uint64_t b = uint64_t(json_size(jo[0], where + " data_offsets"));
   const uint64_t en = uint64_t(json_size(jo[1], where + " data_offsets"));
   if (b > en || en > buffer)
-    throw FormatError(fmt::format("{}: data_offsets [{}, {}] outside the data buffer of {} bytes", where, b, en, buffer));
+    throw FormatError(
+        fmt::format("{}: data_offsets [{}, {}] outside the data buffer of {} bytes", where, b, en, buffer));
   if (en - b != count * uint64_t(dt->itemsize))
     throw FormatError(fmt::format("{}: data_offsets [{}, {}] hold {} bytes, shape {} {} needs {}", where, b, en, en - b,
                                   shape_to_string(e.shape), dt->code, count * uint64_t(dt->itemsize)));
@@ -146,8 +149,8 @@ StateDict read_safetensors(const std::filesystem::path& path, const Graph* model
   std::sort(by_name.begin(), by_name.end(), [&](size_t a, size_t b) { return sd.entries[a].key < sd.entries[b].key; });
   for (size_t i = 1; i < by_name.size(); ++i)
     if (sd.entries[by_name[i]].key == sd.entries[by_name[i - 1]].key)
-      throw FormatError(fmt::format("{}: tensor '{}' appears twice in the safetensors header", source,
-                                    sd.entries[by_name[i]].key));
+      throw FormatError(
+          fmt::format("{}: tensor '{}' appears twice in the safetensors header", source, sd.entries[by_name[i]].key));
   // The buffer must be covered exactly: sorted spans, no overlap, no hole.
   std::vector<Span> sorted = spans;
   std::sort(sorted.begin(), sorted.end(),
@@ -193,7 +196,8 @@ void write_safetensors(const Graph& graph, const std::filesystem::path& path,
     if (!counter && p.value.data.size() != size_t(numel(p.shape)))
       throw Error(fmt::format("write_safetensors: parameter '{}' holds {} values for shape {}", p.name,
                               p.value.data.size(), shape_to_string(p.shape)));
-    header[p.name] = {{"dtype", counter ? "I64" : "F32"}, {"shape", p.shape}, {"data_offsets", {offset, offset + nbytes}}};
+    header[p.name] = {
+        {"dtype", counter ? "I64" : "F32"}, {"shape", p.shape}, {"data_offsets", {offset, offset + nbytes}}};
     offset += nbytes;
   }
   std::string text = header.dump();

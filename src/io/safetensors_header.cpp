@@ -153,7 +153,8 @@ class HeaderSax {
   // A container starts: the root, __metadata__, or a part of a tensor's entry.
   bool open(Json container) {
     if (depth_ == 0) {
-      if (!container.is_object()) throw FormatError(fmt::format("{}: safetensors header is not a JSON object", source_));
+      if (!container.is_object())
+        throw FormatError(fmt::format("{}: safetensors header is not a JSON object", source_));
       depth_ = 1;
       return true;
     }

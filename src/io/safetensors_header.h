@@ -19,12 +19,12 @@
 namespace faultbench::io {
 
 struct SafetensorsLimits {
-  static constexpr size_t kMaxDepth = 64;           // a valid header nests 3 deep
-  static constexpr size_t kMaxTensors = 100'000;    // DenseNet161 has ~1,000
-  static constexpr size_t kMaxNameBytes = 1024;     // a dotted module path
-  static constexpr uint64_t kMaxNamesBytes = uint64_t(16) << 20;  // all names: DenseNet161's take 40 KB
-  static constexpr size_t kMaxEntryValues = 1024;   // a valid entry has at most ~25
-  static constexpr size_t kMaxEntryString = 256;    // "dtype", "F32", ...
+  static constexpr size_t kMaxDepth = 64;                            // a valid header nests 3 deep
+  static constexpr size_t kMaxTensors = 100'000;                     // DenseNet161 has ~1,000
+  static constexpr size_t kMaxNameBytes = 1024;                      // a dotted module path
+  static constexpr uint64_t kMaxNamesBytes = uint64_t(16) << 20;     // all names: DenseNet161's take 40 KB
+  static constexpr size_t kMaxEntryValues = 1024;                    // a valid entry has at most ~25
+  static constexpr size_t kMaxEntryString = 256;                     // "dtype", "F32", ...
   static constexpr uint64_t kMaxMetadataBytes = uint64_t(16) << 20;  // 64 bytes an entry + its strings
 };
 

@@ -34,8 +34,8 @@ void load_state_dict(Graph& graph, const StateDict& sd) {
     auto it = by_key.find(p.name);
     if (it == by_key.end()) {
       if (p.role != ParamRole::NumBatchesTracked)  // the reference .th files have none
-        problems.push_back(fmt::format("state_dict key '{}' is missing (expected shape {})", p.name,
-                                       shape_to_string(p.shape)));
+        problems.push_back(
+            fmt::format("state_dict key '{}' is missing (expected shape {})", p.name, shape_to_string(p.shape)));
       continue;
     }
     const StateDictEntry& e = *it->second;

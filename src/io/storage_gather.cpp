@@ -40,10 +40,10 @@ class Walker {
     cur_ = lo_ = base;
     hi_ = job.end;
     if (staged_ && hi_ - lo_ > 4 * job.count + 4096)
-      throw FormatError(fmt::format("{}: tensor (offset {}, shape {}, stride {}) revisits its storage out of order "
-                                    "across {} elements for {} values (not supported)",
-                                    where, t_.offset, shape_to_string(t_.size), shape_to_string(t_.stride),
-                                    hi_ - lo_, job.count));
+      throw FormatError(
+          fmt::format("{}: tensor (offset {}, shape {}, stride {}) revisits its storage out of order "
+                      "across {} elements for {} values (not supported)",
+                      where, t_.offset, shape_to_string(t_.size), shape_to_string(t_.stride), hi_ - lo_, job.count));
   }
 
   // The root element this tensor needs next; INT64_MAX once it is complete.

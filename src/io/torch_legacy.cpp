@@ -35,8 +35,7 @@ class LegacyStream : public io::StorageStream {
 
 class LegacyStorages : public io::StorageReader {
  public:
-  LegacyStorages(const io::InputFile& file, const std::string& source,
-                 const std::map<std::string_view, Located>& data)
+  LegacyStorages(const io::InputFile& file, const std::string& source, const std::map<std::string_view, Located>& data)
       : file_(file), source_(source), data_(data) {}
   // Sizes were checked against the declarations while the storages were located.
   void check(const io::StorageRef& s) override { find(s); }
@@ -113,7 +112,8 @@ StateDict read_torch_legacy(const std::filesystem::path& path, const Graph* mode
   {
     const size_t at = pos;
     auto [up, root] = next_pickle("sys_info");
-    if (auto le = up->dict_get(root, "little_endian"); le && up->obj(*le).kind == io::PyKind::Bool && up->obj(*le).i == 0)
+    if (auto le = up->dict_get(root, "little_endian");
+        le && up->obj(*le).kind == io::PyKind::Bool && up->obj(*le).i == 0)
       throw FormatError(fmt::format("{}: offset {}: big-endian checkpoints are not supported", source, at));
   }
   auto [main, root] = next_pickle("state dict");
@@ -121,8 +121,8 @@ StateDict read_torch_legacy(const std::filesystem::path& path, const Graph* mode
   auto [keys_up, keys_root] = next_pickle("storage key list");
   const io::PyObject& keys = keys_up->obj(keys_root);
   if (keys.kind != io::PyKind::List)
-    throw FormatError(fmt::format("{}: offset {}: storage key list is a {}", source, keys_at,
-                                  io::Unpickler::kind_name(keys.kind)));
+    throw FormatError(
+        fmt::format("{}: offset {}: storage key list is a {}", source, keys_at, io::Unpickler::kind_name(keys.kind)));
 
   // Root storage declarations of the object pickle, by key (views into the unpicklers,
   // which outlive these maps).
@@ -133,7 +133,8 @@ StateDict read_torch_legacy(const std::filesystem::path& path, const Graph* mode
   uint64_t at = pos;  // file offset: the storages may lie past the pickles' window
   for (int kid : keys.items) {
     const io::PyObject& k = keys_up->obj(kid);
-    if (k.kind != io::PyKind::Str) throw FormatError(fmt::format("{}: offset {}: storage key is not a str", source, keys_at));
+    if (k.kind != io::PyKind::Str)
+      throw FormatError(fmt::format("{}: offset {}: storage key is not a str", source, keys_at));
     const std::string key = io::clip(k.s);
     auto it = declared.find(k.s);
     if (it == declared.end())
@@ -148,8 +149,10 @@ StateDict read_torch_legacy(const std::filesystem::path& path, const Graph* mode
                                     s.root_numel));
     at += 8;
     if (uint64_t(numel) > (file_size - at) / uint64_t(s.dtype.itemsize))
-      throw FormatError(fmt::format("{}: offset {}: storage '{}' of {} elements x {} bytes runs past the end of the "
-                                    "file ({} bytes)", source, at, key, numel, s.dtype.itemsize, file_size));
+      throw FormatError(
+          fmt::format("{}: offset {}: storage '{}' of {} elements x {} bytes runs past the end of the "
+                      "file ({} bytes)",
+                      source, at, key, numel, s.dtype.itemsize, file_size));
     if (!data.emplace(k.s, Located{at}).second)
       throw FormatError(fmt::format("{}: storage '{}' is listed twice", source, key));
     at += uint64_t(numel) * uint64_t(s.dtype.itemsize);  // fits: checked above

@@ -56,8 +56,8 @@ int64_t check_view(const std::string& where, const TensorRef& t, const StorageRe
   bool zero = false;
   for (size_t d = 0; d < t.size.size(); ++d) {
     if (t.size[d] < 0 || t.stride[d] < 0)
-      throw FormatError(fmt::format("{}: negative size or stride (size {}, stride {})", where,
-                                    shape_to_string(t.size), shape_to_string(t.stride)));
+      throw FormatError(fmt::format("{}: negative size or stride (size {}, stride {})", where, shape_to_string(t.size),
+                                    shape_to_string(t.stride)));
     zero = zero || t.size[d] == 0;
   }
   if (zero) return 0;
@@ -70,9 +70,9 @@ int64_t check_view(const std::string& where, const TensorRef& t, const StorageRe
       last = INT64_MAX;
   }
   if (last >= s.numel)
-    throw FormatError(fmt::format("{}: tensor (offset {}, shape {}, stride {}) reaches element {} of a {}-element storage",
-                                  where, t.offset, shape_to_string(t.size), shape_to_string(t.stride),
-                                  last, s.numel));
+    throw FormatError(
+        fmt::format("{}: tensor (offset {}, shape {}, stride {}) reaches element {} of a {}-element storage", where,
+                    t.offset, shape_to_string(t.size), shape_to_string(t.stride), last, s.numel));
   if (last_out) *last_out = last;
   return count;
 }
@@ -83,7 +83,8 @@ FloatLoader float_loader(const std::string& dtype) {
   if (dtype == "float32") return [](const uint8_t* p) { return load_le<float>(p); };
   if (dtype == "float64") return [](const uint8_t* p) { return float(load_le<double>(p)); };
   if (dtype == "float16") return [](const uint8_t* p) { return half_to_float(load_le<uint16_t>(p)); };
-  if (dtype == "bfloat16") return [](const uint8_t* p) { return std::bit_cast<float>(uint32_t(load_le<uint16_t>(p)) << 16); };
+  if (dtype == "bfloat16")
+    return [](const uint8_t* p) { return std::bit_cast<float>(uint32_t(load_le<uint16_t>(p)) << 16); };
   FAULTBENCH_CHECK(false, "float_loader: not a floating dtype: " + dtype);
   return nullptr;
 }
@@ -124,7 +125,8 @@ StateDict build_state_dict(const Unpickler& up, int root, const std::string& sou
   for (size_t k = 0; k + 1 < d.items.size(); k += 2) {
     const PyObject& key = up.obj(d.items[k]);
     if (key.kind != PyKind::Str)
-      throw FormatError(fmt::format("{}: state dict key is a {}, expected str", source, Unpickler::kind_name(key.kind)));
+      throw FormatError(
+          fmt::format("{}: state dict key is a {}, expected str", source, Unpickler::kind_name(key.kind)));
     if (key.s.size() > kMaxKeyBytes)
       throw FormatError(fmt::format("{}: state_dict key '{}' is {} bytes long (the limit is {})", source, clip(key.s),
                                     key.s.size(), kMaxKeyBytes));
@@ -143,8 +145,10 @@ StateDict build_state_dict(const Unpickler& up, int root, const std::string& sou
     int64_t last = 0;
     const int64_t count = check_view(where, t, s, &last);
     if (selection.take(e.key, e.dtype, e.shape)) {
-      if (count == 0) e.value = Tensor(t.size);
-      else jobs.push_back({sd.entries.size(), &t, &s, count, s.offset + last + 1});
+      if (count == 0)
+        e.value = Tensor(t.size);
+      else
+        jobs.push_back({sd.entries.size(), &t, &s, count, s.offset + last + 1});
     }
     sd.entries.push_back(std::move(e));
   }
@@ -161,9 +165,10 @@ StateDict build_state_dict(const Unpickler& up, int root, const std::string& sou
       if (stored.emplace(j.s->key, j.s->root_numel).second) add(held, j.s->root_numel);
     }
     if (values / 2 > held && values - 2 * held > (uint64_t(1) << 20))
-      throw FormatError(fmt::format("{}: the tensors view their storages more than twice over ({} values from {} "
-                                    "stored): refusing to copy them",
-                                    source, values, held));
+      throw FormatError(
+          fmt::format("{}: the tensors view their storages more than twice over ({} values from {} "
+                      "stored): refusing to copy them",
+                      source, values, held));
   }
   for (const GatherJob& j : jobs) sd.entries[j.entry].value = Tensor(j.t->size);
   gather_tensors(source, jobs, storages, sd);

@@ -52,7 +52,8 @@ void check_end_records(const std::filesystem::path& path, const std::string& sou
       }
     }
     if (entries > kMaxEntries)
-      throw FormatError(fmt::format("{}: zip archive declares {} entries (the limit is {})", source, entries, kMaxEntries));
+      throw FormatError(
+          fmt::format("{}: zip archive declares {} entries (the limit is {})", source, entries, kMaxEntries));
     if (cd_size > kMaxCentralDirectory)
       throw FormatError(fmt::format("{}: zip central directory of {} bytes (the limit is {} MB)", source, cd_size,
                                     kMaxCentralDirectory >> 20));
@@ -79,7 +80,8 @@ class ZipReader {
       zip_error_init_with_code(&ze, err);
       std::string msg = zip_error_strerror(&ze);
       zip_error_fini(&ze);
-      if (err == ZIP_ER_OPEN || err == ZIP_ER_NOENT) throw IoError(fmt::format("{}: cannot open: {}", path.string(), msg));
+      if (err == ZIP_ER_OPEN || err == ZIP_ER_NOENT)
+        throw IoError(fmt::format("{}: cannot open: {}", path.string(), msg));
       throw FormatError(fmt::format("{}: not a valid zip archive: {}", source_, msg));
     }
   }
@@ -112,12 +114,14 @@ class ZipReader {
     zip_stat_init(&st);
     if (zip_stat(zip_.get(), name.c_str(), 0, &st) != 0)
       throw FormatError(fmt::format("{}: zip entry '{}' is missing", source_, name));
-    const bool sized = (st.valid & ZIP_STAT_SIZE) && (st.valid & ZIP_STAT_COMP_SIZE) && (st.valid & ZIP_STAT_COMP_METHOD);
+    const bool sized =
+        (st.valid & ZIP_STAT_SIZE) && (st.valid & ZIP_STAT_COMP_SIZE) && (st.valid & ZIP_STAT_COMP_METHOD);
     if (!sized) throw FormatError(fmt::format("{}: zip entry '{}' has no size", source_, name));
     const uint64_t limit =
         st.comp_method == ZIP_CM_STORE ? file_size_ : std::min<uint64_t>(st.comp_size, file_size_) * 1100 + 1024;
     if (st.size > limit || (st.comp_method == ZIP_CM_STORE && st.comp_size != st.size))
-      throw FormatError(fmt::format("{}: zip entry '{}' declares an implausible size of {} bytes", source_, name, st.size));
+      throw FormatError(
+          fmt::format("{}: zip entry '{}' declares an implausible size of {} bytes", source_, name, st.size));
     return st.size;
   }
 
@@ -246,13 +250,14 @@ StateDict read_torch_zip(const std::filesystem::path& path, const Graph* model) 
       ++found;
     }
   }
-  if (found == 0) throw FormatError(fmt::format("{}: zip archive has no <dir>/data.pkl: not a torch.save file", source));
+  if (found == 0)
+    throw FormatError(fmt::format("{}: zip archive has no <dir>/data.pkl: not a torch.save file", source));
   if (found > 1) throw FormatError(fmt::format("{}: zip archive has {} data.pkl records", source, found));
   if (zip.has(prefix + "byteorder")) {
     std::vector<uint8_t> bo = zip.read(prefix + "byteorder", 16, "a byte order");
     if (std::string(bo.begin(), bo.end()) != "little")
-      throw FormatError(fmt::format("{}: zip entry '{}byteorder': only little-endian checkpoints are supported", source,
-                                    prefix));
+      throw FormatError(
+          fmt::format("{}: zip entry '{}byteorder': only little-endian checkpoints are supported", source, prefix));
   }
   const std::string pkl_name = prefix + "data.pkl";
   const std::vector<uint8_t> pkl = zip.read(pkl_name, io::Unpickler::kMaxPickleBytes, "a state dict pickle");

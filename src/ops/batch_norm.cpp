@@ -52,7 +52,8 @@ BatchNormFolded batch_norm2d_fold(int channels, const float* weight, const float
   BatchNormFolded f;
   f.alpha.resize(size_t(channels));
   f.beta.resize(size_t(channels));
-  for (int c = 0; c < channels; ++c) fold_one(weight[c], bias[c], mean[c], var[c], eps, &f.alpha[size_t(c)], &f.beta[size_t(c)]);
+  for (int c = 0; c < channels; ++c)
+    fold_one(weight[c], bias[c], mean[c], var[c], eps, &f.alpha[size_t(c)], &f.beta[size_t(c)]);
   return f;
 }
 

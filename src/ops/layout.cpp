@@ -34,14 +34,16 @@ void shortcut_image(const ShortcutAShape& s, const float* x, int n, float* y) {
     for (int i = 0; i < oh; ++i)
       for (int j = 0; j < ow; ++j) yp[int64_t(i) * ow + j] = xp[int64_t(2 * i) * s.in_w + 2 * j];
   }
-  std::memset(yn + (int64_t(s.pad_front) + s.in_c) * out_plane, 0, sizeof(float) * size_t(int64_t(s.pad_back) * out_plane));
+  std::memset(yn + (int64_t(s.pad_front) + s.in_c) * out_plane, 0,
+              sizeof(float) * size_t(int64_t(s.pad_back) * out_plane));
 }
 }  // namespace
 
 void validate_concat(const ConcatShape& s) {
   if (s.batch < 0) shape_error("concat", "batch must be >= 0, got " + str(s.batch));
   if (s.h <= 0 || s.w <= 0) shape_error("concat", "height and width must be positive");
-  if (s.in_channels.size() < 2) shape_error("concat", "needs at least 2 inputs, got " + std::to_string(s.in_channels.size()));
+  if (s.in_channels.size() < 2)
+    shape_error("concat", "needs at least 2 inputs, got " + std::to_string(s.in_channels.size()));
   for (size_t i = 0; i < s.in_channels.size(); ++i)
     if (s.in_channels[i] <= 0) shape_error("concat", "input " + std::to_string(i) + " has no channels");
 }
@@ -62,7 +64,8 @@ void concat_optimized(const ConcatShape& s, const std::vector<const float*>& xs,
 
 void validate_shortcut_a(const ShortcutAShape& s) {
   if (s.batch < 0) shape_error("shortcut_a", "batch must be >= 0, got " + str(s.batch));
-  if (s.in_c <= 0 || s.in_h <= 0 || s.in_w <= 0) shape_error("shortcut_a", "input channels/height/width must be positive");
+  if (s.in_c <= 0 || s.in_h <= 0 || s.in_w <= 0)
+    shape_error("shortcut_a", "input channels/height/width must be positive");
   if (s.pad_front < 0 || s.pad_back < 0) shape_error("shortcut_a", "channel padding must be >= 0");
 }
 

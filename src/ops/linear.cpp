@@ -14,8 +14,8 @@
 namespace faultbench::ops {
 
 FAULTBENCH_SIMD_DECLARE(void, linear_kernel,
-                        (const LinearShape& s, const float* x, const LinearPacked& pack, const float* bias,
-                         float* y, ThreadPool* pool));
+                        (const LinearShape& s, const float* x, const LinearPacked& pack, const float* bias, float* y,
+                         ThreadPool* pool));
 
 void validate_linear(const LinearShape& s) {
   if (s.batch < 0) shape_error("linear", "batch must be >= 0, got " + std::to_string(s.batch));
@@ -57,8 +57,8 @@ LinearPacked linear_pack(const LinearShape& s, const float* weight) {
 void linear_pack_set(LinearPacked& p, int64_t index, float value) {
   const int64_t I = p.shape.in_features, count = I * p.shape.out_features;
   if (index < 0 || index >= count)
-    shape_error("linear", "weight index " + std::to_string(index) + " outside the " + std::to_string(count) +
-                              " weights");
+    shape_error("linear",
+                "weight index " + std::to_string(index) + " outside the " + std::to_string(count) + " weights");
   const int64_t o = index / I, i = index % I;
   p.data.data()[(o / p.lanes * I + i) * p.lanes + o % p.lanes] = value;
 }

@@ -58,8 +58,7 @@ void linear_kernel(const LinearShape& s, const float* x, const LinearPacked& pac
           simd::store(out, acc[b][t]);
           const int o0 = (t0 + t) * L;
           float* yn = y + int64_t(n0 + b) * O;
-          for (int l = 0; l < L && o0 + l < O; ++l)
-            yn[o0 + l] = bias ? out[l] + bias[o0 + l] : out[l];
+          for (int l = 0; l < L && o0 + l < O; ++l) yn[o0 + l] = bias ? out[l] + bias[o0 + l] : out[l];
         }
     }
   });

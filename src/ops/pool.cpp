@@ -17,8 +17,8 @@ namespace faultbench::ops {
 
 // Vectors of windows, one per lane (pool_simd.cpp); false (nothing done) on the scalar
 // target or when offsets overflow int32.
-FAULTBENCH_SIMD_DECLARE(bool, window_means_kernel, (const detail::WindowMeans& m, const float* x, float* y,
-                                                    ThreadPool* pool));
+FAULTBENCH_SIMD_DECLARE(bool, window_means_kernel,
+                        (const detail::WindowMeans& m, const float* x, float* y, ThreadPool* pool));
 
 namespace {
 std::string str(int v) { return std::to_string(v); }
@@ -26,8 +26,8 @@ std::string str(int v) { return std::to_string(v); }
 void validate_common(const char* op, const Pool2dShape& s) {
   if (s.batch < 0) shape_error(op, "batch must be >= 0, got " + str(s.batch));
   if (s.channels <= 0 || s.in_h <= 0 || s.in_w <= 0)
-    shape_error(op, "channels/height/width must be positive, got " + str(s.channels) + "x" + str(s.in_h) + "x" +
-                        str(s.in_w));
+    shape_error(
+        op, "channels/height/width must be positive, got " + str(s.channels) + "x" + str(s.in_h) + "x" + str(s.in_w));
   if (s.kernel <= 0 || s.stride <= 0 || s.padding < 0)
     shape_error(op, "kernel and stride must be positive and padding >= 0");
   if (2 * s.padding > s.kernel)
@@ -151,8 +151,8 @@ void avg_pool2d_optimized(const Pool2dShape& s, const float* x, float* y, Thread
 void validate_global_avg_pool(const GlobalPoolShape& s) {
   if (s.batch < 0) shape_error("global_avg_pool", "batch must be >= 0, got " + str(s.batch));
   if (s.channels <= 0 || s.h <= 0 || s.w <= 0)
-    shape_error("global_avg_pool", "channels/height/width must be positive, got " + str(s.channels) + "x" +
-                                       str(s.h) + "x" + str(s.w));
+    shape_error("global_avg_pool",
+                "channels/height/width must be positive, got " + str(s.channels) + "x" + str(s.h) + "x" + str(s.w));
 }
 
 void global_avg_pool_reference(const GlobalPoolShape& s, const float* x, float* y) {

@@ -49,7 +49,8 @@ int cgroup_quota_cpus() {
     }
     if (best > 0) return best;
   }
-  const std::string q = first_line("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), p = first_line("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+  const std::string q = first_line("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
+                    p = first_line("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
   if (!q.empty() && !p.empty()) return quota_cpus(std::atoll(q.c_str()), std::atoll(p.c_str()));
   return 0;
 }

@@ -60,8 +60,7 @@ bool CsvReader::next(CsvRecord& record) {
         if (state == State::Quoted) fail(record.line, "malformed row: unterminated quoted field");
         break;
       }
-      if (c == '\0')
-        fail(line_, "NUL byte in CSV (a binary file, or text in UTF-16? expected UTF-8 or ASCII text)");
+      if (c == '\0') fail(line_, "NUL byte in CSV (a binary file, or text in UTF-16? expected UTF-8 or ASCII text)");
       if (c == '\n') {
         ++line_;
         line_bytes_ = 0;
@@ -100,8 +99,8 @@ bool CsvReader::next(CsvRecord& record) {
         state = State::Unquoted;
       }
     }
-    const bool blank = !quoted_any && record.fields.size() == 1 &&
-                       record.fields[0].find_first_not_of(" \t") == std::string::npos;
+    const bool blank =
+        !quoted_any && record.fields.size() == 1 && record.fields[0].find_first_not_of(" \t") == std::string::npos;
     if (!blank) return true;
   }
 }

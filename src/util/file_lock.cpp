@@ -61,14 +61,14 @@ int open_locked(const std::filesystem::path& path, const std::string& holder) {
       const int err = errno;
       const long pid = err == EWOULDBLOCK ? flock_holder_pid(fd) : -1;
       ::close(fd);
-      if (err != EWOULDBLOCK)
-        throw IoError(fmt::format("{}: cannot lock: {}", path.string(), std::strerror(err)));
+      if (err != EWOULDBLOCK) throw IoError(fmt::format("{}: cannot lock: {}", path.string(), std::strerror(err)));
       throw IoError(fmt::format("{}: locked by {} ({}); wait for it to finish or stop it", path.string(), holder,
                                 pid > 0 ? fmt::format("pid {}", pid) : std::string("pid unknown")));
     }
     // The file may have been unlinked (or replaced) after our open and before the lock:
     // then the lock protects nothing anyone else will open, so start over.
-    struct stat held {}, now {};
+    struct stat held {
+    }, now{};
     if (::fstat(fd, &held) == 0 && ::lstat(path.c_str(), &now) == 0 && held.st_dev == now.st_dev &&
         held.st_ino == now.st_ino)
       return fd;

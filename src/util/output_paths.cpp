@@ -78,9 +78,10 @@ Identity output_identity(const std::string& what, const fs::path& p) {
   if (S_ISLNK(st.st_mode)) {
     std::error_code ec;
     const fs::path target = fs::read_symlink(p, ec);
-    throw IoError(fmt::format("{} {}: is a symbolic link{}: refusing to write through it or replace it; remove "
-                              "it or choose another path",
-                              what, p.string(), ec ? "" : " (to " + target.string() + ")"));
+    throw IoError(
+        fmt::format("{} {}: is a symbolic link{}: refusing to write through it or replace it; remove "
+                    "it or choose another path",
+                    what, p.string(), ec ? "" : " (to " + target.string() + ")"));
   }
   if (!S_ISREG(st.st_mode))
     throw IoError(fmt::format("{} {}: is {}: refusing to replace it; choose another path", what, p.string(),
@@ -104,17 +105,18 @@ void IoPlan::check() const {
     any_existing = any_existing || outs.back().exists;
   }
   auto same_as_input = [](const Entry& o, const Entry& in) {
-    return UsageError(fmt::format("{} {} is the same file as {} {}: refusing to overwrite an input; choose "
-                                  "another output path",
-                                  o.what, o.path.string(), in.what, in.path.string()));
+    return UsageError(
+        fmt::format("{} {} is the same file as {} {}: refusing to overwrite an input; choose "
+                    "another output path",
+                    o.what, o.path.string(), in.what, in.path.string()));
   };
   for (size_t i = 0; i < outputs_.size(); ++i) {
     for (size_t k = 0; k < i; ++k)
       if (outs[i].same(outs[k]))
-        throw UsageError(fmt::format("{} {} is the same file as {} {}: two outputs cannot share a file; choose "
-                                     "another output path",
-                                     outputs_[i].what, outputs_[i].path.string(), outputs_[k].what,
-                                     outputs_[k].path.string()));
+        throw UsageError(
+            fmt::format("{} {} is the same file as {} {}: two outputs cannot share a file; choose "
+                        "another output path",
+                        outputs_[i].what, outputs_[i].path.string(), outputs_[k].what, outputs_[k].path.string()));
     for (const Entry& in : inputs_)
       if (outs[i].same(input_identity(in.path))) throw same_as_input(outputs_[i], in);
   }

@@ -31,9 +31,10 @@ ThreadPool::ThreadPool(int threads) {
       // A constructor that throws runs no destructor: stop and join the workers already
       // started here (a joinable std::thread left behind would std::terminate).
       stop_workers();
-      throw Error(fmt::format("cannot start thread {} of the {} requested: {} (limits: threads per user, ulimit -u; "
-                              "a cgroup's pids.max; memory for thread stacks, ulimit -s and -v); use fewer --threads",
-                              i + 1, threads, e.code().message()));
+      throw Error(
+          fmt::format("cannot start thread {} of the {} requested: {} (limits: threads per user, ulimit -u; "
+                      "a cgroup's pids.max; memory for thread stacks, ulimit -s and -v); use fewer --threads",
+                      i + 1, threads, e.code().message()));
     }
   }
 }

@@ -35,8 +35,9 @@ std::vector<std::string> closest_matches(const std::string& word, const std::vec
   std::vector<std::string> out;
   for (const std::string& c : candidates) {
     int d = edit_distance(word, c);
-    const bool prefix = word.size() >= 2 && c.size() > word.size() &&
-                        std::equal(word.begin(), word.end(), c.begin(), [](char x, char y) { return lower(x) == lower(y); });
+    const bool prefix =
+        word.size() >= 2 && c.size() > word.size() &&
+        std::equal(word.begin(), word.end(), c.begin(), [](char x, char y) { return lower(x) == lower(y); });
     if (prefix) d = std::min(d, limit);
     if (d > limit) continue;
     if (d < best) {

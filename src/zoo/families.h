@@ -32,13 +32,13 @@ inline PoolAttrs pool(int kernel, int stride, int padding = 0, bool ceil_mode = 
   return p;
 }
 
-Graph build_resnet_cifar(const ModelInfo& info, int depth);         // A: depth 20/32/44/56/110
-Graph build_resnet18(const ModelInfo& info);                        // B
-Graph build_mobilenetv2(const ModelInfo& info);                     // C
-Graph build_vgg(const ModelInfo& info, int depth);                  // D: 11/13/16/19
-Graph build_densenet(const ModelInfo& info, int depth);             // E: 121/161
-Graph build_densenet_bc(const ModelInfo& info);                     // F
-Graph build_googlenet_cifar10(const ModelInfo& info);               // G
-Graph build_googlenet_cifar100(const ModelInfo& info);              // H
+Graph build_resnet_cifar(const ModelInfo& info, int depth);  // A: depth 20/32/44/56/110
+Graph build_resnet18(const ModelInfo& info);                 // B
+Graph build_mobilenetv2(const ModelInfo& info);              // C
+Graph build_vgg(const ModelInfo& info, int depth);           // D: 11/13/16/19
+Graph build_densenet(const ModelInfo& info, int depth);      // E: 121/161
+Graph build_densenet_bc(const ModelInfo& info);              // F
+Graph build_googlenet_cifar10(const ModelInfo& info);        // G
+Graph build_googlenet_cifar100(const ModelInfo& info);       // H
 
 }  // namespace faultbench::zoo_detail

@@ -45,12 +45,12 @@ constexpr InceptionCfg k5[] = {{"inception5a", 832, 256, 160, 320, 32, 128, 128}
 Graph build_googlenet_cifar10(const ModelInfo& info) {
   GraphBuilder b(info.model, info.dataset, info.input, info.classes);
   int x = basic_conv(b, "conv1", b.input(), conv(3, 192, 3, 1, 1));  // [192,32,32]
-  for (const auto& m : k3) x = inception(b, m, x);                    // [480,32,32]
-  x = b.max_pool(x, pool(3, 2, 1));                                    // maxpool3 -> 16
-  for (const auto& m : k4) x = inception(b, m, x);                    // [832,16,16]
-  x = b.max_pool(x, pool(3, 2, 1));                                    // maxpool4 -> 8
-  for (const auto& m : k5) x = inception(b, m, x);                    // [1024,8,8]
-  x = b.flatten(b.global_avg_pool(x));                                 // dropout: identity
+  for (const auto& m : k3) x = inception(b, m, x);                   // [480,32,32]
+  x = b.max_pool(x, pool(3, 2, 1));                                  // maxpool3 -> 16
+  for (const auto& m : k4) x = inception(b, m, x);                   // [832,16,16]
+  x = b.max_pool(x, pool(3, 2, 1));                                  // maxpool4 -> 8
+  for (const auto& m : k5) x = inception(b, m, x);                   // [1024,8,8]
+  x = b.flatten(b.global_avg_pool(x));                               // dropout: identity
   return b.finish(b.linear("fc", x, info.classes));
 }
 

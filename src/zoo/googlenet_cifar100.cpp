@@ -14,8 +14,7 @@ struct InceptionCfg {
 };
 
 // conv (bias) -> BN(eps) -> ReLU, named <prefix>.<i> and <prefix>.<i+1>.
-int conv_bn_relu(GraphBuilder& b, const std::string& prefix, int index, int x, Conv2dAttrs a,
-                 double eps = 1e-5) {
+int conv_bn_relu(GraphBuilder& b, const std::string& prefix, int index, int x, Conv2dAttrs a, double eps = 1e-5) {
   x = b.conv2d(prefix + "." + std::to_string(index), x, a);
   return b.relu(b.batch_norm(prefix + "." + std::to_string(index + 1), x, eps));
 }
@@ -48,8 +47,8 @@ Graph build_googlenet_cifar100(const ModelInfo& info) {
   int x = conv_bn_relu(b, "prelayer", 0, b.input(), conv(3, 64, 3, 1, 1));
   x = conv_bn_relu(b, "prelayer", 3, x, conv(64, 64, 3, 1, 1));
   x = conv_bn_relu(b, "prelayer", 6, x, conv(64, 192, 3, 1, 1));  // [192,32,32]
-  const PoolAttrs maxpool = pool(3, 2, 1);                          // one module, used three times
-  x = b.max_pool(x, maxpool);                                       // -> 16
+  const PoolAttrs maxpool = pool(3, 2, 1);                        // one module, used three times
+  x = b.max_pool(x, maxpool);                                     // -> 16
   for (const auto& m : k3) x = inception(b, m, x);
   x = b.max_pool(x, maxpool);  // -> 8
   for (const auto& m : k4) x = inception(b, m, x);

@@ -10,8 +10,8 @@ struct StageCfg {
   int expansion, out, blocks, stride;
 };
 // (t, out, repeats, first stride); the 24-channel stage has stride 1 on CIFAR.
-constexpr StageCfg kStages[] = {{1, 16, 1, 1},  {6, 24, 2, 1}, {6, 32, 3, 2},  {6, 64, 4, 2},
-                                {6, 96, 3, 1},  {6, 160, 3, 2}, {6, 320, 1, 1}};
+constexpr StageCfg kStages[] = {{1, 16, 1, 1}, {6, 24, 2, 1},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                                {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
 }  // namespace
 
 Graph build_mobilenetv2(const ModelInfo& info) {

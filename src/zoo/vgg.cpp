@@ -14,8 +14,7 @@ std::vector<int> vgg_config(int depth) {
     case 11: return {64, M, 128, M, 256, 256, M, 512, 512, M, 512, 512, M};
     case 13: return {64, 64, M, 128, 128, M, 256, 256, M, 512, 512, M, 512, 512, M};
     case 16: return {64, 64, M, 128, 128, M, 256, 256, 256, M, 512, 512, 512, M, 512, 512, 512, M};
-    case 19:
-      return {64, 64, M, 128, 128, M, 256, 256, 256, 256, M, 512, 512, 512, 512, M, 512, 512, 512, 512, M};
+    case 19: return {64, 64, M, 128, 128, M, 256, 256, 256, 256, M, 512, 512, 512, 512, M, 512, 512, 512, 512, M};
   }
   FAULTBENCH_CHECK(false, "unknown vgg depth " + std::to_string(depth));
   return {};

@@ -48,7 +48,8 @@ const std::vector<Entry>& entries() {
         {{"googlenet", "cifar100", "GoogLeNet", "GoogLeNet_CIFAR100_FL.csv", kCifar, 100},
          zoo_detail::build_googlenet_cifar100},
         {{"resnet20", "gtsrb", "ResNet20", "ResNet20_GTSRB_FL.csv", kGtsrb, 43}, resnet(20)},
-        {{"densenet121", "gtsrb", "DenseNet121", "DenseNet121_GTSRB_FL.csv", kGtsrb, 43}, zoo_detail::build_densenet_bc},
+        {{"densenet121", "gtsrb", "DenseNet121", "DenseNet121_GTSRB_FL.csv", kGtsrb, 43},
+         zoo_detail::build_densenet_bc},
         {{"vgg11_bn", "gtsrb", "VGG11_bn", "Vgg11_bn_GTSRB_FL.csv", kGtsrb, 43}, vgg(11)},
     };
   }();
@@ -75,10 +76,8 @@ const Entry& find_entry(const std::string& model, const std::string& dataset) {
     dataset_known = true;
     if (e.info.model == model) return e;
   }
-  if (!dataset_known)
-    throw UsageError("unknown dataset '" + dataset + "': valid datasets are " + choices(""));
-  throw UsageError("unknown model '" + model + "' for dataset " + dataset + ": valid models are " +
-                   choices(dataset));
+  if (!dataset_known) throw UsageError("unknown dataset '" + dataset + "': valid datasets are " + choices(""));
+  throw UsageError("unknown model '" + model + "' for dataset " + dataset + ": valid models are " + choices(dataset));
 }
 }  // namespace
 

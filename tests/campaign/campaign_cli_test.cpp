@@ -41,8 +41,9 @@ const std::string& reference_csv() {
 TEST(CampaignCli, FastAndBruteForceWriteTheSameBytes) {
   const std::string& fast = reference_csv();
   ASSERT_FALSE(fast.empty());
-  EXPECT_EQ(fast.rfind("Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,top1_correct\n", 0),
-            0u);
+  EXPECT_EQ(
+      fast.rfind("Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,top1_correct\n", 0),
+      0u);
   EXPECT_EQ(std::count(fast.begin(), fast.end(), '\n'), 31);
   const auto dir = testing::make_temp_dir("campaign-bf");
   const auto r = run_cli(campaign_args(dir / "R.csv", 16, {"--mode", "brute-force", "--threads", "1"}));
@@ -65,7 +66,8 @@ TEST(CampaignCli, SidecarRecordsHowTheRunCameAbout) {
   EXPECT_EQ(run.at("faultbench_version"), FAULTBENCH_VERSION);
   EXPECT_FALSE(run.at("git_commit").get<std::string>().empty());
   EXPECT_FALSE(run.at("cpu").get<std::string>().empty());
-  EXPECT_TRUE(std::regex_match(run.at("simd").get<std::string>(), std::regex("avx512|avx2|neon|scalar"))) << run.at("simd");
+  EXPECT_TRUE(std::regex_match(run.at("simd").get<std::string>(), std::regex("avx512|avx2|neon|scalar")))
+      << run.at("simd");
   const std::vector<std::string> argv = run.at("command_line");
   ASSERT_GE(argv.size(), 2u);
   EXPECT_EQ(argv[1], "campaign");
@@ -150,10 +152,25 @@ TEST(CampaignCli, FastEqualsBruteForceOnAFaultWhosePositionBitmapsOnceWentStale)
     f << "Injection,Layer,TensorIndex,Bit\n6742,layer3.0.conv2,\"(4, 1, 2, 1)\",11\n";
   }
   auto args = [&](const std::string& out, const std::string& mode) {
-    return std::vector<std::string>{"campaign", "--model", "resnet20", "--dataset", "cifar10", "--weights",
-                                    (data / "weights/cifar10/ResNet20.th").string(), "--data-dir",
-                                    (data / "cifar10-jpeg").string(), "--faults", (dir / "f.csv").string(), "--out",
-                                    (dir / out).string(), "--first-images", "3661", "--threads", "2", "--mode", mode};
+    return std::vector<std::string>{"campaign",
+                                    "--model",
+                                    "resnet20",
+                                    "--dataset",
+                                    "cifar10",
+                                    "--weights",
+                                    (data / "weights/cifar10/ResNet20.th").string(),
+                                    "--data-dir",
+                                    (data / "cifar10-jpeg").string(),
+                                    "--faults",
+                                    (dir / "f.csv").string(),
+                                    "--out",
+                                    (dir / out).string(),
+                                    "--first-images",
+                                    "3661",
+                                    "--threads",
+                                    "2",
+                                    "--mode",
+                                    mode};
   };
   auto r = run_cli(args("fast.csv", "fast"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -292,7 +309,8 @@ TEST(CampaignCli, RefusesToResumeAJournalWithChangedInputs) {
 TEST(CompareCli, PrintsTotalsCorrelationAndWorstFaults) {
   const auto dir = testing::make_temp_dir("compare-cli");
   std::ofstream(dir / "a.csv") << "Injection,masked,non_critical,critical\n0,5,3,2\n1,0,0,10\n2,10,0,0\n";
-  std::ofstream(dir / "b.csv") << reference_csv().substr(0, 0) << "Injection,masked,non_critical,critical\n0,5,4,1\n1,0,1,9\n2,9,0,1\n";
+  std::ofstream(dir / "b.csv") << reference_csv().substr(0, 0)
+                               << "Injection,masked,non_critical,critical\n0,5,4,1\n1,0,1,9\n2,9,0,1\n";
   const auto out = dir / "stdout.txt";
   const std::string cmd = testing::cli_path().string() + " compare " + (dir / "a.csv").string() + " " +
                           (dir / "b.csv").string() + " > " + out.string();

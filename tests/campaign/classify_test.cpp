@@ -14,8 +14,8 @@ namespace {
 
 FaultCounts classify(std::vector<float> golden, std::vector<float> faulty, int label = 0) {
   FaultCounts c;
-  classify_image(golden.data(), top1_index(golden.data(), int(golden.size())), faulty.data(), int(faulty.size()),
-                 label, c);
+  classify_image(golden.data(), top1_index(golden.data(), int(golden.size())), faulty.data(), int(faulty.size()), label,
+                 c);
   EXPECT_EQ(c.images(), 1);
   return c;
 }

@@ -56,9 +56,9 @@ inline const CliSetup& cli_setup() {
 }
 
 struct CliResult {
-  int exit_code = -1;    // -1 when killed by a signal
+  int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;
-  std::string err;       // stderr
+  std::string err;  // stderr
 };
 
 // Runs faultbench with `args`; extra environment entries "K=V"; when kill_after_ms >= 0
@@ -110,11 +110,25 @@ done:
 inline std::vector<std::string> fixture_campaign_args(const std::filesystem::path& out, int images,
                                                       const std::vector<std::string>& extra) {
   const CliSetup& s = cli_setup();
-  std::vector<std::string> a = {"campaign",         "--model",          "resnet20",       "--dataset",
-                                "cifar10",          "--weights",        s.weights.string(), "--data-dir",
-                                s.data.string(),    "--faults",         s.faults.string(),  "--out",
-                                out.string(),       "--images",         std::to_string(images), "--threads",
-                                "2",                "--fault-batch",    "3"};
+  std::vector<std::string> a = {"campaign",
+                                "--model",
+                                "resnet20",
+                                "--dataset",
+                                "cifar10",
+                                "--weights",
+                                s.weights.string(),
+                                "--data-dir",
+                                s.data.string(),
+                                "--faults",
+                                s.faults.string(),
+                                "--out",
+                                out.string(),
+                                "--images",
+                                std::to_string(images),
+                                "--threads",
+                                "2",
+                                "--fault-batch",
+                                "3"};
   for (size_t i = 0; i + 1 < extra.size(); i += 2) {
     auto it = std::find(a.begin(), a.end(), extra[i]);
     if (it != a.end())

@@ -30,10 +30,9 @@ const std::string kHeader = "Injection,Layer,TensorIndex,Bit,n_injections,masked
 // The issue's first example: two unrelated lists numbered 0, 1, 2 "correlated" because
 // their rows were paired by Injection id.
 TEST(ComparePairing, UnrelatedListsWithTheSameIdsShareNoFault) {
-  const ResultTable a = parse(kHeader + "0,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n1,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1\n",
-                              "a.csv");
-  const ResultTable b =
-      parse(kHeader + "0,fc,\"(1, 2)\",30,10,0,1,9\n1,conv1,\"(7, 0, 2, 0)\",6,10,0,5,5\n", "b.csv");
+  const ResultTable a =
+      parse(kHeader + "0,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n1,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1\n", "a.csv");
+  const ResultTable b = parse(kHeader + "0,fc,\"(1, 2)\",30,10,0,1,9\n1,conv1,\"(7, 0, 2, 0)\",6,10,0,5,5\n", "b.csv");
   const CompareReport r = compare_results(a, b);
   EXPECT_EQ(r.pairing, Pairing::Site);
   EXPECT_EQ(r.matched, 0);
@@ -84,8 +83,9 @@ TEST(ComparePairing, ByInjectionIdOnlyWhenASideHasNoSitesAndTheReportSaysSo) {
 }
 
 TEST(ComparePairing, DifferentFaultSetsAreRefusedUnlessPartialIsAllowed) {
-  const ResultTable a = parse(kHeader + "0,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n1,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1\n"
-                                        "2,fc,\"(0, 1)\",31,10,0,0,10\n",
+  const ResultTable a = parse(kHeader +
+                                  "0,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n1,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1\n"
+                                  "2,fc,\"(0, 1)\",31,10,0,0,10\n",
                               "a.csv");
   const ResultTable b = parse(kHeader + "0,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n", "b.csv");
   EXPECT_EQ(refusal(a, b),
@@ -104,11 +104,13 @@ TEST(ComparePairing, DifferentFaultSetsAreRefusedUnlessPartialIsAllowed) {
 
 // The issue's second example: a 200-image run against the published 10,000-image counts.
 TEST(ComparePairing, DifferentImageCountsAreRefusedUnlessComparedAsRates) {
-  const ResultTable a = parse(kHeader + "0,conv1,\"(3, 0, 2, 1)\",15,200,0,190,10\n1,conv1,\"(7, 0, 2, 0)\",5,200,0,"
-                                        "100,100\n2,fc,\"(0, 1)\",31,200,0,200,0\n",
+  const ResultTable a = parse(kHeader +
+                                  "0,conv1,\"(3, 0, 2, 1)\",15,200,0,190,10\n1,conv1,\"(7, 0, 2, 0)\",5,200,0,"
+                                  "100,100\n2,fc,\"(0, 1)\",31,200,0,200,0\n",
                               "small.csv");
-  const ResultTable b = parse(kHeader + "0,conv1,\"(3, 0, 2, 1)\",15,10000,0,9500,500\n1,conv1,\"(7, 0, 2, 0)\",5,"
-                                        "10000,0,4000,6000\n2,fc,\"(0, 1)\",31,10000,0,10000,0\n",
+  const ResultTable b = parse(kHeader +
+                                  "0,conv1,\"(3, 0, 2, 1)\",15,10000,0,9500,500\n1,conv1,\"(7, 0, 2, 0)\",5,"
+                                  "10000,0,4000,6000\n2,fc,\"(0, 1)\",31,10000,0,10000,0\n",
                               "big.csv");
   EXPECT_EQ(refusal(a, b),
             "compare: A = small.csv and B = big.csv are not comparable as they are:\n"
@@ -125,12 +127,12 @@ TEST(ComparePairing, DifferentImageCountsAreRefusedUnlessComparedAsRates) {
   EXPECT_EQ(r.worst[0].a->injection, 1);
   const std::string text = format_compare_report(r, "small.csv", "big.csv");
   EXPECT_NE(text.find("images per fault: A 200, B 10000\ncompared as rates"), std::string::npos) << text;
-  EXPECT_NE(text.find("critical mean absolute difference: 3.333333 % of the images (max 10.0000 %)"),
-            std::string::npos)
+  EXPECT_NE(text.find("critical mean absolute difference: 3.333333 % of the images (max 10.0000 %)"), std::string::npos)
       << text;
   // Both problems at once, and mixed image counts shown as a range.
-  const ResultTable c = parse(kHeader + "0,conv1,\"(3, 0, 2, 1)\",15,100,0,90,10\n1,conv1,\"(7, 0, 2, 0)\",5,200,0,"
-                                        "100,100\n",
+  const ResultTable c = parse(kHeader +
+                                  "0,conv1,\"(3, 0, 2, 1)\",15,100,0,90,10\n1,conv1,\"(7, 0, 2, 0)\",5,200,0,"
+                                  "100,100\n",
                               "c.csv");
   EXPECT_EQ(refusal(c, b),
             "compare: A = c.csv and B = big.csv are not comparable as they are:\n"
@@ -151,8 +153,9 @@ TEST(ComparePairing, DifferentImageCountsAreRefusedUnlessComparedAsRates) {
 
 TEST(ComparePairing, ASiteListedTwiceInOneFileIsAnError) {
   try {
-    parse(kHeader + "0,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n1,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1\n"
-                    "2,conv1,\"(3,0,2,1)\",15,10,1,8,1\n",
+    parse(kHeader +
+              "0,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n1,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1\n"
+              "2,conv1,\"(3,0,2,1)\",15,10,1,8,1\n",
           "d.csv");
     ADD_FAILURE() << "duplicate site accepted";
   } catch (const FormatError& e) {
@@ -174,7 +177,8 @@ TEST(ComparePairing, OwnResultsAgainstPublishedLayout) {
   const ResultTable ours = parse(
       "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,top1_correct\n"
       "0,conv1,\"(3, 0, 2, 1)\",15,10,2,7,1,0,8\n1,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1,1,8\n");
-  const ResultTable pub = parse(kHeader + "4,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1\n3,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n");
+  const ResultTable pub =
+      parse(kHeader + "4,conv1,\"(7, 0, 2, 0)\",5,10,0,9,1\n3,conv1,\"(3, 0, 2, 1)\",15,10,1,8,1\n");
   const CompareReport r = compare_results(ours, pub);
   EXPECT_EQ(r.matched, 2);
   EXPECT_EQ(r.a.masked, 2);

@@ -98,8 +98,8 @@ TEST_P(FastVsBrute, SameCountsAnyThreadsChunkingAndImageOrder) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, FastVsBrute,
-                         ::testing::Values(Case{"resnet20", "cifar10", 24, 48, true}, Case{"vgg11_bn", "cifar10", 8, 12},
-                                           Case{"mobilenetv2", "cifar10", 8, 16},
+                         ::testing::Values(Case{"resnet20", "cifar10", 24, 48, true},
+                                           Case{"vgg11_bn", "cifar10", 8, 12}, Case{"mobilenetv2", "cifar10", 8, 16},
                                            Case{"densenet121", "cifar10", 8, 12, true, false},
                                            Case{"resnet20", "gtsrb", 8, 16}),
                          [](const auto& info) { return std::string(info.param.model) + "_" + info.param.dataset; });
@@ -180,7 +180,8 @@ TEST(FastMode, GoldenFromTheChunksEqualsTheFullForwardPass) {
   for (int i = 0; i < 5; ++i) {
     ResolvedFault f = rf[size_t(i)];
     f.bit = 31;
-    f.model = std::signbit(g.params[size_t(f.param)].value.data[size_t(f.offset)]) ? FaultModel::StuckAt1 : FaultModel::StuckAt0;
+    f.model = std::signbit(g.params[size_t(f.param)].value.data[size_t(f.offset)]) ? FaultModel::StuckAt1
+                                                                                   : FaultModel::StuckAt0;
     noops.push_back(f);
   }
   CampaignEngine fresh(g, images, o);
@@ -238,7 +239,8 @@ TEST(FastMode, DenseNetConvsContinueFromGoldenPartialSumsExactly) {
   const ImageSet images = random_images(g, 7, 42);
   std::vector<Fault> faults;
   for (const Fault& f : random_faults(g, 600, 43))
-    if ((f.site.layer.find("denseblock3") != std::string::npos || f.site.layer.find("transition3") != std::string::npos ||
+    if ((f.site.layer.find("denseblock3") != std::string::npos ||
+         f.site.layer.find("transition3") != std::string::npos ||
          f.site.layer.find("denseblock4.denselayer1.") != std::string::npos) &&
         faults.size() < 10)
       faults.push_back(f);

@@ -23,7 +23,9 @@ static_assert(!std::is_constructible_v<ImageIndex, ChunkImage>);  // GoldenChunk
 static_assert(std::is_constructible_v<ValueId, int>);
 // An IdVector takes its own id only.
 template <class V, class I>
-concept IndexableBy = requires(V v, I i) { v[i]; };
+concept IndexableBy = requires(V v, I i) {
+  v[i];
+};
 static_assert(IndexableBy<IdVector<ValueId, int>, ValueId>);
 static_assert(!IndexableBy<IdVector<ValueId, int>, StepId>);
 static_assert(!IndexableBy<IdVector<ValueId, int>, int>);

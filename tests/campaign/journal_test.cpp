@@ -74,8 +74,8 @@ TEST(Journal, FlippedBitEndsTheValidPrefix) {
 TEST(Journal, ImpossibleContentWithGoodChecksumIsAnError) {
   std::string s(kJournalMagic);
   s += encode_journal_header(binding());
-  EXPECT_THROW(parse_journal(s + encode_journal_batch(batch({5})), "j"), FormatError);         // out of range
-  EXPECT_THROW(parse_journal(s + encode_journal_batch(batch({1, 1})), "j"), FormatError);      // twice
+  EXPECT_THROW(parse_journal(s + encode_journal_batch(batch({5})), "j"), FormatError);     // out of range
+  EXPECT_THROW(parse_journal(s + encode_journal_batch(batch({1, 1})), "j"), FormatError);  // twice
   std::vector<JournalEntry> bad = batch({2});
   bad[0].counts.critical = 3;  // adds up to 13 images, not 10
   EXPECT_THROW(parse_journal(s + encode_journal_batch(bad), "j"), FormatError);

@@ -17,7 +17,7 @@ TEST(PositionMasks, DilateEqualsWindowScan) {
     int in_h, in_w, kernel, stride, padding;
   };
   // ResNet's 3x3 s1 and s2, 1x1, 5x5, a map wider than 64 (the generic loop), odd sizes.
-  const Geo geos[] = {{8, 8, 3, 1, 1}, {16, 16, 3, 2, 1}, {32, 32, 3, 1, 1}, {8, 8, 1, 1, 0},
+  const Geo geos[] = {{8, 8, 3, 1, 1},   {16, 16, 3, 2, 1}, {32, 32, 3, 1, 1}, {8, 8, 1, 1, 0},
                       {13, 13, 5, 2, 2}, {70, 70, 3, 1, 1}, {7, 9, 3, 2, 0}};
   std::mt19937 rng(4);
   for (const Geo& g : geos) {

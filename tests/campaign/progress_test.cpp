@@ -13,8 +13,8 @@ namespace {
 TEST(Progress, WeightedWorkCountsEachBatchAtItsCost) {
   const std::vector<ProgressBatch> plan = {{2, 10.0}, {3, 1.0}};  // 2 expensive faults, then 3 cheap ones
   EXPECT_DOUBLE_EQ(weighted_work(plan, 100, 0), 0);
-  EXPECT_DOUBLE_EQ(weighted_work(plan, 100, 150), 1500);          // inside batch 0
-  EXPECT_DOUBLE_EQ(weighted_work(plan, 100, 250), 2000 + 50);     // into batch 1
+  EXPECT_DOUBLE_EQ(weighted_work(plan, 100, 150), 1500);       // inside batch 0
+  EXPECT_DOUBLE_EQ(weighted_work(plan, 100, 250), 2000 + 50);  // into batch 1
   EXPECT_DOUBLE_EQ(weighted_work(plan, 100, INT64_MAX), 2300);
 }
 
@@ -24,8 +24,8 @@ TEST(Progress, EtaFromWeightedWorkIsRightWhenEarlyFaultsCostMore) {
   const std::vector<ProgressBatch> plan = {{2, 10.0}, {30, 1.0}};
   const int64_t images = 100;
   const double total = weighted_work(plan, images, INT64_MAX);  // 2*100*10 + 30*100 = 5000
-  const double done = weighted_work(plan, images, 100);          // 1000
-  const double elapsed = 10.0;                                    // 1000 units in 10 s
+  const double done = weighted_work(plan, images, 100);         // 1000
+  const double elapsed = 10.0;                                  // 1000 units in 10 s
   EXPECT_DOUBLE_EQ(estimate_seconds_left(total, done, elapsed), 40.0);
   // A plain rate (fault-images/s) would say 31 faults x 100 / (100 / 10 s) = 310 s.
   EXPECT_LT(estimate_seconds_left(total, done, elapsed), 310.0 / 6);
@@ -47,7 +47,8 @@ TEST(Progress, TerminalLineHasBarPercentCountsClockAndRate) {
   p.add_work(300);  // 2 + 3 of 10 faults' worth: 50 %
   p.set_done(4);
   const std::string line = p.status_line();
-  EXPECT_TRUE(std::regex_match(line, std::regex(R"(campaign:  50%\|########## {10}\| 4/10 faults \[00:0\d<.+, \d+ fault-images/s\])")))
+  EXPECT_TRUE(std::regex_match(
+      line, std::regex(R"(campaign:  50%\|########## {10}\| 4/10 faults \[00:0\d<.+, \d+ fault-images/s\])")))
       << line;
   p.finish("complete");
   std::fclose(f);

@@ -39,11 +39,12 @@ class EvalReference : public ::testing::TestWithParam<std::pair<const char*, con
 TEST_P(EvalReference, Top1MatchesPyTorchOnTheJpegTestSet) {
   FAULTBENCH_REQUIRE_DATA(data);
   const auto [model, expected] = GetParam();
-  std::string weights = std::string(model) == "resnet20" ? "ResNet20.th"
-                        : std::string(model) == "resnet32" ? "ResNet32.th" : "ResNet44.th";
-  const RunResult r = run(std::string("eval --model ") + model + " --dataset cifar10 --weights " +
-                          (data / "weights/cifar10" / weights).string() + " --data-dir " +
-                          (data / "cifar10-jpeg").string());
+  std::string weights = std::string(model) == "resnet20"   ? "ResNet20.th"
+                        : std::string(model) == "resnet32" ? "ResNet32.th"
+                                                           : "ResNet44.th";
+  const RunResult r =
+      run(std::string("eval --model ") + model + " --dataset cifar10 --weights " +
+          (data / "weights/cifar10" / weights).string() + " --data-dir " + (data / "cifar10-jpeg").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(std::string("top1: ") + expected + "%\n"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("images/s"), std::string::npos) << r.output;
@@ -81,7 +82,8 @@ TEST(EvalCli, UnknownModelIsAUsageErrorListingChoices) {
 }
 
 TEST(EvalCli, MissingWeightsFileNamesTheFile) {
-  const RunResult r = run("eval --model resnet20 --dataset cifar10 --weights /nonexistent/w.th --data-dir /nonexistent");
+  const RunResult r =
+      run("eval --model resnet20 --dataset cifar10 --weights /nonexistent/w.th --data-dir /nonexistent");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("/nonexistent/w.th"), std::string::npos) << r.output;
 }

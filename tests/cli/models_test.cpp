@@ -30,8 +30,9 @@ TEST(ModelsCli, LayersListsEverySiteWithItsPopulation) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<std::string> l = lines(r.out);
   ASSERT_EQ(l.size(), 2u + 20u + 1u) << r.out;  // title, header, 20 layers, total
-  EXPECT_EQ(l[0], "resnet20/cifar10: 20 conv/linear layers in named_parameters order; population = weights x 32 "
-                  "bits x 2");
+  EXPECT_EQ(l[0],
+            "resnet20/cifar10: 20 conv/linear layers in named_parameters order; population = weights x 32 "
+            "bits x 2");
   EXPECT_EQ(l[1], "layer           keras      shape (PyTorch)  weights  population  faults (default list)");
   EXPECT_EQ(l[2], "conv1           conv2d     [16, 3, 3, 3]        432       27648                     27");
   EXPECT_EQ(l[21], "linear          dense      [10, 64]             640       40960                     40");

@@ -51,9 +51,25 @@ inline std::filesystem::path crash_fault_list(const std::filesystem::path& dir, 
 inline std::vector<std::string> crash_args(const std::filesystem::path& faults, const std::filesystem::path& out,
                                            int images) {
   const CliSetup& s = cli_setup();
-  return {"campaign",      "--model",     "resnet20",     "--dataset", "cifar10",       "--weights",
-          s.weights.string(), "--data-dir", s.data.string(), "--faults", faults.string(), "--out",
-          out.string(),    "--images",    std::to_string(images), "--threads", "2", "--fault-batch", "1"};
+  return {"campaign",
+          "--model",
+          "resnet20",
+          "--dataset",
+          "cifar10",
+          "--weights",
+          s.weights.string(),
+          "--data-dir",
+          s.data.string(),
+          "--faults",
+          faults.string(),
+          "--out",
+          out.string(),
+          "--images",
+          std::to_string(images),
+          "--threads",
+          "2",
+          "--fault-batch",
+          "1"};
 }
 
 // The faultbench CLI as a child process; stderr goes to a file, stdout to /dev/null.
@@ -123,7 +139,9 @@ class Child {
   bool timed_out() const { return timed_out_; }
   int exit_code() const { return exit_code_; }  // -1 when ended by a signal
   int term_signal() const { return signal_; }
-  std::string err() const { return slurp(err_path_) + (timed_out_ ? "\n[the test killed it: still running after 120 s]" : ""); }
+  std::string err() const {
+    return slurp(err_path_) + (timed_out_ ? "\n[the test killed it: still running after 120 s]" : "");
+  }
 
  private:
   void record(int status) {

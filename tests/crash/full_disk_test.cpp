@@ -80,8 +80,8 @@ std::string mount_refused() {
   }();
   return why;
 }
-#define CRASH_REQUIRE_MOUNT()                                          \
-  if (const std::string why = mount_refused(); !why.empty())          \
+#define CRASH_REQUIRE_MOUNT()                                \
+  if (const std::string why = mount_refused(); !why.empty()) \
   GTEST_SKIP() << "cannot mount (needs root or CAP_SYS_ADMIN): " << why
 
 // Fills all but `free_pages` of a tmpfs of `total_pages` 4 KiB pages with a file.

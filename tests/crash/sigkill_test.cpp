@@ -87,9 +87,11 @@ void check_after_interruption(const std::filesystem::path& out, std::vector<Jour
       EXPECT_EQ(p.binding.images, w.images);
     }
     ASSERT_GE(p.entries.size(), entries.size()) << "journaled faults were lost";
-    for (size_t i = 0; i < entries.size(); ++i) ASSERT_EQ(p.entries[i], entries[i]) << "journal entry " << i << " changed";
+    for (size_t i = 0; i < entries.size(); ++i)
+      ASSERT_EQ(p.entries[i], entries[i]) << "journal entry " << i << " changed";
     for (const JournalEntry& e : p.entries)
-      ASSERT_EQ(e.counts, w.ref_counts.at(size_t(e.position))) << "fault " << e.position << " differs from the uninterrupted run";
+      ASSERT_EQ(e.counts, w.ref_counts.at(size_t(e.position)))
+          << "fault " << e.position << " differs from the uninterrupted run";
     entries = p.entries;
   } else {
     EXPECT_TRUE(std::filesystem::exists(out)) << "neither journal nor results after an interruption";
@@ -127,8 +129,8 @@ TEST(CrashTest, SigkillAtRandomMomentsResumesToIdenticalBytes) {
     // The kinds take turns (every kind is hit even in the short CI run); the moment within
     // a kind is random.
     int kind = int((sigkills + torn_hook + before_hook) % 4);  // delay, record, torn, before
-    if (sigkills >= wanted) kind |= 2;                             // only hook crashes left
-    if (torn_hook + before_hook >= wanted) kind &= 1;              // only SIGKILLs left
+    if (sigkills >= wanted) kind |= 2;                         // only hook crashes left
+    if (torn_hook + before_hook >= wanted) kind &= 1;          // only SIGKILLs left
     std::vector<std::string> env;
     int64_t hook_after = -1;  // the hook dies at the append after this many records
     if (kind >= 2) {
@@ -208,11 +210,11 @@ TEST(CrashTest, SigkillAtRandomMomentsResumesToIdenticalBytes) {
   EXPECT_EQ(std::filesystem::last_write_time(out), mtime);
   EXPECT_EQ(slurp(out), w.ref_csv);
 
-  std::cout << "crash test: seed " << seed << ": survived " << sigkills << " SIGKILLs (" << kinds[0] << " at random delays, "
-            << kinds[1] << " between journal records) and " << torn_hook + before_hook << " hook crashes (" << torn_hook
-            << " halfway through a record write, " << before_hook << " before one); " << torn_tails
-            << " torn journal tails seen; " << runs << " runs, " << completions + 1 << " complete campaigns; "
-            << (HasFailure() ? "FAILED" : "every result byte-identical") << "\n";
+  std::cout << "crash test: seed " << seed << ": survived " << sigkills << " SIGKILLs (" << kinds[0]
+            << " at random delays, " << kinds[1] << " between journal records) and " << torn_hook + before_hook
+            << " hook crashes (" << torn_hook << " halfway through a record write, " << before_hook << " before one); "
+            << torn_tails << " torn journal tails seen; " << runs << " runs, " << completions + 1
+            << " complete campaigns; " << (HasFailure() ? "FAILED" : "every result byte-identical") << "\n";
   RecordProperty("seed", std::to_string(seed));
   RecordProperty("sigkills", int(sigkills));
   RecordProperty("hook_crashes", int(torn_hook + before_hook));

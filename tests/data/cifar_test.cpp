@@ -64,8 +64,7 @@ TEST(Cifar, Cifar100SmallFileKnownLabelsAndPixels) {
   EXPECT_EQ(set.shape, (fb::ValueShape{3, 32, 32}));
   for (int i = 0; i < 7; ++i) {
     EXPECT_EQ(set.labels[size_t(i)], recs[size_t(i)].label) << "record " << i;  // fine label
-    EXPECT_TRUE(std::equal(recs[size_t(i)].pixels.begin(), recs[size_t(i)].pixels.end(),
-                           set.image(i)));
+    EXPECT_TRUE(std::equal(recs[size_t(i)].pixels.begin(), recs[size_t(i)].pixels.end(), set.image(i)));
   }
   auto head = fb::read_cifar_binary(dir / "test.bin", "cifar100", 7, 3);
   EXPECT_EQ(head.size(), 3);

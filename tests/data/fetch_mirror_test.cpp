@@ -191,7 +191,8 @@ TEST(FetchMirror, FaultListsFromAFolderMirror) {
   // Larger than the published size: refused while reading.
   auto small = list("Other_FL.csv", sha);
   small.file.size = 10;
-  EXPECT_TRUE(contains(error_of([&] { fb::fetch_faultlists({small}, data, true, quiet); }), "larger than the 10 bytes"));
+  EXPECT_TRUE(
+      contains(error_of([&] { fb::fetch_faultlists({small}, data, true, quiet); }), "larger than the 10 bytes"));
   // An existing copy that no longer matches is reported, not silently kept.
   write_bytes(paths[0], "edited\n");
   EXPECT_TRUE(contains(error_of([&] { fb::fetch_faultlists({list("Mine_FL.csv", sha)}, data, false, quiet); }),
@@ -245,9 +246,10 @@ TEST(FetchMirror, CliCheckpointFromFolderAndFileUrl) {
   write_bytes(root / "bad", bytes);
   r = run_cli(args + "mirror --force", root);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(contains(r.err, "sha256 checksum mismatch: expected "
-                              "12fca82f0bebc4135bf1f32f6e3710e61d5108578464b84fd6d7f5c1b04036c8, found " +
-                                  fb::file_digest(root / "bad", "sha256")))
+  EXPECT_TRUE(contains(r.err,
+                       "sha256 checksum mismatch: expected "
+                       "12fca82f0bebc4135bf1f32f6e3710e61d5108578464b84fd6d7f5c1b04036c8, found " +
+                           fb::file_digest(root / "bad", "sha256")))
       << r.err;
   EXPECT_EQ(tree(root / "ROOT" / "weights"), (std::set<std::string>{"cifar10", "cifar10/ResNet20.th"}));
   EXPECT_EQ(fb::file_digest(root / "ROOT/weights/cifar10/ResNet20.th", "sha256"),
@@ -262,7 +264,8 @@ TEST(FetchMirror, CliFaultListAndMirrorErrors) {
   // A mirror folder that does not exist: exit 1, naming it.
   auto r = run_cli("fetch --faultlists --dataset cifar10 --model resnet20 --data-dir ROOT --mirror nowhere", root);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(contains(r.err, "--mirror nowhere: no such folder " + (fs::canonical(root) / "nowhere").string())) << r.err;
+  EXPECT_TRUE(contains(r.err, "--mirror nowhere: no such folder " + (fs::canonical(root) / "nowhere").string()))
+      << r.err;
   // A file missing from the mirror: exit 1, naming its URL.
   r = run_cli("fetch --faultlists --dataset cifar10 --model resnet20 --data-dir ROOT --mirror mirror", root);
   EXPECT_EQ(r.exit_code, 1);
@@ -271,7 +274,8 @@ TEST(FetchMirror, CliFaultListAndMirrorErrors) {
       << r.err;
   EXPECT_FALSE(fs::exists(root / "ROOT" / "faultlists"));
   // Usage mistakes: exit 2.
-  EXPECT_EQ(run_cli("fetch --faultlists --weights --model resnet20 --dataset cifar10 --data-dir ROOT", root).exit_code, 2);
+  EXPECT_EQ(run_cli("fetch --faultlists --weights --model resnet20 --dataset cifar10 --data-dir ROOT", root).exit_code,
+            2);
   EXPECT_EQ(run_cli("fetch --keras --dataset cifar10 --data-dir ROOT", root).exit_code, 2);
   EXPECT_EQ(run_cli("fetch --data-dir ROOT", root).exit_code, 2);
   // The published ResNet20 list, as kept in the reference data (byte-identical).

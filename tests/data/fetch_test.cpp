@@ -90,8 +90,7 @@ TEST(Fetch, DigestsOfKnownContent) {
   auto dir = fb::testing::make_temp_dir("digest");
   write_bytes(dir / "abc", "abc");
   EXPECT_EQ(fb::file_digest(dir / "abc", "md5"), "900150983cd24fb0d6963f7d28e17f72");
-  EXPECT_EQ(fb::file_digest(dir / "abc", "sha256"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(fb::file_digest(dir / "abc", "sha256"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_NO_THROW(fb::verify_digest(dir / "abc", "md5", "900150983CD24FB0D6963F7D28E17F72"));
   EXPECT_THROW(fb::verify_digest(dir / "abc", "md5", "00000000000000000000000000000000"), fb::FormatError);
   fs::remove_all(dir);
@@ -109,8 +108,9 @@ TEST(Fetch, OfficialUrlsAndMirror) {
   EXPECT_EQ(g[1].digest, "fe31e9c9270bbcd7b84b7f21a9d9d9e5");
   // The ResNet .th files are plain blobs (raw host); the .pt/.pth files Git LFS objects (media host).
   auto w = fb::weights_file("resnet20", "cifar10");
-  EXPECT_EQ(w.url, "https://raw.githubusercontent.com/cad-polito-it/dnn-benchmarks/main/"
-                   "torch/gpu/image_classification/CIFAR10/fp32/resnet/ResNet20.th");
+  EXPECT_EQ(w.url,
+            "https://raw.githubusercontent.com/cad-polito-it/dnn-benchmarks/main/"
+            "torch/gpu/image_classification/CIFAR10/fp32/resnet/ResNet20.th");
   EXPECT_EQ(fb::weights_file("vgg11_bn", "gtsrb").url,
             "https://media.githubusercontent.com/media/cad-polito-it/dnn-benchmarks/main/"
             "torch/gpu/image_classification/GTSRB/fp32/vgg/Vgg11_bn_GTSRB.pt");
@@ -187,8 +187,10 @@ TEST(Fetch, GtsrbTwoZips) {
     std::snprintf(name, sizeof name, "%05d.ppm", i);
     fb::testing::write_ppm(scratch / name, w, h, fb::testing::random_image(w, h, rng));
     std::ifstream in(scratch / name, std::ios::binary);
-    images.push_back({std::string("GTSRB/Final_Test/Images/") + name, std::string(std::istreambuf_iterator<char>(in), {})});
-    csv += std::string(name) + ";" + std::to_string(w) + ";" + std::to_string(h) + ";1;1;5;5;" + std::to_string(40 + i) + "\r\n";
+    images.push_back(
+        {std::string("GTSRB/Final_Test/Images/") + name, std::string(std::istreambuf_iterator<char>(in), {})});
+    csv += std::string(name) + ";" + std::to_string(w) + ";" + std::to_string(h) + ";1;1;5;5;" +
+           std::to_string(40 + i) + "\r\n";
   }
   images.push_back({"GTSRB/Readme-Images-Final-test.txt", "readme"});
   make_archive(served / "GTSRB_Final_Test_Images.zip", "zip", images);
@@ -246,20 +248,22 @@ TEST(Fetch, WeightsFromMirror) {
   EXPECT_EQ(fb::file_digest(path, "sha256"), fb::file_digest(served / rel / "ResNet56.th", "sha256"));
   // Known digest (ResNet20) and wrong content: rejected, nothing left behind.
   write_bytes(served / rel / "ResNet20.th", "not the published checkpoint");
-  EXPECT_THROW(fb::fetch_weights(fb::weights_file("resnet20", "cifar10", server.base_url()), "cifar10", data, false, quiet),
-               fb::FormatError);
+  EXPECT_THROW(
+      fb::fetch_weights(fb::weights_file("resnet20", "cifar10", server.base_url()), "cifar10", data, false, quiet),
+      fb::FormatError);
   EXPECT_EQ(leftovers(data / "weights" / "cifar10"), std::vector<std::string>{"ResNet56.th"});
   // A Git LFS pointer instead of the object.
   write_bytes(served / "torch/gpu/image_classification/CIFAR10/fp32/mobilenet/MobileNetV2.pt",
               "version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n");
-  EXPECT_THROW(fb::fetch_weights(fb::weights_file("mobilenetv2", "cifar10", server.base_url()), "cifar10", data, false,
-                                 quiet),
-               fb::FormatError);
+  EXPECT_THROW(
+      fb::fetch_weights(fb::weights_file("mobilenetv2", "cifar10", server.base_url()), "cifar10", data, false, quiet),
+      fb::FormatError);
   // The published file itself, when the reference data is here.
   if (auto ref = fb::testing::reference_data_dir()) {
     fs::copy_file(*ref / "weights" / "cifar10" / "ResNet20.th", served / rel / "ResNet20.th",
                   fs::copy_options::overwrite_existing);
-    auto p = fb::fetch_weights(fb::weights_file("resnet20", "cifar10", server.base_url()), "cifar10", data, false, quiet);
+    auto p =
+        fb::fetch_weights(fb::weights_file("resnet20", "cifar10", server.base_url()), "cifar10", data, false, quiet);
     EXPECT_TRUE(fs::is_regular_file(p));
   }
   fs::remove_all(root);

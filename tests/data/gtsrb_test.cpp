@@ -24,8 +24,8 @@ namespace {
 constexpr const char* kHeader = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\r\n";
 
 std::string csv_line(const std::string& name, int w, int h, int label) {
-  return name + ";" + std::to_string(w) + ";" + std::to_string(h) + ";5;5;" + std::to_string(w - 5) +
-         ";" + std::to_string(h - 5) + ";" + std::to_string(label) + "\r\n";
+  return name + ";" + std::to_string(w) + ";" + std::to_string(h) + ";5;5;" + std::to_string(w - 5) + ";" +
+         std::to_string(h - 5) + ";" + std::to_string(label) + "\r\n";
 }
 
 struct Generated {
@@ -46,8 +46,14 @@ Generated make_gtsrb(const fs::path& dir, int n, uint32_t seed, bool csv_beside_
     int w = 15 + int(rng() % 236), h = 15 + int(rng() % 236);
     if (i % 4 == 0) h = w;  // square ones, plus the exact-size and one-pass cases below
     if (i == 1) w = h = 50;
-    if (i == 2) { w = 50; h = 120; }
-    if (i == 3) { w = 17; h = 50; }
+    if (i == 2) {
+      w = 50;
+      h = 120;
+    }
+    if (i == 3) {
+      w = 17;
+      h = 50;
+    }
     char name[32];
     std::snprintf(name, sizeof name, "%05d.ppm", i);
     auto px = random_image(w, h, rng);
@@ -209,9 +215,12 @@ TEST(Gtsrb, ImpossibleGeometryBomAndNul) {
   EXPECT_EQ(error_with("00001.ppm;0;20;1;1;5;5;1\r\n"), where + "Width 0 is not positive");
   EXPECT_EQ(error_with("00001.ppm;20;-3;1;1;5;5;1\r\n"), where + "Height -3 is not positive");
   const std::string rule = " image (0 <= X1 <= X2 <= Width, 0 <= Y1 <= Y2 <= Height)";
-  EXPECT_EQ(error_with("00001.ppm;20;20;6;1;5;5;1\r\n"), where + "ROI (6,1)-(5,5) is not a region inside the 20x20" + rule);
-  EXPECT_EQ(error_with("00001.ppm;20;20;1;1;5;21;1\r\n"), where + "ROI (1,1)-(5,21) is not a region inside the 20x20" + rule);
-  EXPECT_EQ(error_with("00001.ppm;20;20;-1;1;5;5;1\r\n"), where + "ROI (-1,1)-(5,5) is not a region inside the 20x20" + rule);
+  EXPECT_EQ(error_with("00001.ppm;20;20;6;1;5;5;1\r\n"),
+            where + "ROI (6,1)-(5,5) is not a region inside the 20x20" + rule);
+  EXPECT_EQ(error_with("00001.ppm;20;20;1;1;5;21;1\r\n"),
+            where + "ROI (1,1)-(5,21) is not a region inside the 20x20" + rule);
+  EXPECT_EQ(error_with("00001.ppm;20;20;-1;1;5;5;1\r\n"),
+            where + "ROI (-1,1)-(5,5) is not a region inside the 20x20" + rule);
   EXPECT_EQ(error_with(std::string("00001.ppm;20;20;1;1;5;5;1\0\r\n", 28)),
             csv.string() + ":3: NUL byte in CSV (a binary file, or text in UTF-16? expected UTF-8 or ASCII text)");
   // A byte order mark (Excel) and quoted fields are accepted.
@@ -228,7 +237,9 @@ TEST(Ppm, BadHeadersAndLengths) {
   auto img = fb::read_ppm(f);
   EXPECT_EQ(img.width, 3);
   EXPECT_EQ(img.height, 2);
-  struct Case { std::string bytes, needle; };
+  struct Case {
+    std::string bytes, needle;
+  };
   const std::vector<Case> cases = {
       {"P3\n3 2\n255\n" + data, "P6"},
       {"P6\n3 2\n65535\n" + data, "maxval 65535"},

@@ -37,10 +37,10 @@ TEST(DataLayout, TwoCopiesAreAmbiguousAndNoneSaysWhereItLooked) {
     locate_test_set("cifar10", root);
     FAIL();
   } catch (const UsageError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              root.string() + ": 2 test sets of cifar10 found (" + (root / "a/cifar-10-batches-bin/test_batch.bin").string() +
-                  ", " + (root / "b/cifar-10-batches-bin/test_batch.bin").string() +
-                  "): point --data-dir at the one to use");
+    EXPECT_EQ(std::string(e.what()), root.string() + ": 2 test sets of cifar10 found (" +
+                                         (root / "a/cifar-10-batches-bin/test_batch.bin").string() + ", " +
+                                         (root / "b/cifar-10-batches-bin/test_batch.bin").string() +
+                                         "): point --data-dir at the one to use");
   }
   try {
     locate_test_set("cifar100", root);

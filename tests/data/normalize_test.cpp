@@ -50,10 +50,9 @@ TEST(Normalize, MatchesTorchBitForBit) {
       out.write(reinterpret_cast<const char*>(set.pixels.data()), std::streamsize(set.pixels.size()));
     }
     const std::string cmd = "/usr/bin/python3 " +
-                            (fb::testing::source_dir() / "tools" / "torch_normalize_oracle.py").string() +
-                            " " + dataset + " " + (dir / "in.u8").string() + " 3 " +
-                            std::to_string(side) + " " + std::to_string(side) + " " +
-                            (dir / "out.f32").string();
+                            (fb::testing::source_dir() / "tools" / "torch_normalize_oracle.py").string() + " " +
+                            dataset + " " + (dir / "in.u8").string() + " 3 " + std::to_string(side) + " " +
+                            std::to_string(side) + " " + (dir / "out.f32").string();
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     std::vector<float> expected(set.pixels.size());
     std::ifstream in(dir / "out.f32", std::ios::binary);
@@ -66,7 +65,8 @@ TEST(Normalize, MatchesTorchBitForBit) {
       uint32_t a, b;
       std::memcpy(&a, &got[k], 4);
       std::memcpy(&b, &expected[k], 4);
-      if (a != b && ++mismatches < 5) ADD_FAILURE() << dataset << " element " << k << ": " << got[k] << " vs torch " << expected[k];
+      if (a != b && ++mismatches < 5)
+        ADD_FAILURE() << dataset << " element " << k << ": " << got[k] << " vs torch " << expected[k];
     }
     EXPECT_EQ(mismatches, 0) << dataset;
     // A sub-range writes the same values as the full range.

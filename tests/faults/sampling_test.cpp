@@ -42,8 +42,11 @@ TEST(PlanSample, CountGivesExactlyThatManyFaultsByLargestRemainder) {
   EXPECT_EQ(tie3.layers[0].faults, 2);
   EXPECT_EQ(tie3.total_faults(), 3);
   // Every count from 1 to 100 on a real model's layers: exactly that many.
-  const std::vector<WeightSite> resnet = {{"conv1", {16, 3, 3, 3}}, {"l1", {16, 16, 3, 3}}, {"l2", {32, 16, 3, 3}},
-                                          {"l3", {64, 32, 3, 3}},   {"linear", {10, 64}}};
+  const std::vector<WeightSite> resnet = {{"conv1", {16, 3, 3, 3}},
+                                          {"l1", {16, 16, 3, 3}},
+                                          {"l2", {32, 16, 3, 3}},
+                                          {"l3", {64, 32, 3, 3}},
+                                          {"linear", {10, 64}}};
   for (int64_t n = 1; n <= 100; ++n) {
     p.count = n;
     EXPECT_EQ(plan_sample(resnet, p).total_faults(), n) << "count " << n;

@@ -120,8 +120,10 @@ TEST(LoadFaultList, AListInTheOtherConventionSaysWhatToDo) {
                 dir.string() + "/k.csv --to torch --model resnet20 --dataset cifar10 --out " + dir.string() +
                 "/k_torch.csv");
   EXPECT_NE(usage_error("my list.csv", Convention::Torch, false)
-                .find("--convert '" + dir.string() + "/my list.csv' --to torch --model resnet20 --dataset cifar10 "
-                      "--out '" + dir.string() + "/my list_torch.csv'"),
+                .find("--convert '" + dir.string() +
+                      "/my list.csv' --to torch --model resnet20 --dataset cifar10 "
+                      "--out '" +
+                      dir.string() + "/my list_torch.csv'"),
             std::string::npos);
   EXPECT_EQ(usage_error("k.csv", Convention::Torch, true),
             "k.csv:2: layer 'conv2d_1' is a Keras layer name: the list is in the Keras convention (layers conv2d, "

@@ -54,10 +54,10 @@ Graph branchy() {
   d = b.conv2d("b2.pw", d, {12, 6, 1, 1, 0, 1, false});
   int g = b.conv2d("b3", x, {12, 8, 5, 1, 2, 4, true});
   int m = b.max_pool(x, {3, 1, 1, false});
-  x = b.concat({a, d, g, m});  // 6 + 6 + 8 + 12 = 32 channels
-  x = b.avg_pool(x, {2, 2, 0, false});  // 11 -> 5
+  x = b.concat({a, d, g, m});                           // 6 + 6 + 8 + 12 = 32 channels
+  x = b.avg_pool(x, {2, 2, 0, false});                  // 11 -> 5
   x = b.conv2d("down", x, {32, 16, 3, 2, 1, 1, true});  // 5 -> 3
-  x = b.max_pool(x, {2, 2, 0, true});  // 3 -> 2 (ceil)
+  x = b.max_pool(x, {2, 2, 0, true});                   // 3 -> 2 (ceil)
   return b.finish(b.linear("fc", b.flatten(x), 7));
 }
 
@@ -119,8 +119,7 @@ TEST_P(ExecutorDeterminism, PermutedBatchGivesPermutedLogits) {
   std::shuffle(perm.begin(), perm.end(), std::mt19937(7));
   Tensor shuffled(images.shape);
   const int64_t row = images.size() / n;
-  for (int i = 0; i < n; ++i)
-    std::copy_n(images.ptr() + perm[size_t(i)] * row, row, shuffled.ptr() + i * row);
+  for (int i = 0; i < n; ++i) std::copy_n(images.ptr() + perm[size_t(i)] * row, row, shuffled.ptr() + i * row);
   Executor ex(g, {2, KernelVariant::Optimized, 128});
   const Tensor a = ex.forward(images), b = ex.forward(shuffled);
   for (int i = 0; i < n; ++i)
@@ -225,7 +224,8 @@ TEST_P(ExecutorDeterminism, RunStepChannelEqualsTheStepWithTheChangedWeights) {
       std::vector<float> want(values[size_t(st.output)].size());
       ExecutorSteps(Executor(changed, {1, variant, 128})).run_step(int(si), ins, want.data(), n, nullptr);
       std::vector<float> got(want.size(), 42.0f);
-      ExecutorSteps(golden).run_step_channel(ExecutorSteps(golden).channel_weights(int(si), co, wt.data() + co * per_channel), ins, got.data(), n);
+      ExecutorSteps(golden).run_step_channel(
+          ExecutorSteps(golden).channel_weights(int(si), co, wt.data() + co * per_channel), ins, got.data(), n);
       const size_t plane = size_t(vs.h) * size_t(vs.w);
       bool differs = false;
       for (size_t i = 0; i < got.size(); ++i) {
@@ -241,7 +241,8 @@ TEST_P(ExecutorDeterminism, RunStepChannelEqualsTheStepWithTheChangedWeights) {
     }
     EXPECT_GT(checked, 1);  // the convs and the classifier
     EXPECT_GT(differing, checked / 2);
-    EXPECT_THROW(ExecutorSteps(golden).channel_weights(int(ExecutorSteps(golden).steps().size()), 0, nullptr), UsageError);
+    EXPECT_THROW(ExecutorSteps(golden).channel_weights(int(ExecutorSteps(golden).steps().size()), 0, nullptr),
+                 UsageError);
   }
 }
 
@@ -265,7 +266,8 @@ TEST_P(ExecutorDeterminism, RunStepSegmentsEqualRunStep) {
       out.resize(size_t(n * g.values[size_t(st.output)].numel()));
       ExecutorSteps(ex).run_step(int(si), ins, out.data(), n, nullptr);
       if (!ExecutorSteps(ex).step_resumable(int(si))) {
-        EXPECT_THROW(ExecutorSteps(ex).run_step_segment(int(si), ins, {0, 1, nullptr, false}, out.data(), n, nullptr), UsageError);
+        EXPECT_THROW(ExecutorSteps(ex).run_step_segment(int(si), ins, {0, 1, nullptr, false}, out.data(), n, nullptr),
+                     UsageError);
         continue;
       }
       const int in_c = g.values[size_t(st.inputs[0])].c, cut = in_c / 3;

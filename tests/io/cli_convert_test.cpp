@@ -42,7 +42,8 @@ TEST(CliConvert, RandomWeightsRoundTrip) {
   EXPECT_NE(slurp(dir / "log").find("converted in.safetensors"), std::string::npos) << slurp(dir / "log");
   Graph h = build_model("resnet20", "cifar10");
   load_state_dict(h, read_checkpoint(dir / "out.safetensors"));
-  for (size_t i = 0; i < g.params.size(); ++i) EXPECT_TRUE(bitwise_equal(g.params[i].value, h.params[i].value)) << g.params[i].name;
+  for (size_t i = 0; i < g.params.size(); ++i)
+    EXPECT_TRUE(bitwise_equal(g.params[i].value, h.params[i].value)) << g.params[i].name;
   EXPECT_EQ(read_safetensors_metadata(dir / "out.safetensors").at("model"), "resnet20");
 
   // The wrong model is a data error (exit 1) naming a key; an unknown model a usage error (exit 2).
@@ -50,7 +51,8 @@ TEST(CliConvert, RandomWeightsRoundTrip) {
                         " --out " + (dir / "bad.safetensors").string(),
                     dir / "log"),
             1);
-  EXPECT_NE(slurp(dir / "log").find("in.safetensors: state_dict key 'layer1.3.conv1.weight' is missing"), std::string::npos)
+  EXPECT_NE(slurp(dir / "log").find("in.safetensors: state_dict key 'layer1.3.conv1.weight' is missing"),
+            std::string::npos)
       << slurp(dir / "log");
   EXPECT_FALSE(std::filesystem::exists(dir / "bad.safetensors"));
   EXPECT_EQ(run_cli("convert --model resnet99 --dataset cifar10 --weights " + (dir / "in.safetensors").string() +

@@ -32,7 +32,10 @@ inline void write_bytes(const std::filesystem::path& p, const std::vector<uint8_
 // conv1 [4,3,3,3] (no bias), bn1 [4] x4 + num_batches_tracked, fc [2,4] + [2].
 inline Graph tiny_graph() {
   GraphBuilder b("tiny", "test", ValueShape{3, 4, 4}, 2);
-  int x = b.conv2d("conv1", b.input(), Conv2dAttrs{.in_channels = 3, .out_channels = 4, .kernel = 3, .stride = 1, .padding = 1, .groups = 1, .bias = false});
+  int x = b.conv2d(
+      "conv1", b.input(),
+      Conv2dAttrs{
+          .in_channels = 3, .out_channels = 4, .kernel = 3, .stride = 1, .padding = 1, .groups = 1, .bias = false});
   x = b.relu(b.batch_norm("bn1", x));
   x = b.linear("fc", b.global_avg_pool(x), 2);
   return b.finish(x);

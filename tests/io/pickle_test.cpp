@@ -18,13 +18,31 @@ int run(Unpickler& up) { return up.run(); }
 
 TEST(Pickle, ReadsDictOfScalars) {
   // {'a': 1, 'b': -2.5, 'c': 'x', 'd': True, 'e': None, 'f': 70000, 'g': -1 (LONG1)}
-  const std::string p = "\x80\x02}q\x00(" "X\x01\x00\x00\x00" "a" "K\x01"
-                        "X\x01\x00\x00\x00" "b" "G\xc0\x04\x00\x00\x00\x00\x00\x00"
-                        "X\x01\x00\x00\x00" "c" "X\x01\x00\x00\x00" "x"
-                        "X\x01\x00\x00\x00" "d" "\x88"
-                        "X\x01\x00\x00\x00" "e" "N"
-                        "X\x01\x00\x00\x00" "f" "J\x70\x11\x01\x00"
-                        "X\x01\x00\x00\x00" "g" "\x8a\x01\xff" "u."s;
+  const std::string p =
+      "\x80\x02}q\x00("
+      "X\x01\x00\x00\x00"
+      "a"
+      "K\x01"
+      "X\x01\x00\x00\x00"
+      "b"
+      "G\xc0\x04\x00\x00\x00\x00\x00\x00"
+      "X\x01\x00\x00\x00"
+      "c"
+      "X\x01\x00\x00\x00"
+      "x"
+      "X\x01\x00\x00\x00"
+      "d"
+      "\x88"
+      "X\x01\x00\x00\x00"
+      "e"
+      "N"
+      "X\x01\x00\x00\x00"
+      "f"
+      "J\x70\x11\x01\x00"
+      "X\x01\x00\x00\x00"
+      "g"
+      "\x8a\x01\xff"
+      "u."s;
   Unpickler up(bytes(p), "t.pkl");
   int root = run(up);
   ASSERT_EQ(up.obj(root).kind, PyKind::Dict);
@@ -40,19 +58,33 @@ TEST(Pickle, ReadsDictOfScalars) {
 }
 
 TEST(Pickle, RefusesGlobalOutsideWhitelist) {
-  const std::string p("\x80\x02" "cos\nsystem\n" "X\x02\x00\x00\x00ls\x85R.", 23);
+  const std::string p(
+      "\x80\x02"
+      "cos\nsystem\n"
+      "X\x02\x00\x00\x00ls\x85R.",
+      23);
   Unpickler up(bytes(p), "evil.pt");
   expect_format_error([&] { run(up); }, {"evil.pt", "pickle offset 2", "global 'os.system' is not allowed"});
 }
 
 TEST(Pickle, RefusesStackGlobalOutsideWhitelist) {
-  const std::string p("\x80\x04\x8c\x08" "builtins" "\x8c\x04" "eval" "\x93.", 20);
+  const std::string p(
+      "\x80\x04\x8c\x08"
+      "builtins"
+      "\x8c\x04"
+      "eval"
+      "\x93.",
+      20);
   Unpickler up(bytes(p), "evil.pt", 100);
   expect_format_error([&] { run(up); }, {"evil.pt", "pickle offset 118", "'builtins.eval'"});
 }
 
 TEST(Pickle, RefusesReduceOfStorageClassAndBuildOnNonDict) {
-  const std::string p1("\x80\x02" "ctorch\nFloatStorage\n" ")R.", 25);
+  const std::string p1(
+      "\x80\x02"
+      "ctorch\nFloatStorage\n"
+      ")R.",
+      25);
   Unpickler up1(bytes(p1), "a.pt");
   expect_format_error([&] { run(up1); }, {"a.pt", "calling 'torch.FloatStorage' is not allowed"});
   const std::string p2("\x80\x02]}b.", 6);
@@ -62,9 +94,12 @@ TEST(Pickle, RefusesReduceOfStorageClassAndBuildOnNonDict) {
 
 TEST(Pickle, HugeDeclaredLengthsDoNotAllocate) {
   // BINUNICODE with length 0xffffffff, BINBYTES8 with 2^63, LONG4 of 2^31 bytes.
-  for (const std::string& p : {"\x80\x02X\xff\xff\xff\xff" "abc"s,
-                               "\x80\x04\x8e\x00\x00\x00\x00\x00\x00\x00\x80" "abc"s,
-                               "\x80\x02\x8b\x00\x00\x00\x80" "abc"s}) {
+  for (const std::string& p : {"\x80\x02X\xff\xff\xff\xff"
+                               "abc"s,
+                               "\x80\x04\x8e\x00\x00\x00\x00\x00\x00\x00\x80"
+                               "abc"s,
+                               "\x80\x02\x8b\x00\x00\x00\x80"
+                               "abc"s}) {
     Unpickler up(bytes(p), "huge.pt");
     expect_format_error([&] { run(up); }, {"huge.pt", "pickle offset 2"});
   }
@@ -81,12 +116,22 @@ TEST(Pickle, MalformedStreams) {
       {"\x80\x02h\x05."s, "memo key 5 not defined"},
       {"\x80\x02(K\x01."s, "STOP inside a MARK"},
       {"\x80\x02K\x01K\x02."s, "STOP with 2 objects"},
-      {"\x80\x02K\x01K\x02" "a."s, "APPEND to a int"},
+      {"\x80\x02K\x01K\x02"
+       "a."s,
+       "APPEND to a int"},
       {"\x80\x02I01\n."s, "opcode 0x49 is not supported"},
       {"\x80\x09N."s, "unsupported pickle protocol 9"},
-      {"\x80\x02" "cos\nsys"s, "unterminated"},
-      {"\x80\x02}(K\x01" "u."s, "odd number"},
-      {"\x80\x02" "ctorch._utils\n_rebuild_tensor_v2\n" "(K\x01K\x02" "tR."s, "unexpected argument count"},
+      {"\x80\x02"
+       "cos\nsys"s,
+       "unterminated"},
+      {"\x80\x02}(K\x01"
+       "u."s,
+       "odd number"},
+      {"\x80\x02"
+       "ctorch._utils\n_rebuild_tensor_v2\n"
+       "(K\x01K\x02"
+       "tR."s,
+       "unexpected argument count"},
   };
   for (const Case& c : cases) {
     Unpickler up(bytes(c.bytes), "bad.pkl");
@@ -103,7 +148,9 @@ TEST(Pickle, ManyMarksAreBounded) {
 
 TEST(Pickle, SelfReferencingListIsHarmless) {
   // l = []; l.append(l): a cycle through the memo; arena objects make it free to destroy.
-  const std::string p = "\x80\x02]q\x00h\x00" "a."s;
+  const std::string p =
+      "\x80\x02]q\x00h\x00"
+      "a."s;
   Unpickler up(bytes(p), "cycle.pkl");
   int root = run(up);
   ASSERT_EQ(up.obj(root).items.size(), 1u);
@@ -112,11 +159,26 @@ TEST(Pickle, SelfReferencingListIsHarmless) {
 
 TEST(Pickle, PersistentIdBecomesStorageAndTensor) {
   // _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 6), 1, (2, 2), (3, 1), False, OrderedDict())
-  const std::string p = "\x80\x02" "ctorch._utils\n_rebuild_tensor_v2\n" "("
-                        "(" "X\x07\x00\x00\x00" "storage" "ctorch\nFloatStorage\n" "X\x01\x00\x00\x00" "0"
-                        "X\x03\x00\x00\x00" "cpu" "K\x06" "tQ"
-                        "K\x01" "K\x02K\x02\x86" "K\x03K\x01\x86" "\x89"
-                        "ccollections\nOrderedDict\n)R" "tR."s;
+  const std::string p =
+      "\x80\x02"
+      "ctorch._utils\n_rebuild_tensor_v2\n"
+      "("
+      "("
+      "X\x07\x00\x00\x00"
+      "storage"
+      "ctorch\nFloatStorage\n"
+      "X\x01\x00\x00\x00"
+      "0"
+      "X\x03\x00\x00\x00"
+      "cpu"
+      "K\x06"
+      "tQ"
+      "K\x01"
+      "K\x02K\x02\x86"
+      "K\x03K\x01\x86"
+      "\x89"
+      "ccollections\nOrderedDict\n)R"
+      "tR."s;
   Unpickler up(bytes(p), "t.pkl");
   int root = run(up);
   ASSERT_EQ(up.obj(root).kind, PyKind::Tensor);
@@ -131,8 +193,17 @@ TEST(Pickle, PersistentIdBecomesStorageAndTensor) {
 }
 
 TEST(Pickle, PersistentIdMustNameAStorageClass) {
-  const std::string p = "\x80\x02(" "X\x07\x00\x00\x00" "storage" "ccollections\nOrderedDict\n"
-                        "X\x01\x00\x00\x00" "0" "X\x03\x00\x00\x00" "cpu" "K\x06" "tQ."s;
+  const std::string p =
+      "\x80\x02("
+      "X\x07\x00\x00\x00"
+      "storage"
+      "ccollections\nOrderedDict\n"
+      "X\x01\x00\x00\x00"
+      "0"
+      "X\x03\x00\x00\x00"
+      "cpu"
+      "K\x06"
+      "tQ."s;
   Unpickler up(bytes(p), "pid.pkl");
   expect_format_error([&] { run(up); }, {"pid.pkl", "not a storage type"});
 }

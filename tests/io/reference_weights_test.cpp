@@ -61,9 +61,7 @@ for name in sys.argv[3:]:
     json.dump({"keys": list(sd.keys()), "shapes": [list(v.shape) for v in sd.values()],
                "best_prec1": ck["best_prec1"]}, open(f"{out}/{name}.json", "w"))
 )PY";
-  {
-    std::ofstream(dir / "dump.py") << script;
-  }
+  { std::ofstream(dir / "dump.py") << script; }
   const std::string cmd = "/usr/bin/python3 " + (dir / "dump.py").string() + " " + (data / "weights/cifar10").string() +
                           " " + dir.string() + " ResNet20.th ResNet32.th ResNet44.th";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;

@@ -95,8 +95,9 @@ TEST(Safetensors, HostileHeadersAreRefused) {
       {make_file(R"({"t":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", data16), "needs 12"},
       {make_file(R"({"t":{"dtype":"F32","shape":[1000000000000,1000000000],"data_offsets":[0,16]}})", data16),
        "larger than the file"},
-      {make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-                 data16),
+      {make_file(
+           R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+           data16),
        "overlap"},
       {make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data16), "tensors cover 8"},
       {make_file(R"({"__metadata__":{"k":1},"t":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", data16),

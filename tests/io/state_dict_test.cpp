@@ -31,7 +31,8 @@ TEST(StateDictLoad, UnexpectedKey) {
   extra.key = "module.layer9.conv.weight";
   sd.entries.push_back(extra);
   Graph g = testing::tiny_graph();
-  expect_format_error([&] { load_state_dict(g, sd); }, {"tiny_model.pt", "unexpected state_dict key 'module.layer9.conv.weight'"});
+  expect_format_error([&] { load_state_dict(g, sd); },
+                      {"tiny_model.pt", "unexpected state_dict key 'module.layer9.conv.weight'"});
 }
 
 TEST(StateDictLoad, WrongShapeNamesBothShapes) {

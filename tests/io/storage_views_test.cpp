@@ -48,8 +48,8 @@ TEST(StorageViews, OverlappingExpandedAndTransposedViewsReadTheRightElements) {
 
 TEST(StorageViews, SelfOverlappingViewSpreadOverItsStorageIsRefused) {
   // 18 values spread over a million elements, in an order that goes back and forth.
-  const std::string p = "\x80\x02}(" + h::str("w") +
-                        view(h::float_storage("0", 5 << 18), 0, {3, 3, 2}, {1, 1, 1000000}) + "u.";
+  const std::string p =
+      "\x80\x02}(" + h::str("w") + view(h::float_storage("0", 5 << 18), 0, {3, 3, 2}, {1, 1, 1000000}) + "u.";
   const auto dir = testing::make_temp_dir("views-spread");
   robustness::write_bytes(dir / "v.pt", h::torch_zip(p, {h::deflated_zeros("archive/data/0", 5)}));
   try {

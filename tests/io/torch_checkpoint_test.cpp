@@ -103,7 +103,11 @@ TEST(TorchLegacy, PickleNamingOsSystemIsRefused) {
   std::vector<uint8_t> file = read_bytes(fixture("legacy_plain.th"));
   file.resize(137);  // magic, protocol and sys_info pickles (see pickletools.dis)
   ASSERT_EQ(file.back(), '.');
-  const std::string evil("\x80\x02" "cos\nsystem\n" "X\x02\x00\x00\x00ls\x85R.", 23);
+  const std::string evil(
+      "\x80\x02"
+      "cos\nsystem\n"
+      "X\x02\x00\x00\x00ls\x85R.",
+      23);
   file.insert(file.end(), evil.begin(), evil.end());
   auto dir = testing::make_temp_dir("legacy-evil");
   write_bytes(dir / "evil.th", file);

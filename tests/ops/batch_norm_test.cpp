@@ -22,9 +22,9 @@ TEST(BatchNorm2d, OptimizedEqualsReferenceAndMatchesTheFormula) {
       std::vector<float> ref(n), opt(n);
       ops::batch_norm2d_reference(s, x.data(), wt.data(), bs.data(), mean.data(), var.data(), eps, ref.data());
       ThreadPool pool(2);
-      ops::batch_norm2d_optimized(s, x.data(),
-                                  ops::batch_norm2d_fold(s.channels, wt.data(), bs.data(), mean.data(), var.data(), eps),
-                                  opt.data(), &pool);
+      ops::batch_norm2d_optimized(
+          s, x.data(), ops::batch_norm2d_fold(s.channels, wt.data(), bs.data(), mean.data(), var.data(), eps),
+          opt.data(), &pool);
       EXPECT_BITWISE_EQ(ref, opt);
       for (size_t i = 0; i < n; ++i) {
         const size_t c = (i / size_t(s.h * s.w)) % size_t(s.channels);

@@ -26,8 +26,8 @@ struct PathCase {
   const char* name;
   Conv2dPath expect;
   Conv2dShape s;
-  double zeros = 0.0;  // share of +-0 inputs (as behind a ReLU); 0: dense random
-  int threads = 1;     // 1: no pool
+  double zeros = 0.0;   // share of +-0 inputs (as behind a ReLU); 0: dense random
+  int threads = 1;      // 1: no pool
   bool needed = false;  // a bitmap of needed positions, the others from fill rows
   ConvSparsity sparsity = ConvSparsity::Auto;
 };
@@ -43,13 +43,23 @@ const PathCase kCases[] = {
     {"taps_4x4_map_2_threads_one_image", Conv2dPath::Taps, {1, 16, 4, 4, 48, 4, 4, 3, 1, 1, 1}, 0.7, 2},
     {"sparse_post_relu", Conv2dPath::Sparse, {1, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, 0.7},
     {"sparse_2_threads_4_pairs", Conv2dPath::Sparse, {2, 16, 8, 8, 64, 8, 8, 3, 1, 1, 2}, 0.7, 2},
-    {"sparse_always_dense_input", Conv2dPath::Sparse, {2, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, 0.0, 1, false,
+    {"sparse_always_dense_input",
+     Conv2dPath::Sparse,
+     {2, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1},
+     0.0,
+     1,
+     false,
      ConvSparsity::Always},
     {"sparse_needed_positions", Conv2dPath::Sparse, {2, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, 0.0, 1, true},
     {"sparse_needed_small_map", Conv2dPath::Sparse, {2, 16, 2, 2, 32, 2, 2, 3, 1, 1, 1}, 0.6, 1, true},
     // The case the old tests missed: 2 threads and one (image, group) pair.
     {"gemm_2_threads_1_pair_post_relu", Conv2dPath::Gemm, {1, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, 0.7, 2},
-    {"gemm_2_threads_3_pairs_always", Conv2dPath::Gemm, {3, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, 0.7, 2, false,
+    {"gemm_2_threads_3_pairs_always",
+     Conv2dPath::Gemm,
+     {3, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1},
+     0.7,
+     2,
+     false,
      ConvSparsity::Always},
     {"gemm_dense", Conv2dPath::Gemm, {2, 8, 16, 16, 40, 8, 8, 3, 2, 1, 1}},
     {"gemm_never", Conv2dPath::Gemm, {1, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, 0.7, 1, false, ConvSparsity::Never},
@@ -57,7 +67,12 @@ const PathCase kCases[] = {
     {"gemm_few_channels_needed", Conv2dPath::Gemm, {2, 8, 8, 8, 4, 8, 8, 3, 1, 1, 1}, 0.7, 1, true},
     {"channels_1x1_on_4x4", Conv2dPath::Channels, {2, 24, 4, 4, 64, 4, 4, 1, 1, 0, 1}},
     {"channels_2_threads_1_pair_post_relu", Conv2dPath::Channels, {1, 32, 4, 4, 64, 4, 4, 1, 1, 0, 1}, 0.7, 2},
-    {"channels_never_no_taps", Conv2dPath::Channels, {2, 16, 2, 2, 32, 2, 2, 3, 1, 1, 1}, 0.0, 1, false,
+    {"channels_never_no_taps",
+     Conv2dPath::Channels,
+     {2, 16, 2, 2, 32, 2, 2, 3, 1, 1, 1},
+     0.0,
+     1,
+     false,
      ConvSparsity::Never},
 };
 
@@ -117,8 +132,7 @@ TEST_P(Conv2dPaths, DispatcherRunsTheChosenPathWithTheReferenceBits) {
   for (const Conv2dPath path : ops::kConv2dPaths) {
     SCOPED_TRACE(ops::conv2d_path_name(path));
     if (!ops::conv2d_path_available(pack, path)) {
-      EXPECT_THROW(ops::conv2d_run_path(path, s, x.data(), pack, b.data(), y.data(), p, {}, need, fills),
-                   UsageError);
+      EXPECT_THROW(ops::conv2d_run_path(path, s, x.data(), pack, b.data(), y.data(), p, {}, need, fills), UsageError);
       continue;
     }
     ++available;

@@ -73,8 +73,9 @@ TEST(Conv2dSparse, RandomShapeSweepBitwise) {
     // At least two input channels per group: one would be a depthwise conv.
     const int in_c = groups * pick(2, 12), out_c = groups * pick(32, 80);
     const int h = pick(std::max(1, k - 2 * pad), 18), w = pick(std::max(1, k - 2 * pad), 18);
-    const Conv2dShape s{pick(1, 5), in_c, h, w, out_c, (h + 2 * pad - k) / stride + 1, (w + 2 * pad - k) / stride + 1,
-                        k, stride, pad, groups};
+    const Conv2dShape s{
+        pick(1, 5), in_c,   h,   w,     out_c, (h + 2 * pad - k) / stride + 1, (w + 2 * pad - k) / stride + 1,
+        k,          stride, pad, groups};
     const auto x = activations(size_t(s.batch) * in_c * h * w, 100 + uint32_t(iter), 0.3 + 0.01 * iter);
     const auto wt = random_floats(size_t(out_c) * (in_c / groups) * k * k, 200 + uint32_t(iter));
     const auto b = random_floats(size_t(out_c), 300 + uint32_t(iter));
@@ -106,8 +107,9 @@ TEST(Conv2dSparse, RandomShapeSweepBitwise) {
 TEST(Conv2dSparse, FusedEpilogueEqualsUnfusedChain) {
   // Step lists by row masks (8x8, 16x16 stride 2) and generically (7x7: blocks across
   // rows; 66x66: rows over 64 floats).
-  for (const Conv2dShape s : {Conv2dShape{2, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{3, 24, 16, 16, 48, 8, 8, 3, 2, 1, 1},
-                              Conv2dShape{2, 40, 7, 7, 36, 7, 7, 1, 1, 0, 1}, Conv2dShape{1, 4, 66, 66, 32, 66, 66, 3, 1, 1, 1}}) {
+  for (const Conv2dShape s :
+       {Conv2dShape{2, 16, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{3, 24, 16, 16, 48, 8, 8, 3, 2, 1, 1},
+        Conv2dShape{2, 40, 7, 7, 36, 7, 7, 1, 1, 0, 1}, Conv2dShape{1, 4, 66, 66, 32, 66, 66, 3, 1, 1, 1}}) {
     auto x = activations(size_t(s.batch) * s.in_c * s.in_h * s.in_w, 11, 0.7);
     x[5] = std::numeric_limits<float>::quiet_NaN();
     x[77] = std::numeric_limits<float>::infinity();
@@ -149,7 +151,7 @@ TEST(Conv2dSparse, UnderflowToNegativeZeroIsRecomputed) {
   x[0] = 1e-30f;
   std::vector<float> w(size_t(32) * 18, 1.0f);
   for (int co = 0; co < 32; ++co) w[size_t(co) * 18 + 4] = -1e-30f;  // channel 0, centre tap
-  std::vector<float> ref(size_t(32) * 16);  // [32][4][4]
+  std::vector<float> ref(size_t(32) * 16);                           // [32][4][4]
   ops::conv2d_reference(s, x.data(), w.data(), nullptr, ref.data());
   ASSERT_EQ(ref[0], 0.0f);
   ASSERT_FALSE(std::signbit(ref[0])) << "the reference must end at +0 for this test to mean anything";
@@ -186,7 +188,8 @@ TEST(Conv2dSparse, EveryPolicyGivesTheSameBits) {
   // to the GEMM kernel and keeps others (a 1x1 conv reads its input directly: both cases).
   // Auto judges the batch by its first image: dense first, it takes the GEMM kernel; in
   // the reverse order, the zero-skipping kernel, which sends the dense images on to GEMM.
-  for (const Conv2dShape s : {Conv2dShape{5, 64, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{5, 48, 8, 8, 64, 8, 8, 1, 1, 0, 1}}) {
+  for (const Conv2dShape s :
+       {Conv2dShape{5, 64, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{5, 48, 8, 8, 64, 8, 8, 1, 1, 0, 1}}) {
     for (const bool sparse_first : {false, true}) {
       SCOPED_TRACE(sparse_first ? "sparsest image first" : "densest image first");
       const size_t image = size_t(s.in_c) * s.in_h * s.in_w;
@@ -218,7 +221,8 @@ TEST(Conv2dSparse, UnneededPositionsComeFromTheFillRows) {
   if (!vector_build()) GTEST_SKIP() << "the zero-skipping path exists on vector SIMD targets (FAULTBENCH_SIMD=scalar)";
   // Positions whose bit is clear may be copied from fill instead of computed: a fill of
   // 7.0 shows which were; every needed position has the reference's bits.
-  for (const Conv2dShape s : {Conv2dShape{3, 32, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{2, 24, 7, 7, 32, 7, 7, 3, 1, 1, 1}}) {
+  for (const Conv2dShape s :
+       {Conv2dShape{3, 32, 8, 8, 64, 8, 8, 3, 1, 1, 1}, Conv2dShape{2, 24, 7, 7, 32, 7, 7, 3, 1, 1, 1}}) {
     const auto x = activations(size_t(s.batch) * s.in_c * s.in_h * s.in_w, 41, 0.6);
     const auto w = random_floats(size_t(s.out_c) * s.in_c * 9, 42);
     std::vector<float> ref(size_t(s.batch) * s.out_c * s.out_h * s.out_w);
@@ -228,7 +232,8 @@ TEST(Conv2dSparse, UnneededPositionsComeFromTheFillRows) {
     std::mt19937 rng(43);
     for (int n = 0; n < s.batch; ++n)
       for (int64_t p = 0; p < P; ++p)
-        if (n == 1 ? false : rng() % 3 == 0) needed[size_t(n * words + p / 64)] |= uint64_t(1) << (p % 64);  // image 1: none
+        if (n == 1 ? false : rng() % 3 == 0)
+          needed[size_t(n * words + p / 64)] |= uint64_t(1) << (p % 64);  // image 1: none
     const std::vector<float> sevens(size_t(s.out_c) * P, 7.0f);
     const std::vector<const float*> fill(size_t(s.batch), sevens.data());
     const auto pack = ops::conv2d_pack(s, w.data());

@@ -40,8 +40,8 @@ TEST(Conv2dTaps, SmallPaddedMapsBitwise) {
     const int h = pick(1, 4) * stride, w = iter % 3 ? h : pick(1, 4) * stride;
     const int groups = iter % 7 == 6 ? 2 : 1;
     const int out_h = (h + 2 * pad - k) / stride + 1, out_w = (w + 2 * pad - k) / stride + 1;
-    const Conv2dShape s{pick(1, 9), groups * pick(1, 12), h, w, groups * 16 * pick(1, 5), out_h, out_w, k, stride,
-                        pad, groups};
+    const Conv2dShape s{pick(1, 9), groups * pick(1, 12), h, w, groups * 16 * pick(1, 5), out_h, out_w, k, stride, pad,
+                        groups};
     SCOPED_TRACE("batch " + std::to_string(s.batch) + " " + std::to_string(s.in_c) + "->" + std::to_string(s.out_c) +
                  " " + std::to_string(h) + "x" + std::to_string(w) + " k" + std::to_string(k) + " s" +
                  std::to_string(stride) + " g" + std::to_string(groups));
@@ -58,9 +58,9 @@ TEST(Conv2dTaps, SmallPaddedMapsBitwise) {
     // padding-skipping one where the padding is a quarter of the taps or more (planned);
     // one input channel per group is a depthwise conv.
     const bool has_plan = ops::conv2d_path_available(pk, Conv2dPath::Taps);
-    const Conv2dPath expect = s.in_c == groups   ? Conv2dPath::Depthwise
-                              : has_plan         ? Conv2dPath::Taps
-                                                 : Conv2dPath::Channels;
+    const Conv2dPath expect = s.in_c == groups ? Conv2dPath::Depthwise
+                              : has_plan       ? Conv2dPath::Taps
+                                               : Conv2dPath::Channels;
     planned += has_plan;
     const float* b = iter % 2 ? bias.data() : nullptr;
     std::vector<float> ref(size_t(s.batch) * s.out_c * out_h * out_w);
@@ -76,8 +76,8 @@ TEST(Conv2dTaps, SmallPaddedMapsBitwise) {
     }
     std::vector<float> want = ref;
     const int64_t P = int64_t(out_h) * out_w;
-    for (size_t i = 0; i < want.size(); ++i) ops::conv2d_epilogue(e, int(i / size_t(P)) % s.out_c, &want[i],
-                                                                 e.residual ? &residual[i] : nullptr, &want[i], 1);
+    for (size_t i = 0; i < want.size(); ++i)
+      ops::conv2d_epilogue(e, int(i / size_t(P)) % s.out_c, &want[i], e.residual ? &residual[i] : nullptr, &want[i], 1);
     EXPECT_BITWISE_EQ(want, run(expect, s, x, pk, b, &pool, e));
   }
   EXPECT_GT(planned, 20) << "most of these shapes read the padding at a quarter of their taps or more";
@@ -93,7 +93,7 @@ TEST(Conv2dTaps, UnderflowToNegativeZeroIsRecomputed) {
   x[0] = 1e-30f;
   std::vector<float> w(size_t(32) * 18, -1.0f);
   for (int co = 0; co < 32; ++co) {
-    float* wc = w.data() + size_t(co) * 18;  // [ci][kh][kw]
+    float* wc = w.data() + size_t(co) * 18;    // [ci][kh][kw]
     for (int t = 0; t < 4; ++t) wc[t] = 1.0f;  // padding taps before the centre: +0 stays +0
     wc[4] = -1e-30f;                           // centre
     wc[6] = 1.0f;                              // tap (2, 0), padding

@@ -20,13 +20,13 @@ struct Case {
 
 Conv2dShape make_shape(const Case& c) {
   return {c.batch, c.in_c, c.h, c.w, c.out_c, (c.h + 2 * c.p - c.k) / c.s + 1, (c.w + 2 * c.p - c.k) / c.s + 1,
-          c.k, c.s, c.p, c.g};
+          c.k,     c.s,    c.p, c.g};
 }
 
 // Independent naive double-precision convolution; also returns the sum of |w*x| per output
 // (the scale of the rounding error of an fp32 sum).
-void conv_double(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w,
-                 const float* bias, std::vector<double>* y, std::vector<double>* mag) {
+void conv_double(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w, const float* bias,
+                 std::vector<double>* y, std::vector<double>* mag) {
   const int cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
   y->assign(size_t(s.batch) * s.out_c * s.out_h * s.out_w, 0.0);
   mag->assign(y->size(), 0.0);
@@ -73,8 +73,7 @@ TEST_P(Conv2dCases, OptimizedEqualsReferenceBitwiseAndReferenceIsAccurate) {
 
   std::vector<double> expect, mag;
   conv_double(s, x, w, bias, &expect, &mag);
-  for (size_t i = 0; i < out_n; ++i)
-    ASSERT_NEAR(ref[i], expect[i], 1e-6 * mag[i] + 1e-7) << "output " << i;
+  for (size_t i = 0; i < out_n; ++i) ASSERT_NEAR(ref[i], expect[i], 1e-6 * mag[i] + 1e-7) << "output " << i;
 
   // Every optimized path that can compute the layer, not only the one the dispatcher
   // picks (a padded 2x2 map runs the padding-skipping kernel; the channel-major one and,
@@ -117,12 +116,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{1, 3, 50, 50, 16, 3, 1, 1, 1, false},    // GTSRB stem, 2500 pixels
                       Case{1, 2, 3, 3, 3, 3, 1, 0, 1, true},        // 1x1 output
                       // Channel-major path (under 64 output positions, >= 16 channels per group):
-                      Case{2, 64, 2, 2, 96, 3, 1, 1, 1, false},     // VGG's 2x2 maps
-                      Case{3, 40, 4, 4, 128, 1, 1, 0, 1, true},     // DenseNet block 4 bottleneck, direct input
-                      Case{2, 48, 4, 4, 32, 3, 1, 1, 1, false},     // DenseNet block 4 3x3
-                      Case{2, 32, 8, 8, 40, 3, 2, 1, 1, true},      // stride 2 to 4x4, partial channel vector
-                      Case{1, 16, 7, 5, 34, 3, 1, 1, 2, true},      // grouped, 35 positions, 17 per group
-                      Case{5, 8, 1, 1, 20, 1, 1, 0, 1, false}));    // 1x1 map, 5 images
+                      Case{2, 64, 2, 2, 96, 3, 1, 1, 1, false},   // VGG's 2x2 maps
+                      Case{3, 40, 4, 4, 128, 1, 1, 0, 1, true},   // DenseNet block 4 bottleneck, direct input
+                      Case{2, 48, 4, 4, 32, 3, 1, 1, 1, false},   // DenseNet block 4 3x3
+                      Case{2, 32, 8, 8, 40, 3, 2, 1, 1, true},    // stride 2 to 4x4, partial channel vector
+                      Case{1, 16, 7, 5, 34, 3, 1, 1, 2, true},    // grouped, 35 positions, 17 per group
+                      Case{5, 8, 1, 1, 20, 1, 1, 0, 1, false}));  // 1x1 map, 5 images
 
 TEST(Conv2d, HandComputedAllOnes) {
   // 1x1x3x3 ones, 3x3 ones kernel, padding 1: corners see 4 taps, edges 6, the centre 9.
@@ -153,7 +152,7 @@ TEST(Conv2d, InfWeightMakesNaNWherePaddingIsTouched) {
     const Conv2dShape s{2, 4, 6, 6, 8, 6, 6, 3, 1, 1, groups};
     auto x = random_floats(2 * 4 * 36, 5, 0.5f, 1.0f);  // positive inputs
     auto w = random_floats(size_t(8) * (4 / groups) * 9, 6);
-    w[0] = std::numeric_limits<float>::infinity();  // out channel 0, tap (0, 0)
+    w[0] = std::numeric_limits<float>::infinity();                      // out channel 0, tap (0, 0)
     w[9 * (4 / groups) + 4] = std::numeric_limits<float>::quiet_NaN();  // out channel 1, centre tap
     x[7] = -std::numeric_limits<float>::infinity();
     std::vector<float> ref(2 * 8 * 36), opt(ref.size());
@@ -210,8 +209,9 @@ TEST(Conv2d, RandomShapeSweepBitwise) {
     const bool wide = iter % 3 == 0;
     const int in_c = groups * pick(1, 4), out_c = groups * (wide ? pick(16, 40) : pick(1, 9));
     const int h = pick(std::max(1, k - 2 * pad), wide ? 9 : 40), w = pick(std::max(1, k - 2 * pad), wide ? 9 : 40);
-    const Conv2dShape s{pick(1, 3), in_c, h, w, out_c, (h + 2 * pad - k) / stride + 1, (w + 2 * pad - k) / stride + 1,
-                        k, stride, pad, groups};
+    const Conv2dShape s{
+        pick(1, 3), in_c,   h,   w,     out_c, (h + 2 * pad - k) / stride + 1, (w + 2 * pad - k) / stride + 1,
+        k,          stride, pad, groups};
     const auto x = random_floats(size_t(s.batch) * in_c * h * w, 1000 + uint32_t(iter));
     const auto wt = random_floats(size_t(out_c) * (in_c / groups) * k * k, 2000 + uint32_t(iter));
     const auto b = random_floats(size_t(out_c), 3000 + uint32_t(iter));

@@ -50,11 +50,12 @@ inline int64_t count_nans(const std::vector<float>& v) {
   return n;
 }
 
-#define EXPECT_BITWISE_EQ(a, b)                                                                    \
-  do {                                                                                             \
-    const int64_t at_ = ::faultbench::testing::first_bit_difference((a), (b));                     \
-    EXPECT_EQ(at_, -1) << "first difference at " << at_ << ": " << (at_ >= 0 && size_t(at_) < (a).size() ? (a)[size_t(at_)] : 0.0f) \
-                       << " vs " << (at_ >= 0 && size_t(at_) < (b).size() ? (b)[size_t(at_)] : 0.0f); \
+#define EXPECT_BITWISE_EQ(a, b)                                                                      \
+  do {                                                                                               \
+    const int64_t at_ = ::faultbench::testing::first_bit_difference((a), (b));                       \
+    EXPECT_EQ(at_, -1) << "first difference at " << at_ << ": "                                      \
+                       << (at_ >= 0 && size_t(at_) < (a).size() ? (a)[size_t(at_)] : 0.0f) << " vs " \
+                       << (at_ >= 0 && size_t(at_) < (b).size() ? (b)[size_t(at_)] : 0.0f);          \
   } while (0)
 
 inline uint32_t bits(float f) {

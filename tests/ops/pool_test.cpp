@@ -18,10 +18,10 @@ ops::Pool2dShape pool_shape(int n, int c, int h, int k, int s, int p, bool ceil)
 }
 
 TEST(MaxPool2d, OptimizedEqualsReferenceAndNaiveMax) {
-  for (const auto& s : {pool_shape(2, 3, 32, 3, 2, 1, false),   // DenseNet pool0, GoogLeNet maxpool
-                        pool_shape(2, 4, 16, 3, 1, 1, true),    // GoogLeNet branch4 (ceil mode)
-                        pool_shape(1, 5, 25, 2, 2, 0, true),    // 25 -> 13 with ceil mode
-                        pool_shape(1, 5, 25, 2, 2, 0, false),   // 25 -> 12
+  for (const auto& s : {pool_shape(2, 3, 32, 3, 2, 1, false),     // DenseNet pool0, GoogLeNet maxpool
+                        pool_shape(2, 4, 16, 3, 1, 1, true),      // GoogLeNet branch4 (ceil mode)
+                        pool_shape(1, 5, 25, 2, 2, 0, true),      // 25 -> 13 with ceil mode
+                        pool_shape(1, 5, 25, 2, 2, 0, false),     // 25 -> 12
                         pool_shape(2, 2, 32, 2, 2, 0, false)}) {  // VGG
     const size_t in_n = size_t(s.batch) * s.channels * s.in_h * s.in_w;
     const size_t out_n = size_t(s.batch) * s.channels * s.out_h * s.out_w;
@@ -35,8 +35,10 @@ TEST(MaxPool2d, OptimizedEqualsReferenceAndNaiveMax) {
       for (int oh = 0; oh < s.out_h; ++oh)
         for (int ow = 0; ow < s.out_w; ++ow) {
           float m = -kInf;
-          for (int ih = std::max(0, oh * s.stride - s.padding); ih < std::min(s.in_h, oh * s.stride - s.padding + s.kernel); ++ih)
-            for (int iw = std::max(0, ow * s.stride - s.padding); iw < std::min(s.in_w, ow * s.stride - s.padding + s.kernel); ++iw)
+          for (int ih = std::max(0, oh * s.stride - s.padding);
+               ih < std::min(s.in_h, oh * s.stride - s.padding + s.kernel); ++ih)
+            for (int iw = std::max(0, ow * s.stride - s.padding);
+                 iw < std::min(s.in_w, ow * s.stride - s.padding + s.kernel); ++iw)
               m = std::max(m, x[(nc * s.in_h + ih) * s.in_w + iw]);
           ASSERT_EQ(ref[(nc * s.out_h + oh) * s.out_w + ow], m);
         }

@@ -31,9 +31,14 @@ using ops::SimdTarget;
 // Random values with special ones sprinkled in (every 7th element).
 std::vector<float> hostile_floats(size_t n, uint32_t seed) {
   std::vector<float> v = random_floats(n, seed, -2.0f, 2.0f);
-  const float special[] = {std::numeric_limits<float>::quiet_NaN(), -0.0f, 0.0f,
-                           std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
-                           std::numeric_limits<float>::denorm_min(), -1e-39f, 3e38f};
+  const float special[] = {std::numeric_limits<float>::quiet_NaN(),
+                           -0.0f,
+                           0.0f,
+                           std::numeric_limits<float>::infinity(),
+                           -std::numeric_limits<float>::infinity(),
+                           std::numeric_limits<float>::denorm_min(),
+                           -1e-39f,
+                           3e38f};
   for (size_t i = seed % 7; i < n; i += 7) v[i] = special[(i / 7 + seed) % std::size(special)];
   return v;
 }
@@ -61,18 +66,18 @@ void run_linear(Outputs& out, ThreadPool* pool) {
 
 void run_batch_norm(Outputs& out, ThreadPool* pool) {
   for (const auto& [c, h, w] : {std::tuple{70, 1, 1}, std::tuple{33, 1, 2}, std::tuple{40, 2, 2}, std::tuple{9, 2, 4},
-                               std::tuple{5, 4, 4}, std::tuple{6, 3, 3}, std::tuple{3, 8, 8}}) {
+                                std::tuple{5, 4, 4}, std::tuple{6, 3, 3}, std::tuple{3, 8, 8}}) {
     const ops::BatchNormShape s{3, c, h, w};
     const auto x = hostile_floats(size_t(3) * c * h * w, 4);
     const auto wt = random_floats(size_t(c), 5), bias = random_floats(size_t(c), 6);
     const auto mean = random_floats(size_t(c), 7), var = random_floats(size_t(c), 8, 0.1f, 2.0f);
     for (const bool relu : {false, true}) {
       std::vector<float> y(x.size());
-      ops::batch_norm2d_optimized(s, x.data(), ops::batch_norm2d_fold(c, wt.data(), bias.data(), mean.data(), var.data(), 1e-5),
+      ops::batch_norm2d_optimized(s, x.data(),
+                                  ops::batch_norm2d_fold(c, wt.data(), bias.data(), mean.data(), var.data(), 1e-5),
                                   y.data(), pool, relu);
-      out.emplace_back("bn " + std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w) +
-                           (relu ? " relu" : ""),
-                       y);
+      out.emplace_back(
+          "bn " + std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w) + (relu ? " relu" : ""), y);
     }
   }
 }
@@ -223,8 +228,9 @@ TEST(SimdTargets, UnsupportedOrUnknownTargetsAreUsageErrors) {
     ops::simd_target();
     ADD_FAILURE() << "FAULTBENCH_SIMD=sse9 accepted";
   } catch (const UsageError& e) {
-    EXPECT_STREQ(e.what(), "FAULTBENCH_SIMD=sse9: unknown SIMD target; the values are avx512, avx2, neon and scalar "
-                           "(unset: the CPU's best)");
+    EXPECT_STREQ(e.what(),
+                 "FAULTBENCH_SIMD=sse9: unknown SIMD target; the values are avx512, avx2, neon and scalar "
+                 "(unset: the CPU's best)");
   }
   ::setenv("FAULTBENCH_SIMD", "scalar", 1);
   ops::reset_simd_target();
@@ -242,8 +248,10 @@ TEST(SimdTargets, UnsupportedOrUnknownTargetsAreUsageErrors) {
         << e.what();
   }
 #endif
-  if (saved) ::setenv("FAULTBENCH_SIMD", saved_value.c_str(), 1);
-  else ::unsetenv("FAULTBENCH_SIMD");
+  if (saved)
+    ::setenv("FAULTBENCH_SIMD", saved_value.c_str(), 1);
+  else
+    ::unsetenv("FAULTBENCH_SIMD");
   ops::reset_simd_target();
   EXPECT_EQ(ops::simd_target(), saved ? ops::simd_target() : ok.front());
 }

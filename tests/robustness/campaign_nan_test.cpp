@@ -51,8 +51,8 @@ std::vector<ResolvedFault> bit30_faults(const Graph& g, bool all_kinds) {
   for (int pi : g.fault_site_params()) {
     for (int k = 0; k < 3; ++k) {
       if (!all_kinds && k != layer % 3) continue;
-      faults.push_back(ResolvedFault{pi, g.params[size_t(pi)].node, nan_fault_offset(g, pi, kinds[k]), 30,
-                                     FaultModel::BitFlip});
+      faults.push_back(
+          ResolvedFault{pi, g.params[size_t(pi)].node, nan_fault_offset(g, pi, kinds[k]), 30, FaultModel::BitFlip});
     }
     ++layer;
   }

@@ -14,12 +14,13 @@
 namespace faultbench::robustness {
 
 struct CliCase {
-  std::string id;        // stable row id, e.g. "ckpt-zip-truncated"
-  std::string category;  // checkpoint | safetensors | cifar | gtsrb | fault list | journal | results | command line | output
-  std::string what;      // the bad input, in words
+  std::string id;  // stable row id, e.g. "ckpt-zip-truncated"
+  std::string
+      category;  // checkpoint | safetensors | cifar | gtsrb | fault list | journal | results | command line | output
+  std::string what;                                // the bad input, in words
   std::function<void(const fs::path& dir)> setup;  // writes the inputs into the scratch folder
   std::vector<std::string> args;                   // run in the scratch folder
-  int exit_code = 1;     // 1: bad file / I/O, 2: usage
+  int exit_code = 1;                               // 1: bad file / I/O, 2: usage
   // Put before the binary on the command line: NAME=value settings, or a command that runs
   // it under a resource limit, e.g. "prlimit --stack=N" (run_cli runs `env ENV faultbench`).
   std::string env = "";
@@ -35,21 +36,22 @@ inline std::vector<std::string> cat(std::vector<std::string> a, const std::vecto
   return a;
 }
 
-inline const std::vector<std::string> kConvert = {"convert", "--model", "resnet20", "--dataset", "cifar10",
-                                                  "--weights", "w.ckpt", "--out", "out.safetensors"};
-inline const std::vector<std::string> kEvalCifar = {"eval",      "--model",    "resnet20", "--dataset",
-                                                    "cifar10",   "--weights",  "w.safetensors",
-                                                    "--data-dir", "data",      "--images", "2", "--threads", "1"};
-inline const std::vector<std::string> kEvalGtsrb = {"eval",      "--model",    "resnet20", "--dataset",
-                                                    "gtsrb",     "--weights",  "w.safetensors",
-                                                    "--data-dir", "data",      "--images", "2", "--threads", "1"};
+inline const std::vector<std::string> kConvert = {"convert",   "--model", "resnet20", "--dataset",      "cifar10",
+                                                  "--weights", "w.ckpt",  "--out",    "out.safetensors"};
+inline const std::vector<std::string> kEvalCifar = {"eval",      "--model",       "resnet20",   "--dataset", "cifar10",
+                                                    "--weights", "w.safetensors", "--data-dir", "data",      "--images",
+                                                    "2",         "--threads",     "1"};
+inline const std::vector<std::string> kEvalGtsrb = {"eval",      "--model",       "resnet20",   "--dataset", "gtsrb",
+                                                    "--weights", "w.safetensors", "--data-dir", "data",      "--images",
+                                                    "2",         "--threads",     "1"};
 inline std::vector<std::string> fl_convert(const std::string& to) {
-  return {"faultlist", "--convert", "list.csv", "--to", to, "--model", "resnet20", "--dataset", "cifar10",
-          "--out", "out.csv"};
+  return {"faultlist", "--convert", "list.csv", "--to",  to,       "--model",
+          "resnet20",  "--dataset", "cifar10",  "--out", "out.csv"};
 }
 inline const std::vector<std::string> kCampaign = {
-    "campaign", "--model",  "resnet20", "--dataset", "cifar10", "--weights", "w.safetensors", "--data-dir",
-    "data",     "--faults", "list.csv", "--out",     "out/RESULTS.csv", "--images", "2", "--threads", "1"};
+    "campaign",        "--model",    "resnet20", "--dataset", "cifar10",  "--weights",
+    "w.safetensors",   "--data-dir", "data",     "--faults",  "list.csv", "--out",
+    "out/RESULTS.csv", "--images",   "2",        "--threads", "1"};
 
 // `args` with the value of `option` replaced.
 inline std::vector<std::string> with(std::vector<std::string> args, const std::string& option,
@@ -63,7 +65,8 @@ inline const std::string kTorchHeader = "Injection,Layer,TensorIndex,Bit\n";
 inline const std::string kGoodRows = "0,conv1,\"(3, 0, 2, 1)\",15\n1,layer1.0.conv1,\"(7, 0, 2, 0)\",5\n";
 
 // A torch list with two good rows and then `bad` (line 4).
-inline std::function<void(const fs::path&)> list_with(const std::string& bad, const std::string& header = kTorchHeader) {
+inline std::function<void(const fs::path&)> list_with(const std::string& bad,
+                                                      const std::string& header = kTorchHeader) {
   return [=](const fs::path& d) { write_bytes(d / "list.csv", header + kGoodRows + bad); };
 }
 

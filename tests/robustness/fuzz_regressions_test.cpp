@@ -47,7 +47,8 @@ TEST(FuzzRegressions, CompareTotalsThatOverflowAreAFormatError) {
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("hostile.csv: counts too large"), std::string::npos) << e.what();
   }
-  std::istringstream ok("Injection,masked,non_critical,critical\n0,4000000000000000000,0,1\n1,5000000000000000000,0,2\n");
+  std::istringstream ok(
+      "Injection,masked,non_critical,critical\n0,4000000000000000000,0,1\n1,5000000000000000000,0,2\n");
   const ResultTable u = parse_result_table(ok, "ok.csv");
   EXPECT_EQ(compare_results(u, u).a.masked, 9000000000000000000);
 }

@@ -25,7 +25,7 @@ inline std::string le(uint64_t v, int bytes) {
   return s;
 }
 inline std::string str(const std::string& s) { return "X" + le(s.size(), 4) + s; }  // BINUNICODE
-inline std::string integer(int64_t v) { return "\x8a\x08" + le(uint64_t(v), 8); }      // LONG1, 8 bytes
+inline std::string integer(int64_t v) { return "\x8a\x08" + le(uint64_t(v), 8); }   // LONG1, 8 bytes
 inline std::string int_tuple(const Shape& v) {
   std::string s = "(";
   for (int64_t x : v) s += integer(x);
@@ -66,10 +66,10 @@ inline std::string model_state_dict(const std::string& model, const std::string&
 // ---- zip archives, written byte by byte (so that they can lie) --------------------------
 struct ZipEntry {
   std::string name;
-  std::string data;       // as stored (deflated or not)
-  uint16_t method = 0;    // 0 stored, 8 deflated
+  std::string data;     // as stored (deflated or not)
+  uint16_t method = 0;  // 0 stored, 8 deflated
   uint32_t crc = 0;
-  uint64_t size = 0;      // uncompressed size, as declared
+  uint64_t size = 0;  // uncompressed size, as declared
 };
 
 inline ZipEntry stored(const std::string& name, const std::string& data) {
@@ -122,8 +122,8 @@ inline std::string zip_bytes(const std::vector<ZipEntry>& entries) {
   for (const ZipEntry& e : entries) {
     const std::string common = le(20, 2) + le(0, 2) + le(e.method, 2) + le(0, 2) + le(0x21, 2) + le(e.crc, 4) +
                                le(e.data.size(), 4) + le(e.size, 4) + le(e.name.size(), 2) + le(0, 2);
-    central += le(0x02014b50, 4) + le(20, 2) + common + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) +
-               le(out.size(), 4) + e.name;
+    central +=
+        le(0x02014b50, 4) + le(20, 2) + common + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(out.size(), 4) + e.name;
     out += le(0x04034b50, 4) + common + e.name + e.data;
   }
   const uint64_t cd_at = out.size();

@@ -9,11 +9,12 @@
 
 namespace faultbench::robustness::hostile {
 
-inline const std::vector<std::string> kConvertArgs = {"convert",   "--model", "resnet20", "--dataset", "cifar10",
+inline const std::vector<std::string> kConvertArgs = {"convert",   "--model", "resnet20", "--dataset",      "cifar10",
                                                       "--weights", "w.ckpt",  "--out",    "out.safetensors"};
 inline const std::vector<std::string> kCampaignArgs = {
-    "campaign", "--model",  "resnet20", "--dataset", "cifar10", "--weights", "w.safetensors", "--data-dir",
-    "data",     "--faults", "list.csv", "--out",     "out/RESULTS.csv", "--images", "2", "--threads", "1"};
+    "campaign",        "--model",    "resnet20", "--dataset", "cifar10",  "--weights",
+    "w.safetensors",   "--data-dir", "data",     "--faults",  "list.csv", "--out",
+    "out/RESULTS.csv", "--images",   "2",        "--threads", "1"};
 
 // ---- pickles ---------------------------------------------------------------------------
 // A persistent id with a 1 MB storage key, memoized, then loaded 300,000 times (a reader
@@ -69,20 +70,23 @@ inline void zip_storage_bomb_valid(const fs::path& d) {
 inline int64_t zip_storage_size_lie(const fs::path& d) {
   int64_t used = 0;
   (void)model_state_dict("resnet20", "cifar10", 0, &used);
-  write_bytes(d / "w.ckpt", torch_zip(model_state_dict("resnet20", "cifar10", used),
-                                      {deflated_zeros("archive/data/0", 1024)}));
+  write_bytes(d / "w.ckpt",
+              torch_zip(model_state_dict("resnet20", "cifar10", used), {deflated_zeros("archive/data/0", 1024)}));
   return used;
 }
 
 // data.pkl itself inflates to 1 GiB.
 inline void zip_pickle_bomb(const fs::path& d) {
-  write_bytes(d / "w.ckpt", zip_bytes({deflated_zeros("archive/data.pkl", 1024), stored("archive/byteorder", "little")}));
+  write_bytes(d / "w.ckpt",
+              zip_bytes({deflated_zeros("archive/data.pkl", 1024), stored("archive/byteorder", "little")}));
 }
 
 // Two entries named archive/data.pkl: a harmless and a hostile one.
 inline void zip_duplicate_entry(const fs::path& d) {
   write_bytes(d / "w.ckpt", zip_bytes({deflated("archive/data.pkl", "\x80\x02}."),
-                                       deflated("archive/data.pkl", "\x80\x02" "cos\nsystem\n."),
+                                       deflated("archive/data.pkl",
+                                                "\x80\x02"
+                                                "cos\nsystem\n."),
                                        stored("archive/byteorder", "little")}));
 }
 
@@ -130,9 +134,10 @@ inline void st_empty_arrays(const fs::path& d) {
 }
 
 inline void st_duplicate_name(const fs::path& d) {
-  write_bytes(d / "w.ckpt", safetensors_with_header(R"({"conv1.weight":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                                                    R"("conv1.weight":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                                                    std::string(8, '\0')));
+  write_bytes(d / "w.ckpt",
+              safetensors_with_header(R"({"conv1.weight":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                                      R"("conv1.weight":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                                      std::string(8, '\0')));
 }
 
 inline void st_long_name(const fs::path& d) {

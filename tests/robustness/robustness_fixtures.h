@@ -126,7 +126,8 @@ struct CliRun {
 // Runs the faultbench binary in `cwd` with `args` (each single-quoted), without
 // FAULTBENCH_DATA in its environment; `env` adds variables ("NAME=value ...").
 inline CliRun run_cli(const std::vector<std::string>& args, const fs::path& cwd, const std::string& env = "") {
-  std::string cmd = "cd '" + cwd.string() + "' && env -u FAULTBENCH_DATA " + env + " '" + testing::cli_path().string() + "'";
+  std::string cmd =
+      "cd '" + cwd.string() + "' && env -u FAULTBENCH_DATA " + env + " '" + testing::cli_path().string() + "'";
   for (const std::string& a : args) cmd += " '" + a + "'";
   cmd += " >'" + (cwd / ".stdout").string() + "' 2>'" + (cwd / ".stderr").string() + "'";
   const int status = std::system(cmd.c_str());

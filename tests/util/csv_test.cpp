@@ -31,8 +31,7 @@ std::string error_of(const std::string& text, CsvOptions options = {}) {
 }
 
 TEST(CsvReader, PlainFieldsAndEmptyFields) {
-  EXPECT_EQ(read_all("a,b,c\n1,,3\n,,\n"),
-            (Rows{{1, {"a", "b", "c"}}, {2, {"1", "", "3"}}, {3, {"", "", ""}}}));
+  EXPECT_EQ(read_all("a,b,c\n1,,3\n,,\n"), (Rows{{1, {"a", "b", "c"}}, {2, {"1", "", "3"}}, {3, {"", "", ""}}}));
   EXPECT_EQ(read_all("x"), (Rows{{1, {"x"}}}));  // no final newline
   EXPECT_EQ(read_all(""), Rows{});
 }
@@ -61,7 +60,12 @@ TEST(CsvReader, SkipsTheUtf8ByteOrderMarkAtTheStartOnly) {
   EXPECT_EQ(read_all("\xEF\xBB\xBFInjection,Bit\n0,1\n"), (Rows{{1, {"Injection", "Bit"}}, {2, {"0", "1"}}}));
   EXPECT_EQ(read_all("\xEF\xBB\xBF"), Rows{});
   EXPECT_EQ(read_all("\xEF\xBB"), (Rows{{1, {"\xEF\xBB"}}}));  // not a whole BOM: data
-  EXPECT_EQ(read_all("a\n\xEF\xBB\xBF" "b\n"), (Rows{{1, {"a"}}, {2, {"\xEF\xBB\xBF" "b"}}}));
+  EXPECT_EQ(read_all("a\n\xEF\xBB\xBF"
+                     "b\n"),
+            (Rows{{1, {"a"}},
+                  {2,
+                   {"\xEF\xBB\xBF"
+                    "b"}}}));
 }
 
 TEST(CsvReader, BlankLinesAreNotRecordsButKeepTheirLineNumbers) {

@@ -88,8 +88,9 @@ TEST(IoPlan, OtherSpellingOfAMissingFileIsTheSameFile) {
   plan.output("--profile", "./a/../a/new.csv");
   const std::string why = refusal<UsageError>(plan);
   fs::current_path(cwd);
-  EXPECT_EQ(why, "--profile ./a/../a/new.csv is the same file as --out a/new.csv: two outputs cannot share a "
-                 "file; choose another output path");
+  EXPECT_EQ(why,
+            "--profile ./a/../a/new.csv is the same file as --out a/new.csv: two outputs cannot share a "
+            "file; choose another output path");
 }
 
 TEST(IoPlan, MissingFileBehindAFolderLinkIsTheSameFile) {
@@ -172,8 +173,9 @@ TEST(OutputGuardFolders, MissingOutputFoldersAreCreatedBeforeTheWork) {
     blocked.check();
     FAIL() << "accepted";
   } catch (const IoError& e) {
-    EXPECT_EQ(std::string(e.what()), "--logits " + (dir / "blocked" / "x.csv").string() + ": cannot create its folder " +
-                                         (dir / "blocked").string() + ": Not a directory");
+    EXPECT_EQ(std::string(e.what()), "--logits " + (dir / "blocked" / "x.csv").string() +
+                                         ": cannot create its folder " + (dir / "blocked").string() +
+                                         ": Not a directory");
   }
 }
 

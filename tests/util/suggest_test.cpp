@@ -10,12 +10,12 @@ const std::vector<std::string> kVerbs = {"models", "faultlist", "eval", "convert
 TEST(EditDistance, CountsInsertionsDeletionsSubstitutionsAndAdjacentSwaps) {
   EXPECT_EQ(edit_distance("", ""), 0);
   EXPECT_EQ(edit_distance("eval", ""), 4);
-  EXPECT_EQ(edit_distance("eval", "evl"), 1);       // deletion
-  EXPECT_EQ(edit_distance("evl", "eval"), 1);       // insertion
-  EXPECT_EQ(edit_distance("eval", "evak"), 1);      // substitution
-  EXPECT_EQ(edit_distance("eval", "eavl"), 1);      // adjacent transposition
+  EXPECT_EQ(edit_distance("eval", "evl"), 1);   // deletion
+  EXPECT_EQ(edit_distance("evl", "eval"), 1);   // insertion
+  EXPECT_EQ(edit_distance("eval", "evak"), 1);  // substitution
+  EXPECT_EQ(edit_distance("eval", "eavl"), 1);  // adjacent transposition
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3);
-  EXPECT_EQ(edit_distance("EVAL", "eval"), 0);      // case-insensitive
+  EXPECT_EQ(edit_distance("EVAL", "eval"), 0);  // case-insensitive
 }
 
 TEST(ClosestMatches, OffersTheVerbATypoMeant) {

@@ -44,11 +44,15 @@ TEST(ModelsCommand, OneRowPerPairWithSpecFigures) {
   for (size_t i = 0; i < zoo_models().size(); ++i) {
     const ModelInfo& m = zoo_models()[i];
     const Graph g = build_model(m.model, m.dataset);
-    const std::vector<std::string> want = {m.dataset, m.model, std::to_string(m.input.c) + "x" + std::to_string(m.input.h) + "x" + std::to_string(m.input.w),
-                                           std::to_string(m.classes), std::to_string(g.parameter_count()),
-                                           std::to_string(g.fault_site_weight_count()),
-                                           std::to_string(g.fault_site_params().size()),
-                                           std::to_string(g.macs_per_image())};
+    const std::vector<std::string> want = {
+        m.dataset,
+        m.model,
+        std::to_string(m.input.c) + "x" + std::to_string(m.input.h) + "x" + std::to_string(m.input.w),
+        std::to_string(m.classes),
+        std::to_string(g.parameter_count()),
+        std::to_string(g.fault_site_weight_count()),
+        std::to_string(g.fault_site_params().size()),
+        std::to_string(g.macs_per_image())};
     EXPECT_EQ(rows[i + 1], want);
   }
   // Spot values from MODELS.md §0 so the test does not only compare the code with itself.

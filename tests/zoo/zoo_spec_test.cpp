@@ -64,9 +64,8 @@ std::vector<std::string> graph_layers(const Graph& g) {
       const int64_t macs = int64_t(o.h) * o.w * a.out_channels * (a.in_channels / a.groups) * a.kernel * a.kernel;
       char buf[512];
       std::snprintf(buf, sizeof buf, "%s Conv2d %d->%d k%dx%d s%dx%d p%dx%d g%d bias%d [%d,%d,%d]->[%d,%d,%d] macs%lld",
-                    n.name.c_str(), a.in_channels, a.out_channels, a.kernel, a.kernel, a.stride, a.stride,
-                    a.padding, a.padding, a.groups, int(a.bias), i.c, i.h, i.w, o.c, o.h, o.w,
-                    static_cast<long long>(macs));
+                    n.name.c_str(), a.in_channels, a.out_channels, a.kernel, a.kernel, a.stride, a.stride, a.padding,
+                    a.padding, a.groups, int(a.bias), i.c, i.h, i.w, o.c, o.h, o.w, static_cast<long long>(macs));
       out.push_back(buf);
     } else if (n.kind == OpKind::Linear) {
       const auto& a = std::get<LinearAttrs>(n.attrs);
@@ -246,11 +245,10 @@ TEST(ZooRegistry, NamesOfIssue2) {
   std::vector<std::string> got;
   for (const ModelInfo& m : zoo_models()) got.push_back(m.dataset + "/" + m.model);
   const std::vector<std::string> want = {
-      "cifar10/resnet20",   "cifar10/resnet32",    "cifar10/resnet44",     "cifar10/resnet56",
-      "cifar10/resnet110",  "cifar10/mobilenetv2", "cifar10/vgg11_bn",     "cifar10/vgg13_bn",
-      "cifar10/vgg16_bn",   "cifar10/vgg19_bn",    "cifar10/densenet121",  "cifar10/densenet161",
-      "cifar10/googlenet",  "cifar100/resnet18",   "cifar100/densenet121", "cifar100/googlenet",
-      "gtsrb/resnet20",     "gtsrb/densenet121",   "gtsrb/vgg11_bn"};
+      "cifar10/resnet20",    "cifar10/resnet32",    "cifar10/resnet44",  "cifar10/resnet56",  "cifar10/resnet110",
+      "cifar10/mobilenetv2", "cifar10/vgg11_bn",    "cifar10/vgg13_bn",  "cifar10/vgg16_bn",  "cifar10/vgg19_bn",
+      "cifar10/densenet121", "cifar10/densenet161", "cifar10/googlenet", "cifar100/resnet18", "cifar100/densenet121",
+      "cifar100/googlenet",  "gtsrb/resnet20",      "gtsrb/densenet121", "gtsrb/vgg11_bn"};
   EXPECT_EQ(got, want);
 }
 

@@ -54,8 +54,8 @@ bool pair_selected(const ModelInfo& m) {
       if (std::string(suite.name()) == "ZooTorchSensitivity" &&
           (pair_key(m) == "cifar100_googlenet" || pair_key(m) == "cifar10_resnet20"))
         return true;
-      if (name.size() > pair_key(m).size() && name.compare(name.size() - pair_key(m).size() - 1, std::string::npos,
-                                                           "/" + pair_key(m)) == 0)
+      if (name.size() > pair_key(m).size() &&
+          name.compare(name.size() - pair_key(m).size() - 1, std::string::npos, "/" + pair_key(m)) == 0)
         return true;
     }
   }
@@ -203,9 +203,10 @@ TEST_P(ZooTorch, LogitsMatchPyTorch) {
   const Tensor torch32({l.n, info().classes}, std::vector<float>(l.logits.begin(), l.logits.end()));
   const Comparison c_1e5 = compare(got, l.logits, l.n, info().classes, kRelTol);
   const Comparison t64 = compare(torch32, l.logits64, l.n, info().classes, kRelTol);
-  std::printf("  %s/%s: %d images, worst |diff| / (1e-5*range+1e-6): faultbench-torch32 %.3f, "
-              "faultbench-torch64 %.3f, torch32-torch64 %.3f\n",
-              info().dataset.c_str(), info().model.c_str(), l.n, c_1e5.worst_ratio, c64.worst_ratio, t64.worst_ratio);
+  std::printf(
+      "  %s/%s: %d images, worst |diff| / (1e-5*range+1e-6): faultbench-torch32 %.3f, "
+      "faultbench-torch64 %.3f, torch32-torch64 %.3f\n",
+      info().dataset.c_str(), info().model.c_str(), l.n, c_1e5.worst_ratio, c64.worst_ratio, t64.worst_ratio);
 }
 
 INSTANTIATE_TEST_SUITE_P(All, ZooTorch, ::testing::Range(0, 19), [](const ::testing::TestParamInfo<int>& i) {
@@ -227,7 +228,8 @@ TEST(ZooTorchSensitivity, DroppingQuirksBreaksTheMatch) {
   {
     Loaded l = load_pair(find_model("resnet20", "cifar10"));
     for (Node& n : l.graph.nodes)
-      if (n.kind == OpKind::ShortcutA) std::get<ShortcutAAttrs>(n.attrs) = {0, 2 * std::get<ShortcutAAttrs>(n.attrs).pad_back};
+      if (n.kind == OpKind::ShortcutA)
+        std::get<ShortcutAAttrs>(n.attrs) = {0, 2 * std::get<ShortcutAAttrs>(n.attrs).pad_back};
     Executor ex(l.graph);
     EXPECT_GT(compare(ex.forward(l.input), l.logits, l.n, 10, kRelTol).worst_ratio, 100.0);
   }

@@ -35,11 +35,11 @@ namespace faultbench {
 struct CampaignSpec {
   std::string model, dataset;
   std::filesystem::path weights, data_dir, faults, out;
-  ImageSelection images;                   // which test images (default: all of them)
-  std::optional<FaultModel> fault_model;   // overrides every fault's model when set
-  EngineOptions engine;                    // threads, mode, memory
-  int fault_batch = 0;                     // faults per journaled batch; 0: automatic
-  std::vector<std::string> command_line;   // recorded in the sidecar (the CLI's argv)
+  ImageSelection images;                  // which test images (default: all of them)
+  std::optional<FaultModel> fault_model;  // overrides every fault's model when set
+  EngineOptions engine;                   // threads, mode, memory
+  int fault_batch = 0;                    // faults per journaled batch; 0: automatic
+  std::vector<std::string> command_line;  // recorded in the sidecar (the CLI's argv)
 };
 
 enum class CampaignStatus { Completed, AlreadyComplete, Interrupted };
@@ -51,7 +51,7 @@ struct CampaignReport {
   int64_t done_faults = 0;     // journaled when the call returned
   std::string note;            // e.g. a torn journal record that was dropped
   std::filesystem::path journal;
-  EngineProfile profile;       // when spec.engine.profile (faults run by this call only)
+  EngineProfile profile;  // when spec.engine.profile (faults run by this call only)
 };
 
 // Runs or resumes the campaign. `stop` (e.g. set by SIGINT) ends it after abandoning the

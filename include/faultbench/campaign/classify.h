@@ -36,8 +36,7 @@ struct FaultCounts {
 
 // Adds the outcome of one image to `counts`. golden_top1 must be top1_index(golden, k)
 // (tensor.h: the argmax rule above).
-void classify_image(const float* golden, int golden_top1, const float* faulty, int k, int label,
-                    FaultCounts& counts);
+void classify_image(const float* golden, int golden_top1, const float* faulty, int k, int label, FaultCounts& counts);
 
 // The one rule for a fault-free ("golden") network, applied by `faultbench eval` and by
 // both campaign modes: every logit of every image is finite. A NaN or an Inf there (say,

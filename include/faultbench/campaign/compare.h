@@ -58,13 +58,13 @@ struct CompareReport {
   int64_t matched = 0, only_a = 0, only_b = 0;
   std::vector<const ResultRow*> only_a_first, only_b_first;  // the first CompareOptions::examples
   ImageRange images_a, images_b;
-  int64_t image_mismatches = 0;       // matched faults whose n_injections differ
+  int64_t image_mismatches = 0;  // matched faults whose n_injections differ
   bool rates = false;
   ClassTotals a, b;                   // over the matched rows
   std::optional<double> correlation;  // Pearson of per-fault critical counts (rates); none when undefined
   double mean_abs_diff = 0;           // of per-fault critical counts (rates)
   double max_abs_diff = 0;
-  std::vector<Disagreement> worst;    // largest |diff| first, ties by A's Injection id
+  std::vector<Disagreement> worst;  // largest |diff| first, ties by A's Injection id
 };
 
 // The report points into `a` and `b`, which must outlive it. Never refuses on its own

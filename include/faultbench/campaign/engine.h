@@ -32,12 +32,12 @@ enum class CampaignMode { Fast, BruteForce };
 const char* campaign_mode_name(CampaignMode mode);  // "fast" | "brute-force"
 
 struct EngineOptions {
-  int threads = 0;                            // 0: all cores
+  int threads = 0;  // 0: all cores
   CampaignMode mode = CampaignMode::Fast;
-  int max_chunk_images = 256;                 // images per chunk, upper bound
-  int64_t memory_budget = int64_t(512) << 20; // bytes for golden + scratch activations per chunk
-  bool profile = false;                       // fast mode: time every step and faulty layer
-  std::string weights_name = "the weights";   // named when the golden logits are not finite
+  int max_chunk_images = 256;                  // images per chunk, upper bound
+  int64_t memory_budget = int64_t(512) << 20;  // bytes for golden + scratch activations per chunk
+  bool profile = false;                        // fast mode: time every step and faulty layer
+  std::string weights_name = "the weights";    // named when the golden logits are not finite
 };
 
 // Where the fast mode spent its time (EngineOptions::profile): std::chrono::steady_clock
@@ -52,8 +52,8 @@ struct EngineProfile {
     double seconds = 0;
   };
   std::vector<FaultLayer> by_faulty_layer;
-  struct Step {  // per executor step recomputed for faults, forward order
-    std::string name;      // first node's name and the fused kinds, e.g. "layer1.0.conv1 (conv2d+batch_norm+relu)"
+  struct Step {              // per executor step recomputed for faults, forward order
+    std::string name;        // first node's name and the fused kinds, e.g. "layer1.0.conv1 (conv2d+batch_norm+relu)"
     int64_t image_runs = 0;  // images it was run on, summed over faults
     int64_t resumed_image_runs = 0;  // of those, continued from golden partial sums (src/campaign/fast/)
     double seconds = 0;
@@ -63,9 +63,9 @@ struct EngineProfile {
 
 // A fault resolved against a graph: which parameter element and node it corrupts.
 struct ResolvedFault {
-  int param = -1;       // index into Graph::params
-  int node = -1;        // owning node
-  int64_t offset = 0;   // flat element index, row-major PyTorch order
+  int param = -1;      // index into Graph::params
+  int node = -1;       // owning node
+  int64_t offset = 0;  // flat element index, row-major PyTorch order
   int bit = 0;
   FaultModel model = FaultModel::BitFlip;
 };
@@ -94,8 +94,7 @@ class CampaignEngine {
   // `stop` is polled between chunks of images: when it becomes true the call returns
   // false and `out` is unspecified. `on_progress(fault_images)` reports finished work.
   bool run(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
-           const std::atomic<bool>* stop = nullptr,
-           const std::function<void(int64_t)>& on_progress = {});
+           const std::atomic<bool>* stop = nullptr, const std::function<void(int64_t)>& on_progress = {});
 
   const EngineOptions& options() const { return options_; }
   int threads() const;

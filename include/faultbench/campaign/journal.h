@@ -30,9 +30,9 @@ struct CampaignBinding {
   std::string weights_sha256;  // checkpoint file bytes
   std::string data_sha256;     // ImageSet::sha256() of the images used
   int64_t images = 0;
-  std::string faults_sha256;   // fault-list file bytes
+  std::string faults_sha256;  // fault-list file bytes
   int64_t faults = 0;
-  std::string fault_model;     // "bitflip" | "stuck-at-0" | "stuck-at-1" | "as-listed"
+  std::string fault_model;  // "bitflip" | "stuck-at-0" | "stuck-at-1" | "as-listed"
 
   nlohmann::json to_json() const;
   // FormatError naming `where` and the key when a field is missing or mistyped.
@@ -72,8 +72,7 @@ class Journal {
   // another process that holds it. Existing journal: its header must equal `binding`
   // (UsageError naming the input that changed otherwise); a torn tail is truncated and
   // described in *note.
-  static Journal open(const std::filesystem::path& path, const CampaignBinding& binding,
-                      std::string* note);
+  static Journal open(const std::filesystem::path& path, const CampaignBinding& binding, std::string* note);
   Journal(Journal&& other) noexcept;
   Journal& operator=(Journal&&) = delete;
   ~Journal();

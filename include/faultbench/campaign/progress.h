@@ -40,8 +40,7 @@ double estimate_seconds_left(double weighted_total, double weighted_done, double
 class ProgressReporter {
  public:
   // live: redraw one status line (use isatty(fileno(out))); otherwise log lines.
-  ProgressReporter(std::FILE* out, bool live,
-                   std::chrono::seconds log_interval = std::chrono::seconds(60));
+  ProgressReporter(std::FILE* out, bool live, std::chrono::seconds log_interval = std::chrono::seconds(60));
   ~ProgressReporter();
   ProgressReporter(const ProgressReporter&) = delete;
   ProgressReporter& operator=(const ProgressReporter&) = delete;

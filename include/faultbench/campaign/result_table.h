@@ -14,8 +14,8 @@ namespace faultbench {
 
 struct ResultRow {
   int64_t injection = 0;
-  std::string layer, tensor_index;  // empty when the file has no such column
-  int bit = -1;                     // -1 when absent
+  std::string layer, tensor_index;               // empty when the file has no such column
+  int bit = -1;                                  // -1 when absent
   FaultModel fault_model = FaultModel::BitFlip;  // the FaultModel column; bitflip when absent
   int64_t masked = 0, non_critical = 0, critical = 0;
   // Images the fault was run on: the n_injections column, or masked + non_critical +

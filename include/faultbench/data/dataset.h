@@ -23,8 +23,8 @@ struct Normalization {
 // Test images as 8-bit RGB CHW (already resized to 50x50 for GTSRB), plus labels.
 // Kept as uint8 so that 10,000 CIFAR images take 30 MB; normalized to fp32 on demand.
 struct ImageSet {
-  std::string dataset;     // "cifar10", "cifar100", "gtsrb"
-  ValueShape shape;        // per-image [C, H, W]
+  std::string dataset;  // "cifar10", "cifar100", "gtsrb"
+  ValueShape shape;     // per-image [C, H, W]
   int classes = 0;
   std::vector<uint8_t> pixels;  // [size(), C, H, W]
   std::vector<int> labels;      // [size()], each in [0, classes)
@@ -58,8 +58,7 @@ int dataset_classes(const std::string& dataset);
 // whole ground-truth CSV (GTSRB) is still validated, so a truncated set is never reported
 // as complete.
 // FormatError / IoError name the file and record or line on bad input.
-ImageSet load_test_set(const std::string& dataset, const std::filesystem::path& data_dir,
-                       int64_t max_images = -1);
+ImageSet load_test_set(const std::string& dataset, const std::filesystem::path& data_dir, int64_t max_images = -1);
 
 class IoPlan;
 // Adds what load_test_set reads under data_dir to `plan` as inputs: the CIFAR file, or the

@@ -49,17 +49,17 @@ RemoteFile weights_file(const std::string& model, const std::string& dataset, co
 // A published fault list (with the published result columns) and where fetch keeps it:
 // ROOT/faultlists/<framework>/<DATASET>/<file name>, the layout of the reference data.
 struct PublishedFaultList {
-  std::string dataset;    // CLI naming: cifar10, cifar100, gtsrb
-  std::string model;      // CLI naming: resnet20, ...
-  std::string framework;  // "torch", or "tensorflow" for the Keras lists
-  RemoteFile file;        // sha256 and size as published
+  std::string dataset;                          // CLI naming: cifar10, cifar100, gtsrb
+  std::string model;                            // CLI naming: resnet20, ...
+  std::string framework;                        // "torch", or "tensorflow" for the Keras lists
+  RemoteFile file;                              // sha256 and size as published
   std::filesystem::path relative_path() const;  // faultlists/<framework>/<DATASET>/<file name>
 };
 
 // The published lists (torch, or the Keras ones when `keras`) of `dataset` and `model`, ""
 // standing for all. UsageError naming the choices when nothing matches.
-std::vector<PublishedFaultList> published_faultlists(const std::string& dataset, const std::string& model,
-                                                     bool keras, const std::string& mirror = "");
+std::vector<PublishedFaultList> published_faultlists(const std::string& dataset, const std::string& model, bool keras,
+                                                     const std::string& mirror = "");
 
 using FetchLog = std::function<void(const std::string&)>;
 

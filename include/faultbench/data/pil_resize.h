@@ -17,7 +17,6 @@ namespace faultbench {
 
 // src: planar [channels, in_h, in_w] bytes. Returns planar [channels, out_h, out_w].
 // UsageError on non-positive sizes.
-std::vector<uint8_t> pil_resize_bilinear(const uint8_t* src, int channels, int in_h, int in_w,
-                                         int out_h, int out_w);
+std::vector<uint8_t> pil_resize_bilinear(const uint8_t* src, int channels, int in_h, int in_w, int out_h, int out_w);
 
 }  // namespace faultbench

@@ -13,16 +13,14 @@ namespace faultbench {
 // target) and is renamed to `dest` only after a complete, successful (2xx) transfer, so
 // `dest` never holds a partial file. IoError naming the URL otherwise.
 // max_bytes bounds the size accepted from the server.
-void download_file(const std::string& url, const std::filesystem::path& dest,
-                   int64_t max_bytes = int64_t(4) << 30);
+void download_file(const std::string& url, const std::filesystem::path& dest, int64_t max_bytes = int64_t(4) << 30);
 
 // Lower-case hex digest of a file; algorithm "md5" or "sha256".
 std::string file_digest(const std::filesystem::path& file, const std::string& algorithm);
 
 // Throws FormatError "<file>: <algorithm> mismatch: expected X, found Y" unless the
 // file's digest equals `expected` (case-insensitive hex).
-void verify_digest(const std::filesystem::path& file, const std::string& algorithm,
-                   const std::string& expected);
+void verify_digest(const std::filesystem::path& file, const std::string& algorithm, const std::string& expected);
 
 // Extracts a tar (any compression libarchive reads) or zip archive into `dest_dir`
 // (created if needed). Only regular files and directories are written. Entries with an

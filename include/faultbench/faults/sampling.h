@@ -28,10 +28,10 @@ enum class SamplingScope {
 inline constexpr int64_t kMaxSampleFaults = 10'000'000;
 
 struct SamplingParams {
-  int64_t seed = 42;             // random.seed(seed)
-  double error = 0.01;           // e: error margin
-  double confidence_t = 2.58;    // t: cut-off of the normal distribution (2.58 = 99 %)
-  double p = 0.5;                // expected failure probability (0.5 = worst case)
+  int64_t seed = 42;           // random.seed(seed)
+  double error = 0.01;         // e: error margin
+  double confidence_t = 2.58;  // t: cut-off of the normal distribution (2.58 = 99 %)
+  double p = 0.5;              // expected failure probability (0.5 = worst case)
   // Overrides n. Network scope: the list has exactly `count` faults (largest-remainder
   // apportionment over the layers by weight count, not the reference's per-layer round(),
   // which gives 0 faults for count 1); layer scope: `count` per layer.

@@ -48,8 +48,7 @@ class ExecutorSteps {
   // graph.nodes[node].inputs[i] laid out [batch, c, h, w]; output is [batch, c, h, w]
   // of the node's output value. Not thread-safe against param_changed(); safe to call concurrently
   // from several threads with distinct buffers when `pool` is nullptr (single-threaded).
-  void run_node(int node, const std::vector<const float*>& inputs, float* output, int batch,
-                ThreadPool* pool) const {
+  void run_node(int node, const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool) const {
     exec_->run_node(node, inputs, output, batch, pool);
   }
 
@@ -63,8 +62,8 @@ class ExecutorSteps {
   // the output positions (oh * w + ow, ceil(h * w / 64) words) that must be computed and
   // an output row holding the right values of the others (ops::conv2d_optimized). Other
   // steps compute everything.
-  void run_step(int step, const std::vector<const float*>& inputs, float* output, int batch,
-                ThreadPool* pool, const uint64_t* needed = nullptr, const float* const* fill = nullptr) const {
+  void run_step(int step, const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool,
+                const uint64_t* needed = nullptr, const float* const* fill = nullptr) const {
     exec_->run_step(step, inputs, output, batch, pool, needed, fill);
   }
 
@@ -82,8 +81,8 @@ class ExecutorSteps {
   // earlier call with finish = false wrote them), as ops::conv2d_segment_*; with
   // seg.finish, `output` gets exactly run_step's bits (bias and fused epilogue included).
   // Thread-safety as run_step. For step_resumable steps only (UsageError otherwise).
-  void run_step_segment(int step, const std::vector<const float*>& inputs, const ops::Conv2dSegment& seg,
-                        float* output, int batch, ThreadPool* pool) const {
+  void run_step_segment(int step, const std::vector<const float*>& inputs, const ops::Conv2dSegment& seg, float* output,
+                        int batch, ThreadPool* pool) const {
     exec_->run_step_segment(step, inputs, seg, output, batch, pool);
   }
 

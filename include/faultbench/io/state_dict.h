@@ -22,8 +22,8 @@ struct StateDictEntry {
 };
 
 struct StateDict {
-  std::string source;  // file name used in messages ("ResNet20.th")
-  std::string format;  // "torch-zip", "torch-legacy" or "safetensors" (empty when built by hand)
+  std::string source;                   // file name used in messages ("ResNet20.th")
+  std::string format;                   // "torch-zip", "torch-legacy" or "safetensors" (empty when built by hand)
   std::vector<StateDictEntry> entries;  // in file order
 
   // Entry with exactly this key, or nullptr.

@@ -33,8 +33,7 @@ struct Conv2dShape {
 // floor((in + 2p - k)/s) + 1); throws UsageError("conv2d: ...").
 void validate_conv2d(const Conv2dShape& s);
 
-void conv2d_reference(const Conv2dShape& s, const float* x, const float* weight, const float* bias,
-                      float* y);
+void conv2d_reference(const Conv2dShape& s, const float* x, const float* weight, const float* bias, float* y);
 
 // Weights re-laid out for the optimized kernels, and the geometry those derive from the
 // shape (computed here once, not per call). The layouts are private to src/ops/conv2d/
@@ -75,13 +74,12 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight);
 // Used by the campaign engine to inject and restore one faulty weight.
 void conv2d_pack_set(Conv2dPacked& pack, int64_t index, float value);
 
-
 // Elementwise work fused into the optimized conv's store, for conv -> batch_norm -> [add]
 // -> [relu] chains. Each output element goes through exactly the unfused operations in
 // the unfused order: v = conv (+ bias); v = v * alpha[co]; v = v + beta[co];
 // v = residual_first ? r + v : v + r; v = v < 0 ? 0 : v. So fusing never changes a bit.
 struct ConvEpilogue {
-  const float* alpha = nullptr;     // [out_c] folded batch norm (with beta), or null
+  const float* alpha = nullptr;  // [out_c] folded batch norm (with beta), or null
   const float* beta = nullptr;
   const float* residual = nullptr;  // [batch, out_c, out_h, out_w], or null
   bool residual_first = false;      // the residual is the add's first operand
@@ -98,16 +96,16 @@ struct ConvEpilogue {
 // from there instead of computing it. With a bitmap the zero-skipping kernel is used
 // wherever the layer allows it, and it skips the blocks with no needed position.
 // Returns the path that ran (choose_conv2d_path's answer for this call).
-Conv2dPath conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
-                            float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
-                            const uint64_t* needed = nullptr, const float* const* fill = nullptr);
+Conv2dPath conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias, float* y,
+                            ThreadPool* pool, const ConvEpilogue& epilogue = {}, const uint64_t* needed = nullptr,
+                            const float* const* fill = nullptr);
 
 // Runs `path` whatever choose_conv2d_path would pick, for tests and benchmarks; arguments
 // as conv2d_optimized's. Throws UsageError when the path cannot compute the layer
 // (conv2d_path_available). Same bits as every other path.
-void conv2d_run_path(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPacked& pack,
-                     const float* bias, float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {},
-                     const uint64_t* needed = nullptr, const float* const* fill = nullptr);
+void conv2d_run_path(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
+                     float* y, ThreadPool* pool, const ConvEpilogue& epilogue = {}, const uint64_t* needed = nullptr,
+                     const float* const* fill = nullptr);
 
 // A slice of a conv's reduction (src/ops/conv2d/segment.cpp), so that sums over input channels a
 // fault cannot have changed are computed once: in DenseNet a fault changes only the

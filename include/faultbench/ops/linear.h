@@ -26,7 +26,7 @@ LinearPacked linear_pack(const LinearShape& s, const float* weight);
 // O(1); the result equals linear_pack of the changed weights.
 void linear_pack_set(LinearPacked& pack, int64_t index, float value);
 
-void linear_optimized(const LinearShape& s, const float* x, const LinearPacked& pack, const float* bias,
-                      float* y, ThreadPool* pool);
+void linear_optimized(const LinearShape& s, const float* x, const LinearPacked& pack, const float* bias, float* y,
+                      ThreadPool* pool);
 
 }  // namespace faultbench::ops

@@ -14,8 +14,7 @@ class AlignedBuffer {
   AlignedBuffer(const AlignedBuffer& other);
   AlignedBuffer& operator=(const AlignedBuffer& other);
   // A moved-from buffer is empty (size 0, no allocation).
-  AlignedBuffer(AlignedBuffer&& other) noexcept
-      : data_(std::move(other.data_)), size_(std::exchange(other.size_, 0)) {}
+  AlignedBuffer(AlignedBuffer&& other) noexcept : data_(std::move(other.data_)), size_(std::exchange(other.size_, 0)) {}
   AlignedBuffer& operator=(AlignedBuffer&& other) noexcept {
     data_ = std::move(other.data_);
     size_ = std::exchange(other.size_, 0);
@@ -24,7 +23,9 @@ class AlignedBuffer {
 
   // Discards the old contents; the new ones are zero.
   void resize(size_t count);
-  void ensure(size_t count) { if (count > size_) resize(count); }
+  void ensure(size_t count) {
+    if (count > size_) resize(count);
+  }
   // Discards the old contents and leaves the new ones unset: for scratch that is written
   // before it is read, where zeroing would cost a pass over memory per use.
   void resize_uninitialized(size_t count);

@@ -7,8 +7,8 @@
 namespace faultbench {
 
 struct CpuAllocation {
-  int cpus = 1;         // threads to use by default (at least 1)
-  std::string reason;   // what decided it, e.g. "CPU affinity: 4 of 64 cores"
+  int cpus = 1;        // threads to use by default (at least 1)
+  std::string reason;  // what decided it, e.g. "CPU affinity: 4 of 64 cores"
 };
 
 // The smallest of: the CPUs in the process's affinity mask (sched_getaffinity), the cgroup

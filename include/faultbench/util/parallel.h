@@ -20,8 +20,9 @@ class ThreadPool {
   static constexpr int kMaxThreads = 1024;
 
   // threads <= 0 means the CPUs this process may use (util/cpu_allocation.h: affinity,
-  // cgroup quota, Slurm; at most kMaxThreads). When the system refuses a worker thread (ulimit -u, a cgroup's pids.max, memory for stacks) the workers already
-  // started are joined and Error names the thread, the count and the system's reason.
+  // cgroup quota, Slurm; at most kMaxThreads). When the system refuses a worker thread (ulimit -u, a cgroup's pids.max,
+  // memory for stacks) the workers already started are joined and Error names the thread, the count and the system's
+  // reason.
   explicit ThreadPool(int threads = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;

@@ -8,7 +8,12 @@ namespace faultbench::campaign_detail {
 
 FastMode::FastMode(const Graph& graph, Executor& exec, const ImageSet& images, const EngineOptions& options,
                    GoldenRecord& golden)
-    : graph_(graph), exec_(exec), steps_(exec), images_(images), options_(options), golden_(golden),
+    : graph_(graph),
+      exec_(exec),
+      steps_(exec),
+      images_(images),
+      options_(options),
+      golden_(golden),
       index_(make_step_index(graph, steps_)) {}
 
 void FastMode::ensure_workers() {

@@ -55,9 +55,9 @@ class FastMode {
   GoldenChunk chunk_;
   ResumePoints resume_;  // grows with the faulty steps run
   std::vector<std::unique_ptr<Worker>> workers_;
-  bool reverse_chunks_ = false;  // alternate the chunk order per run: the last chunk is reused
-  int64_t golden_ns_ = 0;              // EngineOptions::profile
-  std::vector<int64_t> node_faults_;   // EngineOptions::profile: faults run, per node
+  bool reverse_chunks_ = false;       // alternate the chunk order per run: the last chunk is reused
+  int64_t golden_ns_ = 0;             // EngineOptions::profile
+  std::vector<int64_t> node_faults_;  // EngineOptions::profile: faults run, per node
 };
 
 }  // namespace faultbench::campaign_detail

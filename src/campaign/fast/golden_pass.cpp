@@ -38,8 +38,9 @@ void FastMode::compute_golden_chunk(int64_t first, int count) {
   for (int i = 0; i < count; ++i)
     if (golden_.known(ImageIndex(first + i)) &&
         std::memcmp(logits + i * k, golden_.logits(ImageIndex(first + i)), size_t(k) * sizeof(float)) != 0)
-      throw_internal(__FILE__, __LINE__, "golden logits of a chunk differ from an earlier pass over the same "
-                                         "image: the executor is not deterministic per image");
+      throw_internal(__FILE__, __LINE__,
+                     "golden logits of a chunk differ from an earlier pass over the same "
+                     "image: the executor is not deterministic per image");
   golden_.record(first, count, logits);
   gc.first = first;
   gc.count = count;

@@ -30,11 +30,11 @@ class StrongId {
   Rep v_ = -1;
 };
 
-using ValueId = StrongId<struct ValueTag>;                // Graph::values
-using StepId = StrongId<struct StepTag>;                  // the executor's schedule (ExecStep)
-using Lane = StrongId<struct LaneTag>;                    // an active image's row in a micro-batch
-using ChunkImage = StrongId<struct ChunkImageTag>;        // an image of the golden chunk
-using ImageIndex = StrongId<struct ImageTag, int64_t>;    // an image of the test set
+using ValueId = StrongId<struct ValueTag>;              // Graph::values
+using StepId = StrongId<struct StepTag>;                // the executor's schedule (ExecStep)
+using Lane = StrongId<struct LaneTag>;                  // an active image's row in a micro-batch
+using ChunkImage = StrongId<struct ChunkImageTag>;      // an image of the golden chunk
+using ImageIndex = StrongId<struct ImageTag, int64_t>;  // an image of the test set
 
 // A vector indexed by one id type only.
 template <class Id, class T>

@@ -76,8 +76,7 @@ void add_resume_points(const Graph& graph, ExecutorSteps exec, const StepIndex& 
           grew = true;
         }
       }
-      golden[output_of(st)] =
-          s == step ? 0 : golden_channels_after(graph, st, [&](ValueId v) { return golden[v]; });
+      golden[output_of(st)] = s == step ? 0 : golden_channels_after(graph, st, [&](ValueId v) { return golden[v]; });
     }
   }
   if (!grew) return;

@@ -20,19 +20,19 @@ inline ValueId input_of(const ExecStep& st, size_t i) { return ValueId(st.inputs
 inline const ValueShape& shape_of(const Graph& g, ValueId v) { return g.values[v.index()]; }
 
 struct StepIndex {
-  std::vector<StepId> step_of_node;        // node -> step that runs it (fused members included)
-  IdVector<ValueId, int64_t> row_floats;   // floats per image
-  IdVector<ValueId, char> stored;          // written by a step or the input (not a fused intermediate)
-  int64_t stored_floats = 0;               // floats per image of all stored values
-  int sim_batch = 8;                       // images per suffix recomputation (sim_batch_for)
+  std::vector<StepId> step_of_node;       // node -> step that runs it (fused members included)
+  IdVector<ValueId, int64_t> row_floats;  // floats per image
+  IdVector<ValueId, char> stored;         // written by a step or the input (not a fused intermediate)
+  int64_t stored_floats = 0;              // floats per image of all stored values
+  int sim_batch = 8;                      // images per suffix recomputation (sim_batch_for)
 };
 StepIndex make_step_index(const Graph& graph, ExecutorSteps exec);
 
 // What the fast mode needs to know to simulate the faults of one step.
 struct SuffixPlan {
   StepId step;
-  std::vector<StepId> desc;                  // steps depending on `step` (itself included), forward order
-  IdVector<ValueId, StepId> last_desc_use;   // last step of `desc` reading the value, none (-1) if none
+  std::vector<StepId> desc;                 // steps depending on `step` (itself included), forward order
+  IdVector<ValueId, StepId> last_desc_use;  // last step of `desc` reading the value, none (-1) if none
 };
 SuffixPlan make_suffix_plan(ExecutorSteps exec, size_t values, StepId step);
 
@@ -68,10 +68,8 @@ int golden_channels_after(const Graph& g, const ExecStep& st, GoldenOf golden) {
     case OpKind::ReLU:
     case OpKind::MaxPool2d:
     case OpKind::AvgPool2d:
-    case OpKind::GlobalAvgPool:
-      return golden(input_of(st, 0));
-    case OpKind::Add:
-      return std::min(golden(input_of(st, 0)), golden(input_of(st, 1)));
+    case OpKind::GlobalAvgPool: return golden(input_of(st, 0));
+    case OpKind::Add: return std::min(golden(input_of(st, 0)), golden(input_of(st, 1)));
     case OpKind::Concat: {
       int offset = 0, first = shape_of(g, output_of(st)).c;
       for (int raw : st.inputs) {
@@ -81,8 +79,7 @@ int golden_channels_after(const Graph& g, const ExecStep& st, GoldenOf golden) {
       }
       return first;
     }
-    default:
-      return 0;
+    default: return 0;
   }
 }
 

@@ -21,12 +21,12 @@ struct Worker {
   BufferPool pool;
   IdVector<ValueId, ChangedValue> values;  // per value of the graph
   ActiveImages active;
-  std::vector<ValueId> live;               // changed values still needed
-  std::vector<Lane> keep;                  // lanes that still differ somewhere
-  std::vector<const float*> ins, fill;     // the step being run: input rows, golden output rows
-  std::vector<AlignedBuffer> temps;             // gathered golden rows of the step being run
-  std::vector<uint64_t> needed, window;    // needed_positions
-  WorkerProfile profile;                   // EngineOptions::profile only
+  std::vector<ValueId> live;             // changed values still needed
+  std::vector<Lane> keep;                // lanes that still differ somewhere
+  std::vector<const float*> ins, fill;   // the step being run: input rows, golden output rows
+  std::vector<AlignedBuffer> temps;      // gathered golden rows of the step being run
+  std::vector<uint64_t> needed, window;  // needed_positions
+  WorkerProfile profile;                 // EngineOptions::profile only
 };
 
 // What every simulation reads, shared by the threads.

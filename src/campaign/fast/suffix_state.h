@@ -38,9 +38,9 @@ class ActiveImages {
 // is changed (computed for this fault) and still needed; the other fields describe those
 // rows and are meaningful only while it is set.
 struct ChangedValue {
-  AlignedBuffer rows;                    // [active, floats per image]: the faulty rows
-  std::vector<uint8_t> differs;     // per lane: differs bitwise from golden
-  int golden_channels = 0;          // leading channels golden in every active image
+  AlignedBuffer rows;            // [active, floats per image]: the faulty rows
+  std::vector<uint8_t> differs;  // per lane: differs bitwise from golden
+  int golden_channels = 0;       // leading channels golden in every active image
   // Per lane, a bitmap of the positions that may differ (position_masks.h), when
   // has_positions; mask_words(h * w) words each.
   std::vector<uint64_t> positions;

@@ -17,8 +17,8 @@ namespace {
 void check_pack(const Conv2dShape& s, const Conv2dPacked& pack) {
   validate_conv2d(s);
   const Conv2dShape& p = pack.shape();
-  if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups ||
-      p.in_h != s.in_h || p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding)
+  if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups || p.in_h != s.in_h ||
+      p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding)
     shape_error("conv2d", "packed weights were prepared for a different shape");
 }
 
@@ -96,18 +96,20 @@ Conv2dPath conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPa
                             const float* const* fill) {
   if ((needed == nullptr) != (fill == nullptr)) shape_error("conv2d", "needed positions come with fill rows");
   check_pack(s, pack);
-  const Conv2dPath path = FAULTBENCH_SIMD_NS::choose_conv2d_path(pack, {s.batch, pool ? pool->size() : 1, needed != nullptr, x});
+  const Conv2dPath path =
+      FAULTBENCH_SIMD_NS::choose_conv2d_path(pack, {s.batch, pool ? pool->size() : 1, needed != nullptr, x});
   run(path, s, x, pack, bias, y, pool, epilogue, needed, fill);
   return path;
 }
 
-void conv2d_run_path(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPacked& pack,
-                     const float* bias, float* y, ThreadPool* pool, const ConvEpilogue& epilogue,
-                     const uint64_t* needed, const float* const* fill) {
+void conv2d_run_path(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
+                     float* y, ThreadPool* pool, const ConvEpilogue& epilogue, const uint64_t* needed,
+                     const float* const* fill) {
   if ((needed == nullptr) != (fill == nullptr)) shape_error("conv2d", "needed positions come with fill rows");
   check_pack(s, pack);
   if (!FAULTBENCH_SIMD_NS::conv2d_path_available(pack, path))
-    shape_error("conv2d", std::string("the ") + FAULTBENCH_SIMD_NS::conv2d_path_name(path) + " path cannot compute this layer");
+    shape_error("conv2d",
+                std::string("the ") + FAULTBENCH_SIMD_NS::conv2d_path_name(path) + " path cannot compute this layer");
   if (s.batch > 0) run(path, s, x, pack, bias, y, pool, epilogue, needed, fill);
 }
 

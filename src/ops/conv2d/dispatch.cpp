@@ -15,7 +15,7 @@
 namespace faultbench::ops {
 
 FAULTBENCH_SIMD_DECLARE(Conv2dPacked, conv2d_pack, (const Conv2dShape& s, const float* weight));
-FAULTBENCH_SIMD_DECLARE(void, conv2d_pack_set, (Conv2dPacked& pack, int64_t index, float value));
+FAULTBENCH_SIMD_DECLARE(void, conv2d_pack_set, (Conv2dPacked & pack, int64_t index, float value));
 FAULTBENCH_SIMD_DECLARE(const char*, conv2d_path_name, (Conv2dPath path));
 FAULTBENCH_SIMD_DECLARE(Conv2dPath, choose_conv2d_path, (const Conv2dPacked& pack, const Conv2dCall& call));
 FAULTBENCH_SIMD_DECLARE(bool, conv2d_path_available, (const Conv2dPacked& pack, Conv2dPath path));
@@ -88,9 +88,9 @@ Conv2dPath conv2d_optimized(const Conv2dShape& s, const float* x, const Conv2dPa
   return FAULTBENCH_SIMD_CALL(conv2d_optimized)(s, x, pack, bias, y, pool, epilogue, needed, fill);
 }
 
-void conv2d_run_path(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPacked& pack,
-                     const float* bias, float* y, ThreadPool* pool, const ConvEpilogue& epilogue,
-                     const uint64_t* needed, const float* const* fill) {
+void conv2d_run_path(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
+                     float* y, ThreadPool* pool, const ConvEpilogue& epilogue, const uint64_t* needed,
+                     const float* const* fill) {
   check_lanes(pack);
   FAULTBENCH_SIMD_CALL(conv2d_run_path)(path, s, x, pack, bias, y, pool, epilogue, needed, fill);
 }

@@ -42,9 +42,7 @@ void cover(const Conv2dShape& s, const Conv2dLayout& pk, int mode, Geometry* g) 
   g->vecs.clear();
   g->segs.clear();
   const int64_t wq = pk.wq, Ho = s.out_h, Wo = s.out_w, Q = (Ho - 1) * wq + Wo;
-  auto vec = [&](int64_t lo, int64_t hi) {
-    g->vecs.push_back({lo, hi, int(g->segs.size()), int(g->segs.size())});
-  };
+  auto vec = [&](int64_t lo, int64_t hi) { g->vecs.push_back({lo, hi, int(g->segs.size()), int(g->segs.size())}); };
   auto seg = [&](int64_t off, uint32_t mask) {
     if (mask == 0) return;
     g->segs.push_back({off, mask});
@@ -122,8 +120,8 @@ struct TileOut {
   const float* alpha = nullptr;
   const float* beta = nullptr;
   bool relu_early = false, relu_late = false, res_first = false;
-  float* y[MR] = {};              // output plane of each live row
-  const float* res[MR] = {};      // residual plane of each live row, or null
+  float* y[MR] = {};          // output plane of each live row
+  const float* res[MR] = {};  // residual plane of each live row, or null
   const Seg* segs = nullptr;
 };
 
@@ -252,7 +250,9 @@ void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, con
   const Geometry& g = pk.gemm;
   const int64_t in_plane = int64_t(s.in_h) * s.in_w;
   const int64_t pairs = int64_t(s.batch) * s.groups;  // (image, group)
-  auto group_input = [&](int64_t pair) { return x + (pair / s.groups * s.in_c + pair % s.groups * g.cin_g) * in_plane; };
+  auto group_input = [&](int64_t pair) {
+    return x + (pair / s.groups * s.in_c + pair % s.groups * g.cin_g) * in_plane;
+  };
   const int threads = pool ? pool->size() : 1;
   if (threads == 1 || pairs >= 2 * threads) {
     // Each (image, group) on one thread: phases built once into that thread's scratch.
@@ -270,7 +270,8 @@ void conv_gemm(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, con
   // the parallel loops), then split blocks and output-channel tiles over the pool.
   float* all = phase_scratch().raw(g.phase_floats * pairs);
   parallel_range(pool, pairs, [&](long long begin, long long end) {
-    for (long long pair = begin; pair < end; ++pair) build_phases(s, pk, group_input(pair), all + pair * g.phase_floats, g.phase_floats);
+    for (long long pair = begin; pair < end; ++pair)
+      build_phases(s, pk, group_input(pair), all + pair * g.phase_floats, g.phase_floats);
   });
   const int64_t base = pairs * g.blocks;
   const int splits = int(std::max<int64_t>(1, std::min<int64_t>(pk.tiles, (2 * threads + base - 1) / base)));

@@ -80,10 +80,10 @@ class StepLists {
   bool rowmask_ = false;
   double live_fraction_ = -1;
   int rs_ = 0, rows_per_load_ = 0, loads_ = 0, kpad_ = 0;
-  std::vector<uint8_t> masks_;    // 1 where the input is not +-0
-  std::vector<uint16_t> valid_;   // [loads] dwords of a load that are blocks
-  std::vector<uint16_t> table_;   // [loads][kpad] live blocks per step
-  std::vector<int> order_;        // block ids: (load * 16 + dword), or generic block numbers
+  std::vector<uint8_t> masks_;   // 1 where the input is not +-0
+  std::vector<uint16_t> valid_;  // [loads] dwords of a load that are blocks
+  std::vector<uint16_t> table_;  // [loads][kpad] live blocks per step
+  std::vector<int> order_;       // block ids: (load * 16 + dword), or generic block numbers
 };
 
 // Epilogue constants of up to kMaxVec vectors of output channels, lanes = channels

@@ -24,18 +24,18 @@ struct GemmSeg {
 // How the GEMM path covers one (image, group)'s output plane with register tiles.
 struct GemmGeometry {
   int cin_g = 0, cout_g = 0, K = 0, nv = 0;
-  bool split = false;            // two half-vectors from two output rows (narrow maps)
-  int64_t blocks = 0;            // vectors / nv
-  std::vector<GemmVec> vecs;     // blocks * nv entries; fillers have no segments
+  bool split = false;         // two half-vectors from two output rows (narrow maps)
+  int64_t blocks = 0;         // vectors / nv
+  std::vector<GemmVec> vecs;  // blocks * nv entries; fillers have no segments
   std::vector<GemmSeg> segs;
-  int64_t phase_floats = 0;      // one (image, group) phase buffer, slack included
+  int64_t phase_floats = 0;  // one (image, group) phase buffer, slack included
 };
 
 // Channel-major path (channels.cpp): its register tile and output positions.
 struct ChannelsGeometry {
-  int np = 4, ncmax = 4;       // register tile: positions x channel vectors
+  int np = 4, ncmax = 4;  // register tile: positions x channel vectors
   int pblocks = 0, cgroups = 0;
-  std::vector<int64_t> q;      // [pblocks * np] phase position of each output; repeats past the end
+  std::vector<int64_t> q;  // [pblocks * np] phase position of each output; repeats past the end
   int64_t phase_floats = 0;
 };
 
@@ -66,7 +66,7 @@ struct Conv2dLayout {
   // offsets[k] % wq: where the kernel's byte masks of the rows, sparse_row_bytes apart, hold it.
   int sparse_row_bytes = 0;
   std::vector<int32_t> sparse_mask_offsets;  // [k]
-  AlignedBuffer sparse_data;  // empty when channel_major (data is used)
+  AlignedBuffer sparse_data;                 // empty when channel_major (data is used)
   int64_t nonfinite = 0;
   const float* sparse_weights() const { return channel_major ? data.data() : sparse_data.data(); }
   // Padding-skipping path (taps.cpp), channel-major layers whose padding makes at least a

@@ -42,7 +42,6 @@ int64_t tiled_index(const Conv2dShape& s, int k, int rows, int co, int kk) {
 
 // (Conv2dPacked's members: untargeted, in dispatch.cpp.)
 
-
 Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   validate_conv2d(s);
   Conv2dPacked packed;
@@ -65,7 +64,8 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   p.hq = (s.in_h + 2 * s.padding + st - 1) / st;
   p.wq = (s.in_w + 2 * s.padding + st - 1) / st;
   const int64_t plane = int64_t(p.hq) * p.wq;
-  if (int64_t(st) * st * cin_g * plane + 4096 > INT32_MAX) shape_error("conv2d", "input too large for the packed kernel");
+  if (int64_t(st) * st * cin_g * plane + 4096 > INT32_MAX)
+    shape_error("conv2d", "input too large for the packed kernel");
   p.offsets.resize(size_t(p.k));
   for (int kk_i = 0; kk_i < p.k; ++kk_i) {
     const int ci = kk_i / (kk * kk), kh = (kk_i / kk) % kk, kw = kk_i % kk;
@@ -102,15 +102,14 @@ void conv2d_pack_set(Conv2dPacked& packed, int64_t index, float value) {
   const Conv2dShape& s = p.shape;
   const int64_t count = int64_t(s.out_c) * p.k;
   if (index < 0 || index >= count)
-    shape_error("conv2d", "weight index " + std::to_string(index) + " outside the " + std::to_string(count) +
-                              " weights");
+    shape_error("conv2d",
+                "weight index " + std::to_string(index) + " outside the " + std::to_string(count) + " weights");
   const int co = int(index / p.k), kk = int(index % p.k);
   float* slot = p.depthwise ? p.data.data() + index  // [out_c][k]: the weights as they are
                             : p.data.data() + tiled_index(s, p.k, p.tile_rows, co, kk);
   p.nonfinite += (std::isfinite(value) ? 0 : 1) - (std::isfinite(*slot) ? 0 : 1);
   *slot = value;
-  if (p.sparse_capable && !p.channel_major)
-    p.sparse_data.data()[tiled_index(s, p.k, simd::kLanes, co, kk)] = value;
+  if (p.sparse_capable && !p.channel_major) p.sparse_data.data()[tiled_index(s, p.k, simd::kLanes, co, kk)] = value;
 }
 
 }  // namespace faultbench::ops::FAULTBENCH_SIMD_NS

@@ -26,7 +26,7 @@ namespace faultbench::ops::FAULTBENCH_SIMD_NS {
 
 namespace {
 
-void validate_segment(const Conv2dShape &s, const Conv2dSegment &seg) {
+void validate_segment(const Conv2dShape& s, const Conv2dSegment& seg) {
   validate_conv2d(s);
   if (!conv2d_segment_supported(s))
     shape_error("conv2d segment",
@@ -46,12 +46,12 @@ void validate_segment(const Conv2dShape &s, const Conv2dSegment &seg) {
 
 }  // namespace
 
-bool conv2d_segment_supported(const Conv2dShape &s) {
+bool conv2d_segment_supported(const Conv2dShape& s) {
   return s.kernel == 1 && s.stride == 1 && s.padding == 0 && s.groups == 1;
 }
 
-void conv2d_segment_reference(const Conv2dShape &s, const float *x, const float *weight, const float *bias, float *y,
-                              const Conv2dSegment &seg) {
+void conv2d_segment_reference(const Conv2dShape& s, const float* x, const float* weight, const float* bias, float* y,
+                              const Conv2dSegment& seg) {
   validate_segment(s, seg);
   const int64_t P = int64_t(s.out_h) * s.out_w;
   for (int n = 0; n < s.batch; ++n)
@@ -76,7 +76,7 @@ constexpr int kMaxVec = detail::ChannelConstants::kMaxVec;
 // (weights w + c * wstride, [k][L] each), over input channels [kb, ke) of image
 // plane x ([k][P]).
 template <int NC>
-void segment_tile(const float *__restrict w, int64_t wstride, const float *__restrict x, int64_t P, const int64_t *pos,
+void segment_tile(const float* __restrict w, int64_t wstride, const float* __restrict x, int64_t P, const int64_t* pos,
                   int kb, int ke, vf (&acc)[NP][kMaxVec]) {
   vf a[NP][NC];
 #pragma GCC unroll 4
@@ -84,7 +84,7 @@ void segment_tile(const float *__restrict w, int64_t wstride, const float *__res
 #pragma GCC unroll 4
     for (int c = 0; c < NC; ++c) a[j][c] = acc[j][c];
   for (int k = kb; k < ke; ++k) {
-    const float *base = x + int64_t(k) * P;
+    const float* base = x + int64_t(k) * P;
     vf wv[NC];
 #pragma GCC unroll 4
     for (int c = 0; c < NC; ++c) wv[c] = simd::load(w + c * wstride + int64_t(k) * L);
@@ -99,17 +99,17 @@ void segment_tile(const float *__restrict w, int64_t wstride, const float *__res
     for (int c = 0; c < NC; ++c) acc[j][c] = a[j][c];
 }
 
-using TileFn = void (*)(const float *, int64_t, const float *, int64_t, const int64_t *, int, int, vf (&)[NP][kMaxVec]);
+using TileFn = void (*)(const float*, int64_t, const float*, int64_t, const int64_t*, int, int, vf (&)[NP][kMaxVec]);
 constexpr TileFn kTiles[kMaxVec] = {segment_tile<1>, segment_tile<2>, segment_tile<3>, segment_tile<4>};
 
 // Channel group cg (up to kMaxVec vectors of output channels) of image n, every
 // position.
-void run_group(const Conv2dShape &s, const detail::Conv2dLayout &pk, const float *x, const float *bias, float *y,
-               const ConvEpilogue &epi, const Conv2dSegment &seg, int n, int cg) {
+void run_group(const Conv2dShape& s, const detail::Conv2dLayout& pk, const float* x, const float* bias, float* y,
+               const ConvEpilogue& epi, const Conv2dSegment& seg, int n, int cg) {
   const int64_t P = int64_t(s.out_h) * s.out_w, K = pk.k;
   const int t0 = cg * kMaxVec, nc = std::min(kMaxVec, pk.sparse_tiles - t0);
-  const float *w = pk.sparse_weights() + int64_t(t0) * K * L;
-  const float *xn = x + int64_t(n) * s.in_c * P;
+  const float* w = pk.sparse_weights() + int64_t(t0) * K * L;
+  const float* xn = x + int64_t(n) * s.in_c * P;
   const detail::ChannelConstants cc(s.out_c, 0, t0 * L, nc, bias, epi);
   const TileFn tile = kTiles[nc - 1];
   for (int64_t p0 = 0; p0 < P; p0 += NP) {
@@ -135,11 +135,11 @@ void run_group(const Conv2dShape &s, const detail::Conv2dLayout &pk, const float
 
 }  // namespace
 
-void conv2d_segment_optimized(const Conv2dShape &s, const float *x, const Conv2dPacked &pack, const float *bias, float *y,
-                              ThreadPool *pool, const ConvEpilogue &epi, const Conv2dSegment &seg) {
+void conv2d_segment_optimized(const Conv2dShape& s, const float* x, const Conv2dPacked& pack, const float* bias,
+                              float* y, ThreadPool* pool, const ConvEpilogue& epi, const Conv2dSegment& seg) {
   validate_segment(s, seg);
-  const detail::Conv2dLayout &pk = pack.layout();
-  const Conv2dShape &p = pk.shape;
+  const detail::Conv2dLayout& pk = pack.layout();
+  const Conv2dShape& p = pk.shape;
   if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups || p.in_h != s.in_h ||
       p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding)
     shape_error("conv2d segment", "packed weights were prepared for a different shape");

@@ -18,7 +18,6 @@
 #include "ops/simd/begin_target.h"
 #include "internal.h"
 
-
 namespace faultbench::ops::FAULTBENCH_SIMD_NS::detail {
 
 namespace {

@@ -40,7 +40,7 @@ namespace {
 
 using simd::vf;
 constexpr int L = simd::kLanes;
-constexpr int kBlock = SparseBlock::kPositions;  // output positions per register tile
+constexpr int kBlock = SparseBlock::kPositions;     // output positions per register tile
 constexpr int kMaxVec = ChannelConstants::kMaxVec;  // channel vectors per register tile
 // Above this share of live (block, step) pairs the GEMM kernel is faster (conv_sparse_bench:
 // the zero-skipping tile costs about 1.1x the GEMM per fma, plus the lists).
@@ -48,8 +48,8 @@ constexpr double kDenseAboveLiveFraction = 0.75;
 
 struct Scratch {
   StepLists lists;
-  std::vector<int32_t> list;     // reduction steps of one block
-  std::vector<int32_t> all;      // 0 .. K-1, for a block that must run densely
+  std::vector<int32_t> list;             // reduction steps of one block
+  std::vector<int32_t> all;              // 0 .. K-1, for a block that must run densely
   std::vector<ChannelConstants> consts;  // per channel group of one (image, group)
 };
 Scratch& scratch() {

@@ -64,8 +64,7 @@ float dense_lane(const Conv2dShape& s, const Conv2dLayout& pk, const float* w, c
   const int kk = s.kernel, oh = p / s.out_w, ow = p % s.out_w;
   float acc = 0.0f;
   for (int k = 0; k < pk.k; ++k) {
-    const int ci = k / (kk * kk), ih = oh * s.stride - s.padding + k / kk % kk,
-              iw = ow * s.stride - s.padding + k % kk;
+    const int ci = k / (kk * kk), ih = oh * s.stride - s.padding + k / kk % kk, iw = ow * s.stride - s.padding + k % kk;
     const bool in = ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w;
     acc = std::fma(w[int64_t(k) * L], in ? xg[(int64_t(ci) * s.in_h + ih) * s.in_w + iw] : 0.0f, acc);
   }

@@ -17,23 +17,20 @@ namespace {
 // match FAULTBENCH_SIMD_ISA in begin_target.h.
 bool cpu_runs(SimdTarget t) {
   switch (t) {
-    case SimdTarget::kScalar:
-      return true;
+    case SimdTarget::kScalar: return true;
 #if defined(__x86_64__) || defined(_M_X64)
     case SimdTarget::kAvx2:
       __builtin_cpu_init();
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi") &&
              __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
     case SimdTarget::kAvx512:
-      return cpu_runs(SimdTarget::kAvx2) && __builtin_cpu_supports("avx512f") &&
-             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512cd");
+      return cpu_runs(SimdTarget::kAvx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512cd");
 #elif defined(__aarch64__)
-    case SimdTarget::kNeon:
-      return true;  // Advanced SIMD (with fused multiply-add) is part of the aarch64 baseline
+    case SimdTarget::kNeon: return true;  // Advanced SIMD (with fused multiply-add) is part of the aarch64 baseline
 #endif
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -68,14 +65,10 @@ std::atomic<int> g_forced{-1};
 
 const char* simd_target_name(SimdTarget t) {
   switch (t) {
-    case SimdTarget::kScalar:
-      return "scalar";
-    case SimdTarget::kNeon:
-      return "neon";
-    case SimdTarget::kAvx2:
-      return "avx2";
-    case SimdTarget::kAvx512:
-      return "avx512";
+    case SimdTarget::kScalar: return "scalar";
+    case SimdTarget::kNeon: return "neon";
+    case SimdTarget::kAvx2: return "avx2";
+    case SimdTarget::kAvx512: return "avx512";
   }
   return "unknown";
 }
@@ -91,8 +84,8 @@ SimdTarget simd_target() { return SimdTarget(simd::active_index()); }
 
 void set_simd_target(SimdTarget t) {
   if (!cpu_runs(t))
-    throw UsageError(std::string("SIMD target ") + simd_target_name(t) + ": this CPU (or this build) cannot run it; it supports: " +
-                     supported_list());
+    throw UsageError(std::string("SIMD target ") + simd_target_name(t) +
+                     ": this CPU (or this build) cannot run it; it supports: " + supported_list());
   g_forced.store(int(t));
   g_active.store(int(t));
 }
@@ -104,14 +97,10 @@ void reset_simd_target() {
 
 int simd_lanes() {
   switch (simd_target()) {
-    case SimdTarget::kScalar:
-      return 1;
-    case SimdTarget::kNeon:
-      return 4;
-    case SimdTarget::kAvx2:
-      return 8;
-    case SimdTarget::kAvx512:
-      return 16;
+    case SimdTarget::kScalar: return 1;
+    case SimdTarget::kNeon: return 4;
+    case SimdTarget::kAvx2: return 8;
+    case SimdTarget::kAvx512: return 16;
   }
   return 1;
 }

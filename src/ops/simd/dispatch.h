@@ -30,21 +30,22 @@ struct DispatchTable {
 
 #define FAULTBENCH_SIMD_DECLARE_ONE_(T, e, decl) \
   namespace N_##T {                              \
-  FAULTBENCH_SIMD_UNPAREN_ decl;                 \
+    FAULTBENCH_SIMD_UNPAREN_ decl;               \
   }
 #define FAULTBENCH_SIMD_UNPAREN_(...) __VA_ARGS__
 // Declares `ret name params` in every target namespace (inside namespace faultbench::ops).
-#define FAULTBENCH_SIMD_DECLARE(ret, name, params) FAULTBENCH_SIMD_FOREACH(FAULTBENCH_SIMD_DECLARE_ONE_, (ret name params))
+#define FAULTBENCH_SIMD_DECLARE(ret, name, params) \
+  FAULTBENCH_SIMD_FOREACH(FAULTBENCH_SIMD_DECLARE_ONE_, (ret name params))
 
 #define FAULTBENCH_SIMD_ENTRY_(T, e, name) \
   t.fn[int(::faultbench::ops::SimdTarget::e)] = &::faultbench::ops::N_##T::name;
 // The active target's build of `name` (a function pointer).
-#define FAULTBENCH_SIMD_CALL(name)                                                                    \
-  ([] {                                                                                              \
-    static const auto table = [] {                                                                   \
-      ::faultbench::ops::simd::DispatchTable<decltype(&::faultbench::ops::N_SCALAR::name)> t;         \
-      FAULTBENCH_SIMD_FOREACH(FAULTBENCH_SIMD_ENTRY_, name)                                           \
-      return t;                                                                                      \
-    }();                                                                                             \
-    return table();                                                                                  \
+#define FAULTBENCH_SIMD_CALL(name)                                                            \
+  ([] {                                                                                       \
+    static const auto table = [] {                                                            \
+      ::faultbench::ops::simd::DispatchTable<decltype(&::faultbench::ops::N_SCALAR::name)> t; \
+      FAULTBENCH_SIMD_FOREACH(FAULTBENCH_SIMD_ENTRY_, name)                                   \
+      return t;                                                                               \
+    }();                                                                                      \
+    return table();                                                                           \
   }())

@@ -32,8 +32,8 @@ inline void store_first(float* p, vf v, int n) {
   for (int l = 0; l < n; ++l) p[l] = t[l];
 }
 inline uint32_t differ_bits(const float* a, const float* b) {
-  const uint32x4_t ne = vmvnq_u32(vceqq_u32(vld1q_u32(reinterpret_cast<const uint32_t*>(a)),
-                                            vld1q_u32(reinterpret_cast<const uint32_t*>(b))));
+  const uint32x4_t ne = vmvnq_u32(
+      vceqq_u32(vld1q_u32(reinterpret_cast<const uint32_t*>(a)), vld1q_u32(reinterpret_cast<const uint32_t*>(b))));
   const uint32_t weights[kLanes] = {1, 2, 4, 8};
   return vaddvq_u32(vandq_u32(ne, vld1q_u32(weights)));
 }
