@@ -35,6 +35,16 @@ for t in avx512 avx2 scalar; do
 done
 echo "== isa matrix: targets ${targets[*]} ($("$FB" --version))"
 
+# One binary for every x86-64 machine: on an emulated pre-AVX CPU (qemu-user, Nehalem) the
+# untargeted code must run (no AVX instruction outside the target regions, or qemu raises
+# SIGILL) and dispatch must pick the scalar kernels.
+if command -v qemu-x86_64 >/dev/null; then
+  v=$(qemu-x86_64 -cpu Nehalem "$FB" --version 2>/dev/null)
+  [[ "$v" == *"SIMD kernels: scalar"* ]] || { echo "isa matrix: on a Nehalem CPU (qemu): '$v', not the scalar kernels" >&2; exit 1; }
+  qemu-x86_64 -cpu Nehalem "$FB" models >/dev/null 2>&1 || { echo "isa matrix: 'faultbench models' fails on a Nehalem CPU (qemu)" >&2; exit 1; }
+  echo "== isa matrix: Nehalem (no AVX, qemu-x86_64): $v, models runs"
+fi
+
 LIST=$DATA/faultlists/torch/CIFAR10/ResNet20_FL.csv
 have_data=0
 if [ -f "$LIST" ]; then

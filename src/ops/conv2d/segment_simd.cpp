@@ -1,7 +1,7 @@
 // conv2d over a slice of its input channels, continuing from saved partial
 // sums: the fault campaign's reuse of golden work in DenseNet, where a fault
 // changes only the channels a concatenation appends after the faulty layer, so
-// the sums over the channels before them are the golden run's (fast_sim.cpp).
+// the sums over the channels before them are the golden run's (src/campaign/fast/).
 // For 1x1 stride-1 unpadded convs with one group, where reduction step k is
 // input channel k.
 //
