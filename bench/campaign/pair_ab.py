@@ -50,12 +50,18 @@ def main():
             procs[name] = (subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE),
                            time.perf_counter(), out)
         res = {}
-        for name, (p, t0, out) in procs.items():
-            _, status, usage = os.wait4(p.pid, 0)
+        by_pid = {p.pid: name for name, (p, _, _) in procs.items()}
+        while by_pid:  # whichever ends first, so that each wall time is its own
+            pid, status, usage = os.wait4(-1, 0)
+            if pid not in by_pid:
+                continue
+            name = by_pid.pop(pid)
+            p, t0, out = procs[name]
+            end = time.perf_counter()
             err = p.stderr.read().decode(errors="replace")
             if os.waitstatus_to_exitcode(status) != 0:
                 sys.exit("pair_ab.py: %s failed:\n%s" % (bins[name], err[-2000:]))
-            res[name] = (time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, out)
+            res[name] = (end - t0, usage.ru_utime + usage.ru_stime, out)
         with open(res["new"][2], "rb") as a, open(res["base"][2], "rb") as b:
             if a.read() != b.read():
                 sys.exit("pair_ab.py: pair %d: RESULTS files differ (%s, %s)" % (i, res["new"][2], res["base"][2]))

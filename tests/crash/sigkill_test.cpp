@@ -118,7 +118,11 @@ TEST(CrashTest, SigkillAtRandomMomentsResumesToIdenticalBytes) {
   std::filesystem::create_directories(out.parent_path());
   const auto journal = journal_path_for(out);
   const auto args = crash_args(w.faults, out, w.images);
-  const double per_fault_us = std::max(1.0, (w.run_ms - w.first_record_ms) * 1000.0 / double(w.faults_count));
+  // The timings the kills aim at: the reference run's, shrunk whenever a run completes
+  // faster (a machine whose load drops after the reference run would otherwise make every
+  // delay land after the end, and the kinds, which take turns, would never advance).
+  double run_ms = w.run_ms, first_record_ms = w.first_record_ms;
+  auto per_fault_us = [&] { return std::max(1.0, (run_ms - first_record_ms) * 1000.0 / double(w.faults_count)); };
 
   std::vector<JournalEntry> entries;  // what the journal held after the last interruption
   int64_t sigkills = 0, torn_hook = 0, before_hook = 0, runs = 0, completions = 0, torn_tails = 0;
@@ -138,18 +142,19 @@ TEST(CrashTest, SigkillAtRandomMomentsResumesToIdenticalBytes) {
       env.push_back("FAULTBENCH_TEST_CRASH_AFTER_RECORDS=" + std::to_string(hook_after));
       if (kind == 2) env.push_back("FAULTBENCH_TEST_CRASH_TORN=1");
     }
+    const auto started = Clock::now();
     Child c(args, env);
     ++runs;
     if (kind == 0) {
       // Delays within the reference run, mostly after start-up (where the journal grows).
-      const double lo = 0.6 * w.first_record_ms;
-      const double ms = lo + std::uniform_real_distribution<double>(0, std::max(1.0, w.run_ms - lo))(rng);
+      const double lo = 0.6 * first_record_ms;
+      const double ms = lo + std::uniform_real_distribution<double>(0, std::max(1.0, run_ms - lo))(rng);
       const auto deadline = Clock::now() + std::chrono::microseconds(int64_t(ms * 1000));
       while (!c.exited() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::microseconds(200));
       c.signal(SIGKILL);
     } else if (kind == 1) {
       const int64_t target = have + 1 + int64_t(rng() % 3);
-      const auto extra = std::chrono::microseconds(int64_t(double(rng() % 1000) / 1000.0 * per_fault_us));
+      const auto extra = std::chrono::microseconds(int64_t(double(rng() % 1000) / 1000.0 * per_fault_us()));
       if (wait_for_records(c, journal, target)) {
         const auto deadline = Clock::now() + extra;
         while (Clock::now() < deadline) {
@@ -179,6 +184,11 @@ TEST(CrashTest, SigkillAtRandomMomentsResumesToIdenticalBytes) {
     // a new round from scratch so that the remaining kills hit a live campaign.
     ASSERT_EQ(c.exit_code(), 0) << c.err();
     ++completions;
+    const double took_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    if (entries.empty() && took_ms < run_ms) {  // a whole run from scratch, faster than assumed
+      first_record_ms *= took_ms / run_ms;
+      run_ms = took_ms;
+    }
     EXPECT_EQ(slurp(out), w.ref_csv);
     EXPECT_EQ(slurp_sidecar(sidecar_path_for(out)), w.ref_sidecar);
     EXPECT_FALSE(std::filesystem::exists(journal));
