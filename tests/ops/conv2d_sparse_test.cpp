@@ -10,6 +10,7 @@
 
 #include "faultbench/error.h"
 #include "faultbench/ops/conv2d.h"
+#include "faultbench/ops/simd_target.h"
 #include "faultbench/util/parallel.h"
 #include "ops/op_test_util.h"
 
@@ -256,6 +257,46 @@ TEST(Conv2dSparse, UnneededPositionsComeFromTheFillRows) {
     EXPECT_THROW(ops::conv2d_optimized(s, x.data(), pack, nullptr, y.data(), nullptr, {}, needed.data(), nullptr),
                  UsageError);
   }
+}
+
+// The step lists under every vector target the CPU runs (AVX2 builds them from per-row
+// byte tables when out_w % 4 == 0, AVX-512 from row masks when the rows fit, the generic
+// loop otherwise): rows of NaN (live: NaN != 0) and of -0 (dead) among sparse ReLU
+// outputs, widths with one and two 8-block chunks per row and one with blocks across
+// rows. A live step left out of a list would lose a NaN or a product.
+TEST(Conv2dSparse, StepListsKeepNaNAndSkipNegativeZeroOnEveryTarget) {
+  struct Reset {
+    ~Reset() { ops::reset_simd_target(); }
+  } reset;
+  const bool forced_scalar = !vector_build();
+  int runs = 0;
+  for (const ops::SimdTarget t : ops::simd_targets_supported()) {
+    ops::set_simd_target(t);
+    if (ops::simd_lanes() == 1) continue;  // no zero-skipping path
+    for (const int w : {8, 16, 36, 64, 70, 13}) {
+      const Conv2dShape s{2, 6, 5, w, 40, 5, w, 3, 1, 1, 1};
+      auto x = activations(size_t(s.batch) * s.in_c * s.in_h * w, 900 + uint32_t(w), 0.85);
+      const int64_t rows = int64_t(s.batch) * s.in_c * s.in_h;
+      for (int64_t r = 0; r < rows; ++r) {
+        float* row = x.data() + r * w;
+        if (r % 7 == 3) std::fill(row, row + w, -0.0f);
+        if (r % 11 == 5) row[(r * 5) % w] = std::numeric_limits<float>::quiet_NaN();
+      }
+      const auto wt = random_floats(size_t(s.out_c) * s.in_c * 9, 950 + uint32_t(w));
+      std::vector<float> ref(size_t(s.batch) * s.out_c * s.out_h * w);
+      ops::conv2d_reference(s, x.data(), wt.data(), nullptr, ref.data());
+      const auto pack = pack_always(s, wt);
+      ASSERT_TRUE(pack.sparse_capable());
+      const auto y = run_sparse(s, x, pack, nullptr, nullptr);
+      SCOPED_TRACE(std::string(ops::simd_target_name(t)) + " width " + std::to_string(w));
+      EXPECT_GT(count_nans(ref), 0);
+      EXPECT_EQ(count_nans(y), count_nans(ref));
+      EXPECT_EQ(first_difference_but_nans(ref, y), -1);
+      ++runs;
+    }
+  }
+  EXPECT_GT(runs, 0) << "no vector target on this CPU";
+  if (forced_scalar) GTEST_SKIP() << "FAULTBENCH_SIMD=scalar; the vector targets ran " << runs << " cases";
 }
 
 }  // namespace

@@ -74,6 +74,7 @@ class StepLists {
 
  private:
   void prepare_generic(int64_t rows);
+  void build_row_table(int oh) const;
   Conv2dShape s_;
   const Conv2dLayout* pk_ = nullptr;
   const float* ph_ = nullptr;
@@ -84,6 +85,11 @@ class StepLists {
   std::vector<uint16_t> valid_;  // [loads] dwords of a load that are blocks
   std::vector<uint16_t> table_;  // [loads][kpad] live blocks per step
   std::vector<int> order_;       // block ids: (load * 16 + dword), or generic block numbers
+  // AVX2's generic lists for blocks inside rows: [out_h][chunks_][kpad_] bytes, bit j of
+  // step k set if block 8 * chunk + j of the row has a live input; built per row on first use.
+  int chunks_ = 0;
+  mutable std::vector<uint8_t> row_table_;
+  mutable std::vector<uint8_t> row_ready_;
 };
 
 // Epilogue constants of up to kMaxVec vectors of output channels, lanes = channels

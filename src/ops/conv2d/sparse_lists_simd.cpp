@@ -9,6 +9,10 @@
 // dword test gives 16 block bits per load: T[load][k]. Each block's list is then cut
 // from T with one 16-bit test and two compresses per 32 steps.
 // Generic method (any shape, any build): per block and step, the OR of the 4 mask bytes.
+// AVX2, generic method with blocks inside rows (out_w % 4 == 0): a block's 4 mask bytes
+// are one dword, and a row's blocks are consecutive dwords, so one 32-byte load at step
+// k tests 8 blocks (cmpeq + movemask): a byte per (row, 8 blocks, step), built per row on
+// its first list. A block's list is cut from 32 steps' bytes at a time with pdep/pext.
 #include <algorithm>
 #include <cstring>
 #include "faultbench/ops/conv2d.h"
@@ -116,11 +120,48 @@ void StepLists::prepare_generic(int64_t rows) {
   const int64_t floats = rows * pk_->wq;
   masks_.resize(size_t(floats + kSlack));
   uint8_t* m = masks_.data();
-  for (int64_t i = 0; i < floats; ++i) m[i] = ph_[i] != 0.0f;  // NaN != 0
+  int64_t i = 0;
+  chunks_ = 0;
+#if defined(FAULTBENCH_SIMD_TARGET_AVX2)
+  // 8 floats at a time: compare (NaN != 0, -0 == 0), movemask, pdep the bits to 0/1 bytes.
+  for (; i + 8 <= floats; i += 8) {
+    const __m256 v = _mm256_loadu_ps(ph_ + i);
+    const unsigned bits = unsigned(_mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NEQ_UQ)));
+    const uint64_t bytes = _pdep_u64(bits, 0x0101010101010101ull);
+    std::memcpy(m + i, &bytes, 8);
+  }
+  if (s_.out_w % SparseBlock::kPositions == 0) {
+    chunks_ = (s_.out_w / SparseBlock::kPositions + 7) / 8;
+    kpad_ = int(round_up(pk_->k, 32));
+    row_table_.resize(size_t(s_.out_h) * chunks_ * kpad_);
+    row_ready_.assign(size_t(s_.out_h), 0);
+  }
+#endif
+  for (; i < floats; ++i) m[i] = ph_[i] != 0.0f;  // NaN != 0
   std::memset(m + floats, 0, kSlack);
   const int P = s_.out_h * s_.out_w;
   order_.clear();
   for (int b = 0; b < (P + SparseBlock::kPositions - 1) / SparseBlock::kPositions; ++b) order_.push_back(b);
+}
+
+void StepLists::build_row_table([[maybe_unused]] int oh) const {
+#if defined(FAULTBENCH_SIMD_TARGET_AVX2)
+  // Reads 32 bytes from a row's block at each step: at most 28 past a byte the generic
+  // loop reads, inside the kSlack zero bytes.
+  const int K = pk_->k;
+  const int32_t* offs = pk_->offsets.data();
+  for (int c = 0; c < chunks_; ++c) {
+    const uint8_t* base = masks_.data() + int64_t(oh) * pk_->wq + 32 * c;
+    uint8_t* t = row_table_.data() + (int64_t(oh) * chunks_ + c) * kpad_;
+    for (int k = 0; k < K; ++k) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(base + offs[k]));
+      const int dead = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(v, _mm256_setzero_si256())));
+      t[k] = uint8_t(~dead);
+    }
+    std::memset(t + K, 0, size_t(kpad_ - K));
+  }
+  row_ready_[size_t(oh)] = 1;
+#endif
 }
 
 void StepLists::positions(int index, SparseBlock* blk) const {
@@ -168,6 +209,30 @@ int StepLists::list(int index, SparseBlock* blk, int32_t* list) const {
 #endif
     return n;
   }
+#if defined(FAULTBENCH_SIMD_TARGET_AVX2)
+  if (chunks_ > 0) {
+    const int per_row = s_.out_w / SparseBlock::kPositions, b = order_[size_t(index)];
+    const int oh = b / per_row, j = b % per_row;
+    if (!row_ready_[size_t(oh)]) build_row_table(oh);
+    const uint8_t* t = row_table_.data() + (int64_t(oh) * chunks_ + j / 8) * kpad_;
+    const __m256i bit = _mm256_set1_epi8(char(1u << (j % 8)));
+    for (int k = 0; k < kpad_; k += 32) {
+      const __m256i v = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(t + k)), bit);
+      const uint32_t live = uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, bit)));
+      // Per 8 steps: pext keeps the live ones of the byte indices 0..7, in order; widened,
+      // plus the first step's number, they are the list's next entries (room: k + 32).
+      for (int e = 0; e < 32; e += 8) {
+        const uint32_t live8 = live >> e & 0xFFu;
+        const uint64_t keep = _pdep_u64(live8, 0x0101010101010101ull) * 0xFFu;
+        const uint64_t steps = _pext_u64(0x0706050403020100ull, keep);
+        const __m256i ks = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(int64_t(steps)));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(list + n), _mm256_add_epi32(ks, _mm256_set1_epi32(k + e)));
+        n += __builtin_popcount(live8);
+      }
+    }
+    return n;
+  }
+#endif
   const uint8_t* m = masks_.data();
   const int32_t* offs = pk_->offsets.data();
   const int64_t* q = blk->q;
