@@ -50,26 +50,7 @@ inline std::filesystem::path crash_fault_list(const std::filesystem::path& dir, 
 // journaled batch (the journal grows in many small steps), 2 threads.
 inline std::vector<std::string> crash_args(const std::filesystem::path& faults, const std::filesystem::path& out,
                                            int images) {
-  const CliSetup& s = cli_setup();
-  return {"campaign",
-          "--model",
-          "resnet20",
-          "--dataset",
-          "cifar10",
-          "--weights",
-          s.weights.string(),
-          "--data-dir",
-          s.data.string(),
-          "--faults",
-          faults.string(),
-          "--out",
-          out.string(),
-          "--images",
-          std::to_string(images),
-          "--threads",
-          "2",
-          "--fault-batch",
-          "1"};
+  return fixture_campaign_args(out, images, {"--faults", faults.string(), "--fault-batch", "1"});
 }
 
 // The faultbench CLI as a child process; stderr goes to a file, stdout to /dev/null.
