@@ -33,6 +33,14 @@ extern "C" void on_stop_signal(int) {
   ::signal(SIGTERM, SIG_DFL);
 }
 
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
 struct CampaignCliOptions {
   std::string model, dataset, weights, data_dir, faults, out;
   std::optional<FaultModel> fault_model;  // overrides every fault's model when given
@@ -43,6 +51,7 @@ struct CampaignCliOptions {
   int chunk_images = 256;
   int64_t memory_mb = 512;
   std::string profile;  // JSON file for the fast mode's time profile
+  std::string shard;    // "K/N": one part of the list (job arrays, docs/CLUSTER.md)
 };
 
 // The fast mode's profile as JSON: golden passes, per faulty layer, per recomputed step.
@@ -84,6 +93,7 @@ void run(const CampaignCliOptions& o) {
   spec.engine.memory_budget = o.memory_mb << 20;
   spec.fault_batch = o.fault_batch;
   spec.command_line = command_line();
+  if (!o.shard.empty()) spec.shard = parse_shard(o.shard);
   spec.engine.profile = !o.profile.empty();
   if (spec.engine.profile && spec.engine.mode != CampaignMode::Fast)
     throw UsageError("--profile: only the fast mode is profiled");
@@ -93,11 +103,7 @@ void run(const CampaignCliOptions& o) {
   if (!o.profile.empty()) plan.output("--profile", o.profile);
   plan.check();
 
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
+  install_stop_handlers();
 
   ProgressReporter progress(stderr, ::isatty(STDERR_FILENO) == 1);
   const int threads = o.threads > 0 ? o.threads : std::min(available_cpus().cpus, ThreadPool::kMaxThreads);
@@ -152,6 +158,10 @@ void add_campaign_command(CLI::App& app) {
       cmd->add_option("--chunk-images", o->chunk_images, "at most this many images per golden chunk (default 256)"), 1,
       100000)
       ->group("Tuning");
+  cmd->add_option("--shard", o->shard,
+                  "run only part K of N of the list (K/N; a job array's task), into its own --out; "
+                  "`faultbench merge` joins the parts")
+      ->group("Cluster");
   cmd->add_option("--profile", o->profile,
                   "fast mode: write where the time went (golden passes, per faulty layer, per step) as JSON")
       ->group("Tuning");

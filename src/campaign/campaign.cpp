@@ -20,6 +20,9 @@
 #include "faultbench/util/file_bytes.h"
 #include "faultbench/faults/list_sidecar.h"
 #include "faultbench/zoo/zoo.h"
+#include "faultbench/campaign/campaign_inputs.h"
+#include "faultbench/campaign/shard.h"
+#include "faultbench/campaign/work_distribution.h"
 #include "campaign_sidecar.h"
 
 namespace faultbench {
@@ -158,42 +161,20 @@ IoPlan campaign_io_plan(const CampaignSpec& spec) {
 
 CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* stop, ProgressReporter* progress) {
   campaign_io_plan(spec).check();
-  const std::string faults_sha256 = sha256_file(spec.faults);
-  // How the list was drawn, when its sidecar says so; a list drawn for another model or
-  // dataset is refused (its layer names may exist in both and mean other weights).
-  FoundListSidecar list_sidecar = find_fault_list_sidecar(spec.faults, faults_sha256);
-  if (list_sidecar.sidecar &&
-      (list_sidecar.sidecar->model != spec.model || list_sidecar.sidecar->dataset != spec.dataset))
-    throw UsageError(fmt::format("{}: this fault list was drawn for {}/{} ({}), the campaign runs {}/{}",
-                                 spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
-                                 fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
-
-  Graph graph = build_model(spec.model, spec.dataset);
-  const StateDict weights = read_checkpoint(spec.weights, graph);  // reads only what the model needs
-  load_state_dict(graph, weights);
   const auto started = std::chrono::system_clock::now();
   const auto started_steady = std::chrono::steady_clock::now();
-  const SelectedImages selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
+  CampaignInputs inputs = load_campaign_inputs(spec);
+  const Graph& graph = inputs.graph;
+  const SelectedImages& selected = inputs.selected;
   const ImageSet& images = selected.images;
-  if (images.size() == 0) throw UsageError("campaign: the test set is empty (--images 0?)");
-  // A Keras-convention list is told how to convert it (ListPurpose), not "unknown layer".
-  const ListPurpose purpose{spec.model, spec.dataset};
-  FaultList list = load_fault_list(spec.faults, fault_sites(graph), Convention::Torch, &purpose);
-  if (list.size() == 0) throw UsageError(fmt::format("{}: the fault list is empty", spec.faults.string()));
-  if (spec.fault_model)
-    for (Fault& f : list.faults) f.model = *spec.fault_model;
-
-  CampaignBinding binding;
-  binding.model = spec.model;
-  binding.dataset = spec.dataset;
-  binding.weights_sha256 = sha256_file(spec.weights);
-  binding.data_sha256 = images.sha256();
-  binding.images = images.size();
-  binding.faults_sha256 = faults_sha256;
-  binding.faults = int64_t(list.size());
-  binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
+  const FaultList& list = inputs.list;
+  const FoundListSidecar& list_sidecar = inputs.list_sidecar;
+  const CampaignBinding& binding = inputs.binding;
+  const std::vector<ResolvedFault>& resolved = inputs.resolved;
+  // The faults this run is for: the whole list, or the part --shard names.
+  const std::vector<size_t> part = shard_positions(graph, resolved, spec.engine.mode, spec.shard);
   CampaignReport report;
-  report.faults = binding.faults;
+  report.faults = int64_t(part.size());
   report.images = binding.images;
   report.journal = journal_path_for(spec.out);
   auto already_complete = [&] {
@@ -234,13 +215,11 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     done[size_t(e.position)] = 1;
   }
   std::vector<size_t> todo;
-  for (size_t i = 0; i < list.size(); ++i)
+  for (size_t i : part)
     if (!done[i]) todo.push_back(i);
-  report.resumed_faults = report.done_faults = int64_t(list.size() - todo.size());
+  report.resumed_faults = report.done_faults = int64_t(part.size() - todo.size());
   if (!list_sidecar.note.empty()) report.note += (report.note.empty() ? "" : "; ") + list_sidecar.note;
 
-  std::vector<ResolvedFault> resolved;
-  for (const Fault& f : list.faults) resolved.push_back(resolve_fault(graph, f));
   EngineOptions engine_options = spec.engine;
   engine_options.weights_name = spec.weights.string();
   CampaignEngine engine(graph, images, engine_options);
@@ -263,33 +242,31 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   auto on_work = [&](int64_t fi) {
     if (progress) progress->add_work(fi);
   };
-  std::vector<ResolvedFault> sub;
-  std::vector<FaultCounts> sub_out;
-  for (const std::vector<size_t>& batch : batches) {
-    if (stop && stop->load()) {
-      report.status = CampaignStatus::Interrupted;
-      return report;
-    }
-    sub.clear();
-    for (size_t i : batch) sub.push_back(resolved[i]);
-    if (!engine.run(sub, sub_out, stop, on_work)) {
-      report.status = CampaignStatus::Interrupted;
-      return report;
-    }
+  // Each finished batch, wherever it ran, is journaled here (this thread) before the next.
+  auto journal_batch = [&](const std::vector<size_t>& batch, const std::vector<FaultCounts>& batch_counts) {
     std::vector<JournalEntry> entries;
     for (size_t k = 0; k < batch.size(); ++k) {
-      counts[batch[k]] = sub_out[k];
-      entries.push_back(JournalEntry{int64_t(batch[k]), sub_out[k]});
+      counts[batch[k]] = batch_counts[k];
+      entries.push_back(JournalEntry{int64_t(batch[k]), batch_counts[k]});
     }
     journal.append(entries);
     if (spec.engine.profile) report.profile = engine.profile();
     report.done_faults += int64_t(batch.size());
     if (progress) progress->set_done(report.done_faults);
+    return true;
+  };
+  LocalDistribution local;
+  WorkDistribution& distribution = spec.distribution ? *spec.distribution : local;
+  const WorkPlan plan{&binding, &resolved, &batches};
+  if (!distribution.run(plan, engine, journal_batch, stop, on_work) || report.done_faults < report.faults) {
+    report.status = CampaignStatus::Interrupted;
+    return report;
   }
 
   // Everything is journaled: publish the results, then retire the journal. A crash in
   // between leaves a complete journal, and the rerun just redoes these writes.
-  const std::string csv = format_results_csv(list.faults, counts, images.size());
+  const std::string csv = spec.shard.active() ? format_part_results_csv(list.faults, counts, images.size(), part)
+                                              : format_results_csv(list.faults, counts, images.size());
   CampaignRecord record;
   record.spec = &spec;
   record.binding = &binding;
@@ -303,6 +280,8 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   record.finished = std::chrono::system_clock::now();
   record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady).count();
   record.resumed_faults = report.resumed_faults;
+  record.processes = distribution.processes();
+  if (spec.shard.active()) record.part = &part;
   write_file_atomically(sidecar_path_for(spec.out), campaign_sidecar_json(record));
   // Sized before it is read (the file at --out may be anything, of any size).
   std::error_code size_ec;

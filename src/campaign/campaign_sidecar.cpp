@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faultbench/campaign/shard.h"
 #include "faultbench/ops/simd_target.h"
 #include "faultbench/util/build_info.h"
 
@@ -42,6 +43,15 @@ nlohmann::ordered_json fault_list_json(const CampaignRecord& r) {
   return f;
 }
 
+// A part of a sharded campaign (--shard K/N): which, and the list positions it holds as
+// [first, last] runs; `faultbench merge` checks the parts against each other with them.
+nlohmann::ordered_json shard_json(const CampaignRecord& r) {
+  nlohmann::ordered_json runs = nlohmann::ordered_json::array();
+  for (const auto& [first, last] : position_runs(*r.part)) runs.push_back({first, last});
+  return {
+      {"index", r.spec->shard.index}, {"count", r.spec->shard.count}, {"faults", r.part->size()}, {"positions", runs}};
+}
+
 }  // namespace
 
 std::string campaign_sidecar_json(const CampaignRecord& r) {
@@ -66,7 +76,8 @@ std::string campaign_sidecar_json(const CampaignRecord& r) {
                  {"due", total.due},
                  {"top1_correct", total.top1_correct}};
   // What makes the campaign finished: RESULTS.csv with exactly these bytes.
-  j["results"] = {{"sha256", r.results_sha256}, {"rows", binding.faults}};
+  j["results"] = {{"sha256", r.results_sha256}, {"rows", r.part ? int64_t(r.part->size()) : binding.faults}};
+  if (r.part) j["shard"] = shard_json(r);
   j["binding"] = binding.to_json();
   // Everything above is a function of the inputs; "run" is how this run came about.
   j["run"] = {{"faultbench_version", faultbench_version()},
@@ -78,6 +89,7 @@ std::string campaign_sidecar_json(const CampaignRecord& r) {
               {"finished_utc", utc_timestamp(r.finished)},
               {"wall_seconds", r.wall_seconds},
               {"resumed_faults", r.resumed_faults}};
+  if (r.processes > 1) j["run"]["processes"] = r.processes;
   return j.dump(2) + "\n";
 }
 

@@ -27,6 +27,8 @@ struct CampaignRecord {
   std::chrono::system_clock::time_point started, finished;
   double wall_seconds = 0;
   int64_t resumed_faults = 0;
+  int processes = 1;                          // MPI ranks that ran it (recorded when > 1)
+  const std::vector<size_t>* part = nullptr;  // --shard: the list positions of the part
 };
 
 std::string campaign_sidecar_json(const CampaignRecord& record);

@@ -26,11 +26,14 @@
 
 #include "faultbench/campaign/engine.h"
 #include "faultbench/campaign/progress.h"
+#include "faultbench/campaign/shard.h"
 #include "faultbench/data/image_selection.h"
 #include "faultbench/faults/fault.h"
 #include "faultbench/util/output_paths.h"
 
 namespace faultbench {
+
+class WorkDistribution;
 
 struct CampaignSpec {
   std::string model, dataset;
@@ -40,16 +43,19 @@ struct CampaignSpec {
   EngineOptions engine;                   // threads, mode, memory
   int fault_batch = 0;                    // faults per journaled batch; 0: automatic
   std::vector<std::string> command_line;  // recorded in the sidecar (the CLI's argv)
+  ShardSpec shard;                        // --shard K/N: only that part of the list (shard.h)
+  // Where the batches run (work_distribution.h); null: in this process.
+  WorkDistribution* distribution = nullptr;
 };
 
 enum class CampaignStatus { Completed, AlreadyComplete, Interrupted };
 
 struct CampaignReport {
   CampaignStatus status = CampaignStatus::Completed;
-  int64_t faults = 0, images = 0;
-  int64_t resumed_faults = 0;  // taken from the journal
-  int64_t done_faults = 0;     // journaled when the call returned
-  std::string note;            // e.g. a torn journal record that was dropped
+  int64_t faults = 0, images = 0;  // faults: of the part, with --shard
+  int64_t resumed_faults = 0;      // taken from the journal
+  int64_t done_faults = 0;         // journaled when the call returned
+  std::string note;                // e.g. a torn journal record that was dropped
   std::filesystem::path journal;
   EngineProfile profile;  // when spec.engine.profile (faults run by this call only)
 };

@@ -1,0 +1,53 @@
+#include "faultbench/campaign/campaign_inputs.h"
+
+#include <fmt/format.h>
+
+#include "faultbench/campaign/hashing.h"
+#include "faultbench/error.h"
+#include "faultbench/faults/validate.h"
+#include "faultbench/io/checkpoint.h"
+#include "faultbench/zoo/zoo.h"
+
+namespace faultbench {
+
+CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
+  CampaignInputs in;
+  const std::string faults_sha256 = sha256_file(spec.faults);
+  // How the list was drawn, when its sidecar says so; a list drawn for another model or
+  // dataset is refused (its layer names may exist in both and mean other weights).
+  in.list_sidecar = find_fault_list_sidecar(spec.faults, faults_sha256);
+  const FoundListSidecar& list_sidecar = in.list_sidecar;
+  if (list_sidecar.sidecar &&
+      (list_sidecar.sidecar->model != spec.model || list_sidecar.sidecar->dataset != spec.dataset))
+    throw UsageError(fmt::format("{}: this fault list was drawn for {}/{} ({}), the campaign runs {}/{}",
+                                 spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
+                                 fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
+
+  in.graph = build_model(spec.model, spec.dataset);
+  const StateDict weights = read_checkpoint(spec.weights, in.graph);  // reads only what the model needs
+  load_state_dict(in.graph, weights);
+  in.selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
+  const ImageSet& images = in.selected.images;
+  if (images.size() == 0) throw UsageError("campaign: the test set is empty (--images 0?)");
+  // A Keras-convention list is told how to convert it (ListPurpose), not "unknown layer".
+  const ListPurpose purpose{spec.model, spec.dataset};
+  in.list = load_fault_list(spec.faults, fault_sites(in.graph), Convention::Torch, &purpose);
+  if (in.list.size() == 0) throw UsageError(fmt::format("{}: the fault list is empty", spec.faults.string()));
+  if (spec.fault_model)
+    for (Fault& f : in.list.faults) f.model = *spec.fault_model;
+
+  CampaignBinding& binding = in.binding;
+  binding.model = spec.model;
+  binding.dataset = spec.dataset;
+  binding.weights_sha256 = sha256_file(spec.weights);
+  binding.data_sha256 = images.sha256();
+  binding.images = images.size();
+  binding.faults_sha256 = faults_sha256;
+  binding.faults = int64_t(in.list.size());
+  binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
+  binding.shard = spec.shard.name();
+  for (const Fault& f : in.list.faults) in.resolved.push_back(resolve_fault(in.graph, f));
+  return in;
+}
+
+}  // namespace faultbench
