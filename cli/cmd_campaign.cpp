@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cluster_launch.h"
 #include "commands.h"
 #include "common.h"
 #include "faultbench/campaign/campaign.h"
@@ -97,6 +98,15 @@ void run(const CampaignCliOptions& o) {
   spec.engine.profile = !o.profile.empty();
   if (spec.engine.profile && spec.engine.mode != CampaignMode::Fast)
     throw UsageError("--profile: only the fast mode is profiled");
+  // Under mpirun or srun: one campaign over every rank; the workers write nothing.
+  const std::unique_ptr<ClusterLaunch> cluster = launch_cluster();
+  if (cluster && o.threads <= 0) spec.engine.threads = cluster->default_threads();
+  if (cluster && cluster->is_worker()) {
+    install_stop_handlers();
+    cluster->run_worker(spec, &g_stop);
+    return;
+  }
+  if (cluster) spec.distribution = cluster->distribution();
   // Before any work: no output may be an input or another output (run_campaign checks
   // its own files again; --profile is known only here).
   IoPlan plan = campaign_io_plan(spec);
@@ -106,8 +116,11 @@ void run(const CampaignCliOptions& o) {
   install_stop_handlers();
 
   ProgressReporter progress(stderr, ::isatty(STDERR_FILENO) == 1);
-  const int threads = o.threads > 0 ? o.threads : std::min(available_cpus().cpus, ThreadPool::kMaxThreads);
-  progress.set_preamble("campaign: threads: " + describe_threads(o.threads, threads));
+  const int threads = o.threads > 0        ? o.threads
+                      : cluster != nullptr ? spec.engine.threads
+                                           : std::min(available_cpus().cpus, ThreadPool::kMaxThreads);
+  progress.set_preamble("campaign: threads: " + describe_threads(o.threads, threads) +
+                        (cluster ? "\ncampaign: " + cluster->describe() : ""));
   const CampaignReport r = run_campaign(spec, &g_stop, &progress);
   if (!r.note.empty()) std::fprintf(stderr, "campaign: note: %s\n", r.note.c_str());
   switch (r.status) {

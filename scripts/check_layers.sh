@@ -11,7 +11,8 @@
 #   4      faultbench_models     io/, zoo/, faults/
 #   4      faultbench_data       data/
 #   5      faultbench_campaign   campaign/
-#   6      the CLI               cli/
+#   6      faultbench_cluster    cluster/ (MPI; built only when MPI is found)
+#   7      the CLI               cli/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,8 @@ classify() {
     include/faultbench/faults/* | src/faults/*) LAYER=4 TARGET=models ;;
     include/faultbench/data/* | src/data/*) LAYER=4 TARGET=data ;;
     include/faultbench/campaign/* | src/campaign/*) LAYER=5 TARGET=campaign ;;
-    cli/*) LAYER=6 TARGET=cli ;;
+    include/faultbench/cluster/* | src/cluster/*) LAYER=6 TARGET=cluster ;;
+    cli/*) LAYER=7 TARGET=cli ;;
   esac
 }
 

@@ -2,6 +2,7 @@
 # Installs what faultbench needs from Debian's archive.
 #
 #   scripts/install-deps.sh          to build and run faultbench (the quick start)
+#   scripts/install-deps.sh --slurm  also a local Slurm (scripts/slurm_local_check.sh)
 #   scripts/install-deps.sh --test   also what the tests, sanitizer, fuzzing and valgrind
 #                                    passes, packaging checks and benchmarks need (PyTorch as
 #                                    the reference implementation, clang for libFuzzer, the
@@ -13,7 +14,10 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libzip-dev libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev
+  libopenmpi-dev openmpi-bin
 )
+# The single-node Slurm of scripts/slurm_local_check.sh (docs/CLUSTER.md); not for CI.
+SLURM_PACKAGES=(slurm-wlm munge)
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch python3-pil python3-numpy
@@ -24,7 +28,8 @@ TEST_PACKAGES=(
 case "${1:-}" in
   "") ;;
   --test) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
-  *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+  --slurm) PACKAGES+=("${SLURM_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [--test | --slurm]" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${PACKAGES[@]}"; do

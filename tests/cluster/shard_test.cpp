@@ -51,8 +51,9 @@ TEST(Shard, PartsCoverTheListOnceContiguousInBatchOrderAndBalanced) {
       std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return faults[a].node < faults[b].node; });
       for (size_t i = 1; i < order.size(); ++i) EXPECT_LE(part_of[order[i - 1]], part_of[order[i]]);
       // Brute force: every fault costs the same, so the parts differ by at most one fault.
-      if (mode == CampaignMode::BruteForce && n <= 300)
+      if (mode == CampaignMode::BruteForce && n <= 300) {
         EXPECT_LE(*std::max_element(sizes.begin(), sizes.end()) - *std::min_element(sizes.begin(), sizes.end()), 1u);
+      }
     }
 }
 
