@@ -39,6 +39,15 @@ int auto_fault_batch(int64_t images) {
   return int(std::clamp<int64_t>(1000000 / std::max<int64_t>(images, 1), 8, 256));
 }
 
+// Over several processes (MPI ranks), at least 4 batches each when the list allows, so
+// that they share the work and a slow one holds up the end by little; at least 16 faults a
+// batch, so that the fast mode's golden pass of a batch stays a small part of it.
+int distributed_fault_batch(int batch, size_t faults, int processes) {
+  if (processes <= 1) return batch;
+  const size_t share = (faults + 4 * size_t(processes) - 1) / (4 * size_t(processes));
+  return int(std::min<size_t>(size_t(batch), std::max<size_t>(16, share)));
+}
+
 // The progress bar's prior cost of each batch, per fault-image: a fast-mode fault recomputes
 // its layer's faulty channel and everything downstream of it, so its cost is about the
 // multiply-adds from its layer on (the faulty layer: one output channel's share); brute
@@ -234,7 +243,11 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     if (journal.replayed().empty()) std::filesystem::remove(report.journal, ignored);
     throw;
   }
-  const int batch_size = spec.fault_batch > 0 ? spec.fault_batch : auto_fault_batch(images.size());
+  LocalDistribution local;
+  WorkDistribution& distribution = spec.distribution ? *spec.distribution : local;
+  const int batch_size = spec.fault_batch > 0 ? spec.fault_batch
+                                              : distributed_fault_batch(auto_fault_batch(images.size()), todo.size(),
+                                                                        distribution.processes());
   const std::vector<std::vector<size_t>> batches = plan_fault_batches(resolved, todo, batch_size);
   if (progress)
     progress->start(report.faults, report.done_faults, report.images,
@@ -255,8 +268,6 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     if (progress) progress->set_done(report.done_faults);
     return true;
   };
-  LocalDistribution local;
-  WorkDistribution& distribution = spec.distribution ? *spec.distribution : local;
   const WorkPlan plan{&binding, &resolved, &batches};
   if (!distribution.run(plan, engine, journal_batch, stop, on_work) || report.done_faults < report.faults) {
     report.status = CampaignStatus::Interrupted;

@@ -143,7 +143,6 @@ struct MpiDistribution::State {
   std::vector<size_t> batch_of;    // the batch a busy rank runs
   std::vector<std::string> hosts;  // as each rank reports it
   int size = 1;
-  bool abandoned = false;  // interrupted: the ranks are told to stop, not waited for
 };
 
 MpiDistribution::MpiDistribution(const MpiSession& session) : state_(std::make_unique<State>()) {
@@ -168,8 +167,7 @@ void MpiDistribution::release_workers() {
   for (int r = 1; r < s.size; ++r) {
     // A rank that loads or runs a batch first finishes it: its last message is taken back
     // (and dropped) so that no rank is left blocked sending it.
-    while (!s.abandoned &&
-           (s.workers[size_t(r)] == State::Worker::Loading || s.workers[size_t(r)] == State::Worker::Busy)) {
+    while (s.workers[size_t(r)] == State::Worker::Loading || s.workers[size_t(r)] == State::Worker::Busy) {
       const Message m = receive(r);
       if (m.tag == kReady || m.tag == kResult || m.tag == kFailed) s.workers[size_t(r)] = State::Worker::NotStarted;
     }
@@ -307,12 +305,12 @@ bool MpiDistribution::run(const WorkPlan& plan, CampaignEngine& engine, const Ba
         handle(m);
       }
       if (stop && stop->load()) {
-        // A signal: under mpirun every rank gets it (and a dead rank's job is being torn
-        // down), so the batches in flight are abandoned, not waited for; the journal holds
-        // every batch that came back.
+        // A signal: return at once (under mpirun every rank gets it, and after a rank died
+        // the job is being torn down), so that rank 0 says what the journal holds. The
+        // batches in flight are not journaled; release_workers takes them back before it
+        // stops the ranks (a dead one never answers: mpirun ends the job).
         stop_handing();
         local_stop = true;
-        s.abandoned = true;
         local.join();
         return false;
       }
