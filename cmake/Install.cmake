@@ -23,7 +23,7 @@ install(FILES ${CMAKE_BINARY_DIR}/faultbenchConfig.cmake ${CMAKE_BINARY_DIR}/fau
 file(RELATIVE_PATH FAULTBENCH_PC_UP "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 configure_file(cmake/faultbench.pc.in ${CMAKE_BINARY_DIR}/faultbench.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/faultbench.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
-install(FILES README.md docs/RESULTS.md docs/ROBUSTNESS.md docs/DETERMINISM.md
+install(FILES README.md docs/RESULTS.md docs/ROBUSTNESS.md docs/DETERMINISM.md docs/CLUSTER.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
 
 # Debian package: the runtime libraries come from dpkg-shlibdeps; the -dev packages of the
