@@ -183,7 +183,11 @@ nlohmann::ordered_json summed_totals(const std::vector<Part>& parts) {
   for (auto& [key, value] : sum.items()) {
     int64_t s = 0;
     for (const Part& p : parts)
-      s += integer_at(object_at(p.j, "totals", p.sidecar.string()), key.c_str(), p.sidecar.string() + ": totals");
+      if (__builtin_add_overflow(
+              s, integer_at(object_at(p.j, "totals", p.sidecar.string()), key.c_str(), p.sidecar.string() + ": totals"),
+              &s))
+        throw FormatError(
+            fmt::format("{}: totals: '{}' overflows when summed over the parts", p.sidecar.string(), key));
     value = s;
   }
   return sum;
