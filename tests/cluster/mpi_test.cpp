@@ -31,9 +31,11 @@ constexpr bool kWithMpi = false;
 
 bool have_mpirun() { return std::system("mpirun --version > /dev/null 2>&1") == 0; }
 
-// mpirun with the flags a CI container needs: more ranks than cores, and root.
+// mpirun with the flags a CI container needs: more ranks than cores, root, and no
+// cross-memory attach between ranks (containers often forbid the ptrace it needs).
 std::vector<std::string> mpirun(int ranks) {
-  std::vector<std::string> a = {"mpirun", "--oversubscribe", "-np", std::to_string(ranks)};
+  std::vector<std::string> a = {"mpirun", "--oversubscribe",    "--mca", "btl_vader_single_copy_mechanism", "none",
+                                "-np",    std::to_string(ranks)};
   if (::geteuid() == 0) a.push_back("--allow-run-as-root");
   a.push_back(testing::cli_path().string());
   return a;
