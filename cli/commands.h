@@ -12,5 +12,6 @@ void add_faultlist_command(CLI::App& app);
 void add_campaign_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_fetch_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 }  // namespace faultbench::cli
