@@ -8,6 +8,7 @@
 
 #include "faultbench/campaign/compare.h"
 #include "faultbench/campaign/hashing.h"
+#include "faultbench/campaign/intervals.h"
 #include "faultbench/campaign/journal.h"
 #include "faultbench/campaign/results_csv.h"
 #include "faultbench/data/dataset.h"
@@ -157,6 +158,7 @@ IoPlan campaign_io_plan(const CampaignSpec& spec) {
 }
 
 CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* stop, ProgressReporter* progress) {
+  const double margin_z = spec.until_margin ? stats::z_for_confidence(spec.until_margin->confidence) : 0;
   campaign_io_plan(spec).check();
   const std::string faults_sha256 = sha256_file(spec.faults);
   // How the list was drawn, when its sidecar says so; a list drawn for another model or
@@ -192,6 +194,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   binding.faults_sha256 = faults_sha256;
   binding.faults = int64_t(list.size());
   binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
+  if (spec.until_margin) binding.until_margin = spec.until_margin->describe();
   CampaignReport report;
   report.faults = binding.faults;
   report.images = binding.images;
@@ -256,7 +259,33 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     throw;
   }
   const int batch_size = spec.fault_batch > 0 ? spec.fault_batch : auto_fault_batch(images.size());
-  const std::vector<std::vector<size_t>> batches = plan_fault_batches(resolved, todo, batch_size);
+  // --until-margin: the seeded order cut into check points of kMarginCheckEvery faults
+  // (fixed positions of the order, so that a resumed campaign checks where the first run
+  // did); each check point's faults still to do are planned into batches as usual.
+  std::vector<std::vector<size_t>> batches;
+  std::vector<size_t> check_after;  // batches[0 .. check_after[k]) done: check point k
+  if (spec.until_margin) {
+    const std::vector<size_t> order = shuffled_order(list.size(), spec.until_margin->seed);
+    for (size_t s = 0; s < order.size(); s += size_t(kMarginCheckEvery)) {
+      std::vector<size_t> chunk;
+      for (size_t k = s; k < std::min(order.size(), s + size_t(kMarginCheckEvery)); ++k)
+        if (!done[order[k]]) chunk.push_back(order[k]);
+      for (std::vector<size_t>& b : plan_fault_batches(resolved, chunk, batch_size)) batches.push_back(std::move(b));
+      check_after.push_back(batches.size());
+    }
+  } else {
+    batches = plan_fault_batches(resolved, todo, batch_size);
+  }
+  auto check_margins = [&] {
+    report.margins = group_margins(list.faults, counts, done, spec.until_margin->per, margin_z);
+    report.margin_reached = margins_reached(report.margins, spec.until_margin->margin);
+    if (progress)
+      if (const GroupMargin* w = widest_group(report.margins))
+        progress->set_note(fmt::format("critical {:.3f}% +-{:.3f}% (target {:.3f}%){}", 100 * w->rate,
+                                       100 * w->half_width, 100 * spec.until_margin->margin,
+                                       w->group == "all" ? "" : ", widest: " + w->group));
+    return report.margin_reached;
+  };
   if (progress)
     progress->start(report.faults, report.done_faults, report.images,
                     progress_plan(graph, resolved, batches, spec.engine.mode));
@@ -265,7 +294,16 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   };
   std::vector<ResolvedFault> sub;
   std::vector<FaultCounts> sub_out;
-  for (const std::vector<size_t>& batch : batches) {
+  size_t next_check = 0;
+  for (size_t bi = 0; bi <= batches.size(); ++bi) {
+    // Check points reached before batch bi (several when their faults were all resumed).
+    bool reached = false;
+    while (spec.until_margin && next_check < check_after.size() && check_after[next_check] <= bi && !reached) {
+      ++next_check;
+      reached = check_margins();
+    }
+    if (reached || bi == batches.size()) break;
+    const std::vector<size_t>& batch = batches[bi];
     if (stop && stop->load()) {
       report.status = CampaignStatus::Interrupted;
       return report;
@@ -279,6 +317,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     std::vector<JournalEntry> entries;
     for (size_t k = 0; k < batch.size(); ++k) {
       counts[batch[k]] = sub_out[k];
+      done[batch[k]] = 1;
       entries.push_back(JournalEntry{int64_t(batch[k]), sub_out[k]});
     }
     journal.append(entries);
@@ -289,7 +328,17 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
 
   // Everything is journaled: publish the results, then retire the journal. A crash in
   // between leaves a complete journal, and the rerun just redoes these writes.
-  const std::string csv = format_results_csv(list.faults, counts, images.size());
+  // With --until-margin only the faults run are results (in list order).
+  std::vector<Fault> run_faults;
+  std::vector<FaultCounts> run_counts;
+  if (spec.until_margin)
+    for (size_t i = 0; i < list.size(); ++i)
+      if (done[i]) {
+        run_faults.push_back(list.faults[i]);
+        run_counts.push_back(counts[i]);
+      }
+  const std::string csv = spec.until_margin ? format_results_csv(run_faults, run_counts, images.size())
+                                            : format_results_csv(list.faults, counts, images.size());
   CampaignRecord record;
   record.spec = &spec;
   record.binding = &binding;
@@ -303,6 +352,9 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   record.finished = std::chrono::system_clock::now();
   record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady).count();
   record.resumed_faults = report.resumed_faults;
+  record.rows = int64_t(run_faults.size());
+  record.margins = &report.margins;
+  record.margin_reached = report.margin_reached;
   write_file_atomically(sidecar_path_for(spec.out), campaign_sidecar_json(record));
   // Sized before it is read (the file at --out may be anything, of any size).
   std::error_code size_ec;

@@ -27,6 +27,11 @@ struct CampaignRecord {
   std::chrono::system_clock::time_point started, finished;
   double wall_seconds = 0;
   int64_t resumed_faults = 0;
+  // --until-margin (spec->until_margin): the faults run (the rows of RESULTS.csv) and the
+  // margins reached.
+  int64_t rows = 0;
+  const std::vector<GroupMargin>* margins = nullptr;
+  bool margin_reached = false;
 };
 
 std::string campaign_sidecar_json(const CampaignRecord& record);

@@ -107,14 +107,16 @@ void sync_parent_dir(const std::filesystem::path& path) {
 }  // namespace
 
 nlohmann::json CampaignBinding::to_json() const {
-  return nlohmann::json{{"model", model},
-                        {"dataset", dataset},
-                        {"weights_sha256", weights_sha256},
-                        {"data_sha256", data_sha256},
-                        {"images", images},
-                        {"faults_sha256", faults_sha256},
-                        {"faults", faults},
-                        {"fault_model", fault_model}};
+  nlohmann::json j{{"model", model},
+                   {"dataset", dataset},
+                   {"weights_sha256", weights_sha256},
+                   {"data_sha256", data_sha256},
+                   {"images", images},
+                   {"faults_sha256", faults_sha256},
+                   {"faults", faults},
+                   {"fault_model", fault_model}};
+  if (!until_margin.empty()) j["until_margin"] = until_margin;
+  return j;
 }
 
 CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::string& where) {
@@ -140,6 +142,7 @@ CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::s
   b.faults_sha256 = str("faults_sha256");
   b.faults = num("faults");
   b.fault_model = str("fault_model");
+  if (j.contains("until_margin")) b.until_margin = str("until_margin");
   return b;
 }
 
@@ -155,6 +158,9 @@ std::string CampaignBinding::difference(const CampaignBinding& now) const {
   if (faults_sha256 != now.faults_sha256) return diff("fault list (sha256)", faults_sha256, now.faults_sha256);
   if (faults != now.faults) return diff("fault count", std::to_string(faults), std::to_string(now.faults));
   if (fault_model != now.fault_model) return diff("fault model", fault_model, now.fault_model);
+  if (until_margin != now.until_margin)
+    return diff("--until-margin settings", until_margin.empty() ? "none" : until_margin,
+                now.until_margin.empty() ? "none" : now.until_margin);
   return "";
 }
 

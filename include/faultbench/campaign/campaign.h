@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "faultbench/campaign/engine.h"
+#include "faultbench/campaign/margin_stop.h"
 #include "faultbench/campaign/progress.h"
 #include "faultbench/data/image_selection.h"
 #include "faultbench/faults/fault.h"
@@ -40,6 +41,9 @@ struct CampaignSpec {
   EngineOptions engine;                   // threads, mode, memory
   int fault_batch = 0;                    // faults per journaled batch; 0: automatic
   std::vector<std::string> command_line;  // recorded in the sidecar (the CLI's argv)
+  // Run the faults in a seeded random order and stop at the margin (margin_stop.h); none:
+  // every fault, in list order.
+  std::optional<MarginStop> until_margin;
 };
 
 enum class CampaignStatus { Completed, AlreadyComplete, Interrupted };
@@ -52,6 +56,10 @@ struct CampaignReport {
   std::string note;            // e.g. a torn journal record that was dropped
   std::filesystem::path journal;
   EngineProfile profile;  // when spec.engine.profile (faults run by this call only)
+  // --until-margin: the groups' rates and half-widths over the faults done, and whether
+  // every half-width reached the margin (false: the list ran out first, or interrupted).
+  std::vector<GroupMargin> margins;
+  bool margin_reached = false;
 };
 
 // Runs or resumes the campaign. `stop` (e.g. set by SIGINT) ends it after abandoning the

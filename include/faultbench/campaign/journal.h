@@ -33,6 +33,9 @@ struct CampaignBinding {
   std::string faults_sha256;  // fault-list file bytes
   int64_t faults = 0;
   std::string fault_model;  // "bitflip" | "stuck-at-0" | "stuck-at-1" | "as-listed"
+  // MarginStop::describe() of --until-margin; "" without it (and then absent from the JSON,
+  // so that campaigns without the option keep their bytes).
+  std::string until_margin;
 
   nlohmann::json to_json() const;
   // FormatError naming `where` and the key when a field is missing or mistyped.
