@@ -31,7 +31,7 @@ std::vector<std::filesystem::path> write_report(const std::vector<ReportSource>&
   const double z = stats::z_for_confidence(options.confidence);
   std::vector<ReportData> files;
   for (const ReportSource& s : sources) {
-    if (s.table.rows.empty()) throw FormatError(fmt::format("{}: no result rows (only a header)", s.path.string()));
+    FAULTBENCH_CHECK(!s.table.rows.empty(), "write_report: a table without rows");
     ReportData d;
     d.source = &s;
     d.groups = group_stats(s.table, populations_of(s), s.table.has_due);

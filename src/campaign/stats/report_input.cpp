@@ -33,7 +33,9 @@ void read_sidecar(ReportSource& s) {
     throw FormatError(fmt::format("{}: {} bytes, more than a campaign sidecar can hold (the limit is {} bytes)",
                                   sidecar.string(), size, kMaxSidecarBytes));
   const nlohmann::json j = parse_bounded_json(read_file_bytes(sidecar), kMaxSidecarDepth, sidecar.string());
-  if (j.is_discarded() || !j.is_object() || !j.contains("model") || !j["model"].is_string())
+  if (j.is_discarded())
+    throw FormatError(fmt::format("{}: not JSON (beside a result file, a campaign sidecar is expected)", sidecar.string()));
+  if (!j.is_object() || !j.contains("model") || !j["model"].is_string())
     throw FormatError(fmt::format("{}: not a campaign sidecar (no 'model' string)", sidecar.string()));
   s.metadata = "sidecar";
   s.model = string_field(j, "model");
@@ -72,6 +74,7 @@ std::vector<ReportSource> read_report_sources(const std::vector<std::filesystem:
     s.path = path;
     s.metadata = "none";
     s.table = read_result_table(path);
+    if (s.table.rows.empty()) throw FormatError(fmt::format("{}: no result rows (only a header)", path.string()));
     read_sidecar(s);
     if (s.metadata == "none" && !options.model.empty()) {
       s.metadata = "options";
