@@ -137,8 +137,8 @@ void run(const CampaignCliOptions& o) {
         int64_t run = 0;
         for (const GroupMargin& g : r.margins) run += g.faults_run;
         std::fprintf(stderr, "campaign: %s after %lld of %lld faults: critical rate %.4f%% +-%.4f%%%s\n",
-                     run < r.faults ? "margin reached" : "every fault run (margin not reached before)",
-                     (long long)run, (long long)r.faults, w ? 100 * w->rate : 0.0, w ? 100 * w->half_width : 0.0,
+                     run < r.faults ? "margin reached" : "every fault run (margin not reached before)", (long long)run,
+                     (long long)r.faults, w ? 100 * w->rate : 0.0, w ? 100 * w->half_width : 0.0,
                      w && w->group != "all" ? (" (widest group: " + w->group + ")").c_str() : "");
       }
       if (!o.profile.empty()) {
@@ -195,8 +195,9 @@ void add_campaign_command(CLI::App& app) {
                              "random order; the results hold the faults run)"),
              0, 1, true, true)
       ->group("Sequential sampling");
-  real_range(cmd->add_option("--confidence", o->confidence, "--until-margin: confidence of the interval (default 0.99)"),
-             0, 1, true, true)
+  real_range(
+      cmd->add_option("--confidence", o->confidence, "--until-margin: confidence of the interval (default 0.99)"), 0, 1,
+      true, true)
       ->group("Sequential sampling");
   add_choice<std::optional<MarginGroups>>(
       cmd, "--per", o->per,

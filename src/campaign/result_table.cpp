@@ -43,7 +43,8 @@ int64_t images_of(const ResultRow& r, const int64_t* n_injections, const std::st
 }
 
 struct Columns {
-  int inj = -1, masked = -1, non_critical = -1, critical = -1, layer = -1, index = -1, bit = -1, n = -1, model = -1, due = -1;
+  int inj = -1, masked = -1, non_critical = -1, critical = -1, layer = -1, index = -1, bit = -1, n = -1, model = -1,
+      due = -1;
 };
 
 Columns read_header(const std::vector<std::string>& header, const std::string& where) {

@@ -3,6 +3,7 @@
 
 #include "faultbench/campaign/intervals.h"
 #include "faultbench/campaign/margin_stop.h"
+#include "faultbench/campaign/progress.h"
 
 namespace faultbench {
 namespace {
@@ -69,6 +70,21 @@ TEST(MarginStop, DescribeIsTheBindingText) {
   m.per = MarginGroups::Layer;
   m.seed = 3;
   EXPECT_EQ(m.describe(), "margin 0.01, confidence 0.99, per layer, seed 3");
+}
+
+}  // namespace
+}  // namespace faultbench
+
+namespace faultbench {
+namespace {
+
+// The progress line carries the rate and margin (what a terminal shows during the run).
+TEST(MarginStop, ProgressLineShowsTheNote) {
+  ProgressReporter p(nullptr, true);
+  p.start(100, 0, 10);
+  EXPECT_EQ(p.status_line().find("critical"), std::string::npos);
+  p.set_note("critical 1.250% +-0.800% (target 1.000%)");
+  EXPECT_NE(p.status_line().find(", critical 1.250% +-0.800% (target 1.000%)"), std::string::npos) << p.status_line();
 }
 
 }  // namespace

@@ -18,10 +18,10 @@ ResultTable table(const std::string& csv) {
 
 const std::string kCsv =
     "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,top1_correct\n"
-    "0,conv1,\"(3, 0, 2, 1)\",31,10,10,0,0,0,8\n"       // masked everywhere
-    "1,conv1,\"(1, 0, 0, 0)\",30,10,0,2,8,10,0\n"       // DUE (and critical)
-    "2,fc,\"(3, 7)\",30,10,1,8,1,0,7\n"                 // critical once
-    "3,fc,\"(2, 2)\",3,10,4,6,0,0,8\n";                 // non-critical
+    "0,conv1,\"(3, 0, 2, 1)\",31,10,10,0,0,0,8\n"  // masked everywhere
+    "1,conv1,\"(1, 0, 0, 0)\",30,10,0,2,8,10,0\n"  // DUE (and critical)
+    "2,fc,\"(3, 7)\",30,10,1,8,1,0,7\n"            // critical once
+    "3,fc,\"(2, 2)\",3,10,4,6,0,0,8\n";            // non-critical
 
 const GroupStats& find(const std::vector<GroupStats>& g, const std::string& grouping, const std::string& group) {
   for (const GroupStats& s : g)

@@ -27,7 +27,7 @@ namespace faultbench {
 // One result file with what is known about it.
 struct ReportSource {
   std::filesystem::path path;
-  std::string label;                                 // the file name, made unique
+  std::string label;                                  // the file name, made unique
   std::string model, dataset, numerics, fault_model;  // "" when unknown
   int64_t images = 0;                                 // images per fault (sidecar), 0 when unknown
   std::string metadata;                               // "sidecar" | "options" | "none"
@@ -55,10 +55,10 @@ struct GroupStats {
   std::string group;     // "all", a layer name, "0".."31", "conv"/"linear", "sign"/"exponent"/"mantissa"
   int64_t faults = 0, fault_images = 0;
   std::optional<double> population;  // N for the Leveugle correction
-  ClassCounts images;                 // injections per class
-  ClassCounts worst;                  // faults per worst class
-  int64_t critical_any = 0;           // faults critical for at least one image
-  bool has_due = false;               // the file has a due column
+  ClassCounts images;                // injections per class
+  ClassCounts worst;                 // faults per worst class
+  int64_t critical_any = 0;          // faults critical for at least one image
+  bool has_due = false;              // the file has a due column
 };
 
 struct Rate {
@@ -91,7 +91,6 @@ std::vector<ReportSource> read_report_sources(const std::vector<std::filesystem:
 
 // Writes summary.json, rates.csv, histogram.csv, report.html and the figures' SVG files
 // into options.out_dir (created when missing). Returns the paths written.
-std::vector<std::filesystem::path> write_report(const std::vector<ReportSource>& sources,
-                                                const ReportOptions& options);
+std::vector<std::filesystem::path> write_report(const std::vector<ReportSource>& sources, const ReportOptions& options);
 
 }  // namespace faultbench

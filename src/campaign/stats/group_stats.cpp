@@ -34,10 +34,14 @@ void add(GroupStats& g, const ResultRow& r) {
   g.images.non_critical += r.non_critical;
   g.images.critical += r.critical;
   g.images.due += r.due;
-  if (r.due > 0) ++g.worst.due;
-  else if (r.critical > 0) ++g.worst.critical;
-  else if (r.non_critical > 0) ++g.worst.non_critical;
-  else ++g.worst.masked;
+  if (r.due > 0)
+    ++g.worst.due;
+  else if (r.critical > 0)
+    ++g.worst.critical;
+  else if (r.non_critical > 0)
+    ++g.worst.non_critical;
+  else
+    ++g.worst.masked;
   if (r.critical > 0) ++g.critical_any;
 }
 

@@ -41,7 +41,7 @@ std::vector<GroupMargin> group_margins(const std::vector<Fault>& faults, const s
       groups.push_back(GroupMargin{std::to_string(b)});
     }
   for (size_t i = 0; i < faults.size(); ++i) {
-    const std::string key = per == MarginGroups::Model ? "all"
+    const std::string key = per == MarginGroups::Model   ? "all"
                             : per == MarginGroups::Layer ? faults[i].site.layer
                                                          : std::to_string(faults[i].site.bit);
     auto [it, fresh] = at.emplace(key, groups.size());

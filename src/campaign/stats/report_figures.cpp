@@ -65,7 +65,8 @@ std::vector<Figure> report_figures(const std::vector<ReportData>& files, double 
     c.title = "Critical rate per file";
     c.x_label = "all faults";
     c.y_label = "critical injections / injections";
-    out.push_back(make("fig_files_critical.svg", "Image-level critical rate of each file, side by side (" + interval + ").", c));
+    out.push_back(
+        make("fig_files_critical.svg", "Image-level critical rate of each file, side by side (" + interval + ").", c));
   }
   const std::vector<std::string> layers = union_groups(files, "layer");
   {
@@ -74,7 +75,8 @@ std::vector<Figure> report_figures(const std::vector<ReportData>& files, double 
     c.x_label = "layer";
     c.y_label = "critical injections / injections";
     c.rotate_labels = true;
-    out.push_back(make("fig_layer_critical.svg", "Image-level critical rate per layer, with error bars (" + interval + ").", c));
+    out.push_back(
+        make("fig_layer_critical.svg", "Image-level critical rate per layer, with error bars (" + interval + ").", c));
   }
   {
     std::vector<std::string> bits;
@@ -84,10 +86,10 @@ std::vector<Figure> report_figures(const std::vector<ReportData>& files, double 
     c.x_label = "bit (31 sign, 30-23 exponent, 22-0 mantissa)";
     c.y_label = "critical injections / injections (log)";
     c.log_y = true;
-    out.push_back(make("fig_bit_critical.svg",
-                       "Image-level critical rate per bit position, log scale; a hollow tick marks a rate of 0 (" +
-                           interval + ").",
-                       c));
+    out.push_back(make(
+        "fig_bit_critical.svg",
+        "Image-level critical rate per bit position, log scale; a hollow tick marks a rate of 0 (" + interval + ").",
+        c));
   }
   for (size_t i = 0; i < files.size(); ++i) {
     const ReportData& f = files[i];
@@ -107,10 +109,9 @@ std::vector<Figure> report_figures(const std::vector<ReportData>& files, double 
       c.series[1].values.push_back(double(g.images.non_critical) / n);
       c.series[2].values.push_back(double(g.images.critical) / n);
     }
-    out.push_back(make(fmt::format("fig_layer_classes_{}.svg", i + 1),
-                       "Shares of masked, non-critical and critical injections per layer (stacked): " + f.source->label +
-                           ".",
-                       c));
+    out.push_back(make(
+        fmt::format("fig_layer_classes_{}.svg", i + 1),
+        "Shares of masked, non-critical and critical injections per layer (stacked): " + f.source->label + ".", c));
   }
   {
     BarChart c;
@@ -129,7 +130,8 @@ std::vector<Figure> report_figures(const std::vector<ReportData>& files, double 
       c.series.push_back(std::move(s));
     }
     out.push_back(make("fig_critical_histogram.svg",
-                       "Share of faults by the number of images for which they are critical (bins of powers of two).", c));
+                       "Share of faults by the number of images for which they are critical (bins of powers of two).",
+                       c));
   }
   return out;
 }

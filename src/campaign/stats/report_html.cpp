@@ -33,12 +33,12 @@ std::string group_table(const ReportData& f, const std::string& grouping, double
     if (g.grouping != grouping) continue;
     GroupStats any = g;
     any.worst.critical = g.critical_any;
-    t += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                     "<td>{}</td></tr>\n",
-                     html_escape(g.group), g.faults, g.fault_images, interval_cell(group_rate(g, RateLevel::Image, 2, z)),
-                     pct(group_rate(g, RateLevel::Image, 1, z).rate), pct(group_rate(g, RateLevel::Image, 0, z).rate),
-                     interval_cell(group_rate(g, RateLevel::Fault, 2, z)),
-                     interval_cell(group_rate(any, RateLevel::Fault, 2, z)));
+    t += fmt::format(
+        "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td></tr>\n",
+        html_escape(g.group), g.faults, g.fault_images, interval_cell(group_rate(g, RateLevel::Image, 2, z)),
+        pct(group_rate(g, RateLevel::Image, 1, z).rate), pct(group_rate(g, RateLevel::Image, 0, z).rate),
+        interval_cell(group_rate(g, RateLevel::Fault, 2, z)), interval_cell(group_rate(any, RateLevel::Fault, 2, z)));
   }
   return t + "</table>\n";
 }

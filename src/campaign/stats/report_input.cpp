@@ -34,7 +34,8 @@ void read_sidecar(ReportSource& s) {
                                   sidecar.string(), size, kMaxSidecarBytes));
   const nlohmann::json j = parse_bounded_json(read_file_bytes(sidecar), kMaxSidecarDepth, sidecar.string());
   if (j.is_discarded())
-    throw FormatError(fmt::format("{}: not JSON (beside a result file, a campaign sidecar is expected)", sidecar.string()));
+    throw FormatError(
+        fmt::format("{}: not JSON (beside a result file, a campaign sidecar is expected)", sidecar.string()));
   if (!j.is_object() || !j.contains("model") || !j["model"].is_string())
     throw FormatError(fmt::format("{}: not a campaign sidecar (no 'model' string)", sidecar.string()));
   s.metadata = "sidecar";
@@ -44,8 +45,10 @@ void read_sidecar(ReportSource& s) {
   // Campaigns recorded fp32 before the numerics became a choice.
   s.numerics = "fp32";
   if (const auto n = j.find("numerics"); n != j.end()) {
-    if (n->is_string()) s.numerics = n->get<std::string>();
-    else if (n->is_object()) s.numerics = string_field(*n, "name");
+    if (n->is_string())
+      s.numerics = n->get<std::string>();
+    else if (n->is_object())
+      s.numerics = string_field(*n, "name");
   }
   if (const auto d = j.find("data"); d != j.end() && d->is_object())
     if (const auto i = d->find("images"); i != d->end() && i->is_number_integer()) s.images = i->get<int64_t>();

@@ -85,14 +85,16 @@ std::string summary_json(const std::vector<ReportData>& files, double confidence
        "p +- z sqrt(p(1-p)/n * (N-n)/(N-1)) at the observed p, n sampled faults, N the group's fault population "
        "(weights x 32 bits x 2 polarities, Leveugle et al., DATE 2009); null when the model is unknown"}};
   j["levels"] = {{"image_level", "injections (fault x image) of the class / all injections of the group"},
-                 {"fault_level", "faults whose worst outcome (due > critical > non_critical > masked) is the class / "
-                                 "faults of the group"}};
+                 {"fault_level",
+                  "faults whose worst outcome (due > critical > non_critical > masked) is the class / "
+                  "faults of the group"}};
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const ReportData& f : files) {
     const ReportSource& s = *f.source;
-    nlohmann::ordered_json fj = {{"path", s.path.string()},  {"label", s.label},       {"metadata", s.metadata},
-                                 {"model", s.model},         {"dataset", s.dataset},   {"numerics", s.numerics},
-                                 {"fault_model", s.fault_model}, {"images", s.images}, {"faults", s.table.rows.size()}};
+    nlohmann::ordered_json fj = {
+        {"path", s.path.string()},      {"label", s.label},       {"metadata", s.metadata},       {"model", s.model},
+        {"dataset", s.dataset},         {"numerics", s.numerics}, {"fault_model", s.fault_model}, {"images", s.images},
+        {"faults", s.table.rows.size()}};
     const GroupStats& all = f.groups.front();
     fj["totals"] = counts_json(all.images, all.has_due);
     nlohmann::ordered_json groupings;

@@ -123,20 +123,23 @@ std::string render_bar_chart(const BarChart& c, int* marks_out) {
   for (size_t i = 0; i < ns; ++i) {
     const double x = left + 200 * double(i % 4), y = 30 + 18 * double(i / 4);
     const std::string color = c.series[i].color.empty() ? kPalette[i % 10] : c.series[i].color;
-    o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-                     "<text x=\"{}\" y=\"{}\">{}</text>\n",
-                     x, y, color, x + 14, y + 9, xml(c.series[i].name.substr(0, 30)));
+    o += fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
+        "<text x=\"{}\" y=\"{}\">{}</text>\n",
+        x, y, color, x + 14, y + 9, xml(c.series[i].name.substr(0, 30)));
   }
   // Axes, grid and tick labels.
   for (double t : s.ticks()) {
     const double y = s.y(t);
-    o += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.2f}\" y2=\"{:.2f}\" stroke=\"#dddddd\"/>"
-                     "<text x=\"{}\" y=\"{:.2f}\" text-anchor=\"end\">{}</text>\n",
-                     left, width - right, y, y, left - 4, y + 4, number(t));
+    o += fmt::format(
+        "<line x1=\"{}\" x2=\"{}\" y1=\"{:.2f}\" y2=\"{:.2f}\" stroke=\"#dddddd\"/>"
+        "<text x=\"{}\" y=\"{:.2f}\" text-anchor=\"end\">{}</text>\n",
+        left, width - right, y, y, left - 4, y + 4, number(t));
   }
-  o += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#333333\"/>"
-                   "<line x1=\"{0}\" x2=\"{3}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#333333\"/>\n",
-                   left, top, top + plot_h, width - right);
+  o += fmt::format(
+      "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#333333\"/>"
+      "<line x1=\"{0}\" x2=\"{3}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#333333\"/>\n",
+      left, top, top + plot_h, width - right);
   o += fmt::format("<text transform=\"translate(16,{:.1f}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",
                    top + plot_h / 2, xml(c.y_label));
   o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", left + (width - left) / 2,
@@ -169,19 +172,22 @@ std::string render_bar_chart(const BarChart& c, int* marks_out) {
         y1 = s.y(v);
       }
       if (s.log && v <= 0)  // nothing to draw on a log axis: a hollow tick at the floor says "zero"
-        o += fmt::format("<rect class=\"mark zero\" x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"3\" "
-                         "fill=\"none\" stroke=\"{}\">{}</rect>\n",
-                         x + 0.5, y0 - 3, bar - 1, color, tip);
+        o += fmt::format(
+            "<rect class=\"mark zero\" x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"3\" "
+            "fill=\"none\" stroke=\"{}\">{}</rect>\n",
+            x + 0.5, y0 - 3, bar - 1, color, tip);
       else
-        o += fmt::format("<rect class=\"mark\" x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" "
-                         "fill=\"{}\">{}</rect>\n",
-                         x + 0.5, std::min(y0, y1), bar - 1, std::fabs(y0 - y1), color, tip);
+        o += fmt::format(
+            "<rect class=\"mark\" x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" "
+            "fill=\"{}\">{}</rect>\n",
+            x + 0.5, std::min(y0, y1), bar - 1, std::fabs(y0 - y1), color, tip);
       ++marks;
       if (!c.stacked && k < b.low.size() && k < b.high.size() && !std::isnan(b.low[k]) && !std::isnan(b.high[k])) {
         const double cx = x + bar / 2, ylo = s.y(b.low[k]), yhi = s.y(b.high[k]);
-        o += fmt::format("<path class=\"errorbar\" d=\"M{0:.2f},{1:.2f}V{2:.2f}M{3:.2f},{1:.2f}H{4:.2f}M{3:.2f},"
-                         "{2:.2f}H{4:.2f}\" stroke=\"#222222\" fill=\"none\"/>\n",
-                         cx, ylo, yhi, cx - 2.5, cx + 2.5);
+        o += fmt::format(
+            "<path class=\"errorbar\" d=\"M{0:.2f},{1:.2f}V{2:.2f}M{3:.2f},{1:.2f}H{4:.2f}M{3:.2f},"
+            "{2:.2f}H{4:.2f}\" stroke=\"#222222\" fill=\"none\"/>\n",
+            cx, ylo, yhi, cx - 2.5, cx + 2.5);
       }
     }
   }
