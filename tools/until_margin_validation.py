@@ -42,7 +42,7 @@ def main():
         for r in rows:
             w.writerow([r["Injection"], r["Layer"], r["TensorIndex"], r["Bit"]])
     print(f"published whole-list critical rate: {100 * whole:.4f}% ({len(rows)} faults, 10,000 images)\n")
-    print("| seed | faults run | share of the list | critical rate | half-width (99 %) | |rate - published| | "
+    print("| seed | faults run | share of the list | critical rate | half-width (99 %) | distance to published | "
           "within margin | wall time |")
     print("|---:|---:|---:|---:|---:|---:|:---:|---:|")
     ok = True
