@@ -53,7 +53,28 @@ struct CampaignCliOptions {
   int64_t memory_mb = 512;
   std::string profile;  // JSON file for the fast mode's time profile
   std::string shard;    // "K/N": one part of the list (job arrays, docs/CLUSTER.md)
+  // --until-margin E [--confidence C] [--per model|layer|bit] [--order-seed S]
+  std::optional<double> until_margin;
+  std::optional<double> confidence;
+  std::optional<MarginGroups> per;
+  std::optional<int64_t> order_seed;
 };
+
+// The --until-margin settings; its companions alone are a usage error (they would be
+// silently ignored otherwise).
+std::optional<MarginStop> margin_stop(const CampaignCliOptions& o) {
+  if (!o.until_margin) {
+    const char* lone = o.confidence ? "--confidence" : o.per ? "--per" : o.order_seed ? "--order-seed" : nullptr;
+    if (lone) throw UsageError(fmt::format("{} goes with --until-margin E", lone));
+    return std::nullopt;
+  }
+  MarginStop m;
+  m.margin = *o.until_margin;
+  if (o.confidence) m.confidence = *o.confidence;
+  if (o.per) m.per = *o.per;
+  if (o.order_seed) m.seed = *o.order_seed;
+  return m;
+}
 
 // The fast mode's profile as JSON: golden passes, per faulty layer, per recomputed step.
 std::string profile_json(const EngineProfile& p) {
@@ -95,6 +116,7 @@ void run(const CampaignCliOptions& o) {
   spec.fault_batch = o.fault_batch;
   spec.command_line = command_line();
   if (!o.shard.empty()) spec.shard = parse_shard(o.shard);
+  spec.until_margin = margin_stop(o);
   spec.engine.profile = !o.profile.empty();
   if (spec.engine.profile && spec.engine.mode != CampaignMode::Fast)
     throw UsageError("--profile: only the fast mode is profiled");
@@ -129,6 +151,15 @@ void run(const CampaignCliOptions& o) {
       return;
     case CampaignStatus::Completed:
       progress.finish("complete");
+      if (spec.until_margin) {
+        const GroupMargin* w = widest_group(r.margins);
+        int64_t run = 0;
+        for (const GroupMargin& g : r.margins) run += g.faults_run;
+        std::fprintf(stderr, "campaign: %s after %lld of %lld faults: critical rate %.4f%% +-%.4f%%%s\n",
+                     run < r.faults ? "margin reached" : "every fault run (margin not reached before)", (long long)run,
+                     (long long)r.faults, w ? 100 * w->rate : 0.0, w ? 100 * w->half_width : 0.0,
+                     w && w->group != "all" ? (" (widest group: " + w->group + ")").c_str() : "");
+      }
       if (!o.profile.empty()) {
         write_file_atomically(o.profile, profile_json(r.profile));
         std::fprintf(stderr, "campaign: time profile in %s\n", o.profile.c_str());
@@ -182,6 +213,23 @@ void add_campaign_command(CLI::App& app) {
   integer_range(cmd->add_option("--memory-mb", o->memory_mb, "memory for golden activations per chunk (default 512)"),
                 1, 1 << 20)
       ->group("Tuning");
+  real_range(cmd->add_option("--until-margin", o->until_margin,
+                             "stop once the critical rate's interval half-width is at most E (faults in a seeded "
+                             "random order; the results hold the faults run)"),
+             0, 1, true, true)
+      ->group("Sequential sampling");
+  real_range(
+      cmd->add_option("--confidence", o->confidence, "--until-margin: confidence of the interval (default 0.99)"), 0, 1,
+      true, true)
+      ->group("Sequential sampling");
+  add_choice<std::optional<MarginGroups>>(
+      cmd, "--per", o->per,
+      {{"model", MarginGroups::Model}, {"layer", MarginGroups::Layer}, {"bit", MarginGroups::Bit}},
+      "--until-margin: the margin must hold for the whole model (default), every layer or every bit")
+      ->group("Sequential sampling");
+  integer_range(cmd->add_option("--order-seed", o->order_seed, "--until-margin: seed of the fault order (default 0)"),
+                0, int64_t(1) << 62)
+      ->group("Sequential sampling");
   cmd->callback([o] { run(*o); });
 }
 

@@ -13,5 +13,6 @@ void add_campaign_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_fetch_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 }  // namespace faultbench::cli

@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   faultbench::cli::add_campaign_command(app);
   faultbench::cli::add_compare_command(app);
   faultbench::cli::add_merge_command(app);
+  faultbench::cli::add_report_command(app);
 
   // The first word is the verb, as in git: `help [VERB]`, or a typo answered with suggestions.
   if (argc >= 2 && argv[1][0] != '-') {

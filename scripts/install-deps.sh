@@ -21,6 +21,7 @@ SLURM_PACKAGES=(slurm-wlm munge)
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch python3-pil python3-numpy
+  python3-scipy python3-pandas chromium
   clang libclang-rt-14-dev clang-format
   dpkg-dev file valgrind
   g++-aarch64-linux-gnu qemu-user

@@ -8,6 +8,7 @@
 
 #include "faultbench/campaign/compare.h"
 #include "faultbench/campaign/hashing.h"
+#include "faultbench/campaign/intervals.h"
 #include "faultbench/campaign/journal.h"
 #include "faultbench/campaign/results_csv.h"
 #include "faultbench/data/dataset.h"
@@ -169,6 +170,7 @@ IoPlan campaign_io_plan(const CampaignSpec& spec) {
 }
 
 CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* stop, ProgressReporter* progress) {
+  const double margin_z = spec.until_margin ? stats::z_for_confidence(spec.until_margin->confidence) : 0;
   campaign_io_plan(spec).check();
   const auto started = std::chrono::system_clock::now();
   const auto started_steady = std::chrono::steady_clock::now();
@@ -248,7 +250,35 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   const int batch_size = spec.fault_batch > 0 ? spec.fault_batch
                                               : distributed_fault_batch(auto_fault_batch(images.size()), todo.size(),
                                                                         distribution.processes());
-  const std::vector<std::vector<size_t>> batches = plan_fault_batches(resolved, todo, batch_size);
+  // --until-margin: the seeded order cut into check points of kMarginCheckEvery faults. Check
+  // point k is evaluated once every fault of the order's first (k+1) * kMarginCheckEvery is
+  // done, over exactly those faults, so the stop does not depend on the batch size, on the
+  // order in which batches finish (MPI) or on interruptions. Each check point's faults still
+  // to do are planned into batches as usual.
+  MarginCheckpoints checkpoints;
+  std::vector<std::vector<size_t>> batches;
+  if (spec.until_margin) {
+    checkpoints = MarginCheckpoints(shuffled_order(list.size(), spec.until_margin->seed), done);
+    for (size_t k = 0; k < checkpoints.size(); ++k)
+      for (std::vector<size_t>& b : plan_fault_batches(resolved, checkpoints.todo(k), batch_size))
+        batches.push_back(std::move(b));
+  } else {
+    batches = plan_fault_batches(resolved, todo, batch_size);
+  }
+  // Evaluates every check point whose faults are all done; true once the margins are reached.
+  auto check_margins = [&] {
+    while (!report.margin_reached && checkpoints.next_ready()) {
+      report.margins = group_margins(list.faults, counts, checkpoints.advance(), spec.until_margin->per, margin_z);
+      report.margin_reached = margins_reached(report.margins, spec.until_margin->margin);
+      if (progress)
+        if (const GroupMargin* w = widest_group(report.margins))
+          progress->set_note(fmt::format("critical {:.3f}% +-{:.3f}% (target {:.3f}%){}", 100 * w->rate,
+                                         100 * w->half_width, 100 * spec.until_margin->margin,
+                                         w->group == "all" ? "" : ", widest: " + w->group));
+    }
+    return report.margin_reached;
+  };
+  if (spec.until_margin && check_margins()) batches.clear();  // reached by the resumed faults alone
   if (progress)
     progress->start(report.faults, report.done_faults, report.images,
                     progress_plan(graph, resolved, batches, spec.engine.mode));
@@ -260,24 +290,39 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     std::vector<JournalEntry> entries;
     for (size_t k = 0; k < batch.size(); ++k) {
       counts[batch[k]] = batch_counts[k];
+      if (spec.until_margin) checkpoints.mark_done(batch[k]);
       entries.push_back(JournalEntry{int64_t(batch[k]), batch_counts[k]});
     }
     journal.append(entries);
     if (spec.engine.profile) report.profile = engine.profile();
     report.done_faults += int64_t(batch.size());
     if (progress) progress->set_done(report.done_faults);
-    return true;
+    return !(spec.until_margin && check_margins());  // false: hand out no more batches
   };
   const WorkPlan plan{&binding, &resolved, &batches};
-  if (!distribution.run(plan, engine, journal_batch, stop, on_work) || report.done_faults < report.faults) {
+  if (!distribution.run(plan, engine, journal_batch, stop, on_work) ||
+      (report.done_faults < report.faults && !report.margin_reached)) {
     report.status = CampaignStatus::Interrupted;
     return report;
   }
 
   // Everything is journaled: publish the results, then retire the journal. A crash in
   // between leaves a complete journal, and the rerun just redoes these writes.
-  const std::string csv = spec.shard.active() ? format_part_results_csv(list.faults, counts, images.size(), part)
-                                              : format_results_csv(list.faults, counts, images.size());
+  // With --until-margin the results are the faults of the check points evaluated (in list
+  // order): batches that finished beyond the last one (other ranks') stay in the journal only.
+  std::vector<Fault> run_faults;
+  std::vector<FaultCounts> run_counts;
+  if (spec.until_margin) {
+    const std::vector<char>& evaluated = checkpoints.evaluated();
+    for (size_t i = 0; i < list.size(); ++i)
+      if (evaluated[i]) {
+        run_faults.push_back(list.faults[i]);
+        run_counts.push_back(counts[i]);
+      }
+  }
+  const std::string csv = spec.until_margin    ? format_results_csv(run_faults, run_counts, images.size())
+                          : spec.shard.active() ? format_part_results_csv(list.faults, counts, images.size(), part)
+                                                : format_results_csv(list.faults, counts, images.size());
   CampaignRecord record;
   record.spec = &spec;
   record.binding = &binding;
@@ -293,6 +338,9 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   record.resumed_faults = report.resumed_faults;
   record.processes = distribution.processes();
   if (spec.shard.active()) record.part = &part;
+  record.rows = int64_t(run_faults.size());
+  record.margins = &report.margins;
+  record.margin_reached = report.margin_reached;
   write_file_atomically(sidecar_path_for(spec.out), campaign_sidecar_json(record));
   // Sized before it is read (the file at --out may be anything, of any size).
   std::error_code size_ec;

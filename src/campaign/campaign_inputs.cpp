@@ -23,6 +23,9 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
                                  spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
                                  fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
 
+  // A part of a list has no seeded order of its own to stop in: --until-margin runs whole lists.
+  if (spec.until_margin && spec.shard.active())
+    throw UsageError("campaign: --until-margin and --shard do not go together (an early stop needs the whole list)");
   in.graph = build_model(spec.model, spec.dataset);
   const StateDict weights = read_checkpoint(spec.weights, in.graph);  // reads only what the model needs
   load_state_dict(in.graph, weights);
@@ -46,6 +49,7 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   binding.faults = int64_t(in.list.size());
   binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
   binding.shard = spec.shard.name();
+  if (spec.until_margin) binding.until_margin = spec.until_margin->describe();
   for (const Fault& f : in.list.faults) in.resolved.push_back(resolve_fault(in.graph, f));
   return in;
 }

@@ -52,6 +52,29 @@ nlohmann::ordered_json shard_json(const CampaignRecord& r) {
       {"index", r.spec->shard.index}, {"count", r.spec->shard.count}, {"faults", r.part->size()}, {"positions", runs}};
 }
 
+nlohmann::ordered_json until_margin_json(const CampaignRecord& r) {
+  const MarginStop& m = *r.spec->until_margin;
+  nlohmann::ordered_json groups = nlohmann::ordered_json::array();
+  for (const GroupMargin& g : *r.margins)
+    groups.push_back({{"group", g.group},
+                      {"faults_run", g.faults_run},
+                      {"faults_listed", g.faults_listed},
+                      {"critical", g.critical},
+                      {"injections", g.injections},
+                      {"critical_rate", g.rate},
+                      {"half_width", g.half_width}});
+  return {{"margin", m.margin},
+          {"confidence", m.confidence},
+          {"per", margin_groups_name(m.per)},
+          {"seed", m.seed},
+          {"order", "random.Random(seed).shuffle(list(range(faults))), CPython 3"},
+          {"checked_every", kMarginCheckEvery},
+          {"interval", "Wilson score over the faults run, finite population correction for the group's listed faults"},
+          {"faults_run", r.rows},
+          {"stopped", r.rows < r.binding->faults ? "margin reached" : "every fault run"},
+          {"groups", groups}};
+}
+
 }  // namespace
 
 std::string campaign_sidecar_json(const CampaignRecord& r) {
@@ -76,8 +99,10 @@ std::string campaign_sidecar_json(const CampaignRecord& r) {
                  {"due", total.due},
                  {"top1_correct", total.top1_correct}};
   // What makes the campaign finished: RESULTS.csv with exactly these bytes.
-  j["results"] = {{"sha256", r.results_sha256}, {"rows", r.part ? int64_t(r.part->size()) : binding.faults}};
+  j["results"] = {{"sha256", r.results_sha256},
+                  {"rows", r.part ? int64_t(r.part->size()) : spec.until_margin ? r.rows : binding.faults}};
   if (r.part) j["shard"] = shard_json(r);
+  if (spec.until_margin && r.margins) j["until_margin"] = until_margin_json(r);
   j["binding"] = binding.to_json();
   // Everything above is a function of the inputs; "run" is how this run came about.
   j["run"] = {{"faultbench_version", faultbench_version()},

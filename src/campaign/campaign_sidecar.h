@@ -29,6 +29,11 @@ struct CampaignRecord {
   int64_t resumed_faults = 0;
   int processes = 1;                          // MPI ranks that ran it (recorded when > 1)
   const std::vector<size_t>* part = nullptr;  // --shard: the list positions of the part
+  // --until-margin (spec->until_margin): the faults run (the rows of RESULTS.csv) and the
+  // margins reached.
+  int64_t rows = 0;
+  const std::vector<GroupMargin>* margins = nullptr;
+  bool margin_reached = false;
 };
 
 std::string campaign_sidecar_json(const CampaignRecord& record);

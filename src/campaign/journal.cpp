@@ -117,6 +117,7 @@ nlohmann::json CampaignBinding::to_json() const {
                    {"fault_model", fault_model}};
   // Only a part names its shard: the binding of a whole-list campaign is as it always was.
   if (!shard.empty()) j["shard"] = shard;
+  if (!until_margin.empty()) j["until_margin"] = until_margin;
   return j;
 }
 
@@ -144,6 +145,7 @@ CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::s
   b.faults = num("faults");
   b.fault_model = str("fault_model");
   if (j.contains("shard")) b.shard = str("shard");
+  if (j.contains("until_margin")) b.until_margin = str("until_margin");
   return b;
 }
 
@@ -162,6 +164,9 @@ std::string CampaignBinding::difference(const CampaignBinding& now) const {
   if (shard != now.shard)
     return diff("part (--shard)", shard.empty() ? "the whole list" : shard,
                 now.shard.empty() ? "the whole list" : now.shard);
+  if (until_margin != now.until_margin)
+    return diff("--until-margin settings", until_margin.empty() ? "none" : until_margin,
+                now.until_margin.empty() ? "none" : now.until_margin);
   return "";
 }
 

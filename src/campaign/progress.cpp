@@ -102,6 +102,14 @@ void ProgressReporter::set_done(int64_t done_faults) {
   draw(false);
 }
 
+void ProgressReporter::set_note(std::string note) {
+  {
+    std::lock_guard<std::mutex> lock(note_mu_);
+    note_ = std::move(note);
+  }
+  draw(false);
+}
+
 std::string ProgressReporter::status_line() const {
   const double secs = session_seconds();
   const int64_t work = work_.load();
@@ -110,7 +118,11 @@ std::string ProgressReporter::status_line() const {
   const double rate = secs > 0 ? double(work) / secs : 0.0;
   const double left = estimate_seconds_left(weighted_total_, weighted_work(batches_, images_, work), secs);
   const std::string counts = fmt::format("{}/{} faults", done_.load(), total_);
-  const std::string clock = fmt::format("{}<{}, {:.0f} fault-images/s", format_clock(secs), format_clock(left), rate);
+  std::string clock = fmt::format("{}<{}, {:.0f} fault-images/s", format_clock(secs), format_clock(left), rate);
+  {
+    std::lock_guard<std::mutex> lock(note_mu_);
+    if (!note_.empty()) clock += ", " + note_;
+  }
   if (!live_) return fmt::format("campaign: {:3.0f}% {} [{}]", 100 * frac, counts, clock);
   // tqdm's ascii bar: 20 cells, the partly filled one as a digit.
   constexpr int kCells = 20;

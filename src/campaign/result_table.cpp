@@ -43,7 +43,8 @@ int64_t images_of(const ResultRow& r, const int64_t* n_injections, const std::st
 }
 
 struct Columns {
-  int inj = -1, masked = -1, non_critical = -1, critical = -1, layer = -1, index = -1, bit = -1, n = -1, model = -1;
+  int inj = -1, masked = -1, non_critical = -1, critical = -1, layer = -1, index = -1, bit = -1, n = -1, model = -1,
+      due = -1;
 };
 
 Columns read_header(const std::vector<std::string>& header, const std::string& where) {
@@ -59,6 +60,7 @@ Columns read_header(const std::vector<std::string>& header, const std::string& w
                 : h == "Bit"          ? &c.bit
                 : h == "n_injections" ? &c.n
                 : h == "FaultModel"   ? &c.model
+                : h == "due"          ? &c.due
                                       : nullptr;
     if (slot) *slot = int(i);
   }
@@ -105,6 +107,7 @@ ResultTable parse_result_table(std::istream& in, const std::string& source) {
       header = f;
       c = read_header(header, where);
       t.has_sites = c.layer >= 0 && c.index >= 0 && c.bit >= 0;
+      t.has_due = c.due >= 0;
       continue;
     }
     if (f.size() != header.size())
@@ -121,6 +124,12 @@ ResultTable parse_result_table(std::istream& in, const std::string& source) {
       r.n_injections = images_of(r, &n, where);
     } else {
       r.n_injections = images_of(r, nullptr, where);
+    }
+    if (c.due >= 0) {
+      r.due = parse_int(f[size_t(c.due)], where, "due");
+      // DUE is counted on top of the three classes, once per image at most.
+      if (r.due < 0 || r.due > r.n_injections)
+        throw FormatError(fmt::format("{}: due {} outside 0..n_injections ({})", where, r.due, r.n_injections));
     }
     if (c.layer >= 0) r.layer = f[size_t(c.layer)];
     if (c.index >= 0) r.tensor_index = f[size_t(c.index)];

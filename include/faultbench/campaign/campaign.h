@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "faultbench/campaign/engine.h"
+#include "faultbench/campaign/margin_stop.h"
 #include "faultbench/campaign/progress.h"
 #include "faultbench/campaign/shard.h"
 #include "faultbench/data/image_selection.h"
@@ -46,6 +47,9 @@ struct CampaignSpec {
   ShardSpec shard;                        // --shard K/N: only that part of the list (shard.h)
   // Where the batches run (work_distribution.h); null: in this process.
   WorkDistribution* distribution = nullptr;
+  // Run the faults in a seeded random order and stop at the margin (margin_stop.h); none:
+  // every fault, in list order.
+  std::optional<MarginStop> until_margin;
 };
 
 enum class CampaignStatus { Completed, AlreadyComplete, Interrupted };
@@ -58,6 +62,10 @@ struct CampaignReport {
   std::string note;                // e.g. a torn journal record that was dropped
   std::filesystem::path journal;
   EngineProfile profile;  // when spec.engine.profile (faults run by this call only)
+  // --until-margin: the groups' rates and half-widths over the faults done, and whether
+  // every half-width reached the margin (false: the list ran out first, or interrupted).
+  std::vector<GroupMargin> margins;
+  bool margin_reached = false;
 };
 
 // Runs or resumes the campaign. `stop` (e.g. set by SIGINT) ends it after abandoning the

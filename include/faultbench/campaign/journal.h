@@ -34,6 +34,9 @@ struct CampaignBinding {
   int64_t faults = 0;
   std::string fault_model;  // "bitflip" | "stuck-at-0" | "stuck-at-1" | "as-listed"
   std::string shard;        // "K/N" for a part (--shard), "" for the whole list (not written)
+  // MarginStop::describe() of --until-margin; "" without it (and then absent from the JSON,
+  // so that campaigns without the option keep their bytes).
+  std::string until_margin;
 
   nlohmann::json to_json() const;
   // FormatError naming `where` and the key when a field is missing or mistyped.

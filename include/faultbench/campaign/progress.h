@@ -55,6 +55,8 @@ class ProgressReporter {
   void add_work(int64_t fault_images);
   // Faults whose results are journaled so far (total, including resumed ones).
   void set_done(int64_t done_faults);
+  // Text appended to the status line (the --until-margin rate and margin); "" for none.
+  void set_note(std::string note);
   // Ends the live line and prints "campaign: <status>: ..." with the session's figures.
   void finish(const std::string& status);
 
@@ -73,6 +75,8 @@ class ProgressReporter {
   std::atomic<int64_t> done_{0}, work_{0};
   std::vector<ProgressBatch> batches_;
   std::string preamble_;
+  std::string note_;  // guarded by note_mu_
+  mutable std::mutex note_mu_;
   double weighted_total_ = 0;
   std::chrono::steady_clock::time_point t0_, last_draw_;
   bool drawn_ = false, started_ = false;

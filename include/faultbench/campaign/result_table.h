@@ -21,6 +21,7 @@ struct ResultRow {
   // Images the fault was run on: the n_injections column, or masked + non_critical +
   // critical when the file has none (every injection is counted in exactly one of them).
   int64_t n_injections = 0;
+  int64_t due = 0;   // the due column (NaN/Inf logits, counted on top of the classes); 0 when absent
   int64_t line = 0;  // 1-based line in the file
 };
 
@@ -29,6 +30,7 @@ struct ResultTable {
   // The file has the Layer, TensorIndex and Bit columns: its faults have sites, so two
   // such tables are paired by site (a fault's Injection id is only its row in one list).
   bool has_sites = false;
+  bool has_due = false;         // the file has a due column
   std::vector<ResultRow> rows;  // file order
 };
 

@@ -1,0 +1,103 @@
+// The groups, rates and figures of `faultbench report` on small hand-made tables.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "faultbench/campaign/report.h"
+#include "faultbench/error.h"
+#include "test_support.h"
+
+namespace faultbench {
+namespace {
+
+ResultTable table(const std::string& csv) {
+  std::istringstream in(csv);
+  return parse_result_table(in, "t.csv");
+}
+
+const std::string kCsv =
+    "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,top1_correct\n"
+    "0,conv1,\"(3, 0, 2, 1)\",31,10,10,0,0,0,8\n"  // masked everywhere
+    "1,conv1,\"(1, 0, 0, 0)\",30,10,0,2,8,10,0\n"  // DUE (and critical)
+    "2,fc,\"(3, 7)\",30,10,1,8,1,0,7\n"            // critical once
+    "3,fc,\"(2, 2)\",3,10,4,6,0,0,8\n";            // non-critical
+
+const GroupStats& find(const std::vector<GroupStats>& g, const std::string& grouping, const std::string& group) {
+  for (const GroupStats& s : g)
+    if (s.grouping == grouping && s.group == group) return s;
+  throw std::runtime_error("no group " + grouping + " " + group);
+}
+
+TEST(Report, GroupsCountInjectionsAndWorstClasses) {
+  const ResultTable t = table(kCsv);
+  ASSERT_TRUE(t.has_due);
+  EXPECT_EQ(t.rows[1].due, 10);
+  const std::vector<GroupStats> g = group_stats(t, Populations{}, true);
+  const GroupStats& all = find(g, "model", "all");
+  EXPECT_EQ(all.faults, 4);
+  EXPECT_EQ(all.fault_images, 40);
+  EXPECT_EQ(all.images.critical, 9);
+  EXPECT_EQ(all.images.due, 10);
+  EXPECT_EQ(all.worst.due, 1);
+  EXPECT_EQ(all.worst.critical, 1);
+  EXPECT_EQ(all.worst.non_critical, 1);
+  EXPECT_EQ(all.worst.masked, 1);
+  EXPECT_EQ(all.critical_any, 2);
+  EXPECT_FALSE(all.population);  // no model: no Leveugle margin
+  EXPECT_EQ(find(g, "layer_type", "conv").faults, 2);
+  EXPECT_EQ(find(g, "layer_type", "linear").faults, 2);
+  EXPECT_EQ(find(g, "bit_field", "sign").faults, 1);
+  EXPECT_EQ(find(g, "bit_field", "exponent").faults, 2);
+  EXPECT_EQ(find(g, "bit_field", "mantissa").faults, 1);
+  EXPECT_EQ(find(g, "bit", "30").images.critical, 9);
+  // Rates: image level over injections, intervals over the faults.
+  const double z = stats::z_for_confidence(0.95);
+  const Rate r = group_rate(all, RateLevel::Image, 2, z);
+  EXPECT_DOUBLE_EQ(r.rate, 9.0 / 40);
+  EXPECT_DOUBLE_EQ(r.wilson.low, stats::wilson_interval(9.0 / 40 * 4, 4, z).low);
+  EXPECT_DOUBLE_EQ(group_rate(all, RateLevel::Fault, 3, z).rate, 0.25);
+  // Histogram of critical counts: 0 (two faults), 1, 8-15.
+  EXPECT_EQ(critical_histogram(t), (std::vector<int64_t>{2, 1, 0, 0, 1}));
+}
+
+TEST(Report, PopulationsComeFromTheZoo) {
+  const Populations p = zoo_populations("resnet20", "cifar10");
+  EXPECT_EQ(p.weights * 64, 17173504);  // the published list's N (its sampling sidecar)
+  EXPECT_EQ(p.layer_weights.at("conv1"), 432);
+  const std::vector<GroupStats> g = group_stats(table(kCsv), p, true);
+  EXPECT_EQ(*find(g, "model", "all").population, 17173504.0);
+  EXPECT_EQ(*find(g, "layer", "conv1").population, 432.0 * 64);
+  EXPECT_FALSE(find(g, "layer", "fc").population);  // not a ResNet20 layer
+  EXPECT_EQ(*find(g, "bit", "3").population, double(p.weights) * 2);
+  EXPECT_EQ(*find(g, "bit_field", "exponent").population, double(p.weights) * 16);
+  EXPECT_THROW(zoo_populations("resnet21", "cifar10"), UsageError);
+}
+
+TEST(Report, WritesEveryFileAndFigureWithItsMarks) {
+  const auto dir = testing::make_temp_dir("report");
+  std::ofstream(dir / "a.csv") << kCsv;
+  ReportOptions o;
+  o.out_dir = dir / "out";
+  const std::vector<ReportSource> s = read_report_sources({dir / "a.csv", dir / "a.csv"}, o);
+  EXPECT_EQ(s[0].metadata, "none");
+  EXPECT_EQ(s[0].images, 10);
+  EXPECT_NE(s[0].label, s[1].label);  // the same file twice is told apart
+  const auto written = write_report(s, o);
+  EXPECT_EQ(written.size(), 4u + 6u);  // 3 tables, the page; files, layer, bit, 2 class shares, histogram
+  std::ifstream in(o.out_dir / "fig_bit_critical.svg");
+  const std::string svg((std::istreambuf_iterator<char>(in)), {});
+  size_t marks = 0;
+  for (size_t at = svg.find("class=\"mark"); at != std::string::npos; at = svg.find("class=\"mark", at + 1)) ++marks;
+  EXPECT_EQ(marks, 64u);  // 32 bits x 2 files
+  // An output over an input is refused before anything is written.
+  std::filesystem::create_directories(dir / "out2");
+  std::ofstream(dir / "out2" / "rates.csv") << kCsv;
+  ReportOptions over;
+  over.out_dir = dir / "out2";
+  EXPECT_THROW(write_report(read_report_sources({dir / "out2" / "rates.csv"}, over), over), UsageError);
+  EXPECT_FALSE(std::filesystem::exists(dir / "out2" / "summary.json"));
+}
+
+}  // namespace
+}  // namespace faultbench
