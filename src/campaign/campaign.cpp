@@ -13,6 +13,7 @@
 #include "faultbench/data/dataset.h"
 #include "faultbench/error.h"
 #include "faultbench/util/bounded_json.h"
+#include "faultbench/faults/fault_group.h"
 #include "faultbench/faults/validate.h"
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/util/atomic_file.h"
@@ -182,6 +183,9 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   if (list.size() == 0) throw UsageError(fmt::format("{}: the fault list is empty", spec.faults.string()));
   if (spec.fault_model)
     for (Fault& f : list.faults) f.model = *spec.fault_model;
+  // Rows sharing an Injection id are one fault (fault_group.h); positions below are faults.
+  const std::vector<FaultGroup> groups = fault_groups(list);
+  if (list_sidecar.sidecar && list_sidecar.sidecar->params.same_layer) check_same_layer(list, groups);
 
   CampaignBinding binding;
   binding.model = spec.model;
@@ -190,7 +194,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   binding.data_sha256 = images.sha256();
   binding.images = images.size();
   binding.faults_sha256 = faults_sha256;
-  binding.faults = int64_t(list.size());
+  binding.faults = int64_t(groups.size());
   binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
   CampaignReport report;
   report.faults = binding.faults;
@@ -227,20 +231,20 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   // hold the journal's lock).
   remove_stale_temp_files(spec.out);
   remove_stale_temp_files(sidecar_path_for(spec.out));
-  std::vector<FaultCounts> counts(list.size());
-  std::vector<char> done(list.size(), 0);
+  std::vector<FaultCounts> counts(groups.size());
+  std::vector<char> done(groups.size(), 0);
   for (const JournalEntry& e : journal.replayed()) {
     counts[size_t(e.position)] = e.counts;
     done[size_t(e.position)] = 1;
   }
   std::vector<size_t> todo;
-  for (size_t i = 0; i < list.size(); ++i)
+  for (size_t i = 0; i < groups.size(); ++i)
     if (!done[i]) todo.push_back(i);
-  report.resumed_faults = report.done_faults = int64_t(list.size() - todo.size());
+  report.resumed_faults = report.done_faults = int64_t(groups.size() - todo.size());
   if (!list_sidecar.note.empty()) report.note += (report.note.empty() ? "" : "; ") + list_sidecar.note;
 
   std::vector<ResolvedFault> resolved;
-  for (const Fault& f : list.faults) resolved.push_back(resolve_fault(graph, f));
+  for (const FaultGroup& g : groups) resolved.push_back(resolve_fault_sites(graph, &list.faults[g.first], g.count));
   EngineOptions engine_options = spec.engine;
   engine_options.weights_name = spec.weights.string();
   CampaignEngine engine(graph, images, engine_options);
@@ -289,7 +293,14 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
 
   // Everything is journaled: publish the results, then retire the journal. A crash in
   // between leaves a complete journal, and the rerun just redoes these writes.
-  const std::string csv = format_results_csv(list.faults, counts, images.size());
+  // One row per fault: its first row's site, and the site count when some fault has several.
+  std::vector<Fault> rows;
+  std::vector<int> sites;
+  for (const FaultGroup& g : groups) {
+    rows.push_back(list.faults[g.first]);
+    sites.push_back(int(g.count));
+  }
+  const std::string csv = format_results_csv(rows, counts, images.size(), has_multi_site(groups) ? &sites : nullptr);
   CampaignRecord record;
   record.spec = &spec;
   record.binding = &binding;
