@@ -102,6 +102,17 @@ void run_convert(const FaultlistOptions& o, const std::vector<WeightSite>& sites
   // --to keras reads a torch list and the other way round; load validates before converting.
   const Convention from = o.format == Convention::Keras ? Convention::Torch : Convention::Keras;
   const ListPurpose purpose{o.model, o.dataset, /*converting=*/true};
+  // The Keras convention is defined for weights only: a list of other sites is refused by
+  // its sidecar's target rather than converted as if its names were weights.
+  {
+    const FoundListSidecar found =
+        find_fault_list_sidecar(o.convert, file_digest_hex(o.convert, DigestAlgorithm::Sha256));
+    if (found.sidecar && found.sidecar->target != "weights")
+      throw UsageError(fmt::format("{}: this fault list's sites are {} ({}); the Keras convention is defined for "
+                                   "weight fault lists only",
+                                   o.convert, found.sidecar->target,
+                                   fault_list_sidecar_path(o.convert).filename().string()));
+  }
   const FaultList list = load_fault_list(o.convert, sites, from, &purpose);
   write_list(o.out, list, sites, o.format);
   std::fprintf(stderr, "%s/%s: converted %zu faults from the %s to the %s convention: %s\n", o.model.c_str(),
@@ -159,6 +170,9 @@ void add_faultlist_command(CLI::App& app) {
   cmd->callback([o] {
     IoPlan plan;
     if (!o->convert.empty()) plan.input("--convert", o->convert);
+    std::error_code ec;
+    if (!o->convert.empty() && std::filesystem::exists(fault_list_sidecar_path(o->convert), ec))
+      plan.input("the sidecar of --convert", fault_list_sidecar_path(o->convert));
     plan.output("--out", o->out);
     if (o->convert.empty()) plan.output("the sidecar of --out", fault_list_sidecar_path(o->out));
     plan.check();

@@ -168,6 +168,11 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     throw UsageError(fmt::format("{}: this fault list was drawn for {}/{} ({}), the campaign runs {}/{}",
                                  spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
                                  fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
+  // A list of other sites than weights (its sidecar's target) is never run as weight faults.
+  if (list_sidecar.sidecar && list_sidecar.sidecar->target != "weights")
+    throw UsageError(fmt::format("{}: this fault list's sites are {} ({}); a campaign runs weight fault lists",
+                                 spec.faults.string(), list_sidecar.sidecar->target,
+                                 fault_list_sidecar_path(spec.faults).filename().string()));
 
   Graph graph = build_model(spec.model, spec.dataset);
   const StateDict weights = read_checkpoint(spec.weights, graph);  // reads only what the model needs

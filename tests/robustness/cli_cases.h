@@ -606,6 +606,37 @@ inline const std::vector<CliCase>& cli_cases() {
        {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--bits-per-fault", "2",
         "--sites-per-fault", "2"},
        2},
+      {"fl-target-activations-to-campaign", "fault list",
+       "a list whose sidecar says its sites are activations given to a (weight) campaign",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
+         FaultListSidecar sidecar;
+         sidecar.model = "resnet20";
+         sidecar.dataset = "cifar10";
+         sidecar.target = "activations";
+         sidecar.convention = "torch";
+         sidecar.fault_model = "bitflip";
+         sidecar.faults = 2;
+         sidecar.list_sha256 = file_digest_hex(d / "list.csv", DigestAlgorithm::Sha256);
+         write_bytes(d / "list.csv.json", fault_list_sidecar_json(sidecar));
+         fs::create_directories(d / "out");
+       },
+       kCampaign, 2},
+      {"fl-target-activations-to-keras", "fault list", "faultlist --convert --to keras of an activation list",
+       [](const fs::path& d) {
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
+         FaultListSidecar sidecar;
+         sidecar.model = "resnet20";
+         sidecar.dataset = "cifar10";
+         sidecar.target = "activations";
+         sidecar.convention = "torch";
+         sidecar.fault_model = "bitflip";
+         sidecar.faults = 2;
+         sidecar.list_sha256 = file_digest_hex(d / "list.csv", DigestAlgorithm::Sha256);
+         write_bytes(d / "list.csv.json", fault_list_sidecar_json(sidecar));
+       },
+       fl_convert("keras"), 2},
       {"cli-adjacent-alone", "command line", "faultlist --adjacent without --bits-per-fault", [](const fs::path&) {},
        {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--adjacent"}, 2},
   };
