@@ -94,8 +94,8 @@ void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& site
   std::fprintf(stderr, "%s/%s: ", o.model.c_str(), o.dataset.c_str());
   std::fputs(describe_plan(plan, params).c_str(), stderr);
   std::fprintf(stderr, "wrote %lld faults (%s convention) to %s (how they were drawn: %s); sampling took %.1f ms\n",
-               static_cast<long long>(sidecar.faults), convention_name(o.format), o.out.c_str(), fault_list_sidecar_path(o.out).string().c_str(),
-               ms);
+               static_cast<long long>(sidecar.faults), convention_name(o.format), o.out.c_str(),
+               fault_list_sidecar_path(o.out).string().c_str(), ms);
 }
 
 void run_convert(const FaultlistOptions& o, const std::vector<WeightSite>& sites) {
@@ -108,10 +108,10 @@ void run_convert(const FaultlistOptions& o, const std::vector<WeightSite>& sites
     const FoundListSidecar found =
         find_fault_list_sidecar(o.convert, file_digest_hex(o.convert, DigestAlgorithm::Sha256));
     if (found.sidecar && found.sidecar->target != "weights")
-      throw UsageError(fmt::format("{}: this fault list's sites are {} ({}); the Keras convention is defined for "
-                                   "weight fault lists only",
-                                   o.convert, found.sidecar->target,
-                                   fault_list_sidecar_path(o.convert).filename().string()));
+      throw UsageError(
+          fmt::format("{}: this fault list's sites are {} ({}); the Keras convention is defined for "
+                      "weight fault lists only",
+                      o.convert, found.sidecar->target, fault_list_sidecar_path(o.convert).filename().string()));
   }
   const FaultList list = load_fault_list(o.convert, sites, from, &purpose);
   write_list(o.out, list, sites, o.format);

@@ -28,8 +28,7 @@ ResolvedFault resolve_fault(const Graph& graph, const Fault& fault) {
                                    param.name, shape_to_string(param.shape)));
   if (fault.site.bit < 0 || fault.site.bit > 31)
     throw UsageError(fmt::format("fault {}: bit {} outside 0..31", fault.injection, fault.site.bit));
-  return ResolvedFault{*p, param.node, flat_index(param.shape, fault.site.index), fault.site.bit, fault.model,
-                       {}};
+  return ResolvedFault{*p, param.node, flat_index(param.shape, fault.site.index), fault.site.bit, fault.model, {}};
 }
 
 CampaignEngine::Impl::Impl(const Graph& g, const ImageSet& im, EngineOptions o)

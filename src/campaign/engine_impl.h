@@ -27,8 +27,8 @@ struct CampaignEngine::Impl {
   int classes() const { return graph.classes; }
   // Runs faults[i] for i in `which` into out[i].
   bool run_brute_force(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,
-                       std::vector<FaultCounts>& out,
-                       const std::atomic<bool>* stop, const std::function<void(int64_t)>& progress);
+                       std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
+                       const std::function<void(int64_t)>& progress);
   bool run_fast(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,
                 std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
                 const std::function<void(int64_t)>& progress);

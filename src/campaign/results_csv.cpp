@@ -7,8 +7,8 @@
 
 namespace faultbench {
 
-std::string format_results_csv(const std::vector<Fault>& faults, const std::vector<FaultCounts>& counts,
-                               int64_t images, const std::vector<int>* sites) {
+std::string format_results_csv(const std::vector<Fault>& faults, const std::vector<FaultCounts>& counts, int64_t images,
+                               const std::vector<int>* sites) {
   FAULTBENCH_CHECK(faults.size() == counts.size(), "format_results_csv: one count per fault");
   FAULTBENCH_CHECK(!sites || sites->size() == faults.size(), "format_results_csv: one site count per fault");
   bool with_model = false;

@@ -72,7 +72,8 @@ void check_params(const SamplingParams& p) {
   if (p.sites_per_fault < 1 || p.sites_per_fault > int(kMaxSitesPerFault))
     throw UsageError(fmt::format("--sites-per-fault {}: must be in 1..{}", p.sites_per_fault, kMaxSitesPerFault));
   if (p.bits_per_fault > 1 && p.sites_per_fault > 1)
-    throw UsageError("--bits-per-fault and --sites-per-fault: choose one (K bits of one weight, or M single-bit sites)");
+    throw UsageError(
+        "--bits-per-fault and --sites-per-fault: choose one (K bits of one weight, or M single-bit sites)");
   if (p.adjacent && p.bits_per_fault < 2) throw UsageError("--adjacent needs --bits-per-fault K with K >= 2");
   if (p.same_layer && p.sites_per_fault < 2) throw UsageError("--same-layer needs --sites-per-fault M with M >= 2");
   if (p.sites_per_fault > 1 && !p.same_layer && p.scope == SamplingScope::Layer)
@@ -266,15 +267,14 @@ std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) 
                        params.adjacent ? 33 - params.bits_per_fault : binomial_saturated(32, params.bits_per_fault));
   if (params.sites_per_fault > 1)
     out += fmt::format("{} single-bit sites per fault{}: the population counts C(32 W{}, {}) x 2{}\n",
-                       params.sites_per_fault, params.same_layer ? " in one layer" : "",
-                       params.same_layer ? "_l" : "", params.sites_per_fault,
-                       plan.population >= 2 * kMaxDistinct ? " (saturated at 2^53)" : "");
+                       params.sites_per_fault, params.same_layer ? " in one layer" : "", params.same_layer ? "_l" : "",
+                       params.sites_per_fault, plan.population >= 2 * kMaxDistinct ? " (saturated at 2^53)" : "");
   out += fmt::format("seed {}, fault model {}\n", params.seed, fault_model_name(params.model));
   out += "layer allocation (layer: weights -> faults):\n";
   for (const LayerAllocation& a : plan.layers)
-    out += fmt::format("  {}: {} -> {}{}\n", a.layer, a.weights, a.faults,
-                       a.capped ? params.multi() ? " (capped at its distinct faults)" : " (capped at W_l x 32 distinct sites)"
-                                : "");
+    out += fmt::format(
+        "  {}: {} -> {}{}\n", a.layer, a.weights, a.faults,
+        a.capped ? params.multi() ? " (capped at its distinct faults)" : " (capped at W_l x 32 distinct sites)" : "");
   return out;
 }
 

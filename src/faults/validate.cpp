@@ -82,14 +82,14 @@ void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& s
             where(list, i), f.injection, where(list, pos->second)));
     } else {
       if (i - group_start + 1 > kMaxSitesPerFault)
-        throw FormatError(fmt::format("{}: fault {} has more than {} sites", where(list, i), f.injection,
-                                      kMaxSitesPerFault));
+        throw FormatError(
+            fmt::format("{}: fault {} has more than {} sites", where(list, i), f.injection, kMaxSitesPerFault));
       // One site twice in a fault (whatever the fault models) would flip a bit back.
       for (size_t j = group_start; j < i; ++j)
         if (keys[j] / 3 == keys[i] / 3)
           throw FormatError(fmt::format("{}: fault {} lists layer '{}' index {} bit {} twice (already at {})",
-                                        where(list, i), f.injection, f.site.layer,
-                                        tensor_index_to_string(f.site.index), f.site.bit, where(list, j)));
+                                        where(list, i), f.injection, f.site.layer, tensor_index_to_string(f.site.index),
+                                        f.site.bit, where(list, j)));
     }
     const bool closes = i + 1 == list.faults.size() || list.faults[i + 1].injection != f.injection;
     if (!closes) continue;
@@ -103,8 +103,8 @@ void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& s
       std::sort(multi.begin(), multi.end());
       if (auto [pos, fresh] = seen_multi.emplace(std::move(multi), group_start); !fresh)
         throw FormatError(fmt::format("{}: duplicate fault: fault {} has the sites of fault {} at {}",
-                                      where(list, group_start), f.injection,
-                                      list.faults[pos->second].injection, where(list, pos->second)));
+                                      where(list, group_start), f.injection, list.faults[pos->second].injection,
+                                      where(list, pos->second)));
     }
   }
 }

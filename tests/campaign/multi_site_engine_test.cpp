@@ -27,11 +27,13 @@ std::vector<std::vector<Fault>> multi_site_faults(const Graph& g, int count, uin
     switch (i % 4) {
       case 0:  // multi-bit: other bits of the same weight
         for (int b : {(a.site.bit + 1) % 32, (a.site.bit + 7) % 32})
-          if (i % 8 == 0 || b == (a.site.bit + 1) % 32) f.push_back(Fault{a.injection, {a.site.layer, a.site.index, b}, model});
+          if (i % 8 == 0 || b == (a.site.bit + 1) % 32)
+            f.push_back(Fault{a.injection, {a.site.layer, a.site.index, b}, model});
         break;
       case 1: {  // another weight of the same output channel
         Fault b = a;
-        b.site.index.back() = (b.site.index.back() + 1) % g.params[size_t(*g.find_param(a.site.layer + ".weight"))].shape.back();
+        b.site.index.back() =
+            (b.site.index.back() + 1) % g.params[size_t(*g.find_param(a.site.layer + ".weight"))].shape.back();
         if (b.site.index != a.site.index) f.push_back(b);
         break;
       }

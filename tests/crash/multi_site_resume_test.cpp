@@ -13,8 +13,8 @@ using namespace faultbench::testing;
 // `faultbench faultlist` draws the list (ResNet20/CIFAR-10 names, as the fixture's model).
 std::filesystem::path draw_list(const std::filesystem::path& dir, const std::string& name,
                                 const std::vector<std::string>& shape) {
-  std::vector<std::string> args = {"faultlist", "--model", "resnet20",    "--dataset", "cifar10",
-                                   "--out",     (dir / name).string(), "--count",   "9"};
+  std::vector<std::string> args = {"faultlist",           "--model", "resnet20", "--dataset", "cifar10", "--out",
+                                   (dir / name).string(), "--count", "9"};
   args.insert(args.end(), shape.begin(), shape.end());
   const CliResult r = run_cli(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -9,6 +9,7 @@
 #include "faultbench/error.h"
 #include "faultbench/faults/fault_group.h"
 #include "faultbench/faults/fault_list_csv.h"
+#include "faultbench/faults/keras.h"
 #include "faultbench/faults/list_sidecar.h"
 #include "faultbench/faults/sampling.h"
 #include "faultbench/faults/validate.h"
@@ -16,8 +17,8 @@
 namespace faultbench {
 namespace {
 
-const std::vector<WeightSite> kSites = {{"conv1", {16, 3, 3, 3}}, {"layer1.0.conv1", {16, 16, 3, 3}},
-                                        {"linear", {10, 64}}};
+const std::vector<WeightSite> kSites = {
+    {"conv1", {16, 3, 3, 3}}, {"layer1.0.conv1", {16, 16, 3, 3}}, {"linear", {10, 64}}};
 const std::string kHeader = "Injection,Layer,TensorIndex,Bit\n";
 
 FaultList parse(const std::string& rows) {
@@ -61,13 +62,15 @@ TEST(FaultGroups, ValidationRules) {
   // A subset is another fault; so is a single site that is also part of a multi-site fault.
   EXPECT_EQ(validation_error("0,linear,\"(1, 2)\",5\n0,conv1,\"(0, 0, 0, 0)\",1\n1,linear,\"(1, 2)\",5\n"), "");
   std::string many;
-  for (int i = 0; i < int(kMaxSitesPerFault) + 1; ++i) many += "0,linear,\"(" + std::to_string(i % 10) + ", " + std::to_string(i / 10) + ")\",1\n";
+  for (int i = 0; i < int(kMaxSitesPerFault) + 1; ++i)
+    many += "0,linear,\"(" + std::to_string(i % 10) + ", " + std::to_string(i / 10) + ")\",1\n";
   EXPECT_EQ(validation_error(many), "m.csv:66: fault 0 has more than 64 sites");
 }
 
 TEST(FaultGroups, SameLayerRule) {
-  const FaultList list = parse("0,conv1,\"(0, 0, 0, 0)\",1\n0,conv1,\"(1, 0, 0, 0)\",1\n"
-                               "1,linear,\"(1, 2)\",5\n1,conv1,\"(0, 0, 0, 0)\",1\n");
+  const FaultList list = parse(
+      "0,conv1,\"(0, 0, 0, 0)\",1\n0,conv1,\"(1, 0, 0, 0)\",1\n"
+      "1,linear,\"(1, 2)\",5\n1,conv1,\"(0, 0, 0, 0)\",1\n");
   try {
     check_same_layer(list, fault_groups(list));
     FAIL() << "no error";
@@ -149,7 +152,8 @@ TEST(MultiSiteSampling, RefusesContradictoryOptions) {
 // Pearson's chi-square statistic of observed counts against expected ones.
 double chi_square(const std::vector<double>& observed, const std::vector<double>& expected) {
   double x = 0;
-  for (size_t i = 0; i < observed.size(); ++i) x += (observed[i] - expected[i]) * (observed[i] - expected[i]) / expected[i];
+  for (size_t i = 0; i < observed.size(); ++i)
+    x += (observed[i] - expected[i]) * (observed[i] - expected[i]) / expected[i];
   return x;
 }
 
@@ -191,6 +195,15 @@ TEST(MultiSiteSampling, BitsLayersAndPositionsAreUniform) {
   std::vector<double> starts(30, 0);
   for (const FaultGroup& g : fault_groups(adj)) starts[size_t(adj.faults[g.first].site.bit)] += 1;
   EXPECT_LT(chi_square(starts, std::vector<double>(30, 3000.0 / 30)), kChi2Critical.at(30));
+}
+
+// The Keras conversion is per row: a multi-site list keeps its faults (ids, rows, order).
+TEST(MultiSiteSampling, KerasConversionKeepsTheFaults) {
+  const FaultList list = generate_fault_list(kSites, multi(1, false, 3, false, 20));
+  const FaultList keras = to_keras(list, kSites);
+  EXPECT_NO_THROW(validate_fault_list(keras, keras_sites(kSites)));
+  ASSERT_EQ(fault_groups(keras).size(), 20u);
+  EXPECT_EQ(format_fault_list(to_torch(keras, kSites)), format_fault_list(list));
 }
 
 TEST(MultiSiteSampling, SidecarRecordsTheShape) {

@@ -17,7 +17,7 @@ namespace faultbench {
 // counts[i] belongs to faults[i]; images is n_injections. A list with multi-site faults
 // (fault_group.h) gives `sites` (one count per fault, faults[i] its first row): a last
 // column `sites` then follows top1_correct; without it the file is byte for byte as before.
-std::string format_results_csv(const std::vector<Fault>& faults, const std::vector<FaultCounts>& counts,
-                               int64_t images, const std::vector<int>* sites = nullptr);
+std::string format_results_csv(const std::vector<Fault>& faults, const std::vector<FaultCounts>& counts, int64_t images,
+                               const std::vector<int>* sites = nullptr);
 
 }  // namespace faultbench
