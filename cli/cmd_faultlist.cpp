@@ -4,6 +4,7 @@
 //   faultbench faultlist --model M --dataset D --out FILE.csv [--seed 42] [--error 0.01]
 //       [--confidence-t 2.58] [--p 0.5] [--count N] [--scope network|layer]
 //       [--format torch|keras] [--fault-model bitflip|stuck-at-0|stuck-at-1]
+//       [--bits-per-fault K [--adjacent] | --sites-per-fault M [--same-layer]]
 //   faultbench faultlist --convert IN.csv --to torch|keras --model M --dataset D --out OUT.csv
 // The summary (population, sample size, per-layer allocation, time) goes to stderr.
 #include <fmt/format.h>
@@ -19,6 +20,7 @@
 #include "commands.h"
 #include "common.h"
 #include "faultbench/error.h"
+#include "faultbench/faults/fault_group.h"
 #include "faultbench/faults/fault_list_csv.h"
 #include "faultbench/faults/keras.h"
 #include "faultbench/faults/list_sidecar.h"
@@ -42,6 +44,8 @@ struct FaultlistOptions {
   SamplingScope scope = SamplingScope::Network;
   Convention format = Convention::Torch;
   FaultModel fault_model = FaultModel::BitFlip;
+  int bits_per_fault = 1, sites_per_fault = 1;
+  bool adjacent = false, same_layer = false;
 };
 
 const char* convention_name(Convention c) { return c == Convention::Torch ? "torch" : "keras"; }
@@ -65,6 +69,10 @@ void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& site
   params.count = o.count;
   params.scope = o.scope;
   params.model = o.fault_model;
+  params.bits_per_fault = o.bits_per_fault;
+  params.adjacent = o.adjacent;
+  params.sites_per_fault = o.sites_per_fault;
+  params.same_layer = o.same_layer;
   const auto start = std::chrono::steady_clock::now();
   SamplePlan plan;
   const FaultList list = generate_fault_list(sites, params, &plan);
@@ -79,20 +87,32 @@ void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& site
   sidecar.fault_model = fault_model_name(o.fault_model);
   sidecar.params = params;
   sidecar.plan = plan;
-  sidecar.faults = int64_t(list.size());
+  sidecar.faults = int64_t(fault_groups(list).size());
+  sidecar.rows = int64_t(list.size());
   sidecar.list_sha256 = file_digest_hex(o.out, DigestAlgorithm::Sha256);
   write_file_atomically(fault_list_sidecar_path(o.out), fault_list_sidecar_json(sidecar));
   std::fprintf(stderr, "%s/%s: ", o.model.c_str(), o.dataset.c_str());
   std::fputs(describe_plan(plan, params).c_str(), stderr);
-  std::fprintf(stderr, "wrote %zu faults (%s convention) to %s (how they were drawn: %s); sampling took %.1f ms\n",
-               list.size(), convention_name(o.format), o.out.c_str(), fault_list_sidecar_path(o.out).string().c_str(),
-               ms);
+  std::fprintf(stderr, "wrote %lld faults (%s convention) to %s (how they were drawn: %s); sampling took %.1f ms\n",
+               static_cast<long long>(sidecar.faults), convention_name(o.format), o.out.c_str(),
+               fault_list_sidecar_path(o.out).string().c_str(), ms);
 }
 
 void run_convert(const FaultlistOptions& o, const std::vector<WeightSite>& sites) {
   // --to keras reads a torch list and the other way round; load validates before converting.
   const Convention from = o.format == Convention::Keras ? Convention::Torch : Convention::Keras;
   const ListPurpose purpose{o.model, o.dataset, /*converting=*/true};
+  // The Keras convention is defined for weights only: a list of other sites is refused by
+  // its sidecar's target rather than converted as if its names were weights.
+  {
+    const FoundListSidecar found =
+        find_fault_list_sidecar(o.convert, file_digest_hex(o.convert, DigestAlgorithm::Sha256));
+    if (found.sidecar && found.sidecar->target != "weights")
+      throw UsageError(
+          fmt::format("{}: this fault list's sites are {} ({}); the Keras convention is defined for "
+                      "weight fault lists only",
+                      o.convert, found.sidecar->target, fault_list_sidecar_path(o.convert).filename().string()));
+  }
   const FaultList list = load_fault_list(o.convert, sites, from, &purpose);
   write_list(o.out, list, sites, o.format);
   std::fprintf(stderr, "%s/%s: converted %zu faults from the %s to the %s convention: %s\n", o.model.c_str(),
@@ -132,15 +152,27 @@ void add_faultlist_command(CLI::App& app) {
   auto* fault_model =
       add_choice(cmd, "--fault-model", o->fault_model, models, "the fault model written into every fault");
   auto* format = add_choice(cmd, "--format", o->format, formats, "Output convention");
+  auto* bits = integer_range(
+      cmd->add_option("--bits-per-fault", o->bits_per_fault, "K distinct bits of one weight per fault (multi-bit)"), 1,
+      32);
+  auto* adjacent = cmd->add_flag("--adjacent", o->adjacent, "The K bits are consecutive (one memory row)");
+  auto* sites_opt = integer_range(
+      cmd->add_option("--sites-per-fault", o->sites_per_fault, "M single-bit sites per fault (multi-site)"), 1,
+      int64_t(kMaxSitesPerFault));
+  auto* same_layer = cmd->add_flag("--same-layer", o->same_layer, "The M sites of a fault in one layer");
   auto* convert =
       cmd->add_option("--convert", o->convert, "Convert this list instead of generating one")->check(CLI::ExistingFile);
   auto* to = add_choice(cmd, "--to", o->format, formats, "Target convention of --convert");
   convert->needs(to);
   to->needs(convert);
-  for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format}) convert->excludes(gen);
+  for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format, bits, adjacent, sites_opt, same_layer})
+    convert->excludes(gen);
   cmd->callback([o] {
     IoPlan plan;
     if (!o->convert.empty()) plan.input("--convert", o->convert);
+    std::error_code ec;
+    if (!o->convert.empty() && std::filesystem::exists(fault_list_sidecar_path(o->convert), ec))
+      plan.input("the sidecar of --convert", fault_list_sidecar_path(o->convert));
     plan.output("--out", o->out);
     if (o->convert.empty()) plan.output("the sidecar of --out", fault_list_sidecar_path(o->out));
     plan.check();

@@ -72,6 +72,24 @@ def read_faults(path):
     return out
 
 
+def group_faults(rows):
+    """Consecutive rows sharing an Injection id are one fault (multi-bit / multi-site lists,
+    issue 17): a list of lists of rows, one per fault, in list order."""
+    groups = []
+    for r in rows:
+        if groups and groups[-1][0]["Injection"] == r["Injection"]:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    return groups
+
+
+def flip_fault(net, sites):
+    """XOR every site's bit into its weight (XORs commute: calling it again restores them)."""
+    for site in sites:
+        flip_bit(net, site)
+
+
 def flip_bit(net, fault):
     """XOR the fault's bit into the weight in place (calling it again restores it)."""
     w = net.get_submodule(fault["Layer"]).weight.data
@@ -112,6 +130,8 @@ def write_results(path, faults, counts, n_images):
         w = csv.writer(f, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
         w.writerow(RESULT_HEADER)
         for fault, c in zip(faults, counts):
+            if isinstance(fault, list):  # a multi-site fault: its first row, as faultbench writes it
+                fault = fault[0]
             w.writerow([fault["Injection"], fault["Layer"], fault["TensorIndex"], fault["Bit"], n_images,
                         c.masked, c.non_critical, c.critical, c.due, c.top1_correct])
 

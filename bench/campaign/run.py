@@ -17,7 +17,10 @@ RESULTS files (comment lines aside).
 Workloads (CIFAR-10, the first N test images of --data-dir): resnet20 with the real
 weights; vgg11_bn and densenet121 with seeded random weights (make_random_weights.py).
 Faults: a seeded random sample of rows of the published list (same distribution over
-layers as the list), written in list order.
+layers as the list), written in list order. With --bits-per-fault K [--adjacent] or
+--sites-per-fault M [--same-layer] (issue 17): a list of that many multi-bit / multi-site
+faults drawn by `faultbench faultlist --count FAULTS --seed SEED`; torch_reference flips every
+site of a fault (torch_cached_suffix, single sites only, is left out).
 
 Rates are fault-images/s = faults x images / wall time of the whole process (start,
 loading, golden pass and all faults), median/min/max over --reps runs; runs of the four
@@ -158,10 +161,38 @@ def prepare(a, model):
             subprocess.check_call(["/usr/bin/python3", os.path.join(HERE, "make_random_weights.py"),
                                    "--model", model, "--out", w["weights"], "--seed", "0"], cwd=HERE)
     w["faults"] = os.path.join(a.work, "%s_faults%d_seed%d.csv" % (model, w["faults_n"], a.seed))
-    layers = sample_faults(os.path.join(a.data_root, "faultlists/torch/CIFAR10", LISTS[model]),
-                           w["faults_n"], a.seed, w["faults"])
+    if multi_shape(a):
+        w["faults"] = os.path.join(a.work, "%s_faults%d_seed%d_%s.csv" % (
+            model, w["faults_n"], a.seed, "_".join(multi_shape(a)).replace("--", "")))
+        layers = draw_multi_faults(a, model, w["faults_n"], w["faults"])
+        w["shape"] = " ".join(multi_shape(a))
+    else:
+        layers = sample_faults(os.path.join(a.data_root, "faultlists/torch/CIFAR10", LISTS[model]),
+                               w["faults_n"], a.seed, w["faults"])
     w["layers"] = len(set(layers))
     return w
+
+
+def multi_shape(a):
+    """The faultlist options of a multi-bit / multi-site workload (issue 17), or []."""
+    shape = []
+    if a.bits_per_fault > 1:
+        shape += ["--bits-per-fault", str(a.bits_per_fault)] + (["--adjacent"] if a.adjacent else [])
+    if a.sites_per_fault > 1:
+        shape += ["--sites-per-fault", str(a.sites_per_fault)] + (["--same-layer"] if a.same_layer else [])
+    return shape
+
+
+def draw_multi_faults(a, model, n, out):
+    """n multi-bit / multi-site faults drawn by `faultbench faultlist` (seed a.seed); their rows' layers."""
+    for p in (out, out + ".json"):
+        if os.path.exists(p):
+            os.remove(p)
+    subprocess.check_call([a.faultbench, "faultlist", "--model", model, "--dataset", "cifar10", "--out", out,
+                           "--count", str(n), "--seed", str(a.seed)] + multi_shape(a),
+                          stderr=subprocess.DEVNULL)
+    with open(out, newline="") as f:
+        return [r["Layer"] for r in csv.DictReader(f)]
 
 
 def result_bytes(path):
@@ -226,12 +257,21 @@ def main():
     ap.add_argument("--estimate", action="store_true",
                     help="one run of each tool on min(5, faults) faults; print the predicted total time and stop")
     ap.add_argument("--json", help="write all measurements here")
+    ap.add_argument("--bits-per-fault", type=int, default=1,
+                    help="K > 1: a K-bit list drawn by faultbench faultlist --count FAULTS --seed SEED (issue 17)")
+    ap.add_argument("--adjacent", action="store_true", help="with --bits-per-fault: consecutive bits")
+    ap.add_argument("--sites-per-fault", type=int, default=1, help="M > 1: an M-site list drawn by faultbench faultlist")
+    ap.add_argument("--same-layer", action="store_true", help="with --sites-per-fault: the sites in one layer")
     a = ap.parse_args()
     a.data_dir = os.path.join(a.data_root, "cifar10-jpeg")
     a.faultbench = os.path.abspath(a.faultbench)
     if a.tools is None:
         a.tools = ",".join(["faultbench_fast", BASELINE] if a.baseline else TOOLS)
+        if multi_shape(a):  # the cached-suffix tool caches one faulty layer's input: single sites only
+            a.tools = ",".join(t for t in a.tools.split(",") if t != "torch_cached_suffix")
     tools = [t for t in a.tools.split(",") if t]
+    if multi_shape(a) and "torch_cached_suffix" in tools:
+        raise SystemExit("torch_cached_suffix runs single-site lists only (drop it from --tools)")
     if a.baseline:
         a.baseline = os.path.abspath(a.baseline)
         if not os.access(a.baseline, os.X_OK):
@@ -259,7 +299,11 @@ def main():
             full = w["faults_n"]
             w["faults_n"] = min(5, full)
             w["faults"] = os.path.join(a.work, "%s_faults%d_seed%d.csv" % (model, w["faults_n"], a.seed))
-            sample_faults(os.path.join(a.data_root, "faultlists/torch/CIFAR10", LISTS[model]), w["faults_n"], a.seed, w["faults"])
+            if multi_shape(a):
+                draw_multi_faults(a, model, w["faults_n"], w["faults"])
+            else:
+                sample_faults(os.path.join(a.data_root, "faultlists/torch/CIFAR10", LISTS[model]), w["faults_n"],
+                              a.seed, w["faults"])
             for tool in tools:
                 out = os.path.join(a.work, "%s_%s_est.csv" % (model, tool))
                 clean(out)
@@ -304,8 +348,9 @@ def main():
         fast_cpu = statistics.median(cpu_rates["faultbench_fast"]) if cpu_rates.get("faultbench_fast") else None
         for tool in tools:
             med, med_cpu = statistics.median(rates[tool]), statistics.median(cpu_rates[tool])
-            print("| %s (%s weights) | %d x %d | %s | %.0f | %.0f | %.0f | %s | %.0f | %s | %.0f |" % (
-                w["model"], w["weights_kind"], w["faults_n"], w["images"], tool, med, min(rates[tool]),
+            print("| %s (%s weights%s) | %d x %d | %s | %.0f | %.0f | %.0f | %s | %.0f | %s | %.0f |" % (
+                w["model"], w["weights_kind"], ", " + w["shape"] if w.get("shape") else "", w["faults_n"], w["images"],
+                tool, med, min(rates[tool]),
                 max(rates[tool]), "%.2f" % (fast / med) if fast else "-", med_cpu,
                 "%.2f" % (fast_cpu / med_cpu) if fast_cpu else "-", r["rss_mib"][tool]))
     if a.baseline:

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The reference campaign method in PyTorch (issue 6, "reference approach"): for every
-fault, flip the weight bit in place, run the FULL network over all images in batches of
+fault, flip the weight bit in place (every site of a multi-bit / multi-site fault: the rows
+sharing its Injection id), run the FULL network over all images in batches of
 64 (as the reference tool SFIadvancedmodels does), classify each image against the golden
 logits, flip the bit back. Default allocator, torch.set_num_threads(T) (2 by default).
 
@@ -34,7 +35,7 @@ def main():
     torch.set_num_threads(args.threads)
     net = cc.load_model(args.model, args.dataset, args.weights)
     x, labels = cc.load_images(args.dataset, args.data_dir, args.images)
-    faults = cc.read_faults(args.faults)
+    faults = cc.group_faults(cc.read_faults(args.faults))  # a fault: its rows (several: multi-bit/-site)
     with torch.no_grad():
         t0 = time.perf_counter()
         golden = forward_all(net, x, args.batch)
@@ -42,12 +43,12 @@ def main():
         t1 = time.perf_counter()
         counts = []
         for fault in faults:
-            cc.flip_bit(net, fault)
+            cc.flip_fault(net, fault)
             c = cc.Counts()
             for i in range(0, x.shape[0], args.batch):
                 j = min(i + args.batch, x.shape[0])
                 c.add(golden[i:j], golden_top1[i:j], net(x[i:j]), labels[i:j])
-            cc.flip_bit(net, fault)  # restore: XOR again
+            cc.flip_fault(net, fault)  # restore: XOR again
             counts.append(c)
         t2 = time.perf_counter()
     cc.write_results(args.out, faults, counts, args.images)

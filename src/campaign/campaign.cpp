@@ -14,6 +14,7 @@
 #include "faultbench/data/dataset.h"
 #include "faultbench/error.h"
 #include "faultbench/util/bounded_json.h"
+#include "faultbench/faults/fault_group.h"
 #include "faultbench/faults/validate.h"
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/util/atomic_file.h"
@@ -178,7 +179,8 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   const Graph& graph = inputs.graph;
   const SelectedImages& selected = inputs.selected;
   const ImageSet& images = selected.images;
-  const FaultList& list = inputs.list;
+  // One entry per fault (a multi-site fault's first row): positions below are faults.
+  const std::vector<Fault>& faults = inputs.faults;
   const FoundListSidecar& list_sidecar = inputs.list_sidecar;
   const CampaignBinding& binding = inputs.binding;
   const std::vector<ResolvedFault>& resolved = inputs.resolved;
@@ -219,8 +221,8 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   // hold the journal's lock).
   remove_stale_temp_files(spec.out);
   remove_stale_temp_files(sidecar_path_for(spec.out));
-  std::vector<FaultCounts> counts(list.size());
-  std::vector<char> done(list.size(), 0);
+  std::vector<FaultCounts> counts(faults.size());
+  std::vector<char> done(faults.size(), 0);
   for (const JournalEntry& e : journal.replayed()) {
     counts[size_t(e.position)] = e.counts;
     done[size_t(e.position)] = 1;
@@ -258,7 +260,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   MarginCheckpoints checkpoints;
   std::vector<std::vector<size_t>> batches;
   if (spec.until_margin) {
-    checkpoints = MarginCheckpoints(shuffled_order(list.size(), spec.until_margin->seed), done);
+    checkpoints = MarginCheckpoints(shuffled_order(faults.size(), spec.until_margin->seed), done);
     for (size_t k = 0; k < checkpoints.size(); ++k)
       for (std::vector<size_t>& b : plan_fault_batches(resolved, checkpoints.todo(k), batch_size))
         batches.push_back(std::move(b));
@@ -268,7 +270,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   // Evaluates every check point whose faults are all done; true once the margins are reached.
   auto check_margins = [&] {
     while (!report.margin_reached && checkpoints.next_ready()) {
-      report.margins = group_margins(list.faults, counts, checkpoints.advance(), spec.until_margin->per, margin_z);
+      report.margins = group_margins(faults, counts, checkpoints.advance(), spec.until_margin->per, margin_z);
       report.margin_reached = margins_reached(report.margins, spec.until_margin->margin);
       if (progress)
         if (const GroupMargin* w = widest_group(report.margins))
@@ -310,19 +312,24 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   // between leaves a complete journal, and the rerun just redoes these writes.
   // With --until-margin the results are the faults of the check points evaluated (in list
   // order): batches that finished beyond the last one (other ranks') stay in the journal only.
+  // A multi-site fault is one row: its first site, and the site count when some fault has several.
   std::vector<Fault> run_faults;
   std::vector<FaultCounts> run_counts;
+  std::vector<int> run_sites;
   if (spec.until_margin) {
     const std::vector<char>& evaluated = checkpoints.evaluated();
-    for (size_t i = 0; i < list.size(); ++i)
+    for (size_t i = 0; i < faults.size(); ++i)
       if (evaluated[i]) {
-        run_faults.push_back(list.faults[i]);
+        run_faults.push_back(faults[i]);
         run_counts.push_back(counts[i]);
+        run_sites.push_back(inputs.sites[i]);
       }
   }
-  const std::string csv = spec.until_margin    ? format_results_csv(run_faults, run_counts, images.size())
-                          : spec.shard.active() ? format_part_results_csv(list.faults, counts, images.size(), part)
-                                                : format_results_csv(list.faults, counts, images.size());
+  const std::vector<int>* sites = inputs.multi_site ? &inputs.sites : nullptr;
+  const std::string csv =
+      spec.until_margin ? format_results_csv(run_faults, run_counts, images.size(), sites ? &run_sites : nullptr)
+      : spec.shard.active() ? format_part_results_csv(faults, counts, images.size(), part, sites)
+                            : format_results_csv(faults, counts, images.size(), sites);
   CampaignRecord record;
   record.spec = &spec;
   record.binding = &binding;

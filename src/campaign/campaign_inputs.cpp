@@ -4,6 +4,7 @@
 
 #include "faultbench/campaign/hashing.h"
 #include "faultbench/error.h"
+#include "faultbench/faults/fault_group.h"
 #include "faultbench/faults/validate.h"
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/zoo/zoo.h"
@@ -23,6 +24,11 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
                                  spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
                                  fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
 
+  // A list of other sites than weights (its sidecar's target) is never run as weight faults.
+  if (list_sidecar.sidecar && list_sidecar.sidecar->target != "weights")
+    throw UsageError(fmt::format("{}: this fault list's sites are {} ({}); a campaign runs weight fault lists",
+                                 spec.faults.string(), list_sidecar.sidecar->target,
+                                 fault_list_sidecar_path(spec.faults).filename().string()));
   // A part of a list has no seeded order of its own to stop in: --until-margin runs whole lists.
   if (spec.until_margin && spec.shard.active())
     throw UsageError("campaign: --until-margin and --shard do not go together (an early stop needs the whole list)");
@@ -38,6 +44,14 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   if (in.list.size() == 0) throw UsageError(fmt::format("{}: the fault list is empty", spec.faults.string()));
   if (spec.fault_model)
     for (Fault& f : in.list.faults) f.model = *spec.fault_model;
+  const std::vector<FaultGroup> groups = fault_groups(in.list);
+  if (list_sidecar.sidecar && list_sidecar.sidecar->params.same_layer) check_same_layer(in.list, groups);
+  for (const FaultGroup& g : groups) {
+    in.faults.push_back(in.list.faults[g.first]);
+    in.sites.push_back(int(g.count));
+    in.resolved.push_back(resolve_fault_sites(in.graph, &in.list.faults[g.first], g.count));
+  }
+  in.multi_site = has_multi_site(groups);
 
   CampaignBinding& binding = in.binding;
   binding.model = spec.model;
@@ -46,11 +60,10 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   binding.data_sha256 = images.sha256();
   binding.images = images.size();
   binding.faults_sha256 = faults_sha256;
-  binding.faults = int64_t(in.list.size());
+  binding.faults = int64_t(in.faults.size());
   binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
   binding.shard = spec.shard.name();
   if (spec.until_margin) binding.until_margin = spec.until_margin->describe();
-  for (const Fault& f : in.list.faults) in.resolved.push_back(resolve_fault(in.graph, f));
   return in;
 }
 

@@ -7,6 +7,7 @@
 
 #include "engine_impl.h"
 #include "faultbench/error.h"
+#include "multi_site.h"
 
 namespace faultbench {
 
@@ -27,7 +28,7 @@ ResolvedFault resolve_fault(const Graph& graph, const Fault& fault) {
                                    param.name, shape_to_string(param.shape)));
   if (fault.site.bit < 0 || fault.site.bit > 31)
     throw UsageError(fmt::format("fault {}: bit {} outside 0..31", fault.injection, fault.site.bit));
-  return ResolvedFault{*p, param.node, flat_index(param.shape, fault.site.index), fault.site.bit, fault.model};
+  return ResolvedFault{*p, param.node, flat_index(param.shape, fault.site.index), fault.site.bit, fault.model, {}};
 }
 
 CampaignEngine::Impl::Impl(const Graph& g, const ImageSet& im, EngineOptions o)
@@ -68,19 +69,15 @@ bool CampaignEngine::Impl::run_fast(const std::vector<ResolvedFault>& faults, co
   return fast->run(faults, which, out, stop, progress);
 }
 
-bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
-                                           const std::atomic<bool>* stop,
+bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,
+                                           std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
                                            const std::function<void(int64_t)>& progress) {
   const int64_t n = images.size();
   const int k = classes();
   const int64_t step = std::max(1, options.max_chunk_images);
   Tensor batch;
-  for (size_t f = 0; f < faults.size(); ++f) {
-    const ResolvedFault& rf = faults[f];
-    float& weight = graph.params[size_t(rf.param)].value.data[size_t(rf.offset)];
-    const float original = weight;
-    weight = apply_fault(original, rf.bit, rf.model);
-    exec->param_element_changed(rf.param, rf.offset);
+  for (size_t f : which) {
+    const campaign_detail::AppliedFault applied(graph, *exec, faults[f]);  // every site, undone at scope end
     FaultCounts counts;
     bool stopped = false;
     for (int64_t first = 0; first < n && !stopped; first += step) {
@@ -97,8 +94,6 @@ bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& fau
         classify_image(golden.logits(img), golden.top1(img), logits.ptr() + i * k, k, golden.label(img), counts);
       }
     }
-    weight = original;
-    exec->param_element_changed(rf.param, rf.offset);
     if (stopped) return false;
     out[f] = counts;
     if (progress) progress(n);
@@ -140,31 +135,40 @@ FaultCounts CampaignEngine::golden_counts() {
 bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
                          const std::atomic<bool>* stop, const std::function<void(int64_t)>& on_progress) {
   for (const ResolvedFault& f : faults) {
-    const bool ok = f.param >= 0 && size_t(f.param) < impl_->graph.params.size() &&
-                    impl_->graph.params[size_t(f.param)].is_fault_site() && f.offset >= 0 &&
-                    f.offset < impl_->graph.params[size_t(f.param)].value.size() && f.bit >= 0 && f.bit <= 31;
-    if (!ok) throw UsageError("campaign engine: fault not resolved against this graph");
+    for (const ResolvedSite& s : f.sites()) {
+      const bool ok = s.param >= 0 && size_t(s.param) < impl_->graph.params.size() &&
+                      impl_->graph.params[size_t(s.param)].is_fault_site() && s.offset >= 0 &&
+                      s.offset < impl_->graph.params[size_t(s.param)].value.size() && s.bit >= 0 && s.bit <= 31 &&
+                      s.node == impl_->graph.params[size_t(s.param)].node;
+      if (!ok) throw UsageError("campaign engine: fault not resolved against this graph");
+    }
   }
   out.assign(faults.size(), FaultCounts{});
   if (options_.mode == CampaignMode::BruteForce) {
     if (!impl_->ensure_golden(stop)) return false;
-    return impl_->run_brute_force(faults, out, stop, on_progress);
+    std::vector<size_t> all(faults.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return impl_->run_brute_force(faults, all, out, stop, on_progress);
   }
   // Fast mode: the golden logits come from the chunks' golden passes (the first run
   // records them; later runs check their chunks against them), not from a separate pass.
 
   // A fault that leaves the weight's bits unchanged (stuck-at on a bit that already holds
   // the value) changes nothing: every image is classified against itself, nothing runs.
-  std::vector<size_t> todo, noops;
+  // A multi-site fault over several channels or layers is not one faulty channel: it runs
+  // by brute force here (multi_site.h), after the others.
+  std::vector<size_t> todo, noops, brute;
   for (size_t i = 0; i < faults.size(); ++i) {
     const ResolvedFault& f = faults[i];
-    const float w = impl_->graph.params[size_t(f.param)].value.data[size_t(f.offset)];
-    const bool noop = std::bit_cast<uint32_t>(apply_fault(w, f.bit, f.model)) == std::bit_cast<uint32_t>(w);
-    (noop ? noops : todo).push_back(i);
+    if (campaign_detail::changes_nothing(impl_->graph, f))
+      noops.push_back(i);
+    else
+      (campaign_detail::fast_mode_runs(impl_->graph, f) ? todo : brute).push_back(i);
   }
   if (!impl_->run_fast(faults, todo, out, stop, on_progress)) return false;
-  if (noops.empty()) return true;
+  if (noops.empty() && brute.empty()) return true;
   if (!impl_->ensure_golden(stop)) return false;  // only when no fault ran (else already known)
+  if (!brute.empty() && !impl_->run_brute_force(faults, brute, out, stop, on_progress)) return false;
   for (size_t i : noops) {
     out[i] = impl_->golden.total();
     if (on_progress) on_progress(impl_->images.size());

@@ -25,8 +25,10 @@ struct CampaignEngine::Impl {
   // false when `stop` was set before the pass finished.
   bool ensure_golden(const std::atomic<bool>* stop = nullptr);
   int classes() const { return graph.classes; }
-  bool run_brute_force(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
-                       const std::atomic<bool>* stop, const std::function<void(int64_t)>& progress);
+  // Runs faults[i] for i in `which` into out[i].
+  bool run_brute_force(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,
+                       std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
+                       const std::function<void(int64_t)>& progress);
   bool run_fast(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,
                 std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
                 const std::function<void(int64_t)>& progress);

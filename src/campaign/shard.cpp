@@ -84,8 +84,9 @@ std::vector<std::pair<int64_t, int64_t>> position_runs(const std::vector<size_t>
 }
 
 std::string format_part_results_csv(const std::vector<Fault>& faults, const std::vector<FaultCounts>& counts,
-                                    int64_t images, const std::vector<size_t>& positions) {
-  const std::string all = format_results_csv(faults, counts, images);
+                                    int64_t images, const std::vector<size_t>& positions,
+                                    const std::vector<int>* sites) {
+  const std::string all = format_results_csv(faults, counts, images, sites);
   // Line starts: the header, then one line per fault in list order.
   std::vector<size_t> starts{0};
   for (size_t i = 0; i < all.size(); ++i)

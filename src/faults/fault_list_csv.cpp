@@ -86,6 +86,7 @@ std::vector<int64_t> parse_tensor_index(std::string_view text, const Where& wher
 struct Columns {
   int model = -1;    // position of FaultModel, or -1
   int results = -1;  // position of n_injections (the four result columns follow), or -1
+  int sites = -1;    // a result file's `sites` column (multi-site campaigns), or -1
   size_t count = 0;
 };
 
@@ -114,6 +115,7 @@ Columns parse_header(const std::vector<std::string>& header, const Where& where)
       cols.results = int(i);
       i += kResultColumns.size();
     } else if (cols.results >= 0 && !known_column(header[i])) {
+      if (header[i] == "sites" && cols.sites < 0) cols.sites = int(i);
       ++i;  // a result file's own columns (faultbench's due, top1_correct): not part of the list
     } else {
       throw FormatError(fmt::format("{}: unknown or repeated column '{}'", std::string(where), header[i]));
@@ -175,6 +177,12 @@ FaultList parse_fault_list(std::istream& in, const std::string& source) {
           parse_count(fields[r], kResultColumns[0], where), parse_count(fields[r + 1], kResultColumns[1], where),
           parse_count(fields[r + 2], kResultColumns[2], where), parse_count(fields[r + 3], kResultColumns[3], where)});
     }
+    // A multi-site campaign's result row names only its fault's first site: read as a list
+    // it would be another, single-site, fault.
+    if (cols->sites >= 0 && trim(fields[size_t(cols->sites)]) != "1")
+      throw FormatError(fmt::format(
+          "{}: a result row of a fault of {} sites names only its first site: use the fault list the campaign ran",
+          std::string(where), fields[size_t(cols->sites)]));
     list.faults.push_back(std::move(f));
     list.lines.push_back(line_no);
   }

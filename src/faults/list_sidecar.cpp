@@ -54,6 +54,16 @@ FaultListSidecar parse(const nlohmann::json& j, const std::string& where) {
   s.plan.weights = field<int64_t>(sampling, "weights", sw);
   s.plan.population = field<int64_t>(sampling, "population", sw);
   s.plan.sample_size = field<int64_t>(sampling, "sample_size", sw);
+  // Multi-bit / multi-site lists record their shape; older sidecars have none (one site a fault).
+  if (j.contains("fault_shape")) {
+    const nlohmann::json& shape = j["fault_shape"];
+    const std::string fw = where + ": fault_shape";
+    s.params.bits_per_fault = field<int>(shape, "bits_per_fault", fw);
+    s.params.adjacent = field<bool>(shape, "adjacent", fw);
+    s.params.sites_per_fault = field<int>(shape, "sites_per_fault", fw);
+    s.params.same_layer = field<bool>(shape, "same_layer", fw);
+    s.rows = field<int64_t>(shape, "rows", fw);
+  }
   return s;
 }
 
@@ -72,6 +82,15 @@ std::string fault_list_sidecar_json(const FaultListSidecar& s) {
   j["fault_model"] = s.fault_model;
   j["faults"] = s.faults;
   j["list_sha256"] = s.list_sha256;
+  if (s.params.multi()) {  // absent for single-site lists: their sidecars stay as they were
+    nlohmann::ordered_json shape;
+    shape["bits_per_fault"] = s.params.bits_per_fault;
+    shape["adjacent"] = s.params.adjacent;
+    shape["sites_per_fault"] = s.params.sites_per_fault;
+    shape["same_layer"] = s.params.same_layer;
+    shape["rows"] = s.rows;
+    j["fault_shape"] = std::move(shape);
+  }
   nlohmann::ordered_json sampling;
   sampling["method"] = "Leveugle et al., DATE 2009: n = N / (1 + e^2 (N-1) / (t^2 p (1-p)))";
   sampling["seed"] = s.params.seed;

@@ -9,6 +9,8 @@
 #include <unordered_set>
 
 #include "faultbench/error.h"
+#include "faultbench/faults/fault_group.h"
+#include "sampling_multi.h"
 #include "faultbench/util/py_random.h"
 
 namespace faultbench {
@@ -17,6 +19,27 @@ namespace {
 
 constexpr int64_t kBitsPerWeight = 32;
 constexpr int64_t kPolarities = 2;  // the reference counts stuck-at-0 and stuck-at-1
+
+// Saturated at kMaxDistinct so that twice it stays below the 2^53 a Leveugle population may be.
+constexpr int64_t kMaxDistinct = (int64_t(1) << 52) - 1;
+
+int64_t saturating_mul(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r) || r > kMaxDistinct) return kMaxDistinct;
+  return r;
+}
+
+// C(n, k), saturated at kMaxDistinct (exact below: each partial product C(n, i) is an integer).
+int64_t binomial_saturated(int64_t n, int64_t k) {
+  if (k < 0 || k > n) return 0;
+  __extension__ typedef __int128 Wide;  // C(n, i) * (n - i) needs up to 104 bits
+  Wide r = 1;
+  for (int64_t i = 0; i < k; ++i) {
+    r = r * (n - i) / (i + 1);
+    if (r > kMaxDistinct) return kMaxDistinct;
+  }
+  return int64_t(r);
+}
 
 // Python's round(x) for a float: nearest integer, ties to even.
 int64_t round_half_even(double x) {
@@ -44,6 +67,27 @@ void check_params(const SamplingParams& p) {
     throw UsageError(fmt::format("--confidence-t {}: must be positive", p.confidence_t));
   if (!(p.p > 0.0 && p.p < 1.0)) throw UsageError(fmt::format("--p {}: must be in (0, 1)", p.p));
   if (p.count && *p.count < 0) throw UsageError(fmt::format("--count {}: must be >= 0", *p.count));
+  if (p.bits_per_fault < 1 || p.bits_per_fault > 32)
+    throw UsageError(fmt::format("--bits-per-fault {}: must be in 1..32", p.bits_per_fault));
+  if (p.sites_per_fault < 1 || p.sites_per_fault > int(kMaxSitesPerFault))
+    throw UsageError(fmt::format("--sites-per-fault {}: must be in 1..{}", p.sites_per_fault, kMaxSitesPerFault));
+  if (p.bits_per_fault > 1 && p.sites_per_fault > 1)
+    throw UsageError(
+        "--bits-per-fault and --sites-per-fault: choose one (K bits of one weight, or M single-bit sites)");
+  if (p.adjacent && p.bits_per_fault < 2) throw UsageError("--adjacent needs --bits-per-fault K with K >= 2");
+  if (p.same_layer && p.sites_per_fault < 2) throw UsageError("--same-layer needs --sites-per-fault M with M >= 2");
+  if (p.sites_per_fault > 1 && !p.same_layer && p.scope == SamplingScope::Layer)
+    throw UsageError("--sites-per-fault with --scope layer needs --same-layer (a layer's sample has its sites there)");
+}
+
+// Distinct faults over `weights` weights of one layer (or the network): 32 W single bits,
+// or the multi-bit / multi-site counts of sampling.h, saturated.
+int64_t distinct_faults(int64_t weights, const SamplingParams& p) {
+  if (p.bits_per_fault > 1)
+    return p.adjacent ? saturating_mul(weights, 33 - p.bits_per_fault)
+                      : saturating_mul(weights, binomial_saturated(32, p.bits_per_fault));
+  if (p.sites_per_fault > 1) return binomial_saturated(saturating_mul(weights, kBitsPerWeight), p.sites_per_fault);
+  return weights * kBitsPerWeight;
 }
 
 }  // namespace
@@ -92,7 +136,12 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
   if (sites.empty()) throw UsageError("fault list: the model has no conv or linear weights");
   SamplePlan plan;
   plan.weights = total_weights(sites);
-  plan.population = plan.weights * kBitsPerWeight * kPolarities;
+  plan.population = distinct_faults(plan.weights, params) * kPolarities;
+  if (params.same_layer) {
+    int64_t sum = 0;
+    for (const WeightSite& s : sites) sum = std::min(kMaxDistinct, sum + distinct_faults(numel(s.shape), params));
+    plan.population = sum * kPolarities;
+  }
   if (params.scope == SamplingScope::Network)
     plan.sample_size = params.count
                            ? *params.count
@@ -101,14 +150,14 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
     LayerAllocation a;
     a.layer = s.layer;
     a.weights = numel(s.shape);
-    a.population = a.weights * kBitsPerWeight * kPolarities;
+    a.population = distinct_faults(a.weights, params) * kPolarities;
     if (params.scope == SamplingScope::Network)
       a.faults = allocate(a.weights, plan.sample_size, plan.weights);
     else
       a.faults = params.count ? *params.count
                               : leveugle_sample_size(a.population, params.error, params.confidence_t, params.p);
     // Rejection sampling can only produce W_l * 32 distinct (index, bit) sites.
-    const int64_t distinct = a.weights * kBitsPerWeight;
+    const int64_t distinct = distinct_faults(a.weights, params);
     if (a.faults > distinct) {
       a.faults = distinct;
       a.capped = true;
@@ -121,7 +170,7 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
     // others, largest first, so the list still has N faults when N fits the network.
     int64_t spill = 0;
     for (LayerAllocation& a : plan.layers) {
-      const int64_t distinct = a.weights * kBitsPerWeight;
+      const int64_t distinct = distinct_faults(a.weights, params);
       if (a.faults > distinct) {
         spill += a.faults - distinct;
         a.faults = distinct;
@@ -134,7 +183,7 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
                      [&](size_t a, size_t b) { return plan.layers[a].weights > plan.layers[b].weights; });
     for (size_t i : by_size) {
       LayerAllocation& a = plan.layers[i];
-      const int64_t take = std::min(spill, a.weights * kBitsPerWeight - a.faults);
+      const int64_t take = std::min(spill, distinct_faults(a.weights, params) - a.faults);
       a.faults += take;
       spill -= take;
     }
@@ -149,6 +198,7 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
 
 FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& plan, const SamplingParams& params) {
   FAULTBENCH_CHECK(plan.layers.size() == sites.size(), "draw_faults: plan does not match the sites");
+  if (params.multi()) return draw_multi_site_faults(sites, plan, params);
   PyRandom rng(params.seed);
   FaultList list;
   const int64_t total = plan.total_faults();
@@ -196,7 +246,10 @@ FaultList generate_fault_list(const std::vector<WeightSite>& sites, const Sampli
 std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) {
   std::string out;
   const bool network = params.scope == SamplingScope::Network;
-  out += fmt::format("weights W = {}, population N = W x 32 x 2 = {}\n", plan.weights, plan.population);
+  if (params.multi())
+    out += fmt::format("weights W = {}, population N = {}\n", plan.weights, plan.population);
+  else
+    out += fmt::format("weights W = {}, population N = W x 32 x 2 = {}\n", plan.weights, plan.population);
   if (network)
     out += fmt::format(
         "sample size n = {} ({}), scope network, faults drawn = {}\n", plan.sample_size,
@@ -208,11 +261,20 @@ std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) 
         params.count ? "--count per layer"
                      : fmt::format("Leveugle per layer e={} t={} p={}", params.error, params.confidence_t, params.p),
         plan.total_faults());
+  if (params.bits_per_fault > 1)
+    out += fmt::format("{} {}bits of one weight per fault: the population counts W x {} bit sets x 2\n",
+                       params.bits_per_fault, params.adjacent ? "adjacent " : "",
+                       params.adjacent ? 33 - params.bits_per_fault : binomial_saturated(32, params.bits_per_fault));
+  if (params.sites_per_fault > 1)
+    out += fmt::format("{} single-bit sites per fault{}: the population counts C(32 W{}, {}) x 2{}\n",
+                       params.sites_per_fault, params.same_layer ? " in one layer" : "", params.same_layer ? "_l" : "",
+                       params.sites_per_fault, plan.population >= 2 * kMaxDistinct ? " (saturated at 2^53)" : "");
   out += fmt::format("seed {}, fault model {}\n", params.seed, fault_model_name(params.model));
   out += "layer allocation (layer: weights -> faults):\n";
   for (const LayerAllocation& a : plan.layers)
-    out += fmt::format("  {}: {} -> {}{}\n", a.layer, a.weights, a.faults,
-                       a.capped ? " (capped at W_l x 32 distinct sites)" : "");
+    out += fmt::format(
+        "  {}: {} -> {}{}\n", a.layer, a.weights, a.faults,
+        a.capped ? params.multi() ? " (capped at its distinct faults)" : " (capped at W_l x 32 distinct sites)" : "");
   return out;
 }
 

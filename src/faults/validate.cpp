@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "faultbench/error.h"
+#include "faultbench/faults/fault_group.h"
 #include "faultbench/faults/fault_list_csv.h"
 
 namespace faultbench {
@@ -42,8 +45,12 @@ void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& s
   // Duplicate keys: ((offset + flat) * 32 + bit) * 3 + model -> fault position.
   std::unordered_map<uint64_t, size_t> seen_fault;
   std::unordered_map<int64_t, size_t> seen_injection;
+  // A multi-site fault's key: its sites' keys, sorted (the order of its rows is no matter).
+  std::map<std::vector<uint64_t>, size_t> seen_multi;
   seen_fault.reserve(list.faults.size() * 2);
   seen_injection.reserve(list.faults.size() * 2);
+  std::vector<uint64_t> keys(list.faults.size());
+  size_t group_start = 0;
   for (size_t i = 0; i < list.faults.size(); ++i) {
     const Fault& f = list.faults[i];
     auto it = by_name.find(f.site.layer);
@@ -62,16 +69,43 @@ void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& s
     if (f.site.bit < 0 || f.site.bit > 31)
       throw FormatError(fmt::format("{}: bit {} outside 0..31", where(list, i), f.site.bit));
     if (f.injection < 0) throw FormatError(fmt::format("{}: Injection {} is negative", where(list, i), f.injection));
-    const uint64_t key =
-        (uint64_t(offsets[it->second] + flat_index(site.shape, f.site.index)) * 32 + uint64_t(f.site.bit)) * 3 +
-        uint64_t(f.model);
-    if (auto [pos, fresh] = seen_fault.emplace(key, i); !fresh)
-      throw FormatError(fmt::format("{}: duplicate fault: layer '{}' index {} bit {} {} already listed at {}",
-                                    where(list, i), f.site.layer, tensor_index_to_string(f.site.index), f.site.bit,
-                                    fault_model_name(f.model), where(list, pos->second)));
-    if (auto [pos, fresh] = seen_injection.emplace(f.injection, i); !fresh)
-      throw FormatError(fmt::format("{}: duplicate Injection id {} (already used at {})", where(list, i), f.injection,
-                                    where(list, pos->second)));
+    keys[i] = (uint64_t(offsets[it->second] + flat_index(site.shape, f.site.index)) * 32 + uint64_t(f.site.bit)) * 3 +
+              uint64_t(f.model);
+    // Rows sharing an id are one fault when consecutive (fault_group.h); an id that comes
+    // back after another fault is a mistake.
+    const bool continues = i > 0 && list.faults[i - 1].injection == f.injection;
+    if (!continues) {
+      group_start = i;
+      if (auto [pos, fresh] = seen_injection.emplace(f.injection, i); !fresh)
+        throw FormatError(fmt::format(
+            "{}: duplicate Injection id {} (already used at {}; the rows of one multi-site fault are consecutive)",
+            where(list, i), f.injection, where(list, pos->second)));
+    } else {
+      if (i - group_start + 1 > kMaxSitesPerFault)
+        throw FormatError(
+            fmt::format("{}: fault {} has more than {} sites", where(list, i), f.injection, kMaxSitesPerFault));
+      // One site twice in a fault (whatever the fault models) would flip a bit back.
+      for (size_t j = group_start; j < i; ++j)
+        if (keys[j] / 3 == keys[i] / 3)
+          throw FormatError(fmt::format("{}: fault {} lists layer '{}' index {} bit {} twice (already at {})",
+                                        where(list, i), f.injection, f.site.layer, tensor_index_to_string(f.site.index),
+                                        f.site.bit, where(list, j)));
+    }
+    const bool closes = i + 1 == list.faults.size() || list.faults[i + 1].injection != f.injection;
+    if (!closes) continue;
+    if (group_start == i) {
+      if (auto [pos, fresh] = seen_fault.emplace(keys[i], i); !fresh)
+        throw FormatError(fmt::format("{}: duplicate fault: layer '{}' index {} bit {} {} already listed at {}",
+                                      where(list, i), f.site.layer, tensor_index_to_string(f.site.index), f.site.bit,
+                                      fault_model_name(f.model), where(list, pos->second)));
+    } else {
+      std::vector<uint64_t> multi(keys.begin() + std::ptrdiff_t(group_start), keys.begin() + std::ptrdiff_t(i + 1));
+      std::sort(multi.begin(), multi.end());
+      if (auto [pos, fresh] = seen_multi.emplace(std::move(multi), group_start); !fresh)
+        throw FormatError(fmt::format("{}: duplicate fault: fault {} has the sites of fault {} at {}",
+                                      where(list, group_start), f.injection, list.faults[pos->second].injection,
+                                      where(list, pos->second)));
+    }
   }
 }
 

@@ -61,8 +61,12 @@ TEST(ValidateFaultList, BitOutsideRangeInAProgrammaticList) {
 TEST(ValidateFaultList, DuplicateFaultAndInjection) {
   EXPECT_EQ(validation_error("0,linear,\"(1, 2)\",5\n1,conv1,\"(0, 0, 0, 0)\",0\n2,linear,\"(1, 2)\",5\n"),
             "m.csv:4: duplicate fault: layer 'linear' index (1, 2) bit 5 bitflip already listed at m.csv:2");
-  EXPECT_EQ(validation_error("7,linear,\"(1, 2)\",5\n7,linear,\"(1, 2)\",6\n"),
-            "m.csv:3: duplicate Injection id 7 (already used at m.csv:2)");
+  // Issue 17: consecutive rows sharing an id are one multi-site fault; an id used again
+  // after another fault's rows is refused.
+  EXPECT_EQ(validation_error("7,linear,\"(1, 2)\",5\n7,linear,\"(1, 2)\",6\n"), "");
+  EXPECT_EQ(validation_error("7,linear,\"(1, 2)\",5\n8,linear,\"(1, 2)\",7\n7,linear,\"(1, 2)\",6\n"),
+            "m.csv:4: duplicate Injection id 7 (already used at m.csv:2; the rows of one multi-site fault are "
+            "consecutive)");
   // Same site under different fault models: two different faults.
   std::istringstream in(
       "Injection,Layer,TensorIndex,Bit,FaultModel\n0,linear,\"(1, 2)\",5,stuck-at-0\n"

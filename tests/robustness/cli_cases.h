@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "cluster_fixtures.h"
+#include "faultbench/faults/list_sidecar.h"
+#include "faultbench/util/digest.h"
 #include "hostile_inputs.h"
 #include "robustness_fixtures.h"
 
@@ -266,7 +268,9 @@ inline const std::vector<CliCase>& cli_cases() {
       {"fl-bit-32", "fault list", "bit 32", list_with("2,conv1,\"(0, 0, 0, 0)\",32\n"), fl_convert("keras"), 1},
       {"fl-duplicate-fault", "fault list", "the same fault listed twice",
        list_with("2,conv1,\"(3, 0, 2, 1)\",15\n"), fl_convert("keras"), 1},
-      {"fl-duplicate-injection", "fault list", "Injection id used twice", list_with("1,conv1,\"(0, 0, 0, 0)\",3\n"),
+      // Issue 17: consecutive rows of one id are one multi-site fault; an id used again
+      // after another fault is the mistake this row shows (it was id 1 again on the next row).
+      {"fl-duplicate-injection", "fault list", "Injection id used twice", list_with("0,conv1,\"(0, 0, 0, 0)\",3\n"),
        fl_convert("keras"), 1},
       {"fl-keras-unknown-layer", "fault list", "Keras list naming dense_1 (resnet20 has one dense layer)",
        [](const fs::path& d) {
@@ -677,6 +681,77 @@ inline const std::vector<CliCase>& cli_cases() {
        campaign_inputs, detail::cat(kCampaign, {"--until-margin", "0"}), 2},
       {"campaign-until-margin-shard", "command line", "campaign --until-margin with --shard K/N",
        campaign_inputs, detail::cat(kCampaign, {"--until-margin", "0.01", "--shard", "1/2"}), 2},
+      // ---- multi-bit and multi-site faults (issue 17) ----
+      {"fl-multi-site-two-layers", "fault list",
+       "a fault with sites in two layers in a list whose sidecar records --same-layer",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + "0,conv1,\"(3, 0, 2, 1)\",15\n0,conv1,\"(4, 0, 2, 1)\",15\n"
+                                                    "1,layer1.0.conv1,\"(7, 0, 2, 0)\",5\n1,linear,\"(2, 26)\",4\n");
+         FaultListSidecar sidecar;
+         sidecar.model = "resnet20";
+         sidecar.dataset = "cifar10";
+         sidecar.convention = "torch";
+         sidecar.fault_model = "bitflip";
+         sidecar.params.sites_per_fault = 2;
+         sidecar.params.same_layer = true;
+         sidecar.faults = 2;
+         sidecar.rows = 4;
+         sidecar.list_sha256 = file_digest_hex(d / "list.csv", DigestAlgorithm::Sha256);
+         write_bytes(d / "list.csv.json", fault_list_sidecar_json(sidecar));
+         fs::create_directories(d / "out");
+       },
+       kCampaign, 1},
+      {"fl-multi-site-site-twice", "fault list", "one site twice in a multi-site fault (rows of one Injection id)",
+       list_with("1,layer1.0.conv1,\"(7, 0, 2, 0)\",5\n"), fl_convert("keras"), 1},
+      {"fl-multi-site-duplicate", "fault list", "two multi-site faults with the same sites (in another order)",
+       list_with("1,conv1,\"(0, 0, 0, 0)\",3\n2,conv1,\"(0, 0, 0, 0)\",3\n2,layer1.0.conv1,\"(7, 0, 2, 0)\",5\n"),
+       fl_convert("keras"), 1},
+      {"fl-multi-site-result-file", "fault list", "a multi-site campaign's result file (sites column) read as a list",
+       [](const fs::path& d) {
+         write_bytes(d / "list.csv",
+                     "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,top1_correct,sites\n"
+                     "0,conv1,\"(3, 0, 2, 1)\",15,20,0,14,6,0,19,1\n1,linear,\"(2, 26)\",4,20,2,18,0,0,15,2\n");
+       },
+       fl_convert("keras"), 1},
+      {"cli-bits-and-sites", "command line", "faultlist --bits-per-fault 2 --sites-per-fault 2",
+       [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--bits-per-fault", "2",
+        "--sites-per-fault", "2"},
+       2},
+      {"fl-target-activations-to-campaign", "fault list",
+       "a list whose sidecar says its sites are activations given to a (weight) campaign",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
+         FaultListSidecar sidecar;
+         sidecar.model = "resnet20";
+         sidecar.dataset = "cifar10";
+         sidecar.target = "activations";
+         sidecar.convention = "torch";
+         sidecar.fault_model = "bitflip";
+         sidecar.faults = 2;
+         sidecar.list_sha256 = file_digest_hex(d / "list.csv", DigestAlgorithm::Sha256);
+         write_bytes(d / "list.csv.json", fault_list_sidecar_json(sidecar));
+         fs::create_directories(d / "out");
+       },
+       kCampaign, 2},
+      {"fl-target-activations-to-keras", "fault list", "faultlist --convert --to keras of an activation list",
+       [](const fs::path& d) {
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
+         FaultListSidecar sidecar;
+         sidecar.model = "resnet20";
+         sidecar.dataset = "cifar10";
+         sidecar.target = "activations";
+         sidecar.convention = "torch";
+         sidecar.fault_model = "bitflip";
+         sidecar.faults = 2;
+         sidecar.list_sha256 = file_digest_hex(d / "list.csv", DigestAlgorithm::Sha256);
+         write_bytes(d / "list.csv.json", fault_list_sidecar_json(sidecar));
+       },
+       fl_convert("keras"), 2},
+      {"cli-adjacent-alone", "command line", "faultlist --adjacent without --bits-per-fault", [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--adjacent"}, 2},
   };
   return cases;
 }

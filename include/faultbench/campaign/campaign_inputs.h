@@ -18,8 +18,14 @@ namespace faultbench {
 struct CampaignInputs {
   Graph graph;                          // weights loaded
   SelectedImages selected;              // an engine references selected.images: do not move after use
-  FaultList list;                       // spec.fault_model applied
-  std::vector<ResolvedFault> resolved;  // by list position
+  FaultList list;                       // its rows, spec.fault_model applied
+  // Rows sharing an Injection id are one fault (fault_group.h). Campaign positions (journal,
+  // shards, the seeded order, results) count faults: faults[i] is fault i's first row,
+  // sites[i] its row count, resolved[i] all its sites.
+  std::vector<Fault> faults;
+  std::vector<int> sites;
+  bool multi_site = false;  // some fault has several sites: RESULTS.csv gains `sites`
+  std::vector<ResolvedFault> resolved;
   FoundListSidecar list_sidecar;
   CampaignBinding binding;
 };

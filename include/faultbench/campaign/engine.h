@@ -61,8 +61,8 @@ struct EngineProfile {
   std::vector<Step> by_step;
 };
 
-// A fault resolved against a graph: which parameter element and node it corrupts.
-struct ResolvedFault {
+// One site of a fault resolved against a graph: which parameter element and node it corrupts.
+struct ResolvedSite {
   int param = -1;      // index into Graph::params
   int node = -1;       // owning node
   int64_t offset = 0;  // flat element index, row-major PyTorch order
@@ -70,8 +70,25 @@ struct ResolvedFault {
   FaultModel model = FaultModel::BitFlip;
 };
 
+// A fault resolved against a graph: its first site in forward order (the fields, as for a
+// single-site fault) and, for a multi-site fault (fault_group.h), the others in `more`.
+struct ResolvedFault {
+  int param = -1;
+  int node = -1;
+  int64_t offset = 0;
+  int bit = 0;
+  FaultModel model = FaultModel::BitFlip;
+  std::vector<ResolvedSite> more;  // empty for a single-site fault
+
+  ResolvedSite first() const { return ResolvedSite{param, node, offset, bit, model}; }
+  std::vector<ResolvedSite> sites() const;  // first() and then `more`
+};
+
 // Throws UsageError when the layer is not a fault site of the graph (validate lists first).
 ResolvedFault resolve_fault(const Graph& graph, const Fault& fault);
+// The sites `rows` applied together (multi_site.cpp): every row resolved, the one of the
+// earliest node first (the fast mode recomputes from there), the others in list order.
+ResolvedFault resolve_fault_sites(const Graph& graph, const Fault* rows, size_t count);
 
 class CampaignEngine {
  public:

@@ -46,6 +46,7 @@ std::vector<std::pair<int64_t, int64_t>> position_runs(const std::vector<size_t>
 // unsharded run writes for that fault (format_results_csv over the whole list), so that
 // merging is putting lines back in list order.
 std::string format_part_results_csv(const std::vector<Fault>& faults, const std::vector<FaultCounts>& counts,
-                                    int64_t images, const std::vector<size_t>& positions);
+                                    int64_t images, const std::vector<size_t>& positions,
+                                    const std::vector<int>* sites = nullptr);
 
 }  // namespace faultbench

@@ -21,9 +21,10 @@ struct FaultListSidecar {
   std::string target = "weights";  // what the sites are: weights (activations come later)
   std::string convention;          // torch | keras
   std::string fault_model;         // bitflip | stuck-at-0 | stuck-at-1
-  SamplingParams params;           // seed, e, t, p, count, scope
+  SamplingParams params;           // seed, e, t, p, count, scope; bits/sites per fault ("fault_shape")
   SamplePlan plan;                 // W, N, n, per-layer allocation
-  int64_t faults = 0;              // rows in the list
+  int64_t faults = 0;              // faults in the list (rows, for a single-site list)
+  int64_t rows = 0;                // rows in the list (fault_shape, multi-site lists only)
   std::string list_sha256;         // sha256 of the list file's bytes
 };
 

@@ -38,6 +38,13 @@ struct SamplingParams {
   std::optional<int64_t> count;
   SamplingScope scope = SamplingScope::Network;
   FaultModel model = FaultModel::BitFlip;  // written into every fault (drawing is unchanged)
+  // Multi-bit and multi-site faults (fault_group.h; sampling_multi.cpp). With the defaults
+  // (1, false, 1, false) the list is drawn exactly as above, row for row.
+  int bits_per_fault = 1;   // K distinct bits of one weight per fault (a multiple-bit upset)
+  bool adjacent = false;    // the K bits are consecutive (adjacent cells of a memory row)
+  int sites_per_fault = 1;  // M single-bit sites per fault (accumulated permanent faults)
+  bool same_layer = false;  // the M sites in one layer (the fault's layer)
+  bool multi() const { return bits_per_fault > 1 || sites_per_fault > 1; }
 };
 
 // Leveugle et al. (DATE 2009) sample size for a population of N, rounded half to even,
@@ -52,6 +59,14 @@ struct LayerAllocation {
   bool capped = false;     // the allocation exceeded the W_l * 32 distinct sites and was cut
 };
 
+// Multi-bit / multi-site populations (the distinct faults, times 2 as above):
+//   K bits, not adjacent: W * C(32, K);  adjacent: W * (33 - K)
+//   M sites: C(32 W, M) (--same-layer: the sum over the layers of C(32 W_l, M))
+// saturated at 2^52 - 1 distinct faults (the Leveugle size is then its limit,
+// t^2 p (1-p) / e^2, to the last digit). Each layer gets round(W_l n / W) faults as above;
+// a fault's first site is in its layer, the others (M sites, not --same-layer) anywhere,
+// a layer chosen with probability W_l / W. A fault drawn twice (the same set of sites) or
+// with a site twice is redrawn.
 struct SamplePlan {
   int64_t weights = 0;      // W
   int64_t population = 0;   // N = W * 64 (network scope)

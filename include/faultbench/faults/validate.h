@@ -3,7 +3,9 @@
 // Every rule violation is a FormatError "<file>:<line>: <rule>", e.g.
 //   "ResNet20_FL.csv:7: unknown layer 'conv9' (the model has 20 conv/linear layers: conv1, ...)"
 // Rules: known layer, index rank = weight rank, every index entry in 0..dim-1, bit in 0..31,
-// no fault listed twice (same layer, index, bit and fault model), no Injection id twice,
+// no fault listed twice (same layer, index, bit and fault model; a multi-site fault: the
+// same set of sites), rows sharing an Injection id consecutive (they form one fault,
+// fault_group.h) with no site twice in a fault and at most kMaxSitesPerFault sites,
 // result columns complete. A list that fails is rejected whole: nothing runs on it.
 #pragma once
 #include <filesystem>

@@ -59,8 +59,12 @@ ChannelWeights FastMode::faulty_channel(const ResolvedFault& f) const {
   const int channel = int(f.offset / per_channel);
   std::vector<float> slice(param.value.data.begin() + channel * per_channel,
                            param.value.data.begin() + (channel + 1) * per_channel);
-  float& weight = slice[size_t(f.offset - channel * per_channel)];
-  weight = apply_fault(weight, f.bit, f.model);
+  // Every site of a multi-site fault run here is in this channel (fast_mode_runs).
+  for (const ResolvedSite& s : f.sites()) {
+    FAULTBENCH_CHECK(s.param == f.param && s.offset / per_channel == channel, "a fault site outside its channel");
+    float& weight = slice[size_t(s.offset - channel * per_channel)];
+    weight = apply_fault(weight, s.bit, s.model);
+  }
   return steps_.channel_weights(step.value(), channel, slice.data());
 }
 
