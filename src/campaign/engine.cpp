@@ -79,7 +79,7 @@ bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& fau
     const ResolvedFault& rf = faults[f];
     float& weight = graph.params[size_t(rf.param)].value.data[size_t(rf.offset)];
     const float original = weight;
-    weight = apply_fault(original, rf.bit, rf.model);
+    weight = apply_fault(original, rf.bit, rf.model, graph.numerics);
     exec->param_element_changed(rf.param, rf.offset);
     FaultCounts counts;
     bool stopped = false;
@@ -159,7 +159,7 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
   for (size_t i = 0; i < faults.size(); ++i) {
     const ResolvedFault& f = faults[i];
     const float w = impl_->graph.params[size_t(f.param)].value.data[size_t(f.offset)];
-    const bool noop = std::bit_cast<uint32_t>(apply_fault(w, f.bit, f.model)) == std::bit_cast<uint32_t>(w);
+    const bool noop = std::bit_cast<uint32_t>(apply_fault(w, f.bit, f.model, impl_->graph.numerics)) == std::bit_cast<uint32_t>(w);
     (noop ? noops : todo).push_back(i);
   }
   if (!impl_->run_fast(faults, todo, out, stop, on_progress)) return false;

@@ -60,7 +60,7 @@ ChannelWeights FastMode::faulty_channel(const ResolvedFault& f) const {
   std::vector<float> slice(param.value.data.begin() + channel * per_channel,
                            param.value.data.begin() + (channel + 1) * per_channel);
   float& weight = slice[size_t(f.offset - channel * per_channel)];
-  weight = apply_fault(weight, f.bit, f.model);
+  weight = apply_fault(weight, f.bit, f.model, graph_.numerics);
   return steps_.channel_weights(step.value(), channel, slice.data());
 }
 
