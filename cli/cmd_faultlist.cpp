@@ -42,6 +42,7 @@ struct FaultlistOptions {
   SamplingScope scope = SamplingScope::Network;
   Convention format = Convention::Torch;
   FaultModel fault_model = FaultModel::BitFlip;
+  Numerics numerics = Numerics::Fp32;
 };
 
 const char* convention_name(Convention c) { return c == Convention::Torch ? "torch" : "keras"; }
@@ -65,6 +66,7 @@ void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& site
   params.count = o.count;
   params.scope = o.scope;
   params.model = o.fault_model;
+  params.bits = numerics_weight_bits(o.numerics);
   const auto start = std::chrono::steady_clock::now();
   SamplePlan plan;
   const FaultList list = generate_fault_list(sites, params, &plan);
@@ -77,6 +79,7 @@ void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& site
   sidecar.dataset = o.dataset;
   sidecar.convention = convention_name(o.format);
   sidecar.fault_model = fault_model_name(o.fault_model);
+  sidecar.numerics = numerics_name(o.numerics);
   sidecar.params = params;
   sidecar.plan = plan;
   sidecar.faults = int64_t(list.size());
@@ -132,12 +135,14 @@ void add_faultlist_command(CLI::App& app) {
   auto* fault_model =
       add_choice(cmd, "--fault-model", o->fault_model, models, "the fault model written into every fault");
   auto* format = add_choice(cmd, "--format", o->format, formats, "Output convention");
+  auto* numerics = add_numerics_option(
+      cmd, o->numerics, "number format of the campaign: bits per weight (32, or 16 for bf16/fp16; default fp32)");
   auto* convert =
       cmd->add_option("--convert", o->convert, "Convert this list instead of generating one")->check(CLI::ExistingFile);
   auto* to = add_choice(cmd, "--to", o->format, formats, "Target convention of --convert");
   convert->needs(to);
   to->needs(convert);
-  for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format}) convert->excludes(gen);
+  for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format, numerics}) convert->excludes(gen);
   cmd->callback([o] {
     IoPlan plan;
     if (!o->convert.empty()) plan.input("--convert", o->convert);

@@ -14,6 +14,7 @@
 #include "faultbench/error.h"
 #include "faultbench/util/bounded_json.h"
 #include "faultbench/faults/validate.h"
+#include "faultbench/graph/numerics_graph.h"
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/util/atomic_file.h"
 #include "faultbench/util/digest.h"
@@ -167,10 +168,16 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     throw UsageError(fmt::format("{}: this fault list was drawn for {}/{} ({}), the campaign runs {}/{}",
                                  spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
                                  fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
+  if (list_sidecar.sidecar && list_sidecar.sidecar->numerics != numerics_name(spec.numerics))
+    throw UsageError(fmt::format("{}: this fault list was drawn for --numerics {} ({}), the campaign runs {}",
+                                 spec.faults.string(), list_sidecar.sidecar->numerics,
+                                 fault_list_sidecar_path(spec.faults).filename().string(),
+                                 numerics_name(spec.numerics)));
 
   Graph graph = build_model(spec.model, spec.dataset);
   const StateDict weights = read_checkpoint(spec.weights, graph);  // reads only what the model needs
   load_state_dict(graph, weights);
+  const NumericsReport numerics = apply_numerics(graph, spec.numerics);
   const auto started = std::chrono::system_clock::now();
   const auto started_steady = std::chrono::steady_clock::now();
   const SelectedImages selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
@@ -180,6 +187,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   const ListPurpose purpose{spec.model, spec.dataset};
   FaultList list = load_fault_list(spec.faults, fault_sites(graph), Convention::Torch, &purpose);
   if (list.size() == 0) throw UsageError(fmt::format("{}: the fault list is empty", spec.faults.string()));
+  check_fault_bits(list, spec.numerics);
   if (spec.fault_model)
     for (Fault& f : list.faults) f.model = *spec.fault_model;
 
@@ -192,6 +200,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   binding.faults_sha256 = faults_sha256;
   binding.faults = int64_t(list.size());
   binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
+  binding.numerics = numerics_name(spec.numerics);
   CampaignReport report;
   report.faults = binding.faults;
   report.images = binding.images;
@@ -238,6 +247,10 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     if (!done[i]) todo.push_back(i);
   report.resumed_faults = report.done_faults = int64_t(list.size() - todo.size());
   if (!list_sidecar.note.empty()) report.note += (report.note.empty() ? "" : "; ") + list_sidecar.note;
+  if (numerics.overflowed > 0)
+    report.note += (report.note.empty() ? "" : "; ") +
+                   fmt::format("{} parameters overflowed to Inf in the {} conversion (first: {})", numerics.overflowed,
+                               numerics_name(spec.numerics), numerics.first_overflow);
 
   std::vector<ResolvedFault> resolved;
   for (const Fault& f : list.faults) resolved.push_back(resolve_fault(graph, f));

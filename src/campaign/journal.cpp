@@ -107,7 +107,7 @@ void sync_parent_dir(const std::filesystem::path& path) {
 }  // namespace
 
 nlohmann::json CampaignBinding::to_json() const {
-  return nlohmann::json{{"model", model},
+  nlohmann::json j{{"model", model},
                         {"dataset", dataset},
                         {"weights_sha256", weights_sha256},
                         {"data_sha256", data_sha256},
@@ -115,6 +115,9 @@ nlohmann::json CampaignBinding::to_json() const {
                         {"faults_sha256", faults_sha256},
                         {"faults", faults},
                         {"fault_model", fault_model}};
+  // fp32 records stay byte-identical to those of faultbench before --numerics.
+  if (numerics != "fp32") j["numerics"] = numerics;
+  return j;
 }
 
 CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::string& where) {
@@ -140,6 +143,7 @@ CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::s
   b.faults_sha256 = str("faults_sha256");
   b.faults = num("faults");
   b.fault_model = str("fault_model");
+  if (j.contains("numerics")) b.numerics = str("numerics");
   return b;
 }
 
@@ -155,6 +159,7 @@ std::string CampaignBinding::difference(const CampaignBinding& now) const {
   if (faults_sha256 != now.faults_sha256) return diff("fault list (sha256)", faults_sha256, now.faults_sha256);
   if (faults != now.faults) return diff("fault count", std::to_string(faults), std::to_string(now.faults));
   if (fault_model != now.fault_model) return diff("fault model", fault_model, now.fault_model);
+  if (numerics != now.numerics) return diff("numerics", numerics, now.numerics);
   return "";
 }
 

@@ -15,7 +15,6 @@ namespace faultbench {
 
 namespace {
 
-constexpr int64_t kBitsPerWeight = 32;
 constexpr int64_t kPolarities = 2;  // the reference counts stuck-at-0 and stuck-at-1
 
 // Python's round(x) for a float: nearest integer, ties to even.
@@ -44,6 +43,7 @@ void check_params(const SamplingParams& p) {
     throw UsageError(fmt::format("--confidence-t {}: must be positive", p.confidence_t));
   if (!(p.p > 0.0 && p.p < 1.0)) throw UsageError(fmt::format("--p {}: must be in (0, 1)", p.p));
   if (p.count && *p.count < 0) throw UsageError(fmt::format("--count {}: must be >= 0", *p.count));
+  if (p.bits < 1 || p.bits > 32) throw UsageError(fmt::format("fault list: {} bits per weight: must be in 1..32", p.bits));
 }
 
 }  // namespace
@@ -92,6 +92,7 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
   if (sites.empty()) throw UsageError("fault list: the model has no conv or linear weights");
   SamplePlan plan;
   plan.weights = total_weights(sites);
+  const int64_t kBitsPerWeight = params.bits;
   plan.population = plan.weights * kBitsPerWeight * kPolarities;
   if (params.scope == SamplingScope::Network)
     plan.sample_size = params.count
@@ -150,6 +151,7 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
 FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& plan, const SamplingParams& params) {
   FAULTBENCH_CHECK(plan.layers.size() == sites.size(), "draw_faults: plan does not match the sites");
   PyRandom rng(params.seed);
+  const int64_t kBitsPerWeight = params.bits;
   FaultList list;
   const int64_t total = plan.total_faults();
   list.faults.reserve(size_t(total));
@@ -174,7 +176,7 @@ FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& pl
           fault.site.index[d] = rng.randint(0, site.shape[d] - 1);
           flat = flat * site.shape[d] + fault.site.index[d];
         }
-        fault.site.bit = int(rng.randint(0, 31));
+        fault.site.bit = int(rng.randint(0, kBitsPerWeight - 1));
         const uint64_t key = uint64_t(layer_offset + flat) * kBitsPerWeight + uint64_t(fault.site.bit);
         if (drawn.insert(key).second) break;
       }
@@ -196,7 +198,7 @@ FaultList generate_fault_list(const std::vector<WeightSite>& sites, const Sampli
 std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) {
   std::string out;
   const bool network = params.scope == SamplingScope::Network;
-  out += fmt::format("weights W = {}, population N = W x 32 x 2 = {}\n", plan.weights, plan.population);
+  out += fmt::format("weights W = {}, population N = W x {} x 2 = {}\n", plan.weights, params.bits, plan.population);
   if (network)
     out += fmt::format(
         "sample size n = {} ({}), scope network, faults drawn = {}\n", plan.sample_size,
@@ -212,7 +214,7 @@ std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) 
   out += "layer allocation (layer: weights -> faults):\n";
   for (const LayerAllocation& a : plan.layers)
     out += fmt::format("  {}: {} -> {}{}\n", a.layer, a.weights, a.faults,
-                       a.capped ? " (capped at W_l x 32 distinct sites)" : "");
+                       a.capped ? fmt::format(" (capped at W_l x {} distinct sites)", params.bits) : "");
   return out;
 }
 

@@ -38,6 +38,9 @@ struct SamplingParams {
   std::optional<int64_t> count;
   SamplingScope scope = SamplingScope::Network;
   FaultModel model = FaultModel::BitFlip;  // written into every fault (drawing is unchanged)
+  // Bits of one weight in the campaign's number format (numerics_weight_bits): N = W x bits
+  // x 2 and bit = randint(0, bits - 1). 32 (fp32) is the reference procedure.
+  int bits = 32;
 };
 
 // Leveugle et al. (DATE 2009) sample size for a population of N, rounded half to even,
