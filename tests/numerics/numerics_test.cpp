@@ -213,6 +213,8 @@ struct ModeCase {
   int images, faults;
 };
 
+void PrintTo(const ModeCase& c, std::ostream* os) { *os << c.model << " " << numerics_name(c.numerics); }
+
 class ModeFastVsBrute : public ::testing::TestWithParam<ModeCase> {};
 
 TEST_P(ModeFastVsBrute, SameCountsWithOneAndTwoThreads) {
