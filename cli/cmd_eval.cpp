@@ -17,6 +17,7 @@
 #include "faultbench/executor.h"
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/util/atomic_file.h"
+#include "faultbench/graph/numerics_graph.h"
 #include "faultbench/util/output_paths.h"
 #include "faultbench/util/parallel.h"
 #include "faultbench/zoo/zoo.h"
@@ -29,6 +30,7 @@ struct EvalOptions {
   ImageOptions images;
   int threads = 0;
   bool per_class = false;
+  Numerics numerics = Numerics::Fp32;
 };
 
 void run_eval(const EvalOptions& o) {
@@ -45,6 +47,10 @@ void run_eval(const EvalOptions& o) {
   Graph graph = build_model(o.model, o.dataset);
   const StateDict sd = read_checkpoint(weights, graph);  // reads only what the model needs
   load_state_dict(graph, sd);
+  const NumericsReport nr = apply_numerics(graph, o.numerics);
+  if (nr.overflowed > 0)
+    std::fprintf(stderr, "eval: note: %lld parameters overflowed to Inf in the %s conversion (first: %s)\n",
+                 static_cast<long long>(nr.overflowed), numerics_name(o.numerics), nr.first_overflow.c_str());
   const ImageSelection selection = image_selection(o.images);
   const SelectedImages selected = load_selected_images(o.dataset, data_dir, selection);
   const ImageSet& set = selected.images;
@@ -77,8 +83,9 @@ void run_eval(const EvalOptions& o) {
     class_total[size_t(label)] += 1;
     class_correct[size_t(label)] += ok;
   }
-  std::printf("model: %s  dataset: %s  images: %s  threads: %s\n", o.model.c_str(), o.dataset.c_str(),
-              describe_images(selection, n).c_str(), describe_threads(o.threads, executor.pool().size()).c_str());
+  std::printf("model: %s  dataset: %s  images: %s  threads: %s%s\n", o.model.c_str(), o.dataset.c_str(),
+              describe_images(selection, n).c_str(), describe_threads(o.threads, executor.pool().size()).c_str(),
+              o.numerics == Numerics::Fp32 ? "" : fmt::format("  numerics: {}", numerics_name(o.numerics)).c_str());
   std::printf("top1: %.2f%%\n", 100.0 * double(correct) / double(n));
   if (o.per_class) {
     for (int c = 0; c < k; ++c) {
@@ -119,6 +126,7 @@ void add_eval_command(CLI::App& app) {
   add_threads_option(cmd, opts->threads);
   cmd->add_option("--logits", opts->logits_path, "write per-image logits to this CSV file");
   cmd->add_flag("--per-class", opts->per_class, "also print per-class accuracy");
+  add_numerics_option(cmd, opts->numerics, "arithmetic of the network (docs/NUMERICS.md; default fp32)");
   cmd->callback([opts] { run_eval(*opts); });
 }
 

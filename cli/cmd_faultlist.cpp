@@ -46,6 +46,7 @@ struct FaultlistOptions {
   FaultModel fault_model = FaultModel::BitFlip;
   int bits_per_fault = 1, sites_per_fault = 1;
   bool adjacent = false, same_layer = false;
+  Numerics numerics = Numerics::Fp32;
 };
 
 const char* convention_name(Convention c) { return c == Convention::Torch ? "torch" : "keras"; }
@@ -73,6 +74,7 @@ void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& site
   params.adjacent = o.adjacent;
   params.sites_per_fault = o.sites_per_fault;
   params.same_layer = o.same_layer;
+  params.bits = numerics_weight_bits(o.numerics);
   const auto start = std::chrono::steady_clock::now();
   SamplePlan plan;
   const FaultList list = generate_fault_list(sites, params, &plan);
@@ -85,6 +87,7 @@ void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& site
   sidecar.dataset = o.dataset;
   sidecar.convention = convention_name(o.format);
   sidecar.fault_model = fault_model_name(o.fault_model);
+  sidecar.numerics = numerics_name(o.numerics);
   sidecar.params = params;
   sidecar.plan = plan;
   sidecar.faults = int64_t(fault_groups(list).size());
@@ -160,12 +163,14 @@ void add_faultlist_command(CLI::App& app) {
       cmd->add_option("--sites-per-fault", o->sites_per_fault, "M single-bit sites per fault (multi-site)"), 1,
       int64_t(kMaxSitesPerFault));
   auto* same_layer = cmd->add_flag("--same-layer", o->same_layer, "The M sites of a fault in one layer");
+  auto* numerics = add_numerics_option(
+      cmd, o->numerics, "number format of the campaign: bits per weight (32, or 16 for bf16/fp16; default fp32)");
   auto* convert =
       cmd->add_option("--convert", o->convert, "Convert this list instead of generating one")->check(CLI::ExistingFile);
   auto* to = add_choice(cmd, "--to", o->format, formats, "Target convention of --convert");
   convert->needs(to);
   to->needs(convert);
-  for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format, bits, adjacent, sites_opt, same_layer})
+  for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format, bits, adjacent, sites_opt, same_layer, numerics})
     convert->excludes(gen);
   cmd->callback([o] {
     IoPlan plan;

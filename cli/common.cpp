@@ -145,4 +145,11 @@ void add_threads_option(CLI::App* cmd, int& threads) {
       0, ThreadPool::kMaxThreads);
 }
 
+CLI::Option* add_numerics_option(CLI::App* cmd, Numerics& numerics, const std::string& help) {
+  std::vector<std::pair<std::string, Numerics>> choices;
+  for (Numerics n : {Numerics::Fp32, Numerics::Tf32, Numerics::Tf32Published, Numerics::Bf16, Numerics::Fp16})
+    choices.emplace_back(numerics_name(n), n);
+  return add_choice(cmd, "--numerics", numerics, choices, help);
+}
+
 }  // namespace faultbench::cli

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "faultbench/data/image_selection.h"
+#include "faultbench/graph/numerics.h"
 
 namespace faultbench::cli {
 
@@ -64,6 +65,9 @@ CLI::Option* add_choice(CLI::App* cmd, const std::string& name, T& target,
       help);
   return word_choice(option, words);
 }
+
+// --numerics fp32|tf32|tf32-published|bf16|fp16 (docs/NUMERICS.md), default fp32.
+CLI::Option* add_numerics_option(CLI::App* cmd, Numerics& numerics, const std::string& help);
 
 // Real-valued: lo and hi are excluded when open_lo / open_hi, e.g. (0, 1) or (0, 10].
 //   faultbench: error: --error 2: must be in (0, 1)

@@ -7,6 +7,9 @@ images through four campaign implementations on this machine and prints a table.
   faultbench_fast      faultbench campaign (fast mode)
   faultbench_brute     faultbench campaign --mode brute-force
   faultbench_baseline  (with --baseline OLD_BINARY) the fast mode of another faultbench build
+  faultbench_<format>  (with --numerics tf32,tf32-published,bf16,fp16) the fast mode with
+                       --numerics <format>, reported as its rate over faultbench_fast's (fp32)
+                       in the same invocation; 16-bit formats run the same rows with bit % 16
 
 A/B mode (--baseline PATH): the tool faultbench_baseline runs PATH's fast mode on the same
 faults and images, interleaved with faultbench_fast within every rep (ABAB...), so that
@@ -32,7 +35,7 @@ absolute difference and correlation.
 usage: run.py [--workloads resnet20,vgg11_bn,densenet121] [--faults 100 | resnet20=100,vgg11_bn=20]
               [--images 1000 | model=N,...] [--reps 3] [--tools ...] [--threads 2]
               [--faultbench build/faultbench] [--baseline OLD/faultbench] [--weights model=PATH,...]
-              [--work DIR] [--estimate] [--json OUT]
+              [--work DIR] [--estimate] [--json OUT] [--numerics tf32,tf32-published,bf16,fp16]
   A/B:  run.py --workloads resnet20 --faults 40 --images 400 --reps 3 --baseline ../base/build/faultbench
         (--tools defaults to faultbench_fast,faultbench_baseline then)
 """
@@ -52,6 +55,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 TOOLS = ["torch_reference", "torch_cached_suffix", "faultbench_fast", "faultbench_brute"]
 BASELINE = "faultbench_baseline"
+NUMERICS = ["tf32", "tf32-published", "bf16", "fp16"]  # faultbench --numerics (docs/NUMERICS.md)
+
+
+def numerics_tool(n):
+    return "faultbench_" + n.replace("-", "_")
+
+
+NUMERICS_TOOLS = {numerics_tool(n): n for n in NUMERICS}
 LISTS = {"resnet20": "ResNet20_FL.csv", "vgg11_bn": "Vgg11_bn_FL.csv", "densenet121": "DenseNet121_FL.csv"}
 REAL_WEIGHTS = {"resnet20": "weights/cifar10/ResNet20.th"}
 
@@ -119,8 +130,13 @@ def tool_cmd(tool, a, w, out):
     # The PyTorch tools take the first N images of the file; faultbench's --images would draw
     # a stratified sample, so it is told --first-images to run the same images.
     binary = a.baseline if tool == BASELINE else a.faultbench
+    numerics = NUMERICS_TOOLS.get(tool)
+    if numerics in ("bf16", "fp16"):
+        common = [w["faults16"] if c == w["faults"] else c for c in common]
     fb = [binary, "campaign", "--dataset", "cifar10"] + [
         "--first-images" if c == "--images" else c for c in common]
+    if numerics:
+        fb += ["--numerics", numerics]
     return fb + (["--mode", "brute-force"] if tool == "faultbench_brute" else [])
 
 
@@ -170,6 +186,7 @@ def prepare(a, model):
         layers = sample_faults(os.path.join(a.data_root, "faultlists/torch/CIFAR10", LISTS[model]),
                                w["faults_n"], a.seed, w["faults"])
     w["layers"] = len(set(layers))
+    write_bits16(w)
     return w
 
 
@@ -195,6 +212,15 @@ def draw_multi_faults(a, model, n, out):
         return [r["Layer"] for r in csv.DictReader(f)]
 
 
+def write_bits16(w):
+    """The 16-bit formats have bits 0..15: w["faults16"] holds the rows of w["faults"] with bit % 16."""
+    w["faults16"] = w["faults"][:-4] + "_bits16.csv"
+    with open(w["faults"], newline="") as f, open(w["faults16"], "w", newline="") as g:
+        out = csv.writer(g, lineterminator="\n")
+        for i, r in enumerate(csv.reader(f)):
+            out.writerow(r if i == 0 else r[:3] + [str(int(r[3]) % 16)])
+
+
 def result_bytes(path):
     """The RESULTS file without its comment lines (they name the binary's version)."""
     with open(path, "rb") as f:
@@ -217,6 +243,12 @@ def check(w, results, outputs):
         ok &= same
         msgs.append("RESULTS files of faultbench_fast and %s byte-identical (comment lines aside), %d files: %s"
                     % (BASELINE, len(files), "yes" if same else "NO"))
+    for tool, n in NUMERICS_TOOLS.items():
+        runs = results.get(tool, [])
+        if runs:
+            stable = all(r == runs[0] for r in runs)
+            ok &= stable
+            msgs.append("--numerics %s: the same counts in all %d runs: %s" % (n, len(runs), "yes" if stable else "NO"))
     base = fb_runs[0] if fb_runs else None
     for tool in ("torch_reference", "torch_cached_suffix"):
         runs = results.get(tool, [])
@@ -262,6 +294,9 @@ def main():
     ap.add_argument("--adjacent", action="store_true", help="with --bits-per-fault: consecutive bits")
     ap.add_argument("--sites-per-fault", type=int, default=1, help="M > 1: an M-site list drawn by faultbench faultlist")
     ap.add_argument("--same-layer", action="store_true", help="with --sites-per-fault: the sites in one layer")
+    ap.add_argument("--numerics", default="",
+                    help="comma-separated formats (%s): adds faultbench_<format> (fast mode), reported as a ratio "
+                    "to faultbench_fast (fp32)" % ",".join(NUMERICS))
     a = ap.parse_args()
     a.data_dir = os.path.join(a.data_root, "cifar10-jpeg")
     a.faultbench = os.path.abspath(a.faultbench)
@@ -282,7 +317,13 @@ def main():
             tools.insert(0, "faultbench_fast")
     elif BASELINE in tools:
         raise SystemExit("tool %s needs --baseline PATH" % BASELINE)
-    unknown = [t for t in tools if t not in TOOLS + [BASELINE]]
+    for n in [n for n in a.numerics.split(",") if n]:
+        if n not in NUMERICS:
+            raise SystemExit("unknown --numerics %s (known: %s)" % (n, ",".join(NUMERICS)))
+        if "faultbench_fast" not in tools:
+            tools.insert(0, "faultbench_fast")
+        tools.append(numerics_tool(n))
+    unknown = [t for t in tools if t not in TOOLS + [BASELINE] + list(NUMERICS_TOOLS)]
     if unknown:
         raise SystemExit("unknown tools: %s (known: %s)" % (",".join(unknown), ",".join(TOOLS + [BASELINE])))
     if any(t.startswith("faultbench") and t != BASELINE for t in tools) and not os.access(a.faultbench, os.X_OK):
@@ -304,6 +345,7 @@ def main():
             else:
                 sample_faults(os.path.join(a.data_root, "faultlists/torch/CIFAR10", LISTS[model]), w["faults_n"],
                               a.seed, w["faults"])
+                write_bits16(w)
             for tool in tools:
                 out = os.path.join(a.work, "%s_%s_est.csv" % (model, tool))
                 clean(out)
@@ -364,6 +406,18 @@ def main():
             print("| %s | %d x %d | %.3f | %s | %.3f |" % (
                 w["model"], w["faults_n"], w["images"], statistics.median(new) / statistics.median(old), per_rep,
                 statistics.median(cpu_rates["faultbench_fast"]) / statistics.median(cpu_rates[BASELINE])))
+    if any(t in NUMERICS_TOOLS for t in tools):
+        print()
+        print("| workload | faults x images | numerics | fault-images/s median | this / fp32 (median rates) | per rep |")
+        print("|---|---|---|---:|---:|---|")
+        for r in report:
+            w, rates = r["workload"], r["rates"]
+            fp32 = rates["faultbench_fast"]
+            for tool in [t for t in tools if t in NUMERICS_TOOLS]:
+                per_rep = ", ".join("%.3f" % (n / o) for n, o in zip(rates[tool], fp32))
+                print("| %s | %d x %d | %s | %.0f | %.3f | %s |" % (
+                    w["model"], w["faults_n"], w["images"], NUMERICS_TOOLS[tool], statistics.median(rates[tool]),
+                    statistics.median(rates[tool]) / statistics.median(fp32), per_rep))
     print()
     for r in report:
         loads = [x for pair in r["loads"] for x in pair]

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "faultbench/graph/numerics.h"
 #include "faultbench/tensor.h"
 
 namespace faultbench {
@@ -29,6 +30,7 @@ enum class OpKind {
   Concat,         // channel concatenation of 2+ values, in input order
   ShortcutA,      // ResNet option A: x[:, :, ::2, ::2], then zero channels front and back
   Flatten,        // [C,H,W] -> [C*H*W,1,1]; a no-op on the data
+  Round,          // rounds every value to a number format (RoundAttrs); inserted by apply_numerics
 };
 
 const char* op_kind_name(OpKind kind);
@@ -52,7 +54,11 @@ struct LinearAttrs {
 struct ShortcutAAttrs {
   int pad_front = 0, pad_back = 0;  // zero channels before / after the real ones
 };
-using NodeAttrs = std::variant<std::monostate, Conv2dAttrs, BatchNormAttrs, PoolAttrs, LinearAttrs, ShortcutAAttrs>;
+struct RoundAttrs {
+  RoundFormat format = RoundFormat::None;
+};
+using NodeAttrs =
+    std::variant<std::monostate, Conv2dAttrs, BatchNormAttrs, PoolAttrs, LinearAttrs, ShortcutAAttrs, RoundAttrs>;
 
 struct Node {
   OpKind kind = OpKind::Input;
@@ -61,6 +67,9 @@ struct Node {
   int output = -1;          // value id written by this node
   NodeAttrs attrs;
   std::vector<int> params;  // indices into Graph::params, in state_dict order
+  // Conv and linear: the format the weights are rounded to before the multiply (at pack
+  // time; the fp32 parameter keeps its bits, faults flip them before the rounding).
+  RoundFormat weight_format = RoundFormat::None;
 };
 
 enum class ParamRole { Weight, Bias, RunningMean, RunningVar, NumBatchesTracked };
@@ -88,6 +97,7 @@ struct Graph {
   std::vector<Param> params;  // state_dict order
   int input_value = -1;
   int output_value = -1;
+  Numerics numerics = Numerics::Fp32;  // set by apply_numerics (faultbench/graph/numerics_graph.h)
 
   // Index of the parameter with this state_dict key, or nullopt.
   std::optional<int> find_param(const std::string& key) const;

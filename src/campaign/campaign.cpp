@@ -16,6 +16,7 @@
 #include "faultbench/util/bounded_json.h"
 #include "faultbench/faults/fault_group.h"
 #include "faultbench/faults/validate.h"
+#include "faultbench/graph/numerics_graph.h"
 #include "faultbench/io/checkpoint.h"
 #include "faultbench/util/atomic_file.h"
 #include "faultbench/util/digest.h"
@@ -232,6 +233,11 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     if (!done[i]) todo.push_back(i);
   report.resumed_faults = report.done_faults = int64_t(part.size() - todo.size());
   if (!list_sidecar.note.empty()) report.note += (report.note.empty() ? "" : "; ") + list_sidecar.note;
+  const NumericsReport& numerics = inputs.numerics;
+  if (numerics.overflowed > 0)
+    report.note += (report.note.empty() ? "" : "; ") +
+                   fmt::format("{} parameters overflowed to Inf in the {} conversion (first: {})", numerics.overflowed,
+                               numerics_name(spec.numerics), numerics.first_overflow);
 
   EngineOptions engine_options = spec.engine;
   engine_options.weights_name = spec.weights.string();

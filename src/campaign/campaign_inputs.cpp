@@ -24,6 +24,11 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
                                  spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
                                  fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
 
+  if (list_sidecar.sidecar && list_sidecar.sidecar->numerics != numerics_name(spec.numerics))
+    throw UsageError(fmt::format("{}: this fault list was drawn for --numerics {} ({}), the campaign runs {}",
+                                 spec.faults.string(), list_sidecar.sidecar->numerics,
+                                 fault_list_sidecar_path(spec.faults).filename().string(),
+                                 numerics_name(spec.numerics)));
   // A list of other sites than weights (its sidecar's target) is never run as weight faults.
   if (list_sidecar.sidecar && list_sidecar.sidecar->target != "weights")
     throw UsageError(fmt::format("{}: this fault list's sites are {} ({}); a campaign runs weight fault lists",
@@ -35,6 +40,7 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   in.graph = build_model(spec.model, spec.dataset);
   const StateDict weights = read_checkpoint(spec.weights, in.graph);  // reads only what the model needs
   load_state_dict(in.graph, weights);
+  in.numerics = apply_numerics(in.graph, spec.numerics);
   in.selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
   const ImageSet& images = in.selected.images;
   if (images.size() == 0) throw UsageError("campaign: the test set is empty (--images 0?)");
@@ -42,6 +48,7 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   const ListPurpose purpose{spec.model, spec.dataset};
   in.list = load_fault_list(spec.faults, fault_sites(in.graph), Convention::Torch, &purpose);
   if (in.list.size() == 0) throw UsageError(fmt::format("{}: the fault list is empty", spec.faults.string()));
+  check_fault_bits(in.list, spec.numerics);
   if (spec.fault_model)
     for (Fault& f : in.list.faults) f.model = *spec.fault_model;
   const std::vector<FaultGroup> groups = fault_groups(in.list);
@@ -62,6 +69,7 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   binding.faults_sha256 = faults_sha256;
   binding.faults = int64_t(in.faults.size());
   binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
+  binding.numerics = numerics_name(spec.numerics);
   binding.shard = spec.shard.name();
   if (spec.until_margin) binding.until_margin = spec.until_margin->describe();
   return in;

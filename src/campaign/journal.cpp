@@ -118,6 +118,8 @@ nlohmann::json CampaignBinding::to_json() const {
   // Only a part names its shard: the binding of a whole-list campaign is as it always was.
   if (!shard.empty()) j["shard"] = shard;
   if (!until_margin.empty()) j["until_margin"] = until_margin;
+  // fp32 records stay byte-identical to those of faultbench before --numerics.
+  if (numerics != "fp32") j["numerics"] = numerics;
   return j;
 }
 
@@ -146,6 +148,7 @@ CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::s
   b.fault_model = str("fault_model");
   if (j.contains("shard")) b.shard = str("shard");
   if (j.contains("until_margin")) b.until_margin = str("until_margin");
+  if (j.contains("numerics")) b.numerics = str("numerics");
   return b;
 }
 
@@ -167,6 +170,7 @@ std::string CampaignBinding::difference(const CampaignBinding& now) const {
   if (until_margin != now.until_margin)
     return diff("--until-margin settings", until_margin.empty() ? "none" : until_margin,
                 now.until_margin.empty() ? "none" : now.until_margin);
+  if (numerics != now.numerics) return diff("numerics", numerics, now.numerics);
   return "";
 }
 

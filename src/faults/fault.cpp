@@ -34,6 +34,20 @@ float apply_fault(float weight, int bit, FaultModel model) {
   return std::bit_cast<float>(word);
 }
 
+float apply_fault(float weight, int bit, FaultModel model, Numerics numerics) {
+  const RoundFormat storage = weight_storage_format(numerics);
+  if (storage == RoundFormat::None) return apply_fault(weight, bit, model);
+  FAULTBENCH_CHECK(bit >= 0 && bit <= 15, "apply_fault: bit " + std::to_string(bit) + " outside 0..15");
+  const uint16_t mask = uint16_t(1u << bit);
+  uint16_t word = storage == RoundFormat::Bf16 ? bf16_bits(weight) : fp16_bits(weight);
+  switch (model) {
+    case FaultModel::BitFlip: word = uint16_t(word ^ mask); break;
+    case FaultModel::StuckAt0: word = uint16_t(word & ~mask); break;
+    case FaultModel::StuckAt1: word = uint16_t(word | mask); break;
+  }
+  return storage == RoundFormat::Bf16 ? bf16_from_bits(word) : fp16_from_bits(word);
+}
+
 std::vector<WeightSite> fault_sites(const Graph& graph) {
   std::vector<WeightSite> sites;
   static const std::string kSuffix = ".weight";

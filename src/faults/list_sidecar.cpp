@@ -37,6 +37,9 @@ FaultListSidecar parse(const nlohmann::json& j, const std::string& where) {
   s.target = field<std::string>(j, "target", where);
   s.convention = field<std::string>(j, "convention", where);
   s.fault_model = field<std::string>(j, "fault_model", where);
+  // Lists drawn before --numerics existed have no field: their bits are fp32's.
+  if (j.contains("numerics")) s.numerics = field<std::string>(j, "numerics", where);
+  s.params.bits = numerics_weight_bits(parse_numerics(s.numerics).value_or(Numerics::Fp32));
   s.faults = field<int64_t>(j, "faults", where);
   s.list_sha256 = field<std::string>(j, "list_sha256", where);
   const nlohmann::json& sampling = j.contains("sampling") ? j["sampling"] : nlohmann::json();
@@ -80,6 +83,7 @@ std::string fault_list_sidecar_json(const FaultListSidecar& s) {
   j["target"] = s.target;
   j["convention"] = s.convention;
   j["fault_model"] = s.fault_model;
+  j["numerics"] = s.numerics;
   j["faults"] = s.faults;
   j["list_sha256"] = s.list_sha256;
   if (s.params.multi()) {  // absent for single-site lists: their sidecars stay as they were
@@ -97,6 +101,7 @@ std::string fault_list_sidecar_json(const FaultListSidecar& s) {
   sampling["error"] = s.params.error;
   sampling["confidence_t"] = s.params.confidence_t;
   sampling["p"] = s.params.p;
+  sampling["bits"] = s.params.bits;
   sampling["count"] = s.params.count ? nlohmann::ordered_json(*s.params.count) : nlohmann::ordered_json(nullptr);
   sampling["scope"] = scope_name(s.params.scope);
   sampling["weights"] = s.plan.weights;

@@ -17,7 +17,6 @@ namespace faultbench {
 
 namespace {
 
-constexpr int64_t kBitsPerWeight = 32;
 constexpr int64_t kPolarities = 2;  // the reference counts stuck-at-0 and stuck-at-1
 
 // Saturated at kMaxDistinct so that twice it stays below the 2^53 a Leveugle population may be.
@@ -67,6 +66,10 @@ void check_params(const SamplingParams& p) {
     throw UsageError(fmt::format("--confidence-t {}: must be positive", p.confidence_t));
   if (!(p.p > 0.0 && p.p < 1.0)) throw UsageError(fmt::format("--p {}: must be in (0, 1)", p.p));
   if (p.count && *p.count < 0) throw UsageError(fmt::format("--count {}: must be >= 0", *p.count));
+  if (p.bits < 1 || p.bits > 32) throw UsageError(fmt::format("fault list: {} bits per weight: must be in 1..32", p.bits));
+  if (p.multi() && p.bits != 32)
+    throw UsageError(fmt::format(
+        "--bits-per-fault and --sites-per-fault: drawn for 32-bit weights, not for {}-bit ones (yet)", p.bits));
   if (p.bits_per_fault < 1 || p.bits_per_fault > 32)
     throw UsageError(fmt::format("--bits-per-fault {}: must be in 1..32", p.bits_per_fault));
   if (p.sites_per_fault < 1 || p.sites_per_fault > int(kMaxSitesPerFault))
@@ -86,8 +89,8 @@ int64_t distinct_faults(int64_t weights, const SamplingParams& p) {
   if (p.bits_per_fault > 1)
     return p.adjacent ? saturating_mul(weights, 33 - p.bits_per_fault)
                       : saturating_mul(weights, binomial_saturated(32, p.bits_per_fault));
-  if (p.sites_per_fault > 1) return binomial_saturated(saturating_mul(weights, kBitsPerWeight), p.sites_per_fault);
-  return weights * kBitsPerWeight;
+  if (p.sites_per_fault > 1) return binomial_saturated(saturating_mul(weights, int64_t(p.bits)), p.sites_per_fault);
+  return weights * p.bits;
 }
 
 }  // namespace
@@ -200,6 +203,7 @@ FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& pl
   FAULTBENCH_CHECK(plan.layers.size() == sites.size(), "draw_faults: plan does not match the sites");
   if (params.multi()) return draw_multi_site_faults(sites, plan, params);
   PyRandom rng(params.seed);
+  const int64_t kBitsPerWeight = params.bits;
   FaultList list;
   const int64_t total = plan.total_faults();
   list.faults.reserve(size_t(total));
@@ -224,7 +228,7 @@ FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& pl
           fault.site.index[d] = rng.randint(0, site.shape[d] - 1);
           flat = flat * site.shape[d] + fault.site.index[d];
         }
-        fault.site.bit = int(rng.randint(0, 31));
+        fault.site.bit = int(rng.randint(0, kBitsPerWeight - 1));
         const uint64_t key = uint64_t(layer_offset + flat) * kBitsPerWeight + uint64_t(fault.site.bit);
         if (drawn.insert(key).second) break;
       }
@@ -249,7 +253,7 @@ std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) 
   if (params.multi())
     out += fmt::format("weights W = {}, population N = {}\n", plan.weights, plan.population);
   else
-    out += fmt::format("weights W = {}, population N = W x 32 x 2 = {}\n", plan.weights, plan.population);
+    out += fmt::format("weights W = {}, population N = W x {} x 2 = {}\n", plan.weights, params.bits, plan.population);
   if (network)
     out += fmt::format(
         "sample size n = {} ({}), scope network, faults drawn = {}\n", plan.sample_size,
@@ -274,7 +278,7 @@ std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) 
   for (const LayerAllocation& a : plan.layers)
     out += fmt::format(
         "  {}: {} -> {}{}\n", a.layer, a.weights, a.faults,
-        a.capped ? params.multi() ? " (capped at its distinct faults)" : " (capped at W_l x 32 distinct sites)" : "");
+        a.capped ? params.multi() ? " (capped at its distinct faults)" : fmt::format(" (capped at W_l x {} distinct sites)", params.bits) : "");
   return out;
 }
 

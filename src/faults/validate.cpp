@@ -30,6 +30,14 @@ std::string layer_choices(const std::vector<WeightSite>& sites) {
 
 }  // namespace
 
+void check_fault_bits(const FaultList& list, Numerics numerics) {
+  const int width = numerics_weight_bits(numerics);
+  for (size_t i = 0; i < list.faults.size(); ++i)
+    if (list.faults[i].site.bit < 0 || list.faults[i].site.bit >= width)
+      throw FormatError(fmt::format("{}: bit {} outside 0..{}: the {} weights have {} bits", where(list, i),
+                                    list.faults[i].site.bit, width - 1, numerics_name(numerics), width));
+}
+
 void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& sites) {
   if (!list.results.empty() && list.results.size() != list.faults.size())
     throw FormatError(

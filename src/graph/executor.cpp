@@ -70,12 +70,16 @@ void Executor::param_element_changed(int param_index, int64_t offset) {
     const Node& n = graph_.nodes[size_t(node)];
     Prepared::NodePrep& prep = prepared_->nodes[size_t(node)];
     const bool is_weight = !n.params.empty() && n.params[0] == param_index;
+    // The value the kernels multiply with: rounded to the node's operand format, if any.
+    const float value = round_to_format(n.weight_format, param.value.data[size_t(offset)]);
+    if (is_weight && n.weight_format != RoundFormat::None && (n.kind == OpKind::Conv2d || n.kind == OpKind::Linear))
+      prep.rounded[size_t(offset)] = value;
     if (is_weight && n.kind == OpKind::Conv2d) {
-      ops::conv2d_pack_set(prep.conv, offset, param.value.data[size_t(offset)]);
+      ops::conv2d_pack_set(prep.conv, offset, value);
       return;
     }
     if (is_weight && n.kind == OpKind::Linear) {
-      ops::linear_pack_set(prep.linear, offset, param.value.data[size_t(offset)]);
+      ops::linear_pack_set(prep.linear, offset, value);
       return;
     }
   }
@@ -89,14 +93,22 @@ void Executor::param_changed(int param_index) {
     throw UsageError("executor: parameter index " + std::to_string(param_index) + " out of range");
   const int node = graph_.params[size_t(param_index)].node;
   if (node < 0 || size_t(node) >= graph_.nodes.size()) return;
-  if (options_.variant == KernelVariant::Reference) return;  // reference kernels read the params directly
   const Node& n = graph_.nodes[size_t(node)];
   Prepared::NodePrep& prep = prepared_->nodes[size_t(node)];
+  // Operands rounded at pack time (TF32): once per weight change, not in the kernels.
+  if (n.weight_format != RoundFormat::None && (n.kind == OpKind::Conv2d || n.kind == OpKind::Linear) &&
+      !n.params.empty() && n.params[0] == param_index) {
+    const Tensor& w = graph_.params[size_t(param_index)].value;
+    prep.rounded.resize(size_t(w.size()));
+    round_span(n.weight_format, w.ptr(), prep.rounded.data(), w.size());
+  }
+  if (options_.variant == KernelVariant::Reference) return;  // reference kernels read the params (or rounded) directly
+  const float* weights = n.params.empty() ? nullptr : prepared_->weights(graph_, node);
   switch (n.kind) {
-    case OpKind::Conv2d: prep.conv = ops::conv2d_pack(conv_shape(graph_, n, 1), param_data(graph_, n, 0)); break;
+    case OpKind::Conv2d: prep.conv = ops::conv2d_pack(conv_shape(graph_, n, 1), weights); break;
     case OpKind::Linear: {
       const auto& a = std::get<LinearAttrs>(n.attrs);
-      prep.linear = ops::linear_pack({1, a.in_features, a.out_features}, param_data(graph_, n, 0));
+      prep.linear = ops::linear_pack({1, a.in_features, a.out_features}, weights);
       break;
     }
     case OpKind::BatchNorm2d:
@@ -128,7 +140,7 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
       const auto s = conv_shape(graph_, n, batch);
       const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) : nullptr;
       if (ref)
-        ops::conv2d_reference(s, x, param_data(graph_, n, 0), bias, output);
+        ops::conv2d_reference(s, x, prepared_->weights(graph_, node), bias, output);
       else
         ops::conv2d_optimized(s, x, prep.conv, bias, output, pool);
       break;
@@ -167,7 +179,7 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
       const auto& a = std::get<LinearAttrs>(n.attrs);
       const ops::LinearShape s{batch, a.in_features, a.out_features};
       if (ref)
-        ops::linear_reference(s, x, param_data(graph_, n, 0), param_data(graph_, n, 1), output);
+        ops::linear_reference(s, x, prepared_->weights(graph_, node), param_data(graph_, n, 1), output);
       else
         ops::linear_optimized(s, x, prep.linear, param_data(graph_, n, 1), output, pool);
       break;
@@ -191,6 +203,20 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
       break;
     }
     case OpKind::Flatten: ops::flatten_reference(int64_t(batch) * out.numel(), x, output); break;
+    case OpKind::Round: {
+      const RoundFormat f = std::get<RoundAttrs>(n.attrs).format;
+      const int64_t count = int64_t(batch) * out.numel();
+      if (ref) {
+        for (int64_t i = 0; i < count; ++i) output[i] = round_to_format(f, x[i]);
+      } else {
+        constexpr int64_t kGrain = 1 << 14;
+        ops::parallel_range(pool, (count + kGrain - 1) / kGrain, [&](long long b, long long e) {
+          const int64_t lo = b * kGrain, hi = std::min<int64_t>(count, e * kGrain);
+          round_span(f, x + lo, output + lo, hi - lo);
+        });
+      }
+      break;
+    }
   }
 }
 

@@ -134,6 +134,11 @@ void check_node(const Graph& g, int i) {
         expect_inputs(1);
         if (out.numel() != in(0).numel()) fail("element count changes");
         break;
+      case OpKind::Round:
+        expect_inputs(1);
+        if (!(in(0) == out)) fail("output shape differs from input shape");
+        (void)std::get<RoundAttrs>(n.attrs);
+        break;
     }
   } catch (const std::bad_variant_access&) {
     fail("attributes do not match the operator");

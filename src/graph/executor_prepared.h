@@ -22,7 +22,16 @@ struct Executor::Prepared {
     ops::Conv2dPacked conv;
     ops::BatchNormFolded bn;
     ops::LinearPacked linear;
+    // Conv/linear with Node::weight_format: the weights rounded to it (what the reference
+    // kernels read and the optimized ones pack).
+    std::vector<float> rounded;
   };
+  // The weights node `n`'s kernels multiply with: the rounded copy or the parameter.
+  const float* weights(const Graph& g, int node) const {
+    const NodePrep& p = nodes[size_t(node)];
+    return g.nodes[size_t(node)].weight_format != RoundFormat::None ? p.rounded.data()
+                                                                     : detail::param_data(g, g.nodes[size_t(node)], 0);
+  }
   struct Arena {
     int capacity = 0;  // images
     std::vector<AlignedBuffer> slots;

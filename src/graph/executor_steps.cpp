@@ -63,7 +63,7 @@ void Executor::run_step(int step, const std::vector<const float*>& inputs, float
   const auto s = conv_shape(graph_, n, batch);
   const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) : nullptr;
   if (options_.variant == KernelVariant::Reference) {  // never fused: the node alone
-    ops::conv2d_reference(s, inputs[0], param_data(graph_, n, 0), bias, output);
+    ops::conv2d_reference(s, inputs[0], p.weights(graph_, st.node), bias, output);
     return;
   }
   const ops::ConvEpilogue epi = conv_epilogue(st, st.bn >= 0 ? &p.nodes[size_t(st.bn)].bn : nullptr, inputs);
@@ -103,7 +103,7 @@ void Executor::run_step_segment(int step, const std::vector<const float*>& input
   const auto s = conv_shape(graph_, n, batch);
   const float* bias = std::get<Conv2dAttrs>(n.attrs).bias ? param_data(graph_, n, 1) : nullptr;
   if (options_.variant == KernelVariant::Reference) {  // never fused: the node alone
-    ops::conv2d_segment_reference(s, inputs[0], param_data(graph_, n, 0), bias, output, seg);
+    ops::conv2d_segment_reference(s, inputs[0], p.weights(graph_, st.node), bias, output, seg);
     return;
   }
   const ops::ConvEpilogue epi = conv_epilogue(st, st.bn >= 0 ? &p.nodes[size_t(st.bn)].bn : nullptr, inputs);
@@ -131,10 +131,12 @@ ChannelWeights Executor::channel_weights(int step, int channel, const float* wei
     one.out_c = 1;
     one.groups = 1;
     cw.weights.assign(weights, weights + int64_t(one.in_c) * one.kernel * one.kernel);
+    round_span(n.weight_format, cw.weights.data(), cw.weights.data(), int64_t(cw.weights.size()));
     if (options_.variant == KernelVariant::Optimized) cw.conv = ops::conv2d_pack(one, cw.weights.data());
   } else {
     const auto& a = std::get<LinearAttrs>(n.attrs);
     cw.weights.assign(weights, weights + a.in_features);
+    round_span(n.weight_format, cw.weights.data(), cw.weights.data(), int64_t(cw.weights.size()));
     if (options_.variant == KernelVariant::Optimized)
       cw.linear = ops::linear_pack({1, a.in_features, 1}, cw.weights.data());
   }

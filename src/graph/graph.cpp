@@ -19,6 +19,7 @@ const char* op_kind_name(OpKind kind) {
     case OpKind::Concat: return "concat";
     case OpKind::ShortcutA: return "shortcut_a";
     case OpKind::Flatten: return "flatten";
+    case OpKind::Round: return "round";
   }
   return "unknown";
 }

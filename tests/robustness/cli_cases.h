@@ -752,6 +752,16 @@ inline const std::vector<CliCase>& cli_cases() {
        fl_convert("keras"), 2},
       {"cli-adjacent-alone", "command line", "faultlist --adjacent without --bits-per-fault", [](const fs::path&) {},
        {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--adjacent"}, 2},
+      // Number formats (docs/NUMERICS.md).
+      {"fl-bit-outside-format", "fault list", "campaign --numerics bf16 on a list with bit 20 (bf16 has 16 bits)",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows + "2,layer1.0.conv1,\"(7, 0, 2, 1)\",20\n");
+         fs::create_directories(d / "out");
+       },
+       cat(kCampaign, {"--numerics", "bf16"}), 1},
+      {"cli-numerics-unknown", "command line", "--numerics int4 (not a number format faultbench has)",
+       [](const fs::path&) {}, cat(kEvalCifar, {"--numerics", "int4"}), 2},
   };
   return cases;
 }

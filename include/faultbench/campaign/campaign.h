@@ -41,6 +41,7 @@ struct CampaignSpec {
   std::filesystem::path weights, data_dir, faults, out;
   ImageSelection images;                  // which test images (default: all of them)
   std::optional<FaultModel> fault_model;  // overrides every fault's model when set
+  Numerics numerics = Numerics::Fp32;     // the arithmetic (docs/NUMERICS.md)
   EngineOptions engine;                   // threads, mode, memory
   int fault_batch = 0;                    // faults per journaled batch; 0: automatic
   std::vector<std::string> command_line;  // recorded in the sidecar (the CLI's argv)

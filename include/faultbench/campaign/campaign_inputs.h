@@ -12,11 +12,13 @@
 #include "faultbench/faults/fault.h"
 #include "faultbench/faults/list_sidecar.h"
 #include "faultbench/graph.h"
+#include "faultbench/graph/numerics_graph.h"
 
 namespace faultbench {
 
 struct CampaignInputs {
-  Graph graph;                          // weights loaded
+  Graph graph;                          // weights loaded, spec.numerics applied
+  NumericsReport numerics;              // what the conversion to spec.numerics did
   SelectedImages selected;              // an engine references selected.images: do not move after use
   FaultList list;                       // its rows, spec.fault_model applied
   // Rows sharing an Injection id are one fault (fault_group.h). Campaign positions (journal,

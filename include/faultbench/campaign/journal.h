@@ -37,6 +37,7 @@ struct CampaignBinding {
   // MarginStop::describe() of --until-margin; "" without it (and then absent from the JSON,
   // so that campaigns without the option keep their bytes).
   std::string until_margin;
+  std::string numerics = "fp32";  // numerics_name(); written only when not fp32 (older records: fp32)
 
   nlohmann::json to_json() const;
   // FormatError naming `where` and the key when a field is missing or mistyped.

@@ -30,6 +30,11 @@ std::optional<FaultModel> parse_fault_model(std::string_view text);
 // Applies the fault to one fp32 weight. Bit 0 is the least significant bit of the
 // IEEE-754 binary32 word, bit 31 the sign. Precondition: 0 <= bit <= 31 (checked: throws).
 float apply_fault(float weight, int bit, FaultModel model);
+// The same for a weight stored in `numerics`'s format (docs/NUMERICS.md): the fp32-stored
+// modes (fp32, tf32, tf32-published) flip the binary32 word, bits 0..31, before any
+// rounding; bf16 and fp16 flip their 16-bit encoding, bits 0..15 (0 = LSB), and `weight`
+// must be a value of that format (apply_numerics converted it).
+float apply_fault(float weight, int bit, FaultModel model, Numerics numerics);
 
 struct FaultSite {
   std::string layer;           // PyTorch module name (state_dict key minus ".weight")

@@ -21,6 +21,7 @@ struct FaultListSidecar {
   std::string target = "weights";  // what the sites are: weights (activations come later)
   std::string convention;          // torch | keras
   std::string fault_model;         // bitflip | stuck-at-0 | stuck-at-1
+  std::string numerics = "fp32";   // the number format the bits were drawn for (absent: fp32)
   SamplingParams params;           // seed, e, t, p, count, scope; bits/sites per fault ("fault_shape")
   SamplePlan plan;                 // W, N, n, per-layer allocation
   int64_t faults = 0;              // faults in the list (rows, for a single-site list)

@@ -45,6 +45,9 @@ struct SamplingParams {
   int sites_per_fault = 1;  // M single-bit sites per fault (accumulated permanent faults)
   bool same_layer = false;  // the M sites in one layer (the fault's layer)
   bool multi() const { return bits_per_fault > 1 || sites_per_fault > 1; }
+  // Bits of one weight in the campaign's number format (numerics_weight_bits): N = W x bits
+  // x 2 and bit = randint(0, bits - 1). 32 (fp32) is the reference procedure.
+  int bits = 32;
 };
 
 // Leveugle et al. (DATE 2009) sample size for a population of N, rounded half to even,

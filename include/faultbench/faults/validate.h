@@ -21,6 +21,10 @@ namespace faultbench {
 // `sites` must be in the list's convention (keras_sites() for a Keras list).
 void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& sites);
 
+// Throws FormatError "<file>:<line>: bit B outside 0..W-1: the <numerics> weights have W
+// bits" for the first fault whose bit the format does not have (bf16, fp16: 16 bits).
+void check_fault_bits(const FaultList& list, Numerics numerics);
+
 // Whether a list is written in the other convention than `expected`: every layer it names
 // is a layer name of this model in the other convention and none in the expected one (the
 // Keras names conv2d, conv2d_1, ..., dense are the auto-names Keras gave these layers). A

@@ -63,7 +63,7 @@ ChannelWeights FastMode::faulty_channel(const ResolvedFault& f) const {
   for (const ResolvedSite& s : f.sites()) {
     FAULTBENCH_CHECK(s.param == f.param && s.offset / per_channel == channel, "a fault site outside its channel");
     float& weight = slice[size_t(s.offset - channel * per_channel)];
-    weight = apply_fault(weight, s.bit, s.model);
+    weight = apply_fault(weight, s.bit, s.model, graph_.numerics);
   }
   return steps_.channel_weights(step.value(), channel, slice.data());
 }
