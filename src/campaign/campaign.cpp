@@ -176,6 +176,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   const SelectedImages selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
   const ImageSet& images = selected.images;
   if (images.size() == 0) throw UsageError("campaign: the test set is empty (--images 0?)");
+  check_images_fit_model(images, graph.input_shape, graph.classes, spec.data_dir);
   // A Keras-convention list is told how to convert it (ListPurpose), not "unknown layer".
   const ListPurpose purpose{spec.model, spec.dataset};
   FaultList list = load_fault_list(spec.faults, fault_sites(graph), Convention::Torch, &purpose);
