@@ -10,6 +10,7 @@
 #   3      faultbench_digest     util/digest.{h,cpp}
 #   4      faultbench_models     io/, zoo/, faults/
 #   4      faultbench_data       data/
+#   4      faultbench_onnx       onnx/
 #   5      faultbench_campaign   campaign/
 #   6      the CLI               cli/
 set -euo pipefail
@@ -28,6 +29,7 @@ classify() {
     include/faultbench/io/* | src/io/* | include/faultbench/zoo/* | src/zoo/*) LAYER=4 TARGET=models ;;
     include/faultbench/faults/* | src/faults/*) LAYER=4 TARGET=models ;;
     include/faultbench/data/* | src/data/*) LAYER=4 TARGET=data ;;
+    include/faultbench/onnx/* | src/onnx/*) LAYER=4 TARGET=onnx ;;
     include/faultbench/campaign/* | src/campaign/*) LAYER=5 TARGET=campaign ;;
     cli/*) LAYER=6 TARGET=cli ;;
   esac

@@ -13,10 +13,11 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libzip-dev libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev
+  libonnx-dev libprotobuf-dev
 )
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-torch python3-pil python3-numpy
+  python3 python3-torch python3-pil python3-numpy python3-onnx
   clang libclang-rt-14-dev clang-format
   dpkg-dev file valgrind
   g++-aarch64-linux-gnu qemu-user

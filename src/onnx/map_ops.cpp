@@ -1,0 +1,260 @@
+// Mapping the nodes that compute on activations to IR ops (one function per op family).
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <onnx/onnx_pb.h>
+
+#include "faultbench/ops/pool.h"
+#include "fold.h"
+#include "importer.h"
+#include "window.h"
+
+namespace faultbench::onnx_import {
+
+const std::vector<std::string>& mapped_ops() {
+  static const std::vector<std::string> ops = {
+      "Add", "AveragePool", "BatchNormalization", "Concat", "Conv", "Dropout", "Flatten", "Gemm",
+      "GlobalAveragePool", "Identity", "MaxPool", "Pad (after Slice: ResNet option-A shortcut)", "Relu", "Reshape",
+      "Slice", "Squeeze", "Unsqueeze"};
+  return ops;
+}
+
+Shape onnx_dims(const ValueShape& s, int rank) {
+  if (rank == 2) return {1, s.c};
+  if (rank == 3) return {1, s.c, s.h};
+  return {1, s.c, s.h, s.w};
+}
+
+ValueShape value_shape(const NodeRef& n, const Shape& dims) {
+  if (dims.size() < 2 || dims.size() > 4 || dims[0] != 1)
+    n.fail(fmt::format("result shape {} is not [N, C(, H(, W))] with the batch first", shape_to_string(dims)));
+  for (int64_t d : dims)
+    if (d < 1 || d > (int64_t(1) << 30)) n.fail(fmt::format("result shape {} has an empty or huge dimension", shape_to_string(dims)));
+  const ValueShape s{int(dims[1]), dims.size() > 2 ? int(dims[2]) : 1, dims.size() > 3 ? int(dims[3]) : 1};
+  if (s.numel() > (int64_t(1) << 30)) n.fail(fmt::format("result shape {} is too large", shape_to_string(dims)));
+  return s;
+}
+
+namespace {
+
+const Dynamic& dynamic_input(const NodeRef& n, const std::vector<const Binding*>& in, size_t k) {
+  if (k >= in.size() || in[k] == nullptr) n.fail(fmt::format("input {} is missing", k));
+  if (in[k]->is_constant()) n.fail(fmt::format("input {} ('{}') is a constant where activations are expected", k, n.node.input(int(k))));
+  return in[k]->dynamic;
+}
+
+const ConstTensor& constant_input(const NodeRef& n, const std::vector<const Binding*>& in, size_t k, const char* what) {
+  if (k >= in.size() || in[k] == nullptr) n.fail(fmt::format("input {} ({}) is missing", k, what));
+  if (!in[k]->is_constant())
+    n.fail(fmt::format("input {} ({}, '{}') is computed from the image; a constant is supported", k, what,
+                       n.node.input(int(k))));
+  return *in[k]->constant;
+}
+
+// "layer1.0.conv1.weight" -> "layer1.0.conv1": the module name, as the zoo names layers.
+std::string layer_name(const std::string& param, const NodeRef& n) {
+  static const std::string suffix = ".weight";
+  if (param.size() > suffix.size() && param.ends_with(suffix)) return param.substr(0, param.size() - suffix.size());
+  return n.name().empty() ? param : n.name();
+}
+
+}  // namespace
+
+int Importer::add_node(const NodeRef& n, OpKind kind, std::string name, std::vector<int> inputs, ValueShape out,
+                       NodeAttrs attrs) {
+  if (out.c < 1 || out.h < 1 || out.w < 1)
+    n.fail(fmt::format("its output would be empty ([{}, {}, {}] per image)", out.c, out.h, out.w));
+  Node node;
+  node.kind = kind;
+  node.name = std::move(name);
+  node.inputs = std::move(inputs);
+  node.output = int(graph_.values.size());
+  node.attrs = std::move(attrs);
+  graph_.values.push_back(out);
+  graph_.nodes.push_back(std::move(node));
+  return graph_.nodes.back().output;
+}
+
+int Importer::add_param(const NodeRef& n, size_t input, const Binding* b, ParamRole role, const Shape& expected) {
+  const std::string& name = n.node.input(int(input));
+  if (b == nullptr || !b->is_constant())
+    n.fail(fmt::format("input {} ('{}') must be a constant (an initializer)", input, name));
+  const ConstTensor& c = *b->constant;
+  if (!c.is_float) n.fail(fmt::format("parameter '{}' is {}, FLOAT is supported", name, onnx_type_name(c.onnx_type)));
+  if (c.dims != expected)
+    n.fail(fmt::format("parameter '{}' has shape {}, expected {}", name, shape_to_string(c.dims), shape_to_string(expected)));
+  if (param_users_.count(name))
+    n.fail(fmt::format("parameter '{}' is already used by another layer (shared weights are not supported)", name));
+  Param p;
+  p.name = name;
+  p.shape = c.dims;
+  p.role = role;
+  p.node = int(graph_.nodes.size()) - 1;
+  p.value = Tensor(c.dims, c.f);
+  graph_.params.push_back(std::move(p));
+  const int index = int(graph_.params.size()) - 1;
+  graph_.nodes.back().params.push_back(index);
+  param_users_[name] = index;
+  return index;
+}
+
+void Importer::bind_dynamic(const NodeRef& n, int value, int rank, size_t output) {
+  if (int(output) >= n.node.output_size()) return;
+  Binding b;
+  b.dynamic.value = value;
+  b.dynamic.rank = rank;
+  values_[n.node.output(int(output))] = std::move(b);
+}
+
+// A pending Slice becomes an IR value (none needed when it keeps everything).
+int Importer::materialize(const NodeRef& n, const Binding& b) {
+  const Dynamic& d = b.dynamic;
+  if (!d.slice) return d.value;
+  const Shape dims = onnx_dims(graph_.values[size_t(d.value)], d.rank);
+  bool whole = true;
+  for (size_t k = 0; k < dims.size(); ++k)
+    whole = whole && d.slice->start[k] == 0 && d.slice->step[k] == 1 && d.slice->count[k] == dims[k];
+  if (whole) return d.value;
+  n.fail("a Slice of activations is supported only before a Pad of channels (ResNet's option-A shortcut "
+         "x[:, :, ::2, ::2] padded with zero channels)");
+}
+
+// Slice(h, w: from 0 step 2) then a zero Pad of channels only: the IR's ShortcutA.
+bool Importer::map_shortcut(const NodeRef& n, const std::vector<const Binding*>& in) {
+  const Dynamic& d = dynamic_input(n, in, 0);
+  if (!d.slice || d.rank != 4) return false;
+  const ValueShape s = graph_.values[size_t(d.value)];
+  const SliceSpec& sl = *d.slice;
+  const bool shortcut = sl.start == std::vector<int64_t>{0, 0, 0, 0} && sl.step == std::vector<int64_t>{1, 1, 2, 2} &&
+                        sl.count[1] == s.c && sl.count[2] == (s.h + 1) / 2 && sl.count[3] == (s.w + 1) / 2;
+  if (!shortcut) return false;
+  const std::string mode = n.get_string("mode", "constant");
+  std::vector<int64_t> pads = n.get_ints("pads", {});
+  if (opset_ >= 11) pads = in.size() > 1 && in[1] ? constant_input(n, in, 1, "pads").i : std::vector<int64_t>{};
+  float value = n.get_float("value", 0.0f);
+  if (opset_ >= 11 && in.size() > 2 && in[2]) {
+    const ConstTensor& v = constant_input(n, in, 2, "constant_value");
+    if (v.size() != 1 || !v.is_float) n.fail("constant_value must be one float");
+    value = v.f[0];
+  }
+  if (mode != "constant" || value != 0.0f || std::signbit(value) || pads.size() != 8) return false;
+  for (size_t k : {0, 2, 3, 4, 6, 7})
+    if (pads[k] != 0) return false;
+  if (pads[1] < 0 || pads[5] < 0 || pads[1] > 65536 || pads[5] > 65536) return false;
+  const ValueShape out{s.c + int(pads[1] + pads[5]), (s.h + 1) / 2, (s.w + 1) / 2};
+  bind_dynamic(n, add_node(n, OpKind::ShortcutA, "", {d.value}, out, ShortcutAAttrs{int(pads[1]), int(pads[5])}), 4);
+  return true;
+}
+
+void Importer::map_node(const NodeRef& n, const std::vector<const Binding*>& in) {
+  const std::string& op = n.op();
+  auto unary_input = [&]() { return materialize(n, *in.at(0)); };
+  if (op == "Identity" || op == "Dropout") {
+    if (op == "Dropout" && n.node.output_size() > 1 && !n.node.output(1).empty())
+      n.fail("the mask output of Dropout is not supported");
+    if (in.empty() || !in[0]) n.fail("input 0 is missing");
+    values_[n.node.output(0)] = *in[0];
+    return;
+  }
+  if (op == "Slice") {
+    const Dynamic& d = dynamic_input(n, in, 0);
+    std::vector<const ConstTensor*> args{nullptr};
+    for (size_t k = 1; k < in.size(); ++k) args.push_back(in[k] ? &constant_input(n, in, k, "slice bounds") : nullptr);
+    const Shape dims = d.slice ? Shape(d.slice->count) : onnx_dims(graph_.values[size_t(d.value)], d.rank);
+    SliceSpec spec = slice_spec(n, dims, args, opset_);
+    // A Slice of a pending Slice (PyTorch slices one axis per node): element i of the
+    // second is element start2 + step2 * i of the first.
+    if (d.slice)
+      for (size_t k = 0; k < dims.size(); ++k) {
+        spec.start[k] = d.slice->start[k] + d.slice->step[k] * spec.start[k];
+        spec.step[k] *= d.slice->step[k];
+      }
+    for (int64_t c : spec.count)
+      if (c < 1) n.fail("the slice is empty");
+    Binding b = *in[0];
+    b.dynamic.slice = spec;
+    values_[n.node.output(0)] = std::move(b);
+    return;
+  }
+  if (op == "Pad") {
+    if (map_shortcut(n, in)) return;
+    n.fail("a Pad is supported only after a Slice as ResNet's option-A shortcut (zero channels after "
+           "x[:, :, ::2, ::2])");
+  }
+  if (op == "Relu") {
+    const Dynamic& d = dynamic_input(n, in, 0);
+    const int x = unary_input();
+    bind_dynamic(n, add_node(n, OpKind::ReLU, "", {x}, graph_.values[size_t(x)], std::monostate{}), d.rank);
+    return;
+  }
+  if (op == "Add") {
+    const Dynamic& a = dynamic_input(n, in, 0);
+    const Dynamic& b = dynamic_input(n, in, 1);
+    const int x = materialize(n, *in[0]), y = materialize(n, *in[1]);
+    if (!(graph_.values[size_t(x)] == graph_.values[size_t(y)]) || a.rank != b.rank)
+      n.fail("inputs of different shapes (broadcasting Add is not supported)");
+    bind_dynamic(n, add_node(n, OpKind::Add, "", {x, y}, graph_.values[size_t(x)], std::monostate{}), a.rank);
+    return;
+  }
+  if (op == "Concat") {
+    std::vector<int> xs;
+    int rank = 0;
+    for (size_t k = 0; k < in.size(); ++k) {
+      rank = dynamic_input(n, in, k).rank;
+      xs.push_back(materialize(n, *in[k]));
+    }
+    if (normalize_axis(n, n.get_int("axis", 1), size_t(rank)) != 1)
+      n.unsupported_attribute("axis", std::to_string(n.get_int("axis", 1)), "1 (channels)");
+    if (xs.size() < 2) n.fail("needs two or more inputs");
+    ValueShape out = graph_.values[size_t(xs[0])];
+    out.c = 0;
+    for (int x : xs) {
+      const ValueShape& s = graph_.values[size_t(x)];
+      if (s.h != out.h || s.w != out.w) n.fail("inputs differ in height or width");
+      out.c += s.c;
+    }
+    bind_dynamic(n, add_node(n, OpKind::Concat, "", xs, out, std::monostate{}), rank);
+    return;
+  }
+  if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") {
+    const Dynamic& d = dynamic_input(n, in, 0);
+    const int x = unary_input();
+    std::vector<const ConstTensor*> args{nullptr};
+    for (size_t k = 1; k < in.size(); ++k) args.push_back(in[k] ? &constant_input(n, in, k, "shape or axes") : nullptr);
+    const ValueShape s = graph_.values[size_t(x)];
+    Shape dims = reshape_result(n, onnx_dims(s, d.rank), args, opset_);
+    const ValueShape out = value_shape(n, dims);
+    if (out == s) {  // the same (c, h, w): only the ONNX rank changes
+      bind_dynamic(n, x, int(dims.size()));
+      return;
+    }
+    if (dims.size() == 2) {  // [N, C*H*W]: the IR's Flatten
+      bind_dynamic(n, add_node(n, OpKind::Flatten, "", {x}, out, std::monostate{}), 2);
+      return;
+    }
+    n.fail(fmt::format("reshaping activations {} to {} is not supported (only to [N, C*H*W] or keeping the layout)",
+                       shape_to_string(onnx_dims(s, d.rank)), shape_to_string(dims)));
+  }
+  if (op == "GlobalAveragePool") {
+    const Dynamic& d = dynamic_input(n, in, 0);
+    if (d.rank != 4) n.fail("a 4-D input is supported");
+    const int x = unary_input();
+    bind_dynamic(n, add_node(n, OpKind::GlobalAvgPool, "", {x}, ValueShape{graph_.values[size_t(x)].c, 1, 1},
+                             std::monostate{}), 4);
+    return;
+  }
+  if (op == "Conv") return map_conv(n, in);
+  if (op == "BatchNormalization") return map_batch_norm(n, in);
+  if (op == "MaxPool" || op == "AveragePool") return map_pool(n, in);
+  if (op == "Gemm") return map_gemm(n, in);
+  std::vector<std::string> ops = mapped_ops();
+  for (const std::string& f : foldable_ops())
+    if (std::find(ops.begin(), ops.end(), f) == ops.end()) ops.push_back(f + " (of constants)");
+  ops.push_back("Constant");
+  std::sort(ops.begin(), ops.end());
+  n.fail(fmt::format("op type '{}' is not supported (supported ops: {})", op, fmt::join(ops, ", ")));
+}
+
+}  // namespace faultbench::onnx_import
