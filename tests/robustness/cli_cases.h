@@ -705,6 +705,8 @@ inline const std::vector<CliCase>& cli_cases() {
        kEvalNpy, 1},
       {"npy-zoo-ambiguous", "npy", "--dataset npy with resnet20 (in the zoo for cifar10 and gtsrb)", npy_data(),
        with(kEvalNpy, "--model", "resnet20"), 2},
+      {"npy-logits-over-images", "output", "eval --logits naming the npy images it reads", npy_data(),
+       cat(kEvalNpy, {"--logits", "npy/images.npy"}), 2},
       {"npy-no-weights", "npy", "--dataset npy with a zoo model and no --weights", npy_data(),
        {"eval", "--model", "resnet32", "--dataset", "npy", "--data-dir", "npy"}, 2},
   };
