@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "faultbench/campaign/model_source.h"
 #include "common.h"
 #include "faultbench/campaign/campaign.h"
 #include "faultbench/data/layout.h"
@@ -71,9 +72,11 @@ void run(const CampaignCliOptions& o) {
   spec.model = o.model;
   spec.dataset = o.dataset;
   spec.data_dir = resolve_data_dir(o.data_dir);
-  find_model(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
-  spec.weights =
-      o.weights.empty() ? locate_weights(o.model, o.dataset, spec.data_dir) : std::filesystem::path(o.weights);
+  check_model_argument(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
+  // An ONNX model carries its weights; --weights then replaces them by name.
+  spec.weights = !o.weights.empty()             ? std::filesystem::path(o.weights)
+                 : names_onnx_file(o.model) ? std::filesystem::path()
+                                                : locate_weights(o.model, o.dataset, spec.data_dir);
   spec.faults = o.faults;
   spec.out = o.out;
   spec.images = image_selection(o.images);
@@ -130,7 +133,7 @@ void run(const CampaignCliOptions& o) {
 void add_campaign_command(CLI::App& app) {
   auto o = std::make_shared<CampaignCliOptions>();
   auto* cmd = app.add_subcommand("campaign", "Run or resume a weight fault-injection campaign");
-  cmd->add_option("--model", o->model, "zoo model name (see `faultbench models`)")->required();
+  cmd->add_option("--model", o->model, "zoo model name (see `faultbench models`) or an ONNX file (PATH.onnx)")->required();
   cmd->add_option("--dataset", o->dataset, "cifar10 | cifar100 | gtsrb | npy (DIR/images.npy, DIR/labels.npy)")->required();
   cmd->add_option("--weights", o->weights,
                   "checkpoint (.th, .pt/.pth, .safetensors; default: the reference one in the data root)");

@@ -9,6 +9,7 @@
 #include "faultbench/campaign/compare.h"
 #include "faultbench/campaign/hashing.h"
 #include "faultbench/campaign/journal.h"
+#include "faultbench/campaign/model_source.h"
 #include "faultbench/campaign/results_csv.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/error.h"
@@ -144,7 +145,8 @@ Previous check_previous(const CampaignSpec& spec, const CampaignBinding& binding
 
 IoPlan campaign_io_plan(const CampaignSpec& spec) {
   IoPlan plan;
-  plan.input("--weights", spec.weights);
+  if (names_onnx_file(spec.model)) plan.input("--model", spec.model);
+  if (!spec.weights.empty()) plan.input("--weights", spec.weights);
   plan.input("--faults", spec.faults);
   std::error_code ec;
   if (std::filesystem::exists(fault_list_sidecar_path(spec.faults), ec))
@@ -163,19 +165,24 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   // dataset is refused (its layer names may exist in both and mean other weights).
   FoundListSidecar list_sidecar = find_fault_list_sidecar(spec.faults, faults_sha256);
   if (list_sidecar.sidecar &&
-      (list_sidecar.sidecar->model != spec.model || list_sidecar.sidecar->dataset != spec.dataset))
+      (list_sidecar.sidecar->model != model_record_name(spec.model) || list_sidecar.sidecar->dataset != spec.dataset))
     throw UsageError(fmt::format("{}: this fault list was drawn for {}/{} ({}), the campaign runs {}/{}",
                                  spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
-                                 fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
+                                 fault_list_sidecar_path(spec.faults).filename().string(),
+                                 model_record_name(spec.model), spec.dataset));
 
-  Graph graph = build_model(spec.model, spec.dataset);
-  const StateDict weights = read_checkpoint(spec.weights, graph);  // reads only what the model needs
-  load_state_dict(graph, weights);
+  // A zoo model, or an imported ONNX graph with its initializers (--weights optional).
+  ModelSource model = resolve_model(spec.model, spec.dataset);
+  load_model_weights(model, spec.weights);
+  Graph& graph = model.graph;
   const auto started = std::chrono::system_clock::now();
   const auto started_steady = std::chrono::steady_clock::now();
   const SelectedImages selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
   const ImageSet& images = selected.images;
   if (images.size() == 0) throw UsageError("campaign: the test set is empty (--images 0?)");
+  // npy: the error names the images file; the built-in sets: the ONNX file.
+  if (model.is_onnx() && spec.dataset != kNpyDataset)
+    check_model_fits_data(model, images.shape, images.classes - 1, spec.dataset);
   check_images_fit_model(images, graph.input_shape, graph.classes, spec.data_dir);
   // A Keras-convention list is told how to convert it (ListPurpose), not "unknown layer".
   const ListPurpose purpose{spec.model, spec.dataset};
@@ -185,9 +192,11 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
     for (Fault& f : list.faults) f.model = *spec.fault_model;
 
   CampaignBinding binding;
-  binding.model = spec.model;
+  binding.model = model.name;
   binding.dataset = spec.dataset;
-  binding.weights_sha256 = sha256_file(spec.weights);
+  // An ONNX model without --weights: its weights are the file's initializers.
+  binding.weights_sha256 = spec.weights.empty() ? model.onnx_sha256 : sha256_file(spec.weights);
+  binding.model_sha256 = model.onnx_sha256;
   binding.data_sha256 = images.sha256();
   binding.images = images.size();
   binding.faults_sha256 = faults_sha256;
@@ -243,7 +252,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   std::vector<ResolvedFault> resolved;
   for (const Fault& f : list.faults) resolved.push_back(resolve_fault(graph, f));
   EngineOptions engine_options = spec.engine;
-  engine_options.weights_name = spec.weights.string();
+  engine_options.weights_name = spec.weights.empty() ? spec.model : spec.weights.string();
   CampaignEngine engine(graph, images, engine_options);
   // A network with non-finite golden logits is refused before any fault runs (image 0
   // here: a bad BatchNorm makes every image NaN; the golden passes check every image). A

@@ -60,7 +60,9 @@ std::string campaign_sidecar_json(const CampaignRecord& r) {
   j["faultbench_version"] = faultbench_version();
   j["model"] = binding.model;
   j["dataset"] = binding.dataset;
-  j["weights"] = {{"path", spec.weights.string()}, {"sha256", binding.weights_sha256}};
+  if (!binding.model_sha256.empty()) j["model_file"] = {{"path", spec.model}, {"sha256", binding.model_sha256}};
+  j["weights"] = {{"path", spec.weights.empty() ? spec.model : spec.weights.string()},
+                  {"sha256", binding.weights_sha256}};
   j["data"] = data_json(r);
   j["fault_list"] = fault_list_json(r);
   j["fault_model"] = binding.fault_model;

@@ -107,7 +107,7 @@ void sync_parent_dir(const std::filesystem::path& path) {
 }  // namespace
 
 nlohmann::json CampaignBinding::to_json() const {
-  return nlohmann::json{{"model", model},
+  nlohmann::json j{{"model", model},
                         {"dataset", dataset},
                         {"weights_sha256", weights_sha256},
                         {"data_sha256", data_sha256},
@@ -115,6 +115,9 @@ nlohmann::json CampaignBinding::to_json() const {
                         {"faults_sha256", faults_sha256},
                         {"faults", faults},
                         {"fault_model", fault_model}};
+  // Only for imported models, so that a zoo campaign's records stay as they were.
+  if (!model_sha256.empty()) j["model_sha256"] = model_sha256;
+  return j;
 }
 
 CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::string& where) {
@@ -140,6 +143,7 @@ CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::s
   b.faults_sha256 = str("faults_sha256");
   b.faults = num("faults");
   b.fault_model = str("fault_model");
+  if (j.contains("model_sha256")) b.model_sha256 = str("model_sha256");
   return b;
 }
 
@@ -148,6 +152,9 @@ std::string CampaignBinding::difference(const CampaignBinding& now) const {
     return fmt::format("the {} changed (was {}, now {})", what, was, is);
   };
   if (model != now.model) return diff("model", model, now.model);
+  if (model_sha256 != now.model_sha256)
+    return diff("model file (sha256)", model_sha256.empty() ? "none" : model_sha256,
+                now.model_sha256.empty() ? "none" : now.model_sha256);
   if (dataset != now.dataset) return diff("dataset", dataset, now.dataset);
   if (weights_sha256 != now.weights_sha256) return diff("weights (sha256)", weights_sha256, now.weights_sha256);
   if (images != now.images) return diff("image count", std::to_string(images), std::to_string(now.images));

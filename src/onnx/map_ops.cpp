@@ -53,13 +53,6 @@ const ConstTensor& constant_input(const NodeRef& n, const std::vector<const Bind
   return *in[k]->constant;
 }
 
-// "layer1.0.conv1.weight" -> "layer1.0.conv1": the module name, as the zoo names layers.
-std::string layer_name(const std::string& param, const NodeRef& n) {
-  static const std::string suffix = ".weight";
-  if (param.size() > suffix.size() && param.ends_with(suffix)) return param.substr(0, param.size() - suffix.size());
-  return n.name().empty() ? param : n.name();
-}
-
 }  // namespace
 
 int Importer::add_node(const NodeRef& n, OpKind kind, std::string name, std::vector<int> inputs, ValueShape out,
@@ -180,6 +173,15 @@ void Importer::map_node(const NodeRef& n, const std::vector<const Binding*>& in)
   }
   if (op == "Pad") {
     if (map_shortcut(n, in)) return;
+    // All-zero pads (PyTorch's avg_pool2d emits one): the input itself.
+    const std::vector<int64_t> pads =
+        opset_ >= 11 ? (in.size() > 1 && in[1] ? constant_input(n, in, 1, "pads").i : std::vector<int64_t>{})
+                     : n.get_ints("pads", {});
+    if (!pads.empty() && std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) {
+      dynamic_input(n, in, 0);
+      values_[n.node.output(0)] = *in[0];
+      return;
+    }
     n.fail("a Pad is supported only after a Slice as ResNet's option-A shortcut (zero channels after "
            "x[:, :, ::2, ::2])");
   }
