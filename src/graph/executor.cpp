@@ -11,11 +11,16 @@
 
 #include "faultbench/error.h"
 #include "faultbench/ops/batch_norm.h"
+#include "faultbench/ops/binary.h"
 #include "faultbench/ops/conv2d.h"
 #include "faultbench/ops/elementwise.h"
 #include "faultbench/ops/layout.h"
 #include "faultbench/ops/linear.h"
+#include "faultbench/ops/movement.h"
 #include "faultbench/ops/pool.h"
+#include "faultbench/ops/softmax.h"
+#include "faultbench/ops/unary.h"
+#include "executor_onnx_ops.h"
 #include "executor_prepared.h"
 
 namespace faultbench {
@@ -96,7 +101,7 @@ void Executor::param_changed(int param_index) {
     case OpKind::Conv2d: prep.conv = ops::conv2d_pack(conv_shape(graph_, n, 1), param_data(graph_, n, 0)); break;
     case OpKind::Linear: {
       const auto& a = std::get<LinearAttrs>(n.attrs);
-      prep.linear = ops::linear_pack({1, a.in_features, a.out_features}, param_data(graph_, n, 0));
+      prep.linear = ops::linear_pack({1, a.in_features, a.out_features, a.weight_transposed}, param_data(graph_, n, 0));
       break;
     }
     case OpKind::BatchNorm2d:
@@ -165,11 +170,14 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
     }
     case OpKind::Linear: {
       const auto& a = std::get<LinearAttrs>(n.attrs);
-      const ops::LinearShape s{batch, a.in_features, a.out_features};
+      const ops::LinearShape s{batch, a.in_features, a.out_features, a.weight_transposed};
+      const float* bias = a.bias ? param_data(graph_, n, 1) : nullptr;
+      const bool scaled = a.alpha != 1.0f || a.beta != 1.0f;  // Gemm: the bias goes in after the scaling
       if (ref)
-        ops::linear_reference(s, x, param_data(graph_, n, 0), param_data(graph_, n, 1), output);
+        ops::linear_reference(s, x, param_data(graph_, n, 0), scaled ? nullptr : bias, output);
       else
-        ops::linear_optimized(s, x, prep.linear, param_data(graph_, n, 1), output, pool);
+        ops::linear_optimized(s, x, prep.linear, scaled ? nullptr : bias, output, pool);
+      if (scaled) ops::linear_scale(s, a.alpha, a.beta, bias, output);
       break;
     }
     case OpKind::Add: {
@@ -190,7 +198,9 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
       ref ? ops::shortcut_a_reference(s, x, output) : ops::shortcut_a_optimized(s, x, output, pool);
       break;
     }
-    case OpKind::Flatten: ops::flatten_reference(int64_t(batch) * out.numel(), x, output); break;
+    case OpKind::Flatten:
+    case OpKind::Reshape: ops::flatten_reference(int64_t(batch) * out.numel(), x, output); break;
+    default: detail::run_onnx_node(graph_, n, inputs, output, batch, ref ? nullptr : pool, ref); break;
   }
 }
 
@@ -208,7 +218,7 @@ void Executor::run_images(const float* images, float* logits, int count, int are
     values[size_t(graph_.input_value)] = images + int64_t(start) * in_floats;
     for (const detail::Step& st : plan.steps) {
       const Node& n = graph_.nodes[size_t(st.node)];
-      if (n.kind == OpKind::Flatten) {  // same bytes: alias the input
+      if (detail::is_alias(n.kind)) {  // same bytes: alias the input
         values[size_t(st.output)] = values[size_t(n.inputs[0])];
         continue;
       }

@@ -5,6 +5,7 @@
 #include "faultbench/error.h"
 #include "faultbench/ops/batch_norm.h"
 #include "faultbench/ops/layout.h"
+#include "executor_onnx_ops.h"
 
 namespace faultbench::detail {
 
@@ -101,9 +102,9 @@ void check_node(const Graph& g, int i) {
         const auto& a = std::get<LinearAttrs>(n.attrs);
         if (in(0).numel() != a.in_features || out != ValueShape{a.out_features, 1, 1})
           fail("in/out features differ from the value shapes");
-        expect_params(2);
+        expect_params(a.bias ? 2 : 1);
         if (g.params[size_t(n.params[0])].value.size() != int64_t(a.in_features) * a.out_features ||
-            g.params[size_t(n.params[1])].value.size() != a.out_features)
+            (a.bias && g.params[size_t(n.params[1])].value.size() != a.out_features))
           fail("weight or bias has the wrong size");
         break;
       }
@@ -131,9 +132,11 @@ void check_node(const Graph& g, int i) {
         break;
       }
       case OpKind::Flatten:
+      case OpKind::Reshape:
         expect_inputs(1);
         if (out.numel() != in(0).numel()) fail("element count changes");
         break;
+      default: check_onnx_node(g, n, fail); break;
     }
   } catch (const std::bad_variant_access&) {
     fail("attributes do not match the operator");
@@ -209,7 +212,7 @@ Plan make_plan(const Graph& g, bool fuse) {
   p.root.resize(nv);
   for (size_t v = 0; v < nv; ++v) p.root[v] = int(v);
   for (const Step& st : p.steps)
-    if (g.nodes[size_t(st.node)].kind == OpKind::Flatten) p.root[size_t(st.output)] = p.root[size_t(st.inputs[0])];
+    if (is_alias(g.nodes[size_t(st.node)].kind)) p.root[size_t(st.output)] = p.root[size_t(st.inputs[0])];
   // Last step reading each buffer; the output's buffer lives to the end.
   std::vector<int> last_use(nv, -1);
   for (size_t i = 0; i < p.steps.size(); ++i)
@@ -219,7 +222,7 @@ Plan make_plan(const Graph& g, bool fuse) {
   std::vector<int> free_slots;
   for (size_t i = 0; i < p.steps.size(); ++i) {
     const Step& st = p.steps[i];
-    if (g.nodes[size_t(st.node)].kind == OpKind::Flatten) continue;
+    if (is_alias(g.nodes[size_t(st.node)].kind)) continue;
     const int64_t need = g.values[size_t(st.output)].numel();
     // Best fit among free slots, else grow the largest free one, else a new slot. The
     // output is placed before this step's inputs are released, so it never overlaps them.

@@ -1,6 +1,7 @@
 #include "faultbench/graph.h"
 
 #include "faultbench/error.h"
+#include "faultbench/ops/movement.h"
 #include "faultbench/ops/pool.h"
 
 namespace faultbench {
@@ -19,6 +20,14 @@ const char* op_kind_name(OpKind kind) {
     case OpKind::Concat: return "concat";
     case OpKind::ShortcutA: return "shortcut_a";
     case OpKind::Flatten: return "flatten";
+    case OpKind::Unary: return "unary";
+    case OpKind::Binary: return "binary";
+    case OpKind::Pad: return "pad";
+    case OpKind::Slice: return "slice";
+    case OpKind::Resize: return "resize";
+    case OpKind::Transpose: return "transpose";
+    case OpKind::Softmax: return "softmax";
+    case OpKind::Reshape: return "reshape";
   }
   return "unknown";
 }
@@ -199,6 +208,106 @@ int GraphBuilder::shortcut_a(int x, int planes) {
 
 int GraphBuilder::flatten(int x) {
   return add_node(OpKind::Flatten, "", {x}, ValueShape{int(shape(x).numel()), 1, 1}, std::monostate{});
+}
+
+namespace {
+std::string str(const ValueShape& s) {
+  return "[" + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) + "]";
+}
+
+// numpy broadcasting per axis: equal sizes, or 1 against anything.
+ValueShape broadcast(BinaryFn fn, const ValueShape& a, const ValueShape& b) {
+  const char* axis[3] = {"c", "h", "w"};
+  const int as[3] = {a.c, a.h, a.w}, bs[3] = {b.c, b.h, b.w};
+  int out[3];
+  for (int k = 0; k < 3; ++k) {
+    if (as[k] != bs[k] && as[k] != 1 && bs[k] != 1)
+      throw UsageError(std::string("binary (") + ops::binary_fn_name(fn) + "): operand shapes " + str(a) + " and " +
+                       str(b) + " do not broadcast (axis " + axis[k] + ": " + std::to_string(as[k]) + " vs " +
+                       std::to_string(bs[k]) + ")");
+    out[k] = as[k] == 1 ? bs[k] : as[k];
+  }
+  return {out[0], out[1], out[2]};
+}
+}  // namespace
+
+int GraphBuilder::unary(int x, UnaryAttrs a) {
+  ops::validate_unary(a);
+  return add_node(OpKind::Unary, "", {x}, shape(x), a);
+}
+
+int GraphBuilder::binary(BinaryFn fn, int a, int b) {
+  return add_node(OpKind::Binary, "", {a, b}, broadcast(fn, shape(a), shape(b)), BinaryAttrs{fn, {}, false});
+}
+
+int GraphBuilder::binary_constant(BinaryFn fn, int x, const std::string& key, Shape param_shape, ValueShape view,
+                                  bool constant_first) {
+  if (view.c <= 0 || view.h <= 0 || view.w <= 0 || view.numel() != numel(param_shape))
+    throw UsageError(std::string("binary (") + ops::binary_fn_name(fn) + "): constant '" + key + "' of shape " +
+                     shape_to_string(param_shape) + " cannot be viewed as " + str(view));
+  const ValueShape out = constant_first ? broadcast(fn, view, shape(x)) : broadcast(fn, shape(x), view);
+  if (out != shape(x))
+    throw UsageError(std::string("binary (") + ops::binary_fn_name(fn) + "): constant '" + key + "' " + str(view) +
+                     " would grow the value " + str(shape(x)) + " to " + str(out));
+  int v = add_node(OpKind::Binary, "", {x}, out, BinaryAttrs{fn, view, constant_first});
+  add_param(key, std::move(param_shape), ParamRole::Constant);
+  graph_.nodes.back().params = params_of_last_node();
+  return v;
+}
+
+int GraphBuilder::pad(int x, PadAttrs a) {
+  const ValueShape in = shape(x);
+  const ops::PadShape s{1, in.c, in.h, in.w, a.c0, a.c1, a.h0, a.h1, a.w0, a.w1, a.value};
+  ops::validate_pad(s);
+  return add_node(OpKind::Pad, "", {x}, ValueShape{s.out_c(), s.out_h(), s.out_w()}, a);
+}
+
+int GraphBuilder::slice(int x, SliceAttrs a) {
+  const ValueShape in = shape(x);
+  const ops::SliceShape s{1, in.c, in.h, in.w, {a.c.start, a.c.end, a.c.step}, {a.h.start, a.h.end, a.h.step},
+                          {a.w.start, a.w.end, a.w.step}};
+  ops::validate_slice(s);
+  return add_node(OpKind::Slice, "", {x}, ValueShape{s.rc.size(), s.rh.size(), s.rw.size()}, a);
+}
+
+int GraphBuilder::resize(int x, ResizeAttrs a) {
+  const ValueShape in = shape(x);
+  ops::validate_resize({1, in.c, in.h, in.w, a.scale_h, a.scale_w});
+  return add_node(OpKind::Resize, "", {x}, ValueShape{in.c, in.h * a.scale_h, in.w * a.scale_w}, a);
+}
+
+int GraphBuilder::transpose(int x, TransposeAttrs a) {
+  const ValueShape in = shape(x);
+  const ops::TransposeShape s{1, in.c, in.h, in.w, a.perm};
+  ops::validate_transpose(s);
+  const auto o = s.out();
+  return add_node(OpKind::Transpose, "", {x}, ValueShape{o[0], o[1], o[2]}, a);
+}
+
+int GraphBuilder::softmax(int x) {
+  const ValueShape in = shape(x);
+  if (in.h != 1 || in.w != 1)
+    throw UsageError("softmax: only over the channels of a [C, 1, 1] value, got " + str(in));
+  return add_node(OpKind::Softmax, "", {x}, in, std::monostate{});
+}
+
+int GraphBuilder::reshape(int x, ValueShape s) {
+  if (s.c <= 0 || s.h <= 0 || s.w <= 0 || s.numel() != shape(x).numel())
+    throw UsageError("reshape: " + str(shape(x)) + " cannot become " + str(s) + " (element counts differ)");
+  return add_node(OpKind::Reshape, "", {x}, s, std::monostate{});
+}
+
+int GraphBuilder::linear(const std::string& name, int x, LinearAttrs a) {
+  a.in_features = int(shape(x).numel());
+  if (a.out_features <= 0)
+    throw UsageError("linear '" + name + "': out_features must be positive, got " + std::to_string(a.out_features));
+  int v = add_node(OpKind::Linear, name, {x}, ValueShape{a.out_features, 1, 1}, a);
+  add_param(name + ".weight",
+            a.weight_transposed ? Shape{a.in_features, a.out_features} : Shape{a.out_features, a.in_features},
+            ParamRole::Weight);
+  if (a.bias) add_param(name + ".bias", {a.out_features}, ParamRole::Bias);
+  graph_.nodes.back().params = params_of_last_node();
+  return v;
 }
 
 Graph GraphBuilder::finish(int logits) {
