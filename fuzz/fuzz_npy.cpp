@@ -14,7 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t* images = data + 3;
   const uint8_t* labels = images + images_len;
   const size_t labels_len = size - 3 - images_len;
-  for (auto [p, n] : {std::pair{images, images_len}, {labels, labels_len}}) {
+  for (const auto& file : {std::pair{images, images_len}, {labels, labels_len}}) {
+    const uint8_t* p = file.first;
+    const size_t n = file.second;
     faultbench::fuzz::run_expecting_errors([&] {
       const faultbench::NpyArray a = faultbench::parse_npy({p, n}, "fuzz.npy");
       if (a.data_offset > n || uint64_t(a.numel) * uint64_t(faultbench::npy_dtype_size(a.dtype)) != n - a.data_offset)
