@@ -393,3 +393,32 @@ def onnx_seeds():
 
 
 onnx_seeds()
+# ---- npy dataset (byte 0: max_images mode, bytes 1-2: length of images.npy, see fuzz_npy.cpp)
+def npy_file(array, version=None):
+    import numpy as np
+    buf = io.BytesIO()
+    if version is None:
+        np.save(buf, array)
+    else:
+        np.lib.format.write_array(buf, array, version=version)
+    return buf.getvalue()
+
+
+def npy_seed(mode, images, labels):
+    return bytes([mode]) + struct.pack("<H", len(images)) + images + labels
+
+
+def npy_seeds():
+    import numpy as np
+    imgs = (np.arange(2 * 3 * 2 * 2, dtype=np.float32) / 7).reshape(2, 3, 2, 2)
+    put("npy", "good_i64.bin", npy_seed(0, npy_file(imgs), npy_file(np.array([1, 0], dtype=np.int64))))
+    put("npy", "good_i32_first1.bin", npy_seed(2, npy_file(imgs, (2, 0)), npy_file(np.array([3, 2], dtype=np.int32))))
+    put("npy", "v3_labels_short.bin", npy_seed(1, npy_file(imgs, (3, 0)), npy_file(np.array([1], dtype=np.int64))))
+    put("npy", "fortran.bin", npy_seed(0, npy_file(np.asfortranarray(imgs)), npy_file(np.array([1, 0]))))
+    put("npy", "big_endian.bin", npy_seed(0, npy_file(imgs.astype(">f4")), npy_file(np.array([1, 0]))))
+    nan = imgs.copy()
+    nan[1, 2, 1, 1] = np.nan
+    put("npy", "nan.bin", npy_seed(0, npy_file(nan), npy_file(np.array([1, 0]))))
+
+
+npy_seeds()

@@ -17,7 +17,7 @@ PACKAGES=(
 )
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-torch python3-pil python3-numpy python3-onnx
+  python3 python3-torch python3-pil python3-numpy python3-onnx libonnx-testdata
   clang libclang-rt-14-dev clang-format
   dpkg-dev file valgrind
   g++-aarch64-linux-gnu qemu-user

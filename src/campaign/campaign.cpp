@@ -180,7 +180,10 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
   const SelectedImages selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
   const ImageSet& images = selected.images;
   if (images.size() == 0) throw UsageError("campaign: the test set is empty (--images 0?)");
-  if (model.is_onnx()) check_model_fits_data(model, images.shape, images.classes - 1, spec.dataset);
+  // npy: the error names the images file; the built-in sets: the ONNX file.
+  if (model.is_onnx() && spec.dataset != kNpyDataset)
+    check_model_fits_data(model, images.shape, images.classes - 1, spec.dataset);
+  check_images_fit_model(images, graph.input_shape, graph.classes, spec.data_dir);
   // A Keras-convention list is told how to convert it (ListPurpose), not "unknown layer".
   const ListPurpose purpose{spec.model, spec.dataset};
   FaultList list = load_fault_list(spec.faults, fault_sites(graph), Convention::Torch, &purpose);
