@@ -91,9 +91,11 @@ std::string run_data_set(const Graph& g, const fs::path& set) {
     return fmt::format("input {} does not fill [N, {}, {}, {}] (the imported input)", shape_text(x.dims), in.c, in.h,
                        in.w);
   const int64_t batch = x.dims[0];
-  if (int64_t(want.values.size()) != batch * g.classes)
-    return fmt::format("expected output {} is not [{}, {}] (the imported output)", shape_text(want.dims), batch,
-                       g.classes);
+  // The imported output is per image [C, H, W] of any shape (import.h); compared flat.
+  const ValueShape& out = g.values.at(size_t(g.output_value));
+  if (int64_t(want.values.size()) != batch * out.numel())
+    return fmt::format("expected output {} is not [{}, {}, {}, {}] (the imported output)", shape_text(want.dims), batch,
+                       out.c, out.h, out.w);
   ExecutorOptions options;
   options.threads = 1;
   Executor executor(g, options);
