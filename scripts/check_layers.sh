@@ -4,7 +4,7 @@
 # another library target. Exit 0: clean; 1: a violation or a folder this script does not know.
 #
 #   layer  target                folders
-#   0      faultbench_core       include/faultbench/{error,tensor}.h, util/, tensor/
+#   0      faultbench_core       include/faultbench/{error,tensor,window2d}.h, util/, tensor/
 #   1      faultbench_core       ops/
 #   2      faultbench_core       include/faultbench/{graph,executor}.h, graph/
 #   3      faultbench_digest     util/digest.{h,cpp}
@@ -21,7 +21,7 @@ classify() {
   LAYER="" TARGET=""
   case "$1" in
     include/faultbench/util/digest.h | src/util/digest.cpp) LAYER=3 TARGET=digest ;;
-    include/faultbench/error.h | include/faultbench/tensor.h) LAYER=0 TARGET=core ;;
+    include/faultbench/error.h | include/faultbench/tensor.h | include/faultbench/window2d.h) LAYER=0 TARGET=core ;;
     include/faultbench/util/* | src/util/* | include/faultbench/tensor/* | src/tensor/*) LAYER=0 TARGET=core ;;
     include/faultbench/ops/* | src/ops/*) LAYER=1 TARGET=core ;;
     include/faultbench/graph.h | include/faultbench/executor.h) LAYER=2 TARGET=core ;;

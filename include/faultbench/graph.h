@@ -16,17 +16,19 @@
 #include "faultbench/ops/binary.h"
 #include "faultbench/ops/unary.h"
 #include "faultbench/tensor.h"
+#include "faultbench/window2d.h"  // Window2d: the window of conv and pooling layers
 
 namespace faultbench {
 
 enum class OpKind {
   Input,        // the image batch; no inputs
-  Conv2d,       // params: weight [Cout, Cin/groups, k, k], optional bias [Cout]
+  Conv2d,       // params: weight [Cout, Cin/groups, kernel_h, kernel_w], optional bias [Cout]
   BatchNorm2d,  // params: weight, bias, running_mean, running_var [C] (+ num_batches_tracked)
   ReLU,
   MaxPool2d,      // padding acts as -inf
-  AvgPool2d,      // padding is always 0 in the zoo; divisor = kernel*kernel
+  AvgPool2d,      // divisor: the window's cells, padding included or not (count_include_pad)
   GlobalAvgPool,  // adaptive average pool to 1x1: mean over H*W
+  GlobalMaxPool,  // max over H*W -> [C,1,1] (NaN wins, as in max_pool2d)
   Linear,         // params: weight [out, in], bias [out]; input [C,1,1] or [C] flattened
   Add,            // elementwise sum of two values of equal shape
   Concat,         // channel concatenation of 2+ values, in input order
@@ -46,17 +48,20 @@ enum class OpKind {
 const char* op_kind_name(OpKind kind);
 
 struct Conv2dAttrs {
-  int in_channels = 0, out_channels = 0;
-  int kernel = 1, stride = 1, padding = 0, groups = 1;
+  int in_channels = 0, out_channels = 0, groups = 1;
   bool bias = false;
+  Window2d window;  // zero padding
 };
 struct BatchNormAttrs {
   int channels = 0;
   double eps = 1e-5;  // stored as PyTorch stores it (a double); used as float(eps)
 };
 struct PoolAttrs {
-  int kernel = 1, stride = 1, padding = 0;
+  Window2d window;  // average pooling takes no dilation
   bool ceil_mode = false;
+  // Average pooling: divide by the window's cells inside the input plus those in the
+  // explicit padding (true, PyTorch's default) or by those inside the input only.
+  bool count_include_pad = true;
 };
 struct LinearAttrs {
   int in_features = 0, out_features = 0;
@@ -168,6 +173,7 @@ class GraphBuilder {
   int max_pool(int x, PoolAttrs attrs);
   int avg_pool(int x, PoolAttrs attrs);
   int global_avg_pool(int x);
+  int global_max_pool(int x);
   int linear(const std::string& name, int x, int out_features);
   int add(int a, int b);
   int concat(const std::vector<int>& xs);

@@ -168,6 +168,12 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
       ref ? ops::global_avg_pool_reference(s, x, output) : ops::global_avg_pool_optimized(s, x, output, pool);
       break;
     }
+    case OpKind::GlobalMaxPool: {
+      const ValueShape& in = graph_.values[size_t(n.inputs[0])];
+      const ops::GlobalPoolShape s{batch, in.c, in.h, in.w};
+      ref ? ops::global_max_pool_reference(s, x, output) : ops::global_max_pool_optimized(s, x, output, pool);
+      break;
+    }
     case OpKind::Linear: {
       const auto& a = std::get<LinearAttrs>(n.attrs);
       const ops::LinearShape s{batch, a.in_features, a.out_features, a.weight_transposed};

@@ -19,14 +19,14 @@ ops::Conv2dShape conv_shape(const Graph& g, const Node& n, int batch) {
   const auto& a = std::get<Conv2dAttrs>(n.attrs);
   const ValueShape& in = g.values[size_t(n.inputs.at(0))];
   const ValueShape& out = g.values[size_t(n.output)];
-  return {batch, in.c, in.h, in.w, out.c, out.h, out.w, a.kernel, a.stride, a.padding, a.groups};
+  return ops::conv2d_shape(batch, in.c, in.h, in.w, out.c, out.h, out.w, a.window, a.groups);
 }
 
 ops::Pool2dShape pool_shape(const Graph& g, const Node& n, int batch) {
   const auto& a = std::get<PoolAttrs>(n.attrs);
   const ValueShape& in = g.values[size_t(n.inputs.at(0))];
   const ValueShape& out = g.values[size_t(n.output)];
-  return {batch, in.c, in.h, in.w, out.h, out.w, a.kernel, a.stride, a.padding, a.ceil_mode};
+  return ops::pool2d_shape(batch, in.c, in.h, in.w, out.h, out.w, a.window, a.ceil_mode, a.count_include_pad);
 }
 
 namespace {
@@ -66,7 +66,8 @@ void check_node(const Graph& g, int i) {
         ops::validate_conv2d(conv_shape(g, n, 1));
         expect_params(a.bias ? 2 : 1);
         const Param& w = g.params[size_t(n.params[0])];
-        if (w.value.size() != int64_t(a.out_channels) * (a.in_channels / a.groups) * a.kernel * a.kernel)
+        if (w.value.size() !=
+            int64_t(a.out_channels) * (a.in_channels / a.groups) * a.window.kernel_h * a.window.kernel_w)
           fail("weight '" + w.name + "' has the wrong size");
         if (a.bias && g.params[size_t(n.params[1])].value.size() != a.out_channels) fail("bias has the wrong size");
         break;
@@ -94,6 +95,7 @@ void check_node(const Graph& g, int i) {
         if (in(0).c != out.c) fail("channel count changes");
         break;
       case OpKind::GlobalAvgPool:
+      case OpKind::GlobalMaxPool:
         expect_inputs(1);
         if (out != ValueShape{in(0).c, 1, 1}) fail("output must be [C, 1, 1]");
         break;

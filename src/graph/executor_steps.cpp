@@ -130,7 +130,8 @@ ChannelWeights Executor::channel_weights(int step, int channel, const float* wei
     one.in_c /= one.groups;
     one.out_c = 1;
     one.groups = 1;
-    cw.weights.assign(weights, weights + int64_t(one.in_c) * one.kernel * one.kernel);
+    const Window2d w = one.window();
+    cw.weights.assign(weights, weights + int64_t(one.in_c) * w.kernel_h * w.kernel_w);
     if (options_.variant == KernelVariant::Optimized) cw.conv = ops::conv2d_pack(one, cw.weights.data());
   } else {
     const auto& a = std::get<LinearAttrs>(n.attrs);

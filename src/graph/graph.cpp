@@ -1,10 +1,36 @@
 #include "faultbench/graph.h"
 
 #include "faultbench/error.h"
+#include <string>
+#include <utility>
+
 #include "faultbench/ops/movement.h"
 #include "faultbench/ops/pool.h"
 
 namespace faultbench {
+
+namespace {
+std::string window_text(const Window2d& w) {
+  auto pair = [](int a, int b) { return std::to_string(a) + "x" + std::to_string(b); };
+  return "kernel " + pair(w.kernel_h, w.kernel_w) + ", stride " + pair(w.stride_h, w.stride_w) + ", dilation " +
+         pair(w.dilation_h, w.dilation_w) + ", pads (top, left, bottom, right) (" + std::to_string(w.pad_top) + ", " +
+         std::to_string(w.pad_left) + ", " + std::to_string(w.pad_bottom) + ", " + std::to_string(w.pad_right) + ")";
+}
+
+// The output plane of window w over an input plane, or a UsageError naming the layer and
+// the rule when a value is out of range or no window fits the padded input.
+std::pair<int, int> window_output(const std::string& layer, const ValueShape& in, const Window2d& w, bool ceil_mode) {
+  FAULTBENCH_CHECK(w.kernel_h > 0 && w.kernel_w > 0 && w.stride_h > 0 && w.stride_w > 0 && w.dilation_h > 0 &&
+                       w.dilation_w > 0 && w.pad_top >= 0 && w.pad_left >= 0 && w.pad_bottom >= 0 && w.pad_right >= 0,
+                   layer + ": kernel, stride and dilation must be positive and pads >= 0 (" + window_text(w) + ")");
+  const int oh = window_output_size(in.h, w.kernel_h, w.stride_h, w.dilation_h, w.pad_top, w.pad_bottom, ceil_mode);
+  const int ow = window_output_size(in.w, w.kernel_w, w.stride_w, w.dilation_w, w.pad_left, w.pad_right, ceil_mode);
+  FAULTBENCH_CHECK(oh > 0 && ow > 0, layer + ": the window (" + window_text(w) + ") does not fit the " +
+                                         std::to_string(in.h) + "x" + std::to_string(in.w) +
+                                         " input: the output would be empty");
+  return {oh, ow};
+}
+}  // namespace
 
 const char* op_kind_name(OpKind kind) {
   switch (kind) {
@@ -15,6 +41,7 @@ const char* op_kind_name(OpKind kind) {
     case OpKind::MaxPool2d: return "max_pool2d";
     case OpKind::AvgPool2d: return "avg_pool2d";
     case OpKind::GlobalAvgPool: return "global_avg_pool";
+    case OpKind::GlobalMaxPool: return "global_max_pool";
     case OpKind::Linear: return "linear";
     case OpKind::Add: return "add";
     case OpKind::Concat: return "concat";
@@ -56,7 +83,7 @@ int64_t Graph::node_macs(int node) const {
   if (n.kind == OpKind::Conv2d) {
     const auto& a = std::get<Conv2dAttrs>(n.attrs);
     const ValueShape& o = values[size_t(n.output)];
-    return int64_t(o.h) * o.w * a.out_channels * (a.in_channels / a.groups) * a.kernel * a.kernel;
+    return int64_t(o.h) * o.w * a.out_channels * (a.in_channels / a.groups) * a.window.kernel_h * a.window.kernel_w;
   }
   if (n.kind == OpKind::Linear) {
     const auto& a = std::get<LinearAttrs>(n.attrs);
@@ -131,10 +158,10 @@ int GraphBuilder::conv2d(const std::string& name, int x, Conv2dAttrs a) {
   FAULTBENCH_CHECK(in.c == a.in_channels, name + ": input has " + std::to_string(in.c) + " channels");
   FAULTBENCH_CHECK(a.groups > 0 && a.in_channels % a.groups == 0 && a.out_channels % a.groups == 0,
                    name + ": channels not divisible by groups");
-  ValueShape out{a.out_channels, ops::pooled_size(in.h, a.kernel, a.stride, a.padding, false),
-                 ops::pooled_size(in.w, a.kernel, a.stride, a.padding, false)};
-  int v = add_node(OpKind::Conv2d, name, {x}, out, a);
-  add_param(name + ".weight", {a.out_channels, a.in_channels / a.groups, a.kernel, a.kernel}, ParamRole::Weight);
+  const auto [oh, ow] = window_output(name, in, a.window, false);
+  int v = add_node(OpKind::Conv2d, name, {x}, ValueShape{a.out_channels, oh, ow}, a);
+  add_param(name + ".weight", {a.out_channels, a.in_channels / a.groups, a.window.kernel_h, a.window.kernel_w},
+            ParamRole::Weight);
   if (a.bias) add_param(name + ".bias", {a.out_channels}, ParamRole::Bias);
   graph_.nodes.back().params = params_of_last_node();
   return v;
@@ -156,17 +183,20 @@ int GraphBuilder::relu(int x) { return add_node(OpKind::ReLU, "", {x}, shape(x),
 
 int GraphBuilder::max_pool(int x, PoolAttrs a) {
   const ValueShape in = shape(x);
-  ValueShape out{in.c, ops::pooled_size(in.h, a.kernel, a.stride, a.padding, a.ceil_mode),
-                 ops::pooled_size(in.w, a.kernel, a.stride, a.padding, a.ceil_mode)};
-  return add_node(OpKind::MaxPool2d, "", {x}, out, a);
+  const auto [oh, ow] = window_output("max_pool", in, a.window, a.ceil_mode);
+  return add_node(OpKind::MaxPool2d, "", {x}, ValueShape{in.c, oh, ow}, a);
 }
 
 int GraphBuilder::avg_pool(int x, PoolAttrs a) {
-  FAULTBENCH_CHECK(a.padding == 0 && !a.ceil_mode, "avg_pool: only padding 0, floor mode supported");
+  FAULTBENCH_CHECK(a.window.dilation_h == 1 && a.window.dilation_w == 1,
+                   "avg_pool: dilation must be 1 (" + window_text(a.window) + ")");
   const ValueShape in = shape(x);
-  ValueShape out{in.c, ops::pooled_size(in.h, a.kernel, a.stride, 0, false),
-                 ops::pooled_size(in.w, a.kernel, a.stride, 0, false)};
-  return add_node(OpKind::AvgPool2d, "", {x}, out, a);
+  const auto [oh, ow] = window_output("avg_pool", in, a.window, a.ceil_mode);
+  return add_node(OpKind::AvgPool2d, "", {x}, ValueShape{in.c, oh, ow}, a);
+}
+
+int GraphBuilder::global_max_pool(int x) {
+  return add_node(OpKind::GlobalMaxPool, "", {x}, ValueShape{shape(x).c, 1, 1}, std::monostate{});
 }
 
 int GraphBuilder::global_avg_pool(int x) {

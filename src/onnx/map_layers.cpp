@@ -28,13 +28,8 @@ std::string layer_of(const std::string& param, const NodeRef& n) {
   return n.name().empty() ? param : n.name();
 }
 
-// The geometry the IR's conv and pool ops take today: a square window, one stride, the
-// same padding on every side, no dilation.
-void require_square(const NodeRef& n, const Window& w) {
-  if (w.kh != w.kw) n.unsupported_attribute("kernel_shape", fmt::format("[{}, {}]", w.kh, w.kw), "square kernels");
-  if (w.sh != w.sw) n.unsupported_attribute("strides", fmt::format("[{}, {}]", w.sh, w.sw), "equal strides");
-  if (w.pt != w.pl || w.pt != w.pb || w.pt != w.pr)
-    n.unsupported_attribute("pads", fmt::format("[{}, {}, {}, {}]", w.pt, w.pl, w.pb, w.pr), "equal pads on all sides");
+Window2d to_window2d(const Window& w) {
+  return Window2d{w.kh, w.kw, w.sh, w.sw, w.dh, w.dw, w.pt, w.pl, w.pb, w.pr};
 }
 
 }  // namespace
@@ -51,18 +46,15 @@ void Importer::map_conv(const NodeRef& n, const std::vector<const Binding*>& in)
   if (group < 1 || group > s.c || s.c % group != 0 || wd[0] % group != 0 || wd[1] * group != s.c)
     n.fail(fmt::format("group {} does not fit input channels {} and weight {}", group, s.c, shape_to_string(wd)));
   if (wd[2] < 1 || wd[3] < 1 || wd[2] > 4096 || wd[3] > 4096) n.fail("kernel size out of range 1..4096");
-  const Window w = read_window(n, s.h, s.w, int(wd[2]), int(wd[3]), false);
-  require_square(n, w);
+  const Window w = read_window(n, s.h, s.w, int(wd[2]), int(wd[3]), true);
   Conv2dAttrs a;
   a.in_channels = s.c;
   a.out_channels = int(wd[0]);
   a.groups = int(group);
-  a.kernel = w.kh;
-  a.stride = w.sh;
-  a.padding = w.pt;
+  a.window = to_window2d(w);
   a.bias = in.size() > 2 && in[2] != nullptr;
-  const ValueShape out{a.out_channels, conv_out_size(s.h, w.kh, w.sh, w.dh, w.pt, w.pb),
-                       conv_out_size(s.w, w.kw, w.sw, w.dw, w.pl, w.pr)};
+  const ValueShape out{a.out_channels, window_output_size(s.h, w.kh, w.sh, w.dh, w.pt, w.pb, false),
+                       window_output_size(s.w, w.kw, w.sw, w.dw, w.pl, w.pr, false)};
   const int v = add_node(n, OpKind::Conv2d, layer_of(n.node.input(1), n), {x}, out, a);
   add_param(n, 1, in[1], ParamRole::Weight, wd);
   if (a.bias) add_param(n, 2, in[2], ParamRole::Bias, {wd[0]});
@@ -114,20 +106,20 @@ void Importer::map_pool(const NodeRef& n, const std::vector<const Binding*>& in)
   const Dynamic& d = image_input(n, in);
   const int x = materialize(n, *in[0]);
   const ValueShape s = graph_.values[size_t(x)];
-  const Window w = read_window(n, s.h, s.w, 0, 0, false);
-  require_square(n, w);
+  // AveragePool has no dilations attribute; MaxPool's dilate the window.
+  const Window w = read_window(n, s.h, s.w, 0, 0, max);
   const bool ceil = n.get_int("ceil_mode", 0) != 0;
-  if (!max && (w.pt != 0 || ceil))
-    n.unsupported_attribute(w.pt != 0 ? "pads" : "ceil_mode", w.pt != 0 ? std::to_string(w.pt) : "1",
-                            "average pooling without padding, floor mode");
   PoolAttrs a;
-  a.kernel = w.kh;
-  a.stride = w.sh;
-  a.padding = w.pt;
+  a.window = to_window2d(w);
   a.ceil_mode = ceil;
-  if (w.pt * 2 > w.kh)
-    n.fail(fmt::format("padding {} of a kernel of {} (more than half of it) is not supported", w.pt, w.kh));
-  const ValueShape out{s.c, ops::pooled_size(s.h, w.kh, w.sh, w.pt, ceil), ops::pooled_size(s.w, w.kw, w.sw, w.pl, ceil)};
+  a.count_include_pad = n.get_int("count_include_pad", 0) != 0;  // ONNX's default: 0
+  // A window that lies wholly in the padding has no input cell: PyTorch refuses such
+  // padding (more than half the kernel), and so do we rather than invent its value.
+  if (w.pt * 2 > w.kh || w.pb * 2 > w.kh || w.pl * 2 > w.kw || w.pr * 2 > w.kw)
+    n.fail(fmt::format("pads [{}, {}, {}, {}] of a {}x{} kernel (more than half of it) are not supported", w.pt, w.pl,
+                       w.pb, w.pr, w.kh, w.kw));
+  const ValueShape out{s.c, window_output_size(s.h, w.kh, w.sh, w.dh, w.pt, w.pb, ceil),
+                       window_output_size(s.w, w.kw, w.sw, w.dw, w.pl, w.pr, ceil)};
   bind_dynamic(n, add_node(n, max ? OpKind::MaxPool2d : OpKind::AvgPool2d, "", {x}, out, a), d.rank);
 }
 

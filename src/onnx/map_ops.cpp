@@ -18,7 +18,7 @@ namespace faultbench::onnx_import {
 const std::vector<std::string>& mapped_ops() {
   static const std::vector<std::string> ops = {
       "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Conv", "Div", "Dropout", "Flatten", "Gemm",
-      "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad",
+      "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad",
       "Relu", "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose",
       "Unsqueeze", "Upsample"};
   return ops;
@@ -247,12 +247,12 @@ void Importer::map_node(const NodeRef& n, const std::vector<const Binding*>& in)
     bind_dynamic(n, add_node(n, OpKind::Reshape, "", {x}, out, std::monostate{}), int(dims.size()));
     return;
   }
-  if (op == "GlobalAveragePool") {
+  if (op == "GlobalAveragePool" || op == "GlobalMaxPool") {
     const Dynamic& d = dynamic_input(n, in, 0);
     if (d.rank != 4) n.fail(fmt::format("a {}-D input is not supported (4-D [N, C, H, W] is)", d.rank));
     const int x = unary_input();
-    bind_dynamic(n, add_node(n, OpKind::GlobalAvgPool, "", {x}, ValueShape{graph_.values[size_t(x)].c, 1, 1},
-                             std::monostate{}), 4);
+    bind_dynamic(n, add_node(n, op == "GlobalMaxPool" ? OpKind::GlobalMaxPool : OpKind::GlobalAvgPool, "", {x},
+                             ValueShape{graph_.values[size_t(x)].c, 1, 1}, std::monostate{}), 4);
     return;
   }
   if (op == "Conv") return map_conv(n, in);

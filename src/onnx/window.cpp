@@ -7,11 +7,6 @@
 
 namespace faultbench::onnx_import {
 
-int conv_out_size(int in, int k, int stride, int dilation, int pad_begin, int pad_end) {
-  const int64_t span = int64_t(in) + pad_begin + pad_end - int64_t(dilation) * (k - 1) - 1;
-  return span < 0 ? 0 : int(span / stride + 1);
-}
-
 Window read_window(const NodeRef& n, int in_h, int in_w, int kh, int kw, bool dilations_allowed) {
   Window w;
   const auto kernel = n.get_ints("kernel_shape", {});

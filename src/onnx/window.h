@@ -16,7 +16,4 @@ struct Window {
 // (Conv) or the kernel_shape attribute (pools, when kh = kw = 0). Fails naming the attribute.
 Window read_window(const NodeRef& n, int in_h, int in_w, int kh, int kw, bool dilations_allowed);
 
-// floor((in + pads - dilation*(k-1) - 1) / stride) + 1: Conv's output size (0 when empty).
-int conv_out_size(int in, int k, int stride, int dilation, int pad_begin, int pad_end);
-
 }  // namespace faultbench::onnx_import

@@ -106,7 +106,8 @@ int golden_channels_after(const Graph& g, const ExecStep& st, GoldenOf golden) {
     case OpKind::ReLU:
     case OpKind::MaxPool2d:
     case OpKind::AvgPool2d:
-    case OpKind::GlobalAvgPool: return golden(input_of(st, 0));
+    case OpKind::GlobalAvgPool:
+    case OpKind::GlobalMaxPool: return golden(input_of(st, 0));
     case OpKind::Add: return std::min(golden(input_of(st, 0)), golden(input_of(st, 1)));
     case OpKind::Concat: {
       int offset = 0, first = shape_of(g, output_of(st)).c;
