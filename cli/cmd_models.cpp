@@ -114,7 +114,10 @@ void print_onnx(const std::string& path, const std::string& dataset) {
   print_table({"#", "op", "name", "inputs", "output", "MACs"}, nodes, 4);
   std::vector<std::vector<std::string>> params;
   for (const Param& p : g.params)
-    params.push_back({p.name, shape_to_string(p.shape), p.is_fault_site() ? "fault site" : p.is_parameter() ? "parameter" : "buffer"});
+    params.push_back({p.name, shape_to_string(p.shape),
+                      p.is_fault_site()  ? "fault site"
+                      : p.is_parameter() ? "parameter"
+                                         : "buffer"});
   std::printf("\nparameters (state_dict order)\n");
   print_table({"name", "shape", "kind"}, params, 3);
   std::printf("\nparameters: %lld  conv+linear weights: %lld  layers: %zu  MACs/image: %lld\n",
@@ -155,7 +158,8 @@ void add_models_command(CLI::App& app) {
   cmd->callback([dataset, layers, onnx] {
     if (!onnx->empty()) {
       if (!names_onnx_file(*onnx))
-        throw UsageError("models " + *onnx + ": not an ONNX file (PATH.onnx); the zoo: `faultbench models`, "
+        throw UsageError("models " + *onnx +
+                         ": not an ONNX file (PATH.onnx); the zoo: `faultbench models`, "
                          "one model's layers: --layers NAME");
       print_onnx(*onnx, *dataset);
     } else if (layers->empty())

@@ -108,13 +108,13 @@ void sync_parent_dir(const std::filesystem::path& path) {
 
 nlohmann::json CampaignBinding::to_json() const {
   nlohmann::json j{{"model", model},
-                        {"dataset", dataset},
-                        {"weights_sha256", weights_sha256},
-                        {"data_sha256", data_sha256},
-                        {"images", images},
-                        {"faults_sha256", faults_sha256},
-                        {"faults", faults},
-                        {"fault_model", fault_model}};
+                   {"dataset", dataset},
+                   {"weights_sha256", weights_sha256},
+                   {"data_sha256", data_sha256},
+                   {"images", images},
+                   {"faults_sha256", faults_sha256},
+                   {"faults", faults},
+                   {"fault_model", fault_model}};
   // Only for imported models, so that a zoo campaign's records stay as they were.
   if (!model_sha256.empty()) j["model_sha256"] = model_sha256;
   return j;

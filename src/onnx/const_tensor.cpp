@@ -31,8 +31,8 @@ ConstTensor ConstTensor::ints(Shape dims, std::vector<int64_t> values, int onnx_
 }
 
 const char* onnx_type_name(int type) {
-  static const char* const names[] = {"UNDEFINED", "FLOAT",  "UINT8",  "INT8",   "UINT16",    "INT16",
-                                      "INT32",     "INT64",  "STRING", "BOOL",   "FLOAT16",   "DOUBLE",
+  static const char* const names[] = {"UNDEFINED", "FLOAT",  "UINT8",     "INT8",       "UINT16",  "INT16",
+                                      "INT32",     "INT64",  "STRING",    "BOOL",       "FLOAT16", "DOUBLE",
                                       "UINT32",    "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16"};
   return type >= 0 && type < int(std::size(names)) ? names[type] : "unknown";
 }
@@ -53,10 +53,14 @@ namespace {
 // Bytes per element of the types read from raw bytes; 0 for the unsupported ones.
 size_t element_bytes(int type) {
   switch (type) {
-    case onnx::TensorProto::FLOAT: case onnx::TensorProto::INT32: return 4;
+    case onnx::TensorProto::FLOAT:
+    case onnx::TensorProto::INT32: return 4;
     case onnx::TensorProto::INT64: return 8;
-    case onnx::TensorProto::INT8: case onnx::TensorProto::UINT8: case onnx::TensorProto::BOOL: return 1;
-    case onnx::TensorProto::INT16: case onnx::TensorProto::UINT16: return 2;
+    case onnx::TensorProto::INT8:
+    case onnx::TensorProto::UINT8:
+    case onnx::TensorProto::BOOL: return 1;
+    case onnx::TensorProto::INT16:
+    case onnx::TensorProto::UINT16: return 2;
     default: return 0;
   }
 }
@@ -65,10 +69,26 @@ size_t element_bytes(int type) {
 // faultbench runs; docs/DETERMINISM.md).
 int64_t raw_int(const char* p, int type) {
   switch (type) {
-    case onnx::TensorProto::INT64: { int64_t v; std::memcpy(&v, p, 8); return v; }
-    case onnx::TensorProto::INT32: { int32_t v; std::memcpy(&v, p, 4); return v; }
-    case onnx::TensorProto::INT16: { int16_t v; std::memcpy(&v, p, 2); return v; }
-    case onnx::TensorProto::UINT16: { uint16_t v; std::memcpy(&v, p, 2); return v; }
+    case onnx::TensorProto::INT64: {
+      int64_t v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
+    case onnx::TensorProto::INT32: {
+      int32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case onnx::TensorProto::INT16: {
+      int16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
+    case onnx::TensorProto::UINT16: {
+      uint16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
     case onnx::TensorProto::INT8: return int64_t(static_cast<int8_t>(*p));
     case onnx::TensorProto::BOOL: return *p != 0 ? 1 : 0;
     default: return int64_t(static_cast<uint8_t>(*p));
@@ -101,21 +121,26 @@ std::string read_external(const onnx::TensorProto& t, TensorSource& source, cons
       for (char c : text) v = v * 10 + uint64_t(c - '0');
       return v;
     };
-    if (e.key() == "location") location = e.value();
-    else if (e.key() == "offset") offset = number(e.value());
-    else if (e.key() == "length") { length = number(e.value()); have_length = true; }
+    if (e.key() == "location")
+      location = e.value();
+    else if (e.key() == "offset")
+      offset = number(e.value());
+    else if (e.key() == "length") {
+      length = number(e.value());
+      have_length = true;
+    }
   }
   if (source.folder.empty())
     throw FormatError(fmt::format("{}: external data '{}' cannot be read here (no model folder)", what, location));
   const std::filesystem::path rel(location);
   bool bad = location.empty() || rel.is_absolute() || location.find('\0') != std::string::npos;
-  for (const auto& part : rel) bad = bad || part == ".." ;
+  for (const auto& part : rel) bad = bad || part == "..";
   if (bad)
-    throw FormatError(fmt::format("{}: external data location '{}' is not a file inside the model's folder", what,
-                                  location));
+    throw FormatError(
+        fmt::format("{}: external data location '{}' is not a file inside the model's folder", what, location));
   if (have_length && length != expected_bytes)
-    throw FormatError(fmt::format("{}: external data length {} is not the {} bytes of its shape", what, length,
-                                  expected_bytes));
+    throw FormatError(
+        fmt::format("{}: external data length {} is not the {} bytes of its shape", what, length, expected_bytes));
   if (expected_bytes > source.max_external_bytes)
     throw FormatError(fmt::format("{}: external data beyond the limit of {} bytes", what, source.max_external_bytes));
   // Walk the components with openat(O_NOFOLLOW): a link anywhere is refused.
@@ -130,8 +155,10 @@ std::string read_external(const onnx::TensorProto& t, TensorSource& source, cons
     fd = ::openat(dir, parts[k].c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (last ? 0 : O_DIRECTORY));
     ::close(dir);
     if (fd < 0)
-      throw FormatError(fmt::format("{}: external data '{}' cannot be opened inside the model's folder "
-                                    "(missing, or a link: {})", what, location, std::strerror(errno)));
+      throw FormatError(
+          fmt::format("{}: external data '{}' cannot be opened inside the model's folder "
+                      "(missing, or a link: {})",
+                      what, location, std::strerror(errno)));
     dir = fd;
   }
   struct stat st {};
@@ -167,8 +194,10 @@ ConstTensor read_tensor(const onnx::TensorProto& t, TensorSource& source, const 
   out.onnx_type = t.data_type();
   const size_t size = element_bytes(out.onnx_type);
   if (size == 0)
-    throw FormatError(fmt::format("{}: data type {} is not supported (supported: FLOAT, INT64, INT32, INT16, INT8, "
-                                  "UINT16, UINT8, BOOL)", where, onnx_type_name(out.onnx_type)));
+    throw FormatError(
+        fmt::format("{}: data type {} is not supported (supported: FLOAT, INT64, INT32, INT16, INT8, "
+                    "UINT16, UINT8, BOOL)",
+                    where, onnx_type_name(out.onnx_type)));
   out.is_float = out.onnx_type == onnx::TensorProto::FLOAT;
   out.dims.assign(t.dims().begin(), t.dims().end());
   // The element count is bounded by the bytes that can hold the values (the file or the
@@ -190,8 +219,8 @@ ConstTensor read_tensor(const onnx::TensorProto& t, TensorSource& source, const 
     return out;
   }
   auto count_error = [&](int64_t have) {
-    return FormatError(fmt::format("{}: holds {} values, its shape {} needs {}", where, have,
-                                   shape_to_string(out.dims), n));
+    return FormatError(
+        fmt::format("{}: holds {} values, its shape {} needs {}", where, have, shape_to_string(out.dims), n));
   };
   if (out.is_float) {
     if (t.float_data_size() != n) throw count_error(t.float_data_size());

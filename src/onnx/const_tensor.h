@@ -32,9 +32,9 @@ struct ConstTensor {
 
 // Where tensor data may come from, for the messages and the external-data rule.
 struct TensorSource {
-  std::string file;                // the .onnx path as given (messages)
-  std::filesystem::path folder;    // its folder; empty: external data refused
-  uint64_t max_external_bytes = 0; // left for all external data together (decremented)
+  std::string file;                 // the .onnx path as given (messages)
+  std::filesystem::path folder;     // its folder; empty: external data refused
+  uint64_t max_external_bytes = 0;  // left for all external data together (decremented)
 };
 
 // The element count of `dims`; FormatError naming `what` when a dim is negative or the

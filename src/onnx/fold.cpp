@@ -31,8 +31,10 @@ ConstTensor like(const ConstTensor& t, Shape dims) {
 }
 
 void push(ConstTensor& o, const ConstTensor& t, int64_t k) {
-  if (t.is_float) o.f.push_back(t.f[size_t(k)]);
-  else o.i.push_back(t.i[size_t(k)]);
+  if (t.is_float)
+    o.f.push_back(t.f[size_t(k)]);
+  else
+    o.i.push_back(t.i[size_t(k)]);
 }
 
 const ConstTensor& need(const NodeRef& n, const std::vector<const ConstTensor*>& in, size_t k) {
@@ -107,8 +109,10 @@ ConstTensor elementwise(const NodeRef& n, const std::vector<const ConstTensor*>&
     const int64_t ka = broadcast_index(a.dims, as, idx), kb = broadcast_index(b.dims, bs, idx);
     if (a.is_float) {
       const float v = op(a.f[size_t(ka)], b.f[size_t(kb)]);
-      if (bool_result) o.i.push_back(v != 0.0f ? 1 : 0);
-      else o.f.push_back(v);
+      if (bool_result)
+        o.i.push_back(v != 0.0f ? 1 : 0);
+      else
+        o.f.push_back(v);
     } else {
       const int64_t x = a.i[size_t(ka)], y = b.i[size_t(kb)];
       if (!bool_result && n.op() == "Div" && y == 0) n.fail("integer division by zero");
@@ -121,10 +125,10 @@ ConstTensor elementwise(const NodeRef& n, const std::vector<const ConstTensor*>&
 }  // namespace
 
 const std::vector<std::string>& foldable_ops() {
-  static const std::vector<std::string> ops = {"Add",  "Cast",  "Concat",    "ConstantOfShape", "Div",
-                                               "Dropout", "Equal", "Flatten", "Gather", "Identity", "Mul",
-                                               "Neg", "Range", "Reshape", "Shape", "Size", "Slice",
-                                               "Squeeze", "Sub", "Transpose", "Unsqueeze", "Where"};
+  static const std::vector<std::string> ops = {
+      "Add",       "Cast", "Concat", "ConstantOfShape", "Div",   "Dropout", "Equal", "Flatten", "Gather", "Identity",
+      "Mul",       "Neg",  "Range",  "Reshape",         "Shape", "Size",    "Slice", "Squeeze", "Sub",    "Transpose",
+      "Unsqueeze", "Where"};
   return ops;
 }
 
@@ -258,7 +262,8 @@ bool fold_node(const NodeRef& n, const std::vector<const ConstTensor*>& in, int 
     Shape dims = parts[0]->dims;
     dims[size_t(axis)] = 0;
     for (const ConstTensor* p : parts) {
-      if (p->dims.size() != dims.size() || p->is_float != parts[0]->is_float) n.fail("inputs of different ranks or types");
+      if (p->dims.size() != dims.size() || p->is_float != parts[0]->is_float)
+        n.fail("inputs of different ranks or types");
       for (size_t d = 0; d < dims.size(); ++d)
         if (int(d) != axis && p->dims[d] != dims[d]) n.fail("input shapes differ outside the axis");
       dims[size_t(axis)] += p->dims[size_t(axis)];
@@ -284,7 +289,8 @@ bool fold_node(const NodeRef& n, const std::vector<const ConstTensor*>& in, int 
     Ints sorted = perm;
     std::sort(sorted.begin(), sorted.end());
     for (size_t d = 0; d < sorted.size(); ++d)
-      if (sorted[d] != int64_t(d) || sorted.size() != t.dims.size()) n.fail("perm " + join_ints(perm) + " is not a permutation of the axes");
+      if (sorted[d] != int64_t(d) || sorted.size() != t.dims.size())
+        n.fail("perm " + join_ints(perm) + " is not a permutation of the axes");
     Shape dims;
     for (int64_t p : perm) dims.push_back(t.dims[size_t(p)]);
     const Ints ts = strides_of(t.dims);
@@ -310,13 +316,16 @@ bool fold_node(const NodeRef& n, const std::vector<const ConstTensor*>& in, int 
     const ConstTensor& d = need(n, in, 2);
     if (a.size() != 1 || b.size() != 1 || d.size() != 1) n.fail("start, limit and delta must be scalars");
     const double start = a.at(0), limit = b.at(0), delta = d.at(0);
-    if (delta == 0 || !std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta)) n.fail("delta is 0 or a bound is not finite");
+    if (delta == 0 || !std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta))
+      n.fail("delta is 0 or a bound is not finite");
     const double count = std::max(0.0, std::ceil((limit - start) / delta));
     if (count > double(max_elements)) n.fail(fmt::format("more than {} elements", max_elements));
     ConstTensor o = like(a, {int64_t(count)});
     for (int64_t k = 0; k < int64_t(count); ++k) {
-      if (a.is_float) o.f.push_back(float(a.f[0] + float(k) * d.f[0]));
-      else o.i.push_back(a.i[0] + k * d.i[0]);
+      if (a.is_float)
+        o.f.push_back(float(a.f[0] + float(k) * d.f[0]));
+      else
+        o.i.push_back(a.i[0] + k * d.i[0]);
     }
     out.push_back(std::move(o));
   } else {

@@ -63,11 +63,12 @@ void Importer::add_input() {
   // (c, h, w) padded with 1s); N fixed or symbolic, everything else static.
   const auto& shape = type.tensor_type().shape();
   if (shape.dim_size() < 2 || shape.dim_size() > 4)
-    throw FormatError(fmt::format("{}: rank {} is not supported (an image batch [N, C, H, W] is)", where,
-                                  shape.dim_size()));
+    throw FormatError(
+        fmt::format("{}: rank {} is not supported (an image batch [N, C, H, W] is)", where, shape.dim_size()));
   const auto& n = shape.dim(0);
   if (n.has_dim_value() && (n.dim_value() < 1 || n.dim_value() > 65536))
-    throw FormatError(fmt::format("{}: batch dimension {} is not supported (1..65536 or symbolic)", where, n.dim_value()));
+    throw FormatError(
+        fmt::format("{}: batch dimension {} is not supported (1..65536 or symbolic)", where, n.dim_value()));
   batch_ = n.has_dim_value() ? n.dim_value() : 1;
   int chw[3] = {1, 1, 1};
   for (int d = 1; d < shape.dim_size(); ++d) {
@@ -110,8 +111,10 @@ std::vector<int> Importer::node_order() const {
       if (i.empty() || values_.count(i)) continue;
       const auto p = producer.find(i);
       if (p == producer.end())
-        throw FormatError(fmt::format("{}: node '{}' ({}): input '{}' is not defined (no initializer, graph input "
-                                      "or node output has that name)", file_, nodes[k].name(), nodes[k].op_type(), i));
+        throw FormatError(
+            fmt::format("{}: node '{}' ({}): input '{}' is not defined (no initializer, graph input "
+                        "or node output has that name)",
+                        file_, nodes[k].name(), nodes[k].op_type(), i));
       ++pending[size_t(k)];
       users[size_t(p->second)].push_back(k);
     }
@@ -139,9 +142,10 @@ std::vector<int> Importer::node_order() const {
       for (const std::string& i : nodes[bad].input()) {
         const auto p = producer.find(i);
         if (p != producer.end() && p->second > bad)
-          throw FormatError(fmt::format("{}: node '{}' ({}): input '{}' is used before node '{}' defines it "
-                                        "(ONNX nodes are in topological order)", file_, nodes[bad].name(),
-                                        nodes[bad].op_type(), i, nodes[p->second].name()));
+          throw FormatError(
+              fmt::format("{}: node '{}' ({}): input '{}' is used before node '{}' defines it "
+                          "(ONNX nodes are in topological order)",
+                          file_, nodes[bad].name(), nodes[bad].op_type(), i, nodes[p->second].name()));
       }
     }
   // Only what the output needs: dead branches are not imported.
@@ -228,23 +232,23 @@ Graph Importer::run() {
   for (const auto& o : model_.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx") opset_ = int(o.version());
   if (opset_ < kMinOpset || opset_ > kMaxOpset)
-    throw FormatError(fmt::format("{}: opset {} is not supported (supported: {} to {})", file_, opset_, kMinOpset,
-                                  kMaxOpset));
+    throw FormatError(
+        fmt::format("{}: opset {} is not supported (supported: {} to {})", file_, opset_, kMinOpset, kMaxOpset));
   if (model_.graph().node_size() > options_.max_nodes)
-    throw FormatError(fmt::format("{}: {} nodes, more than the limit of {}", file_, model_.graph().node_size(),
-                                  options_.max_nodes));
+    throw FormatError(
+        fmt::format("{}: {} nodes, more than the limit of {}", file_, model_.graph().node_size(), options_.max_nodes));
   bind_initializers();
   add_input();
   if (model_.graph().output_size() != 1)
-    throw FormatError(fmt::format("{}: a graph with {} outputs is not supported (one output)", file_,
-                                  model_.graph().output_size()));
+    throw FormatError(
+        fmt::format("{}: a graph with {} outputs is not supported (one output)", file_, model_.graph().output_size()));
   for (int k : node_order()) import_node(model_.graph().node(k));
   const std::string& out_name = model_.graph().output(0).name();
   const auto found = values_.find(out_name);
   if (found == values_.end()) throw FormatError(fmt::format("{}: graph output '{}' is not defined", file_, out_name));
   if (found->second.is_constant())
-    throw FormatError(fmt::format("{}: a graph output that does not depend on the input ('{}') is not supported",
-                                  file_, out_name));
+    throw FormatError(
+        fmt::format("{}: a graph output that does not depend on the input ('{}') is not supported", file_, out_name));
   const onnx::NodeProto output_node;
   const NodeRef n{file_, output_node};
   const int value = materialize(n, found->second);
@@ -262,8 +266,8 @@ namespace {
 Graph import_parsed(std::string_view bytes, const std::string& name, onnx_import::TensorSource source,
                     const OnnxImportOptions& options, std::string model_name) {
   if (bytes.size() > options.max_file_bytes)
-    throw FormatError(fmt::format("{}: {} bytes, more than the limit of {} bytes for an ONNX model", name,
-                                  bytes.size(), options.max_file_bytes));
+    throw FormatError(fmt::format("{}: {} bytes, more than the limit of {} bytes for an ONNX model", name, bytes.size(),
+                                  options.max_file_bytes));
   onnx::ModelProto model;
   {
     // protobuf would log its own complaint to stderr; the FormatError below says it all.
@@ -272,7 +276,8 @@ Graph import_parsed(std::string_view bytes, const std::string& name, onnx_import
     stream.SetTotalBytesLimit(int(std::min<uint64_t>(bytes.size() + 1, INT32_MAX)));
     stream.SetRecursionLimit(64);
     if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
-      throw FormatError(fmt::format("{}: not an ONNX model (the protobuf does not parse: truncated or not ONNX)", name));
+      throw FormatError(
+          fmt::format("{}: not an ONNX model (the protobuf does not parse: truncated or not ONNX)", name));
   }
   if (!model.has_graph() || model.graph().node_size() == 0)
     throw FormatError(fmt::format("{}: not an ONNX model (no graph nodes)", name));

@@ -28,9 +28,7 @@ std::string layer_of(const std::string& param, const NodeRef& n) {
   return n.name().empty() ? param : n.name();
 }
 
-Window2d to_window2d(const Window& w) {
-  return Window2d{w.kh, w.kw, w.sh, w.sw, w.dh, w.dw, w.pt, w.pl, w.pb, w.pr};
-}
+Window2d to_window2d(const Window& w) { return Window2d{w.kh, w.kw, w.sh, w.sw, w.dh, w.dw, w.pt, w.pl, w.pb, w.pr}; }
 
 }  // namespace
 
@@ -39,9 +37,12 @@ void Importer::map_conv(const NodeRef& n, const std::vector<const Binding*>& in)
   const Dynamic& d = image_input(n, in);
   const int x = materialize(n, *in[0]);
   const ValueShape s = graph_.values[size_t(x)];
-  if (in.size() < 2 || !in[1] || !in[1]->is_constant()) n.fail("a weight computed from the image is not supported (a constant is)");
+  if (in.size() < 2 || !in[1] || !in[1]->is_constant())
+    n.fail("a weight computed from the image is not supported (a constant is)");
   const Shape& wd = in[1]->constant->dims;
-  if (wd.size() != 4) n.fail(fmt::format("weight shape {} is not supported (a 2-D convolution's [M, C/group, kH, kW] is)", shape_to_string(wd)));
+  if (wd.size() != 4)
+    n.fail(fmt::format("weight shape {} is not supported (a 2-D convolution's [M, C/group, kH, kW] is)",
+                       shape_to_string(wd)));
   const int64_t group = n.get_int("group", 1);
   if (group < 1 || group > s.c || s.c % group != 0 || wd[0] % group != 0 || wd[1] * group != s.c)
     n.fail(fmt::format("group {} does not fit input channels {} and weight {}", group, s.c, shape_to_string(wd)));
@@ -99,8 +100,10 @@ void Importer::map_batch_norm(const NodeRef& n, const std::vector<const Binding*
 
 void Importer::map_pool(const NodeRef& n, const std::vector<const Binding*>& in) {
   const bool max = n.op() == "MaxPool";
-  if (max) n.only_attributes({"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"});
-  else n.only_attributes({"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"});
+  if (max)
+    n.only_attributes({"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"});
+  else
+    n.only_attributes({"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"});
   if (n.node.output_size() > 1 && !n.node.output(1).empty()) n.fail("the Indices output is not supported");
   if (n.get_int("storage_order", 0) != 0) n.unsupported_attribute("storage_order", "1", "0");
   const Dynamic& d = image_input(n, in);

@@ -35,12 +35,14 @@ float scalar_input(const NodeRef& n, const std::vector<const Binding*>& in, size
 // and its batch dim must be 1.
 ValueShape constant_view(const NodeRef& n, const Shape& dims, int rank) {
   if (int(dims.size()) > rank)
-    n.fail(fmt::format("constant of shape {} has a higher rank than the activations ({})", shape_to_string(dims), rank));
+    n.fail(
+        fmt::format("constant of shape {} has a higher rank than the activations ({})", shape_to_string(dims), rank));
   Shape full(size_t(rank) - dims.size(), 1);
   full.insert(full.end(), dims.begin(), dims.end());
   if (full[0] != 1) n.fail(fmt::format("constant of shape {} varies along the batch", shape_to_string(dims)));
   for (int64_t d : full)
-    if (d < 1 || d > (int64_t(1) << 30)) n.fail(fmt::format("constant of shape {} has an empty dimension", shape_to_string(dims)));
+    if (d < 1 || d > (int64_t(1) << 30))
+      n.fail(fmt::format("constant of shape {} has an empty dimension", shape_to_string(dims)));
   return ValueShape{int(full[1]), rank > 2 ? int(full[2]) : 1, rank > 3 ? int(full[3]) : 1};
 }
 
@@ -105,7 +107,10 @@ void Importer::map_binary(const NodeRef& n, const std::vector<const Binding*>& i
   // Opset 6's explicit broadcast: without `axis` it aligns on the right, as numpy does.
   n.only_attributes(opset_ < 7 ? std::vector<std::string>{"broadcast"} : std::vector<std::string>{});
   const std::string& op = n.op();
-  const BinaryFn fn = op == "Add" ? BinaryFn::Add : op == "Sub" ? BinaryFn::Sub : op == "Mul" ? BinaryFn::Mul : BinaryFn::Div;
+  const BinaryFn fn = op == "Add"   ? BinaryFn::Add
+                      : op == "Sub" ? BinaryFn::Sub
+                      : op == "Mul" ? BinaryFn::Mul
+                                    : BinaryFn::Div;
   if (in.size() != 2 || !in[0] || !in[1]) n.fail("needs two inputs");
   if (!in[0]->is_constant() && !in[1]->is_constant()) {
     const Dynamic& a = in[0]->dynamic;
@@ -129,11 +134,13 @@ void Importer::map_binary(const NodeRef& n, const std::vector<const Binding*>& i
   const int x = materialize(n, *in[1 - ci]);
   const ConstTensor& c = *in[ci]->constant;
   if (!c.is_float)
-    n.fail(fmt::format("constant '{}' of type {} is not supported (FLOAT is)", n.node.input(int(ci)), onnx_type_name(c.onnx_type)));
+    n.fail(fmt::format("constant '{}' of type {} is not supported (FLOAT is)", n.node.input(int(ci)),
+                       onnx_type_name(c.onnx_type)));
   const ValueShape view = constant_view(n, c.dims, d.rank);
   const ValueShape s = graph_.values[size_t(x)];
   if (!(broadcast_shapes(n, s, view) == s))
-    n.fail(fmt::format("constant '{}' of shape {} would grow the activations", n.node.input(int(ci)), shape_to_string(c.dims)));
+    n.fail(fmt::format("constant '{}' of shape {} would grow the activations", n.node.input(int(ci)),
+                       shape_to_string(c.dims)));
   const int v = add_node(n, OpKind::Binary, "", {x}, s, BinaryAttrs{fn, view, constant_first});
   add_param(n, ci, in[ci], ParamRole::Constant, c.dims);
   bind_dynamic(n, v, d.rank);
@@ -152,7 +159,8 @@ void Importer::map_pad(const NodeRef& n, const std::vector<const Binding*>& in) 
     value = n.get_float("value", 0.0f);
   } else {
     n.only_attributes({"mode"});
-    if (in.size() < 2 || !in[1] || !in[1]->is_constant() || in[1]->constant->is_float) n.fail("pads other than constant integers are not supported");
+    if (in.size() < 2 || !in[1] || !in[1]->is_constant() || in[1]->constant->is_float)
+      n.fail("pads other than constant integers are not supported");
     pads = in[1]->constant->i;
     value = scalar_input(n, in, 2, 0.0f);
     if (in.size() > 3 && in[3]) n.fail("the axes input is not supported");
@@ -206,7 +214,8 @@ void Importer::map_resize(const NodeRef& n, const std::vector<const Binding*>& i
     const size_t scales_at = n.op() == "Resize" && opset_ >= 11 ? 2 : 1;
     if (scales_at < in.size() && in[scales_at] && in[scales_at]->is_constant() && in[scales_at]->constant->size() > 0)
       for (int64_t k = 0; k < in[scales_at]->constant->size(); ++k) scales.push_back(in[scales_at]->constant->at(k));
-    if (scales.empty() && n.op() == "Resize" && in.size() > 3 && in[3] && in[3]->is_constant()) sizes = &*in[3]->constant;
+    if (scales.empty() && n.op() == "Resize" && in.size() > 3 && in[3] && in[3]->is_constant())
+      sizes = &*in[3]->constant;
   }
   int sh = 0, sw = 0;
   if (sizes) {
@@ -239,7 +248,8 @@ void Importer::map_transpose(const NodeRef& n, const std::vector<const Binding*>
   std::vector<int64_t> sorted = perm;
   std::sort(sorted.begin(), sorted.end());
   for (size_t k = 0; k < sorted.size(); ++k)
-    if (sorted[k] != int64_t(k) || int(sorted.size()) != d.rank) n.fail("perm " + join_ints(perm) + " is not a permutation of the axes");
+    if (sorted[k] != int64_t(k) || int(sorted.size()) != d.rank)
+      n.fail("perm " + join_ints(perm) + " is not a permutation of the axes");
   if (perm[0] != 0) n.unsupported_attribute("perm", join_ints(perm), "permutations that keep the batch axis first");
   TransposeAttrs a;
   for (size_t k = 1; k < perm.size(); ++k) a.perm[k - 1] = int(perm[k] - 1);
@@ -271,7 +281,8 @@ void Importer::map_matmul(const NodeRef& n, const std::vector<const Binding*>& i
   if (d.rank != 2) n.fail(fmt::format("a {}-D input A is not supported (2-D [N, K] is: Flatten first)", d.rank));
   const int x = materialize(n, *in[0]);
   const ValueShape s = graph_.values[size_t(x)];
-  if (in.size() < 2 || !in[1] || !in[1]->is_constant()) n.fail("a weight B computed from the image is not supported (a constant is)");
+  if (in.size() < 2 || !in[1] || !in[1]->is_constant())
+    n.fail("a weight B computed from the image is not supported (a constant is)");
   const Shape& wd = in[1]->constant->dims;
   if (wd.size() != 2 || wd[0] != s.numel() || wd[1] < 1 || wd[1] > (int64_t(1) << 24))
     n.fail(fmt::format("weight B {} does not fit input A [N, {}]", shape_to_string(wd), s.numel()));
@@ -281,7 +292,8 @@ void Importer::map_matmul(const NodeRef& n, const std::vector<const Binding*>& i
   a.weight_transposed = true;
   a.bias = false;
   const std::string& w = n.node.input(1);
-  const std::string name = w.ends_with(".weight") && w.size() > 7 ? w.substr(0, w.size() - 7) : (n.name().empty() ? w : n.name());
+  const std::string name =
+      w.ends_with(".weight") && w.size() > 7 ? w.substr(0, w.size() - 7) : (n.name().empty() ? w : n.name());
   const int v = add_node(n, OpKind::Linear, name, {x}, ValueShape{a.out_features, 1, 1}, a);
   add_param(n, 1, in[1], ParamRole::Weight, wd);
   bind_dynamic(n, v, 2);

@@ -16,11 +16,39 @@
 namespace faultbench::onnx_import {
 
 const std::vector<std::string>& mapped_ops() {
-  static const std::vector<std::string> ops = {
-      "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Conv", "Div", "Dropout", "Flatten", "Gemm",
-      "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad",
-      "Relu", "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose",
-      "Unsqueeze", "Upsample"};
+  static const std::vector<std::string> ops = {"Add",
+                                               "AveragePool",
+                                               "BatchNormalization",
+                                               "Clip",
+                                               "Concat",
+                                               "Conv",
+                                               "Div",
+                                               "Dropout",
+                                               "Flatten",
+                                               "Gemm",
+                                               "GlobalAveragePool",
+                                               "GlobalMaxPool",
+                                               "HardSigmoid",
+                                               "HardSwish",
+                                               "Identity",
+                                               "LeakyRelu",
+                                               "MatMul",
+                                               "MaxPool",
+                                               "Mul",
+                                               "Pad",
+                                               "Relu",
+                                               "Reshape",
+                                               "Resize",
+                                               "Shape",
+                                               "Sigmoid",
+                                               "Slice",
+                                               "Softmax",
+                                               "Squeeze",
+                                               "Sub",
+                                               "Tanh",
+                                               "Transpose",
+                                               "Unsqueeze",
+                                               "Upsample"};
   return ops;
 }
 
@@ -35,7 +63,8 @@ ValueShape value_shape(const NodeRef& n, const Shape& dims, int64_t batch) {
     n.fail(fmt::format("result shape {} is not supported (2 to 4 axes, the batch axis first and unchanged)",
                        shape_to_string(dims)));
   for (int64_t d : dims)
-    if (d < 1 || d > (int64_t(1) << 30)) n.fail(fmt::format("result shape {} has an empty or huge dimension", shape_to_string(dims)));
+    if (d < 1 || d > (int64_t(1) << 30))
+      n.fail(fmt::format("result shape {} has an empty or huge dimension", shape_to_string(dims)));
   const ValueShape s{int(dims[1]), dims.size() > 2 ? int(dims[2]) : 1, dims.size() > 3 ? int(dims[3]) : 1};
   if (s.numel() > (int64_t(1) << 30)) n.fail(fmt::format("result shape {} is too large", shape_to_string(dims)));
   return s;
@@ -83,7 +112,8 @@ int Importer::add_param(const NodeRef& n, size_t input, const Binding* b, ParamR
   if (!c.is_float)
     n.fail(fmt::format("parameter '{}' of type {} is not supported (FLOAT is)", name, onnx_type_name(c.onnx_type)));
   if (c.dims != expected)
-    n.fail(fmt::format("parameter '{}' has shape {}, expected {}", name, shape_to_string(c.dims), shape_to_string(expected)));
+    n.fail(fmt::format("parameter '{}' has shape {}, expected {}", name, shape_to_string(c.dims),
+                       shape_to_string(expected)));
   if (param_users_.count(name))
     n.fail(fmt::format("parameter '{}' is already used by another layer (shared weights are not supported)", name));
   Param p;
@@ -125,8 +155,8 @@ int Importer::materialize(const NodeRef& n, const Binding& b) {
   };
   const SliceAttrs a{axis(1), axis(2), axis(3)};
   const ValueShape s = graph_.values[size_t(d.value)];
-  const ops::SliceShape ss{1, s.c, s.h, s.w, {a.c.start, a.c.end, a.c.step}, {a.h.start, a.h.end, a.h.step},
-                           {a.w.start, a.w.end, a.w.step}};
+  const ops::SliceShape ss{
+      1, s.c, s.h, s.w, {a.c.start, a.c.end, a.c.step}, {a.h.start, a.h.end, a.h.step}, {a.w.start, a.w.end, a.w.step}};
   try {
     ops::validate_slice(ss);
   } catch (const UsageError& e) {
@@ -142,8 +172,8 @@ bool Importer::map_shortcut(const NodeRef& n, const std::vector<const Binding*>&
   const ValueShape s = graph_.values[size_t(d.value)];
   const SliceSpec& sl = *d.slice;
   const bool shortcut = sl.start == std::vector<int64_t>{0, 0, 0, 0} && sl.step == std::vector<int64_t>{1, 1, 2, 2} &&
-                        sl.count[0] == batch_ &&
-                        sl.count[1] == s.c && sl.count[2] == (s.h + 1) / 2 && sl.count[3] == (s.w + 1) / 2;
+                        sl.count[0] == batch_ && sl.count[1] == s.c && sl.count[2] == (s.h + 1) / 2 &&
+                        sl.count[3] == (s.w + 1) / 2;
   if (!shortcut) return false;
   const std::string mode = n.get_string("mode", "constant");
   std::vector<int64_t> pads = n.get_ints("pads", {});
@@ -251,8 +281,10 @@ void Importer::map_node(const NodeRef& n, const std::vector<const Binding*>& in)
     const Dynamic& d = dynamic_input(n, in, 0);
     if (d.rank != 4) n.fail(fmt::format("a {}-D input is not supported (4-D [N, C, H, W] is)", d.rank));
     const int x = unary_input();
-    bind_dynamic(n, add_node(n, op == "GlobalMaxPool" ? OpKind::GlobalMaxPool : OpKind::GlobalAvgPool, "", {x},
-                             ValueShape{graph_.values[size_t(x)].c, 1, 1}, std::monostate{}), 4);
+    bind_dynamic(n,
+                 add_node(n, op == "GlobalMaxPool" ? OpKind::GlobalMaxPool : OpKind::GlobalAvgPool, "", {x},
+                          ValueShape{graph_.values[size_t(x)].c, 1, 1}, std::monostate{}),
+                 4);
     return;
   }
   if (op == "Conv") return map_conv(n, in);

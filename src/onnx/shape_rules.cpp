@@ -12,8 +12,8 @@ namespace {
 using Ints = std::vector<int64_t>;
 
 // An integer input k (a constant), or the attribute `name` when the opset predates it.
-Ints ints_input_or_attribute(const NodeRef& n, const std::vector<const ConstTensor*>& in, size_t k,
-                             bool from_input, const std::string& name, Ints fallback) {
+Ints ints_input_or_attribute(const NodeRef& n, const std::vector<const ConstTensor*>& in, size_t k, bool from_input,
+                             const std::string& name, Ints fallback) {
   if (!from_input) return n.get_ints(name, std::move(fallback));
   if (k >= in.size() || in[k] == nullptr) return fallback;
   if (in[k]->is_float) n.fail(fmt::format("input {} ({}) must be integers", k, name));
@@ -28,7 +28,8 @@ Shape reshape_dims(const NodeRef& n, const Shape& in, const Ints& target, bool a
   for (size_t d = 0; d < target.size(); ++d) {
     int64_t v = target[d];
     if (v == 0 && !allowzero) {
-      if (d >= in.size()) n.fail(fmt::format("shape {} copies dimension {} of a rank-{} input", join_ints(target), d, in.size()));
+      if (d >= in.size())
+        n.fail(fmt::format("shape {} copies dimension {} of a rank-{} input", join_ints(target), d, in.size()));
       v = in[d];
     }
     if (v == -1) {
@@ -38,11 +39,13 @@ Shape reshape_dims(const NodeRef& n, const Shape& in, const Ints& target, bool a
     }
     if (v < 0) n.fail("shape " + join_ints(target) + " has a negative dimension");
     out[d] = v;
-    if (v != 0 && known > std::numeric_limits<int32_t>::max() / v) n.fail("shape " + join_ints(target) + " is too large");
+    if (v != 0 && known > std::numeric_limits<int32_t>::max() / v)
+      n.fail("shape " + join_ints(target) + " is too large");
     known *= v;
   }
   if (infer >= 0) {
-    if (known == 0 || total % known != 0) n.fail(fmt::format("cannot reshape {} to {}", shape_to_string(in), join_ints(target)));
+    if (known == 0 || total % known != 0)
+      n.fail(fmt::format("cannot reshape {} to {}", shape_to_string(in), join_ints(target)));
     out[size_t(infer)] = total / known;
   } else if (known != total) {
     n.fail(fmt::format("cannot reshape {} ({} elements) to {}", shape_to_string(in), total, join_ints(target)));
@@ -95,7 +98,8 @@ SliceSpec slice_spec(const NodeRef& n, const Shape& dims, const std::vector<cons
       e = clamp(ends[k], -1, dim - 1);
     }
     const int64_t span = step > 0 ? e - b : b - e;
-    const int64_t mag = step > 0 ? step : (step == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : -step);
+    const int64_t mag =
+        step > 0 ? step : (step == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : -step);
     s.start[size_t(a)] = b;
     s.step[size_t(a)] = step;
     s.count[size_t(a)] = span <= 0 ? 0 : (span - 1) / mag + 1;

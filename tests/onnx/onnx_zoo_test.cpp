@@ -61,8 +61,8 @@ const Fixtures& fixtures() {
   return f;
 }
 
-#define REQUIRE_EXPORTS()                                     \
-  const Fixtures& fx = fixtures();                            \
+#define REQUIRE_EXPORTS()          \
+  const Fixtures& fx = fixtures(); \
   if (!fx.skip.empty()) GTEST_SKIP() << fx.skip
 
 class OnnxZoo : public ::testing::TestWithParam<Export> {};
@@ -131,7 +131,8 @@ TEST(OnnxCli, FaultListEvalAndCampaignAreThoseOfTheBuiltInModel) {
 
   // The same sampler over the same sites: the same list.
   for (const auto& [model, name] : {std::pair{zoo_model, "zoo"}, std::pair{onnx_model, "onnx"}}) {
-    const auto r = testing::run_faultbench("faultlist " + model + " --count 30 --out '" + (out / name).string() + ".csv'");
+    const auto r =
+        testing::run_faultbench("faultlist " + model + " --count 30 --out '" + (out / name).string() + ".csv'");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   EXPECT_EQ(slurp(out / "zoo.csv"), slurp(out / "onnx.csv"));
@@ -139,8 +140,8 @@ TEST(OnnxCli, FaultListEvalAndCampaignAreThoseOfTheBuiltInModel) {
   const std::string images = " --data-dir '" + data + "' --images 20";
   const auto eval_zoo = testing::run_faultbench("eval " + zoo_model + " --weights '" + weights + "'" + images +
                                                 " --logits '" + (out / "zoo_logits.csv").string() + "'");
-  const auto eval_onnx = testing::run_faultbench("eval " + onnx_model + images + " --logits '" +
-                                                 (out / "onnx_logits.csv").string() + "'");
+  const auto eval_onnx =
+      testing::run_faultbench("eval " + onnx_model + images + " --logits '" + (out / "onnx_logits.csv").string() + "'");
   ASSERT_EQ(eval_zoo.exit_code, 0) << eval_zoo.err;
   ASSERT_EQ(eval_onnx.exit_code, 0) << eval_onnx.err;
   EXPECT_EQ(slurp(out / "zoo_logits.csv"), slurp(out / "onnx_logits.csv"));
@@ -148,9 +149,9 @@ TEST(OnnxCli, FaultListEvalAndCampaignAreThoseOfTheBuiltInModel) {
   const auto a = testing::run_faultbench("campaign " + zoo_model + " --weights '" + weights + "' --faults '" +
                                          (out / "zoo.csv").string() + "' --out '" + (out / "zoo_results.csv").string() +
                                          "'" + images + " --threads 1");
-  const auto b = testing::run_faultbench("campaign " + onnx_model + " --faults '" + (out / "onnx.csv").string() +
-                                         "' --out '" + (out / "onnx_results.csv").string() + "'" + images +
-                                         " --threads 1");
+  const auto b =
+      testing::run_faultbench("campaign " + onnx_model + " --faults '" + (out / "onnx.csv").string() + "' --out '" +
+                              (out / "onnx_results.csv").string() + "'" + images + " --threads 1");
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_EQ(slurp(out / "zoo_results.csv"), slurp(out / "onnx_results.csv"));

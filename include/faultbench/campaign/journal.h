@@ -32,7 +32,7 @@ struct CampaignBinding {
   int64_t images = 0;
   std::string faults_sha256;  // fault-list file bytes
   int64_t faults = 0;
-  std::string fault_model;  // "bitflip" | "stuck-at-0" | "stuck-at-1" | "as-listed"
+  std::string fault_model;   // "bitflip" | "stuck-at-0" | "stuck-at-1" | "as-listed"
   std::string model_sha256;  // an imported ONNX model's file bytes; "" (and not written) for a zoo model
 
   nlohmann::json to_json() const;

@@ -23,11 +23,11 @@
 namespace faultbench {
 
 struct OnnxImportOptions {
-  uint64_t max_file_bytes = uint64_t(1) << 31;          // the .onnx file (protobuf's own limit is 2 GiB)
-  uint64_t max_external_bytes = uint64_t(4) << 30;      // all external-data files together
-  int64_t max_nodes = 100'000;                          // graph nodes
-  int64_t max_constant_elements = int64_t(1) << 26;     // one folded (computed) constant tensor
-  std::string dataset;                                  // recorded as Graph::dataset ("" when unknown)
+  uint64_t max_file_bytes = uint64_t(1) << 31;       // the .onnx file (protobuf's own limit is 2 GiB)
+  uint64_t max_external_bytes = uint64_t(4) << 30;   // all external-data files together
+  int64_t max_nodes = 100'000;                       // graph nodes
+  int64_t max_constant_elements = int64_t(1) << 26;  // one folded (computed) constant tensor
+  std::string dataset;                               // recorded as Graph::dataset ("" when unknown)
 };
 
 // Reads PATH (and external data beside it: only regular files inside its folder, never
