@@ -57,10 +57,10 @@ Graph onnx_ops_net() {
   int y = b.binary(BinaryFn::Add, main, sc);  // [48, 8, 8]
   y = b.resize(y, {2, 2});
   y = b.transpose(y, {{0, 2, 1}});
-  y = b.pad(y, {0, 0, 1, 0, 0, 1, -1.0f});  // [48, 17, 17], asymmetric
+  y = b.pad(y, {0, 0, 1, 0, 0, 1, -1.0f});                 // [48, 17, 17], asymmetric
   y = b.conv2d("conv4", y, conv(48, 32, 3, 2, 0, false));  // [32, 8, 8]
   // Channels into positions and back: conservative bitmaps.
-  y = b.transpose(y, {{1, 2, 0}});        // [8, 8, 32]
+  y = b.transpose(y, {{1, 2, 0}});  // [8, 8, 32]
   y = b.reshape(y, {32, 8, 8});
   y = b.conv2d("conv5", y, conv(32, 32, 1, 1, 0, true));
   const int mean = b.global_avg_pool(y);

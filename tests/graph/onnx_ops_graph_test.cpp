@@ -56,27 +56,47 @@ TEST(OnnxGraph, BuilderErrorsNameTheOperatorAndRule) {
   const int other = b.slice(x, {{0, 3, 1}, {0, 6, 1}, {0, 8, 1}});  // [3, 6, 8]
   EXPECT_EQ(message_of([&] { b.binary(BinaryFn::Add, x, other); }),
             "binary (Add): operand shapes [4, 6, 8] and [3, 6, 8] do not broadcast (axis c: 4 vs 3)");
-  EXPECT_EQ(message_of([&] { b.binary_constant(BinaryFn::Sub, x, "mean", {3}, {3, 1, 1}); }),
+  EXPECT_EQ(message_of([&] {
+              b.binary_constant(BinaryFn::Sub, x, "mean", {3}, {3, 1, 1});
+            }),
             "binary (Sub): operand shapes [4, 6, 8] and [3, 1, 1] do not broadcast (axis c: 4 vs 3)");
-  EXPECT_EQ(message_of([&] { b.binary_constant(BinaryFn::Sub, x, "mean", {1, 4}, {4, 2, 1}); }),
+  EXPECT_EQ(message_of([&] {
+              b.binary_constant(BinaryFn::Sub, x, "mean", {1, 4}, {4, 2, 1});
+            }),
             "binary (Sub): constant 'mean' of shape [1, 4] cannot be viewed as [4, 2, 1]");
-  EXPECT_EQ(message_of([&] { b.binary_constant(BinaryFn::Mul, x, "big", {4, 6, 8, 2}, {4, 6, 16}); }),
+  EXPECT_EQ(message_of([&] {
+              b.binary_constant(BinaryFn::Mul, x, "big", {4, 6, 8, 2}, {4, 6, 16});
+            }),
             "binary (Mul): operand shapes [4, 6, 8] and [4, 6, 16] do not broadcast (axis w: 8 vs 16)");
   const int gate = b.global_avg_pool(x);
-  EXPECT_EQ(message_of([&] { b.binary_constant(BinaryFn::Mul, gate, "map", {4, 6, 8}, {4, 6, 8}); }),
+  EXPECT_EQ(message_of([&] {
+              b.binary_constant(BinaryFn::Mul, gate, "map", {4, 6, 8}, {4, 6, 8});
+            }),
             "binary (Mul): constant 'map' [4, 6, 8] would grow the value [4, 1, 1] to [4, 6, 8]");
   EXPECT_EQ(message_of([&] { b.softmax(x); }), "softmax: only over the channels of a [C, 1, 1] value, got [4, 6, 8]");
-  EXPECT_EQ(message_of([&] { b.reshape(x, {4, 6, 7}); }),
+  EXPECT_EQ(message_of([&] {
+              b.reshape(x, {4, 6, 7});
+            }),
             "reshape: [4, 6, 8] cannot become [4, 6, 7] (element counts differ)");
-  EXPECT_EQ(message_of([&] { b.slice(x, {{0, 4, 1}, {2, 2, 1}, {0, 8, 1}}); }),
+  EXPECT_EQ(message_of([&] {
+              b.slice(x, {{0, 4, 1}, {2, 2, 1}, {0, 8, 1}});
+            }),
             "slice: axis h: start 2, end 2, step 1 must satisfy 0 <= start < end <= 6 and step >= 1");
-  EXPECT_EQ(message_of([&] { b.pad(x, {0, 0, 0, 0, -1, 0, 0.0f}); }),
+  EXPECT_EQ(message_of([&] {
+              b.pad(x, {0, 0, 0, 0, -1, 0, 0.0f});
+            }),
             "pad: pads must be >= 0 (cropping is a slice), got c 0/0, h 0/0, w -1/0");
-  EXPECT_EQ(message_of([&] { b.transpose(x, {{0, 1, 3}}); }),
+  EXPECT_EQ(message_of([&] {
+              b.transpose(x, {{0, 1, 3}});
+            }),
             "transpose: perm (0, 1, 3) is not a permutation of the (c, h, w) axes (0, 1, 2)");
-  EXPECT_EQ(message_of([&] { b.resize(x, {1, 0}); }),
+  EXPECT_EQ(message_of([&] {
+              b.resize(x, {1, 0});
+            }),
             "resize: scales must be integers in [1, 1024] (nearest upsampling), got 1 x 0");
-  EXPECT_EQ(message_of([&] { b.unary(x, {UnaryFn::Clip, 0, 0, std::nanf(""), 1.0f}); }),
+  EXPECT_EQ(message_of([&] {
+              b.unary(x, {UnaryFn::Clip, 0, 0, std::nanf(""), 1.0f});
+            }),
             "unary (Clip): a bound is NaN");
   LinearAttrs la;
   EXPECT_EQ(message_of([&] { b.linear("fc", gate, la); }), "linear 'fc': out_features must be positive, got 0");
