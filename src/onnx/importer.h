@@ -60,6 +60,14 @@ class Importer {
   void map_batch_norm(const NodeRef& n, const std::vector<const Binding*>& in);
   void map_pool(const NodeRef& n, const std::vector<const Binding*>& in);
   void map_gemm(const NodeRef& n, const std::vector<const Binding*>& in);
+  // map_onnx_ops.cpp: the IR's operators for imported graphs
+  void map_unary(const NodeRef& n, const std::vector<const Binding*>& in);
+  void map_binary(const NodeRef& n, const std::vector<const Binding*>& in);
+  void map_pad(const NodeRef& n, const std::vector<const Binding*>& in);
+  void map_resize(const NodeRef& n, const std::vector<const Binding*>& in);
+  void map_transpose(const NodeRef& n, const std::vector<const Binding*>& in);
+  void map_softmax(const NodeRef& n, const std::vector<const Binding*>& in);
+  void map_matmul(const NodeRef& n, const std::vector<const Binding*>& in);
 
   const onnx::ModelProto& model_;
   std::string file_;

@@ -1,6 +1,8 @@
 // Mapping the ops with parameters or spatial windows: Conv, BatchNormalization, MaxPool,
 // AveragePool, Gemm. Their constant inputs become Graph parameters, in graph order, named as
 // the initializers are.
+#include <cmath>
+
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
@@ -132,18 +134,26 @@ void Importer::map_gemm(const NodeRef& n, const std::vector<const Binding*>& in)
   const ValueShape s = graph_.values[size_t(x)];
   if (d.rank != 2) n.fail("input A must be 2-D [N, K] (Flatten first)");
   if (n.get_int("transA", 0) != 0) n.unsupported_attribute("transA", "1", "0");
-  if (n.get_int("transB", 0) != 1) n.unsupported_attribute("transB", "0", "1 (weight [out, in], as nn.Linear)");
-  if (n.get_float("alpha", 1.0f) != 1.0f) n.unsupported_attribute("alpha", fmt::format("{}", n.get_float("alpha", 1)), "1");
-  if (n.get_float("beta", 1.0f) != 1.0f) n.unsupported_attribute("beta", fmt::format("{}", n.get_float("beta", 1)), "1");
-  if (in.size() < 3 || !in[2]) n.fail("a Gemm without the bias C is not supported");
+  const bool transposed = n.get_int("transB", 0) == 0;  // B stored [K, M]
+  const float alpha = n.get_float("alpha", 1.0f), beta = n.get_float("beta", 1.0f);
+  if (!std::isfinite(alpha) || !std::isfinite(beta)) n.fail("alpha and beta must be finite");
   if (!in[1] || !in[1]->is_constant()) n.fail("the weight B (input 1) must be a constant");
   const Shape& wd = in[1]->constant->dims;
-  if (wd.size() != 2 || wd[1] != s.numel() || wd[0] < 1 || wd[0] > (int64_t(1) << 24))
+  const int64_t k = transposed ? (wd.size() == 2 ? wd[0] : 0) : (wd.size() == 2 ? wd[1] : 0);
+  const int64_t m = transposed ? (wd.size() == 2 ? wd[1] : 0) : (wd.size() == 2 ? wd[0] : 0);
+  if (wd.size() != 2 || k != s.numel() || m < 1 || m > (int64_t(1) << 24))
     n.fail(fmt::format("weight B {} does not fit input A [N, {}]", shape_to_string(wd), s.numel()));
-  const LinearAttrs a{int(s.numel()), int(wd[0])};
+  LinearAttrs a;
+  a.in_features = int(s.numel());
+  a.out_features = int(m);
+  a.weight_transposed = transposed;
+  a.alpha = alpha;
+  a.beta = beta;
+  a.bias = in.size() > 2 && in[2] != nullptr;
   const int v = add_node(n, OpKind::Linear, layer_of(n.node.input(1), n), {x}, ValueShape{a.out_features, 1, 1}, a);
   add_param(n, 1, in[1], ParamRole::Weight, wd);
-  add_param(n, 2, in[2], ParamRole::Bias, {wd[0]});
+  // C broadcasts over the batch: [M] (what exporters write) is the bias as nn.Linear keeps it.
+  if (a.bias) add_param(n, 2, in[2], ParamRole::Bias, {m});
   bind_dynamic(n, v, 2);
 }
 

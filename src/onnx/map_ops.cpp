@@ -6,6 +6,8 @@
 #include <fmt/ranges.h>
 #include <onnx/onnx_pb.h>
 
+#include "faultbench/error.h"
+#include "faultbench/ops/movement.h"
 #include "faultbench/ops/pool.h"
 #include "fold.h"
 #include "importer.h"
@@ -15,9 +17,10 @@ namespace faultbench::onnx_import {
 
 const std::vector<std::string>& mapped_ops() {
   static const std::vector<std::string> ops = {
-      "Add", "AveragePool", "BatchNormalization", "Concat", "Conv", "Dropout", "Flatten", "Gemm",
-      "GlobalAveragePool", "Identity", "MaxPool", "Pad (after Slice: ResNet option-A shortcut)", "Relu", "Reshape",
-      "Slice", "Squeeze", "Unsqueeze"};
+      "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Conv", "Div", "Dropout", "Flatten", "Gemm",
+      "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad",
+      "Relu", "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose",
+      "Unsqueeze", "Upsample"};
   return ops;
 }
 
@@ -110,8 +113,23 @@ int Importer::materialize(const NodeRef& n, const Binding& b) {
   for (size_t k = 0; k < dims.size(); ++k)
     whole = whole && d.slice->start[k] == 0 && d.slice->step[k] == 1 && d.slice->count[k] == dims[k];
   if (whole) return d.value;
-  n.fail("a Slice of activations is supported only before a Pad of channels (ResNet's option-A shortcut "
-         "x[:, :, ::2, ::2] padded with zero channels)");
+  const SliceSpec& sl = *d.slice;
+  if (sl.start[0] != 0 || sl.count[0] != 1) n.fail("slicing the batch axis is not supported");
+  auto axis = [&](size_t k) {
+    if (k >= dims.size()) return SliceAxis{0, 1, 1};
+    if (sl.step[k] < 1) n.fail("a Slice of activations with a negative step is not supported");
+    return SliceAxis{int(sl.start[k]), int(sl.start[k] + (sl.count[k] - 1) * sl.step[k] + 1), int(sl.step[k])};
+  };
+  const SliceAttrs a{axis(1), axis(2), axis(3)};
+  const ValueShape s = graph_.values[size_t(d.value)];
+  const ops::SliceShape ss{1, s.c, s.h, s.w, {a.c.start, a.c.end, a.c.step}, {a.h.start, a.h.end, a.h.step},
+                           {a.w.start, a.w.end, a.w.step}};
+  try {
+    ops::validate_slice(ss);
+  } catch (const UsageError& e) {
+    n.fail(e.what());
+  }
+  return add_node(n, OpKind::Slice, "", {d.value}, ValueShape{ss.rc.size(), ss.rh.size(), ss.rw.size()}, a);
 }
 
 // Slice(h, w: from 0 step 2) then a zero Pad of channels only: the IR's ShortcutA.
@@ -171,35 +189,20 @@ void Importer::map_node(const NodeRef& n, const std::vector<const Binding*>& in)
     values_[n.node.output(0)] = std::move(b);
     return;
   }
-  if (op == "Pad") {
-    if (map_shortcut(n, in)) return;
-    // All-zero pads (PyTorch's avg_pool2d emits one): the input itself.
-    const std::vector<int64_t> pads =
-        opset_ >= 11 ? (in.size() > 1 && in[1] ? constant_input(n, in, 1, "pads").i : std::vector<int64_t>{})
-                     : n.get_ints("pads", {});
-    if (!pads.empty() && std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) {
-      dynamic_input(n, in, 0);
-      values_[n.node.output(0)] = *in[0];
-      return;
-    }
-    n.fail("a Pad is supported only after a Slice as ResNet's option-A shortcut (zero channels after "
-           "x[:, :, ::2, ::2])");
-  }
+  if (op == "Pad") return map_pad(n, in);
   if (op == "Relu") {
     const Dynamic& d = dynamic_input(n, in, 0);
     const int x = unary_input();
     bind_dynamic(n, add_node(n, OpKind::ReLU, "", {x}, graph_.values[size_t(x)], std::monostate{}), d.rank);
     return;
   }
-  if (op == "Add") {
-    const Dynamic& a = dynamic_input(n, in, 0);
-    const Dynamic& b = dynamic_input(n, in, 1);
-    const int x = materialize(n, *in[0]), y = materialize(n, *in[1]);
-    if (!(graph_.values[size_t(x)] == graph_.values[size_t(y)]) || a.rank != b.rank)
-      n.fail("inputs of different shapes (broadcasting Add is not supported)");
-    bind_dynamic(n, add_node(n, OpKind::Add, "", {x, y}, graph_.values[size_t(x)], std::monostate{}), a.rank);
-    return;
-  }
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") return map_binary(n, in);
+  if (op == "LeakyRelu" || op == "Clip" || op == "Sigmoid" || op == "HardSigmoid" || op == "HardSwish" || op == "Tanh")
+    return map_unary(n, in);
+  if (op == "Resize" || op == "Upsample") return map_resize(n, in);
+  if (op == "Transpose") return map_transpose(n, in);
+  if (op == "Softmax") return map_softmax(n, in);
+  if (op == "MatMul") return map_matmul(n, in);
   if (op == "Concat") {
     std::vector<int> xs;
     int rank = 0;
@@ -236,8 +239,9 @@ void Importer::map_node(const NodeRef& n, const std::vector<const Binding*>& in)
       bind_dynamic(n, add_node(n, OpKind::Flatten, "", {x}, out, std::monostate{}), 2);
       return;
     }
-    n.fail(fmt::format("reshaping activations {} to {} is not supported (only to [N, C*H*W] or keeping the layout)",
-                       shape_to_string(onnx_dims(s, d.rank)), shape_to_string(dims)));
+    // The data is contiguous [C,H,W] per image, in ONNX's row-major order: a new shape.
+    bind_dynamic(n, add_node(n, OpKind::Reshape, "", {x}, out, std::monostate{}), int(dims.size()));
+    return;
   }
   if (op == "GlobalAveragePool") {
     const Dynamic& d = dynamic_input(n, in, 0);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hostile_inputs.h"
+#include "onnx_files.h"
 #include "robustness_fixtures.h"
 
 namespace faultbench::robustness {
@@ -18,7 +19,7 @@ namespace faultbench::robustness {
 struct CliCase {
   std::string id;  // stable row id, e.g. "ckpt-zip-truncated"
   std::string
-      category;  // checkpoint | safetensors | cifar | gtsrb | npy | fault list | journal | results | command line | output
+      category;  // checkpoint | safetensors | cifar | gtsrb | npy | fault list | journal | results | command line | output | onnx
   std::string what;                                // the bad input, in words
   std::function<void(const fs::path& dir)> setup;  // writes the inputs into the scratch folder
   std::vector<std::string> args;                   // run in the scratch folder
@@ -606,6 +607,86 @@ inline const std::vector<CliCase>& cli_cases() {
        [](const fs::path&) {}, {"models", "--layers", "resnet20"}, 2},
       {"cli-simd-unknown", "command line", "FAULTBENCH_SIMD naming no SIMD target",
        [](const fs::path&) {}, {"models"}, 2, "FAULTBENCH_SIMD=sse9"},
+      // ---- ONNX models (every verb imports --model PATH.onnx the same way; models shows it) ----
+      {"onnx-missing", "onnx", "ONNX model file does not exist", [](const fs::path&) {}, {"models", "m.onnx"}, 1},
+      {"onnx-not-protobuf", "onnx", "not an ONNX model (a text file named .onnx)",
+       [](const fs::path& d) { write_bytes(d / "m.onnx", "hello, this is not a model\n"); }, {"models", "m.onnx"}, 1},
+      {"onnx-truncated", "onnx", "ONNX model cut at half its size",
+       [](const fs::path& d) {
+         const std::string b = onnx_files::bytes_of(onnx_files::tiny_model());
+         write_bytes(d / "m.onnx", b.substr(0, b.size() / 2));
+       },
+       {"models", "m.onnx"}, 1},
+      {"onnx-huge-dims", "onnx", "an initializer declaring 2^60 elements, holding 4 bytes",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::tiny_model();
+         onnx::TensorProto* t = m.mutable_graph()->mutable_initializer(0);
+         t->clear_dims();
+         t->clear_float_data();
+         for (int k = 0; k < 3; ++k) t->add_dims(int64_t(1) << 20);
+         t->set_raw_data(std::string(4, '\0'));
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"}, 1},
+      {"onnx-cycle", "onnx", "a cycle: Relu reads the output of the Flatten after it",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::tiny_model();
+         onnx_files::node_named(m, "/Relu")->set_input(0, "f");
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"}, 1},
+      {"onnx-missing-initializer", "onnx", "Conv's weight names no initializer",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::tiny_model();
+         m.mutable_graph()->mutable_initializer()->DeleteSubrange(0, 1);
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"}, 1},
+      {"onnx-used-before-defined", "onnx", "nodes out of order: Relu before the Conv whose output it reads",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::tiny_model();
+         m.mutable_graph()->mutable_node()->SwapElements(0, 1);
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"}, 1},
+      {"onnx-external-outside", "onnx", "external data at ../w.bin (outside the model's folder)",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::tiny_model();
+         onnx_files::externalize_conv_weight(m, "../w.bin");
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"}, 1},
+      {"onnx-external-link", "onnx", "external data through a symbolic link to a file outside the folder",
+       [](const fs::path& d) {
+         fs::create_directories(d / "model");
+         write_bytes(d / "outside.bin", std::string(4 * 108, '\0'));
+         fs::create_symlink("../outside.bin", d / "model" / "w.bin");
+         onnx::ModelProto m = onnx_files::tiny_model();
+         onnx_files::externalize_conv_weight(m, "w.bin");
+         onnx_files::write_model(d / "model" / "m.onnx", m);
+       },
+       {"models", "model/m.onnx"}, 1},
+      {"onnx-unsupported-op", "onnx", "an op faultbench does not support (Erf)",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::tiny_model();
+         onnx_files::node_named(m, "/Relu")->set_op_type("Erf");
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"}, 1},
+      {"onnx-unsupported-attribute", "onnx", "Gemm with transA = 1",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::tiny_model();
+         onnx_files::add_int(onnx_files::node_named(m, "/fc/Gemm"), "transA", 1);
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"}, 1},
+      {"onnx-input-mismatch", "onnx", "eval of an 8x8-input ONNX model on CIFAR-10 (32x32)",
+       [](const fs::path& d) {
+         cifar_data(d);
+         onnx_files::write_model(d / "m.onnx", onnx_files::tiny_model());
+       },
+       {"eval", "--model", "m.onnx", "--dataset", "cifar10", "--data-dir", "data", "--images", "2", "--threads", "1"},
+       1},
       // ---- npy dataset (--dataset npy --data-dir DIR: DIR/images.npy, DIR/labels.npy) ----
       {"npy-not-npy", "npy", "images.npy is not a .npy file (a text file)",
        npy_data([](const fs::path& d) { write_bytes(d / "images.npy", "x,y\n1,2\n"); }), kEvalNpy, 1},

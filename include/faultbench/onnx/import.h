@@ -43,7 +43,7 @@ Graph import_onnx_bytes(std::string_view bytes, const std::string& name, const O
 
 // Warnings about an imported graph that are not errors: today, Conv layers that look as if
 // their BatchNorm was folded into them by the exporter (a Conv with a bias and no
-// BatchNormalization after it, in a graph that has BatchNorm layers or "bn" in its names).
+// BatchNormalization after it whose weight the exporter computed: PyTorch's "onnx::Conv_<n>").
 // Faults in such a folded weight are not faults in the trained network's weight.
 std::vector<std::string> onnx_graph_warnings(const Graph& graph);
 
