@@ -70,7 +70,7 @@ struct LinearAttrs {
 struct ShortcutAAttrs {
   int pad_front = 0, pad_back = 0;  // zero channels before / after the real ones
 };
-using UnaryFn = ops::UnaryFn;        // LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh
+using UnaryFn = ops::UnaryFn;         // LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh
 using UnaryAttrs = ops::UnaryParams;  // fn, alpha, beta, lo, hi (formulas: ops/unary.h)
 using BinaryFn = ops::BinaryFn;       // Add, Sub, Mul, Div
 struct BinaryAttrs {

@@ -16,7 +16,12 @@ ops::PadShape pad_shape(const ValueShape& in, const PadAttrs& a, int batch) {
   return {batch, in.c, in.h, in.w, a.c0, a.c1, a.h0, a.h1, a.w0, a.w1, a.value};
 }
 ops::SliceShape slice_shape(const ValueShape& in, const SliceAttrs& a, int batch) {
-  return {batch, in.c, in.h, in.w, {a.c.start, a.c.end, a.c.step}, {a.h.start, a.h.end, a.h.step},
+  return {batch,
+          in.c,
+          in.h,
+          in.w,
+          {a.c.start, a.c.end, a.c.step},
+          {a.h.start, a.h.end, a.h.step},
           {a.w.start, a.w.end, a.w.step}};
 }
 ops::BroadcastOperand operand(const ValueShape& v, bool batched) { return {v.c, v.h, v.w, batched}; }

@@ -264,7 +264,12 @@ int GraphBuilder::pad(int x, PadAttrs a) {
 
 int GraphBuilder::slice(int x, SliceAttrs a) {
   const ValueShape in = shape(x);
-  const ops::SliceShape s{1, in.c, in.h, in.w, {a.c.start, a.c.end, a.c.step}, {a.h.start, a.h.end, a.h.step},
+  const ops::SliceShape s{1,
+                          in.c,
+                          in.h,
+                          in.w,
+                          {a.c.start, a.c.end, a.c.step},
+                          {a.h.start, a.h.end, a.h.step},
                           {a.w.start, a.w.end, a.w.step}};
   ops::validate_slice(s);
   return add_node(OpKind::Slice, "", {x}, ValueShape{s.rc.size(), s.rh.size(), s.rw.size()}, a);
@@ -286,8 +291,7 @@ int GraphBuilder::transpose(int x, TransposeAttrs a) {
 
 int GraphBuilder::softmax(int x) {
   const ValueShape in = shape(x);
-  if (in.h != 1 || in.w != 1)
-    throw UsageError("softmax: only over the channels of a [C, 1, 1] value, got " + str(in));
+  if (in.h != 1 || in.w != 1) throw UsageError("softmax: only over the channels of a [C, 1, 1] value, got " + str(in));
   return add_node(OpKind::Softmax, "", {x}, in, std::monostate{});
 }
 

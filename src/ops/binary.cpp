@@ -30,9 +30,9 @@ void validate_binary(BinaryFn fn, const BinaryShape& s) {
     const BroadcastOperand& o = *ops[k];
     auto fits = [](int size, int out) { return size == out || size == 1; };
     if (!fits(o.c, s.c) || !fits(o.h, s.h) || !fits(o.w, s.w))
-      shape_error(op.c_str(), std::string(names[k]) + " operand [" + std::to_string(o.c) + ", " +
-                                  std::to_string(o.h) + ", " + std::to_string(o.w) + "] does not broadcast to [" +
-                                  std::to_string(s.c) + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) +
+      shape_error(op.c_str(), std::string(names[k]) + " operand [" + std::to_string(o.c) + ", " + std::to_string(o.h) +
+                                  ", " + std::to_string(o.w) + "] does not broadcast to [" + std::to_string(s.c) +
+                                  ", " + std::to_string(s.h) + ", " + std::to_string(s.w) +
                                   "] (each axis must equal the output's or be 1)");
   }
 }
@@ -97,7 +97,8 @@ void binary_reference(BinaryFn fn, const BinaryShape& s, const float* a, const f
 
 void binary_optimized(BinaryFn fn, const BinaryShape& s, const float* a, const float* b, float* y, ThreadPool* pool) {
   validate_binary(fn, s);
-  parallel_range(pool, int64_t(s.batch) * s.c, [&](long long first, long long last) { run(fn, s, a, b, y, first, last); });
+  parallel_range(pool, int64_t(s.batch) * s.c,
+                 [&](long long first, long long last) { run(fn, s, a, b, y, first, last); });
 }
 
 }  // namespace faultbench::ops

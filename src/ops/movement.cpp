@@ -14,7 +14,8 @@ std::string str(int v) { return std::to_string(v); }
 void check_input(const char* op, int batch, int c, int h, int w) {
   if (batch < 0) shape_error(op, "batch must be >= 0, got " + str(batch));
   if (c <= 0 || h <= 0 || w <= 0)
-    shape_error(op, "input channels/height/width must be positive, got [" + str(c) + ", " + str(h) + ", " + str(w) + "]");
+    shape_error(op,
+                "input channels/height/width must be positive, got [" + str(c) + ", " + str(h) + ", " + str(w) + "]");
 }
 
 // Runs fn(n, c) for every (image, output channel) in [0, batch * channels).
@@ -82,9 +83,9 @@ void validate_slice(const SliceShape& s) {
   const int sizes[3] = {s.c, s.h, s.w};
   for (int k = 0; k < 3; ++k)
     if (r[k]->step < 1 || r[k]->start < 0 || r[k]->start >= r[k]->end || r[k]->end > sizes[k])
-      shape_error("slice", std::string("axis ") + names[k] + ": start " + str(r[k]->start) + ", end " +
-                               str(r[k]->end) + ", step " + str(r[k]->step) + " must satisfy 0 <= start < end <= " +
-                               str(sizes[k]) + " and step >= 1");
+      shape_error("slice", std::string("axis ") + names[k] + ": start " + str(r[k]->start) + ", end " + str(r[k]->end) +
+                               ", step " + str(r[k]->step) + " must satisfy 0 <= start < end <= " + str(sizes[k]) +
+                               " and step >= 1");
 }
 
 namespace {

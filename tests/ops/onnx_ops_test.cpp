@@ -131,7 +131,7 @@ TEST(Binary, OptimizedEqualsReferenceBitwiseOnEveryBroadcastForm) {
   const int B = 3, C = 5, H = 6, W = 7;
   const auto a = random_floats(size_t(B * C * H * W), 5);
   const auto b = random_floats(size_t(B * C * H * W), 6);
-  const ops::BroadcastOperand forms[] = {{C, H, W, true}, {C, 1, 1, true}, {C, 1, 1, false}, {1, H, W, true},
+  const ops::BroadcastOperand forms[] = {{C, H, W, true},  {C, 1, 1, true}, {C, 1, 1, false}, {1, H, W, true},
                                          {1, 1, 1, false}, {C, H, 1, true}, {1, 1, W, false}};
   for (ops::BinaryFn fn : {ops::BinaryFn::Add, ops::BinaryFn::Sub, ops::BinaryFn::Mul, ops::BinaryFn::Div})
     for (const auto& fa : forms)
@@ -147,8 +147,10 @@ TEST(Binary, OptimizedEqualsReferenceBitwiseOnEveryBroadcastForm) {
           return v[size_t(img + (int64_t(o.c == 1 ? 0 : c) * o.h + (o.h == 1 ? 0 : h)) * o.w + (o.w == 1 ? 0 : w))];
         };
         const float x = at(fa, a), z = at(fb, b);
-        const float want = fn == ops::BinaryFn::Add ? x + z : fn == ops::BinaryFn::Sub ? x - z
-                           : fn == ops::BinaryFn::Mul ? x * z : x / z;
+        const float want = fn == ops::BinaryFn::Add   ? x + z
+                           : fn == ops::BinaryFn::Sub ? x - z
+                           : fn == ops::BinaryFn::Mul ? x * z
+                                                      : x / z;
         ASSERT_EQ(bits(y[size_t(((n * C + c) * H + h) * W + w)]), bits(want));
       }
 }
@@ -222,7 +224,8 @@ TEST(Movement, OptimizedEqualsReferenceBitwise) {
     const int n = 2, i0 = o[0] - 1, i1 = o[1] / 2, i2 = o[2] - 1;
     int idx[3];
     idx[perm[0]] = i0, idx[perm[1]] = i1, idx[perm[2]] = i2;
-    EXPECT_EQ(y[size_t(((n * o[0] + i0) * o[1] + i1) * o[2] + i2)], x[size_t(((n * C + idx[0]) * H + idx[1]) * W + idx[2])]);
+    EXPECT_EQ(y[size_t(((n * o[0] + i0) * o[1] + i1) * o[2] + i2)],
+              x[size_t(((n * C + idx[0]) * H + idx[1]) * W + idx[2])]);
   }
 }
 
@@ -235,15 +238,25 @@ TEST(Movement, ShapeErrors) {
     }
     return "no error";
   };
-  EXPECT_EQ(message([] { ops::validate_pad({1, 1, 2, 2, 0, 0, -1, 0, 0, 0, 0.0f}); }),
+  EXPECT_EQ(message([] {
+              ops::validate_pad({1, 1, 2, 2, 0, 0, -1, 0, 0, 0, 0.0f});
+            }),
             "pad: pads must be >= 0 (cropping is a slice), got c 0/0, h -1/0, w 0/0");
-  EXPECT_EQ(message([] { ops::validate_slice({1, 3, 4, 4, {0, 3, 1}, {0, 5, 1}, {0, 4, 1}}); }),
+  EXPECT_EQ(message([] {
+              ops::validate_slice({1, 3, 4, 4, {0, 3, 1}, {0, 5, 1}, {0, 4, 1}});
+            }),
             "slice: axis h: start 0, end 5, step 1 must satisfy 0 <= start < end <= 4 and step >= 1");
-  EXPECT_EQ(message([] { ops::validate_slice({1, 3, 4, 4, {0, 3, 0}, {0, 4, 1}, {0, 4, 1}}); }),
+  EXPECT_EQ(message([] {
+              ops::validate_slice({1, 3, 4, 4, {0, 3, 0}, {0, 4, 1}, {0, 4, 1}});
+            }),
             "slice: axis c: start 0, end 3, step 0 must satisfy 0 <= start < end <= 3 and step >= 1");
-  EXPECT_EQ(message([] { ops::validate_resize({1, 3, 4, 4, 0, 2}); }),
+  EXPECT_EQ(message([] {
+              ops::validate_resize({1, 3, 4, 4, 0, 2});
+            }),
             "resize: scales must be integers in [1, 1024] (nearest upsampling), got 0 x 2");
-  EXPECT_EQ(message([] { ops::validate_transpose({1, 3, 4, 4, {0, 0, 2}}); }),
+  EXPECT_EQ(message([] {
+              ops::validate_transpose({1, 3, 4, 4, {0, 0, 2}});
+            }),
             "transpose: perm (0, 0, 2) is not a permutation of the (c, h, w) axes (0, 1, 2)");
   EXPECT_EQ(message([] { ops::validate_softmax({1, 0}); }), "softmax: channels must be positive, got 0");
 }
@@ -263,8 +276,13 @@ TEST(Softmax, MaxSubtractedFormAndSpecialValues) {
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(std::isnan(y[size_t(i)]));
   const auto big = random_floats(7 * 100, 4, -20.0f, 20.0f);
   same_three_ways(
-      big.size(), [&](float* out) { ops::softmax_reference({7, 100}, big.data(), out); },
-      [&](float* out, ThreadPool* pool) { ops::softmax_optimized({7, 100}, big.data(), out, pool); });
+      big.size(),
+      [&](float* out) {
+        ops::softmax_reference({7, 100}, big.data(), out);
+      },
+      [&](float* out, ThreadPool* pool) {
+        ops::softmax_optimized({7, 100}, big.data(), out, pool);
+      });
 }
 
 TEST(Linear, TransposedWeightsAlphaBetaAndNoBias) {

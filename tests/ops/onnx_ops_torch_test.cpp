@@ -45,8 +45,18 @@ TEST(OnnxOpsTorch, ReferenceKernelsMatchPyTorch) {
   if (!python_has_torch()) GTEST_SKIP() << "/usr/bin/python3 has no torch: skipping oracle";
   std::vector<float> x = testing::random_floats(size_t(N * C * H * W), 21, -8.0f, 8.0f);
   // Special values: +-0, +-Inf, NaN, the HardSwish / ReLU6 kinks, large magnitudes.
-  const float specials[] = {0.0f, -0.0f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
-                            std::numeric_limits<float>::quiet_NaN(), -3.0f, 3.0f, 6.0f, -6.0f, 100.0f, -100.0f, 1e-30f};
+  const float specials[] = {0.0f,
+                            -0.0f,
+                            std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity(),
+                            std::numeric_limits<float>::quiet_NaN(),
+                            -3.0f,
+                            3.0f,
+                            6.0f,
+                            -6.0f,
+                            100.0f,
+                            -100.0f,
+                            1e-30f};
   for (size_t i = 0; i < std::size(specials); ++i) x[i * 37] = specials[i];
   const auto m = testing::random_floats(C, 22), s = testing::random_floats(C, 23, 0.1f, 2.0f),
              g = testing::random_floats(N * C, 24, 0.0f, 1.0f), v = testing::random_floats(N * K, 25, -20.0f, 20.0f);
@@ -56,8 +66,9 @@ TEST(OnnxOpsTorch, ReferenceKernelsMatchPyTorch) {
     for (const std::vector<float>* part : std::initializer_list<const std::vector<float>*>{&x, &m, &s, &g, &v})
       out.write(reinterpret_cast<const char*>(part->data()), std::streamsize(part->size() * 4));
   }
-  const std::string cmd = "/usr/bin/python3 " + (testing::source_dir() / "tools" / "torch_onnx_ops_oracle.py").string() +
-                          " " + (dir / "in.f32").string() + " " + (dir / "out.f32").string();
+  const std::string cmd = "/usr/bin/python3 " +
+                          (testing::source_dir() / "tools" / "torch_onnx_ops_oracle.py").string() + " " +
+                          (dir / "in.f32").string() + " " + (dir / "out.f32").string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   std::ifstream in(dir / "out.f32", std::ios::binary);
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -106,8 +117,9 @@ TEST(OnnxOpsTorch, ReferenceKernelsMatchPyTorch) {
   // F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, 2, 2)): Slice with step 2, then Pad on channels.
   std::vector<float> sliced(size_t(N * C * 3 * 5));
   ops::slice_reference({N, C, H, W, {0, C, 1}, {0, H, 2}, {0, W, 2}}, x.data(), sliced.data());
-  check("Slice ::2 + Pad c 2/2", size_t(N * (C + 4) * 3 * 5), 0,
-        [&](float* y) { ops::pad_reference({N, C, 3, 5, 2, 2, 0, 0, 0, 0, 0.0f}, sliced.data(), y); });
+  check("Slice ::2 + Pad c 2/2", size_t(N * (C + 4) * 3 * 5), 0, [&](float* y) {
+    ops::pad_reference({N, C, 3, 5, 2, 2, 0, 0, 0, 0, 0.0f}, sliced.data(), y);
+  });
   check("Resize nearest x2", n * 4, 0, [&](float* y) { ops::resize_reference({N, C, H, W, 2, 2}, x.data(), y); });
   check("Transpose (c, w, h)", n, 0, [&](float* y) { ops::transpose_reference({N, C, H, W, {0, 2, 1}}, x.data(), y); });
   EXPECT_EQ(at, torch_out.size()) << "oracle output has extra values";

@@ -68,8 +68,7 @@ int golden_channels_after_onnx(const Graph& g, const ExecStep& st, GoldenOf gold
   switch (n.kind) {
     case OpKind::Unary:
     case OpKind::Resize: return golden(input_of(st, 0));
-    case OpKind::Transpose:
-      return std::get<TransposeAttrs>(n.attrs).perm[0] == 0 ? golden(input_of(st, 0)) : 0;
+    case OpKind::Transpose: return std::get<TransposeAttrs>(n.attrs).perm[0] == 0 ? golden(input_of(st, 0)) : 0;
     case OpKind::Binary: {
       int first = out.c;  // a constant operand never changes
       for (size_t k = 0; k < st.inputs.size(); ++k) {
