@@ -11,7 +11,8 @@ each model:
      and brute force with 1 and 2 write byte-identical RESULTS.csv.
 Exit 77 (ctest: skipped) when python3-torch, python3-onnx or numpy is missing.
 
-usage: check_onnx_models.py --faultbench BIN --work DIR [--images 32] [--faults 12] [--only NAME ...]
+usage: check_onnx_models.py --faultbench BIN --work DIR [--images 32] [--campaign-images 6] [--faults 12]
+                            [--only NAME ...] [--zoo MODEL/DATASET ... | --zoo all]
 """
 import argparse
 import csv
@@ -91,12 +92,17 @@ def main():
     ap.add_argument("--campaign-images", type=int, default=6)
     ap.add_argument("--faults", type=int, default=12)
     ap.add_argument("--only", nargs="*", default=[])
+    ap.add_argument("--zoo", nargs="*", default=[], help="also zoo exports (MODEL/DATASET or all), for longer runs")
     a = ap.parse_args()
     gen = [sys.executable, os.path.join(HERE, "onnx_models.py"), "--images", str(a.images)]
     run(gen + ["--out", a.work, "--custom", "all", "--tf2onnx", "--opset", "13"])
     run(gen + ["--out", os.path.join(a.work, "opset17"), "--custom", "mobilenetv3", "--opset", "17"])
+    subs = [a.work, os.path.join(a.work, "opset17")]
+    if a.zoo:
+        run(gen + ["--out", os.path.join(a.work, "zoo"), "--zoo"] + a.zoo)
+        subs.append(os.path.join(a.work, "zoo"))
     entries = []
-    for sub in (a.work, os.path.join(a.work, "opset17")):
+    for sub in subs:
         with open(os.path.join(sub, "manifest.json")) as f:
             entries += [(sub, e) for e in json.load(f)]
     failed = checked = 0
