@@ -31,6 +31,11 @@ ModelSource resolve_model(const std::string& model, const std::string& dataset) 
   OnnxImportOptions options;
   options.dataset = dataset;
   s.graph = import_onnx(s.onnx, options);
+  const ValueShape out = s.graph.values.at(size_t(s.graph.output_value));
+  if (out.h != 1 || out.w != 1)
+    throw FormatError(fmt::format("{}: the output has shape [{}, {}, {}] per image; faultbench classifies logits "
+                                  "[N, K]",
+                                  model, out.c, out.h, out.w));
   // Digested after the import: a file that does not import is reported as such.
   s.onnx_sha256 = sha256_file(s.onnx);
   return s;

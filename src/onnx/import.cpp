@@ -49,26 +49,31 @@ void Importer::add_input() {
   for (const auto& i : model_.graph().input()) {
     if (values_.count(i.name())) continue;  // an initializer listed as an input (older exporters)
     if (input != nullptr)
-      throw FormatError(fmt::format("{}: the graph has two inputs, '{}' and '{}' (one image input is supported)",
+      throw FormatError(fmt::format("{}: a graph with two inputs ('{}', '{}') is not supported (one input, the images)",
                                     file_, input->name(), i.name()));
     input = &i;
   }
-  if (input == nullptr) throw FormatError(fmt::format("{}: the graph has no input", file_));
+  if (input == nullptr) throw FormatError(fmt::format("{}: a graph without an input is not supported", file_));
   const std::string where = fmt::format("{}: graph input '{}'", file_, input->name());
   const auto& type = input->type();
   if (!type.has_tensor_type() || type.tensor_type().elem_type() != onnx::TensorProto::FLOAT)
-    throw FormatError(where + ": not a float tensor");
+    throw FormatError(fmt::format("{}: element type {} is not supported (FLOAT is)", where,
+                                  onnx_type_name(type.has_tensor_type() ? type.tensor_type().elem_type() : 0)));
+  // A batch of images [N, C, H, W] (or of [N, C, H], [N, C]: the contract's per-image
+  // (c, h, w) padded with 1s); N fixed or symbolic, everything else static.
   const auto& shape = type.tensor_type().shape();
-  if (shape.dim_size() != 4)
-    throw FormatError(fmt::format("{}: rank {}, an image batch [N, C, H, W] is supported", where, shape.dim_size()));
+  if (shape.dim_size() < 2 || shape.dim_size() > 4)
+    throw FormatError(fmt::format("{}: rank {} is not supported (an image batch [N, C, H, W] is)", where,
+                                  shape.dim_size()));
   const auto& n = shape.dim(0);
-  if (n.has_dim_value() && n.dim_value() != 1)
-    throw FormatError(fmt::format("{}: batch dimension {} (1 or symbolic is supported)", where, n.dim_value()));
-  int chw[3];
-  for (int d = 1; d < 4; ++d) {
+  if (n.has_dim_value() && (n.dim_value() < 1 || n.dim_value() > 65536))
+    throw FormatError(fmt::format("{}: batch dimension {} is not supported (1..65536 or symbolic)", where, n.dim_value()));
+  batch_ = n.has_dim_value() ? n.dim_value() : 1;
+  int chw[3] = {1, 1, 1};
+  for (int d = 1; d < shape.dim_size(); ++d) {
     const auto& dim = shape.dim(d);
     if (!dim.has_dim_value() || dim.dim_value() < 1 || dim.dim_value() > 65536)
-      throw FormatError(fmt::format("{}: dimension {} must be a number in 1..65536", where, d));
+      throw FormatError(fmt::format("{}: dimension {} is not supported (a number in 1..65536 is)", where, d));
     chw[d - 1] = int(dim.dim_value());
   }
   graph_.input_shape = ValueShape{chw[0], chw[1], chw[2]};
@@ -81,7 +86,7 @@ void Importer::add_input() {
   graph_.input_value = 0;
   Binding b;
   b.dynamic.value = 0;
-  b.dynamic.rank = 4;
+  b.dynamic.rank = shape.dim_size();
   values_.emplace(input->name(), std::move(b));
 }
 
@@ -183,7 +188,7 @@ void Importer::import_node(const onnx::NodeProto& node) {
   // Shape of a dynamic value is static: a constant.
   if ((node.op_type() == "Shape" || node.op_type() == "Size") && !in.empty() && in[0] && !in[0]->is_constant()) {
     const Dynamic& d = in[0]->dynamic;
-    Shape dims = onnx_dims(graph_.values[size_t(d.value)], d.rank);
+    Shape dims = onnx_dims(graph_.values[size_t(d.value)], d.rank, batch_);
     if (d.slice)
       for (size_t k = 0; k < dims.size(); ++k) dims[k] = d.slice->count[k];
     ConstTensor stand_in = ConstTensor::floats(dims, {});
@@ -231,7 +236,7 @@ Graph Importer::run() {
   bind_initializers();
   add_input();
   if (model_.graph().output_size() != 1)
-    throw FormatError(fmt::format("{}: the graph has {} outputs (one, the logits, is supported)", file_,
+    throw FormatError(fmt::format("{}: a graph with {} outputs is not supported (one output)", file_,
                                   model_.graph().output_size()));
   for (int k : node_order()) import_node(model_.graph().node(k));
   const std::string& out_name = model_.graph().output(0).name();
@@ -242,12 +247,10 @@ Graph Importer::run() {
   const onnx::NodeProto output_node;
   const NodeRef n{file_, output_node};
   const int value = materialize(n, found->second);
-  const ValueShape s = graph_.values[size_t(value)];
-  if (s.h != 1 || s.w != 1)
-    throw FormatError(fmt::format("{}: graph output '{}' has shape [{}, {}, {}] per image; a classifier's logits "
-                                  "[N, K] are supported", file_, out_name, s.c, s.h, s.w));
+  // Any shape here (the conformance suite's outputs); the verbs that classify ask for
+  // logits [N, K] (campaign/model_source.h).
   graph_.output_value = value;
-  graph_.classes = s.c;
+  graph_.classes = graph_.values[size_t(value)].c;
   return std::move(graph_);
 }
 

@@ -74,14 +74,16 @@ class Importer {
   TensorSource source_;
   OnnxImportOptions options_;
   int opset_ = 0;
+  int64_t batch_ = 1;  // the input's batch dimension as declared (1 when symbolic)
   Graph graph_;
   std::map<std::string, Binding> values_;
   std::map<std::string, int> param_users_;  // constant name -> the param made of it
 };
 
 // ONNX dims of a dynamic value ([1,C,H,W], [1,C,H], [1,C]) and back.
-Shape onnx_dims(const ValueShape& s, int rank);
-ValueShape value_shape(const NodeRef& n, const Shape& dims);
+// `batch`: the input's batch dimension (1 when symbolic), the same for every value.
+Shape onnx_dims(const ValueShape& s, int rank, int64_t batch);
+ValueShape value_shape(const NodeRef& n, const Shape& dims, int64_t batch);
 
 // The op types the importer maps to the IR (besides the folded ones), for messages.
 const std::vector<std::string>& mapped_ops();

@@ -121,7 +121,8 @@ void Importer::map_pool(const NodeRef& n, const std::vector<const Binding*>& in)
   a.stride = w.sh;
   a.padding = w.pt;
   a.ceil_mode = ceil;
-  if (w.pt * 2 > w.kh) n.fail(fmt::format("padding {} is more than half the kernel {}", w.pt, w.kh));
+  if (w.pt * 2 > w.kh)
+    n.fail(fmt::format("padding {} of a kernel of {} (more than half of it) is not supported", w.pt, w.kh));
   const ValueShape out{s.c, ops::pooled_size(s.h, w.kh, w.sh, w.pt, ceil), ops::pooled_size(s.w, w.kw, w.sw, w.pl, ceil)};
   bind_dynamic(n, add_node(n, max ? OpKind::MaxPool2d : OpKind::AvgPool2d, "", {x}, out, a), d.rank);
 }

@@ -24,14 +24,14 @@ const std::vector<std::string>& mapped_ops() {
   return ops;
 }
 
-Shape onnx_dims(const ValueShape& s, int rank) {
-  if (rank == 2) return {1, s.c};
-  if (rank == 3) return {1, s.c, s.h};
-  return {1, s.c, s.h, s.w};
+Shape onnx_dims(const ValueShape& s, int rank, int64_t batch) {
+  if (rank == 2) return {batch, s.c};
+  if (rank == 3) return {batch, s.c, s.h};
+  return {batch, s.c, s.h, s.w};
 }
 
-ValueShape value_shape(const NodeRef& n, const Shape& dims) {
-  if (dims.size() < 2 || dims.size() > 4 || dims[0] != 1)
+ValueShape value_shape(const NodeRef& n, const Shape& dims, int64_t batch) {
+  if (dims.size() < 2 || dims.size() > 4 || dims[0] != batch)
     n.fail(fmt::format("result shape {} is not [N, C(, H(, W))] with the batch first", shape_to_string(dims)));
   for (int64_t d : dims)
     if (d < 1 || d > (int64_t(1) << 30)) n.fail(fmt::format("result shape {} has an empty or huge dimension", shape_to_string(dims)));
@@ -108,13 +108,13 @@ void Importer::bind_dynamic(const NodeRef& n, int value, int rank, size_t output
 int Importer::materialize(const NodeRef& n, const Binding& b) {
   const Dynamic& d = b.dynamic;
   if (!d.slice) return d.value;
-  const Shape dims = onnx_dims(graph_.values[size_t(d.value)], d.rank);
+  const Shape dims = onnx_dims(graph_.values[size_t(d.value)], d.rank, batch_);
   bool whole = true;
   for (size_t k = 0; k < dims.size(); ++k)
     whole = whole && d.slice->start[k] == 0 && d.slice->step[k] == 1 && d.slice->count[k] == dims[k];
   if (whole) return d.value;
   const SliceSpec& sl = *d.slice;
-  if (sl.start[0] != 0 || sl.count[0] != 1) n.fail("slicing the batch axis is not supported");
+  if (sl.start[0] != 0 || sl.step[0] != 1 || sl.count[0] != batch_) n.fail("slicing the batch axis is not supported");
   auto axis = [&](size_t k) {
     if (k >= dims.size()) return SliceAxis{0, 1, 1};
     if (sl.step[k] < 1) n.fail("a Slice of activations with a negative step is not supported");
@@ -139,6 +139,7 @@ bool Importer::map_shortcut(const NodeRef& n, const std::vector<const Binding*>&
   const ValueShape s = graph_.values[size_t(d.value)];
   const SliceSpec& sl = *d.slice;
   const bool shortcut = sl.start == std::vector<int64_t>{0, 0, 0, 0} && sl.step == std::vector<int64_t>{1, 1, 2, 2} &&
+                        sl.count[0] == batch_ &&
                         sl.count[1] == s.c && sl.count[2] == (s.h + 1) / 2 && sl.count[3] == (s.w + 1) / 2;
   if (!shortcut) return false;
   const std::string mode = n.get_string("mode", "constant");
@@ -173,7 +174,7 @@ void Importer::map_node(const NodeRef& n, const std::vector<const Binding*>& in)
     const Dynamic& d = dynamic_input(n, in, 0);
     std::vector<const ConstTensor*> args{nullptr};
     for (size_t k = 1; k < in.size(); ++k) args.push_back(in[k] ? &constant_input(n, in, k, "slice bounds") : nullptr);
-    const Shape dims = d.slice ? Shape(d.slice->count) : onnx_dims(graph_.values[size_t(d.value)], d.rank);
+    const Shape dims = d.slice ? Shape(d.slice->count) : onnx_dims(graph_.values[size_t(d.value)], d.rank, batch_);
     SliceSpec spec = slice_spec(n, dims, args, opset_);
     // A Slice of a pending Slice (PyTorch slices one axis per node): element i of the
     // second is element start2 + step2 * i of the first.
@@ -229,8 +230,8 @@ void Importer::map_node(const NodeRef& n, const std::vector<const Binding*>& in)
     std::vector<const ConstTensor*> args{nullptr};
     for (size_t k = 1; k < in.size(); ++k) args.push_back(in[k] ? &constant_input(n, in, k, "shape or axes") : nullptr);
     const ValueShape s = graph_.values[size_t(x)];
-    Shape dims = reshape_result(n, onnx_dims(s, d.rank), args, opset_);
-    const ValueShape out = value_shape(n, dims);
+    Shape dims = reshape_result(n, onnx_dims(s, d.rank, batch_), args, opset_);
+    const ValueShape out = value_shape(n, dims, batch_);
     if (out == s) {  // the same (c, h, w): only the ONNX rank changes
       bind_dynamic(n, x, int(dims.size()));
       return;

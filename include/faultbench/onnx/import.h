@@ -34,7 +34,9 @@ struct OnnxImportOptions {
 // through a link), folds constant subgraphs, maps nodes to the IR and returns the graph:
 // model = the file's stem, classes = the output's channel count. FormatError (naming PATH,
 // the node's name and op type) for a malformed or unsupported model, IoError when a file
-// cannot be read.
+// cannot be read. The input may be [N, C, H, W], [N, C, H] or [N, C] (N fixed or symbolic)
+// and the output of any shape: the verbs that classify ask for logits [N, K]
+// (campaign/model_source.h).
 Graph import_onnx(const std::filesystem::path& path, const OnnxImportOptions& options = {});
 
 // The same from bytes already in memory (fuzzing, tests); `name` stands for the file in
