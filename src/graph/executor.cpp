@@ -11,15 +11,11 @@
 
 #include "faultbench/error.h"
 #include "faultbench/ops/batch_norm.h"
-#include "faultbench/ops/binary.h"
 #include "faultbench/ops/conv2d.h"
 #include "faultbench/ops/elementwise.h"
 #include "faultbench/ops/layout.h"
 #include "faultbench/ops/linear.h"
-#include "faultbench/ops/movement.h"
 #include "faultbench/ops/pool.h"
-#include "faultbench/ops/softmax.h"
-#include "faultbench/ops/unary.h"
 #include "executor_onnx_ops.h"
 #include "executor_prepared.h"
 

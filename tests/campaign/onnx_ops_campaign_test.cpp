@@ -23,9 +23,22 @@ using testing::random_faults;
 using testing::random_images;
 using testing::randomize_weights;
 
-// The one place that spells Conv2dAttrs (square window: kernel, stride, padding).
-Conv2dAttrs conv(int in, int out, int kernel, int stride, int padding, bool bias) {
-  return {in, out, kernel, stride, padding, 1, bias};
+// A square conv (kernel, stride, padding): the one place that spells Conv2dAttrs, written
+// for both its forms (square fields, or a Window2d after the conv/pool geometry work).
+template <class A = Conv2dAttrs>
+A conv(int in, int out, int kernel, int stride, int padding, bool bias) {
+  A a;
+  a.in_channels = in;
+  a.out_channels = out;
+  a.bias = bias;
+  if constexpr (requires { a.window; }) {
+    a.window = decltype(a.window)::square(kernel, stride, padding);
+  } else {
+    a.kernel = kernel;
+    a.stride = stride;
+    a.padding = padding;
+  }
+  return a;
 }
 
 Graph onnx_ops_net() {

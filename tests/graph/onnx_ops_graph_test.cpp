@@ -120,13 +120,30 @@ TEST(OnnxGraph, ExecutorRejectsInconsistentNodes) {
   EXPECT_EQ(message_of([&] { Executor e(bad); }), "executor: node 2 (binary): attributes do not match the operator");
 }
 
+// A 3x3 conv, stride 1, padding 1, with bias, written for both forms of Conv2dAttrs (square
+// fields, or a Window2d after the conv/pool geometry work).
+template <class A = Conv2dAttrs>
+A conv3x3(int in, int out) {
+  A a;
+  a.in_channels = in;
+  a.out_channels = out;
+  a.bias = true;
+  if constexpr (requires { a.window; }) {
+    a.window = decltype(a.window)::square(3, 1, 1);
+  } else {
+    a.kernel = 3;
+    a.padding = 1;
+  }
+  return a;
+}
+
 // Every new operator, Gemm-style Linears included, behind a small conv stem.
 Graph every_op() {
   GraphBuilder b("every_op", "cifar10", ValueShape{3, 8, 8}, 6);
   int x = b.binary_constant(BinaryFn::Sub, b.input(), "mean", {1, 3, 1, 1}, {3, 1, 1}, false);
   x = b.binary_constant(BinaryFn::Div, x, "inv", {1}, {1, 1, 1}, true);  // 1 / x... as 'inv' / x
   x = b.unary(x, {UnaryFn::Tanh});
-  x = b.conv2d("conv", x, Conv2dAttrs{3, 8, 3, 1, 1, 1, true});  // square 3x3, stride 1, padding 1
+  x = b.conv2d("conv", x, conv3x3(3, 8));
   const int a = b.unary(x, {UnaryFn::HardSwish});
   const int g = b.unary(b.global_avg_pool(a), {UnaryFn::Sigmoid});
   x = b.binary(BinaryFn::Mul, a, g);

@@ -5,6 +5,8 @@
 //   each of its positions to all the output positions it feeds; Softmax ([C,1,1]) and a
 //   Transpose or Reshape that moves channels into positions are conservative: any changed
 //   input position marks every output position (exact rules would cost more than they save).
+// The operators themselves still compute every position (they cost little next to a conv);
+// only the convs after them skip.
 #pragma once
 #include <cstdint>
 
