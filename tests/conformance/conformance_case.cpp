@@ -77,6 +77,22 @@ std::string shape_text(const std::vector<int64_t>& dims) {
   return fmt::format("[{}]", fmt::join(dims, ", "));
 }
 
+// Executor::forward returns the output value's channels (the logits); a case's output may be
+// a feature map [C, H, W], read whole by viewing it as [C*H*W, 1, 1] (Reshape: a no-op on the
+// data, whose CHW order is ONNX's row-major order of the output).
+void expose_whole_output(Graph& g) {
+  const ValueShape s = g.values[size_t(g.output_value)];
+  if (s.h == 1 && s.w == 1) return;
+  Node n;
+  n.kind = OpKind::Reshape;
+  n.inputs = {g.output_value};
+  n.output = int(g.values.size());
+  g.values.push_back(ValueShape{int(s.numel()), 1, 1});
+  g.nodes.push_back(n);
+  g.output_value = n.output;
+  g.classes = int(s.numel());
+}
+
 // "" when the data set matches; otherwise what differs.
 std::string run_data_set(const Graph& g, const fs::path& set) {
   const auto inputs = sorted_matching(set, "input_", false);
@@ -130,6 +146,7 @@ CaseResult run_case(const fs::path& dir) {
     return {Verdict::Failed, std::string("import: ") + e.what()};
   }
   try {
+    expose_whole_output(g);
     const auto sets = sorted_matching(dir, "test_data_set_", true);
     if (sets.empty()) return {Verdict::Failed, "no test_data_set_* folder"};
     for (const fs::path& set : sets) {
