@@ -16,8 +16,9 @@ namespace {
 
 const Dynamic& image_input(const NodeRef& n, const std::vector<const Binding*>& in) {
   if (in.empty() || in[0] == nullptr) n.fail("input 0 is missing");
-  if (in[0]->is_constant()) n.fail("input 0 is a constant where activations are expected");
-  if (in[0]->dynamic.rank != 4) n.fail("a 4-D input [N, C, H, W] is supported");
+  if (in[0]->is_constant()) n.fail("a constant input 0 is not supported (activations are)");
+  if (in[0]->dynamic.rank != 4)
+    n.fail(fmt::format("a {}-D input is not supported (4-D [N, C, H, W] is)", in[0]->dynamic.rank));
   return in[0]->dynamic;
 }
 
@@ -43,9 +44,9 @@ void Importer::map_conv(const NodeRef& n, const std::vector<const Binding*>& in)
   const Dynamic& d = image_input(n, in);
   const int x = materialize(n, *in[0]);
   const ValueShape s = graph_.values[size_t(x)];
-  if (in.size() < 2 || !in[1] || !in[1]->is_constant()) n.fail("the weight (input 1) must be a constant");
+  if (in.size() < 2 || !in[1] || !in[1]->is_constant()) n.fail("a weight computed from the image is not supported (a constant is)");
   const Shape& wd = in[1]->constant->dims;
-  if (wd.size() != 4) n.fail(fmt::format("weight shape {}: a 2-D convolution's [M, C/group, kH, kW] is supported", shape_to_string(wd)));
+  if (wd.size() != 4) n.fail(fmt::format("weight shape {} is not supported (a 2-D convolution's [M, C/group, kH, kW] is)", shape_to_string(wd)));
   const int64_t group = n.get_int("group", 1);
   if (group < 1 || group > s.c || s.c % group != 0 || wd[0] % group != 0 || wd[1] * group != s.c)
     n.fail(fmt::format("group {} does not fit input channels {} and weight {}", group, s.c, shape_to_string(wd)));
@@ -69,8 +70,11 @@ void Importer::map_conv(const NodeRef& n, const std::vector<const Binding*>& in)
 }
 
 void Importer::map_batch_norm(const NodeRef& n, const std::vector<const Binding*>& in) {
-  n.only_attributes({"epsilon", "momentum", "spatial", "training_mode"});
+  n.only_attributes({"epsilon", "is_test", "momentum", "spatial", "training_mode"});
   if (n.get_int("training_mode", 0) != 0) n.unsupported_attribute("training_mode", "1", "0 (inference)");
+  // Before opset 7, is_test = 0 (the default) meant training: batch statistics.
+  if (opset_ < 7 && n.get_int("is_test", 0) != 1)
+    n.unsupported_attribute("is_test", std::to_string(n.get_int("is_test", 0)), "1 (inference)");
   if (n.get_int("spatial", 1) != 1) n.unsupported_attribute("spatial", "0", "1");
   if (n.node.output_size() > 1)
     for (int k = 1; k < n.node.output_size(); ++k)
@@ -128,17 +132,17 @@ void Importer::map_pool(const NodeRef& n, const std::vector<const Binding*>& in)
 }
 
 void Importer::map_gemm(const NodeRef& n, const std::vector<const Binding*>& in) {
-  n.only_attributes({"alpha", "beta", "transA", "transB"});
-  if (in.empty() || !in[0] || in[0]->is_constant()) n.fail("input A must be computed from the image");
+  n.only_attributes({"alpha", "beta", "broadcast", "transA", "transB"});  // broadcast: opset 6's bias rule
+  if (in.empty() || !in[0] || in[0]->is_constant()) n.fail("a constant input A is not supported (activations are)");
   const Dynamic& d = in[0]->dynamic;
   const int x = materialize(n, *in[0]);
   const ValueShape s = graph_.values[size_t(x)];
-  if (d.rank != 2) n.fail("input A must be 2-D [N, K] (Flatten first)");
+  if (d.rank != 2) n.fail(fmt::format("a {}-D input A is not supported (2-D [N, K] is: Flatten first)", d.rank));
   if (n.get_int("transA", 0) != 0) n.unsupported_attribute("transA", "1", "0");
   const bool transposed = n.get_int("transB", 0) == 0;  // B stored [K, M]
   const float alpha = n.get_float("alpha", 1.0f), beta = n.get_float("beta", 1.0f);
   if (!std::isfinite(alpha) || !std::isfinite(beta)) n.fail("alpha and beta must be finite");
-  if (!in[1] || !in[1]->is_constant()) n.fail("the weight B (input 1) must be a constant");
+  if (!in[1] || !in[1]->is_constant()) n.fail("a weight B computed from the image is not supported (a constant is)");
   const Shape& wd = in[1]->constant->dims;
   const int64_t k = transposed ? (wd.size() == 2 ? wd[0] : 0) : (wd.size() == 2 ? wd[1] : 0);
   const int64_t m = transposed ? (wd.size() == 2 ? wd[1] : 0) : (wd.size() == 2 ? wd[0] : 0);

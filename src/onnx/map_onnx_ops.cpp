@@ -17,7 +17,8 @@ namespace {
 
 const Dynamic& dynamic_at(const NodeRef& n, const std::vector<const Binding*>& in, size_t k) {
   if (k >= in.size() || in[k] == nullptr) n.fail(fmt::format("input {} is missing", k));
-  if (in[k]->is_constant()) n.fail(fmt::format("input {} ('{}') is a constant where activations are expected", k, n.node.input(int(k))));
+  if (in[k]->is_constant())
+    n.fail(fmt::format("a constant input {} ('{}') is not supported here (activations are)", k, n.node.input(int(k))));
   return in[k]->dynamic;
 }
 
@@ -25,7 +26,7 @@ const Dynamic& dynamic_at(const NodeRef& n, const std::vector<const Binding*>& i
 float scalar_input(const NodeRef& n, const std::vector<const Binding*>& in, size_t k, float fallback) {
   if (k >= in.size() || in[k] == nullptr) return fallback;
   if (!in[k]->is_constant() || in[k]->constant->size() != 1)
-    n.fail(fmt::format("input {} must be a constant scalar", k));
+    n.fail(fmt::format("input {} other than a constant scalar is not supported", k));
   return float(in[k]->constant->at(0));
 }
 
@@ -101,7 +102,8 @@ void Importer::map_unary(const NodeRef& n, const std::vector<const Binding*>& in
 }
 
 void Importer::map_binary(const NodeRef& n, const std::vector<const Binding*>& in) {
-  n.only_attributes({});
+  // Opset 6's explicit broadcast: without `axis` it aligns on the right, as numpy does.
+  n.only_attributes(opset_ < 7 ? std::vector<std::string>{"broadcast"} : std::vector<std::string>{});
   const std::string& op = n.op();
   const BinaryFn fn = op == "Add" ? BinaryFn::Add : op == "Sub" ? BinaryFn::Sub : op == "Mul" ? BinaryFn::Mul : BinaryFn::Div;
   if (in.size() != 2 || !in[0] || !in[1]) n.fail("needs two inputs");
@@ -110,7 +112,8 @@ void Importer::map_binary(const NodeRef& n, const std::vector<const Binding*>& i
     const Dynamic& b = in[1]->dynamic;
     const int x = materialize(n, *in[0]), y = materialize(n, *in[1]);
     const ValueShape sa = graph_.values[size_t(x)], sb = graph_.values[size_t(y)];
-    if (a.rank != b.rank) n.fail(fmt::format("operands of ranks {} and {} (equal ranks are supported)", a.rank, b.rank));
+    if (a.rank != b.rank)
+      n.fail(fmt::format("operands of ranks {} and {} are not supported (equal ranks are)", a.rank, b.rank));
     // The residual sum of two equal shapes is the IR's Add, as in the zoo (fused by the executor).
     if (fn == BinaryFn::Add && sa == sb) {
       bind_dynamic(n, add_node(n, OpKind::Add, "", {x, y}, sa, std::monostate{}), a.rank);
@@ -125,7 +128,8 @@ void Importer::map_binary(const NodeRef& n, const std::vector<const Binding*>& i
   const Dynamic& d = in[1 - ci]->dynamic;
   const int x = materialize(n, *in[1 - ci]);
   const ConstTensor& c = *in[ci]->constant;
-  if (!c.is_float) n.fail(fmt::format("constant '{}' is {}, FLOAT is supported", n.node.input(int(ci)), onnx_type_name(c.onnx_type)));
+  if (!c.is_float)
+    n.fail(fmt::format("constant '{}' of type {} is not supported (FLOAT is)", n.node.input(int(ci)), onnx_type_name(c.onnx_type)));
   const ValueShape view = constant_view(n, c.dims, d.rank);
   const ValueShape s = graph_.values[size_t(x)];
   if (!(broadcast_shapes(n, s, view) == s))
@@ -148,7 +152,7 @@ void Importer::map_pad(const NodeRef& n, const std::vector<const Binding*>& in) 
     value = n.get_float("value", 0.0f);
   } else {
     n.only_attributes({"mode"});
-    if (in.size() < 2 || !in[1] || !in[1]->is_constant() || in[1]->constant->is_float) n.fail("pads must be constant integers");
+    if (in.size() < 2 || !in[1] || !in[1]->is_constant() || in[1]->constant->is_float) n.fail("pads other than constant integers are not supported");
     pads = in[1]->constant->i;
     value = scalar_input(n, in, 2, 0.0f);
     if (in.size() > 3 && in[3]) n.fail("the axes input is not supported");
@@ -176,7 +180,7 @@ void Importer::map_pad(const NodeRef& n, const std::vector<const Binding*>& in) 
 // "nearest") exports asymmetric coordinates, floor rounding).
 void Importer::map_resize(const NodeRef& n, const std::vector<const Binding*>& in) {
   const Dynamic& d = dynamic_at(n, in, 0);
-  if (d.rank != 4) n.fail("a 4-D input is supported");
+  if (d.rank != 4) n.fail(fmt::format("a {}-D input is not supported (4-D [N, C, H, W] is)", d.rank));
   const int x = materialize(n, *in[0]);
   const ValueShape s = graph_.values[size_t(x)];
   const std::string mode = n.get_string("mode", "nearest");
@@ -213,7 +217,7 @@ void Importer::map_resize(const NodeRef& n, const std::vector<const Binding*>& i
     sw = int(sizes->i[3] / s.w);
   } else {
     if (scales.size() != 4 || scales[0] != 1 || scales[1] != 1)
-      n.fail("scales must be four constants [1, 1, sh, sw]");
+      n.fail("scales other than four constants [1, 1, sh, sw] are not supported");
     for (double v : {scales[2], scales[3]})
       if (v < 1 || v > 64 || v != std::floor(v)) n.fail(fmt::format("scale {} is not an integer in 1..64", v));
     sh = int(scales[2]);
@@ -264,10 +268,10 @@ void Importer::map_softmax(const NodeRef& n, const std::vector<const Binding*>& 
 void Importer::map_matmul(const NodeRef& n, const std::vector<const Binding*>& in) {
   n.only_attributes({});
   const Dynamic& d = dynamic_at(n, in, 0);
-  if (d.rank != 2) n.fail("input A must be 2-D [N, K] (Flatten first)");
+  if (d.rank != 2) n.fail(fmt::format("a {}-D input A is not supported (2-D [N, K] is: Flatten first)", d.rank));
   const int x = materialize(n, *in[0]);
   const ValueShape s = graph_.values[size_t(x)];
-  if (in.size() < 2 || !in[1] || !in[1]->is_constant()) n.fail("the weight B (input 1) must be a constant");
+  if (in.size() < 2 || !in[1] || !in[1]->is_constant()) n.fail("a weight B computed from the image is not supported (a constant is)");
   const Shape& wd = in[1]->constant->dims;
   if (wd.size() != 2 || wd[0] != s.numel() || wd[1] < 1 || wd[1] > (int64_t(1) << 24))
     n.fail(fmt::format("weight B {} does not fit input A [N, {}]", shape_to_string(wd), s.numel()));

@@ -32,7 +32,8 @@ Shape onnx_dims(const ValueShape& s, int rank, int64_t batch) {
 
 ValueShape value_shape(const NodeRef& n, const Shape& dims, int64_t batch) {
   if (dims.size() < 2 || dims.size() > 4 || dims[0] != batch)
-    n.fail(fmt::format("result shape {} is not [N, C(, H(, W))] with the batch first", shape_to_string(dims)));
+    n.fail(fmt::format("result shape {} is not supported (2 to 4 axes, the batch axis first and unchanged)",
+                       shape_to_string(dims)));
   for (int64_t d : dims)
     if (d < 1 || d > (int64_t(1) << 30)) n.fail(fmt::format("result shape {} has an empty or huge dimension", shape_to_string(dims)));
   const ValueShape s{int(dims[1]), dims.size() > 2 ? int(dims[2]) : 1, dims.size() > 3 ? int(dims[3]) : 1};
@@ -44,14 +45,15 @@ namespace {
 
 const Dynamic& dynamic_input(const NodeRef& n, const std::vector<const Binding*>& in, size_t k) {
   if (k >= in.size() || in[k] == nullptr) n.fail(fmt::format("input {} is missing", k));
-  if (in[k]->is_constant()) n.fail(fmt::format("input {} ('{}') is a constant where activations are expected", k, n.node.input(int(k))));
+  if (in[k]->is_constant())
+    n.fail(fmt::format("a constant input {} ('{}') is not supported here (activations are)", k, n.node.input(int(k))));
   return in[k]->dynamic;
 }
 
 const ConstTensor& constant_input(const NodeRef& n, const std::vector<const Binding*>& in, size_t k, const char* what) {
   if (k >= in.size() || in[k] == nullptr) n.fail(fmt::format("input {} ({}) is missing", k, what));
   if (!in[k]->is_constant())
-    n.fail(fmt::format("input {} ({}, '{}') is computed from the image; a constant is supported", k, what,
+    n.fail(fmt::format("input {} ({}, '{}') computed from the image is not supported (a constant is)", k, what,
                        n.node.input(int(k))));
   return *in[k]->constant;
 }
@@ -76,9 +78,10 @@ int Importer::add_node(const NodeRef& n, OpKind kind, std::string name, std::vec
 int Importer::add_param(const NodeRef& n, size_t input, const Binding* b, ParamRole role, const Shape& expected) {
   const std::string& name = n.node.input(int(input));
   if (b == nullptr || !b->is_constant())
-    n.fail(fmt::format("input {} ('{}') must be a constant (an initializer)", input, name));
+    n.fail(fmt::format("input {} ('{}') computed from the image is not supported (a constant is)", input, name));
   const ConstTensor& c = *b->constant;
-  if (!c.is_float) n.fail(fmt::format("parameter '{}' is {}, FLOAT is supported", name, onnx_type_name(c.onnx_type)));
+  if (!c.is_float)
+    n.fail(fmt::format("parameter '{}' of type {} is not supported (FLOAT is)", name, onnx_type_name(c.onnx_type)));
   if (c.dims != expected)
     n.fail(fmt::format("parameter '{}' has shape {}, expected {}", name, shape_to_string(c.dims), shape_to_string(expected)));
   if (param_users_.count(name))
@@ -246,7 +249,7 @@ void Importer::map_node(const NodeRef& n, const std::vector<const Binding*>& in)
   }
   if (op == "GlobalAveragePool") {
     const Dynamic& d = dynamic_input(n, in, 0);
-    if (d.rank != 4) n.fail("a 4-D input is supported");
+    if (d.rank != 4) n.fail(fmt::format("a {}-D input is not supported (4-D [N, C, H, W] is)", d.rank));
     const int x = unary_input();
     bind_dynamic(n, add_node(n, OpKind::GlobalAvgPool, "", {x}, ValueShape{graph_.values[size_t(x)].c, 1, 1},
                              std::monostate{}), 4);

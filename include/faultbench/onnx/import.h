@@ -32,7 +32,7 @@ struct OnnxImportOptions {
 
 // Reads PATH (and external data beside it: only regular files inside its folder, never
 // through a link), folds constant subgraphs, maps nodes to the IR and returns the graph:
-// model = the file's stem, classes = the output's channel count. FormatError (naming PATH,
+// model = the file's stem, classes = the output's elements per image (K for logits [N, K]). FormatError (naming PATH,
 // the node's name and op type) for a malformed or unsupported model, IoError when a file
 // cannot be read. The input may be [N, C, H, W], [N, C, H] or [N, C] (N fixed or symbolic)
 // and the output of any shape: the verbs that classify ask for logits [N, K]
