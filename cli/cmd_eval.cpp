@@ -117,11 +117,14 @@ void run_eval(const EvalOptions& o) {
 void add_eval_command(CLI::App& app) {
   auto opts = std::make_shared<EvalOptions>();
   auto* cmd = app.add_subcommand("eval", "Top-1 accuracy of a model on its test set");
-  cmd->add_option("--model", opts->model, "zoo model name (see `faultbench models`) or an ONNX file (PATH.onnx)")->required();
-  cmd->add_option("--dataset", opts->dataset, "cifar10 | cifar100 | gtsrb | npy (DIR/images.npy, DIR/labels.npy)")->required();
+  cmd->add_option("--model", opts->model, "zoo model name (see `faultbench models`) or an ONNX file (PATH.onnx)")
+      ->required();
+  cmd->add_option("--dataset", opts->dataset, "cifar10 | cifar100 | gtsrb | npy (DIR/images.npy, DIR/labels.npy)")
+      ->required();
   cmd->add_option("--weights", opts->weights,
                   "checkpoint (.th, .pt/.pth, .safetensors; default: the reference one in the data root)");
-  cmd->add_option("--data-dir", opts->data_dir, "dataset folder (default: $FAULTBENCH_DATA; npy: the folder of the two files)");
+  cmd->add_option("--data-dir", opts->data_dir,
+                  "dataset folder (default: $FAULTBENCH_DATA; npy: the folder of the two files)");
   add_image_options(cmd, opts->images);
   add_threads_option(cmd, opts->threads);
   cmd->add_option("--logits", opts->logits_path, "write per-image logits to this CSV file");

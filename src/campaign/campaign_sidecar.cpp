@@ -21,8 +21,9 @@ nlohmann::ordered_json data_json(const CampaignRecord& r) {
   // The npy dataset is the user's own files: their digests say which ones (the data sha256
   // above covers only the images used).
   if (spec.dataset == kNpyDataset)
-    d["files"] = {{{"path", (spec.data_dir / "images.npy").string()}, {"sha256", sha256_file(spec.data_dir / "images.npy")}},
-                  {{"path", (spec.data_dir / "labels.npy").string()}, {"sha256", sha256_file(spec.data_dir / "labels.npy")}}};
+    d["files"] = {
+        {{"path", (spec.data_dir / "images.npy").string()}, {"sha256", sha256_file(spec.data_dir / "images.npy")}},
+        {{"path", (spec.data_dir / "labels.npy").string()}, {"sha256", sha256_file(spec.data_dir / "labels.npy")}}};
   // Which images of the test file were used: implied for all / the first N, listed for a
   // stratified sample (at most one number per test image).
   if (spec.images.kind == ImageSelectionKind::Stratified) d["image_indices"] = r.image_indices;
