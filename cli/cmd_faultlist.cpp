@@ -113,7 +113,8 @@ void add_faultlist_command(CLI::App& app) {
   const std::vector<std::pair<std::string, FaultModel>> models = {
       {"bitflip", FaultModel::BitFlip}, {"stuck-at-0", FaultModel::StuckAt0}, {"stuck-at-1", FaultModel::StuckAt1}};
   cmd->add_option("--model", o->model, "Zoo model (see `faultbench models`) or an ONNX file (PATH.onnx)")->required();
-  cmd->add_option("--dataset", o->dataset, "cifar10, cifar100 or gtsrb")->required();
+  cmd->add_option("--dataset", o->dataset, "cifar10, cifar100, gtsrb or npy (the data set the list is drawn for)")
+      ->required();
   cmd->add_option("--out", o->out, "Output CSV file")->required();
   auto* seed = integer_range(
       cmd->add_option("--seed", o->seed, "random.seed() of the CPython-compatible stream")->default_val(42),

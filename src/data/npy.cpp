@@ -85,9 +85,10 @@ class HeaderParser {
     if (!descr || !fortran || !shape)
       fail(fmt::format("the header dict lacks '{}'", !descr ? "descr" : !fortran ? "fortran_order" : "shape"));
     if (*fortran)
-      throw FormatError(fmt::format("{}: fortran_order True is not supported (save a C-order array: "
-                                    "np.save(path, np.ascontiguousarray(a)))",
-                                    name_));
+      throw FormatError(
+          fmt::format("{}: fortran_order True is not supported (save a C-order array: "
+                      "np.save(path, np.ascontiguousarray(a)))",
+                      name_));
     NpyArray a;
     if (*descr == "<f4") {
       a.dtype = NpyDtype::Float32;
@@ -190,10 +191,12 @@ NpyArray parse_npy(std::span<const unsigned char> file, const std::string& name)
     throw FormatError(fmt::format("{}: not a .npy file (it does not start with \\x93NUMPY)", name));
   const int major = file[6], minor = file[7];
   if (major < 1 || major > 3 || minor != 0)
-    throw FormatError(fmt::format("{}: .npy format version {}.{} is not supported (1.0, 2.0, 3.0)", name, major, minor));
+    throw FormatError(
+        fmt::format("{}: .npy format version {}.{} is not supported (1.0, 2.0, 3.0)", name, major, minor));
   const size_t length_bytes = major == 1 ? 2 : 4;
   if (file.size() < 8 + length_bytes)
-    throw FormatError(fmt::format("{}: truncated .npy file ({} bytes, ends inside the header length)", name, file.size()));
+    throw FormatError(
+        fmt::format("{}: truncated .npy file ({} bytes, ends inside the header length)", name, file.size()));
   const size_t header_len = read_le(file.data() + 8, int(length_bytes));
   const size_t header_at = 8 + length_bytes;
   if (header_len > kNpyMaxHeaderBytes)

@@ -30,16 +30,15 @@ ImageSet read_npy_dataset(const std::filesystem::path& dir, int64_t max_images) 
   const int64_t n = ia.shape[0];
   for (size_t d = 1; d < 4; ++d)
     if (ia.shape[d] < 1) throw FormatError(fmt::format("{}: empty image shape {}", iname, ia.shape_text()));
-  if (ia.shape[1] * ia.shape[2] > kMaxImageElements ||
-      ia.shape[1] * ia.shape[2] * ia.shape[3] > kMaxImageElements)
+  if (ia.shape[1] * ia.shape[2] > kMaxImageElements || ia.shape[1] * ia.shape[2] * ia.shape[3] > kMaxImageElements)
     throw FormatError(fmt::format("{}: images of shape {} are larger than {} values each", iname, ia.shape_text(),
                                   kMaxImageElements));
 
   const NpyFile labels = open_npy(labels_path);
   const NpyArray& la = labels.array;
   if (la.dtype == NpyDtype::Float32)
-    throw FormatError(fmt::format("{}: labels must be '<i8' (int64) or '<i4' (int32), found {}", lname,
-                                  npy_dtype_name(la.dtype)));
+    throw FormatError(
+        fmt::format("{}: labels must be '<i8' (int64) or '<i4' (int32), found {}", lname, npy_dtype_name(la.dtype)));
   if (la.shape.size() != 1)
     throw FormatError(fmt::format("{}: labels must have shape [N], found {}", lname, la.shape_text()));
   if (la.shape[0] != n)
@@ -72,8 +71,7 @@ ImageSet read_npy_dataset(const std::filesystem::path& dir, int64_t max_images) 
     for (int64_t k = 0; k < per; ++k) {
       float v;
       std::memcpy(&v, data + 4 * (i * per + k), 4);
-      if (!std::isfinite(v))
-        throw FormatError(fmt::format("{}: image {} holds {} at element {}", iname, i, v, k));
+      if (!std::isfinite(v)) throw FormatError(fmt::format("{}: image {} holds {} at element {}", iname, i, v, k));
     }
   }
   set.preprocessed = std::move(images);

@@ -20,8 +20,8 @@ std::string slurp(const std::filesystem::path& p) {
 }
 
 // A .npy file of `data` (numpy's layout: header padded to 64 bytes).
-void write_npy(const std::filesystem::path& p, const std::string& descr, const std::string& shape,
-               const void* data, size_t bytes) {
+void write_npy(const std::filesystem::path& p, const std::string& descr, const std::string& shape, const void* data,
+               size_t bytes) {
   std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   while ((10 + header.size() + 1) % 64 != 0) header += ' ';
   header += '\n';
@@ -70,9 +70,24 @@ const NpySetup& npy_setup() {
 std::vector<std::string> campaign(const std::string& dataset, const std::filesystem::path& data,
                                   const std::filesystem::path& out, const std::string& mode, int threads) {
   const NpySetup& s = npy_setup();
-  return {"campaign", "--model",   "resnet32",          "--dataset",     dataset,      "--weights",
-          s.weights.string(),   "--data-dir", data.string(), "--faults", s.faults.string(), "--out",
-          out.string(),         "--first-images", std::to_string(kImages), "--mode", mode, "--threads",
+  return {"campaign",
+          "--model",
+          "resnet32",
+          "--dataset",
+          dataset,
+          "--weights",
+          s.weights.string(),
+          "--data-dir",
+          data.string(),
+          "--faults",
+          s.faults.string(),
+          "--out",
+          out.string(),
+          "--first-images",
+          std::to_string(kImages),
+          "--mode",
+          mode,
+          "--threads",
           std::to_string(threads)};
 }
 

@@ -42,8 +42,8 @@ FloatTensor read_float_tensor(const fs::path& path) {
   onnx::TensorProto t;
   if (!t.ParseFromString(bytes)) throw std::runtime_error(path.filename().string() + ": not a TensorProto");
   if (t.data_type() != onnx::TensorProto::FLOAT)
-    throw std::runtime_error(fmt::format("{}: data type {} (the runner compares FLOAT tensors)",
-                                         path.filename().string(), t.data_type()));
+    throw std::runtime_error(
+        fmt::format("{}: data type {} (the runner compares FLOAT tensors)", path.filename().string(), t.data_type()));
   if (t.data_location() == onnx::TensorProto::EXTERNAL)
     throw std::runtime_error(path.filename().string() + ": external data");
   FloatTensor out;
@@ -73,17 +73,15 @@ std::vector<fs::path> sorted_matching(const fs::path& dir, const std::string& pr
   return out;
 }
 
-std::string shape_text(const std::vector<int64_t>& dims) {
-  return fmt::format("[{}]", fmt::join(dims, ", "));
-}
+std::string shape_text(const std::vector<int64_t>& dims) { return fmt::format("[{}]", fmt::join(dims, ", ")); }
 
 // "" when the data set matches; otherwise what differs.
 std::string run_data_set(const Graph& g, const fs::path& set) {
   const auto inputs = sorted_matching(set, "input_", false);
   const auto outputs = sorted_matching(set, "output_", false);
   if (inputs.size() != 1 || outputs.size() != 1)
-    return fmt::format("{}: {} inputs and {} outputs, the imported graph has one of each",
-                       set.filename().string(), inputs.size(), outputs.size());
+    return fmt::format("{}: {} inputs and {} outputs, the imported graph has one of each", set.filename().string(),
+                       inputs.size(), outputs.size());
   const FloatTensor x = read_float_tensor(inputs[0]);
   const FloatTensor want = read_float_tensor(outputs[0]);
   const ValueShape& in = g.input_shape;

@@ -70,9 +70,10 @@ TEST(Npy, ParsesNumpysHeaderInEveryVersion) {
     EXPECT_EQ(a.data_offset % 64, 0u);
   }
   // Key order, quotes and the trailing comma are free; (n,) is a 1-D shape, () a scalar.
-  EXPECT_EQ(parse(npy_bytes("{\"shape\": (3,), \"fortran_order\": False, \"descr\": \"<i8\"}", ints<int64_t>({1, 2, 3})))
-                .shape,
-            (std::vector<int64_t>{3}));
+  EXPECT_EQ(
+      parse(npy_bytes("{\"shape\": (3,), \"fortran_order\": False, \"descr\": \"<i8\"}", ints<int64_t>({1, 2, 3})))
+          .shape,
+      (std::vector<int64_t>{3}));
   EXPECT_EQ(parse(npy_bytes("{'descr': '<i4', 'fortran_order': False, 'shape': ()}", ints<int32_t>({7}))).numel, 1);
 }
 
@@ -114,9 +115,8 @@ TEST(Npy, RejectsEveryBrokenRuleNamingIt) {
 TEST(Npy, ShapeProductsThatOverflowAreRejected) {
   // 2^40 four times: the product overflows int64; the file has 0 data bytes.
   const std::string d = "1099511627776";
-  EXPECT_EQ(parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (" + d + ", " + d + ", " + d +
-                                      ", " + d + ")}",
-                                  "")),
+  EXPECT_EQ(parse_error(npy_bytes(
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (" + d + ", " + d + ", " + d + ", " + d + ")}", "")),
             "x.npy: shape [1099511627776, 1099511627776, 1099511627776, 1099511627776] has too many elements");
   EXPECT_EQ(parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627777,)}", "")),
             "x.npy: .npy header, byte 73: dimension larger than 1099511627776");
@@ -132,8 +132,8 @@ class NpyDataset : public ::testing::Test {
     for (int i = 0; i < 6 * 12; ++i) pixels_.push_back(float(i) * 0.25f - 3.0f);
   }
   void write_set(const std::string& label_dict, const std::string& label_data) {
-    write(dir_ / "images.npy", npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (6, 3, 2, 2), }",
-                                         floats(pixels_)));
+    write(dir_ / "images.npy",
+          npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (6, 3, 2, 2), }", floats(pixels_)));
     write(dir_ / "labels.npy", npy_bytes(label_dict, label_data));
   }
   std::string load_error() {
@@ -162,14 +162,13 @@ TEST_F(NpyDataset, LoadsMappedImagesUnchangedThroughEveryPath) {
 
   // The first N, and a stratified subset (file rows 1 and 5 hold label 1 and 2...).
   EXPECT_EQ(fb::load_test_set("npy", dir_, 2).size(), 2);
-  const fb::SelectedImages sel =
-      fb::load_selected_images("npy", dir_, {fb::ImageSelectionKind::Stratified, 3, 0});
+  const fb::SelectedImages sel = fb::load_selected_images("npy", dir_, {fb::ImageSelectionKind::Stratified, 3, 0});
   ASSERT_EQ(sel.images.size(), 3);
   std::vector<float> sub(3 * 12);
   sel.images.normalize(0, 3, sub.data());
   for (int k = 0; k < 3; ++k)
-    EXPECT_TRUE(std::equal(sub.begin() + 12 * k, sub.begin() + 12 * (k + 1),
-                           pixels_.begin() + 12 * sel.indices[size_t(k)]));
+    EXPECT_TRUE(
+        std::equal(sub.begin() + 12 * k, sub.begin() + 12 * (k + 1), pixels_.begin() + 12 * sel.indices[size_t(k)]));
 
   // The digest covers the float data: one changed bit, another digest.
   const std::string digest = set.sha256();
@@ -201,7 +200,8 @@ TEST_F(NpyDataset, RejectsLabelsThatDoNotMatchTheImages) {
 TEST_F(NpyDataset, RejectsImagesOfTheWrongKind) {
   const std::string images = (dir_ / "images.npy").string();
   write_set("{'descr': '<i8', 'fortran_order': False, 'shape': (6,), }", ints<int64_t>({0, 1, 2, 0, 1, 2}));
-  write(dir_ / "images.npy", npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (6, 12), }", floats(pixels_)));
+  write(dir_ / "images.npy",
+        npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (6, 12), }", floats(pixels_)));
   EXPECT_EQ(load_error(), images + ": images must have shape [N, C, H, W], found [6, 12]");
   write(dir_ / "images.npy", npy_bytes("{'descr': '<i4', 'fortran_order': False, 'shape': (6, 3, 2, 2), }",
                                        ints<int32_t>(std::vector<int32_t>(72, 1))));
@@ -232,8 +232,6 @@ TEST_F(NpyDataset, ModelFitNamesTheFileAndBothShapes) {
   }
 }
 
-TEST_F(NpyDataset, MissingFileIsAnIoError) {
-  EXPECT_THROW(fb::read_npy_dataset(dir_ / "nowhere"), fb::IoError);
-}
+TEST_F(NpyDataset, MissingFileIsAnIoError) { EXPECT_THROW(fb::read_npy_dataset(dir_ / "nowhere"), fb::IoError); }
 
 }  // namespace

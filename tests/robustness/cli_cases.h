@@ -17,10 +17,10 @@
 namespace faultbench::robustness {
 
 struct CliCase {
-  std::string id;  // stable row id, e.g. "ckpt-zip-truncated"
-  std::string
-      category;  // checkpoint | safetensors | cifar | gtsrb | npy | fault list | journal | results | command line | output | onnx
-  std::string what;                                // the bad input, in words
+  std::string id;        // stable row id, e.g. "ckpt-zip-truncated"
+  std::string category;  // checkpoint | safetensors | cifar | gtsrb | npy | fault list | journal | results | command
+                         // line | output | onnx
+  std::string what;      // the bad input, in words
   std::function<void(const fs::path& dir)> setup;  // writes the inputs into the scratch folder
   std::vector<std::string> args;                   // run in the scratch folder
   int exit_code = 1;                               // 1: bad file / I/O, 2: usage
@@ -118,7 +118,6 @@ inline std::vector<std::string> with_threads(const std::vector<std::string>& arg
 // glibc's default stack size), so pthread_create fails with EAGAIN, as it does under a
 // small ulimit -u or cgroup pids.max; unlike those, this limit binds root too.
 inline const std::string kNoThreads = "prlimit --stack=140737488355328";
-
 
 // ---- npy dataset: images.npy / labels.npy beside the ResNet32 weights (resnet32 is in the
 // zoo once, so it runs on npy data by its name alone).
