@@ -13,6 +13,7 @@
 
 #include "cluster_launch.h"
 #include "commands.h"
+#include "faultbench/campaign/model_source.h"
 #include "common.h"
 #include "faultbench/campaign/campaign.h"
 #include "faultbench/data/layout.h"
@@ -103,9 +104,11 @@ void run(const CampaignCliOptions& o) {
   spec.model = o.model;
   spec.dataset = o.dataset;
   spec.data_dir = resolve_data_dir(o.data_dir);
-  find_model(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
-  spec.weights =
-      o.weights.empty() ? locate_weights(o.model, o.dataset, spec.data_dir) : std::filesystem::path(o.weights);
+  check_model_argument(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
+  // An ONNX model carries its weights; --weights then replaces them by name.
+  spec.weights = !o.weights.empty()         ? std::filesystem::path(o.weights)
+                 : names_onnx_file(o.model) ? std::filesystem::path()
+                                            : locate_weights(o.model, o.dataset, spec.data_dir);
   spec.faults = o.faults;
   spec.out = o.out;
   spec.images = image_selection(o.images);
@@ -182,11 +185,14 @@ void run(const CampaignCliOptions& o) {
 void add_campaign_command(CLI::App& app) {
   auto o = std::make_shared<CampaignCliOptions>();
   auto* cmd = app.add_subcommand("campaign", "Run or resume a weight fault-injection campaign");
-  cmd->add_option("--model", o->model, "zoo model name (see `faultbench models`)")->required();
-  cmd->add_option("--dataset", o->dataset, "cifar10 | cifar100 | gtsrb")->required();
+  cmd->add_option("--model", o->model, "zoo model name (see `faultbench models`) or an ONNX file (PATH.onnx)")
+      ->required();
+  cmd->add_option("--dataset", o->dataset, "cifar10 | cifar100 | gtsrb | npy (DIR/images.npy, DIR/labels.npy)")
+      ->required();
   cmd->add_option("--weights", o->weights,
                   "checkpoint (.th, .pt/.pth, .safetensors; default: the reference one in the data root)");
-  cmd->add_option("--data-dir", o->data_dir, "dataset folder (default: $FAULTBENCH_DATA)");
+  cmd->add_option("--data-dir", o->data_dir,
+                  "dataset folder (default: $FAULTBENCH_DATA; npy: the folder of the two files)");
   cmd->add_option("--faults", o->faults, "fault list CSV (Injection,Layer,TensorIndex,Bit[,...])")->required();
   cmd->add_option("--out", o->out, "result CSV; RESULTS.csv.journal and RESULTS.csv.json go beside it")->required();
   add_image_options(cmd, o->images);

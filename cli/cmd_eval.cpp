@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "common.h"
 #include "faultbench/campaign/classify.h"
+#include "faultbench/campaign/model_source.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/data/layout.h"
 #include "faultbench/error.h"
@@ -35,18 +36,21 @@ struct EvalOptions {
 
 void run_eval(const EvalOptions& o) {
   const auto data_dir = resolve_data_dir(o.data_dir);
-  find_model(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
-  const std::filesystem::path weights =
-      o.weights.empty() ? locate_weights(o.model, o.dataset, data_dir) : std::filesystem::path(o.weights);
+  check_model_argument(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
+  // An ONNX model carries its weights; --weights then replaces them by name.
+  const std::filesystem::path weights = !o.weights.empty()         ? std::filesystem::path(o.weights)
+                                        : names_onnx_file(o.model) ? std::filesystem::path()
+                                                                   : locate_weights(o.model, o.dataset, data_dir);
   IoPlan plan;
-  plan.input("--weights", weights);
+  if (names_onnx_file(o.model)) plan.input("--model", o.model);
+  if (!weights.empty()) plan.input("--weights", weights);
   add_test_set_inputs(plan, o.dataset, data_dir);
   if (!o.logits_path.empty()) plan.output("--logits", o.logits_path);
   plan.check();
 
-  Graph graph = build_model(o.model, o.dataset);
-  const StateDict sd = read_checkpoint(weights, graph);  // reads only what the model needs
-  load_state_dict(graph, sd);
+  ModelSource model = resolve_model(o.model, o.dataset);
+  load_model_weights(model, weights);
+  Graph& graph = model.graph;
   const NumericsReport nr = apply_numerics(graph, o.numerics);
   if (nr.overflowed > 0)
     std::fprintf(stderr, "eval: note: %lld parameters overflowed to Inf in the %s conversion (first: %s)\n",
@@ -55,6 +59,9 @@ void run_eval(const EvalOptions& o) {
   const SelectedImages selected = load_selected_images(o.dataset, data_dir, selection);
   const ImageSet& set = selected.images;
   if (set.size() == 0) throw UsageError("eval: the test set is empty");
+  // npy: the error names the images file; the built-in sets: the ONNX file.
+  if (model.is_onnx() && o.dataset != kNpyDataset) check_model_fits_data(model, set.shape, set.classes - 1, o.dataset);
+  check_images_fit_model(set, graph.input_shape, graph.classes, data_dir);
 
   ExecutorOptions eo;
   eo.threads = o.threads;
@@ -69,7 +76,7 @@ void run_eval(const EvalOptions& o) {
     Tensor batch({count, set.shape.c, set.shape.h, set.shape.w});
     set.normalize(first, count, batch.ptr());
     const Tensor out = executor.forward(batch);
-    check_golden_logits(out.ptr(), first, count, k, weights.string());
+    check_golden_logits(out.ptr(), first, count, k, weights.empty() ? o.model : weights.string());
     std::copy(out.data.begin(), out.data.end(), logits.begin() + first * k);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -117,11 +124,14 @@ void run_eval(const EvalOptions& o) {
 void add_eval_command(CLI::App& app) {
   auto opts = std::make_shared<EvalOptions>();
   auto* cmd = app.add_subcommand("eval", "Top-1 accuracy of a model on its test set");
-  cmd->add_option("--model", opts->model, "zoo model name (see `faultbench models`)")->required();
-  cmd->add_option("--dataset", opts->dataset, "cifar10 | cifar100 | gtsrb")->required();
+  cmd->add_option("--model", opts->model, "zoo model name (see `faultbench models`) or an ONNX file (PATH.onnx)")
+      ->required();
+  cmd->add_option("--dataset", opts->dataset, "cifar10 | cifar100 | gtsrb | npy (DIR/images.npy, DIR/labels.npy)")
+      ->required();
   cmd->add_option("--weights", opts->weights,
                   "checkpoint (.th, .pt/.pth, .safetensors; default: the reference one in the data root)");
-  cmd->add_option("--data-dir", opts->data_dir, "dataset folder (default: $FAULTBENCH_DATA)");
+  cmd->add_option("--data-dir", opts->data_dir,
+                  "dataset folder (default: $FAULTBENCH_DATA; npy: the folder of the two files)");
   add_image_options(cmd, opts->images);
   add_threads_option(cmd, opts->threads);
   cmd->add_option("--logits", opts->logits_path, "write per-image logits to this CSV file");

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "commands.h"
+#include "faultbench/campaign/model_source.h"
 #include "common.h"
 #include "faultbench/error.h"
 #include "faultbench/faults/fault_group.h"
@@ -83,7 +84,7 @@ void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& site
   // How the list was drawn, bound to its bytes: campaigns record the seed and refuse a list
   // drawn for another model; statistics use the population.
   FaultListSidecar sidecar;
-  sidecar.model = o.model;
+  sidecar.model = model_record_name(o.model);
   sidecar.dataset = o.dataset;
   sidecar.convention = convention_name(o.format);
   sidecar.fault_model = fault_model_name(o.fault_model);
@@ -134,8 +135,9 @@ void add_faultlist_command(CLI::App& app) {
                                                                    {"keras", Convention::Keras}};
   const std::vector<std::pair<std::string, FaultModel>> models = {
       {"bitflip", FaultModel::BitFlip}, {"stuck-at-0", FaultModel::StuckAt0}, {"stuck-at-1", FaultModel::StuckAt1}};
-  cmd->add_option("--model", o->model, "Zoo model (see `faultbench models`)")->required();
-  cmd->add_option("--dataset", o->dataset, "cifar10, cifar100 or gtsrb")->required();
+  cmd->add_option("--model", o->model, "Zoo model (see `faultbench models`) or an ONNX file (PATH.onnx)")->required();
+  cmd->add_option("--dataset", o->dataset, "cifar10, cifar100, gtsrb or npy (the data set the list is drawn for)")
+      ->required();
   cmd->add_option("--out", o->out, "Output CSV file")->required();
   auto* seed = integer_range(
       cmd->add_option("--seed", o->seed, "random.seed() of the CPython-compatible stream")->default_val(42),
@@ -181,8 +183,9 @@ void add_faultlist_command(CLI::App& app) {
     plan.output("--out", o->out);
     if (o->convert.empty()) plan.output("the sidecar of --out", fault_list_sidecar_path(o->out));
     plan.check();
-    const ModelInfo& info = find_model(o->model, o->dataset);  // UsageError naming the choices
-    const std::vector<WeightSite> sites = fault_sites(build_model(info.model, info.dataset));
+    check_model_argument(o->model, o->dataset);  // UsageError naming the choices
+    // Fault sites: the conv/linear weights in graph order, zoo model or ONNX import alike.
+    const std::vector<WeightSite> sites = fault_sites(resolve_model(o->model, o->dataset).graph);
     if (o->convert.empty())
       run_generate(*o, sites);
     else

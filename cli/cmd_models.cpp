@@ -12,6 +12,8 @@
 #include <fmt/ranges.h>
 
 #include "commands.h"
+#include "faultbench/campaign/model_source.h"
+#include "faultbench/onnx/import.h"
 #include "faultbench/error.h"
 #include "faultbench/faults/keras.h"
 #include "faultbench/faults/sampling.h"
@@ -66,8 +68,16 @@ const ModelInfo& layers_model(const std::string& model, const std::string& datas
 // Population N = W x 32 bits x 2 (stuck-at-0 and -1), Leveugle's and the sampler's; the
 // faults of the default list (seed 42, e = 0.01, t = 2.58, p = 0.5) show how it is spread.
 void print_layers(const std::string& model, const std::string& dataset) {
-  const ModelInfo& info = layers_model(model, dataset);
-  const std::vector<WeightSite> sites = fault_sites(build_model(info.model, info.dataset));
+  const bool onnx = names_onnx_file(model);
+  ModelInfo info;
+  if (onnx) {
+    info.model = model_record_name(model);
+    info.dataset = dataset;
+  } else {
+    info = layers_model(model, dataset);
+  }
+  const std::vector<WeightSite> sites =
+      fault_sites(onnx ? resolve_model(model, dataset).graph : build_model(info.model, info.dataset));
   const std::vector<WeightSite> keras = keras_sites(sites);
   const SamplePlan plan = plan_sample(sites, SamplingParams{});
   std::vector<std::vector<std::string>> rows;
@@ -82,6 +92,38 @@ void print_layers(const std::string& model, const std::string& dataset) {
   std::printf("%s/%s: %zu conv/linear layers in named_parameters order; population = weights x 32 bits x 2\n",
               info.model.c_str(), info.dataset.c_str(), sites.size());
   print_table({"layer", "keras", "shape (PyTorch)", "weights", "population", "faults (default list)"}, rows, 3);
+}
+
+// `faultbench models PATH.onnx`: the imported graph: its nodes, parameters in order, MACs,
+// and warnings (BatchNorm folded into Conv) that do not stop anything.
+void print_onnx(const std::string& path, const std::string& dataset) {
+  const ModelSource source = resolve_model(path, dataset);
+  const Graph& g = source.graph;
+  std::printf("%s: input %dx%dx%d, %d classes, %zu nodes, %zu parameters and buffers, sha256 %s\n", path.c_str(),
+              g.input_shape.c, g.input_shape.h, g.input_shape.w, g.classes, g.nodes.size(), g.params.size(),
+              source.onnx_sha256.c_str());
+  std::vector<std::vector<std::string>> nodes;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    const ValueShape& o = g.values[size_t(n.output)];
+    nodes.push_back({std::to_string(i), op_kind_name(n.kind), n.name.empty() ? "-" : n.name,
+                     fmt::format("{}", fmt::join(n.inputs, ",")), fmt::format("{}x{}x{}", o.c, o.h, o.w),
+                     std::to_string(g.node_macs(int(i)))});
+  }
+  std::printf("\nnodes\n");
+  print_table({"#", "op", "name", "inputs", "output", "MACs"}, nodes, 4);
+  std::vector<std::vector<std::string>> params;
+  for (const Param& p : g.params)
+    params.push_back({p.name, shape_to_string(p.shape),
+                      p.is_fault_site()  ? "fault site"
+                      : p.is_parameter() ? "parameter"
+                                         : "buffer"});
+  std::printf("\nparameters (state_dict order)\n");
+  print_table({"name", "shape", "kind"}, params, 3);
+  std::printf("\nparameters: %lld  conv+linear weights: %lld  layers: %zu  MACs/image: %lld\n",
+              static_cast<long long>(g.parameter_count()), static_cast<long long>(g.fault_site_weight_count()),
+              g.fault_site_params().size(), static_cast<long long>(g.macs_per_image()));
+  for (const std::string& w : onnx_graph_warnings(g)) std::fprintf(stderr, "models: WARNING: %s\n", w.c_str());
 }
 
 void print_models(const std::string& dataset_filter) {
@@ -108,11 +150,19 @@ void add_models_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("models", "List the model zoo: input, classes, parameters, weights, MACs");
   auto dataset = std::make_shared<std::string>();
   auto layers = std::make_shared<std::string>();
+  auto onnx = std::make_shared<std::string>();
+  cmd->add_option("MODEL", *onnx, "an ONNX file (PATH.onnx): print its imported graph, parameters and MACs");
   cmd->add_option("--dataset", *dataset, "Only this dataset (cifar10, cifar100, gtsrb)");
   cmd->add_option("--layers", *layers,
                   "List this model's conv/linear layers: shape, weights, fault population (weights x 32 x 2)");
-  cmd->callback([dataset, layers] {
-    if (layers->empty())
+  cmd->callback([dataset, layers, onnx] {
+    if (!onnx->empty()) {
+      if (!names_onnx_file(*onnx))
+        throw UsageError("models " + *onnx +
+                         ": not an ONNX file (PATH.onnx); the zoo: `faultbench models`, "
+                         "one model's layers: --layers NAME");
+      print_onnx(*onnx, *dataset);
+    } else if (layers->empty())
       print_models(*dataset);
     else
       print_layers(*layers, *dataset);

@@ -336,3 +336,89 @@ put("results_csv", "reordered.csv", "critical,Injection,non_critical,masked,extr
 # Regression seed: totals overflowing int64 in compare_results (UBSan; fixed in compare.cpp).
 put("results_csv", "overflow_totals.csv", "Injection,masked,non_critical,critical\n"
     "0,9000000000000000000,0,9000000000000000000\n1,9000000000000000000,0,9000000000000000000\n")
+
+
+# ---- ONNX models (fuzz_onnx.cpp: model.onnx beside a 4096-byte w.bin) ----------------------
+def onnx_seeds():
+    from onnx import TensorProto, helper, numpy_helper
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+
+    def model(nodes, inits, opset=13, side=4):
+        g = helper.make_graph(nodes, "seed", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, side, side])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], inits)
+        return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]).SerializeToString()
+
+    def w(name, *shape):
+        return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
+
+    head = [helper.make_node("Conv", ["x", "c.weight", "c.bias"], ["c"], name="conv", kernel_shape=[3, 3],
+                             pads=[1, 1, 1, 1]),
+            helper.make_node("BatchNormalization", ["c", "bn.weight", "bn.bias", "bn.mean", "bn.var"], ["b"], name="bn"),
+            helper.make_node("Relu", ["b"], ["r"], name="relu")]
+    inits = [w("c.weight", 2, 2, 3, 3), w("c.bias", 2), w("bn.weight", 2), w("bn.bias", 2), w("bn.mean", 2),
+             numpy_helper.from_array(np.ones(2, np.float32), "bn.var"), w("fc.weight", 3, 2), w("fc.bias", 3)]
+    tail = [helper.make_node("GlobalAveragePool", ["r"], ["p"], name="pool"),
+            helper.make_node("Flatten", ["p"], ["f"], name="flat"),
+            helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="fc", transB=1)]
+    put("onnx", "conv_bn_gemm.onnx", model(head + tail, inits))
+    # Shape arithmetic to fold (as F.pad emits), a Slice + Pad, a constant Mul and a Clip.
+    folded = [helper.make_node("Shape", ["r"], ["s"], name="shape"),
+              helper.make_node("Gather", ["s", "one"], ["g"], name="gather", axis=0),
+              helper.make_node("Sub", ["g", "one"], ["d"], name="sub"),
+              helper.make_node("Concat", ["zeros", "d", "zeros"], ["pads"], name="concat", axis=0),
+              helper.make_node("Slice", ["r", "st", "en", "ax", "sp"], ["sl"], name="slice"),
+              helper.make_node("Pad", ["sl", "pads8"], ["pd"], name="pad"),
+              helper.make_node("Mul", ["pd", "scale"], ["m"], name="mul"),
+              helper.make_node("Clip", ["m", "lo", "hi"], ["r2"], name="clip")]
+    ints = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    extra = [ints("one", [1]), ints("zeros", [0, 0]), ints("st", [0, 0]), ints("en", [99, 99]), ints("ax", [2, 3]),
+             ints("sp", [2, 2]), ints("pads8", [0, 1, 0, 0, 0, 1, 0, 0]),
+             numpy_helper.from_array(np.full((1, 4, 1, 1), 0.5, np.float32), "scale"),
+             numpy_helper.from_array(np.array(0, np.float32), "lo"), numpy_helper.from_array(np.array(6, np.float32), "hi")]
+    tail2 = [helper.make_node("GlobalAveragePool", ["r2"], ["p"], name="pool"),
+             helper.make_node("Flatten", ["p"], ["f"], name="flat"),
+             helper.make_node("MatMul", ["f", "mm"], ["y"], name="mm")]
+    put("onnx", "folding_slice_pad.onnx", model(head + folded + tail2, inits + extra + [w("mm", 4, 3)], opset=11))
+    # External data inside the folder (w.bin) and outside it.
+    ext = w("c.weight", 2, 2, 3, 3)
+    ext.ClearField("raw_data")
+    ext.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", "w.bin"), ("offset", "0"), ("length", "144")):
+        e = ext.external_data.add()
+        e.key, e.value = k, v
+    put("onnx", "external.onnx", model(head + tail, [ext] + inits[1:]))
+    put("onnx", "truncated.onnx", model(head + tail, inits)[:300])
+
+
+onnx_seeds()
+# ---- npy dataset (byte 0: max_images mode, bytes 1-2: length of images.npy, see fuzz_npy.cpp)
+def npy_file(array, version=None):
+    import numpy as np
+    buf = io.BytesIO()
+    if version is None:
+        np.save(buf, array)
+    else:
+        np.lib.format.write_array(buf, array, version=version)
+    return buf.getvalue()
+
+
+def npy_seed(mode, images, labels):
+    return bytes([mode]) + struct.pack("<H", len(images)) + images + labels
+
+
+def npy_seeds():
+    import numpy as np
+    imgs = (np.arange(2 * 3 * 2 * 2, dtype=np.float32) / 7).reshape(2, 3, 2, 2)
+    put("npy", "good_i64.bin", npy_seed(0, npy_file(imgs), npy_file(np.array([1, 0], dtype=np.int64))))
+    put("npy", "good_i32_first1.bin", npy_seed(2, npy_file(imgs, (2, 0)), npy_file(np.array([3, 2], dtype=np.int32))))
+    put("npy", "v3_labels_short.bin", npy_seed(1, npy_file(imgs, (3, 0)), npy_file(np.array([1], dtype=np.int64))))
+    put("npy", "fortran.bin", npy_seed(0, npy_file(np.asfortranarray(imgs)), npy_file(np.array([1, 0]))))
+    put("npy", "big_endian.bin", npy_seed(0, npy_file(imgs.astype(">f4")), npy_file(np.array([1, 0]))))
+    nan = imgs.copy()
+    nan[1, 2, 1, 1] = np.nan
+    put("npy", "nan.bin", npy_seed(0, npy_file(nan), npy_file(np.array([1, 0]))))
+
+
+npy_seeds()

@@ -4,12 +4,13 @@
 # another library target. Exit 0: clean; 1: a violation or a folder this script does not know.
 #
 #   layer  target                folders
-#   0      faultbench_core       include/faultbench/{error,tensor}.h, util/, tensor/
+#   0      faultbench_core       include/faultbench/{error,tensor,window2d}.h, util/, tensor/
 #   1      faultbench_core       ops/
 #   2      faultbench_core       include/faultbench/{graph,executor}.h, graph/
 #   3      faultbench_digest     util/digest.{h,cpp}
 #   4      faultbench_models     io/, zoo/, faults/
 #   4      faultbench_data       data/
+#   4      faultbench_onnx       onnx/
 #   5      faultbench_campaign   campaign/
 #   6      faultbench_cluster    cluster/ (MPI; built only when MPI is found)
 #   7      the CLI               cli/
@@ -21,7 +22,7 @@ classify() {
   LAYER="" TARGET=""
   case "$1" in
     include/faultbench/util/digest.h | src/util/digest.cpp) LAYER=3 TARGET=digest ;;
-    include/faultbench/error.h | include/faultbench/tensor.h) LAYER=0 TARGET=core ;;
+    include/faultbench/error.h | include/faultbench/tensor.h | include/faultbench/window2d.h) LAYER=0 TARGET=core ;;
     include/faultbench/util/* | src/util/* | include/faultbench/tensor/* | src/tensor/*) LAYER=0 TARGET=core ;;
     include/faultbench/ops/* | src/ops/*) LAYER=1 TARGET=core ;;
     include/faultbench/graph.h | include/faultbench/executor.h) LAYER=2 TARGET=core ;;
@@ -29,6 +30,7 @@ classify() {
     include/faultbench/io/* | src/io/* | include/faultbench/zoo/* | src/zoo/*) LAYER=4 TARGET=models ;;
     include/faultbench/faults/* | src/faults/*) LAYER=4 TARGET=models ;;
     include/faultbench/data/* | src/data/*) LAYER=4 TARGET=data ;;
+    include/faultbench/onnx/* | src/onnx/*) LAYER=4 TARGET=onnx ;;
     include/faultbench/campaign/* | src/campaign/*) LAYER=5 TARGET=campaign ;;
     include/faultbench/cluster/* | src/cluster/*) LAYER=6 TARGET=cluster ;;
     cli/*) LAYER=7 TARGET=cli ;;

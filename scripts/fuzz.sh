@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
 shift || true
-ALL="pickle torch_legacy torch_zip safetensors faultlist_torch faultlist_keras cifar ppm gtsrb_csv journal results_csv"
+ALL="pickle torch_legacy torch_zip safetensors faultlist_torch faultlist_keras cifar ppm gtsrb_csv journal results_csv onnx npy"
 TARGETS=${*:-$ALL}
 BUILD=${BUILD_DIR:-build-fuzz}
 

@@ -14,13 +14,13 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libzip-dev libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev
-  libopenmpi-dev openmpi-bin
+  libopenmpi-dev openmpi-bin libonnx-dev libprotobuf-dev
 )
 # The single-node Slurm of scripts/slurm_local_check.sh (docs/CLUSTER.md); not for CI.
 SLURM_PACKAGES=(slurm-wlm munge)
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-torch python3-pil python3-numpy
+  python3 python3-torch python3-pil python3-numpy python3-onnx libonnx-testdata
   python3-scipy python3-pandas chromium
   clang libclang-rt-14-dev clang-format
   dpkg-dev file valgrind

@@ -59,7 +59,7 @@ class ResNetCifar(nn.Module):
     def forward(self, x):
         x = F.relu(self.bn1(self.conv1(x)))
         x = self.layer3(self.layer2(self.layer1(x)))
-        x = F.avg_pool2d(x, x.size(3))  # 8 on CIFAR, 13 on GTSRB (quirk 4)
+        x = F.avg_pool2d(x, int(x.size(3)))  # 8 on CIFAR, 13 on GTSRB (quirk 4); int(): a constant when traced for ONNX
         return self.linear(x.flatten(1))
 
 

@@ -6,6 +6,7 @@
 // order and with exactly the names of PyTorch's state_dict(), because checkpoints are
 // matched by those names and fault lists address weights by (layer name, index).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,43 +14,65 @@
 #include <vector>
 
 #include "faultbench/graph/numerics.h"
+#include "faultbench/ops/binary.h"
+#include "faultbench/ops/unary.h"
 #include "faultbench/tensor.h"
+#include "faultbench/window2d.h"  // Window2d: the window of conv and pooling layers
 
 namespace faultbench {
 
 enum class OpKind {
   Input,        // the image batch; no inputs
-  Conv2d,       // params: weight [Cout, Cin/groups, k, k], optional bias [Cout]
+  Conv2d,       // params: weight [Cout, Cin/groups, kernel_h, kernel_w], optional bias [Cout]
   BatchNorm2d,  // params: weight, bias, running_mean, running_var [C] (+ num_batches_tracked)
   ReLU,
   MaxPool2d,      // padding acts as -inf
-  AvgPool2d,      // padding is always 0 in the zoo; divisor = kernel*kernel
+  AvgPool2d,      // divisor: the window's cells, padding included or not (count_include_pad)
   GlobalAvgPool,  // adaptive average pool to 1x1: mean over H*W
+  GlobalMaxPool,  // max over H*W -> [C,1,1] (NaN wins, as in max_pool2d)
   Linear,         // params: weight [out, in], bias [out]; input [C,1,1] or [C] flattened
   Add,            // elementwise sum of two values of equal shape
   Concat,         // channel concatenation of 2+ values, in input order
   ShortcutA,      // ResNet option A: x[:, :, ::2, ::2], then zero channels front and back
   Flatten,        // [C,H,W] -> [C*H*W,1,1]; a no-op on the data
   Round,          // rounds every value to a number format (RoundAttrs); inserted by apply_numerics
+  // Operators of imported (ONNX) graphs; the kernels are in src/ops/{unary,binary,movement,softmax}.cpp.
+  Unary,      // y = f(x) per element (UnaryAttrs)
+  Binary,     // y = a OP b, numpy broadcasting per (c,h,w) axis (BinaryAttrs); b may be a Constant param
+  Pad,        // constant padding of c, h, w (PadAttrs)
+  Slice,      // strided slice per axis (SliceAttrs)
+  Resize,     // nearest-neighbour integer upscale of h, w (ResizeAttrs)
+  Transpose,  // permutation of the (c,h,w) axes (TransposeAttrs)
+  Softmax,    // over c of a [C,1,1] value
+  Reshape,    // a new ValueShape of equal numel; a no-op on the data (contiguous CHW)
 };
 
 const char* op_kind_name(OpKind kind);
 
 struct Conv2dAttrs {
-  int in_channels = 0, out_channels = 0;
-  int kernel = 1, stride = 1, padding = 0, groups = 1;
+  int in_channels = 0, out_channels = 0, groups = 1;
   bool bias = false;
+  Window2d window;  // zero padding
 };
 struct BatchNormAttrs {
   int channels = 0;
   double eps = 1e-5;  // stored as PyTorch stores it (a double); used as float(eps)
 };
 struct PoolAttrs {
-  int kernel = 1, stride = 1, padding = 0;
+  Window2d window;  // average pooling takes no dilation
   bool ceil_mode = false;
+  // Average pooling: divide by the window's cells inside the input plus those in the
+  // explicit padding (true, PyTorch's default) or by those inside the input only.
+  bool count_include_pad = true;
 };
 struct LinearAttrs {
   int in_features = 0, out_features = 0;
+  // ONNX Gemm / MatMul: the weight is stored [in, out] (Gemm transB = 0, MatMul), fault
+  // offsets index that layout; y = alpha * (x . W) + beta * bias (two products and an add;
+  // alpha = beta = 1 compute exactly acc + bias as PyTorch's layer); no bias for MatMul.
+  bool weight_transposed = false;
+  float alpha = 1.0f, beta = 1.0f;
+  bool bias = true;
 };
 struct ShortcutAAttrs {
   int pad_front = 0, pad_back = 0;  // zero channels before / after the real ones
@@ -57,8 +80,34 @@ struct ShortcutAAttrs {
 struct RoundAttrs {
   RoundFormat format = RoundFormat::None;
 };
-using NodeAttrs =
-    std::variant<std::monostate, Conv2dAttrs, BatchNormAttrs, PoolAttrs, LinearAttrs, ShortcutAAttrs, RoundAttrs>;
+using UnaryFn = ops::UnaryFn;         // LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh
+using UnaryAttrs = ops::UnaryParams;  // fn, alpha, beta, lo, hi (formulas: ops/unary.h)
+using BinaryFn = ops::BinaryFn;       // Add, Sub, Mul, Div
+struct BinaryAttrs {
+  BinaryFn fn = BinaryFn::Add;
+  // With one value input and one Constant param: the constant's (c,h,w) view (broadcast
+  // like a value), and whether it is the first operand (255 - x) or the second (x / 255).
+  ValueShape constant{};
+  bool constant_first = false;
+};
+struct PadAttrs {
+  int c0 = 0, c1 = 0, h0 = 0, h1 = 0, w0 = 0, w1 = 0;  // before / after, >= 0
+  float value = 0.0f;
+};
+struct SliceAxis {
+  int start = 0, end = 0, step = 1;  // 0 <= start < end <= size, step >= 1
+};
+struct SliceAttrs {
+  SliceAxis c, h, w;
+};
+struct ResizeAttrs {
+  int scale_h = 1, scale_w = 1;
+};
+struct TransposeAttrs {
+  std::array<int, 3> perm{0, 1, 2};  // output axis k of (c,h,w) is input axis perm[k]
+};
+using NodeAttrs = std::variant<std::monostate, Conv2dAttrs, BatchNormAttrs, PoolAttrs, LinearAttrs, ShortcutAAttrs,
+                               RoundAttrs, UnaryAttrs, BinaryAttrs, PadAttrs, SliceAttrs, ResizeAttrs, TransposeAttrs>;
 
 struct Node {
   OpKind kind = OpKind::Input;
@@ -72,7 +121,9 @@ struct Node {
   RoundFormat weight_format = RoundFormat::None;
 };
 
-enum class ParamRole { Weight, Bias, RunningMean, RunningVar, NumBatchesTracked };
+// Constant: a non-trainable initializer of an imported graph (normalization constants...):
+// not a parameter, not a fault site, replaced by --weights by name like the others.
+enum class ParamRole { Weight, Bias, RunningMean, RunningVar, NumBatchesTracked, Constant };
 
 struct Param {
   std::string name;  // full state_dict key, e.g. "layer1.0.bn1.running_mean"
@@ -131,11 +182,30 @@ class GraphBuilder {
   int max_pool(int x, PoolAttrs attrs);
   int avg_pool(int x, PoolAttrs attrs);
   int global_avg_pool(int x);
+  int global_max_pool(int x);
   int linear(const std::string& name, int x, int out_features);
   int add(int a, int b);
   int concat(const std::vector<int>& xs);
   int shortcut_a(int x, int planes);  // pads (planes - C)/2 zero channels on each side
   int flatten(int x);
+
+  // ONNX operators. Shape rules broken by the arguments (imported data) throw UsageError
+  // naming the operator and the rule; the importer adds the file and node.
+  int unary(int x, UnaryAttrs attrs);
+  int binary(BinaryFn fn, int a, int b);  // two values, broadcast per axis
+  // A value and a Constant param `key` (shape: as stored, e.g. ONNX's [1,3,1,1]; view: its
+  // (c,h,w) for broadcasting, of equal numel).
+  int binary_constant(BinaryFn fn, int x, const std::string& key, Shape shape, ValueShape view,
+                      bool constant_first = false);
+  int pad(int x, PadAttrs attrs);
+  int slice(int x, SliceAttrs attrs);
+  int resize(int x, ResizeAttrs attrs);
+  int transpose(int x, TransposeAttrs attrs);
+  int softmax(int x);  // x must be [C,1,1]
+  int reshape(int x, ValueShape shape);
+  // Linear with ONNX Gemm / MatMul attributes (weight [in,out] when attrs.weight_transposed,
+  // no bias param unless attrs.bias); in/out features come from x and attrs.out_features.
+  int linear(const std::string& name, int x, LinearAttrs attrs);
 
   // Finishes the graph with `logits` as its output value ([classes,1,1]).
   Graph finish(int logits);

@@ -10,6 +10,7 @@
 #include "faultbench/campaign/hashing.h"
 #include "faultbench/campaign/intervals.h"
 #include "faultbench/campaign/journal.h"
+#include "faultbench/campaign/model_source.h"
 #include "faultbench/campaign/results_csv.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/error.h"
@@ -159,7 +160,8 @@ Previous check_previous(const CampaignSpec& spec, const CampaignBinding& binding
 
 IoPlan campaign_io_plan(const CampaignSpec& spec) {
   IoPlan plan;
-  plan.input("--weights", spec.weights);
+  if (names_onnx_file(spec.model)) plan.input("--model", spec.model);
+  if (!spec.weights.empty()) plan.input("--weights", spec.weights);
   plan.input("--faults", spec.faults);
   std::error_code ec;
   if (std::filesystem::exists(fault_list_sidecar_path(spec.faults), ec))
@@ -240,7 +242,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
                                numerics_name(spec.numerics), numerics.first_overflow);
 
   EngineOptions engine_options = spec.engine;
-  engine_options.weights_name = spec.weights.string();
+  engine_options.weights_name = spec.weights.empty() ? spec.model : spec.weights.string();
   CampaignEngine engine(graph, images, engine_options);
   // A network with non-finite golden logits is refused before any fault runs (image 0
   // here: a bad BatchNorm makes every image NaN; the golden passes check every image). A

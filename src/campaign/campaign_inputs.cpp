@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "faultbench/campaign/hashing.h"
+#include "faultbench/campaign/model_source.h"
+#include "faultbench/data/dataset.h"
 #include "faultbench/error.h"
 #include "faultbench/faults/fault_group.h"
 #include "faultbench/faults/validate.h"
@@ -19,10 +21,11 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   in.list_sidecar = find_fault_list_sidecar(spec.faults, faults_sha256);
   const FoundListSidecar& list_sidecar = in.list_sidecar;
   if (list_sidecar.sidecar &&
-      (list_sidecar.sidecar->model != spec.model || list_sidecar.sidecar->dataset != spec.dataset))
+      (list_sidecar.sidecar->model != model_record_name(spec.model) || list_sidecar.sidecar->dataset != spec.dataset))
     throw UsageError(fmt::format("{}: this fault list was drawn for {}/{} ({}), the campaign runs {}/{}",
                                  spec.faults.string(), list_sidecar.sidecar->model, list_sidecar.sidecar->dataset,
-                                 fault_list_sidecar_path(spec.faults).filename().string(), spec.model, spec.dataset));
+                                 fault_list_sidecar_path(spec.faults).filename().string(),
+                                 model_record_name(spec.model), spec.dataset));
 
   if (list_sidecar.sidecar && list_sidecar.sidecar->numerics != numerics_name(spec.numerics))
     throw UsageError(fmt::format("{}: this fault list was drawn for --numerics {} ({}), the campaign runs {}",
@@ -37,13 +40,18 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   // A part of a list has no seeded order of its own to stop in: --until-margin runs whole lists.
   if (spec.until_margin && spec.shard.active())
     throw UsageError("campaign: --until-margin and --shard do not go together (an early stop needs the whole list)");
-  in.graph = build_model(spec.model, spec.dataset);
-  const StateDict weights = read_checkpoint(spec.weights, in.graph);  // reads only what the model needs
-  load_state_dict(in.graph, weights);
-  in.numerics = apply_numerics(in.graph, spec.numerics);
+  // A zoo model, or an imported ONNX graph with its initializers (--weights optional).
+  ModelSource model = resolve_model(spec.model, spec.dataset);
+  load_model_weights(model, spec.weights);
+  in.numerics = apply_numerics(model.graph, spec.numerics);
   in.selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
   const ImageSet& images = in.selected.images;
   if (images.size() == 0) throw UsageError("campaign: the test set is empty (--images 0?)");
+  // npy: the error names the images file; the built-in sets: the ONNX file.
+  if (model.is_onnx() && spec.dataset != kNpyDataset)
+    check_model_fits_data(model, images.shape, images.classes - 1, spec.dataset);
+  check_images_fit_model(images, model.graph.input_shape, model.graph.classes, spec.data_dir);
+  in.graph = std::move(model.graph);
   // A Keras-convention list is told how to convert it (ListPurpose), not "unknown layer".
   const ListPurpose purpose{spec.model, spec.dataset};
   in.list = load_fault_list(spec.faults, fault_sites(in.graph), Convention::Torch, &purpose);
@@ -61,9 +69,11 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   in.multi_site = has_multi_site(groups);
 
   CampaignBinding& binding = in.binding;
-  binding.model = spec.model;
+  binding.model = model.name;
   binding.dataset = spec.dataset;
-  binding.weights_sha256 = sha256_file(spec.weights);
+  // An ONNX model without --weights: its weights are the file's initializers.
+  binding.weights_sha256 = spec.weights.empty() ? model.onnx_sha256 : sha256_file(spec.weights);
+  binding.model_sha256 = model.onnx_sha256;
   binding.data_sha256 = images.sha256();
   binding.images = images.size();
   binding.faults_sha256 = faults_sha256;

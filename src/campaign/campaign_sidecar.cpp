@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "faultbench/campaign/shard.h"
+#include "faultbench/campaign/hashing.h"
+#include "faultbench/data/dataset.h"
 #include "faultbench/ops/simd_target.h"
 #include "faultbench/util/build_info.h"
 
@@ -17,6 +19,12 @@ nlohmann::ordered_json data_json(const CampaignRecord& r) {
                               {"images", r.binding->images},
                               {"selection", image_selection_name(spec.images.kind)}};
   if (spec.images.kind == ImageSelectionKind::Stratified) d["image_seed"] = spec.images.seed;
+  // The npy dataset is the user's own files: their digests say which ones (the data sha256
+  // above covers only the images used).
+  if (spec.dataset == kNpyDataset)
+    d["files"] = {
+        {{"path", (spec.data_dir / "images.npy").string()}, {"sha256", sha256_file(spec.data_dir / "images.npy")}},
+        {{"path", (spec.data_dir / "labels.npy").string()}, {"sha256", sha256_file(spec.data_dir / "labels.npy")}}};
   // Which images of the test file were used: implied for all / the first N, listed for a
   // stratified sample (at most one number per test image).
   if (spec.images.kind == ImageSelectionKind::Stratified) d["image_indices"] = r.image_indices;
@@ -86,7 +94,9 @@ std::string campaign_sidecar_json(const CampaignRecord& r) {
   j["faultbench_version"] = faultbench_version();
   j["model"] = binding.model;
   j["dataset"] = binding.dataset;
-  j["weights"] = {{"path", spec.weights.string()}, {"sha256", binding.weights_sha256}};
+  if (!binding.model_sha256.empty()) j["model_file"] = {{"path", spec.model}, {"sha256", binding.model_sha256}};
+  j["weights"] = {{"path", spec.weights.empty() ? spec.model : spec.weights.string()},
+                  {"sha256", binding.weights_sha256}};
   j["data"] = data_json(r);
   j["fault_list"] = fault_list_json(r);
   j["fault_model"] = binding.fault_model;

@@ -14,7 +14,13 @@ namespace faultbench {
 const char* campaign_mode_name(CampaignMode mode) { return mode == CampaignMode::Fast ? "fast" : "brute-force"; }
 
 ResolvedFault resolve_fault(const Graph& graph, const Fault& fault) {
-  const auto p = graph.find_param(fault.site.layer + ".weight");
+  auto p = graph.find_param(fault.site.layer + ".weight");
+  // An imported weight not named "<layer>.weight" (tf2onnx: "conv/kernel") is its own
+  // layer name, as fault_sites() lists it.
+  if (!p) {
+    const auto whole = graph.find_param(fault.site.layer);
+    if (whole && !graph.params[size_t(*whole)].name.ends_with(".weight")) p = whole;
+  }
   if (!p || !graph.params[size_t(*p)].is_fault_site())
     throw UsageError(fmt::format("fault {}: layer '{}' is not a conv/linear layer of {}", fault.injection,
                                  fault.site.layer, graph.model));

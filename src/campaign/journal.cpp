@@ -120,6 +120,8 @@ nlohmann::json CampaignBinding::to_json() const {
   if (!until_margin.empty()) j["until_margin"] = until_margin;
   // fp32 records stay byte-identical to those of faultbench before --numerics.
   if (numerics != "fp32") j["numerics"] = numerics;
+  // Only for imported models, so that a zoo campaign's records stay as they were.
+  if (!model_sha256.empty()) j["model_sha256"] = model_sha256;
   return j;
 }
 
@@ -149,6 +151,7 @@ CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::s
   if (j.contains("shard")) b.shard = str("shard");
   if (j.contains("until_margin")) b.until_margin = str("until_margin");
   if (j.contains("numerics")) b.numerics = str("numerics");
+  if (j.contains("model_sha256")) b.model_sha256 = str("model_sha256");
   return b;
 }
 
@@ -157,6 +160,9 @@ std::string CampaignBinding::difference(const CampaignBinding& now) const {
     return fmt::format("the {} changed (was {}, now {})", what, was, is);
   };
   if (model != now.model) return diff("model", model, now.model);
+  if (model_sha256 != now.model_sha256)
+    return diff("model file (sha256)", model_sha256.empty() ? "none" : model_sha256,
+                now.model_sha256.empty() ? "none" : now.model_sha256);
   if (dataset != now.dataset) return diff("dataset", dataset, now.dataset);
   if (weights_sha256 != now.weights_sha256) return diff("weights (sha256)", weights_sha256, now.weights_sha256);
   if (images != now.images) return diff("image count", std::to_string(images), std::to_string(now.images));

@@ -6,6 +6,8 @@
 #pragma once
 #include <cstdint>
 
+#include "faultbench/window2d.h"
+
 namespace faultbench::campaign_detail {
 
 inline int64_t mask_words(int64_t positions) { return (positions + 63) / 64; }
@@ -14,9 +16,10 @@ inline int64_t mask_words(int64_t positions) { return (positions + 63) / 64; }
 // `channels` planes (each `positions` floats). Returns whether any bit is set.
 bool mark_changed(const float* a, const float* g, int channels, int64_t positions, uint64_t* bits);
 
-// out = positions (oh, ow) of a kernel x kernel, stride, padding window over in (in_h x
-// in_w) that hold a set position of in; out has mask_words(out_h * out_w) words.
-void dilate(const uint64_t* in, int in_h, int in_w, int kernel, int stride, int padding, int out_h, int out_w,
-            uint64_t* out);
+// out = positions (oh, ow) of window w over in (in_h x in_w) whose span holds a set
+// position of in; out has mask_words(out_h * out_w) words. The span is the window's
+// extent, rows [oh * stride_h - pad_top, + extent_h) by the same in columns: exactly the
+// window's cells without dilation, a superset with it (a needed superset only costs time).
+void dilate(const uint64_t* in, int in_h, int in_w, const Window2d& w, int out_h, int out_w, uint64_t* out);
 
 }  // namespace faultbench::campaign_detail

@@ -83,14 +83,19 @@ ImageSet subset_images(const ImageSet& set, std::span<const int64_t> indices) {
   out.shape = set.shape;
   out.classes = set.classes;
   out.norm = set.norm;
-  const size_t bytes = size_t(set.shape.numel());
+  out.preprocessed = set.preprocessed;
+  const size_t bytes = set.preprocessed ? 0 : size_t(set.shape.numel());
   out.pixels.resize(indices.size() * bytes);
   out.labels.reserve(indices.size());
   for (size_t k = 0; k < indices.size(); ++k) {
     const int64_t i = indices[k];
     FAULTBENCH_CHECK(i >= 0 && i < set.size() && (k == 0 || i > indices[k - 1]),
                      "subset_images: indices must be ascending and inside the set");
-    std::memcpy(out.pixels.data() + k * bytes, set.image(i), bytes);
+    if (set.preprocessed) {
+      out.preprocessed_rows.push_back(set.preprocessed_rows[size_t(i)]);
+    } else {
+      std::memcpy(out.pixels.data() + k * bytes, set.image(i), bytes);
+    }
     out.labels.push_back(set.labels[size_t(i)]);
   }
   return out;

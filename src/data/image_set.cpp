@@ -2,12 +2,14 @@
 // and the load_test_set entry point that picks the reader of each official layout.
 #include <fmt/format.h>
 
+#include <cstring>
 #include <memory>
 
 #include "faultbench/data/cifar.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/data/gtsrb.h"
 #include "faultbench/data/layout.h"
+#include "faultbench/data/npy.h"
 #include "faultbench/error.h"
 #include "faultbench/util/digest.h"
 
@@ -44,6 +46,13 @@ void ImageSet::normalize(int64_t first, int64_t count, float* out) const {
     throw UsageError(
         fmt::format("{}: image range [{}, {}) outside the {} images", dataset, first, first + count, size()));
   }
+  if (preprocessed) {
+    const size_t bytes = size_t(shape.numel()) * sizeof(float);
+    for (int64_t i = 0; i < count; ++i)
+      std::memcpy(out + i * shape.numel(), preprocessed->data() + size_t(preprocessed_rows[size_t(first + i)]) * bytes,
+                  bytes);
+    return;
+  }
   const int64_t plane = int64_t(shape.h) * shape.w;
   // ToTensor divides by 255 (fp32 IEEE division), Normalize subtracts the float mean and
   // divides by the float std: two separate correctly rounded operations, as torch does.
@@ -70,6 +79,10 @@ std::string ImageSet::sha256() const {
   const std::string header = fmt::format("{}:{}x{}x{}:{}:", dataset, shape.c, shape.h, shape.w, size());
   digest.update(header.data(), header.size());
   digest.update(pixels.data(), pixels.size());
+  if (preprocessed) {
+    const size_t bytes = size_t(shape.numel()) * sizeof(float);
+    for (int64_t row : preprocessed_rows) digest.update(preprocessed->data() + size_t(row) * bytes, bytes);
+  }
   for (int label : labels) {
     const uint32_t v = static_cast<uint32_t>(label);
     const unsigned char le[4] = {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)};
@@ -79,6 +92,7 @@ std::string ImageSet::sha256() const {
 }
 
 ImageSet load_test_set(const std::string& dataset, const std::filesystem::path& data_dir, int64_t max_images) {
+  if (dataset == kNpyDataset) return read_npy_dataset(data_dir, max_images);
   const std::filesystem::path dir = locate_test_set(dataset, data_dir);
   if (dataset == "cifar10") {
     return read_cifar_binary(dir / "cifar-10-batches-bin" / "test_batch.bin", dataset, kCifarTestRecords, max_images);

@@ -53,6 +53,8 @@ fs::path locate_test_set(const std::string& dataset, const fs::path& root) {
 }
 
 fs::path locate_weights(const std::string& model, const std::string& dataset, const fs::path& root) {
+  // The npy folder holds images only; a zoo model run on it names its checkpoint itself.
+  if (dataset == "npy") throw UsageError("--dataset npy: give the model's checkpoint with --weights");
   const fs::path path = root / "weights" / dataset / weights_file(model, dataset).file_name;
   std::error_code ec;
   if (fs::is_regular_file(path, ec)) return path;

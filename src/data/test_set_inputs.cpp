@@ -14,6 +14,10 @@ void add_test_set_inputs(IoPlan& plan, const std::string& dataset, const std::fi
     plan.input("the test set's ground truth", images / "GT-final_test.csv");
     plan.input_folder("the test image", images);
   }
+  if (dataset == kNpyDataset) {
+    plan.input("the test images", data_dir / "images.npy");
+    plan.input("the test labels", data_dir / "labels.npy");
+  }
 }
 
 }  // namespace faultbench

@@ -16,6 +16,7 @@
 #include "faultbench/ops/layout.h"
 #include "faultbench/ops/linear.h"
 #include "faultbench/ops/pool.h"
+#include "executor_onnx_ops.h"
 #include "executor_prepared.h"
 
 namespace faultbench {
@@ -108,7 +109,7 @@ void Executor::param_changed(int param_index) {
     case OpKind::Conv2d: prep.conv = ops::conv2d_pack(conv_shape(graph_, n, 1), weights); break;
     case OpKind::Linear: {
       const auto& a = std::get<LinearAttrs>(n.attrs);
-      prep.linear = ops::linear_pack({1, a.in_features, a.out_features}, weights);
+      prep.linear = ops::linear_pack({1, a.in_features, a.out_features, a.weight_transposed}, weights);
       break;
     }
     case OpKind::BatchNorm2d:
@@ -175,13 +176,22 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
       ref ? ops::global_avg_pool_reference(s, x, output) : ops::global_avg_pool_optimized(s, x, output, pool);
       break;
     }
+    case OpKind::GlobalMaxPool: {
+      const ValueShape& in = graph_.values[size_t(n.inputs[0])];
+      const ops::GlobalPoolShape s{batch, in.c, in.h, in.w};
+      ref ? ops::global_max_pool_reference(s, x, output) : ops::global_max_pool_optimized(s, x, output, pool);
+      break;
+    }
     case OpKind::Linear: {
       const auto& a = std::get<LinearAttrs>(n.attrs);
-      const ops::LinearShape s{batch, a.in_features, a.out_features};
+      const ops::LinearShape s{batch, a.in_features, a.out_features, a.weight_transposed};
+      const float* bias = a.bias ? param_data(graph_, n, 1) : nullptr;
+      const bool scaled = a.alpha != 1.0f || a.beta != 1.0f;  // Gemm: the bias goes in after the scaling
       if (ref)
-        ops::linear_reference(s, x, prepared_->weights(graph_, node), param_data(graph_, n, 1), output);
+        ops::linear_reference(s, x, prepared_->weights(graph_, node), scaled ? nullptr : bias, output);
       else
-        ops::linear_optimized(s, x, prep.linear, param_data(graph_, n, 1), output, pool);
+        ops::linear_optimized(s, x, prep.linear, scaled ? nullptr : bias, output, pool);
+      if (scaled) ops::linear_scale(s, a.alpha, a.beta, bias, output);
       break;
     }
     case OpKind::Add: {
@@ -202,7 +212,8 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
       ref ? ops::shortcut_a_reference(s, x, output) : ops::shortcut_a_optimized(s, x, output, pool);
       break;
     }
-    case OpKind::Flatten: ops::flatten_reference(int64_t(batch) * out.numel(), x, output); break;
+    case OpKind::Flatten:
+    case OpKind::Reshape: ops::flatten_reference(int64_t(batch) * out.numel(), x, output); break;
     case OpKind::Round: {
       const RoundFormat f = std::get<RoundAttrs>(n.attrs).format;
       const int64_t count = int64_t(batch) * out.numel();
@@ -217,6 +228,7 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
       }
       break;
     }
+    default: detail::run_onnx_node(graph_, n, inputs, output, batch, ref ? nullptr : pool, ref); break;
   }
 }
 
@@ -234,7 +246,7 @@ void Executor::run_images(const float* images, float* logits, int count, int are
     values[size_t(graph_.input_value)] = images + int64_t(start) * in_floats;
     for (const detail::Step& st : plan.steps) {
       const Node& n = graph_.nodes[size_t(st.node)];
-      if (n.kind == OpKind::Flatten) {  // same bytes: alias the input
+      if (detail::is_alias(n.kind)) {  // same bytes: alias the input
         values[size_t(st.output)] = values[size_t(n.inputs[0])];
         continue;
       }

@@ -5,6 +5,7 @@
 #include "faultbench/error.h"
 #include "faultbench/ops/batch_norm.h"
 #include "faultbench/ops/layout.h"
+#include "executor_onnx_ops.h"
 
 namespace faultbench::detail {
 
@@ -18,14 +19,14 @@ ops::Conv2dShape conv_shape(const Graph& g, const Node& n, int batch) {
   const auto& a = std::get<Conv2dAttrs>(n.attrs);
   const ValueShape& in = g.values[size_t(n.inputs.at(0))];
   const ValueShape& out = g.values[size_t(n.output)];
-  return {batch, in.c, in.h, in.w, out.c, out.h, out.w, a.kernel, a.stride, a.padding, a.groups};
+  return ops::conv2d_shape(batch, in.c, in.h, in.w, out.c, out.h, out.w, a.window, a.groups);
 }
 
 ops::Pool2dShape pool_shape(const Graph& g, const Node& n, int batch) {
   const auto& a = std::get<PoolAttrs>(n.attrs);
   const ValueShape& in = g.values[size_t(n.inputs.at(0))];
   const ValueShape& out = g.values[size_t(n.output)];
-  return {batch, in.c, in.h, in.w, out.h, out.w, a.kernel, a.stride, a.padding, a.ceil_mode};
+  return ops::pool2d_shape(batch, in.c, in.h, in.w, out.h, out.w, a.window, a.ceil_mode, a.count_include_pad);
 }
 
 namespace {
@@ -65,7 +66,8 @@ void check_node(const Graph& g, int i) {
         ops::validate_conv2d(conv_shape(g, n, 1));
         expect_params(a.bias ? 2 : 1);
         const Param& w = g.params[size_t(n.params[0])];
-        if (w.value.size() != int64_t(a.out_channels) * (a.in_channels / a.groups) * a.kernel * a.kernel)
+        if (w.value.size() !=
+            int64_t(a.out_channels) * (a.in_channels / a.groups) * a.window.kernel_h * a.window.kernel_w)
           fail("weight '" + w.name + "' has the wrong size");
         if (a.bias && g.params[size_t(n.params[1])].value.size() != a.out_channels) fail("bias has the wrong size");
         break;
@@ -93,6 +95,7 @@ void check_node(const Graph& g, int i) {
         if (in(0).c != out.c) fail("channel count changes");
         break;
       case OpKind::GlobalAvgPool:
+      case OpKind::GlobalMaxPool:
         expect_inputs(1);
         if (out != ValueShape{in(0).c, 1, 1}) fail("output must be [C, 1, 1]");
         break;
@@ -101,9 +104,9 @@ void check_node(const Graph& g, int i) {
         const auto& a = std::get<LinearAttrs>(n.attrs);
         if (in(0).numel() != a.in_features || out != ValueShape{a.out_features, 1, 1})
           fail("in/out features differ from the value shapes");
-        expect_params(2);
+        expect_params(a.bias ? 2 : 1);
         if (g.params[size_t(n.params[0])].value.size() != int64_t(a.in_features) * a.out_features ||
-            g.params[size_t(n.params[1])].value.size() != a.out_features)
+            (a.bias && g.params[size_t(n.params[1])].value.size() != a.out_features))
           fail("weight or bias has the wrong size");
         break;
       }
@@ -131,6 +134,7 @@ void check_node(const Graph& g, int i) {
         break;
       }
       case OpKind::Flatten:
+      case OpKind::Reshape:
         expect_inputs(1);
         if (out.numel() != in(0).numel()) fail("element count changes");
         break;
@@ -139,6 +143,7 @@ void check_node(const Graph& g, int i) {
         if (!(in(0) == out)) fail("output shape differs from input shape");
         (void)std::get<RoundAttrs>(n.attrs);
         break;
+      default: check_onnx_node(g, n, fail); break;
     }
   } catch (const std::bad_variant_access&) {
     fail("attributes do not match the operator");
@@ -214,7 +219,7 @@ Plan make_plan(const Graph& g, bool fuse) {
   p.root.resize(nv);
   for (size_t v = 0; v < nv; ++v) p.root[v] = int(v);
   for (const Step& st : p.steps)
-    if (g.nodes[size_t(st.node)].kind == OpKind::Flatten) p.root[size_t(st.output)] = p.root[size_t(st.inputs[0])];
+    if (is_alias(g.nodes[size_t(st.node)].kind)) p.root[size_t(st.output)] = p.root[size_t(st.inputs[0])];
   // Last step reading each buffer; the output's buffer lives to the end.
   std::vector<int> last_use(nv, -1);
   for (size_t i = 0; i < p.steps.size(); ++i)
@@ -224,7 +229,7 @@ Plan make_plan(const Graph& g, bool fuse) {
   std::vector<int> free_slots;
   for (size_t i = 0; i < p.steps.size(); ++i) {
     const Step& st = p.steps[i];
-    if (g.nodes[size_t(st.node)].kind == OpKind::Flatten) continue;
+    if (is_alias(g.nodes[size_t(st.node)].kind)) continue;
     const int64_t need = g.values[size_t(st.output)].numel();
     // Best fit among free slots, else grow the largest free one, else a new slot. The
     // output is placed before this step's inputs are released, so it never overlaps them.

@@ -130,7 +130,8 @@ ChannelWeights Executor::channel_weights(int step, int channel, const float* wei
     one.in_c /= one.groups;
     one.out_c = 1;
     one.groups = 1;
-    cw.weights.assign(weights, weights + int64_t(one.in_c) * one.kernel * one.kernel);
+    const Window2d w = one.window();
+    cw.weights.assign(weights, weights + int64_t(one.in_c) * w.kernel_h * w.kernel_w);
     round_span(n.weight_format, cw.weights.data(), cw.weights.data(), int64_t(cw.weights.size()));
     if (options_.variant == KernelVariant::Optimized) cw.conv = ops::conv2d_pack(one, cw.weights.data());
   } else {
@@ -157,15 +158,18 @@ void Executor::run_step_channel(const ChannelWeights& cw, const std::vector<cons
   const int co = cw.channel;
   const bool ref = options_.variant == KernelVariant::Reference;
   if (n.kind == OpKind::Linear) {
-    // y[i, co] = (fma chain over the inputs) + bias[co]: one feature, the same chain.
+    // y[i, co] = (fma chain over the inputs) + bias[co]: one feature, the same chain (and
+    // Gemm's scaling, as run_node applies it).
     const auto& a = std::get<LinearAttrs>(n.attrs);
     const ops::LinearShape s{batch, a.in_features, 1};
-    const float* bias = param_data(graph_, n, 1) + co;
+    const float* bias = a.bias ? param_data(graph_, n, 1) + co : nullptr;
+    const bool scaled = a.alpha != 1.0f || a.beta != 1.0f;
     std::vector<float> y(size_t(std::max(batch, 0)));
     if (ref)
-      ops::linear_reference(s, inputs[0], cw.weights.data(), bias, y.data());
+      ops::linear_reference(s, inputs[0], cw.weights.data(), scaled ? nullptr : bias, y.data());
     else
-      ops::linear_optimized(s, inputs[0], cw.linear, bias, y.data(), nullptr);
+      ops::linear_optimized(s, inputs[0], cw.linear, scaled ? nullptr : bias, y.data(), nullptr);
+    if (scaled) ops::linear_scale(s, a.alpha, a.beta, bias, y.data());
     for (int i = 0; i < batch; ++i) output[int64_t(i) * out.c + co] = y[size_t(i)];
     return;
   }

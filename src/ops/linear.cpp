@@ -29,9 +29,11 @@ void linear_reference(const LinearShape& s, const float* x, const float* weight,
   for (int n = 0; n < s.batch; ++n) {
     const float* xn = x + int64_t(n) * s.in_features;
     for (int o = 0; o < s.out_features; ++o) {
-      const float* wo = weight + int64_t(o) * s.in_features;
+      const bool t = s.weight_transposed;
+      const float* wo = weight + (t ? int64_t(o) : int64_t(o) * s.in_features);
+      const int64_t step = t ? s.out_features : 1;
       float acc = 0.0f;
-      for (int i = 0; i < s.in_features; ++i) acc = std::fma(wo[i], xn[i], acc);
+      for (int i = 0; i < s.in_features; ++i) acc = std::fma(wo[i * step], xn[i], acc);
       y[int64_t(n) * s.out_features + o] = bias ? acc + bias[o] : acc;
     }
   }
@@ -49,7 +51,8 @@ LinearPacked linear_pack(const LinearShape& s, const float* weight) {
     for (int i = 0; i < s.in_features; ++i)
       for (int l = 0; l < p.lanes; ++l) {
         const int o = t * p.lanes + l;
-        *d++ = o < s.out_features ? weight[int64_t(o) * s.in_features + i] : 0.0f;
+        const int64_t at = s.weight_transposed ? int64_t(i) * s.out_features + o : int64_t(o) * s.in_features + i;
+        *d++ = o < s.out_features ? weight[at] : 0.0f;
       }
   return p;
 }
@@ -59,7 +62,9 @@ void linear_pack_set(LinearPacked& p, int64_t index, float value) {
   if (index < 0 || index >= count)
     shape_error("linear",
                 "weight index " + std::to_string(index) + " outside the " + std::to_string(count) + " weights");
-  const int64_t o = index / I, i = index % I;
+  const int64_t O = p.shape.out_features;
+  const int64_t o = p.shape.weight_transposed ? index % O : index / I;
+  const int64_t i = p.shape.weight_transposed ? index / O : index % I;
   p.data.data()[(o / p.lanes * I + i) * p.lanes + o % p.lanes] = value;
 }
 
@@ -72,6 +77,17 @@ void linear_optimized(const LinearShape& s, const float* x, const LinearPacked& 
     shape_error("linear", "packed weights have " + std::to_string(pack.lanes) + "-lane tiles, the " +
                               simd_target_name(simd_target()) + " kernels take " + std::to_string(simd_lanes()));
   FAULTBENCH_SIMD_CALL(linear_kernel)(s, x, pack, bias, y, pool);
+}
+
+void linear_scale(const LinearShape& s, float alpha, float beta, const float* bias, float* y) {
+  validate_linear(s);
+  for (int n = 0; n < s.batch; ++n) {
+    float* yn = y + int64_t(n) * s.out_features;
+    for (int o = 0; o < s.out_features; ++o) {
+      const float scaled = alpha * yn[o];
+      yn[o] = bias ? scaled + beta * bias[o] : scaled;
+    }
+  }
 }
 
 }  // namespace faultbench::ops

@@ -15,9 +15,7 @@ inline Conv2dAttrs conv(int in, int out, int kernel, int stride = 1, int padding
   Conv2dAttrs a;
   a.in_channels = in;
   a.out_channels = out;
-  a.kernel = kernel;
-  a.stride = stride;
-  a.padding = padding;
+  a.window = Window2d::square(kernel, stride, padding);
   a.groups = groups;
   a.bias = bias;
   return a;
@@ -25,9 +23,7 @@ inline Conv2dAttrs conv(int in, int out, int kernel, int stride = 1, int padding
 
 inline PoolAttrs pool(int kernel, int stride, int padding = 0, bool ceil_mode = false) {
   PoolAttrs p;
-  p.kernel = kernel;
-  p.stride = stride;
-  p.padding = padding;
+  p.window = Window2d::square(kernel, stride, padding);
   p.ceil_mode = ceil_mode;
   return p;
 }

@@ -70,6 +70,21 @@ std::string choices(const std::string& dataset) {
 }
 
 const Entry& find_entry(const std::string& model, const std::string& dataset) {
+  // A tensor dataset (--dataset npy) brings its own images: the zoo model is then named alone,
+  // and must be in the zoo once (resnet20 exists for cifar10 and for gtsrb).
+  if (dataset == "npy") {
+    std::vector<const Entry*> found;
+    std::string where;
+    for (const Entry& e : entries()) {
+      if (e.info.model != model) continue;
+      found.push_back(&e);
+      where += (where.empty() ? "" : " and ") + e.info.dataset;
+    }
+    if (found.size() == 1) return *found.front();
+    if (found.empty()) throw UsageError("unknown model '" + model + "': not in the zoo");
+    throw UsageError("model '" + model + "' is in the zoo for " + where +
+                     ": with --dataset npy, name a zoo model that is there once, or use its ONNX export");
+  }
   bool dataset_known = false;
   for (const Entry& e : entries()) {
     if (e.info.dataset != dataset) continue;

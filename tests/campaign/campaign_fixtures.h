@@ -41,7 +41,8 @@ inline void randomize_weights(Graph& g, uint32_t seed) {
       case ParamRole::RunningVar:
         for (float& x : p.value.data) x = 1.0f + 0.5f * u(rng);
         break;
-      case ParamRole::NumBatchesTracked: break;
+      case ParamRole::NumBatchesTracked:
+      case ParamRole::Constant: break;  // the test sets its constants
     }
   }
 }

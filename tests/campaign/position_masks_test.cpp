@@ -29,7 +29,7 @@ TEST(PositionMasks, DilateEqualsWindowScan) {
       for (int64_t p = 0; p < int64_t(g.in_h) * g.in_w; ++p)
         if (on(rng)) in[size_t(p / 64)] |= uint64_t(1) << (p % 64);
       std::vector<uint64_t> out(size_t(mask_words(int64_t(out_h) * out_w)), ~uint64_t(0));
-      dilate(in.data(), g.in_h, g.in_w, g.kernel, g.stride, g.padding, out_h, out_w, out.data());
+      dilate(in.data(), g.in_h, g.in_w, Window2d::square(g.kernel, g.stride, g.padding), out_h, out_w, out.data());
       for (int oh = 0; oh < out_h; ++oh)
         for (int ow = 0; ow < out_w; ++ow) {
           bool want = false;

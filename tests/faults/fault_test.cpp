@@ -48,10 +48,10 @@ TEST(FlatIndex, RowMajor) {
 
 TEST(FaultSites, ConvAndLinearWeightsInParameterOrder) {
   GraphBuilder b("tiny", "cifar10", ValueShape{3, 8, 8}, 10);
-  int x = b.conv2d("features.0", b.input(), Conv2dAttrs{3, 4, 3, 1, 1, 1, true});
+  int x = b.conv2d("features.0", b.input(), Conv2dAttrs{3, 4, 1, true, Window2d::square(3, 1, 1)});
   x = b.batch_norm("features.1", x);
   x = b.relu(x);
-  x = b.conv2d("dw", x, Conv2dAttrs{4, 4, 3, 1, 1, 4, false});
+  x = b.conv2d("dw", x, Conv2dAttrs{4, 4, 4, false, Window2d::square(3, 1, 1)});
   x = b.global_avg_pool(x);
   x = b.linear("classifier", x, 10);
   Graph g = b.finish(x);

@@ -11,6 +11,7 @@
 #include "faultbench/executor.h"
 #include "faultbench/graph/executor_campaign.h"
 #include "faultbench/graph.h"
+#include "graph/window_graph.h"
 
 namespace faultbench {
 namespace {
@@ -32,14 +33,14 @@ void randomize(Graph& g, uint32_t seed) {
 // padding and ceil mode, global pool, linear.
 Graph resnet_like() {
   GraphBuilder b("tiny_resnet", "test", {3, 12, 12}, 10);
-  int x = b.relu(b.batch_norm("bn1", b.conv2d("conv1", b.input(), {3, 8, 3, 1, 1, 1, false})));
-  int o = b.relu(b.batch_norm("l1.bn1", b.conv2d("l1.conv1", x, {8, 8, 3, 1, 1, 1, false})));
-  o = b.batch_norm("l1.bn2", b.conv2d("l1.conv2", o, {8, 8, 3, 1, 1, 1, false}));
+  int x = b.relu(b.batch_norm("bn1", b.conv2d("conv1", b.input(), {3, 8, 1, false, Window2d::square(3, 1, 1)})));
+  int o = b.relu(b.batch_norm("l1.bn1", b.conv2d("l1.conv1", x, {8, 8, 1, false, Window2d::square(3, 1, 1)})));
+  o = b.batch_norm("l1.bn2", b.conv2d("l1.conv2", o, {8, 8, 1, false, Window2d::square(3, 1, 1)}));
   x = b.relu(b.add(o, x));
-  o = b.relu(b.batch_norm("l2.bn1", b.conv2d("l2.conv1", x, {8, 16, 3, 2, 1, 1, false})));
-  o = b.batch_norm("l2.bn2", b.conv2d("l2.conv2", o, {16, 16, 3, 1, 1, 1, false}));
+  o = b.relu(b.batch_norm("l2.bn1", b.conv2d("l2.conv1", x, {8, 16, 1, false, Window2d::square(3, 2, 1)})));
+  o = b.batch_norm("l2.bn2", b.conv2d("l2.conv2", o, {16, 16, 1, false, Window2d::square(3, 1, 1)}));
   x = b.relu(b.add(o, b.shortcut_a(x, 16)));
-  x = b.max_pool(x, {3, 2, 1, true});
+  x = b.max_pool(x, {Window2d::square(3, 2, 1), true});
   x = b.global_avg_pool(x);
   return b.finish(b.linear("fc", b.flatten(x), 10));
 }
@@ -48,16 +49,17 @@ Graph resnet_like() {
 // average pool with an odd input (11 -> 5), linear on a flattened 2x2 map.
 Graph branchy() {
   GraphBuilder b("tiny_branchy", "test", {3, 11, 11}, 7);
-  int x = b.relu(b.batch_norm("stem.bn", b.conv2d("stem", b.input(), {3, 12, 3, 1, 1, 1, false}), 1e-3));
-  int a = b.conv2d("b1", x, {12, 6, 1, 1, 0, 1, true});
-  int d = b.relu(b.conv2d("b2.dw", x, {12, 12, 3, 1, 1, 12, false}));
-  d = b.conv2d("b2.pw", d, {12, 6, 1, 1, 0, 1, false});
-  int g = b.conv2d("b3", x, {12, 8, 5, 1, 2, 4, true});
-  int m = b.max_pool(x, {3, 1, 1, false});
-  x = b.concat({a, d, g, m});                           // 6 + 6 + 8 + 12 = 32 channels
-  x = b.avg_pool(x, {2, 2, 0, false});                  // 11 -> 5
-  x = b.conv2d("down", x, {32, 16, 3, 2, 1, 1, true});  // 5 -> 3
-  x = b.max_pool(x, {2, 2, 0, true});                   // 3 -> 2 (ceil)
+  int x =
+      b.relu(b.batch_norm("stem.bn", b.conv2d("stem", b.input(), {3, 12, 1, false, Window2d::square(3, 1, 1)}), 1e-3));
+  int a = b.conv2d("b1", x, {12, 6, 1, true, Window2d::square(1, 1, 0)});
+  int d = b.relu(b.conv2d("b2.dw", x, {12, 12, 12, false, Window2d::square(3, 1, 1)}));
+  d = b.conv2d("b2.pw", d, {12, 6, 1, false, Window2d::square(1, 1, 0)});
+  int g = b.conv2d("b3", x, {12, 8, 4, true, Window2d::square(5, 1, 2)});
+  int m = b.max_pool(x, {Window2d::square(3, 1, 1), false});
+  x = b.concat({a, d, g, m});                                             // 6 + 6 + 8 + 12 = 32 channels
+  x = b.avg_pool(x, {Window2d::square(2, 2, 0), false});                  // 11 -> 5
+  x = b.conv2d("down", x, {32, 16, 1, true, Window2d::square(3, 2, 1)});  // 5 -> 3
+  x = b.max_pool(x, {Window2d::square(2, 2, 0), true});                   // 3 -> 2 (ceil)
   return b.finish(b.linear("fc", b.flatten(x), 7));
 }
 
@@ -78,7 +80,9 @@ Tensor rows(const Tensor& t, int64_t begin, int64_t count) {
 
 class ExecutorDeterminism : public ::testing::TestWithParam<int> {
  protected:
-  Graph graph() const { return GetParam() == 0 ? resnet_like() : branchy(); }
+  Graph graph() const {
+    return GetParam() == 0 ? resnet_like() : GetParam() == 1 ? branchy() : testing::window_graph();
+  }
 };
 
 TEST_P(ExecutorDeterminism, BatchEqualsEachImageAlone) {
@@ -308,7 +312,8 @@ TEST_P(ExecutorDeterminism, ParamElementChangedEqualsRepacking) {
   EXPECT_THROW(ex.param_element_changed(bn_var, g.params[size_t(bn_var)].value.size()), UsageError);
 }
 
-INSTANTIATE_TEST_SUITE_P(Graphs, ExecutorDeterminism, ::testing::Values(0, 1));
+// 2: the ONNX windows (tests/graph/window_graph.h).
+INSTANTIATE_TEST_SUITE_P(Graphs, ExecutorDeterminism, ::testing::Values(0, 1, 2));
 
 TEST(Executor, RejectsBadInput) {
   Graph g = resnet_like();

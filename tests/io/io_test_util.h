@@ -35,7 +35,7 @@ inline Graph tiny_graph() {
   int x = b.conv2d(
       "conv1", b.input(),
       Conv2dAttrs{
-          .in_channels = 3, .out_channels = 4, .kernel = 3, .stride = 1, .padding = 1, .groups = 1, .bias = false});
+          .in_channels = 3, .out_channels = 4, .groups = 1, .bias = false, .window = Window2d::square(3, 1, 1)});
   x = b.relu(b.batch_norm("bn1", x));
   x = b.linear("fc", b.global_avg_pool(x), 2);
   return b.finish(x);

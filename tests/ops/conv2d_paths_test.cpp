@@ -74,6 +74,14 @@ const PathCase kCases[] = {
      1,
      false,
      ConvSparsity::Never},
+    // Windows that are not square (here: dilation 2): depthwise takes the plain loops,
+    // anything else the GEMM kernel, whatever the zeros, threads or bitmap.
+    {"plain_depthwise_dilated_window", Conv2dPath::Plain,
+     ops::conv2d_shape(2, 16, 8, 8, 16, 8, 8, Window2d{3, 3, 1, 1, 2, 2, 2, 2, 2, 2}, 16), 0.7, 2},
+    {"gemm_dilated_window_needed", Conv2dPath::Gemm,
+     ops::conv2d_shape(2, 16, 8, 8, 64, 8, 8, Window2d{3, 3, 1, 1, 2, 2, 2, 2, 2, 2}, 1), 0.7, 1, true},
+    {"gemm_asymmetric_pads_small_map", Conv2dPath::Gemm,
+     ops::conv2d_shape(2, 16, 3, 3, 32, 3, 3, Window2d{3, 3, 1, 1, 1, 1, 1, 0, 1, 2}, 1)},
 };
 
 // ReLU-like values: about `zeros` of them +0 (a few -0), the rest in (-1, 1) or, with

@@ -45,7 +45,8 @@ std::string layer_kind(const Graph& g, const Param& p) {
   if (p.shape.size() == 2) return "linear";
   const auto& a = std::get<Conv2dAttrs>(g.nodes[size_t(p.node)].attrs);
   if (a.groups > 1) return "depthwise";
-  return a.kernel == 1 ? "conv1x1" : "conv" + std::to_string(a.kernel) + "x" + std::to_string(a.kernel);
+  const int k = a.window.kernel_h;
+  return k == 1 ? "conv1x1" : "conv" + std::to_string(k) + "x" + std::to_string(k);
 }
 
 // Runs forward in a thread; fails (instead of hanging the suite) past the deadline.

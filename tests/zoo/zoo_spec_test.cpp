@@ -61,11 +61,13 @@ std::vector<std::string> graph_layers(const Graph& g) {
       const auto& a = std::get<Conv2dAttrs>(n.attrs);
       const ValueShape& i = g.values[size_t(n.inputs.at(0))];
       const ValueShape& o = g.values[size_t(n.output)];
-      const int64_t macs = int64_t(o.h) * o.w * a.out_channels * (a.in_channels / a.groups) * a.kernel * a.kernel;
+      const int64_t macs =
+          int64_t(o.h) * o.w * a.out_channels * (a.in_channels / a.groups) * a.window.kernel_h * a.window.kernel_w;
       char buf[512];
       std::snprintf(buf, sizeof buf, "%s Conv2d %d->%d k%dx%d s%dx%d p%dx%d g%d bias%d [%d,%d,%d]->[%d,%d,%d] macs%lld",
-                    n.name.c_str(), a.in_channels, a.out_channels, a.kernel, a.kernel, a.stride, a.stride, a.padding,
-                    a.padding, a.groups, int(a.bias), i.c, i.h, i.w, o.c, o.h, o.w, static_cast<long long>(macs));
+                    n.name.c_str(), a.in_channels, a.out_channels, a.window.kernel_h, a.window.kernel_w,
+                    a.window.stride_h, a.window.stride_w, a.window.pad_top, a.window.pad_left, a.groups, int(a.bias),
+                    i.c, i.h, i.w, o.c, o.h, o.w, static_cast<long long>(macs));
       out.push_back(buf);
     } else if (n.kind == OpKind::Linear) {
       const auto& a = std::get<LinearAttrs>(n.attrs);

@@ -1,5 +1,5 @@
-// 2-D convolution (cross-correlation), zero padding, dilation 1, optional bias.
-//   x: [batch, in_c, in_h, in_w], weight: [out_c, in_c/groups, kernel, kernel],
+// 2-D convolution (cross-correlation), zero padding, optional bias, any window (Window2d).
+//   x: [batch, in_c, in_h, in_w], weight: [out_c, in_c/groups, kernel_h, kernel_w],
 //   bias: [out_c] or null, y: [batch, out_c, out_h, out_w].
 // Accumulation order (both variants): acc = +0.0f; for ci in the group, kh, kw increasing:
 // acc = fma(w, x, acc) with x = 0.0f at padded positions; y = acc + bias[co] if bias.
@@ -10,10 +10,12 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "faultbench/ops/common.h"
 #include "faultbench/ops/conv2d_path.h"
+#include "faultbench/window2d.h"
 
 namespace faultbench::ops {
 
@@ -26,11 +28,24 @@ constexpr int kConvTileRows = 4;
 
 struct Conv2dShape {
   int batch = 0, in_c = 0, in_h = 0, in_w = 0, out_c = 0, out_h = 0, out_w = 0;
+  // A square window (every zoo layer): kernel x kernel, stride on both axes, padding on
+  // every side, no dilation.
   int kernel = 1, stride = 1, padding = 0, groups = 1;
+  // Any other window (rectangular kernel, per-axis stride, dilation, asymmetric pads):
+  // when set, it is the window and kernel/stride/padding are unused. The paths written for
+  // square windows decline such layers (choose_conv2d_path). conv2d_shape() sets it only
+  // for windows that are not square, so a square window always takes the square paths.
+  std::optional<Window2d> general = std::nullopt;
+
+  Window2d window() const { return general ? *general : Window2d::square(kernel, stride, padding); }
 };
 
+// The shape of a conv with window w (square windows in kernel/stride/padding).
+Conv2dShape conv2d_shape(int batch, int in_c, int in_h, int in_w, int out_c, int out_h, int out_w, const Window2d& w,
+                         int groups);
+
 // Checks every rule (positive sizes, divisibility by groups, out_h/out_w equal to
-// floor((in + 2p - k)/s) + 1); throws UsageError("conv2d: ...").
+// floor((in + pad_begin + pad_end - extent)/stride) + 1); throws UsageError("conv2d: ...").
 void validate_conv2d(const Conv2dShape& s);
 
 void conv2d_reference(const Conv2dShape& s, const float* x, const float* weight, const float* bias, float* y);

@@ -17,10 +17,11 @@ enum class Conv2dPath : uint8_t {
   Sparse,     // zero-skipping over inputs that are +-0 (sparse.cpp)
   Channels,   // small output maps, vectors over output channels (channels.cpp)
   Gemm,       // direct GEMM over stride-phase planes (gemm.cpp)
+  Plain,      // depthwise, any window: the reference's loops over the pool (plain.cpp)
 };
 // Every path that computes something, for tests that cover them all.
 inline constexpr Conv2dPath kConv2dPaths[] = {Conv2dPath::Depthwise, Conv2dPath::Taps, Conv2dPath::Sparse,
-                                              Conv2dPath::Channels, Conv2dPath::Gemm};
+                                              Conv2dPath::Channels,  Conv2dPath::Gemm, Conv2dPath::Plain};
 const char* conv2d_path_name(Conv2dPath path);
 
 // Which kernel conv2d_optimized may use for a non-depthwise layer, set per packed layer
@@ -42,7 +43,9 @@ struct Conv2dCall {
   const float* x = nullptr;  // the input: Auto counts the first image's zeros (null: as if none)
 };
 
-// The rules, in order: an empty batch runs nothing; a depthwise layer runs Depthwise;
+// The rules, in order: an empty batch runs nothing; a depthwise layer whose window is not
+// square (Conv2dShape::general) runs Plain, any other such layer Gemm (the other kernels
+// are written for square windows); a depthwise layer runs Depthwise;
 // without a bitmap, a layer with a padding-skipping plan and finite weights runs Taps
 // when the pack's sparsity is Auto; a layer that allows zero skipping (enough output
 // channels, every weight finite, sparsity not Never) runs Sparse unless several threads

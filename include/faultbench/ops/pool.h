@@ -2,10 +2,18 @@
 //   max_pool2d: as PyTorch's CPU kernel: start at -inf, visit the window's in-bounds cells in
 //     row-major order, take a cell when it is > the current max or is NaN (so NaN propagates;
 //     padding never wins). ceil_mode supported (out_h from pooled_size()).
-//   avg_pool2d: padding 0, floor mode: sum the k*k cells row-major from 0.0f, divide by k*k.
+//     Any window (Pool2dShape::general): dilation, per-axis strides, asymmetric pads.
+//   avg_pool2d: as PyTorch's CPU kernel (and ONNX AveragePool): the window cut to the padded
+//     input (a ceil-mode window may reach past it), its cells inside the input summed
+//     row-major from 0.0f, divided by the cut window's cell count (count_include_pad) or by
+//     the count of cells inside the input. No dilation.
 //   global_avg_pool: sum the H*W cells row-major from 0.0f, divide by H*W; y: [batch, channels].
+//   global_max_pool: max_pool2d's rule over the H*W cells row-major; y: [batch, channels].
 #pragma once
+#include <optional>
+
 #include "faultbench/ops/common.h"
+#include "faultbench/window2d.h"
 
 namespace faultbench::ops {
 
@@ -22,9 +30,20 @@ inline int pooled_size(int in, int kernel, int stride, int padding, bool ceil_mo
 
 struct Pool2dShape {
   int batch = 0, channels = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  // A square window (every zoo layer): kernel x kernel, stride, padding on every side.
   int kernel = 1, stride = 1, padding = 0;
   bool ceil_mode = false;
+  bool count_include_pad = true;  // avg_pool2d's divisor (pool.h's header comment)
+  // Any other window: when set, it is the window and kernel/stride/padding are unused
+  // (pool2d_shape() sets it only for windows that are not square).
+  std::optional<Window2d> general = std::nullopt;
+
+  Window2d window() const { return general ? *general : Window2d::square(kernel, stride, padding); }
 };
+
+// The shape of a pooling layer with window w (square windows in kernel/stride/padding).
+Pool2dShape pool2d_shape(int batch, int channels, int in_h, int in_w, int out_h, int out_w, const Window2d& w,
+                         bool ceil_mode, bool count_include_pad);
 
 void validate_max_pool2d(const Pool2dShape& s);
 void validate_avg_pool2d(const Pool2dShape& s);
@@ -42,5 +61,9 @@ struct GlobalPoolShape {
 void validate_global_avg_pool(const GlobalPoolShape& s);
 void global_avg_pool_reference(const GlobalPoolShape& s, const float* x, float* y);
 void global_avg_pool_optimized(const GlobalPoolShape& s, const float* x, float* y, ThreadPool* pool);
+
+void validate_global_max_pool(const GlobalPoolShape& s);
+void global_max_pool_reference(const GlobalPoolShape& s, const float* x, float* y);
+void global_max_pool_optimized(const GlobalPoolShape& s, const float* x, float* y, ThreadPool* pool);
 
 }  // namespace faultbench::ops

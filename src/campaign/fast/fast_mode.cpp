@@ -55,7 +55,17 @@ ChannelWeights FastMode::faulty_channel(const ResolvedFault& f) const {
   // only, a linear weight [out, in] output feature offset / in: that channel's slice, with
   // the fault applied, is all this fault needs of its own.
   const Param& param = graph_.params[size_t(f.param)];
-  const int64_t per_channel = param.value.size() / graph_.values[size_t(node.output)].c;
+  const int outputs = graph_.values[size_t(node.output)].c;
+  const int64_t per_channel = param.value.size() / outputs;
+  if (node.kind == OpKind::Linear && std::get<LinearAttrs>(node.attrs).weight_transposed) {
+    // Stored [in, out] (ONNX Gemm transB = 0, MatMul): feature offset % out, strided.
+    const int channel = int(f.offset % outputs);
+    std::vector<float> slice(static_cast<size_t>(per_channel));
+    for (int64_t i = 0; i < per_channel; ++i) slice[size_t(i)] = param.value.data[size_t(i * outputs + channel)];
+    float& weight = slice[size_t(f.offset / outputs)];
+    weight = apply_fault(weight, f.bit, f.model);
+    return steps_.channel_weights(step.value(), channel, slice.data());
+  }
   const int channel = int(f.offset / per_channel);
   std::vector<float> slice(param.value.data.begin() + channel * per_channel,
                            param.value.data.begin() + (channel + 1) * per_channel);

@@ -34,8 +34,7 @@ const uint64_t* needed_positions(const SimContext& ctx, StepId s, Worker& w) {
   for (int j = 0; j < a; ++j) {
     uint64_t* need = w.needed.data() + j * words;
     if (input.changed()) {
-      dilate(input.positions.data() + j * in_words, in.h, in.w, c.kernel, c.stride, c.padding, out.h, out.w,
-             w.window.data());
+      dilate(input.positions.data() + j * in_words, in.h, in.w, c.window, out.h, out.w, w.window.data());
       for (int64_t i = 0; i < words; ++i) need[i] |= w.window[size_t(i)];
     }
     if (res_changed)

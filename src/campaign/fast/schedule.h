@@ -57,6 +57,43 @@ struct ResumePoints {
 void add_resume_points(const Graph& graph, ExecutorSteps exec, const StepIndex& index,
                        const std::map<StepId, SuffixPlan>& plans, ResumePoints& resume);
 
+// golden_channels_after for the operators of imported graphs: pointwise ops and spatial
+// moves keep the input's, a Binary the fewest of its operands' (an operand of one channel
+// broadcasts: all or none), Pad shifts them by its leading channels, Slice keeps those it
+// reads from golden ones; Softmax, Reshape and a Transpose that moves channels: none.
+template <class GoldenOf>
+int golden_channels_after_onnx(const Graph& g, const ExecStep& st, GoldenOf golden) {
+  const Node& n = g.nodes[size_t(st.node)];
+  const ValueShape& out = shape_of(g, output_of(st));
+  switch (n.kind) {
+    case OpKind::Unary:
+    case OpKind::Resize: return golden(input_of(st, 0));
+    case OpKind::Transpose: return std::get<TransposeAttrs>(n.attrs).perm[0] == 0 ? golden(input_of(st, 0)) : 0;
+    case OpKind::Binary: {
+      int first = out.c;  // a constant operand never changes
+      for (size_t k = 0; k < st.inputs.size(); ++k) {
+        const ValueId v = input_of(st, k);
+        const int gv = golden(v);
+        first = std::min(first, shape_of(g, v).c == 1 && out.c > 1 ? (gv >= 1 ? out.c : 0) : gv);
+      }
+      return first;
+    }
+    case OpKind::Pad: {
+      const ValueId v = input_of(st, 0);
+      const int gv = golden(v);
+      return gv >= shape_of(g, v).c ? out.c : std::get<PadAttrs>(n.attrs).c0 + gv;
+    }
+    case OpKind::Slice: {
+      const ValueId v = input_of(st, 0);
+      const int gv = golden(v);
+      const SliceAxis& c = std::get<SliceAttrs>(n.attrs).c;
+      if (gv >= shape_of(g, v).c) return out.c;
+      return gv <= c.start ? 0 : std::min(out.c, (gv - c.start + c.step - 1) / c.step);
+    }
+    default: return 0;
+  }
+}
+
 // How many leading channels of step st's output are golden, given golden(v) for each input
 // value (its channel count when v is unchanged): per-channel operations keep their
 // input's, a concatenation those before its first changed channel, an add the fewer of
@@ -70,6 +107,7 @@ int golden_channels_after(const Graph& g, const ExecStep& st, GoldenOf golden) {
     case OpKind::AvgPool2d:
     case OpKind::GlobalAvgPool:
     case OpKind::Round: return golden(input_of(st, 0));
+    case OpKind::GlobalMaxPool: return golden(input_of(st, 0));
     case OpKind::Add: return std::min(golden(input_of(st, 0)), golden(input_of(st, 1)));
     case OpKind::Concat: {
       int offset = 0, first = shape_of(g, output_of(st)).c;
@@ -80,7 +118,7 @@ int golden_channels_after(const Graph& g, const ExecStep& st, GoldenOf golden) {
       }
       return first;
     }
-    default: return 0;
+    default: return golden_channels_after_onnx(g, st, golden);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "../position_masks.h"
+#include "moved_positions.h"
 
 namespace faultbench::campaign_detail {
 
@@ -96,6 +97,7 @@ class ChunkSimulation {
       run_resumed(s, st, b, out.data());
     } else {
       c_.exec.run_step(s.value(), w_.ins, out.data(), a, nullptr);
+      if (moves_positions(g_.nodes[size_t(st.node)].kind)) pass_positions_on(st, o);
     }
     const auto golden_of = [&](ValueId v) { return golden_channels(v); };
     rec.golden_channels = s == plan_.step ? faulty_.channel : golden_channels_after(g_, st, golden_of);
@@ -112,6 +114,27 @@ class ChunkSimulation {
     c_.exec.run_step(s.value(), w_.ins, out, a, nullptr, needed, w_.fill.data());
     ChangedValue& rec = w_.values[o];
     rec.positions.assign(needed, needed + a * mask_words(positions_of(o)));
+    rec.has_positions = true;
+  }
+
+  // An operator of imported graphs gives its output the bitmap its inputs' map to
+  // (moved_positions.h): a changed input without one counts as changed everywhere, an input
+  // bitwise golden in a lane as changed nowhere.
+  void pass_positions_on(const ExecStep& st, ValueId o) {
+    const Node& n = g_.nodes[size_t(st.node)];
+    ChangedValue& rec = w_.values[o];
+    const int64_t words = mask_words(positions_of(o));
+    rec.positions.assign(size_t(w_.active.size() * words), 0);
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const ValueId v(n.inputs[k]);
+      const ChangedValue& in = w_.values[v];
+      if (!in.changed()) continue;
+      const int64_t in_words = mask_words(positions_of(v));
+      for (Lane j : w_.active.lanes())
+        if (in.differs[j.index()])
+          or_input_positions(g_, n, k, in.has_positions ? in.positions.data() + j.value() * in_words : nullptr,
+                             rec.positions.data() + j.value() * words);
+    }
     rec.has_positions = true;
   }
 

@@ -18,7 +18,7 @@ void check_pack(const Conv2dShape& s, const Conv2dPacked& pack) {
   validate_conv2d(s);
   const Conv2dShape& p = pack.shape();
   if (p.in_c != s.in_c || p.out_c != s.out_c || p.kernel != s.kernel || p.groups != s.groups || p.in_h != s.in_h ||
-      p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding)
+      p.in_w != s.in_w || p.stride != s.stride || p.padding != s.padding || p.general != s.general)
     shape_error("conv2d", "packed weights were prepared for a different shape");
 }
 
@@ -38,6 +38,7 @@ void run(Conv2dPath path, const Conv2dShape& s, const float* x, const Conv2dPack
     case Conv2dPath::Sparse: return detail::conv_sparse(s, x, pack, bias, y, pool, epilogue, needed, fill);
     case Conv2dPath::Channels: return detail::conv_channels(s, x, pack, bias, y, pool, epilogue);
     case Conv2dPath::Gemm: return detail::conv_gemm(s, x, pack, bias, y, pool, epilogue);
+    case Conv2dPath::Plain: return ops::detail::conv_plain(s, x, pack, bias, y, pool, epilogue);
   }
 }
 
@@ -51,6 +52,7 @@ const char* conv2d_path_name(Conv2dPath path) {
     case Conv2dPath::Sparse: return "sparse";
     case Conv2dPath::Channels: return "channels";
     case Conv2dPath::Gemm: return "gemm";
+    case Conv2dPath::Plain: return "plain";
   }
   return "?";
 }
@@ -58,6 +60,7 @@ const char* conv2d_path_name(Conv2dPath path) {
 Conv2dPath choose_conv2d_path(const Conv2dPacked& pack, const Conv2dCall& call) {
   const detail::Conv2dLayout& pk = pack.layout();
   if (call.batch == 0) return Conv2dPath::None;
+  if (pk.plain) return Conv2dPath::Plain;
   if (pk.depthwise) return Conv2dPath::Depthwise;
   const ConvSparsity policy = pk.sparsity;
   // Always forces the zero-skipping kernel (its tests), Never every skipping.
@@ -86,7 +89,8 @@ bool conv2d_path_available(const Conv2dPacked& pack, Conv2dPath path) {
     case Conv2dPath::Taps: return !pk.tap_begin.empty() && pk.nonfinite == 0;
     case Conv2dPath::Sparse: return pk.sparse_capable && pk.nonfinite == 0;
     case Conv2dPath::Channels: return pk.channel_major;
-    case Conv2dPath::Gemm: return !pk.depthwise && !pk.channel_major;
+    case Conv2dPath::Gemm: return !pk.depthwise && !pk.channel_major && !pk.plain;
+    case Conv2dPath::Plain: return pk.plain;
   }
   return false;
 }

@@ -94,7 +94,8 @@ void plan_gemm(Conv2dLayout& pk) {
   g.cin_g = s.in_c / s.groups;
   g.cout_g = s.out_c / s.groups;
   g.K = pk.k;
-  g.phase_floats = (int64_t(s.stride) * s.stride * g.cin_g * pk.hq * pk.wq + kSlack + 15) / 16 * 16;
+  const Window2d w = s.window();
+  g.phase_floats = (int64_t(w.stride_h) * w.stride_w * g.cin_g * pk.hq * pk.wq + kSlack + 15) / 16 * 16;
   int best_mode = 0;
   int64_t best_cost = INT64_MAX;
   const int modes = (L >= 4 && s.out_w <= L / 2) ? 3 : 2;

@@ -225,8 +225,8 @@ inline void load_channel_tile(const float* src, int64_t P, int nc, const int* va
   }
 }
 
-// Zero-padded input of one (image, group), split into stride x stride phases:
-// dst[(a*st + b)][ci][i][j] = padded[ci][i*st + a][j*st + b]; the first `floats` of dst
+// Zero-padded input of one (image, group), split into stride_h x stride_w phases:
+// dst[(a*stride_w + b)][ci][i][j] = padded[ci][i*stride_h + a][j*stride_w + b]; the first `floats` of dst
 // are written (zeros past the phases).
 void build_phases(const Conv2dShape& s, const Conv2dLayout& pk, const float* xg, float* dst, int64_t floats);
 
@@ -242,7 +242,7 @@ class PhaseScratch {
 
  private:
   AlignedBuffer buf_;
-  std::array<int64_t, 8> key_{};  // geometry whose zeros buf_ holds, if known_
+  std::array<int64_t, 10> key_{};  // geometry whose zeros buf_ holds, if known_
   bool known_ = false;
 };
 PhaseScratch& phase_scratch();

@@ -45,6 +45,10 @@ struct Conv2dLayout {
   int k = 0;          // reduction length: in_c/groups * kernel * kernel
   int tiles = 0;      // output-channel tiles per group
   bool depthwise = false;
+  // A depthwise layer whose window is not square (Conv2dShape::general): the Plain path
+  // runs it, from data = the weights as they are, [out_c][k]; nothing else is planned.
+  // (Other layers with such windows run the GEMM kernel, which takes any window.)
+  bool plain = false;
   // Small output maps (fewer than 64 positions, at least one vector of output channels per
   // group): vectors run over output channels instead of positions, tiles of kLanes.
   bool channel_major = false;
@@ -52,7 +56,7 @@ struct Conv2dLayout {
   // GEMM path: [groups][tiles][k][tile_rows]; depthwise: [out_c][k]
   AlignedBuffer data;
   // GEMM/channel-major geometry: each image's zero-padded input (one group) is split into
-  // stride x stride phase planes [phase][ci][hq][wq], so that tap k of the output at
+  // stride_h x stride_w phase planes [phase][ci][hq][wq], so that tap k of the output at
   // q = oh * wq + ow reads phase memory at offsets[k] + q: contiguous in q, no im2col.
   int hq = 0, wq = 0;
   std::vector<int32_t> offsets;  // [k]
@@ -81,5 +85,14 @@ struct Conv2dLayout {
   ChannelsGeometry channels;
   ConvSparsity sparsity = ConvSparsity::Auto;  // Conv2dPacked::sparsity
 };
+
+// The Plain path (plain.cpp; no SIMD target): conv2d_reference's loops per (image, output
+// channel) plane over the pool, then the epilogue. Any window.
+void conv_plain(const Conv2dShape& s, const float* x, const Conv2dLayout& pk, const float* bias, float* y,
+                ThreadPool* pool, const ConvEpilogue& epilogue);
+// One output plane (image n, channel co) as conv2d_reference computes it: the fma chain
+// per position, plus the bias. weight: the layer's [out_c][in_c/groups][kh][kw].
+void conv_reference_plane(const Conv2dShape& s, const Window2d& w, const float* x, const float* weight,
+                          const float* bias, int n, int co, float* y_plane);
 
 }  // namespace faultbench::ops::detail

@@ -49,10 +49,13 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
   p.shape = s;
   p.lanes = simd::kLanes;
   const int cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
-  p.k = cin_g * s.kernel * s.kernel;
-  p.depthwise = cin_g == 1;
-  if (p.depthwise) {
-    // [out_c][k*k]: the weights as they are.
+  const Window2d win = s.window();
+  p.k = cin_g * win.kernel_h * win.kernel_w;
+  // The depthwise kernel takes square windows only; the GEMM one any window (below).
+  p.plain = s.general.has_value() && cin_g == 1;
+  p.depthwise = cin_g == 1 && !s.general;
+  if (p.depthwise || p.plain) {
+    // [out_c][k]: the weights as they are.
     p.data.resize(size_t(s.out_c) * p.k);
     for (int64_t i = 0; i < int64_t(s.out_c) * p.k; ++i) {
       p.data.data()[i] = weight[i];
@@ -60,27 +63,32 @@ Conv2dPacked conv2d_pack(const Conv2dShape& s, const float* weight) {
     }
     return packed;
   }
-  const int st = s.stride, kk = s.kernel;
-  p.hq = (s.in_h + 2 * s.padding + st - 1) / st;
-  p.wq = (s.in_w + 2 * s.padding + st - 1) / st;
+  // Stride-phase planes of the padded input (any window: tap (kh, kw) of the output at
+  // (oh, ow) reads padded row oh * stride_h + kh * dilation_h, in phase (that % stride_h)).
+  const int sh = win.stride_h, sw = win.stride_w;
+  p.hq = int((int64_t(s.in_h) + win.pad_top + win.pad_bottom + sh - 1) / sh);
+  p.wq = int((int64_t(s.in_w) + win.pad_left + win.pad_right + sw - 1) / sw);
   const int64_t plane = int64_t(p.hq) * p.wq;
-  if (int64_t(st) * st * cin_g * plane + 4096 > INT32_MAX)
+  if (int64_t(sh) * sw * cin_g * plane + 4096 > INT32_MAX)
     shape_error("conv2d", "input too large for the packed kernel");
   p.offsets.resize(size_t(p.k));
+  const int khn = win.kernel_h, kwn = win.kernel_w;
   for (int kk_i = 0; kk_i < p.k; ++kk_i) {
-    const int ci = kk_i / (kk * kk), kh = (kk_i / kk) % kk, kw = kk_i % kk;
-    const int64_t phase = int64_t(kh % st) * st + kw % st;
-    p.offsets[size_t(kk_i)] = int32_t(((phase * cin_g + ci) * p.hq + kh / st) * p.wq + kw / st);
+    const int ci = kk_i / (khn * kwn);
+    const int64_t rh = int64_t((kk_i / kwn) % khn) * win.dilation_h, rw = int64_t(kk_i % kwn) * win.dilation_w;
+    const int64_t phase = rh % sh * sw + rw % sw;
+    p.offsets[size_t(kk_i)] = int32_t(((phase * cin_g + ci) * p.hq + rh / sh) * p.wq + rw / sw);
   }
   // Maps under 64 positions fill few position vectors (a 2x2 map uses 4 of 16 lanes):
-  // vectorize over output channels there instead.
-  p.channel_major = simd::kLanes > 1 && int64_t(s.out_h) * s.out_w < 64 && cout_g >= simd::kLanes;
+  // vectorize over output channels there instead. (Square windows only, as the
+  // zero-skipping and padding-skipping kernels: any other window runs the GEMM kernel.)
+  p.channel_major = !s.general && simd::kLanes > 1 && int64_t(s.out_h) * s.out_w < 64 && cout_g >= simd::kLanes;
   const int MR = p.tile_rows = p.channel_major ? simd::kLanes : kConvTileRows;
   p.tiles = (cout_g + MR - 1) / MR;
   pack_tiles(s, p.k, MR, weight, p.data);
   // The zero-skipping kernel puts output channels in lanes too; it pays off from two
   // vectors of them (each skipped input then saves that many fmas).
-  p.sparse_capable = simd::kLanes > 1 && cout_g >= 2 * simd::kLanes;
+  p.sparse_capable = !s.general && simd::kLanes > 1 && cout_g >= 2 * simd::kLanes;
   if (p.sparse_capable) {
     p.sparse_tiles = (cout_g + simd::kLanes - 1) / simd::kLanes;
     if (!p.channel_major) pack_tiles(s, p.k, simd::kLanes, weight, p.sparse_data);
@@ -105,8 +113,8 @@ void conv2d_pack_set(Conv2dPacked& packed, int64_t index, float value) {
     shape_error("conv2d",
                 "weight index " + std::to_string(index) + " outside the " + std::to_string(count) + " weights");
   const int co = int(index / p.k), kk = int(index % p.k);
-  float* slot = p.depthwise ? p.data.data() + index  // [out_c][k]: the weights as they are
-                            : p.data.data() + tiled_index(s, p.k, p.tile_rows, co, kk);
+  float* slot = p.depthwise || p.plain ? p.data.data() + index  // [out_c][k]: the weights as they are
+                                       : p.data.data() + tiled_index(s, p.k, p.tile_rows, co, kk);
   p.nonfinite += (std::isfinite(value) ? 0 : 1) - (std::isfinite(*slot) ? 0 : 1);
   *slot = value;
   if (p.sparse_capable && !p.channel_major) p.sparse_data.data()[tiled_index(s, p.k, simd::kLanes, co, kk)] = value;

@@ -47,7 +47,7 @@ void validate_segment(const Conv2dShape& s, const Conv2dSegment& seg) {
 }  // namespace
 
 bool conv2d_segment_supported(const Conv2dShape& s) {
-  return s.kernel == 1 && s.stride == 1 && s.padding == 0 && s.groups == 1;
+  return !s.general && s.kernel == 1 && s.stride == 1 && s.padding == 0 && s.groups == 1;
 }
 
 void conv2d_segment_reference(const Conv2dShape& s, const float* x, const float* weight, const float* bias, float* y,

@@ -1,0 +1,109 @@
+// Small ONNX models written with ONNX's own protobuf classes, and hostile variants of them,
+// for the robustness cases (cli_cases.h) and the importer's tests.
+#pragma once
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace faultbench::robustness::onnx_files {
+
+inline onnx::TensorProto float_tensor(const std::string& name, const std::vector<int64_t>& dims) {
+  onnx::TensorProto t;
+  t.set_name(name);
+  t.set_data_type(onnx::TensorProto::FLOAT);
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    t.add_dims(d);
+    n *= d;
+  }
+  for (int64_t i = 0; i < n; ++i) t.add_float_data(0.01f * float(i % 7) - 0.02f);
+  return t;
+}
+
+inline onnx::NodeProto* add_node(onnx::GraphProto* g, const std::string& op, const std::string& name,
+                                 const std::vector<std::string>& in, const std::vector<std::string>& out) {
+  onnx::NodeProto* n = g->add_node();
+  n->set_op_type(op);
+  n->set_name(name);
+  for (const auto& i : in) n->add_input(i);
+  for (const auto& o : out) n->add_output(o);
+  return n;
+}
+
+inline void add_ints(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v) {
+  onnx::AttributeProto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INTS);
+  for (int64_t x : v) a->add_ints(x);
+}
+
+inline void add_int(onnx::NodeProto* n, const std::string& name, int64_t v) {
+  onnx::AttributeProto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(v);
+}
+
+inline void set_value_info(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& dims) {
+  v->set_name(name);
+  auto* t = v->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) t->mutable_shape()->add_dim()->set_dim_value(d);
+}
+
+// x [1,3,8,8] -> Conv conv1 (4x3x3x3, pads 1) -> Relu -> GlobalAveragePool -> Flatten ->
+// Gemm fc (10x4, transB) -> logits [1,10].
+inline onnx::ModelProto tiny_model(int side = 8) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.set_producer_name("faultbench-tests");
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("tiny");
+  set_value_info(g->add_input(), "x", {1, 3, side, side});
+  set_value_info(g->add_output(), "logits", {1, 10});
+  *g->add_initializer() = float_tensor("conv1.weight", {4, 3, 3, 3});
+  *g->add_initializer() = float_tensor("fc.weight", {10, 4});
+  *g->add_initializer() = float_tensor("fc.bias", {10});
+  onnx::NodeProto* conv = add_node(g, "Conv", "/conv1/Conv", {"x", "conv1.weight"}, {"c"});
+  add_ints(conv, "kernel_shape", {3, 3});
+  add_ints(conv, "pads", {1, 1, 1, 1});
+  add_node(g, "Relu", "/Relu", {"c"}, {"r"});
+  add_node(g, "GlobalAveragePool", "/pool/GlobalAveragePool", {"r"}, {"p"});
+  add_node(g, "Flatten", "/Flatten", {"p"}, {"f"});
+  onnx::NodeProto* fc = add_node(g, "Gemm", "/fc/Gemm", {"f", "fc.weight", "fc.bias"}, {"logits"});
+  add_int(fc, "transB", 1);
+  return m;
+}
+
+inline std::string bytes_of(const onnx::ModelProto& m) {
+  std::string s;
+  m.SerializeToString(&s);
+  return s;
+}
+
+inline void write_model(const std::filesystem::path& path, const onnx::ModelProto& m) {
+  std::ofstream(path, std::ios::binary) << bytes_of(m);
+}
+
+// The node of `m` named `name`.
+inline onnx::NodeProto* node_named(onnx::ModelProto& m, const std::string& name) {
+  for (auto& n : *m.mutable_graph()->mutable_node())
+    if (n.name() == name) return &n;
+  return nullptr;
+}
+
+// conv1.weight's values moved to external data at `location` (relative to the model).
+inline void externalize_conv_weight(onnx::ModelProto& m, const std::string& location) {
+  onnx::TensorProto* t = m.mutable_graph()->mutable_initializer(0);
+  t->clear_float_data();
+  t->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* e = t->add_external_data();
+  e->set_key("location");
+  e->set_value(location);
+}
+
+}  // namespace faultbench::robustness::onnx_files
