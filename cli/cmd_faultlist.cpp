@@ -172,7 +172,8 @@ void add_faultlist_command(CLI::App& app) {
   auto* to = add_choice(cmd, "--to", o->format, formats, "Target convention of --convert");
   convert->needs(to);
   to->needs(convert);
-  for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format, bits, adjacent, sites_opt, same_layer, numerics})
+  for (CLI::Option* gen :
+       {seed, error, t, p, count, scope, fault_model, format, bits, adjacent, sites_opt, same_layer, numerics})
     convert->excludes(gen);
   cmd->callback([o] {
     IoPlan plan;

@@ -334,10 +334,10 @@ CampaignReport run_campaign(const CampaignSpec& spec, const std::atomic<bool>* s
       }
   }
   const std::vector<int>* sites = inputs.multi_site ? &inputs.sites : nullptr;
-  const std::string csv =
-      spec.until_margin ? format_results_csv(run_faults, run_counts, images.size(), sites ? &run_sites : nullptr)
-      : spec.shard.active() ? format_part_results_csv(faults, counts, images.size(), part, sites)
-                            : format_results_csv(faults, counts, images.size(), sites);
+  const std::string csv = spec.until_margin
+                              ? format_results_csv(run_faults, run_counts, images.size(), sites ? &run_sites : nullptr)
+                          : spec.shard.active() ? format_part_results_csv(faults, counts, images.size(), part, sites)
+                                                : format_results_csv(faults, counts, images.size(), sites);
   CampaignRecord record;
   record.spec = &spec;
   record.binding = &binding;

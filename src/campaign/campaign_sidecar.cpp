@@ -111,7 +111,9 @@ std::string campaign_sidecar_json(const CampaignRecord& r) {
                  {"top1_correct", total.top1_correct}};
   // What makes the campaign finished: RESULTS.csv with exactly these bytes.
   j["results"] = {{"sha256", r.results_sha256},
-                  {"rows", r.part ? int64_t(r.part->size()) : spec.until_margin ? r.rows : binding.faults}};
+                  {"rows", r.part              ? int64_t(r.part->size())
+                           : spec.until_margin ? r.rows
+                                               : binding.faults}};
   if (r.part) j["shard"] = shard_json(r);
   if (spec.until_margin && r.margins) j["until_margin"] = until_margin_json(r);
   j["binding"] = binding.to_json();

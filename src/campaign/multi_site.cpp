@@ -64,7 +64,8 @@ bool changes_nothing(const Graph& graph, const ResolvedFault& fault) {
   // every site alone keeps its weight's.
   for (const ResolvedSite& s : fault.sites()) {
     const float w = graph.params[size_t(s.param)].value.data[size_t(s.offset)];
-    if (std::bit_cast<uint32_t>(apply_fault(w, s.bit, s.model, graph.numerics)) != std::bit_cast<uint32_t>(w)) return false;
+    if (std::bit_cast<uint32_t>(apply_fault(w, s.bit, s.model, graph.numerics)) != std::bit_cast<uint32_t>(w))
+      return false;
   }
   return true;
 }

@@ -66,7 +66,8 @@ void check_params(const SamplingParams& p) {
     throw UsageError(fmt::format("--confidence-t {}: must be positive", p.confidence_t));
   if (!(p.p > 0.0 && p.p < 1.0)) throw UsageError(fmt::format("--p {}: must be in (0, 1)", p.p));
   if (p.count && *p.count < 0) throw UsageError(fmt::format("--count {}: must be >= 0", *p.count));
-  if (p.bits < 1 || p.bits > 32) throw UsageError(fmt::format("fault list: {} bits per weight: must be in 1..32", p.bits));
+  if (p.bits < 1 || p.bits > 32)
+    throw UsageError(fmt::format("fault list: {} bits per weight: must be in 1..32", p.bits));
   if (p.multi() && p.bits != 32)
     throw UsageError(fmt::format(
         "--bits-per-fault and --sites-per-fault: drawn for 32-bit weights, not for {}-bit ones (yet)", p.bits));
@@ -276,9 +277,10 @@ std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) 
   out += fmt::format("seed {}, fault model {}\n", params.seed, fault_model_name(params.model));
   out += "layer allocation (layer: weights -> faults):\n";
   for (const LayerAllocation& a : plan.layers)
-    out += fmt::format(
-        "  {}: {} -> {}{}\n", a.layer, a.weights, a.faults,
-        a.capped ? params.multi() ? " (capped at its distinct faults)" : fmt::format(" (capped at W_l x {} distinct sites)", params.bits) : "");
+    out += fmt::format("  {}: {} -> {}{}\n", a.layer, a.weights, a.faults,
+                       a.capped ? params.multi() ? " (capped at its distinct faults)"
+                                                 : fmt::format(" (capped at W_l x {} distinct sites)", params.bits)
+                                : "");
   return out;
 }
 

@@ -30,7 +30,7 @@ struct Executor::Prepared {
   const float* weights(const Graph& g, int node) const {
     const NodePrep& p = nodes[size_t(node)];
     return g.nodes[size_t(node)].weight_format != RoundFormat::None ? p.rounded.data()
-                                                                     : detail::param_data(g, g.nodes[size_t(node)], 0);
+                                                                    : detail::param_data(g, g.nodes[size_t(node)], 0);
   }
   struct Arena {
     int capacity = 0;  // images

@@ -36,8 +36,8 @@ uint16_t to_fp16(float f) {
   if (u >= 0x7f800000u)  // Inf or NaN (NaN: quiet, top payload bits kept)
     return uint16_t(sign | 0x7c00u | (u > 0x7f800000u ? 0x200u | ((u >> 13) & 0x3ffu) : 0u));
   if (u >= 0x477ff000u) return uint16_t(sign | 0x7c00u);  // >= 65520: rounds to Inf
-  if (u < 0x38800000u) {                                     // below 2^-14: a subnormal (or 0)
-    if (u <= 0x33000000u) return sign;                       // <= 2^-25: rounds to +-0 (tie to even)
+  if (u < 0x38800000u) {                                  // below 2^-14: a subnormal (or 0)
+    if (u <= 0x33000000u) return sign;                    // <= 2^-25: rounds to +-0 (tie to even)
     const uint32_t e = u >> 23, m = (u & 0x7fffffu) | 0x800000u;
     const uint32_t shift = 126 - e;  // value * 2^24 = m * 2^(e - 126)
     uint32_t r = m >> shift;

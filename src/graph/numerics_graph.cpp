@@ -48,14 +48,13 @@ bool tf32_published_uses_tensor_cores(const Graph& g, int node) {
   if (n.kind != OpKind::Conv2d) return false;
   const auto& a = std::get<Conv2dAttrs>(n.attrs);
   const ValueShape& in = g.values.at(size_t(n.inputs.at(0)));
-  if (a.groups != 1) return false;                  // grouped / depthwise: no evidence of tensor cores
+  if (a.groups != 1) return false;  // grouped / depthwise: no evidence of tensor cores
   const Window2d& w = a.window;
   const bool k1 = w.kernel_h == 1 && w.kernel_w == 1, k3 = w.kernel_h == 3 && w.kernel_w == 3;
   const bool stride1 = w.stride_h == 1 && w.stride_w == 1;
   if (k1 && !stride1) return false;  // strided 1x1 projections (ResNet18's downsample)
   // 3x3 stride-1 256 -> 256 on 8x8 maps: fp32 in VGG11, VGG13 (CIFAR-10) and ResNet18 (CIFAR-100).
-  if (k3 && stride1 && a.in_channels == 256 && a.out_channels == 256 && in.h == 8 && in.w == 8)
-    return false;
+  if (k3 && stride1 && a.in_channels == 256 && a.out_channels == 256 && in.h == 8 && in.w == 8) return false;
   const bool small_map = in.h <= 8 && in.w <= 8;
   return (a.in_channels >= 32 && a.out_channels >= 64) || (a.in_channels >= 128 && small_map);
 }

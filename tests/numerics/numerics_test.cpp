@@ -24,14 +24,16 @@ TEST(Rounding, Tf32KeepsTenMantissaBitsRoundingToNearestEven) {
   // 1 + 2^-10 is a TF32 value; 1 + 2^-11 is the tie between 1 and 1 + 2^-10: to even (1).
   EXPECT_EQ(round_to_format(RoundFormat::Tf32, 1.0f + 0x1p-10f), 1.0f + 0x1p-10f);
   EXPECT_EQ(round_to_format(RoundFormat::Tf32, 1.0f + 0x1p-11f), 1.0f);
-  EXPECT_EQ(round_to_format(RoundFormat::Tf32, 1.0f + 0x1p-10f + 0x1p-11f), 1.0f + 0x1p-9f);  // tie, odd: up
+  EXPECT_EQ(round_to_format(RoundFormat::Tf32, 1.0f + 0x1p-10f + 0x1p-11f), 1.0f + 0x1p-9f);   // tie, odd: up
   EXPECT_EQ(round_to_format(RoundFormat::Tf32, 1.0f + 0x1p-11f + 0x1p-20f), 1.0f + 0x1p-10f);  // above the tie
   // Flips of bits 0..11 never change the rounded value unless they make or break a tie.
   const float w = from(0x3e6a3b21u);  // bit 12 clear
   for (int b = 0; b < 12; ++b)
-    EXPECT_EQ(bits(round_to_format(RoundFormat::Tf32, from(bits(w) ^ (1u << b)))), bits(round_to_format(RoundFormat::Tf32, w)))
+    EXPECT_EQ(bits(round_to_format(RoundFormat::Tf32, from(bits(w) ^ (1u << b)))),
+              bits(round_to_format(RoundFormat::Tf32, w)))
         << "bit " << b;
-  EXPECT_NE(bits(round_to_format(RoundFormat::Tf32, from(bits(w) ^ (1u << 13)))), bits(round_to_format(RoundFormat::Tf32, w)));
+  EXPECT_NE(bits(round_to_format(RoundFormat::Tf32, from(bits(w) ^ (1u << 13)))),
+            bits(round_to_format(RoundFormat::Tf32, w)));
   // The largest finite fp32 rounds up to Inf; Inf and NaN stay.
   EXPECT_TRUE(std::isinf(round_to_format(RoundFormat::Tf32, std::numeric_limits<float>::max())));
   EXPECT_TRUE(std::isnan(round_to_format(RoundFormat::Tf32, from(0x7f800001u))));  // payload only in low bits
@@ -64,10 +66,10 @@ TEST(Rounding, Fp16RoundsToNearestEvenWithSubnormalsAndOverflow) {
   EXPECT_EQ(fp16_bits(0x1p-24f), 0x0001u);  // smallest subnormal
   EXPECT_EQ(fp16_bits(0x1p-25f), 0x0000u);  // tie with 0: to even
   EXPECT_EQ(fp16_bits(0x1p-25f + 0x1p-40f), 0x0001u);
-  EXPECT_EQ(fp16_bits(0x1p-24f * 3 / 2), 0x0002u);  // 1.5 ulp: tie, 1 is odd -> 2
-  EXPECT_EQ(fp16_bits(0x1p-14f), 0x0400u);          // smallest normal
+  EXPECT_EQ(fp16_bits(0x1p-24f * 3 / 2), 0x0002u);     // 1.5 ulp: tie, 1 is odd -> 2
+  EXPECT_EQ(fp16_bits(0x1p-14f), 0x0400u);             // smallest normal
   EXPECT_EQ(fp16_bits(0x1p-14f - 0x1p-25f), 0x0400u);  // rounds up into the normals
-  EXPECT_EQ(fp16_bits(1.0f + 0x1p-11f), 0x3c00u);     // tie to even
+  EXPECT_EQ(fp16_bits(1.0f + 0x1p-11f), 0x3c00u);      // tie to even
   EXPECT_EQ(fp16_bits(1.0f + 0x1p-11f + 0x1p-12f), 0x3c01u);
   for (uint32_t b = 0; b < 65536; ++b) {
     const float v = fp16_from_bits(uint16_t(b));
@@ -147,7 +149,7 @@ TEST(NumericsGraph, Fp32LeavesTheGraphUntouchedAndBf16ConvertsEveryParameter) {
   apply_numerics(g, Numerics::Fp32);
   EXPECT_EQ(g.nodes.size(), nodes);
   Graph b = random_model("resnet20", "cifar10");
-  b.params[0].value.data[0] = 1e39f;  // not even fp32-finite: stays Inf, no overflow report
+  b.params[0].value.data[0] = 1e39f;    // not even fp32-finite: stays Inf, no overflow report
   b.params[0].value.data[1] = 3.4e38f;  // above bf16's largest (3.39e38) + half an ulp
   Graph h = random_model("resnet20", "cifar10");
   h.params[0].value.data[5] = 70000.0f;

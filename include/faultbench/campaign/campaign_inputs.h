@@ -17,10 +17,10 @@
 namespace faultbench {
 
 struct CampaignInputs {
-  Graph graph;                          // weights loaded, spec.numerics applied
-  NumericsReport numerics;              // what the conversion to spec.numerics did
-  SelectedImages selected;              // an engine references selected.images: do not move after use
-  FaultList list;                       // its rows, spec.fault_model applied
+  Graph graph;              // weights loaded, spec.numerics applied
+  NumericsReport numerics;  // what the conversion to spec.numerics did
+  SelectedImages selected;  // an engine references selected.images: do not move after use
+  FaultList list;           // its rows, spec.fault_model applied
   // Rows sharing an Injection id are one fault (fault_group.h). Campaign positions (journal,
   // shards, the seeded order, results) count faults: faults[i] is fault i's first row,
   // sites[i] its row count, resolved[i] all its sites.
