@@ -30,7 +30,7 @@ if [ ! -f "$DEPS/.done" ]; then
   mkdir -p "$DEPS/debs"
   # The closure of the -dev packages, less what the cross compiler brings (libc, libstdc++).
   pk="libfmt-dev:arm64 libzip-dev:arm64 libcurl4-openssl-dev:arm64 libarchive-dev:arm64 libssl-dev:arm64
-      libgtest-dev:arm64 zlib1g-dev:arm64"
+      libgtest-dev:arm64 zlib1g-dev:arm64 libonnx-dev:arm64 libprotobuf-dev:arm64"
   list=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
            --no-enhances --no-pre-depends $pk | grep -v '^ ' | grep ':arm64$' | sort -u |
          grep -vE '^(libc6|libc6-dev|libc-dev-bin|libgcc-s1|libstdc\+\+6|gcc-12-base|linux-libc-dev|libcrypt-dev|libnsl-dev|libtirpc-dev|rpcsvc-proto):')
