@@ -7,6 +7,10 @@ images through four campaign implementations on this machine and prints a table.
   faultbench_fast      faultbench campaign (fast mode)
   faultbench_brute     faultbench campaign --mode brute-force
   faultbench_baseline  (with --baseline OLD_BINARY) the fast mode of another faultbench build
+  faultbench_onnx      (with --onnx) the fast mode on the workload's model exported to ONNX
+                       (tools/export_onnx.py, unfolded) and imported with the same --weights:
+                       its rate over faultbench_fast's (the built-in model) in the same invocation,
+                       and its RESULTS byte-identical to the built-in model's
   faultbench_<format>  (with --numerics tf32,tf32-published,bf16,fp16) the fast mode with
                        --numerics <format>, reported as its rate over faultbench_fast's (fp32)
                        in the same invocation; 16-bit formats run the same rows with bit % 16
@@ -55,6 +59,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 TOOLS = ["torch_reference", "torch_cached_suffix", "faultbench_fast", "faultbench_brute"]
 BASELINE = "faultbench_baseline"
+ONNX = "faultbench_onnx"
 NUMERICS = ["tf32", "tf32-published", "bf16", "fp16"]  # faultbench --numerics (docs/NUMERICS.md)
 
 
@@ -130,6 +135,8 @@ def tool_cmd(tool, a, w, out):
     # The PyTorch tools take the first N images of the file; faultbench's --images would draw
     # a stratified sample, so it is told --first-images to run the same images.
     binary = a.baseline if tool == BASELINE else a.faultbench
+    if tool == ONNX:  # the same weights, replacing the exported file's initializers by name
+        common = [w["onnx"] if c == w["model"] else c for c in common]
     numerics = NUMERICS_TOOLS.get(tool)
     if numerics in ("bf16", "fp16"):
         common = [w["faults16"] if c == w["faults"] else c for c in common]
@@ -187,6 +194,12 @@ def prepare(a, model):
                                w["faults_n"], a.seed, w["faults"])
     w["layers"] = len(set(layers))
     write_bits16(w)
+    if a.onnx:
+        folder = os.path.join(a.work, "%s_cifar10_onnx" % model)  # export_onnx.py writes model.onnx there
+        w["onnx"] = os.path.join(folder, "model.onnx")
+        if not os.path.exists(w["onnx"]):
+            subprocess.check_call(["/usr/bin/python3", os.path.join(ROOT, "tools", "export_onnx.py"), "--model", model,
+                                   "--dataset", "cifar10", "--out", folder], stderr=subprocess.DEVNULL)
     return w
 
 
@@ -243,6 +256,12 @@ def check(w, results, outputs):
         ok &= same
         msgs.append("RESULTS files of faultbench_fast and %s byte-identical (comment lines aside), %d files: %s"
                     % (BASELINE, len(files), "yes" if same else "NO"))
+    if outputs.get(ONNX) and outputs.get("faultbench_fast"):
+        files = outputs["faultbench_fast"] + outputs[ONNX]
+        same = all(result_bytes(f) == result_bytes(files[0]) for f in files)
+        ok &= same
+        msgs.append("RESULTS files of the built-in model and its ONNX import byte-identical (comment lines aside), "
+                    "%d files: %s" % (len(files), "yes" if same else "NO"))
     for tool, n in NUMERICS_TOOLS.items():
         runs = results.get(tool, [])
         if runs:
@@ -294,6 +313,9 @@ def main():
     ap.add_argument("--adjacent", action="store_true", help="with --bits-per-fault: consecutive bits")
     ap.add_argument("--sites-per-fault", type=int, default=1, help="M > 1: an M-site list drawn by faultbench faultlist")
     ap.add_argument("--same-layer", action="store_true", help="with --sites-per-fault: the sites in one layer")
+    ap.add_argument("--onnx", action="store_true",
+                    help="adds faultbench_onnx: the workload's model exported to ONNX, imported, fast mode "
+                    "(reported as a ratio to faultbench_fast, the built-in model)")
     ap.add_argument("--numerics", default="",
                     help="comma-separated formats (%s): adds faultbench_<format> (fast mode), reported as a ratio "
                     "to faultbench_fast (fp32)" % ",".join(NUMERICS))
@@ -323,7 +345,14 @@ def main():
         if "faultbench_fast" not in tools:
             tools.insert(0, "faultbench_fast")
         tools.append(numerics_tool(n))
-    unknown = [t for t in tools if t not in TOOLS + [BASELINE] + list(NUMERICS_TOOLS)]
+    if a.onnx:
+        if "faultbench_fast" not in tools:
+            tools.insert(0, "faultbench_fast")
+        if ONNX not in tools:
+            tools.append(ONNX)
+    elif ONNX in tools:
+        raise SystemExit("tool %s needs --onnx" % ONNX)
+    unknown = [t for t in tools if t not in TOOLS + [BASELINE, ONNX] + list(NUMERICS_TOOLS)]
     if unknown:
         raise SystemExit("unknown tools: %s (known: %s)" % (",".join(unknown), ",".join(TOOLS + [BASELINE])))
     if any(t.startswith("faultbench") and t != BASELINE for t in tools) and not os.access(a.faultbench, os.X_OK):
@@ -406,6 +435,17 @@ def main():
             print("| %s | %d x %d | %.3f | %s | %.3f |" % (
                 w["model"], w["faults_n"], w["images"], statistics.median(new) / statistics.median(old), per_rep,
                 statistics.median(cpu_rates["faultbench_fast"]) / statistics.median(cpu_rates[BASELINE])))
+    if ONNX in tools:
+        print()
+        print("| workload | faults x images | imported ONNX / built-in (median rates) | per rep (interleaved) | per CPU-second (median) |")
+        print("|---|---|---:|---|---:|")
+        for r in report:
+            w, rates, cpu_rates = r["workload"], r["rates"], r["cpu_rates"]
+            new, old = rates[ONNX], rates["faultbench_fast"]
+            print("| %s | %d x %d | %.3f | %s | %.3f |" % (
+                w["model"], w["faults_n"], w["images"], statistics.median(new) / statistics.median(old),
+                ", ".join("%.3f" % (n / o) for n, o in zip(new, old)),
+                statistics.median(cpu_rates[ONNX]) / statistics.median(cpu_rates["faultbench_fast"])))
     if any(t in NUMERICS_TOOLS for t in tools):
         print()
         print("| workload | faults x images | numerics | fault-images/s median | this / fp32 (median rates) | per rep |")
