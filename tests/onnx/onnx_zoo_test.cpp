@@ -45,7 +45,7 @@ const std::vector<Export>& exports() {
         if (std::none_of(v.begin(), v.end(), [&](const Export& x) {
               return x.model == m.model && x.dataset == m.dataset && x.opset == 13;
             }))
-          v.push_back({m.dataset, m.name, 13});
+          v.push_back({m.dataset, m.model, 13});
     return v;
   }();
   return e;
