@@ -1,0 +1,102 @@
+// Rows of docs/ROBUSTNESS.md: Multi-bit and multi-site faults (issue 17) and number formats (issue 16).
+#pragma once
+#include "cli_cases_common.h"
+
+namespace faultbench::robustness {
+
+inline std::vector<CliCase> cli_cases_fault_models() {
+  using namespace detail;
+  return {
+      // ---- multi-bit and multi-site faults (issue 17) ----
+      {"fl-multi-site-two-layers", "fault list",
+       "a fault with sites in two layers in a list whose sidecar records --same-layer",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader +
+                                         "0,conv1,\"(3, 0, 2, 1)\",15\n0,conv1,\"(4, 0, 2, 1)\",15\n"
+                                         "1,layer1.0.conv1,\"(7, 0, 2, 0)\",5\n1,linear,\"(2, 26)\",4\n");
+         FaultListSidecar sidecar;
+         sidecar.model = "resnet20";
+         sidecar.dataset = "cifar10";
+         sidecar.convention = "torch";
+         sidecar.fault_model = "bitflip";
+         sidecar.params.sites_per_fault = 2;
+         sidecar.params.same_layer = true;
+         sidecar.faults = 2;
+         sidecar.rows = 4;
+         sidecar.list_sha256 = file_digest_hex(d / "list.csv", DigestAlgorithm::Sha256);
+         write_bytes(d / "list.csv.json", fault_list_sidecar_json(sidecar));
+         fs::create_directories(d / "out");
+       },
+       kCampaign, 1},
+      {"fl-multi-site-site-twice", "fault list", "one site twice in a multi-site fault (rows of one Injection id)",
+       list_with("1,layer1.0.conv1,\"(7, 0, 2, 0)\",5\n"), fl_convert("keras"), 1},
+      {"fl-multi-site-duplicate", "fault list", "two multi-site faults with the same sites (in another order)",
+       list_with("1,conv1,\"(0, 0, 0, 0)\",3\n2,conv1,\"(0, 0, 0, 0)\",3\n2,layer1.0.conv1,\"(7, 0, 2, 0)\",5\n"),
+       fl_convert("keras"), 1},
+      {"fl-multi-site-result-file", "fault list", "a multi-site campaign's result file (sites column) read as a list",
+       [](const fs::path& d) {
+         write_bytes(
+             d / "list.csv",
+             "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,top1_correct,sites\n"
+             "0,conv1,\"(3, 0, 2, 1)\",15,20,0,14,6,0,19,1\n1,linear,\"(2, 26)\",4,20,2,18,0,0,15,2\n");
+       },
+       fl_convert("keras"), 1},
+      {"cli-bits-and-sites",
+       "command line",
+       "faultlist --bits-per-fault 2 --sites-per-fault 2",
+       [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--bits-per-fault", "2",
+        "--sites-per-fault", "2"},
+       2},
+      {"fl-target-activations-to-campaign", "fault list",
+       "a list whose sidecar says its sites are activations given to a (weight) campaign",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
+         FaultListSidecar sidecar;
+         sidecar.model = "resnet20";
+         sidecar.dataset = "cifar10";
+         sidecar.target = "activations";
+         sidecar.convention = "torch";
+         sidecar.fault_model = "bitflip";
+         sidecar.faults = 2;
+         sidecar.list_sha256 = file_digest_hex(d / "list.csv", DigestAlgorithm::Sha256);
+         write_bytes(d / "list.csv.json", fault_list_sidecar_json(sidecar));
+         fs::create_directories(d / "out");
+       },
+       kCampaign, 2},
+      {"fl-target-activations-to-keras", "fault list", "faultlist --convert --to keras of an activation list",
+       [](const fs::path& d) {
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows);
+         FaultListSidecar sidecar;
+         sidecar.model = "resnet20";
+         sidecar.dataset = "cifar10";
+         sidecar.target = "activations";
+         sidecar.convention = "torch";
+         sidecar.fault_model = "bitflip";
+         sidecar.faults = 2;
+         sidecar.list_sha256 = file_digest_hex(d / "list.csv", DigestAlgorithm::Sha256);
+         write_bytes(d / "list.csv.json", fault_list_sidecar_json(sidecar));
+       },
+       fl_convert("keras"), 2},
+      {"cli-adjacent-alone",
+       "command line",
+       "faultlist --adjacent without --bits-per-fault",
+       [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--adjacent"},
+       2},
+      // Number formats (docs/NUMERICS.md).
+      {"fl-bit-outside-format", "fault list", "campaign --numerics bf16 on a list with bit 20 (bf16 has 16 bits)",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + kGoodRows + "2,layer1.0.conv1,\"(7, 0, 2, 1)\",20\n");
+         fs::create_directories(d / "out");
+       },
+       cat(kCampaign, {"--numerics", "bf16"}), 1},
+      {"cli-numerics-unknown", "command line", "--numerics int4 (not a number format faultbench has)",
+       [](const fs::path&) {}, cat(kEvalCifar, {"--numerics", "int4"}), 2},
+  };
+}
+
+}  // namespace faultbench::robustness
