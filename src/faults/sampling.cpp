@@ -204,7 +204,7 @@ FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& pl
   FAULTBENCH_CHECK(plan.layers.size() == sites.size(), "draw_faults: plan does not match the sites");
   if (params.multi()) return draw_multi_site_faults(sites, plan, params);
   PyRandom rng(params.seed);
-  const int64_t kBitsPerWeight = params.bits;
+  const int64_t bits_per_weight = params.bits;  // of the format: 32, or 16 for bf16/fp16
   FaultList list;
   const int64_t total = plan.total_faults();
   list.faults.reserve(size_t(total));
@@ -229,8 +229,8 @@ FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& pl
           fault.site.index[d] = rng.randint(0, site.shape[d] - 1);
           flat = flat * site.shape[d] + fault.site.index[d];
         }
-        fault.site.bit = int(rng.randint(0, kBitsPerWeight - 1));
-        const uint64_t key = uint64_t(layer_offset + flat) * kBitsPerWeight + uint64_t(fault.site.bit);
+        fault.site.bit = int(rng.randint(0, bits_per_weight - 1));
+        const uint64_t key = uint64_t(layer_offset + flat) * bits_per_weight + uint64_t(fault.site.bit);
         if (drawn.insert(key).second) break;
       }
       list.faults.push_back(fault);
