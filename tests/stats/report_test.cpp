@@ -81,7 +81,17 @@ TEST(Report, WritesEveryFileAndFigureWithItsMarks) {
   o.out_dir = dir / "out";
   const std::vector<ReportSource> s = read_report_sources({dir / "a.csv", dir / "a.csv"}, o);
   EXPECT_EQ(s[0].metadata, "none");
+  EXPECT_EQ(s[0].numerics, "");  // nothing says what the numerics were
   EXPECT_EQ(s[0].images, 10);
+  // A file without a sidecar takes the options' model, dataset and numerics.
+  ReportOptions given = o;
+  given.model = "resnet20";
+  given.dataset = "cifar10";
+  given.numerics = "tf32-published";
+  const std::vector<ReportSource> g = read_report_sources({dir / "a.csv"}, given);
+  EXPECT_EQ(g[0].metadata, "options");
+  EXPECT_EQ(g[0].model, "resnet20");
+  EXPECT_EQ(g[0].numerics, "tf32-published");
   EXPECT_NE(s[0].label, s[1].label);  // the same file twice is told apart
   const auto written = write_report(s, o);
   EXPECT_EQ(written.size(), 4u + 6u);  // 3 tables, the page; files, layer, bit, 2 class shares, histogram

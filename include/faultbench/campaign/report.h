@@ -80,6 +80,9 @@ std::vector<int64_t> critical_histogram(const ResultTable& table);
 struct ReportOptions {
   double confidence = 0.99;
   std::string model, dataset;  // for files without a sidecar
+  // The numerics of the files without a sidecar ("" = not recorded: the published lists do
+  // not say; their GPUs ran tf32-published, docs/NUMERICS.md).
+  std::string numerics;
   std::filesystem::path out_dir;
 };
 

@@ -83,6 +83,7 @@ std::vector<ReportSource> read_report_sources(const std::vector<std::filesystem:
       s.metadata = "options";
       s.model = options.model;
       s.dataset = options.dataset;
+      s.numerics = options.numerics;
     }
     fill_from_rows(s);
     s.label = path.filename().string();
