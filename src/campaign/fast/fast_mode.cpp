@@ -1,6 +1,7 @@
 #include "fast_mode.h"
 
 #include <algorithm>
+#include <map>
 
 namespace faultbench::campaign_detail {
 
@@ -68,6 +69,15 @@ bool FastMode::run(const std::vector<ResolvedFault>& faults, const std::vector<s
                    std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
                    const std::function<void(int64_t)>& progress) {
   ensure_workers();
+  // The plans of several faulty steps are as many as such faults in a list: they live for
+  // this run only (those of one step, one per layer at most, stay; the resume points they
+  // added stay too).
+  struct DropMultiStepPlans {
+    SuffixPlans& plans;
+    ~DropMultiStepPlans() {
+      std::erase_if(plans, [](const auto& p) { return p.first.size() > 1; });
+    }
+  } drop{plans_};
   // Costly faults (early steps: long suffixes) first, so that the threads finish together.
   std::vector<size_t> order(which);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return faults[a].node < faults[b].node; });
