@@ -1,7 +1,7 @@
 // The suffix recomputation of the fast mode: one fault against one golden chunk, as a
 // pipeline of stages per step of the fault's suffix (simulation.cpp):
-//   gather_inputs -> run_step -> mark_differences -> retire_values -> retire_masked_images
-//   (-> compact), then classify_survivors on the logits.
+//   gather_inputs -> choose -> run_step -> mark_differences -> retire_values ->
+//   retire_masked_images (-> compact), then classify_survivors on the logits.
 #pragma once
 #include <vector>
 
