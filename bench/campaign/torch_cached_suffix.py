@@ -56,21 +56,33 @@ class _TraceableFunctional:
         return call
 
 
+def _traceable_int(v):
+    """int() inside reference_models while tracing: a traced size stays a graph value (the
+    models write int(x.size(3)) so that ONNX export sees a constant)."""
+    return v if isinstance(v, fx.Proxy) else int(v)
+
+
 def trace(net):
     saved = cc.reference_models.F
     cc.reference_models.F = _TraceableFunctional()
+    cc.reference_models.int = _traceable_int  # found before the builtin
     try:
         return fx.symbolic_trace(net)
     finally:
         cc.reference_models.F = saved
+        del cc.reference_models.int
 
 
 def split_at(gm, layer):
-    """(prefix GraphModule: input -> tuple(F), suffix GraphModule: *F -> logits) for module `layer`."""
+    """(prefix GraphModule: input -> tuple(F), suffix GraphModule: *F -> logits) for module `layer`
+    (or a list of modules: D is then the union of their cones, for multi-site faults)."""
     nodes = list(gm.graph.nodes)
-    starts = [n for n in nodes if n.op == "call_module" and n.target == layer]
-    if len(starts) != 1:
-        raise SystemExit("layer %s: expected one call of the module in the traced graph, found %d" % (layer, len(starts)))
+    starts = []
+    for name in [layer] if isinstance(layer, str) else layer:
+        calls = [n for n in nodes if n.op == "call_module" and n.target == name]
+        if len(calls) != 1:
+            raise SystemExit("layer %s: expected one call of the module in the traced graph, found %d" % (name, len(calls)))
+        starts += calls
     down, stack = set(), list(starts)
     while stack:
         n = stack.pop()

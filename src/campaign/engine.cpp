@@ -161,20 +161,13 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
 
   // A fault that leaves the weight's bits unchanged (stuck-at on a bit that already holds
   // the value) changes nothing: every image is classified against itself, nothing runs.
-  // A multi-site fault over several channels or layers is not one faulty channel: it runs
-  // by brute force here (multi_site.h), after the others.
-  std::vector<size_t> todo, noops, brute;
-  for (size_t i = 0; i < faults.size(); ++i) {
-    const ResolvedFault& f = faults[i];
-    if (campaign_detail::changes_nothing(impl_->graph, f))
-      noops.push_back(i);
-    else
-      (campaign_detail::fast_mode_runs(impl_->graph, f) ? todo : brute).push_back(i);
-  }
+  // Every other fault, multi-site ones over channels and layers included, runs fast.
+  std::vector<size_t> todo, noops;
+  for (size_t i = 0; i < faults.size(); ++i)
+    (campaign_detail::changes_nothing(impl_->graph, faults[i]) ? noops : todo).push_back(i);
   if (!impl_->run_fast(faults, todo, out, stop, on_progress)) return false;
-  if (noops.empty() && brute.empty()) return true;
+  if (noops.empty()) return true;
   if (!impl_->ensure_golden(stop)) return false;  // only when no fault ran (else already known)
-  if (!brute.empty() && !impl_->run_brute_force(faults, brute, out, stop, on_progress)) return false;
   for (size_t i : noops) {
     out[i] = impl_->golden.total();
     if (on_progress) on_progress(impl_->images.size());

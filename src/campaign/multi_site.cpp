@@ -50,15 +50,6 @@ AppliedFault::~AppliedFault() {
   }
 }
 
-bool fast_mode_runs(const Graph& graph, const ResolvedFault& fault) {
-  if (fault.more.empty()) return true;
-  const Param& param = graph.params[size_t(fault.param)];
-  const int64_t per_channel = param.value.size() / graph.values[size_t(graph.nodes[size_t(fault.node)].output)].c;
-  for (const ResolvedSite& s : fault.more)
-    if (s.param != fault.param || s.offset / per_channel != fault.offset / per_channel) return false;
-  return true;
-}
-
 bool changes_nothing(const Graph& graph, const ResolvedFault& fault) {
   // Distinct sites flip, clear or set distinct bits: the weights keep their bits only when
   // every site alone keeps its weight's.

@@ -1,5 +1,6 @@
 // Multi-site faults in the engine (not a public header): applying all sites of a fault to
-// the graph for brute force, and which faults the fast mode runs itself.
+// the graph for brute force, and faults that change nothing. (The fast mode runs a fault
+// as its faulty channels per faulty step: fast/faulty_steps.h.)
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -24,11 +25,6 @@ class AppliedFault {
   std::vector<ResolvedSite> sites_;
   std::vector<float> original_;  // each site's weight before that site was applied
 };
-
-// Whether every site is in the first site's output channel of its layer: the fast mode
-// then runs the fault as one faulty channel (multi-bit faults of one weight always are).
-// The others run by brute force inside a fast-mode run (correct, not fast).
-bool fast_mode_runs(const Graph& graph, const ResolvedFault& fault);
 
 // Whether no site changes its weight's bits (a stuck-at on bits already at the value).
 bool changes_nothing(const Graph& graph, const ResolvedFault& fault);

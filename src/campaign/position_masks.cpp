@@ -8,11 +8,18 @@
 namespace faultbench::campaign_detail {
 
 bool mark_changed(const float* a, const float* g, int channels, int64_t positions, uint64_t* bits) {
-  const int64_t words = mask_words(positions);
-  std::fill(bits, bits + words, uint64_t(0));
+  std::fill(bits, bits + mask_words(positions), uint64_t(0));
+  or_changed(a, g, channels, positions, bits);
+  return any_position(bits, positions);
+}
+
+void or_changed(const float* a, const float* g, int channels, int64_t positions, uint64_t* bits) {
   ops::mark_bitwise_differences(a, g, channels, positions, bits);  // vectorized for the SIMD target
+}
+
+bool any_position(const uint64_t* bits, int64_t positions) {
   uint64_t any = 0;
-  for (int64_t i = 0; i < words; ++i) any |= bits[i];
+  for (int64_t i = 0; i < mask_words(positions); ++i) any |= bits[i];
   return any != 0;
 }
 

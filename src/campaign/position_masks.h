@@ -15,6 +15,10 @@ inline int64_t mask_words(int64_t positions) { return (positions + 63) / 64; }
 // bits[0, mask_words(positions)) = positions where a differs from g bitwise in one of the
 // `channels` planes (each `positions` floats). Returns whether any bit is set.
 bool mark_changed(const float* a, const float* g, int channels, int64_t positions, uint64_t* bits);
+// As mark_changed, but ORs into bits (set bits are kept) and returns nothing.
+void or_changed(const float* a, const float* g, int channels, int64_t positions, uint64_t* bits);
+// Whether a bit of bits[0, mask_words(positions)) is set.
+bool any_position(const uint64_t* bits, int64_t positions);
 
 // out = positions (oh, ow) of window w over in (in_h x in_w) whose span holds a set
 // position of in; out has mask_words(out_h * out_w) words. The span is the window's

@@ -59,5 +59,11 @@ TEST(MultiSiteResume, ThreeSiteFaultsResumeToIdenticalBytes) {
   kill_and_resume(draw_list(dir, "m3.csv", {"--sites-per-fault", "3"}), dir);
 }
 
+// Several output channels of one layer (the fast mode runs them as one faulty step).
+TEST(MultiSiteResume, SameLayerFaultsResumeToIdenticalBytes) {
+  const auto dir = make_temp_dir("crash-multi-site-layer");
+  kill_and_resume(draw_list(dir, "l4.csv", {"--sites-per-fault", "4", "--same-layer"}), dir);
+}
+
 }  // namespace
 }  // namespace faultbench

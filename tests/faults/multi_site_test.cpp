@@ -157,9 +157,10 @@ double chi_square(const std::vector<double>& observed, const std::vector<double>
   return x;
 }
 
-// Upper 0.1 % points of the chi-square distribution (df 2, 7, 15, 29, 31): a uniform draw
+// Upper 0.1 % points of the chi-square distribution (df 2, 7, 8, 15, 29, 31): a uniform draw
 // passes with probability 0.999; the seed is fixed, so the test is deterministic.
-const std::map<size_t, double> kChi2Critical = {{3, 13.816}, {8, 24.322}, {16, 37.697}, {30, 58.301}, {32, 61.098}};
+const std::map<size_t, double> kChi2Critical = {{3, 13.816},  {8, 24.322},  {9, 26.124},
+                                                {16, 37.697}, {30, 58.301}, {32, 61.098}};
 
 TEST(MultiSiteSampling, BitsLayersAndPositionsAreUniform) {
   const FaultList list = generate_fault_list(kSites, multi(1, false, 3, false, 6000));
@@ -195,6 +196,40 @@ TEST(MultiSiteSampling, BitsLayersAndPositionsAreUniform) {
   std::vector<double> starts(30, 0);
   for (const FaultGroup& g : fault_groups(adj)) starts[size_t(adj.faults[g.first].site.bit)] += 1;
   EXPECT_LT(chi_square(starts, std::vector<double>(30, 3000.0 / 30)), kChi2Critical.at(30));
+}
+
+// Every dimension of a weight's index, for multi-bit faults (the one weight of a fault) and
+// for --same-layer multi-site faults (every site): uniform in layer1.0.conv1 [16, 16, 3, 3]
+// (output channel, input channel, kernel position); the bits of the same-layer sites too.
+TEST(MultiSiteSampling, MultiBitAndSameLayerPositionsAreUniform) {
+  auto positions = [](const FaultList& list, bool first_only, std::vector<double>& out_c, std::vector<double>& in_c,
+                      std::vector<double>& kernel, std::vector<double>& bits) {
+    for (const FaultGroup& g : fault_groups(list))
+      for (size_t i = g.first; i < g.first + (first_only ? 1 : g.count); ++i) {
+        const FaultSite& s = list.faults[i].site;
+        bits[size_t(s.bit)] += 1;
+        if (s.layer != "layer1.0.conv1") continue;
+        out_c[size_t(s.index[0])] += 1;
+        in_c[size_t(s.index[1])] += 1;
+        kernel[size_t(s.index[2] * 3 + s.index[3])] += 1;
+      }
+  };
+  auto uniform = [](const std::vector<double>& counts) {
+    double total = 0;
+    for (double c : counts) total += c;
+    return std::vector<double>(counts.size(), total / double(counts.size()));
+  };
+  for (const SamplingParams& p : {multi(2, false, 1, false, 4000), multi(1, false, 4, true, 3000)}) {
+    const FaultList list = generate_fault_list(kSites, p);
+    std::vector<double> out_c(16, 0), in_c(16, 0), kernel(9, 0), bits(32, 0);
+    positions(list, p.bits_per_fault > 1, out_c, in_c, kernel, bits);
+    const std::string what = p.bits_per_fault > 1 ? "2-bit" : "4-site same-layer";
+    EXPECT_GT(out_c[0] + out_c[1], 0) << what;
+    EXPECT_LT(chi_square(out_c, uniform(out_c)), kChi2Critical.at(16)) << what;
+    EXPECT_LT(chi_square(in_c, uniform(in_c)), kChi2Critical.at(16)) << what;
+    EXPECT_LT(chi_square(kernel, uniform(kernel)), kChi2Critical.at(9)) << what;
+    if (p.bits_per_fault == 1) EXPECT_LT(chi_square(bits, uniform(bits)), kChi2Critical.at(32)) << what;
+  }
 }
 
 // The Keras conversion is per row: a multi-site list keeps its faults (ids, rows, order).

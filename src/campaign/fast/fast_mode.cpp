@@ -1,8 +1,7 @@
 #include "fast_mode.h"
 
 #include <algorithm>
-
-#include "faultbench/error.h"
+#include <map>
 
 namespace faultbench::campaign_detail {
 
@@ -46,44 +45,21 @@ int FastMode::chunk_images() const {
   return int((n + chunks - 1) / chunks);  // balanced chunks, none tiny
 }
 
-ChannelWeights FastMode::faulty_channel(const ResolvedFault& f) const {
-  const StepId step = index_.step_of_node[size_t(f.node)];
-  const Node& node = graph_.nodes[size_t(f.node)];
-  if (step_at(steps_, step).node != f.node || (node.kind != OpKind::Conv2d && node.kind != OpKind::Linear))
-    throw_internal(__FILE__, __LINE__, "a fault site is not the weight of a conv or linear step");
-  // A conv weight [out_c, in_c/groups, k, k] feeds output channel offset / (in_c/groups*k*k)
-  // only, a linear weight [out, in] output feature offset / in: that channel's slice, with
-  // the fault applied, is all this fault needs of its own.
-  const Param& param = graph_.params[size_t(f.param)];
-  const int outputs = graph_.values[size_t(node.output)].c;
-  const int64_t per_channel = param.value.size() / outputs;
-  if (node.kind == OpKind::Linear && std::get<LinearAttrs>(node.attrs).weight_transposed) {
-    // Stored [in, out] (ONNX Gemm transB = 0, MatMul): feature offset % out, strided.
-    const int channel = int(f.offset % outputs);
-    std::vector<float> slice(static_cast<size_t>(per_channel));
-    for (int64_t i = 0; i < per_channel; ++i) slice[size_t(i)] = param.value.data[size_t(i * outputs + channel)];
-    float& weight = slice[size_t(f.offset / outputs)];
-    weight = apply_fault(weight, f.bit, f.model);
-    return steps_.channel_weights(step.value(), channel, slice.data());
-  }
-  const int channel = int(f.offset / per_channel);
-  std::vector<float> slice(param.value.data.begin() + channel * per_channel,
-                           param.value.data.begin() + (channel + 1) * per_channel);
-  // Every site of a multi-site fault run here is in this channel (fast_mode_runs).
-  for (const ResolvedSite& s : f.sites()) {
-    FAULTBENCH_CHECK(s.param == f.param && s.offset / per_channel == channel, "a fault site outside its channel");
-    float& weight = slice[size_t(s.offset - channel * per_channel)];
-    weight = apply_fault(weight, s.bit, s.model, graph_.numerics);
-  }
-  return steps_.channel_weights(step.value(), channel, slice.data());
+FaultRun FastMode::prepare(const ResolvedFault& f) {
+  FaultRun run;
+  run.steps = faulty_steps(graph_, steps_, index_, f);
+  std::vector<StepId> key = step_ids(run.steps);
+  auto it = plans_.find(key);
+  if (it == plans_.end()) it = plans_.emplace(key, make_suffix_plan(steps_, graph_.values.size(), key)).first;
+  run.plan = &it->second;  // std::map: stays valid as plans are added
+  return run;
 }
 
-FaultCounts FastMode::simulate_fault(const ResolvedFault& f, const ChannelWeights& faulty, Worker& w) const {
+FaultCounts FastMode::simulate_fault(const ResolvedFault& f, const FaultRun& run, Worker& w) const {
   const SimContext ctx = context();
-  const SuffixPlan& plan = plans_.at(StepId(faulty.step));
-  if (!options_.profile) return simulate_chunk(ctx, plan, faulty, w);
+  if (!options_.profile) return simulate_chunk(ctx, run, w);
   const int64_t t0 = now_ns();
-  const FaultCounts c = simulate_chunk(ctx, plan, faulty, w);
+  const FaultCounts c = simulate_chunk(ctx, run, w);
   w.profile.node_ns[size_t(f.node)] += now_ns() - t0;
   w.profile.node_images[size_t(f.node)] += chunk_.count;
   return c;
@@ -93,15 +69,22 @@ bool FastMode::run(const std::vector<ResolvedFault>& faults, const std::vector<s
                    std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
                    const std::function<void(int64_t)>& progress) {
   ensure_workers();
+  // The plans of several faulty steps are as many as such faults in a list: they live for
+  // this run only (those of one step, one per layer at most, stay; the resume points they
+  // added stay too).
+  struct DropMultiStepPlans {
+    SuffixPlans& plans;
+    ~DropMultiStepPlans() {
+      std::erase_if(plans, [](const auto& p) { return p.first.size() > 1; });
+    }
+  } drop{plans_};
   // Costly faults (early steps: long suffixes) first, so that the threads finish together.
   std::vector<size_t> order(which);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return faults[a].node < faults[b].node; });
   // What each fault needs of its own, prepared once for all chunks.
-  std::vector<ChannelWeights> faulty;
+  std::vector<FaultRun> runs;
   for (size_t i : order) {
-    const StepId step = index_.step_of_node[size_t(faults[i].node)];
-    if (!plans_.count(step)) plans_.emplace(step, make_suffix_plan(steps_, graph_.values.size(), step));
-    faulty.push_back(faulty_channel(faults[i]));
+    runs.push_back(prepare(faults[i]));
     if (options_.profile) ++node_faults_[size_t(faults[i].node)];
   }
   if (order.empty()) return true;
@@ -120,7 +103,7 @@ bool FastMode::run(const std::vector<ResolvedFault>& faults, const std::vector<s
     exec_.pool().parallel_for(int64_t(workers_.size()), [&](int64_t b, int64_t e, int) {
       for (int64_t wi = b; wi < e; ++wi)
         for (size_t t = next++; t < order.size(); t = next++)
-          out[order[t]] += simulate_fault(faults[order[t]], faulty[t], *workers_[size_t(wi)]);
+          out[order[t]] += simulate_fault(faults[order[t]], runs[t], *workers_[size_t(wi)]);
     });
     if (progress) progress(int64_t(order.size()) * count);
   }

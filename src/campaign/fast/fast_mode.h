@@ -5,12 +5,12 @@
 #pragma once
 #include <atomic>
 #include <functional>
-#include <map>
 #include <memory>
 #include <vector>
 
 #include "../golden_record.h"
 #include "faultbench/campaign/engine.h"
+#include "faulty_steps.h"
 #include "simulation.h"
 
 namespace faultbench::campaign_detail {
@@ -37,9 +37,9 @@ class FastMode {
   // against / recorded in the golden record (golden_pass.cpp).
   void compute_golden_chunk(int64_t first, int count);
   void run_golden_pass(int count);
-  // The fault's own weights: its output channel's slice with the fault applied.
-  ChannelWeights faulty_channel(const ResolvedFault& fault) const;
-  FaultCounts simulate_fault(const ResolvedFault& fault, const ChannelWeights& faulty, Worker& w) const;
+  // The fault's own weights and its suffix plan (made on first use).
+  FaultRun prepare(const ResolvedFault& fault);
+  FaultCounts simulate_fault(const ResolvedFault& fault, const FaultRun& run, Worker& w) const;
   SimContext context() const;
 
   const Graph& graph_;
@@ -50,7 +50,7 @@ class FastMode {
   GoldenRecord& golden_;
 
   StepIndex index_;
-  std::map<StepId, SuffixPlan> plans_;  // by faulty step
+  SuffixPlans plans_;  // by faulty steps
   BufferPool golden_pool_;
   GoldenChunk chunk_;
   ResumePoints resume_;  // grows with the faulty steps run

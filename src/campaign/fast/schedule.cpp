@@ -33,16 +33,18 @@ StepIndex make_step_index(const Graph& g, ExecutorSteps exec) {
   return x;
 }
 
-SuffixPlan make_suffix_plan(ExecutorSteps exec, size_t values, StepId step) {
+SuffixPlan make_suffix_plan(ExecutorSteps exec, size_t values, std::vector<StepId> faulty) {
   const auto& steps = exec.steps();
   SuffixPlan p;
-  p.step = step;
+  std::sort(faulty.begin(), faulty.end());
+  faulty.erase(std::unique(faulty.begin(), faulty.end()), faulty.end());
+  p.faulty = std::move(faulty);
   IdVector<ValueId, char> changed;
   changed.assign(values, 0);
   p.last_desc_use.assign(values, StepId());
-  for (StepId s = step; s.index() < steps.size(); ++s) {
+  for (StepId s = p.first(); s.index() < steps.size(); ++s) {
     const ExecStep& st = step_at(exec, s);
-    bool dep = s == step;
+    bool dep = p.is_faulty(s);
     for (int v : st.inputs) dep = dep || changed[ValueId(v)];
     if (!dep) continue;
     p.desc.push_back(s);
@@ -52,23 +54,24 @@ SuffixPlan make_suffix_plan(ExecutorSteps exec, size_t values, StepId step) {
   return p;
 }
 
-void add_resume_points(const Graph& graph, ExecutorSteps exec, const StepIndex& index,
-                       const std::map<StepId, SuffixPlan>& plans, ResumePoints& resume) {
-  // Per plan, what its faults leave golden, channel-wise, with the faulty channel taken as
-  // 0 (a fault in channel c keeps at least as much): a resumable conv whose input keeps its
-  // first b channels golden continues from the golden sums over them.
+void add_resume_points(const Graph& graph, ExecutorSteps exec, const StepIndex& index, const SuffixPlans& plans,
+                       ResumePoints& resume) {
+  // Per plan, what its faults leave golden, channel-wise, with every faulty step's first
+  // faulty channel taken as 0 (a fault in channel c keeps at least as much): a resumable
+  // conv whose input keeps its first b channels golden continues from the golden sums over
+  // them (a later faulty step too: its faulty channels are recomputed whole afterwards).
   const auto& steps = exec.steps();
   resume.by_step.resize(steps.size());
   bool grew = false;
   IdVector<ValueId, int> golden;
   golden.resize(graph.values.size());
-  for (const auto& [step, plan] : plans) {
+  for (const auto& [faulty, plan] : plans) {
     for (ValueId v : ids<ValueId>(golden.size())) golden[v] = shape_of(graph, v).c;
     for (StepId s : plan.desc) {
       const ExecStep& st = step_at(exec, s);
       const ValueId in = input_of(st, 0);
       const int b = golden[in];
-      if (s != step && b > 0 && b < shape_of(graph, in).c && exec.step_resumable(s.value())) {
+      if (b > 0 && b < shape_of(graph, in).c && exec.step_resumable(s.value())) {
         std::vector<int>& at = resume.by_step[s];
         const auto it = std::lower_bound(at.begin(), at.end(), b);
         if (it == at.end() || *it != b) {
@@ -76,7 +79,8 @@ void add_resume_points(const Graph& graph, ExecutorSteps exec, const StepIndex& 
           grew = true;
         }
       }
-      golden[output_of(st)] = s == step ? 0 : golden_channels_after(graph, st, [&](ValueId v) { return golden[v]; });
+      golden[output_of(st)] =
+          plan.is_faulty(s) ? 0 : golden_channels_after(graph, st, [&](ValueId v) { return golden[v]; });
     }
   }
   if (!grew) return;

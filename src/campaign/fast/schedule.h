@@ -28,13 +28,23 @@ struct StepIndex {
 };
 StepIndex make_step_index(const Graph& graph, ExecutorSteps exec);
 
-// What the fast mode needs to know to simulate the faults of one step.
+// What the fast mode needs to know to simulate the faults of one set of faulty steps (the
+// steps whose weights a fault changes: one for a single site, several for a multi-site
+// fault over layers).
 struct SuffixPlan {
-  StepId step;
-  std::vector<StepId> desc;                 // steps depending on `step` (itself included), forward order
+  std::vector<StepId> faulty;               // increasing, not empty
+  std::vector<StepId> desc;                 // the faulty steps and every step depending on one, forward order
   IdVector<ValueId, StepId> last_desc_use;  // last step of `desc` reading the value, none (-1) if none
+
+  StepId first() const { return faulty.front(); }
+  // Until this step has run, an image whose values are golden again is not masked: a
+  // faulty step is still ahead of it.
+  StepId last_faulty() const { return faulty.back(); }
+  bool is_faulty(StepId s) const { return std::binary_search(faulty.begin(), faulty.end(), s); }
 };
-SuffixPlan make_suffix_plan(ExecutorSteps exec, size_t values, StepId step);
+SuffixPlan make_suffix_plan(ExecutorSteps exec, size_t values, std::vector<StepId> faulty);
+// The plans made so far, by their faulty steps.
+using SuffixPlans = std::map<std::vector<StepId>, SuffixPlan>;
 
 // Where the fast mode continues a conv from golden partial sums: a fault leaves the
 // leading channels of some values golden (DenseNet: everything concatenated before the
@@ -54,8 +64,8 @@ struct ResumePoints {
   }
 };
 // Adds the resume points the plans' faulty steps can use.
-void add_resume_points(const Graph& graph, ExecutorSteps exec, const StepIndex& index,
-                       const std::map<StepId, SuffixPlan>& plans, ResumePoints& resume);
+void add_resume_points(const Graph& graph, ExecutorSteps exec, const StepIndex& index, const SuffixPlans& plans,
+                       ResumePoints& resume);
 
 // golden_channels_after for the operators of imported graphs: pointwise ops and spatial
 // moves keep the input's, a Binary the fewest of its operands' (an operand of one channel

@@ -1,10 +1,12 @@
-// Fast mode, one fault on one golden chunk: only the steps downstream of the faulty one
+// Fast mode, one fault on one golden chunk: only the steps downstream of the faulty ones
 // are recomputed, on micro-batches of the chunk's images, with the same fused kernels as
 // a full forward (so the same bits). A conv weight (co, ci, kh, kw) changes output
-// channel co only, so the faulty step computes just that channel over a copy of its
-// golden output. An image is dropped as soon as all of its still-needed changed values
-// are bitwise golden again (it is then masked: everything downstream is a pure function
-// of those values).
+// channel co only, so a faulty step computes just its faulty channels (with the fault's
+// weights) over a copy of its golden output; a faulty step that also receives changed
+// inputs (a multi-site fault over layers) is first run as any other step, then its faulty
+// channels are recomputed over the same inputs. Once the last faulty step has run, an
+// image is dropped as soon as all of its still-needed changed values are bitwise golden
+// again (it is then masked: everything downstream is a pure function of those values).
 #include "simulation.h"
 
 #include <algorithm>
@@ -17,11 +19,29 @@ namespace faultbench::campaign_detail {
 
 namespace {
 
+// How a step of the suffix is computed and how its differences are found: decided in one
+// place, ChunkSimulation::choose, the cheapest exact way.
+struct StepChoice {
+  enum class Run {
+    Golden,           // a faulty step on golden inputs: its golden rows (faulty channels below)
+    NeededPositions,  // a conv: the positions whose window holds a changed input, the rest golden
+    Resumed,          // a conv: from the golden partial sums over its input's golden leading channels
+    Whole,
+  } run = Run::Whole;
+  enum class Mark {
+    FaultyPlanes,  // only the faulty channels can differ: compare their planes, with a bitmap
+    Concat,        // an exact copy: differs where an input does
+    Comparison,    // compare the channels after the golden leading ones
+  } mark = Mark::Comparison;
+  const uint64_t* needed = nullptr;  // Run::NeededPositions
+  const int* resume_at = nullptr;    // Run::Resumed
+};
+
 template <class Profiler>
 class ChunkSimulation {
  public:
-  ChunkSimulation(const SimContext& ctx, const SuffixPlan& plan, const ChannelWeights& faulty, Worker& w)
-      : c_(ctx), g_(ctx.graph), plan_(plan), faulty_(faulty), w_(w), prof_(w.profile) {}
+  ChunkSimulation(const SimContext& ctx, const FaultRun& fault, Worker& w)
+      : c_(ctx), g_(ctx.graph), plan_(*fault.plan), fault_(fault), w_(w), prof_(w.profile) {}
 
   FaultCounts run() {
     w_.values.resize(g_.values.size());
@@ -33,7 +53,7 @@ class ChunkSimulation {
       if (run_suffix()) classify_survivors();
       for (ValueId v : w_.live) w_.pool.release(std::move(w_.values[v].rows));
     }
-    prof_.dropped(step_at(c_.exec, plan_.step).node, dropped_);
+    prof_.dropped(step_at(c_.exec, plan_.first()).node, dropped_);
     return counts_;
   }
 
@@ -42,15 +62,49 @@ class ChunkSimulation {
   bool run_suffix() {
     for (StepId s : plan_.desc) {
       const ExecStep& st = step_at(c_.exec, s);
+      const FaultyStep* faulty = faulty_step(s);
       gather_inputs(st);
-      AlignedBuffer out = run_step(s, st);
-      mark_differences(s, st, out);
+      const StepChoice how = choose(s, st, faulty);
+      AlignedBuffer out = run_step(s, st, how, faulty);
+      mark_differences(st, how, faulty, out);
       w_.values[output_of(st)].rows = std::move(out);
       w_.live.push_back(output_of(st));
       retire_values(s);
-      if (!retire_masked_images()) return false;
+      // Before the last faulty step, an image golden again still meets a fault ahead.
+      if (s >= plan_.last_faulty() && !retire_masked_images()) return false;
     }
     return true;
+  }
+
+  // The fault's own weights at step s, null when s is not faulty.
+  const FaultyStep* faulty_step(StepId s) const {
+    for (const FaultyStep& f : fault_.steps)
+      if (f.step == s) return &f;
+    return nullptr;
+  }
+
+  bool reads_changed(const ExecStep& st) const {
+    for (int raw : st.inputs)
+      if (w_.values[ValueId(raw)].changed()) return true;
+    return false;
+  }
+
+  // The one place that decides how step s runs and how its differences are found. A step
+  // of the suffix reads a changed value unless it is a faulty step reached by nothing
+  // changed (the first, or one on a branch of its own).
+  StepChoice choose(StepId s, const ExecStep& st, const FaultyStep* faulty) {
+    StepChoice c;
+    if (faulty && !reads_changed(st)) {
+      c.run = StepChoice::Run::Golden;
+      c.mark = StepChoice::Mark::FaultyPlanes;
+      return c;
+    }
+    c.mark = g_.nodes[size_t(st.node)].kind == OpKind::Concat ? StepChoice::Mark::Concat : StepChoice::Mark::Comparison;
+    if ((c.needed = needed_positions(c_, s, w_)))
+      c.run = StepChoice::Run::NeededPositions;
+    else if ((c.resume_at = c_.resume.at_most(s, golden_channels(input_of(st, 0)))))
+      c.run = StepChoice::Run::Resumed;
+    return c;
   }
 
   // The step's input rows of the active images: a changed value's own, a golden one's.
@@ -75,11 +129,9 @@ class ChunkSimulation {
     return w_.temps.back().data();
   }
 
-  // The step's output rows, the cheapest exact way: the faulty step computes only the
-  // faulty channel over its golden rows; a later conv only the positions whose window
-  // holds a changed input (the others are copied from golden), or continues from the
-  // golden partial sums over its input's golden leading channels; the rest run whole.
-  AlignedBuffer run_step(StepId s, const ExecStep& st) {
+  // The step's output rows as `how` says; then a faulty step's faulty channels, whole,
+  // with the fault's weights over the same inputs.
+  AlignedBuffer run_step(StepId s, const ExecStep& st, const StepChoice& how, const FaultyStep* faulty) {
     const ValueId o = output_of(st);
     const int a = w_.active.size();
     AlignedBuffer out = w_.pool.acquire(size_t(a) * row_floats(o));
@@ -88,19 +140,22 @@ class ChunkSimulation {
     // Set again below if this run gives the output a bitmap: one left from the previous
     // micro-batch must not describe this one's values.
     rec.has_positions = false;
-    if (s == plan_.step) {
-      copy_golden_rows(o, out.data());
-      c_.exec.run_step_channel(faulty_, w_.ins, out.data(), a);
-    } else if (const uint64_t* needed = needed_positions(c_, s, w_)) {
-      run_needed_positions(s, o, needed, out.data());
-    } else if (const int* b = c_.resume.at_most(s, golden_channels(input_of(st, 0)))) {
-      run_resumed(s, st, b, out.data());
-    } else {
-      c_.exec.run_step(s.value(), w_.ins, out.data(), a, nullptr);
-      if (moves_positions(g_.nodes[size_t(st.node)].kind)) pass_positions_on(st, o);
+    switch (how.run) {
+      case StepChoice::Run::Golden: copy_golden_rows(o, out.data()); break;
+      case StepChoice::Run::NeededPositions: run_needed_positions(s, o, how.needed, out.data()); break;
+      case StepChoice::Run::Resumed: run_resumed(s, st, how.resume_at, out.data()); break;
+      case StepChoice::Run::Whole:
+        c_.exec.run_step(s.value(), w_.ins, out.data(), a, nullptr);
+        if (moves_positions(g_.nodes[size_t(st.node)].kind)) pass_positions_on(st, o);
+        break;
     }
     const auto golden_of = [&](ValueId v) { return golden_channels(v); };
-    rec.golden_channels = s == plan_.step ? faulty_.channel : golden_channels_after(g_, st, golden_of);
+    rec.golden_channels =
+        how.run == StepChoice::Run::Golden ? shape_of(g_, o).c : golden_channels_after(g_, st, golden_of);
+    if (faulty) {
+      for (const ChannelWeights& cw : faulty->channels) c_.exec.run_step_channel(cw, w_.ins, out.data(), a);
+      rec.golden_channels = std::min(rec.golden_channels, faulty->channels.front().channel);
+    }
     prof_.step(s, t0, a);
     for (AlignedBuffer& t : w_.temps) w_.pool.release(std::move(t));
     w_.temps.clear();
@@ -148,27 +203,41 @@ class ChunkSimulation {
     prof_.resumed(s, a);
   }
 
-  // Per lane, whether the step's output differs from golden, by the cheapest exact test.
-  void mark_differences(StepId s, const ExecStep& st, const AlignedBuffer& out) {
-    ChangedValue& rec = w_.values[output_of(st)];
+  // Per lane, whether the step's output differs from golden, as `how` says.
+  void mark_differences(const ExecStep& st, const StepChoice& how, const FaultyStep* faulty, const AlignedBuffer& out) {
+    const ValueId o = output_of(st);
+    ChangedValue& rec = w_.values[o];
     rec.differs.resize(size_t(w_.active.size()));
-    if (s == plan_.step)
-      mark_faulty_plane(output_of(st), out.data(), rec);
-    else if (g_.nodes[size_t(st.node)].kind == OpKind::Concat)
-      mark_concat(st, rec);
-    else
-      mark_by_comparison(output_of(st), out.data(), rec);
+    switch (how.mark) {
+      case StepChoice::Mark::FaultyPlanes: {
+        const int64_t words = mask_words(positions_of(o));
+        rec.positions.assign(size_t(w_.active.size() * words), 0);
+        rec.has_positions = true;
+        or_faulty_planes(o, out.data(), *faulty, rec);
+        for (Lane j : w_.active.lanes())
+          rec.differs[j.index()] = any_position(rec.positions.data() + j.value() * words, positions_of(o));
+        break;
+      }
+      case StepChoice::Mark::Concat: mark_concat(st, rec); break;
+      case StepChoice::Mark::Comparison:
+        mark_by_comparison(o, out.data(), rec);
+        // The run's bitmap (needed positions) covers the channels of golden weights; a
+        // faulty channel may differ at other positions too.
+        if (faulty && rec.has_positions) or_faulty_planes(o, out.data(), *faulty, rec);
+        break;
+    }
   }
 
-  // One channel plane changed: where, per image (the output's position bitmap).
-  void mark_faulty_plane(ValueId o, const float* out, ChangedValue& rec) {
+  // ORs into each lane's bitmap the positions where a faulty channel's plane differs from
+  // golden.
+  void or_faulty_planes(ValueId o, const float* out, const FaultyStep& faulty, ChangedValue& rec) {
     const int64_t opos = positions_of(o), owords = mask_words(opos);
-    rec.positions.resize(size_t(w_.active.size() * owords));
-    rec.has_positions = true;
-    const size_t plane_at = size_t(faulty_.channel) * size_t(opos);
     for (Lane j : w_.active.lanes())
-      rec.differs[j.index()] = mark_changed(out + j.index() * row_floats(o) + plane_at, golden_row(o, j) + plane_at, 1,
-                                            opos, rec.positions.data() + j.value() * owords);
+      for (const ChannelWeights& cw : faulty.channels) {
+        const size_t plane_at = size_t(cw.channel) * size_t(opos);
+        or_changed(out + j.index() * row_floats(o) + plane_at, golden_row(o, j) + plane_at, 1, opos,
+                   rec.positions.data() + j.value() * owords);
+      }
   }
 
   // A concatenation copies exactly: it differs where an input does.
@@ -276,7 +345,7 @@ class ChunkSimulation {
   const SimContext& c_;
   const Graph& g_;
   const SuffixPlan& plan_;
-  const ChannelWeights& faulty_;
+  const FaultRun& fault_;
   Worker& w_;
   Profiler prof_;
   FaultCounts counts_;
@@ -285,9 +354,9 @@ class ChunkSimulation {
 
 }  // namespace
 
-FaultCounts simulate_chunk(const SimContext& ctx, const SuffixPlan& plan, const ChannelWeights& faulty, Worker& w) {
-  if (ctx.profile) return ChunkSimulation<ProfileOn>(ctx, plan, faulty, w).run();
-  return ChunkSimulation<ProfileOff>(ctx, plan, faulty, w).run();
+FaultCounts simulate_chunk(const SimContext& ctx, const FaultRun& run, Worker& w) {
+  if (ctx.profile) return ChunkSimulation<ProfileOn>(ctx, run, w).run();
+  return ChunkSimulation<ProfileOff>(ctx, run, w).run();
 }
 
 }  // namespace faultbench::campaign_detail

@@ -1,13 +1,14 @@
 // The suffix recomputation of the fast mode: one fault against one golden chunk, as a
 // pipeline of stages per step of the fault's suffix (simulation.cpp):
-//   gather_inputs -> run_step -> mark_differences -> retire_values -> retire_masked_images
-//   (-> compact), then classify_survivors on the logits.
+//   gather_inputs -> choose -> run_step -> mark_differences -> retire_values ->
+//   retire_masked_images (-> compact), then classify_survivors on the logits.
 #pragma once
 #include <vector>
 
 #include "../golden_record.h"
 #include "buffers.h"
 #include "faultbench/campaign/classify.h"
+#include "faulty_steps.h"
 #include "golden_chunk.h"
 #include "profile.h"
 #include "schedule.h"
@@ -16,7 +17,7 @@
 namespace faultbench::campaign_detail {
 
 // One thread's scratch for simulating faults. The threads share the engine's executor
-// (golden weights); a fault's own weights live in a ChannelWeights of its channel.
+// (golden weights); a fault's own weights live in a ChannelWeights per faulty channel.
 struct Worker {
   BufferPool pool;
   IdVector<ValueId, ChangedValue> values;  // per value of the graph
@@ -40,9 +41,8 @@ struct SimContext {
   bool profile = false;
 };
 
-// The counts of the chunk's images under the fault whose step is plan.step and whose own
-// weights are `faulty`.
-FaultCounts simulate_chunk(const SimContext& ctx, const SuffixPlan& plan, const ChannelWeights& faulty, Worker& w);
+// The counts of the chunk's images under the fault `run` (its faulty steps and plan).
+FaultCounts simulate_chunk(const SimContext& ctx, const FaultRun& run, Worker& w);
 
 // For a conv step whose changed inputs all have position bitmaps: per active image, the
 // output positions that may differ (needed_positions.cpp). Null when the step cannot skip
