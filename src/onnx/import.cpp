@@ -45,14 +45,20 @@ void Importer::bind_initializers() {
 }
 
 void Importer::add_input() {
-  const onnx::ValueInfoProto* input = nullptr;
-  for (const auto& i : model_.graph().input()) {
-    if (values_.count(i.name())) continue;  // an initializer listed as an input (older exporters)
-    if (input != nullptr)
-      throw FormatError(fmt::format("{}: a graph with two inputs ('{}', '{}') is not supported (one input, the images)",
-                                    file_, input->name(), i.name()));
-    input = &i;
+  std::vector<const onnx::ValueInfoProto*> inputs;
+  for (const auto& i : model_.graph().input())
+    if (!values_.count(i.name())) inputs.push_back(&i);  // else an initializer listed as an input (older exporters)
+  if (inputs.size() > 1) {
+    std::string names;
+    constexpr size_t kNamed = 5;  // a hostile file may declare millions
+    for (size_t k = 0; k < inputs.size() && k < kNamed; ++k)
+      names += fmt::format("{}'{}'", k ? ", " : "", inputs[k]->name());
+    if (inputs.size() > kNamed) names += fmt::format(" and {} more", inputs.size() - kNamed);
+    throw FormatError(fmt::format("{}: a graph with {} inputs ({}) is not supported (one input, the images; every "
+                                  "other input must be an initializer)",
+                                  file_, inputs.size(), names));
   }
+  const onnx::ValueInfoProto* input = inputs.empty() ? nullptr : inputs[0];
   if (input == nullptr) throw FormatError(fmt::format("{}: a graph without an input is not supported", file_));
   const std::string where = fmt::format("{}: graph input '{}'", file_, input->name());
   const auto& type = input->type();
@@ -242,7 +248,11 @@ Graph Importer::run() {
   if (model_.graph().output_size() != 1)
     throw FormatError(
         fmt::format("{}: a graph with {} outputs is not supported (one output)", file_, model_.graph().output_size()));
-  for (int k : node_order()) import_node(model_.graph().node(k));
+  const std::vector<int> order = node_order();
+  for (int k : order)
+    for (const std::string& i : model_.graph().node(k).input())
+      if (!i.empty() && (readers_[i].empty() || readers_[i].back() != k)) readers_[i].push_back(k);
+  for (int k : order) import_node(model_.graph().node(k));
   const std::string& out_name = model_.graph().output(0).name();
   const auto found = values_.find(out_name);
   if (found == values_.end()) throw FormatError(fmt::format("{}: graph output '{}' is not defined", file_, out_name));

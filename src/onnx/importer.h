@@ -78,6 +78,10 @@ class Importer {
   Graph graph_;
   std::map<std::string, Binding> values_;
   std::map<std::string, int> param_users_;  // constant name -> the param made of it
+  // Value name -> the imported nodes that read it (dead branches left out), for parameters:
+  // a fault site must be one tensor of one layer, while a constant (Mul by a shared 0.5) may
+  // be read by any number of nodes.
+  std::map<std::string, std::vector<int>> readers_;
 };
 
 // ONNX dims of a dynamic value ([1,C,H,W], [1,C,H], [1,C]) and back.

@@ -114,6 +114,32 @@ int Importer::add_param(const NodeRef& n, size_t input, const Binding* b, ParamR
   if (c.dims != expected)
     n.fail(fmt::format("parameter '{}' has shape {}, expected {}", name, shape_to_string(c.dims),
                        shape_to_string(expected)));
+  // A constant operand (Mul by 0.5, Add of a per-channel shift) read by several nodes is one
+  // tensor that each of them reads: the same Param (--weights replaces it once, for all).
+  // It is never a fault site.
+  if (const auto shared = param_users_.find(name); shared != param_users_.end()) {
+    const Param& first = graph_.params[size_t(shared->second)];
+    if (role == ParamRole::Constant && first.role == ParamRole::Constant && first.shape == c.dims) {
+      graph_.nodes.back().params.push_back(shared->second);
+      return shared->second;
+    }
+  }
+  // A layer's parameter (a weight, a bias, BatchNorm's statistics) belongs to that layer
+  // alone: a fault injected into it must reach every use, and the executor and the fault
+  // sites know one owner per parameter. Two layers reading one initializer are refused.
+  if (role != ParamRole::Constant) {
+    const auto r = readers_.find(name);
+    if (r != readers_.end() && r->second.size() > 1) {
+      std::string nodes;
+      for (int k : r->second) {
+        if (!nodes.empty()) nodes += ", ";
+        nodes += fmt::format("'{}' ({})", model_.graph().node(k).name(), model_.graph().node(k).op_type());
+      }
+      n.fail(fmt::format("parameter '{}' is read by {} nodes ({}): a layer's parameters must be its own "
+                         "(a fault site is one tensor of one layer); give each layer its own initializer",
+                         name, r->second.size(), nodes));
+    }
+  }
   if (param_users_.count(name))
     n.fail(fmt::format("parameter '{}' is already used by another layer (shared weights are not supported)", name));
   Param p;
