@@ -231,6 +231,14 @@ void Importer::import_node(const onnx::NodeProto& node) {
       return;
     }
   }
+  // What this node reads as constants, for the parameters' one-reader rule (importer.h).
+  const std::string label = fmt::format("'{}' ({})", node.name(), node.op_type());
+  for (size_t k = 0; k < in.size(); ++k) {
+    if (!in[k] || !in[k]->is_constant()) continue;
+    std::vector<std::string>& readers = consumers_[node.input(int(k))];
+    if (readers.empty() || readers.back() != label) readers.push_back(label);
+    check_parameter_readers(n, node.input(int(k)), false);
+  }
   map_node(n, in);
 }
 
@@ -248,11 +256,7 @@ Graph Importer::run() {
   if (model_.graph().output_size() != 1)
     throw FormatError(
         fmt::format("{}: a graph with {} outputs is not supported (one output)", file_, model_.graph().output_size()));
-  const std::vector<int> order = node_order();
-  for (int k : order)
-    for (const std::string& i : model_.graph().node(k).input())
-      if (!i.empty() && (readers_[i].empty() || readers_[i].back() != k)) readers_[i].push_back(k);
-  for (int k : order) import_node(model_.graph().node(k));
+  for (int k : node_order()) import_node(model_.graph().node(k));
   const std::string& out_name = model_.graph().output(0).name();
   const auto found = values_.find(out_name);
   if (found == values_.end()) throw FormatError(fmt::format("{}: graph output '{}' is not defined", file_, out_name));

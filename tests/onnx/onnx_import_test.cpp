@@ -149,9 +149,26 @@ std::string import_error(const onnx::ModelProto& m) {
 TEST(OnnxImport, AWeightReadByTwoLayersIsRefused) {
   const onnx::ModelProto m = of::shared_weight_model();
   EXPECT_EQ(import_error(m),
-            "m.onnx: node '/conv1/Conv' (Conv): parameter 'conv1.weight' is read by 2 nodes ('/conv1/Conv' (Conv), "
+            "m.onnx: node '/conv2/Conv' (Conv): parameter 'conv1.weight' is read by 2 nodes ('/conv1/Conv' (Conv), "
             "'/conv2/Conv' (Conv)): a layer's parameters must be its own (a fault site is one tensor of one layer); "
             "give each layer its own initializer");
+}
+
+// PyTorch's exporter writes equal initializers once and Identity copies for the others (a
+// freshly made BatchNorm's weight and running_var are both ones): each copy is a tensor of its
+// own, under its own name, so two Conv weights made so are two fault sites.
+TEST(OnnxImport, IdentityCopiesOfOneInitializerAreParametersOfTheirOwn) {
+  onnx::ModelProto m = of::shared_weight_model();
+  of::add_node(m.mutable_graph(), "Identity", "Identity_0", {"conv1.weight"}, {"conv2.weight"});
+  of::node_named(m, "/conv2/Conv")->set_input(1, "conv2.weight");
+  of::order_nodes(m, {"Identity_0", "/conv1/Conv", "/conv2/Conv", "/Add", "/Relu", "/pool/GlobalAveragePool",
+                      "/Flatten", "/fc/Gemm"});
+  const Graph g = import_model(m);
+  const std::vector<WeightSite> sites = fault_sites(g);
+  ASSERT_EQ(sites.size(), 3u);
+  EXPECT_EQ(sites[0].layer, "conv1");
+  EXPECT_EQ(sites[1].layer, "conv2");
+  EXPECT_TRUE(bitwise_equal(g.params[0].value, g.params[1].value));
 }
 
 // fc.bias is the Gemm's bias and also added again after it: a fault in it would reach one of
@@ -161,7 +178,7 @@ TEST(OnnxImport, AParameterAlsoReadAsAConstantIsRefused) {
   of::node_named(m, "/fc/Gemm")->set_output(0, "g");
   of::add_node(m.mutable_graph(), "Add", "/Add", {"g", "fc.bias"}, {"logits"});
   EXPECT_EQ(import_error(m),
-            "m.onnx: node '/fc/Gemm' (Gemm): parameter 'fc.bias' is read by 2 nodes ('/fc/Gemm' (Gemm), "
+            "m.onnx: node '/Add' (Add): parameter 'fc.bias' is read by 2 nodes ('/fc/Gemm' (Gemm), "
             "'/Add' (Add)): a layer's parameters must be its own (a fault site is one tensor of one layer); "
             "give each layer its own initializer");
 }
