@@ -8,13 +8,19 @@ Writes OUT/model.onnx and OUT/weights.safetensors (the same weights, for the bui
 
 usage: export_onnx.py --model resnet20 --dataset cifar10 --out DIR [--opset 13] [--seed 0]
        export_onnx.py --jobs cifar10:resnet20:13,cifar10:mobilenetv2:11 --out ROOT [--seed 0]
-           (one process for many: writes ROOT/<dataset>_<model>_<opset>/)
+           (one process for many: writes ROOT/<dataset>_<model>_<opset>/, then ROOT/jobs.done
+           holding the --jobs argument, which the tests compare with their list)
+Exit 77 (ctest's skip) when torch cannot be imported.
 """
 import argparse
 import os
 import sys
 
-import torch
+try:
+    import torch
+except ImportError:
+    print("export_onnx.py: /usr/bin/python3 cannot import torch (python3-torch): skipped", file=sys.stderr)
+    sys.exit(77)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_models  # noqa: E402
@@ -45,9 +51,14 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     if a.jobs:
+        done = os.path.join(a.out, "jobs.done")
+        if os.path.exists(done):
+            os.remove(done)
         for job in a.jobs.split(","):
             dataset, model, opset = job.split(":")
             export(model, dataset, int(opset), a.seed, os.path.join(a.out, "%s_%s_%s" % (dataset, model, opset)))
+        with open(done, "w") as f:
+            f.write(a.jobs + "\n")
     else:
         export(a.model, a.dataset, a.opset, a.seed, a.out)
 

@@ -45,14 +45,20 @@ void Importer::bind_initializers() {
 }
 
 void Importer::add_input() {
-  const onnx::ValueInfoProto* input = nullptr;
-  for (const auto& i : model_.graph().input()) {
-    if (values_.count(i.name())) continue;  // an initializer listed as an input (older exporters)
-    if (input != nullptr)
-      throw FormatError(fmt::format("{}: a graph with two inputs ('{}', '{}') is not supported (one input, the images)",
-                                    file_, input->name(), i.name()));
-    input = &i;
+  std::vector<const onnx::ValueInfoProto*> inputs;
+  for (const auto& i : model_.graph().input())
+    if (!values_.count(i.name())) inputs.push_back(&i);  // else an initializer listed as an input (older exporters)
+  if (inputs.size() > 1) {
+    std::string names;
+    constexpr size_t kNamed = 5;  // a hostile file may declare millions
+    for (size_t k = 0; k < inputs.size() && k < kNamed; ++k)
+      names += fmt::format("{}'{}'", k ? ", " : "", inputs[k]->name());
+    if (inputs.size() > kNamed) names += fmt::format(" and {} more", inputs.size() - kNamed);
+    throw FormatError(fmt::format("{}: a graph with {} inputs ({}) is not supported (one input, the images; every "
+                                  "other input must be an initializer)",
+                                  file_, inputs.size(), names));
   }
+  const onnx::ValueInfoProto* input = inputs.empty() ? nullptr : inputs[0];
   if (input == nullptr) throw FormatError(fmt::format("{}: a graph without an input is not supported", file_));
   const std::string where = fmt::format("{}: graph input '{}'", file_, input->name());
   const auto& type = input->type();
@@ -224,6 +230,14 @@ void Importer::import_node(const onnx::NodeProto& node) {
       }
       return;
     }
+  }
+  // What this node reads as constants, for the parameters' one-reader rule (importer.h).
+  const std::string label = fmt::format("'{}' ({})", node.name(), node.op_type());
+  for (size_t k = 0; k < in.size(); ++k) {
+    if (!in[k] || !in[k]->is_constant()) continue;
+    std::vector<std::string>& readers = consumers_[node.input(int(k))];
+    if (readers.empty() || readers.back() != label) readers.push_back(label);
+    check_parameter_readers(n, node.input(int(k)), false);
   }
   map_node(n, in);
 }

@@ -78,6 +78,13 @@ class Importer {
   Graph graph_;
   std::map<std::string, Binding> values_;
   std::map<std::string, int> param_users_;  // constant name -> the param made of it
+  // Constant name -> the nodes mapped to the IR that read it ("'/conv1/Conv' (Conv)"): a
+  // layer's parameter must be read by that layer alone (a fault site is one tensor of one
+  // layer), while a constant operand (Mul by a shared 0.5) may be read by any number. Nodes
+  // folded into new constants (PyTorch's Identity copies of equal initializers) do not count:
+  // their results are other tensors, under other names.
+  std::map<std::string, std::vector<std::string>> consumers_;
+  void check_parameter_readers(const NodeRef& n, const std::string& name, bool becoming_parameter) const;
 };
 
 // ONNX dims of a dynamic value ([1,C,H,W], [1,C,H], [1,C]) and back.

@@ -114,6 +114,20 @@ int Importer::add_param(const NodeRef& n, size_t input, const Binding* b, ParamR
   if (c.dims != expected)
     n.fail(fmt::format("parameter '{}' has shape {}, expected {}", name, shape_to_string(c.dims),
                        shape_to_string(expected)));
+  // A constant operand (Mul by 0.5, Add of a per-channel shift) read by several nodes is one
+  // tensor that each of them reads: the same Param (--weights replaces it once, for all).
+  // It is never a fault site.
+  if (const auto shared = param_users_.find(name); shared != param_users_.end()) {
+    const Param& first = graph_.params[size_t(shared->second)];
+    if (role == ParamRole::Constant && first.role == ParamRole::Constant && first.shape == c.dims) {
+      graph_.nodes.back().params.push_back(shared->second);
+      return shared->second;
+    }
+  }
+  // A layer's parameter (a weight, a bias, BatchNorm's statistics) belongs to that layer
+  // alone: a fault injected into it must reach every use, and the executor and the fault
+  // sites know one owner per parameter.
+  if (role != ParamRole::Constant) check_parameter_readers(n, name, true);
   if (param_users_.count(name))
     n.fail(fmt::format("parameter '{}' is already used by another layer (shared weights are not supported)", name));
   Param p;
@@ -127,6 +141,22 @@ int Importer::add_param(const NodeRef& n, size_t input, const Binding* b, ParamR
   graph_.nodes.back().params.push_back(index);
   param_users_[name] = index;
   return index;
+}
+
+// Refuses a layer's parameter that another node reads too (importer.h: consumers_), naming
+// the nodes: when `name` becomes a parameter of `n` (add_param), or `n` reads a name that is
+// already a parameter. A constant operand may have any number of readers.
+void Importer::check_parameter_readers(const NodeRef& n, const std::string& name, bool becoming_parameter) const {
+  const auto r = consumers_.find(name);
+  if (r == consumers_.end() || r->second.size() < 2) return;
+  const auto p = param_users_.find(name);
+  const bool is_parameter = p != param_users_.end() && graph_.params[size_t(p->second)].role != ParamRole::Constant;
+  if (!becoming_parameter && !is_parameter) return;
+  std::string nodes;
+  for (const std::string& label : r->second) nodes += (nodes.empty() ? "" : ", ") + label;
+  n.fail(fmt::format("parameter '{}' is read by {} nodes ({}): a layer's parameters must be its own (a fault "
+                     "site is one tensor of one layer); give each layer its own initializer",
+                     name, r->second.size(), nodes));
 }
 
 void Importer::bind_dynamic(const NodeRef& n, int value, int rank, size_t output) {

@@ -20,71 +20,18 @@
 #include "faultbench/onnx/import.h"
 #include "faultbench/zoo/zoo.h"
 #include "test_support.h"
+#include "zoo_exports.h"
 
 namespace faultbench {
 namespace {
 
-struct Export {
-  std::string dataset, model;
-  int opset;
-  std::string key() const { return dataset + "_" + model + "_" + std::to_string(opset); }
-};
+using testing::ZooExport;
 
-// CI: four exports that between them use every operator kind of the zoo and three opsets.
-// FAULTBENCH_ONNX_ZOO=all: every model/dataset pair of the zoo at opset 13 as well (a longer
-// manual run, recorded in docs/ONNX.md).
-const std::vector<Export>& exports() {
-  static const std::vector<Export> e = [] {
-    std::vector<Export> v = {{"cifar10", "resnet20", 13},
-                             {"cifar10", "resnet20", 11},
-                             {"cifar10", "mobilenetv2", 17},
-                             {"cifar10", "densenet121", 13}};
-    const char* all = std::getenv("FAULTBENCH_ONNX_ZOO");
-    if (all && std::string(all) == "all")
-      for (const ModelInfo& m : zoo_models())
-        if (std::none_of(v.begin(), v.end(), [&](const Export& x) {
-              return x.model == m.model && x.dataset == m.dataset && x.opset == 13;
-            }))
-          v.push_back({m.dataset, m.model, 13});
-    return v;
-  }();
-  return e;
-}
-
-struct Fixtures {
-  std::string skip;
-  std::filesystem::path root;
-};
-
-// One Python run for every export (importing torch costs seconds).
-const Fixtures& fixtures() {
-  static const Fixtures f = [] {
-    Fixtures x;
-    if (std::system("/usr/bin/python3 -c 'import torch, torch.onnx' >/dev/null 2>&1") != 0) {
-      x.skip = "/usr/bin/python3 cannot import torch: skipping the ONNX export tests";
-      return x;
-    }
-    x.root = testing::make_temp_dir("onnx-zoo");
-    std::string jobs;
-    for (const Export& e : exports())
-      jobs += (jobs.empty() ? "" : ",") + e.dataset + ":" + e.model + ":" + std::to_string(e.opset);
-    const std::string cmd = "/usr/bin/python3 '" + (testing::source_dir() / "tools" / "export_onnx.py").string() +
-                            "' --jobs " + jobs + " --out '" + x.root.string() + "' >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) != 0) x.skip = "export_onnx.py failed: " + cmd;
-    return x;
-  }();
-  return f;
-}
-
-#define REQUIRE_EXPORTS()          \
-  const Fixtures& fx = fixtures(); \
-  if (!fx.skip.empty()) GTEST_SKIP() << fx.skip
-
-class OnnxZoo : public ::testing::TestWithParam<Export> {};
+class OnnxZoo : public ::testing::TestWithParam<ZooExport> {};
 
 TEST_P(OnnxZoo, SameParametersAndBitwiseLogitsAsTheBuiltInModel) {
-  REQUIRE_EXPORTS();
-  const Export& e = GetParam();
+  REQUIRE_ZOO_EXPORTS();
+  const ZooExport& e = GetParam();
   const std::filesystem::path dir = fx.root / e.key();
   const Graph imported = import_onnx(dir / "model.onnx");
   Graph zoo = build_model(e.model, e.dataset);
@@ -112,8 +59,8 @@ TEST_P(OnnxZoo, SameParametersAndBitwiseLogitsAsTheBuiltInModel) {
   EXPECT_TRUE(bitwise_equal(want, got));
 }
 
-INSTANTIATE_TEST_SUITE_P(Exports, OnnxZoo, ::testing::ValuesIn(exports()),
-                         [](const ::testing::TestParamInfo<Export>& i) { return i.param.key(); });
+INSTANTIATE_TEST_SUITE_P(Exports, OnnxZoo, ::testing::ValuesIn(testing::zoo_exports()),
+                         [](const ::testing::TestParamInfo<ZooExport>& i) { return i.param.key(); });
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -137,7 +84,7 @@ std::filesystem::path random_cifar(const std::filesystem::path& root) {
 }
 
 TEST(OnnxCli, FaultListEvalAndCampaignAreThoseOfTheBuiltInModel) {
-  REQUIRE_EXPORTS();
+  REQUIRE_ZOO_EXPORTS();
   const std::filesystem::path dir = fx.root / "cifar10_resnet20_13", out = testing::make_temp_dir("onnx-cli");
   const std::string onnx = (dir / "model.onnx").string(), weights = (dir / "weights.safetensors").string();
   const std::string data = random_cifar(out).string();
@@ -184,7 +131,7 @@ TEST(OnnxCli, FaultListEvalAndCampaignAreThoseOfTheBuiltInModel) {
 }
 
 TEST(OnnxCli, ModelsPrintsTheImportedGraph) {
-  REQUIRE_EXPORTS();
+  REQUIRE_ZOO_EXPORTS();
   const auto r = testing::run_faultbench("models '" + (fx.root / "cifar10_resnet20_13" / "model.onnx").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("layer1.0.conv1.weight"), std::string::npos);

@@ -214,6 +214,30 @@ inline std::vector<CliCase> cli_cases_own_models() {
        npy_data(),
        {"eval", "--model", "resnet32", "--dataset", "npy", "--data-dir", "npy"},
        2},
+      // ---- ONNX graphs with more than one input, or one parameter read by two layers ----
+      {"onnx-two-inputs",
+       "onnx",
+       "a second graph input 'y' (not an initializer) added to the images",
+       [](const fs::path& d) { onnx_files::write_model(d / "m.onnx", onnx_files::two_input_model()); },
+       {"models", "m.onnx"},
+       1},
+      {"onnx-shared-weight",
+       "onnx",
+       "one Conv weight initializer read by two Conv nodes",
+       [](const fs::path& d) { onnx_files::write_model(d / "m.onnx", onnx_files::shared_weight_model()); },
+       {"models", "m.onnx"},
+       1},
+      {"onnx-bias-also-constant",
+       "onnx",
+       "the Gemm's bias initializer also added after the Gemm (a parameter read by two nodes)",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::tiny_model();
+         onnx_files::node_named(m, "/fc/Gemm")->set_output(0, "g");
+         onnx_files::add_node(m.mutable_graph(), "Add", "/Add", {"g", "fc.bias"}, {"logits"});
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"},
+       1},
   };
 }
 

@@ -106,4 +106,37 @@ inline void externalize_conv_weight(onnx::ModelProto& m, const std::string& loca
   e->set_value(location);
 }
 
+// The nodes of `m` in the order of `names` (ONNX files list them in topological order).
+inline void order_nodes(onnx::ModelProto& m, const std::vector<std::string>& names) {
+  std::vector<onnx::NodeProto> ordered;
+  for (const std::string& n : names) ordered.push_back(*node_named(m, n));
+  auto* nodes = m.mutable_graph()->mutable_node();
+  nodes->Clear();
+  for (const auto& n : ordered) *nodes->Add() = n;
+}
+
+// tiny_model with a second graph input 'y' added to 'x' before the Conv.
+inline onnx::ModelProto two_input_model() {
+  onnx::ModelProto m = tiny_model();
+  auto* g = m.mutable_graph();
+  set_value_info(g->add_input(), "y", {1, 3, 8, 8});
+  add_node(g, "Add", "/Add", {"x", "y"}, {"xy"});
+  node_named(m, "/conv1/Conv")->set_input(0, "xy");
+  order_nodes(m, {"/Add", "/conv1/Conv", "/Relu", "/pool/GlobalAveragePool", "/Flatten", "/fc/Gemm"});
+  return m;
+}
+
+// tiny_model with a second Conv on 'x' reading conv1.weight too, added to the first's output.
+inline onnx::ModelProto shared_weight_model() {
+  onnx::ModelProto m = tiny_model();
+  auto* g = m.mutable_graph();
+  onnx::NodeProto* conv = add_node(g, "Conv", "/conv2/Conv", {"x", "conv1.weight"}, {"c2"});
+  add_ints(conv, "kernel_shape", {3, 3});
+  add_ints(conv, "pads", {1, 1, 1, 1});
+  add_node(g, "Add", "/Add", {"c", "c2"}, {"s"});
+  node_named(m, "/Relu")->set_input(0, "s");
+  order_nodes(m, {"/conv1/Conv", "/conv2/Conv", "/Add", "/Relu", "/pool/GlobalAveragePool", "/Flatten", "/fc/Gemm"});
+  return m;
+}
+
 }  // namespace faultbench::robustness::onnx_files
