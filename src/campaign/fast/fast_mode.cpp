@@ -48,6 +48,15 @@ int FastMode::chunk_images() const {
 
 ChannelWeights FastMode::faulty_channel(const ResolvedFault& f) const {
   const StepId step = index_.step_of_node[size_t(f.node)];
+  if (f.activation) {
+    // One value of one channel changes: the step's golden rows with that element changed
+    // (a fused conv's raw value recomputed; Executor::element_change). Everything after it
+    // is the weight path's: the changed plane's position bitmap, golden leading channels.
+    const int bit = f.bit;
+    const FaultModel model = f.model;
+    return steps_.element_change(step.value(), f.node, f.offset,
+                                 [bit, model](float v) { return apply_fault(v, bit, model); });
+  }
   const Node& node = graph_.nodes[size_t(f.node)];
   if (step_at(steps_, step).node != f.node || (node.kind != OpKind::Conv2d && node.kind != OpKind::Linear))
     throw_internal(__FILE__, __LINE__, "a fault site is not the weight of a conv or linear step");
