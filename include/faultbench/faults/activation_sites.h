@@ -3,8 +3,10 @@
 //
 // The sites are the outputs a PyTorch forward hook sees, named by module: every conv
 // (its raw output, bias included, before any batch norm) and linear layer, and the
-// activation modules a model has as modules (graph nodes that carry a module name: VGG's
-// features.N ReLUs); an F.relu call has no module and is no site. A site's shape is the
+// activation modules a model has as modules (graph nodes that carry a module name: the
+// ReLU modules of VGG, ResNet18, GoogLeNet-CIFAR100 and the DenseNets); an F.relu call has
+// no module and is no site. tools/check_activation_sites.py checks every zoo pair against
+// the PyTorch modules (same names, same order, each run once per forward). A site's shape is the
 // output of one image: (C, H, W) for a conv or activation map, (N) for a linear layer; a
 // list row's TensorIndex indexes it. A list records its target in its sidecar
 // ("target": "activations"; list_sidecar.h): a campaign runs it with --target activations
