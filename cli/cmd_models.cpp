@@ -183,11 +183,12 @@ void add_models_command(CLI::App& app) {
   auto target = std::make_shared<std::string>("weights");
   cmd->add_option("MODEL", *onnx, "an ONNX file (PATH.onnx): print its imported graph, parameters and MACs");
   cmd->add_option("--dataset", *dataset, "Only this dataset (cifar10, cifar100, gtsrb)");
-  cmd->add_option("--layers", *layers,
-                  "List this model's conv/linear layers: shape, weights, fault population (weights x 32 x 2)");
+  auto* layers_opt = cmd->add_option(
+      "--layers", *layers, "List this model's conv/linear layers: shape, weights, fault population (weights x 32 x 2)");
   cmd->add_option("--target", *target,
                   "with --layers: weights (default) or activations (output values of conv/linear/activation layers)")
-      ->check(CLI::IsMember({"weights", "activations"}));
+      ->check(CLI::IsMember({"weights", "activations"}))
+      ->needs(layers_opt);
   cmd->callback([dataset, layers, onnx, target] {
     if (!onnx->empty()) {
       if (!names_onnx_file(*onnx))
