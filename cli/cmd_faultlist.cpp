@@ -5,6 +5,7 @@
 //       [--confidence-t 2.58] [--p 0.5] [--count N] [--scope network|layer]
 //       [--format torch|keras] [--fault-model bitflip|stuck-at-0|stuck-at-1]
 //       [--bits-per-fault K [--adjacent] | --sites-per-fault M [--same-layer]]
+//       [--target weights|activations]
 //   faultbench faultlist --convert IN.csv --to torch|keras --model M --dataset D --out OUT.csv
 // The summary (population, sample size, per-layer allocation, time) goes to stderr.
 #include <fmt/format.h>
@@ -21,6 +22,7 @@
 #include "faultbench/campaign/model_source.h"
 #include "common.h"
 #include "faultbench/error.h"
+#include "faultbench/faults/activation_sites.h"
 #include "faultbench/faults/fault_group.h"
 #include "faultbench/faults/fault_list_csv.h"
 #include "faultbench/faults/keras.h"
@@ -48,6 +50,7 @@ struct FaultlistOptions {
   int bits_per_fault = 1, sites_per_fault = 1;
   bool adjacent = false, same_layer = false;
   Numerics numerics = Numerics::Fp32;
+  FaultTarget target = FaultTarget::Weights;
 };
 
 const char* convention_name(Convention c) { return c == Convention::Torch ? "torch" : "keras"; }
@@ -89,6 +92,7 @@ void run_generate(const FaultlistOptions& o, const std::vector<WeightSite>& site
   sidecar.convention = convention_name(o.format);
   sidecar.fault_model = fault_model_name(o.fault_model);
   sidecar.numerics = numerics_name(o.numerics);
+  sidecar.target = fault_target_name(o.target);
   sidecar.params = params;
   sidecar.plan = plan;
   sidecar.faults = int64_t(fault_groups(list).size());
@@ -165,6 +169,11 @@ void add_faultlist_command(CLI::App& app) {
       cmd->add_option("--sites-per-fault", o->sites_per_fault, "M single-bit sites per fault (multi-site)"), 1,
       int64_t(kMaxSitesPerFault));
   auto* same_layer = cmd->add_flag("--same-layer", o->same_layer, "The M sites of a fault in one layer");
+  auto* target = add_choice(cmd, "--target", o->target,
+                            {{"weights", FaultTarget::Weights}, {"activations", FaultTarget::Activations}},
+                            "sites to draw: weights (default) or activations (one output value of a conv/linear/"
+                            "activation layer, flipped in every image: `faultbench models --layers M --target "
+                            "activations`)");
   auto* numerics = add_numerics_option(
       cmd, o->numerics, "number format of the campaign: bits per weight (32, or 16 for bf16/fp16; default fp32)");
   auto* convert =
@@ -173,7 +182,7 @@ void add_faultlist_command(CLI::App& app) {
   convert->needs(to);
   to->needs(convert);
   for (CLI::Option* gen :
-       {seed, error, t, p, count, scope, fault_model, format, bits, adjacent, sites_opt, same_layer, numerics})
+       {seed, error, t, p, count, scope, fault_model, format, bits, adjacent, sites_opt, same_layer, numerics, target})
     convert->excludes(gen);
   cmd->callback([o] {
     IoPlan plan;
@@ -185,8 +194,25 @@ void add_faultlist_command(CLI::App& app) {
     if (o->convert.empty()) plan.output("the sidecar of --out", fault_list_sidecar_path(o->out));
     plan.check();
     check_model_argument(o->model, o->dataset);  // UsageError naming the choices
-    // Fault sites: the conv/linear weights in graph order, zoo model or ONNX import alike.
-    const std::vector<WeightSite> sites = fault_sites(resolve_model(o->model, o->dataset).graph);
+    if (o->target == FaultTarget::Activations) {
+      // A transient fault flips one fp32 value, and the Keras convention names weights only.
+      if (o->bits_per_fault > 1 || o->sites_per_fault > 1)
+        throw UsageError("faultlist --target activations: an activation fault is one bit of one value "
+                         "(--bits-per-fault and --sites-per-fault are for weight lists)");
+      if (o->format == Convention::Keras)
+        throw UsageError("faultlist --target activations: the Keras convention is defined for weight fault lists "
+                         "only (--format keras)");
+      if (o->numerics != Numerics::Fp32)
+        throw UsageError(fmt::format("faultlist --target activations: activation faults are drawn for fp32 only, "
+                                     "not --numerics {}",
+                                     numerics_name(o->numerics)));
+    }
+    // Fault sites: the conv/linear weights in graph order, zoo model or ONNX import alike;
+    // or the activation sites (outputs of conv/linear/activation modules) in forward order.
+    const Graph graph = resolve_model(o->model, o->dataset).graph;
+    const std::vector<WeightSite> sites =
+        o->target == FaultTarget::Activations ? activation_sites(graph) : fault_sites(graph);
+    if (sites.empty()) throw UsageError(fmt::format("faultlist: {} has no {} sites", o->model, fault_target_name(o->target)));
     if (o->convert.empty())
       run_generate(*o, sites);
     else

@@ -15,6 +15,7 @@
 #include "faultbench/campaign/model_source.h"
 #include "faultbench/onnx/import.h"
 #include "faultbench/error.h"
+#include "faultbench/faults/activation_sites.h"
 #include "faultbench/faults/keras.h"
 #include "faultbench/faults/sampling.h"
 #include "faultbench/zoo/zoo.h"
@@ -94,6 +95,34 @@ void print_layers(const std::string& model, const std::string& dataset) {
   print_table({"layer", "keras", "shape (PyTorch)", "weights", "population", "faults (default list)"}, rows, 3);
 }
 
+// --layers M --target activations: the activation sites in forward order, with the output
+// shape of one image; population = values x 32 bits x 2, drawn as for weights.
+void print_activation_layers(const std::string& model, const std::string& dataset) {
+  const bool onnx = names_onnx_file(model);
+  ModelInfo info;
+  if (onnx) {
+    info.model = model_record_name(model);
+    info.dataset = dataset;
+  } else {
+    info = layers_model(model, dataset);
+  }
+  const std::vector<WeightSite> sites =
+      activation_sites(onnx ? resolve_model(model, dataset).graph : build_model(info.model, info.dataset));
+  const SamplePlan plan = plan_sample(sites, SamplingParams{});
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i = 0; i < sites.size(); ++i)
+    rows.push_back({sites[i].layer, shape_to_string(sites[i].shape), std::to_string(plan.layers[i].weights),
+                    std::to_string(plan.layers[i].population), std::to_string(plan.layers[i].faults)});
+  int64_t faults = 0;
+  for (const LayerAllocation& l : plan.layers) faults += l.faults;
+  rows.push_back({"total", "", std::to_string(plan.weights), std::to_string(plan.population), std::to_string(faults)});
+  std::printf(
+      "%s/%s: %zu activation layers (conv/linear outputs before batch norm, activation modules) in forward order; "
+      "population = values x 32 bits x 2\n",
+      info.model.c_str(), info.dataset.c_str(), sites.size());
+  print_table({"layer", "output (one image)", "values", "population", "faults (default list)"}, rows, 2);
+}
+
 // `faultbench models PATH.onnx`: the imported graph: its nodes, parameters in order, MACs,
 // and warnings (BatchNorm folded into Conv) that do not stop anything.
 void print_onnx(const std::string& path, const std::string& dataset) {
@@ -151,11 +180,16 @@ void add_models_command(CLI::App& app) {
   auto dataset = std::make_shared<std::string>();
   auto layers = std::make_shared<std::string>();
   auto onnx = std::make_shared<std::string>();
+  auto target = std::make_shared<std::string>("weights");
   cmd->add_option("MODEL", *onnx, "an ONNX file (PATH.onnx): print its imported graph, parameters and MACs");
   cmd->add_option("--dataset", *dataset, "Only this dataset (cifar10, cifar100, gtsrb)");
-  cmd->add_option("--layers", *layers,
-                  "List this model's conv/linear layers: shape, weights, fault population (weights x 32 x 2)");
-  cmd->callback([dataset, layers, onnx] {
+  auto* layers_opt = cmd->add_option(
+      "--layers", *layers, "List this model's conv/linear layers: shape, weights, fault population (weights x 32 x 2)");
+  cmd->add_option("--target", *target,
+                  "with --layers: weights (default) or activations (output values of conv/linear/activation layers)")
+      ->check(CLI::IsMember({"weights", "activations"}))
+      ->needs(layers_opt);
+  cmd->callback([dataset, layers, onnx, target] {
     if (!onnx->empty()) {
       if (!names_onnx_file(*onnx))
         throw UsageError("models " + *onnx +
@@ -164,6 +198,8 @@ void add_models_command(CLI::App& app) {
       print_onnx(*onnx, *dataset);
     } else if (layers->empty())
       print_models(*dataset);
+    else if (*target == "activations")
+      print_activation_layers(*layers, *dataset);
     else
       print_layers(*layers, *dataset);
   });

@@ -27,7 +27,12 @@ Faults: a seeded random sample of rows of the published list (same distribution 
 layers as the list), written in list order. With --bits-per-fault K [--adjacent] or
 --sites-per-fault M [--same-layer] (issue 17): a list of that many multi-bit / multi-site
 faults drawn by `faultbench faultlist --count FAULTS --seed SEED`; torch_reference flips every
-site of a fault (torch_cached_suffix, single sites only, is left out).
+site of a fault (torch_cached_suffix, single sites only, is left out). With --target
+activations (issue 17 item 2): a list of transient activation faults drawn by `faultbench
+faultlist --target activations --count FAULTS --seed SEED`, run by faultbench with --target
+activations; torch_reference is then tools/activation_faults_torch.py (PyTorchFI's method:
+a forward hook flips the value in every batch of 64, full forward per fault) and
+torch_cached_suffix is left out.
 
 Rates are fault-images/s = faults x images / wall time of the whole process (start,
 loading, golden pass and all faults), median/min/max over --reps runs; runs of the four
@@ -128,6 +133,8 @@ def tool_cmd(tool, a, w, out):
     py = ["/usr/bin/python3"]
     common = ["--model", w["model"], "--weights", w["weights"], "--data-dir", a.data_dir,
               "--faults", w["faults"], "--out", out, "--images", str(w["images"]), "--threads", str(a.threads)]
+    if tool == "torch_reference" and a.target == "activations":
+        return py + [os.path.join(ROOT, "tools", "activation_faults_torch.py"), "--batch", "64"] + common
     if tool == "torch_reference":
         return py + [os.path.join(HERE, "torch_reference.py")] + common
     if tool == "torch_cached_suffix":
@@ -144,6 +151,8 @@ def tool_cmd(tool, a, w, out):
         "--first-images" if c == "--images" else c for c in common]
     if numerics:
         fb += ["--numerics", numerics]
+    if a.target == "activations":
+        fb += ["--target", "activations"]
     return fb + (["--mode", "brute-force"] if tool == "faultbench_brute" else [])
 
 
@@ -204,8 +213,8 @@ def prepare(a, model):
 
 
 def multi_shape(a):
-    """The faultlist options of a multi-bit / multi-site workload (issue 17), or []."""
-    shape = []
+    """The faultlist options of a multi-bit / multi-site or activation workload (issue 17), or []."""
+    shape = ["--target", "activations"] if a.target == "activations" else []
     if a.bits_per_fault > 1:
         shape += ["--bits-per-fault", str(a.bits_per_fault)] + (["--adjacent"] if a.adjacent else [])
     if a.sites_per_fault > 1:
@@ -313,6 +322,9 @@ def main():
     ap.add_argument("--adjacent", action="store_true", help="with --bits-per-fault: consecutive bits")
     ap.add_argument("--sites-per-fault", type=int, default=1, help="M > 1: an M-site list drawn by faultbench faultlist")
     ap.add_argument("--same-layer", action="store_true", help="with --sites-per-fault: the sites in one layer")
+    ap.add_argument("--target", choices=["weights", "activations"], default="weights",
+                    help="activations: a list of transient activation faults drawn by faultbench faultlist --target "
+                    "activations; the PyTorch reference applies them with forward hooks (issue 17)")
     ap.add_argument("--onnx", action="store_true",
                     help="adds faultbench_onnx: the workload's model exported to ONNX, imported, fast mode "
                     "(reported as a ratio to faultbench_fast, the built-in model)")

@@ -5,6 +5,7 @@
 // not depend on the batch size, the batch composition, the thread count or the kernel
 // variant (reference or optimized); see docs/DETERMINISM.md.
 #pragma once
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -67,6 +68,9 @@ class Executor {
                         int batch, ThreadPool* pool) const;
   ChannelWeights channel_weights(int step, int channel, const float* weights) const;
   void run_step_channel(const ChannelWeights& cw, const std::vector<const float*>& inputs, float* output,
+                        int batch) const;
+  ChannelWeights element_change(int step, int node, int64_t element, std::function<float(float)> change) const;
+  void run_step_element(const ChannelWeights& cw, const std::vector<const float*>& inputs, float* output,
                         int batch) const;
 
   // Runs the whole graph on `count` images with the buffers of arena `arena` (one per

@@ -178,7 +178,9 @@ class GraphBuilder {
 
   int conv2d(const std::string& name, int x, Conv2dAttrs attrs);
   int batch_norm(const std::string& name, int x, double eps = 1e-5);
-  int relu(int x);
+  // name: the PyTorch module name where the model has the ReLU as a module (an activation
+  // fault site, faults/activation_sites.h); "" for F.relu calls.
+  int relu(int x, const std::string& name = "");
   int max_pool(int x, PoolAttrs attrs);
   int avg_pool(int x, PoolAttrs attrs);
   int global_avg_pool(int x);

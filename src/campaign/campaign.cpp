@@ -62,6 +62,7 @@ std::vector<ProgressBatch> progress_plan(const Graph& graph, const std::vector<R
   for (size_t i = graph.nodes.size(); i-- > 0;) suffix[i] = suffix[i + 1] + double(graph.node_macs(int(i)));
   auto prior = [&](const ResolvedFault& f) {
     if (mode != CampaignMode::Fast) return suffix[0] + 1;
+    if (f.activation) return suffix[size_t(f.node) + 1] + 1;  // only what the changed value reaches
     const int64_t channels = std::max<int64_t>(1, graph.params[size_t(f.param)].shape.at(0));
     return double(graph.node_macs(f.node)) / double(channels) + suffix[size_t(f.node) + 1] + 1;
   };

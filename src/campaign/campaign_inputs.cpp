@@ -32,11 +32,19 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
                                  spec.faults.string(), list_sidecar.sidecar->numerics,
                                  fault_list_sidecar_path(spec.faults).filename().string(),
                                  numerics_name(spec.numerics)));
-  // A list of other sites than weights (its sidecar's target) is never run as weight faults.
-  if (list_sidecar.sidecar && list_sidecar.sidecar->target != "weights")
-    throw UsageError(fmt::format("{}: this fault list's sites are {} ({}); a campaign runs weight fault lists",
+  // A list is run on the sites its sidecar records (target), never silently on the others.
+  const bool activations = spec.target == FaultTarget::Activations;
+  if (list_sidecar.sidecar && list_sidecar.sidecar->target != fault_target_name(spec.target))
+    throw UsageError(fmt::format("{}: this fault list's sites are {} ({}); the campaign runs {} faults{}",
                                  spec.faults.string(), list_sidecar.sidecar->target,
-                                 fault_list_sidecar_path(spec.faults).filename().string()));
+                                 fault_list_sidecar_path(spec.faults).filename().string(),
+                                 activations ? "activation" : "weight",
+                                 activations ? "" : " (an activation list runs with --target activations)"));
+  // The flipped value is an fp32 word: other formats round activations (Round nodes) where
+  // a fault's meaning is not settled.
+  if (activations && spec.numerics != Numerics::Fp32)
+    throw UsageError(fmt::format("campaign --target activations: activation faults run in fp32 only, not --numerics {}",
+                                 numerics_name(spec.numerics)));
   // A part of a list has no seeded order of its own to stop in: --until-margin runs whole lists.
   if (spec.until_margin && spec.shard.active())
     throw UsageError("campaign: --until-margin and --shard do not go together (an early stop needs the whole list)");
@@ -54,7 +62,8 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   in.graph = std::move(model.graph);
   // A Keras-convention list is told how to convert it (ListPurpose), not "unknown layer".
   const ListPurpose purpose{spec.model, spec.dataset};
-  in.list = load_fault_list(spec.faults, fault_sites(in.graph), Convention::Torch, &purpose);
+  in.list = activations ? load_activation_list(spec.faults, activation_sites(in.graph))
+                        : load_fault_list(spec.faults, fault_sites(in.graph), Convention::Torch, &purpose);
   if (in.list.size() == 0) throw UsageError(fmt::format("{}: the fault list is empty", spec.faults.string()));
   check_fault_bits(in.list, spec.numerics);
   if (spec.fault_model)
@@ -64,7 +73,8 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   for (const FaultGroup& g : groups) {
     in.faults.push_back(in.list.faults[g.first]);
     in.sites.push_back(int(g.count));
-    in.resolved.push_back(resolve_fault_sites(in.graph, &in.list.faults[g.first], g.count));
+    in.resolved.push_back(activations ? resolve_activation_fault(in.graph, in.list.faults[g.first])
+                                      : resolve_fault_sites(in.graph, &in.list.faults[g.first], g.count));
   }
   in.multi_site = has_multi_site(groups);
 
@@ -80,6 +90,7 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   binding.faults = int64_t(in.faults.size());
   binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
   binding.numerics = numerics_name(spec.numerics);
+  binding.target = fault_target_name(spec.target);
   binding.shard = spec.shard.name();
   if (spec.until_margin) binding.until_margin = spec.until_margin->describe();
   return in;

@@ -101,6 +101,8 @@ std::string campaign_sidecar_json(const CampaignRecord& r) {
   j["fault_list"] = fault_list_json(r);
   j["fault_model"] = binding.fault_model;
   j["numerics"] = binding.numerics;
+  // Weight campaigns' sidecars stay as they were before activation faults.
+  if (binding.target != "weights") j["target"] = binding.target;
   j["mode"] = campaign_mode_name(spec.engine.mode);
   j["threads"] = r.threads;
   j["golden"] = {{"top1_correct", r.golden.top1_correct}, {"images", binding.images}};

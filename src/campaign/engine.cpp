@@ -4,9 +4,11 @@
 #include <bit>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "engine_impl.h"
 #include "faultbench/error.h"
+#include "faultbench/faults/activation_sites.h"
 #include "multi_site.h"
 
 namespace faultbench {
@@ -35,6 +37,31 @@ ResolvedFault resolve_fault(const Graph& graph, const Fault& fault) {
   if (fault.site.bit < 0 || fault.site.bit > 31)
     throw UsageError(fmt::format("fault {}: bit {} outside 0..31", fault.injection, fault.site.bit));
   return ResolvedFault{*p, param.node, flat_index(param.shape, fault.site.index), fault.site.bit, fault.model, {}};
+}
+
+ResolvedFault resolve_activation_fault(const Graph& graph, const Fault& fault) {
+  const std::optional<int> node = graph.find_node(fault.site.layer);
+  if (!node || !is_activation_site(graph, *node))
+    throw UsageError(fmt::format("fault {}: layer '{}' is not an activation layer of {}", fault.injection,
+                                 fault.site.layer, graph.model));
+  const ValueShape& v = graph.values[size_t(graph.nodes[size_t(*node)].output)];
+  const Shape shape = graph.nodes[size_t(*node)].kind == OpKind::Linear ? Shape{v.c} : Shape{v.c, v.h, v.w};
+  bool inside = fault.site.index.size() == shape.size();
+  for (size_t d = 0; inside && d < shape.size(); ++d)
+    inside = fault.site.index[d] >= 0 && fault.site.index[d] < shape[d];
+  if (!inside)
+    throw UsageError(fmt::format("fault {}: index {} outside the output {} of '{}'", fault.injection,
+                                 fmt::join(fault.site.index, ","), shape_to_string(shape), fault.site.layer));
+  if (fault.site.bit < 0 || fault.site.bit > 31)
+    throw UsageError(fmt::format("fault {}: bit {} outside 0..31", fault.injection, fault.site.bit));
+  ResolvedFault f;
+  f.param = -1;
+  f.node = *node;
+  f.offset = flat_index(shape, fault.site.index);
+  f.bit = fault.site.bit;
+  f.model = fault.model;
+  f.activation = true;
+  return f;
 }
 
 CampaignEngine::Impl::Impl(const Graph& g, const ImageSet& im, EngineOptions o)
@@ -83,6 +110,11 @@ bool CampaignEngine::Impl::run_brute_force(const std::vector<ResolvedFault>& fau
   const int64_t step = std::max(1, options.max_chunk_images);
   Tensor batch;
   for (size_t f : which) {
+    if (faults[f].activation) {
+      if (!run_activation_brute_force(faults[f], out[f], stop)) return false;
+      if (progress) progress(n);
+      continue;
+    }
     const campaign_detail::AppliedFault applied(graph, *exec, faults[f]);  // every site, undone at scope end
     FaultCounts counts;
     bool stopped = false;
@@ -141,6 +173,13 @@ FaultCounts CampaignEngine::golden_counts() {
 bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<FaultCounts>& out,
                          const std::atomic<bool>* stop, const std::function<void(int64_t)>& on_progress) {
   for (const ResolvedFault& f : faults) {
+    if (f.activation) {
+      const bool ok = is_activation_site(impl_->graph, f.node) && f.param == -1 && f.more.empty() && f.offset >= 0 &&
+                      f.offset < impl_->graph.values[size_t(impl_->graph.nodes[size_t(f.node)].output)].numel() &&
+                      f.bit >= 0 && f.bit <= 31;
+      if (!ok) throw UsageError("campaign engine: activation fault not resolved against this graph");
+      continue;
+    }
     for (const ResolvedSite& s : f.sites()) {
       const bool ok = s.param >= 0 && size_t(s.param) < impl_->graph.params.size() &&
                       impl_->graph.params[size_t(s.param)].is_fault_site() && s.offset >= 0 &&
@@ -161,10 +200,11 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
 
   // A fault that leaves the weight's bits unchanged (stuck-at on a bit that already holds
   // the value) changes nothing: every image is classified against itself, nothing runs.
-  // Every other fault, multi-site ones over channels and layers included, runs fast.
+  // Every other fault, multi-site ones over channels and layers included, and every
+  // activation fault (one value of one channel), runs fast.
   std::vector<size_t> todo, noops;
   for (size_t i = 0; i < faults.size(); ++i)
-    (campaign_detail::changes_nothing(impl_->graph, faults[i]) ? noops : todo).push_back(i);
+    (!faults[i].activation && campaign_detail::changes_nothing(impl_->graph, faults[i]) ? noops : todo).push_back(i);
   if (!impl_->run_fast(faults, todo, out, stop, on_progress)) return false;
   if (noops.empty()) return true;
   if (!impl_->ensure_golden(stop)) return false;  // only when no fault ran (else already known)

@@ -29,6 +29,9 @@ struct CampaignEngine::Impl {
   bool run_brute_force(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,
                        std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
                        const std::function<void(int64_t)>& progress);
+  // Brute force for an activation fault (activation_brute.cpp): every node run unfused,
+  // the faulty node's output element changed in every image; false when stopped.
+  bool run_activation_brute_force(const ResolvedFault& fault, FaultCounts& out, const std::atomic<bool>* stop);
   bool run_fast(const std::vector<ResolvedFault>& faults, const std::vector<size_t>& which,
                 std::vector<FaultCounts>& out, const std::atomic<bool>* stop,
                 const std::function<void(int64_t)>& progress);

@@ -120,6 +120,8 @@ nlohmann::json CampaignBinding::to_json() const {
   if (!until_margin.empty()) j["until_margin"] = until_margin;
   // fp32 records stay byte-identical to those of faultbench before --numerics.
   if (numerics != "fp32") j["numerics"] = numerics;
+  // Weight campaigns' records stay as they were before activation faults.
+  if (target != "weights") j["target"] = target;
   // Only for imported models, so that a zoo campaign's records stay as they were.
   if (!model_sha256.empty()) j["model_sha256"] = model_sha256;
   return j;
@@ -151,6 +153,7 @@ CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::s
   if (j.contains("shard")) b.shard = str("shard");
   if (j.contains("until_margin")) b.until_margin = str("until_margin");
   if (j.contains("numerics")) b.numerics = str("numerics");
+  if (j.contains("target")) b.target = str("target");
   if (j.contains("model_sha256")) b.model_sha256 = str("model_sha256");
   return b;
 }
@@ -177,6 +180,7 @@ std::string CampaignBinding::difference(const CampaignBinding& now) const {
     return diff("--until-margin settings", until_margin.empty() ? "none" : until_margin,
                 now.until_margin.empty() ? "none" : now.until_margin);
   if (numerics != now.numerics) return diff("numerics", numerics, now.numerics);
+  if (target != now.target) return diff("fault target (--target)", target, now.target);
   return "";
 }
 

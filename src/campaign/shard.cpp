@@ -52,6 +52,7 @@ std::vector<size_t> shard_positions(const Graph& graph, const std::vector<Resolv
   for (size_t i = graph.nodes.size(); i-- > 0;) suffix[i] = suffix[i + 1] + uint64_t(graph.node_macs(int(i)));
   auto cost = [&](const ResolvedFault& f) -> u128 {
     if (mode != CampaignMode::Fast) return 1;
+    if (f.activation) return suffix[size_t(f.node) + 1] + 1;  // only what the changed value reaches
     const int64_t channels = std::max<int64_t>(1, graph.params[size_t(f.param)].shape.at(0));
     return uint64_t(graph.node_macs(f.node)) / uint64_t(channels) + suffix[size_t(f.node) + 1] + 1;
   };

@@ -20,12 +20,12 @@ std::string where(const FaultList& list, size_t i) {
   return fmt::format("{}: fault {}", list.source, i);
 }
 
-std::string layer_choices(const std::vector<WeightSite>& sites) {
+std::string layer_choices(const std::vector<WeightSite>& sites, const SiteWords& words) {
   std::string names;
   const size_t shown = sites.size() < 6 ? sites.size() : 6;
   for (size_t i = 0; i < shown; ++i) names += (i ? ", " : "") + sites[i].layer;
   if (shown < sites.size()) names += ", ...";
-  return fmt::format("the model has {} conv/linear layers: {}", sites.size(), names);
+  return fmt::format("the model has {} {}: {}", sites.size(), words.layers, names);
 }
 
 }  // namespace
@@ -38,7 +38,7 @@ void check_fault_bits(const FaultList& list, Numerics numerics) {
                                     list.faults[i].site.bit, width - 1, numerics_name(numerics), width));
 }
 
-void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& sites) {
+void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& sites, const SiteWords& words) {
   if (!list.results.empty() && list.results.size() != list.faults.size())
     throw FormatError(
         fmt::format("{}: {} result rows for {} faults", list.source, list.results.size(), list.faults.size()));
@@ -63,17 +63,17 @@ void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& s
     const Fault& f = list.faults[i];
     auto it = by_name.find(f.site.layer);
     if (it == by_name.end())
-      throw FormatError(fmt::format("{}: unknown layer '{}' ({})", where(list, i), f.site.layer, layer_choices(sites)));
+      throw FormatError(fmt::format("{}: unknown layer '{}' ({})", where(list, i), f.site.layer, layer_choices(sites, words)));
     const WeightSite& site = sites[it->second];
     if (f.site.index.size() != site.shape.size())
-      throw FormatError(fmt::format("{}: index {} has rank {}, layer '{}' has rank {} (shape {})", where(list, i),
+      throw FormatError(fmt::format("{}: index {} has rank {}, layer '{}' has rank {} ({} {}){}", where(list, i),
                                     tensor_index_to_string(f.site.index), f.site.index.size(), site.layer,
-                                    site.shape.size(), shape_to_string(site.shape)));
+                                    site.shape.size(), words.shape, shape_to_string(site.shape), words.rank_hint));
     for (size_t d = 0; d < site.shape.size(); ++d)
       if (f.site.index[d] < 0 || f.site.index[d] >= site.shape[d])
-        throw FormatError(fmt::format("{}: index {} out of range: entry {} = {} outside 0..{} (layer '{}' shape {})",
+        throw FormatError(fmt::format("{}: index {} out of range: entry {} = {} outside 0..{} (layer '{}' {} {})",
                                       where(list, i), tensor_index_to_string(f.site.index), d, f.site.index[d],
-                                      site.shape[d] - 1, site.layer, shape_to_string(site.shape)));
+                                      site.shape[d] - 1, site.layer, words.shape, shape_to_string(site.shape)));
     if (f.site.bit < 0 || f.site.bit > 31)
       throw FormatError(fmt::format("{}: bit {} outside 0..31", where(list, i), f.site.bit));
     if (f.injection < 0) throw FormatError(fmt::format("{}: Injection {} is negative", where(list, i), f.injection));

@@ -154,6 +154,7 @@ void Executor::run_step_channel(const ChannelWeights& cw, const std::vector<cons
   if (inputs.size() != st.inputs.size())
     throw UsageError("executor: run_step_channel: " + node_label(graph_, st.node) + " step takes " +
                      std::to_string(st.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
+  if (cw.changes_element()) return run_step_element(cw, inputs, output, batch);
   const ValueShape& out = graph_.values[size_t(n.output)];
   const int co = cw.channel;
   const bool ref = options_.variant == KernelVariant::Reference;

@@ -180,7 +180,9 @@ int GraphBuilder::batch_norm(const std::string& name, int x, double eps) {
   return v;
 }
 
-int GraphBuilder::relu(int x) { return add_node(OpKind::ReLU, "", {x}, shape(x), std::monostate{}); }
+int GraphBuilder::relu(int x, const std::string& name) {
+  return add_node(OpKind::ReLU, name, {x}, shape(x), std::monostate{});
+}
 
 int GraphBuilder::max_pool(int x, PoolAttrs a) {
   const ValueShape in = shape(x);

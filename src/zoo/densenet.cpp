@@ -16,7 +16,7 @@ Graph build_densenet(const ModelInfo& info, int depth) {
 
   GraphBuilder b(info.model, info.dataset, info.input, info.classes);
   int x = b.conv2d("features.conv0", b.input(), conv(3, init_features, 3, 1, 1));  // [C0,32,32]
-  x = b.relu(b.batch_norm("features.norm0", x));
+  x = b.relu(b.batch_norm("features.norm0", x), "features.relu0");  // ReLU modules: activation fault sites
   x = b.max_pool(x, pool(3, 2, 1));  // pool0: 32 -> 16, padding acts as -inf
   int c = init_features;
   for (int blk = 1; blk <= 4; ++blk) {
@@ -31,7 +31,7 @@ Graph build_densenet(const ModelInfo& info, int depth) {
     }
     if (blk < 4) {
       const std::string p = fmt::format("features.transition{}", blk);
-      x = b.relu(b.batch_norm(p + ".norm", x));
+      x = b.relu(b.batch_norm(p + ".norm", x), p + ".relu");
       x = b.conv2d(p + ".conv", x, conv(c, c / 2, 1));
       x = b.avg_pool(x, pool(2, 2));
       c /= 2;

@@ -19,9 +19,9 @@ Graph build_densenet_bc(const ModelInfo& info) {
         blk < 3 ? fmt::format("features.dense_block_layer_{}", blk) : std::string("features.dense_block3");
     for (int j = 0; j < blocks[blk]; ++j) {
       const std::string p = fmt::format("{}.bottle_neck_layer_{}.bottle_neck", block, j);
-      int o = b.relu(b.batch_norm(p + ".0", x));
+      int o = b.relu(b.batch_norm(p + ".0", x), p + ".1");  // ReLU modules: activation fault sites
       o = b.conv2d(p + ".2", o, conv(c, kBottleneck, 1));
-      o = b.relu(b.batch_norm(p + ".3", o));
+      o = b.relu(b.batch_norm(p + ".3", o), p + ".4");
       o = b.conv2d(p + ".5", o, conv(kBottleneck, kGrowth, 3, 1, 1));
       x = b.concat({x, o});  // existing channels first
       c += kGrowth;
@@ -34,7 +34,7 @@ Graph build_densenet_bc(const ModelInfo& info) {
       c /= 2;
     }
   }
-  x = b.relu(b.batch_norm("features.bn", x));
+  x = b.relu(b.batch_norm("features.bn", x), "features.relu");
   x = b.flatten(b.global_avg_pool(x));  // [1024,1,1]
   return b.finish(b.linear("linear", x, info.classes));
 }

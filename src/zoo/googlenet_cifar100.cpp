@@ -13,10 +13,11 @@ struct InceptionCfg {
   int in, c1, c3r, c3, c5r, c5, pp;
 };
 
-// conv (bias) -> BN(eps) -> ReLU, named <prefix>.<i> and <prefix>.<i+1>.
+// conv (bias) -> BN(eps) -> ReLU, named <prefix>.<i>, <prefix>.<i+1> and <prefix>.<i+2>.
 int conv_bn_relu(GraphBuilder& b, const std::string& prefix, int index, int x, Conv2dAttrs a, double eps = 1e-5) {
   x = b.conv2d(prefix + "." + std::to_string(index), x, a);
-  return b.relu(b.batch_norm(prefix + "." + std::to_string(index + 1), x, eps));
+  // <prefix>.<i+2> is an nn.ReLU module: an activation fault site.
+  return b.relu(b.batch_norm(prefix + "." + std::to_string(index + 1), x, eps), prefix + "." + std::to_string(index + 2));
 }
 
 int inception(GraphBuilder& b, const InceptionCfg& m, int x) {

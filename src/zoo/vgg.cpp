@@ -32,15 +32,16 @@ Graph build_vgg(const ModelInfo& info, int depth) {
       continue;
     }
     x = b.conv2d("features." + std::to_string(index), x, conv(in, v, 3, 1, 1, /*bias=*/true));
-    x = b.relu(b.batch_norm("features." + std::to_string(index + 1), x));
+    // features.N+2 is an nn.ReLU module: an activation fault site.
+    x = b.relu(b.batch_norm("features." + std::to_string(index + 1), x), "features." + std::to_string(index + 2));
     index += 3;
     in = v;
   }
   // Both datasets reach [512,1,1] here.
   if (info.dataset != "gtsrb") x = b.global_avg_pool(x);
   x = b.flatten(x);
-  x = b.relu(b.linear("classifier.0", x, 4096));  // classifier.2: Dropout, identity at eval
-  x = b.relu(b.linear("classifier.3", x, 4096));  // classifier.5: Dropout
+  x = b.relu(b.linear("classifier.0", x, 4096), "classifier.1");  // classifier.2: Dropout, identity at eval
+  x = b.relu(b.linear("classifier.3", x, 4096), "classifier.4");  // classifier.5: Dropout
   return b.finish(b.linear("classifier.6", x, info.classes));
 }
 

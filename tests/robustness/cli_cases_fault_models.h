@@ -96,6 +96,70 @@ inline std::vector<CliCase> cli_cases_fault_models() {
        cat(kCampaign, {"--numerics", "bf16"}), 1},
       {"cli-numerics-unknown", "command line", "--numerics int4 (not a number format faultbench has)",
        [](const fs::path&) {}, cat(kEvalCifar, {"--numerics", "int4"}), 2},
+      // ---- transient activation faults (issue 17 item 2) ----
+      {"act-index-outside-output", "fault list",
+       "campaign --target activations: an index outside the layer's output shape (conv1 has 16 channels)",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + "0,conv1,\"(3, 5, 7)\",30\n1,conv1,\"(16, 0, 0)\",3\n");
+         fs::create_directories(d / "out");
+       },
+       cat(kCampaign, {"--target", "activations"}), 1},
+      {"act-unknown-layer", "fault list",
+       "campaign --target activations: a layer that is no activation site (a batch norm; ResNet20's F.relu has none)",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + "0,bn1,\"(3, 5, 7)\",30\n");
+         fs::create_directories(d / "out");
+       },
+       cat(kCampaign, {"--target", "activations"}), 1},
+      {"act-weight-list-to-activation-campaign", "fault list",
+       "a weight list (no sidecar) given to an activation campaign: its 4-D weight index",
+       [](const fs::path& d) {
+         campaign_inputs(d);
+         fs::create_directories(d / "out");
+       },
+       cat(kCampaign, {"--target", "activations"}), 1},
+      {"act-weight-sidecar-to-activation-campaign", "fault list",
+       "a list whose sidecar says its sites are weights given to an activation campaign",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + "0,conv1,\"(3, 5, 7)\",30\n");
+         FaultListSidecar sidecar;
+         sidecar.model = "resnet20";
+         sidecar.dataset = "cifar10";
+         sidecar.convention = "torch";
+         sidecar.fault_model = "bitflip";
+         sidecar.faults = 1;
+         sidecar.list_sha256 = file_digest_hex(d / "list.csv", DigestAlgorithm::Sha256);
+         write_bytes(d / "list.csv.json", fault_list_sidecar_json(sidecar));
+         fs::create_directories(d / "out");
+       },
+       cat(kCampaign, {"--target", "activations"}), 2},
+      {"act-two-rows-one-fault", "fault list", "an activation list with two rows of one Injection id",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + "0,conv1,\"(3, 5, 7)\",30\n0,linear,\"(4,)\",2\n");
+         fs::create_directories(d / "out");
+       },
+       cat(kCampaign, {"--target", "activations"}), 1},
+      {"act-numerics", "command line", "campaign --target activations --numerics bf16",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + "0,conv1,\"(3, 5, 7)\",30\n");
+         fs::create_directories(d / "out");
+       },
+       cat(kCampaign, {"--target", "activations", "--numerics", "bf16"}), 2},
+      {"cli-activations-keras", "command line", "faultlist --target activations --format keras",
+       [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--target", "activations",
+        "--format", "keras"},
+       2},
+      {"cli-activations-multi-bit", "command line", "faultlist --target activations --bits-per-fault 2",
+       [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--target", "activations",
+        "--bits-per-fault", "2"},
+       2},
   };
 }
 

@@ -29,6 +29,7 @@
 #include "faultbench/campaign/progress.h"
 #include "faultbench/campaign/shard.h"
 #include "faultbench/data/image_selection.h"
+#include "faultbench/faults/activation_sites.h"
 #include "faultbench/faults/fault.h"
 #include "faultbench/util/output_paths.h"
 
@@ -42,6 +43,9 @@ struct CampaignSpec {
   ImageSelection images;                  // which test images (default: all of them)
   std::optional<FaultModel> fault_model;  // overrides every fault's model when set
   Numerics numerics = Numerics::Fp32;     // the arithmetic (docs/NUMERICS.md)
+  // What the list's sites are: weights (permanent faults) or activations (transient
+  // faults, faults/activation_sites.h); a list whose sidecar records the other is refused.
+  FaultTarget target = FaultTarget::Weights;
   EngineOptions engine;                   // threads, mode, memory
   int fault_batch = 0;                    // faults per journaled batch; 0: automatic
   std::vector<std::string> command_line;  // recorded in the sidecar (the CLI's argv)

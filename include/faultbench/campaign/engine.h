@@ -1,4 +1,6 @@
-// The campaign engine: outcome counts of permanent weight faults over a test set.
+// The campaign engine: outcome counts of permanent weight faults, or of transient
+// activation faults (ResolvedFault::activation: one output value changed in every image),
+// over a test set.
 //
 // Two modes with identical results (tested):
 //  - BruteForce, the oracle: per fault, corrupt the weight, run the whole network on every
@@ -79,6 +81,10 @@ struct ResolvedFault {
   int bit = 0;
   FaultModel model = FaultModel::BitFlip;
   std::vector<ResolvedSite> more;  // empty for a single-site fault
+  // A transient activation fault (faults/activation_sites.h): element `offset` (c * h * w +
+  // position, or the feature) of node `node`'s output changed by (bit, model) in every
+  // image; param is -1 and `more` empty.
+  bool activation = false;
 
   ResolvedSite first() const { return ResolvedSite{param, node, offset, bit, model}; }
   std::vector<ResolvedSite> sites() const;  // first() and then `more`
@@ -86,6 +92,9 @@ struct ResolvedFault {
 
 // Throws UsageError when the layer is not a fault site of the graph (validate lists first).
 ResolvedFault resolve_fault(const Graph& graph, const Fault& fault);
+// An activation fault: UsageError when the layer is not an activation site of the graph or
+// the index is outside its output (validate lists first: load_activation_list).
+ResolvedFault resolve_activation_fault(const Graph& graph, const Fault& fault);
 // The sites `rows` applied together (multi_site.cpp): every row resolved, the one of the
 // earliest node first (the fast mode recomputes from there), the others in list order.
 ResolvedFault resolve_fault_sites(const Graph& graph, const Fault* rows, size_t count);

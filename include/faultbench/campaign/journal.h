@@ -39,6 +39,7 @@ struct CampaignBinding {
   std::string until_margin;
   std::string numerics = "fp32";  // numerics_name(); written only when not fp32 (older records: fp32)
   std::string model_sha256;       // an imported ONNX model's file bytes; "" (and not written) for a zoo model
+  std::string target = "weights";  // "weights" | "activations" (--target); written only when not weights
 
   nlohmann::json to_json() const;
   // FormatError naming `where` and the key when a field is missing or mistyped.

@@ -17,9 +17,17 @@
 
 namespace faultbench {
 
+// How the messages name the sites: weights by default, activations (activation_sites.h):
+// "activation layers", "output shape", and a rank mismatch says a weight index is not one.
+struct SiteWords {
+  const char* layers = "conv/linear layers";
+  const char* shape = "shape";
+  const char* rank_hint = "";  // appended to the rank message
+};
+
 // Throws FormatError on the first violation, naming list.source and the fault's line.
 // `sites` must be in the list's convention (keras_sites() for a Keras list).
-void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& sites);
+void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& sites, const SiteWords& words = {});
 
 // Throws FormatError "<file>:<line>: bit B outside 0..W-1: the <numerics> weights have W
 // bits" for the first fault whose bit the format does not have (bf16, fp16: 16 bits).

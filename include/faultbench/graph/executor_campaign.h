@@ -9,6 +9,7 @@
 // exactly the bits forward() gives the same value.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "faultbench/executor.h"
@@ -36,6 +37,13 @@ struct ChannelWeights {
   ops::Conv2dPacked conv;      // optimized conv: a one-channel conv over the channel's group
   ops::LinearPacked linear;    // optimized linear: one output feature
   std::vector<float> weights;  // the slice itself (reference kernels)
+  // An activation fault instead (element_change; the weights above are then empty): element
+  // `element` (channel * h * w + position) of node `node`'s value, a member of the step, is
+  // replaced by change(value) in every image; `channel` is the element's channel.
+  int node = -1;
+  int64_t element = -1;
+  std::function<float(float)> change;
+  bool changes_element() const { return element >= 0; }
 };
 
 // A view of an executor through its campaign entry points: cheap to copy, valid while the
@@ -92,10 +100,23 @@ class ExecutorSteps {
     return exec_->channel_weights(step, channel, weights);
   }
 
+  // What an activation fault needs of its own: element `element` (c * h * w + position) of
+  // the value of node `node`, a member of step `step` (its output, or the raw output of the
+  // conv that starts a fused step), changed by `change` in every image. UsageError for a
+  // node that is not such a member or an element outside its value.
+  ChannelWeights element_change(int step, int node, int64_t element, std::function<float(float)> change) const {
+    return exec_->element_change(step, node, element, std::move(change));
+  }
+
   // Like run_step, but computes and writes only channel cw.channel of `output`, with cw's
   // weights (and the step's own bias and fused batch norm/add/ReLU); the other channels of
   // `output` are left as they are. Each written element has exactly the bits run_step
   // gives when the weight tensor holds cw's slice. Single-threaded; thread-safe.
+  // With cw.changes_element() (element_change), `output` must hold the step's golden rows:
+  // only element cw.element of each image is written, the changed value taken through the
+  // rest of the step (a fused conv's raw value is recomputed: conv2d_reference_element,
+  // then the fused epilogue), so it has the bits of the unfused nodes with the value
+  // changed between them.
   void run_step_channel(const ChannelWeights& cw, const std::vector<const float*>& inputs, float* output,
                         int batch) const {
     exec_->run_step_channel(cw, inputs, output, batch);

@@ -38,6 +38,16 @@ ChannelLayout layout_of(const Graph& g, const ResolvedSite& s) {
 
 std::vector<FaultyStep> faulty_steps(const Graph& g, ExecutorSteps exec, const StepIndex& index,
                                      const ResolvedFault& fault) {
+  if (fault.activation) {
+    // One value of one channel changes: the step's golden rows with that element changed
+    // (a fused conv's raw value recomputed; Executor::element_change). Everything after it
+    // is the weight path's: the changed plane's position bitmap, golden leading channels.
+    const StepId step = index.step_of_node[size_t(fault.node)];
+    const int bit = fault.bit;
+    const FaultModel model = fault.model;
+    return {FaultyStep{step, {exec.element_change(step.value(), fault.node, fault.offset,
+                                                  [bit, model](float v) { return apply_fault(v, bit, model); })}}};
+  }
   // The sites by (step, channel), each channel's in the fault's order.
   std::map<std::pair<StepId, int>, std::vector<ResolvedSite>> by_channel;
   for (const ResolvedSite& s : fault.sites()) {

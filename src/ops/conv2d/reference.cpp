@@ -5,6 +5,7 @@
 #include <string>
 
 #include "faultbench/ops/conv2d.h"
+#include "faultbench/ops/conv2d_element.h"
 #include "layout.h"
 
 namespace faultbench::ops {
@@ -66,32 +67,42 @@ void validate_conv2d(const Conv2dShape& s) {
                         std::to_string(span_h / s.stride + 1) + "x" + std::to_string(span_w / s.stride + 1));
 }
 
-namespace detail {
-void conv_reference_plane(const Conv2dShape& s, const Window2d& w, const float* x, const float* weight,
-                          const float* bias, int n, int co, float* yp) {
+namespace {
+// Output element (n, co, oh, ow): the documented sequence (docs/DETERMINISM.md).
+inline float reference_element(const Conv2dShape& s, const Window2d& w, const float* x, const float* weight,
+                               const float* bias, int n, int co, int oh, int ow) {
   const int cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups, kh_n = w.kernel_h, kw_n = w.kernel_w;
   const int64_t in_plane = int64_t(s.in_h) * s.in_w;
   const int g = co / cout_g;
   const float* wco = weight + int64_t(co) * cin_g * kh_n * kw_n;
-  for (int oh = 0; oh < s.out_h; ++oh) {
-    for (int ow = 0; ow < s.out_w; ++ow) {
-      float acc = 0.0f;
-      for (int cl = 0; cl < cin_g; ++cl) {
-        const float* plane = x + (int64_t(n) * s.in_c + int64_t(g) * cin_g + cl) * in_plane;
-        for (int kh = 0; kh < kh_n; ++kh) {
-          const int ih = oh * w.stride_h - w.pad_top + kh * w.dilation_h;
-          for (int kw = 0; kw < kw_n; ++kw) {
-            const int iw = ow * w.stride_w - w.pad_left + kw * w.dilation_w;
-            // Padded positions take part as 0.0f (an Inf/NaN weight makes NaN there).
-            const float xv =
-                (ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w) ? plane[int64_t(ih) * s.in_w + iw] : 0.0f;
-            acc = std::fma(wco[(cl * kh_n + kh) * kw_n + kw], xv, acc);
-          }
-        }
+  float acc = 0.0f;
+  for (int cl = 0; cl < cin_g; ++cl) {
+    const float* plane = x + (int64_t(n) * s.in_c + int64_t(g) * cin_g + cl) * in_plane;
+    for (int kh = 0; kh < kh_n; ++kh) {
+      const int ih = oh * w.stride_h - w.pad_top + kh * w.dilation_h;
+      for (int kw = 0; kw < kw_n; ++kw) {
+        const int iw = ow * w.stride_w - w.pad_left + kw * w.dilation_w;
+        // Padded positions take part as 0.0f (an Inf/NaN weight makes NaN there).
+        const float xv = (ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w) ? plane[int64_t(ih) * s.in_w + iw] : 0.0f;
+        acc = std::fma(wco[(cl * kh_n + kh) * kw_n + kw], xv, acc);
       }
-      yp[int64_t(oh) * s.out_w + ow] = bias ? acc + bias[co] : acc;
     }
   }
+  return bias ? acc + bias[co] : acc;
+}
+}  // namespace
+
+float conv2d_reference_element(const Conv2dShape& s, const float* x, const float* weight, const float* bias, int n,
+                               int co, int oh, int ow) {
+  return reference_element(s, s.window(), x, weight, bias, n, co, oh, ow);
+}
+
+namespace detail {
+void conv_reference_plane(const Conv2dShape& s, const Window2d& w, const float* x, const float* weight,
+                          const float* bias, int n, int co, float* yp) {
+  for (int oh = 0; oh < s.out_h; ++oh)
+    for (int ow = 0; ow < s.out_w; ++ow)
+      yp[int64_t(oh) * s.out_w + ow] = reference_element(s, w, x, weight, bias, n, co, oh, ow);
 }
 }  // namespace detail
 
