@@ -121,13 +121,14 @@ struct TileOut {
   const float* alpha = nullptr;
   const float* beta = nullptr;
   bool relu_early = false, relu_late = false, res_first = false;
-  float* y[MR] = {};          // output plane of each live row
-  const float* res[MR] = {};  // residual plane of each live row, or null
+  Rounding round = Rounding::None;  // after the conv, the batch norm and the add
+  float* y[MR] = {};                // output plane of each live row
+  const float* res[MR] = {};        // residual plane of each live row, or null
   const Seg* segs = nullptr;
 };
 
-inline float finish_lane(float v, const float* res, bool res_first, bool relu_late) {
-  if (res) v = res_first ? *res + v : v + *res;
+inline float finish_lane(float v, const float* res, bool res_first, bool relu_late, Rounding round) {
+  if (res) v = round_value(round, res_first ? *res + v : v + *res);
   return relu_late && v < 0.0f ? 0.0f : v;
 }
 
@@ -142,6 +143,7 @@ inline void store_vector(vf o, const VecDesc& vd, const TileOut& to, int r) {
     if (res) {
       const vf rv = _mm512_maskz_loadu_ps(m, res);
       u = to.res_first ? simd::add(rv, o) : simd::add(o, rv);
+      if (to.round != Rounding::None) u = round_lanes(u, to.round);
       if (to.relu_late) u = simd::relu(u);
     }
     _mm512_mask_storeu_ps(y, m, u);
@@ -149,7 +151,7 @@ inline void store_vector(vf o, const VecDesc& vd, const TileOut& to, int r) {
     alignas(64) float lane[L];
     simd::store(lane, o);
     for (int j = 0; j < L; ++j)
-      if (sg.mask >> j & 1u) y[j] = finish_lane(lane[j], res ? res + j : nullptr, to.res_first, to.relu_late);
+      if (sg.mask >> j & 1u) y[j] = finish_lane(lane[j], res ? res + j : nullptr, to.res_first, to.relu_late, to.round);
 #endif
   }
 }
@@ -193,7 +195,11 @@ void tile_kernel(int K, const float* __restrict w, const float* __restrict phase
     for (int v = 0; v < NV; ++v) {
       vf o = acc[r][v];
       if (to.bias) o = simd::add(o, bias);
-      if (to.alpha) o = simd::add(simd::mul(o, alpha), beta);
+      if (to.round != Rounding::None) o = round_lanes(o, to.round);
+      if (to.alpha) {
+        o = simd::add(simd::mul(o, alpha), beta);
+        if (to.round != Rounding::None) o = round_lanes(o, to.round);
+      }
       if (to.relu_early) o = simd::relu(o);
       store_vector(o, vd[v], to, r);
     }
@@ -229,6 +235,7 @@ void run_block(const Conv2dShape& s, const Conv2dLayout& pk, const Geometry& g, 
     to.relu_late = epi.relu && epi.residual;  // the ReLU must follow the residual add
     to.relu_early = epi.relu && !epi.residual;
     to.res_first = epi.residual_first;
+    to.round = epi.round;
     to.segs = g.segs.data();
     for (int r = 0; r < rows; ++r) {
       const int64_t plane = (int64_t(n) * s.out_c + co + r) * P;

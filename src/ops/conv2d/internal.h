@@ -7,6 +7,7 @@
 
 #include "faultbench/ops/conv2d.h"
 #include "layout.h"
+#include "round_lanes.h"
 
 // Per-target: included after ops/simd/begin_target.h, in each target's build of the paths.
 #if !defined(FAULTBENCH_SIMD_IN_TARGET)
@@ -111,19 +112,26 @@ struct ChannelConstants {
       }
     }
   }
-  // bias, folded batch norm, and the ReLU when no residual add follows, in registers.
+  // bias, folded batch norm, and the ReLU when no residual add follows, in registers
+  // (with the epilogue's roundings after the conv and the batch norm).
   simd::vf apply(simd::vf o, int c, bool has_bias, const ConvEpilogue& epi) const {
     if (has_bias) o = simd::add(o, simd::load(bias[c]));
-    if (epi.alpha) o = simd::add(simd::mul(o, simd::load(alpha[c])), simd::load(beta[c]));
+    const bool rounds = epi.round != Rounding::None;
+    if (rounds) o = round_lanes(o, epi.round);
+    if (epi.alpha) {
+      o = simd::add(simd::mul(o, simd::load(alpha[c])), simd::load(beta[c]));
+      if (rounds) o = round_lanes(o, epi.round);
+    }
     if (epi.relu && !epi.residual) o = simd::relu(o);
     return o;
   }
 };
 
-// The residual add (in the graph's operand order) and the ReLU after it, one element.
+// The residual add (in the graph's operand order), its rounding and the ReLU after it, one
+// element.
 inline float finish_element(float v, const float* res, const ConvEpilogue& epi) {
   if (res) {
-    v = epi.residual_first ? *res + v : v + *res;
+    v = round_value(epi.round, epi.residual_first ? *res + v : v + *res);
     if (epi.relu && v < 0.0f) v = 0.0f;
   }
   return v;
@@ -178,6 +186,9 @@ inline void store_channel_tile(const simd::vf (&acc)[4][ChannelConstants::kMaxVe
         if (res) {
           const __m128 r = _mm_loadu_ps(res + at);
           v = epi.residual_first ? _mm_add_ps(r, v) : _mm_add_ps(v, r);
+          // (Rounding is lane by lane: the upper lanes of the widened vector are unused.)
+          if (epi.round != Rounding::None)
+            v = _mm512_mask_extractf32x4_ps(v, 0xF, round_lanes(_mm512_castps128_ps512(v), epi.round), 0);
           if (epi.relu) v = _mm_blendv_ps(v, _mm_setzero_ps(), _mm_cmplt_ps(v, _mm_setzero_ps()));
         }
         _mm_storeu_ps(y + at, v);
