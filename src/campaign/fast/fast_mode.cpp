@@ -63,7 +63,7 @@ ChannelWeights FastMode::faulty_channel(const ResolvedFault& f) const {
     std::vector<float> slice(static_cast<size_t>(per_channel));
     for (int64_t i = 0; i < per_channel; ++i) slice[size_t(i)] = param.value.data[size_t(i * outputs + channel)];
     float& weight = slice[size_t(f.offset / outputs)];
-    weight = apply_fault(weight, f.bit, f.model);
+    weight = apply_fault(weight, f.bit, f.model, graph_.numerics);  // the format's bits, as brute force
     return steps_.channel_weights(step.value(), channel, slice.data());
   }
   const int channel = int(f.offset / per_channel);
