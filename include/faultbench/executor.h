@@ -23,6 +23,10 @@ struct ExecutorOptions {
   int threads = 0;  // 0: all cores
   KernelVariant variant = KernelVariant::Optimized;
   int max_batch = 128;  // images per internal chunk (bounds memory)
+  // Optimized variant: the bf16/fp16 Round nodes after a conv, batch norm or add run in the
+  // fused step (the conv's epilogue). false runs them as nodes of their own, the reference
+  // form the fused one is tested against (same bits).
+  bool fuse_rounding = true;
 };
 
 // The campaign engine's entry points (the schedule, single steps, one output channel):

@@ -34,12 +34,26 @@ float apply_fault(float weight, int bit, FaultModel model) {
   return std::bit_cast<float>(word);
 }
 
+namespace {
+// The stored 16-bit word of a weight that is a value of the format. fp16_bits converts any
+// fp32 value and so quiets a NaN; but a flip can leave a signalling fp16 NaN in a weight
+// (0x7c00 ^ bit 0), and the next bit of the same multi-bit fault must flip that word, not
+// its quieted form (else flipping bit 14 after bit 0 of Inf gives 0x3e01, not 0x3c01).
+uint16_t stored_word(RoundFormat storage, float weight) {
+  if (storage == RoundFormat::Bf16) return bf16_bits(weight);
+  const uint32_t u = std::bit_cast<uint32_t>(weight);
+  if ((u & 0x7f800000u) == 0x7f800000u && (u & 0x007fffffu) != 0 && (u & 0x1fffu) == 0)
+    return uint16_t(((u >> 16) & 0x8000u) | 0x7c00u | ((u >> 13) & 0x3ffu));  // an fp16 NaN, exactly
+  return fp16_bits(weight);
+}
+}  // namespace
+
 float apply_fault(float weight, int bit, FaultModel model, Numerics numerics) {
   const RoundFormat storage = weight_storage_format(numerics);
   if (storage == RoundFormat::None) return apply_fault(weight, bit, model);
   FAULTBENCH_CHECK(bit >= 0 && bit <= 15, "apply_fault: bit " + std::to_string(bit) + " outside 0..15");
   const uint16_t mask = uint16_t(1u << bit);
-  uint16_t word = storage == RoundFormat::Bf16 ? bf16_bits(weight) : fp16_bits(weight);
+  uint16_t word = stored_word(storage, weight);
   switch (model) {
     case FaultModel::BitFlip: word = uint16_t(word ^ mask); break;
     case FaultModel::StuckAt0: word = uint16_t(word & ~mask); break;

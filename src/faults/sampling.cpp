@@ -68,11 +68,10 @@ void check_params(const SamplingParams& p) {
   if (p.count && *p.count < 0) throw UsageError(fmt::format("--count {}: must be >= 0", *p.count));
   if (p.bits < 1 || p.bits > 32)
     throw UsageError(fmt::format("fault list: {} bits per weight: must be in 1..32", p.bits));
-  if (p.multi() && p.bits != 32)
-    throw UsageError(fmt::format(
-        "--bits-per-fault and --sites-per-fault: drawn for 32-bit weights, not for {}-bit ones (yet)", p.bits));
-  if (p.bits_per_fault < 1 || p.bits_per_fault > 32)
-    throw UsageError(fmt::format("--bits-per-fault {}: must be in 1..32", p.bits_per_fault));
+  // K bits of one weight: at most the format's width (16 for bf16/fp16).
+  if (p.bits_per_fault < 1 || p.bits_per_fault > p.bits)
+    throw UsageError(fmt::format("--bits-per-fault {}: must be in 1..{}{}", p.bits_per_fault, p.bits,
+                                 p.bits == 32 ? "" : fmt::format(" (the weights have {} bits)", p.bits)));
   if (p.sites_per_fault < 1 || p.sites_per_fault > int(kMaxSitesPerFault))
     throw UsageError(fmt::format("--sites-per-fault {}: must be in 1..{}", p.sites_per_fault, kMaxSitesPerFault));
   if (p.bits_per_fault > 1 && p.sites_per_fault > 1)
@@ -84,12 +83,13 @@ void check_params(const SamplingParams& p) {
     throw UsageError("--sites-per-fault with --scope layer needs --same-layer (a layer's sample has its sites there)");
 }
 
-// Distinct faults over `weights` weights of one layer (or the network): 32 W single bits,
-// or the multi-bit / multi-site counts of sampling.h, saturated.
+// Distinct faults over `weights` weights of one layer (or the network): B W single bits
+// (B = p.bits, the format's width), or the multi-bit / multi-site counts of sampling.h,
+// saturated.
 int64_t distinct_faults(int64_t weights, const SamplingParams& p) {
   if (p.bits_per_fault > 1)
-    return p.adjacent ? saturating_mul(weights, 33 - p.bits_per_fault)
-                      : saturating_mul(weights, binomial_saturated(32, p.bits_per_fault));
+    return p.adjacent ? saturating_mul(weights, p.bits + 1 - p.bits_per_fault)
+                      : saturating_mul(weights, binomial_saturated(p.bits, p.bits_per_fault));
   if (p.sites_per_fault > 1) return binomial_saturated(saturating_mul(weights, int64_t(p.bits)), p.sites_per_fault);
   return weights * p.bits;
 }
@@ -269,11 +269,13 @@ std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) 
   if (params.bits_per_fault > 1)
     out += fmt::format("{} {}bits of one weight per fault: the population counts W x {} bit sets x 2\n",
                        params.bits_per_fault, params.adjacent ? "adjacent " : "",
-                       params.adjacent ? 33 - params.bits_per_fault : binomial_saturated(32, params.bits_per_fault));
+                       params.adjacent ? params.bits + 1 - params.bits_per_fault
+                                       : binomial_saturated(params.bits, params.bits_per_fault));
   if (params.sites_per_fault > 1)
-    out += fmt::format("{} single-bit sites per fault{}: the population counts C(32 W{}, {}) x 2{}\n",
-                       params.sites_per_fault, params.same_layer ? " in one layer" : "", params.same_layer ? "_l" : "",
-                       params.sites_per_fault, plan.population >= 2 * kMaxDistinct ? " (saturated at 2^53)" : "");
+    out += fmt::format("{} single-bit sites per fault{}: the population counts C({} W{}, {}) x 2{}\n",
+                       params.sites_per_fault, params.same_layer ? " in one layer" : "", params.bits,
+                       params.same_layer ? "_l" : "", params.sites_per_fault,
+                       plan.population >= 2 * kMaxDistinct ? " (saturated at 2^53)" : "");
   out += fmt::format("seed {}, fault model {}\n", params.seed, fault_model_name(params.model));
   out += "layer allocation (layer: weights -> faults):\n";
   for (const LayerAllocation& a : plan.layers)

@@ -50,17 +50,19 @@ struct Drawer {
   }
 
   // One fault of layer l: its rows and its sites' keys ((global weight) * 32 + bit), sorted.
+  // Bits are drawn in [0, params.bits): the format's width (32, or 16 for bf16/fp16; a
+  // 32-bit list is drawn exactly as before).
   void draw_bits(size_t l, std::vector<Fault>& rows, std::vector<uint64_t>& keys) {
     std::vector<int64_t> index;
     const int64_t g = draw_index(l, index);
     const int k = params.bits_per_fault;
     std::vector<int> bits;
     if (params.adjacent) {
-      const int start = int(rng.randint(0, 32 - k));
+      const int start = int(rng.randint(0, params.bits - k));
       for (int b = start; b < start + k; ++b) bits.push_back(b);
     } else {
       while (int(bits.size()) < k) {
-        const int b = int(rng.randint(0, 31));
+        const int b = int(rng.randint(0, params.bits - 1));
         if (std::find(bits.begin(), bits.end(), b) == bits.end()) bits.push_back(b);
       }
       std::sort(bits.begin(), bits.end());
@@ -77,7 +79,7 @@ struct Drawer {
       size_t layer = l;
       if (!rows.empty() && !params.same_layer) layer = layer_of_weight(rng.randint(0, weights - 1));
       const int64_t g = draw_index(layer, index);
-      const int bit = int(rng.randint(0, 31));
+      const int bit = int(rng.randint(0, params.bits - 1));
       const uint64_t key = uint64_t(g) * 32 + uint64_t(bit);
       if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
       keys.push_back(key);

@@ -46,13 +46,12 @@ Executor::Executor(const Graph& graph, ExecutorOptions options)
   for (size_t i = 0; i < graph_.nodes.size(); ++i)
     for (int param : graph_.nodes[i].params) param_changed(param);
   // Fusion only with the optimized kernels: the reference variant runs every node alone.
-  p.plan = detail::make_plan(graph_, options_.variant == KernelVariant::Optimized);
+  p.plan = detail::make_plan(graph_, options_.variant == KernelVariant::Optimized, options_.fuse_rounding);
   for (const detail::Step& st : p.plan.steps) {
     ExecStep es;
     es.node = st.node;
     es.members.push_back(st.node);
-    for (int m : {st.bn, st.add, st.relu})
-      if (m >= 0) es.members.push_back(m);
+    for (int m : st.followers()) es.members.push_back(m);
     es.inputs = st.inputs;
     es.output = st.output;
     p.steps.push_back(std::move(es));

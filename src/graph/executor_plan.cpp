@@ -162,7 +162,14 @@ void check_graph(const Graph& g) {
 
 namespace {
 
-std::vector<Step> schedule(const Graph& g, bool fuse) {
+// The format a Round node rounds to when it may join a fused chain (bf16/fp16), else None.
+RoundFormat fusable_round(const Node& n) {
+  if (n.kind != OpKind::Round) return RoundFormat::None;
+  const RoundFormat f = std::get<RoundAttrs>(n.attrs).format;
+  return f == RoundFormat::Bf16 || f == RoundFormat::Fp16 ? f : RoundFormat::None;
+}
+
+std::vector<Step> schedule(const Graph& g, bool fuse, bool fuse_rounding) {
   const size_t nv = g.values.size();
   std::vector<std::vector<int>> readers(nv);
   for (size_t i = 0; i < g.nodes.size(); ++i)
@@ -183,22 +190,47 @@ std::vector<Step> schedule(const Graph& g, bool fuse) {
     st.node = int(i);
     st.inputs = n.inputs;
     int v = n.output, last = int(i);
+    // A member reading v, and (when the chain rounds) the Round of st.round reading its
+    // output: both join, or neither. Returns the member, -1 if it cannot join.
+    auto join = [&](OpKind kind, int& round) {
+      const int m = sole_reader(v, kind);
+      if (m < 0) return -1;
+      const int mo = g.nodes[size_t(m)].output;
+      if (st.round == RoundFormat::None || kind == OpKind::ReLU) {  // ReLU keeps the format
+        v = mo, last = m;
+        return m;
+      }
+      const int r = sole_reader(mo, OpKind::Round);
+      if (r < 0 || std::get<RoundAttrs>(g.nodes[size_t(r)].attrs).format != st.round) return -1;
+      round = r;
+      v = g.nodes[size_t(r)].output, last = r;
+      return m;
+    };
+    if (fuse && fuse_rounding && (n.kind == OpKind::Conv2d || n.kind == OpKind::BatchNorm2d)) {
+      const int r = sole_reader(v, OpKind::Round);
+      if (r >= 0 && fusable_round(g.nodes[size_t(r)]) != RoundFormat::None) {
+        st.node_round = r;
+        st.round = fusable_round(g.nodes[size_t(r)]);
+        v = g.nodes[size_t(r)].output, last = r;
+      }
+    }
     if (fuse && n.kind == OpKind::Conv2d) {
-      if (int b = sole_reader(v, OpKind::BatchNorm2d); b >= 0) st.bn = b, v = g.nodes[size_t(b)].output, last = b;
-      if (int a = sole_reader(v, OpKind::Add); a >= 0) {
+      st.bn = join(OpKind::BatchNorm2d, st.bn_round);
+      const int chain = v;  // the value the add reads from the chain
+      if (int a = join(OpKind::Add, st.add_round); a >= 0) {
         const Node& an = g.nodes[size_t(a)];
         st.add = a;
-        st.residual_first = an.inputs[1] == v;
+        st.residual_first = an.inputs[1] == chain;
         st.residual = st.residual_first ? an.inputs[0] : an.inputs[1];
         st.inputs.push_back(st.residual);
-        v = an.output, last = a;
       }
-      if (int r = sole_reader(v, OpKind::ReLU); r >= 0) st.relu = r, v = g.nodes[size_t(r)].output, last = r;
+      int unused = -1;
+      st.relu = join(OpKind::ReLU, unused);
     } else if (fuse && n.kind == OpKind::BatchNorm2d) {
-      if (int r = sole_reader(v, OpKind::ReLU); r >= 0) st.relu = r, v = g.nodes[size_t(r)].output, last = r;
+      int unused = -1;
+      st.relu = join(OpKind::ReLU, unused);
     }
-    for (int m : {st.bn, st.add, st.relu})
-      if (m >= 0) taken[size_t(m)] = true;
+    for (int m : st.followers()) taken[size_t(m)] = true;
     st.output = v;
     placed.emplace_back(last, std::move(st));
   }
@@ -212,9 +244,9 @@ std::vector<Step> schedule(const Graph& g, bool fuse) {
 
 }  // namespace
 
-Plan make_plan(const Graph& g, bool fuse) {
+Plan make_plan(const Graph& g, bool fuse, bool fuse_rounding) {
   Plan p;
-  p.steps = schedule(g, fuse);
+  p.steps = schedule(g, fuse, fuse_rounding);
   const size_t nv = g.values.size();
   p.root.resize(nv);
   for (size_t v = 0; v < nv; ++v) p.root[v] = int(v);

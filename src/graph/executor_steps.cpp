@@ -6,6 +6,8 @@
 
 #include "executor_prepared.h"
 #include "faultbench/error.h"
+#include "faultbench/ops/elementwise.h"
+#include "faultbench/ops/rounding.h"
 
 namespace faultbench {
 
@@ -16,17 +18,27 @@ using detail::param_data;
 const std::vector<ExecStep>& Executor::steps() const { return prepared_->steps; }
 
 namespace {
-// The fused batch norm (folded: bn, or null), residual add and ReLU of a conv step.
-ops::ConvEpilogue conv_epilogue(const detail::Step& st, const ops::BatchNormFolded* bn,
-                                const std::vector<const float*>& inputs) {
+ops::Rounding epilogue_rounding(RoundFormat f) {
+  return f == RoundFormat::Bf16   ? ops::Rounding::Bf16
+         : f == RoundFormat::Fp16 ? ops::Rounding::Fp16
+                                  : ops::Rounding::None;
+}
+
+// The fused batch norm (folded: bn, or null), residual add, roundings and ReLU of a conv
+// step, from output channel `co` on (0: the whole layer; the faulty channel's one-channel
+// conv: its own). The one place that decides a conv step's epilogue, for every way a step
+// runs (whole, in slices, one channel, some positions), so that all give the same bits.
+ops::ConvEpilogue conv_epilogue(const detail::Step& st, const ops::BatchNormFolded* bn, const float* residual,
+                                int co = 0) {
   ops::ConvEpilogue epi;
   if (bn) {
-    epi.alpha = bn->alpha.data();
-    epi.beta = bn->beta.data();
+    epi.alpha = bn->alpha.data() + co;
+    epi.beta = bn->beta.data() + co;
   }
-  if (st.add >= 0) epi.residual = inputs.back();
+  if (st.add >= 0) epi.residual = residual;
   epi.residual_first = st.residual_first;
   epi.relu = st.relu >= 0;
+  epi.round = epilogue_rounding(st.round);
   return epi;
 }
 
@@ -53,10 +65,17 @@ void Executor::run_step(int step, const std::vector<const float*>& inputs, float
   if (n.kind != OpKind::Conv2d) {
     if (!st.fused()) {
       run_node(st.node, inputs, output, batch, pool);
-    } else {  // batch_norm -> relu
+    } else if (st.node_round < 0) {  // batch_norm -> relu
       const ValueShape& vs = graph_.values[size_t(n.output)];
       ops::batch_norm2d_optimized({batch, vs.c, vs.h, vs.w}, inputs[0], p.nodes[size_t(st.node)].bn, output, pool,
                                   true);
+    } else {  // batch_norm -> Round -> [relu]: in place, on the batch norm's output
+      const ValueShape& vs = graph_.values[size_t(n.output)];
+      ops::batch_norm2d_optimized({batch, vs.c, vs.h, vs.w}, inputs[0], p.nodes[size_t(st.node)].bn, output, pool,
+                                  false);
+      const ops::ElementwiseShape es{int64_t(batch) * vs.numel()};
+      ops::round_values(epilogue_rounding(st.round), output, es.count);
+      if (st.relu >= 0) ops::relu_optimized(es, output, output, pool);
     }
     return;
   }
@@ -66,7 +85,8 @@ void Executor::run_step(int step, const std::vector<const float*>& inputs, float
     ops::conv2d_reference(s, inputs[0], p.weights(graph_, st.node), bias, output);
     return;
   }
-  const ops::ConvEpilogue epi = conv_epilogue(st, st.bn >= 0 ? &p.nodes[size_t(st.bn)].bn : nullptr, inputs);
+  const ops::ConvEpilogue epi =
+      conv_epilogue(st, st.bn >= 0 ? &p.nodes[size_t(st.bn)].bn : nullptr, st.add >= 0 ? inputs.back() : nullptr);
   ops::conv2d_optimized(s, inputs[0], p.nodes[size_t(st.node)].conv, bias, output, pool, epi, needed, fill);
 }
 
@@ -106,7 +126,8 @@ void Executor::run_step_segment(int step, const std::vector<const float*>& input
     ops::conv2d_segment_reference(s, inputs[0], p.weights(graph_, st.node), bias, output, seg);
     return;
   }
-  const ops::ConvEpilogue epi = conv_epilogue(st, st.bn >= 0 ? &p.nodes[size_t(st.bn)].bn : nullptr, inputs);
+  const ops::ConvEpilogue epi =
+      conv_epilogue(st, st.bn >= 0 ? &p.nodes[size_t(st.bn)].bn : nullptr, st.add >= 0 ? inputs.back() : nullptr);
   ops::conv2d_segment_optimized(s, inputs[0], p.nodes[size_t(st.node)].conv, bias, output, pool, epi, seg);
 }
 
@@ -191,15 +212,9 @@ void Executor::run_step_channel(const ChannelWeights& cw, const std::vector<cons
       ops::conv2d_reference(one, x, cw.weights.data(), bias, y);
       continue;
     }
-    ops::ConvEpilogue epi;
-    if (st.bn >= 0) {
-      const ops::BatchNormFolded& f = p.nodes[size_t(st.bn)].bn;
-      epi.alpha = f.alpha.data() + co;
-      epi.beta = f.beta.data() + co;
-    }
-    if (st.add >= 0) epi.residual = inputs.back() + (int64_t(i) * full.out_c + co) * plane;
-    epi.residual_first = st.residual_first;
-    epi.relu = st.relu >= 0;
+    const ops::ConvEpilogue epi =
+        conv_epilogue(st, st.bn >= 0 ? &p.nodes[size_t(st.bn)].bn : nullptr,
+                      st.add >= 0 ? inputs.back() + (int64_t(i) * full.out_c + co) * plane : nullptr, co);
     ops::conv2d_optimized(one, x, cw.conv, bias, y, nullptr, epi);
   }
 }

@@ -160,6 +160,14 @@ inline std::vector<CliCase> cli_cases_fault_models() {
        {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--target", "activations",
         "--bits-per-fault", "2"},
        2},
+      // Multi-bit lists of 16-bit formats (issue 16): K bits of a 16-bit word.
+      {"cli-bits-per-fault-over-width",
+       "command line",
+       "faultlist --numerics bf16 --bits-per-fault 17 (a bf16 weight has 16 bits)",
+       [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--numerics", "bf16",
+        "--bits-per-fault", "17"},
+       2},
   };
 }
 

@@ -63,8 +63,10 @@ struct LayerAllocation {
 };
 
 // Multi-bit / multi-site populations (the distinct faults, times 2 as above):
-//   K bits, not adjacent: W * C(32, K);  adjacent: W * (33 - K)
-//   M sites: C(32 W, M) (--same-layer: the sum over the layers of C(32 W_l, M))
+//   K bits, not adjacent: W * C(B, K);  adjacent: W * (B + 1 - K)
+//   M sites: C(B W, M) (--same-layer: the sum over the layers of C(B W_l, M))
+// with B = SamplingParams::bits, the format's width (32; 16 for bf16/fp16, whose bits and
+// --adjacent runs stay inside the 16-bit word)
 // saturated at 2^52 - 1 distinct faults (the Leveugle size is then its limit,
 // t^2 p (1-p) / e^2, to the last digit). Each layer gets round(W_l n / W) faults as above;
 // a fault's first site is in its layer, the others (M sites, not --same-layer) anywhere,

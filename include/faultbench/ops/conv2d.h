@@ -15,6 +15,7 @@
 
 #include "faultbench/ops/common.h"
 #include "faultbench/ops/conv2d_path.h"
+#include "faultbench/ops/rounding.h"
 #include "faultbench/window2d.h"
 
 namespace faultbench::ops {
@@ -93,13 +94,17 @@ void conv2d_pack_set(Conv2dPacked& pack, int64_t index, float value);
 // -> [relu] chains. Each output element goes through exactly the unfused operations in
 // the unfused order: v = conv (+ bias); v = v * alpha[co]; v = v + beta[co];
 // v = residual_first ? r + v : v + r; v = v < 0 ? 0 : v. So fusing never changes a bit.
+// With `round` (the bf16/fp16 modes' Round nodes, fused): v = R(conv (+ bias)); with the
+// batch norm v = R(v * alpha + beta) (both steps in fp32, then rounded); with the residual
+// v = R(r + v); then the ReLU: each rounding where the Round-node graph has its node.
 struct ConvEpilogue {
   const float* alpha = nullptr;  // [out_c] folded batch norm (with beta), or null
   const float* beta = nullptr;
   const float* residual = nullptr;  // [batch, out_c, out_h, out_w], or null
   bool residual_first = false;      // the residual is the add's first operand
   bool relu = false;
-  bool empty() const { return alpha == nullptr && residual == nullptr && !relu; }
+  Rounding round = Rounding::None;  // after the conv, the batch norm and the add (rounding.h)
+  bool empty() const { return alpha == nullptr && residual == nullptr && !relu && round == Rounding::None; }
 };
 
 // pool may be null (single-threaded). The batch is s.batch; pack.shape() must match s.

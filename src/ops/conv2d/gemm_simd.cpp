@@ -121,16 +121,24 @@ struct TileOut {
   const float* alpha = nullptr;
   const float* beta = nullptr;
   bool relu_early = false, relu_late = false, res_first = false;
-  float* y[MR] = {};          // output plane of each live row
-  const float* res[MR] = {};  // residual plane of each live row, or null
+  Rounding round = Rounding::None;  // after the conv, the batch norm and the add
+  float* y[MR] = {};                // output plane of each live row
+  const float* res[MR] = {};        // residual plane of each live row, or null
   const Seg* segs = nullptr;
 };
 
-inline float finish_lane(float v, const float* res, bool res_first, bool relu_late) {
-  if (res) v = res_first ? *res + v : v + *res;
+template <bool Rounds>
+inline float finish_lane(float v, const float* res, bool res_first, bool relu_late, Rounding round) {
+  if (res) {
+    v = res_first ? *res + v : v + *res;
+    if constexpr (Rounds) v = round_value(round, v);
+  }
   return relu_late && v < 0.0f ? 0.0f : v;
 }
 
+// Rounds (a template argument, so that fp32's kernels are the code they were): the
+// epilogue rounds to to.round (ConvEpilogue::round).
+template <bool Rounds>
 inline void store_vector(vf o, const VecDesc& vd, const TileOut& to, int r) {
   for (int i = vd.seg_begin; i < vd.seg_end; ++i) {
     const Seg& sg = to.segs[i];
@@ -142,6 +150,7 @@ inline void store_vector(vf o, const VecDesc& vd, const TileOut& to, int r) {
     if (res) {
       const vf rv = _mm512_maskz_loadu_ps(m, res);
       u = to.res_first ? simd::add(rv, o) : simd::add(o, rv);
+      if constexpr (Rounds) u = round_lanes(u, to.round);
       if (to.relu_late) u = simd::relu(u);
     }
     _mm512_mask_storeu_ps(y, m, u);
@@ -149,14 +158,15 @@ inline void store_vector(vf o, const VecDesc& vd, const TileOut& to, int r) {
     alignas(64) float lane[L];
     simd::store(lane, o);
     for (int j = 0; j < L; ++j)
-      if (sg.mask >> j & 1u) y[j] = finish_lane(lane[j], res ? res + j : nullptr, to.res_first, to.relu_late);
+      if (sg.mask >> j & 1u)
+        y[j] = finish_lane<Rounds>(lane[j], res ? res + j : nullptr, to.res_first, to.relu_late, to.round);
 #endif
   }
 }
 
 // R: the rows computed, MR, or 1 for a tile with one live row (the campaign's one-channel
 // convs of the faulty channel), which would otherwise spend 3 of 4 fmas on padding rows.
-template <int NV, bool Split, int R = MR>
+template <int NV, bool Split, int R, bool Rounds>
 void tile_kernel(int K, const float* __restrict w, const float* __restrict phases, const int32_t* __restrict offs,
                  const VecDesc* vd, int rows, const TileOut& to) {
   const float* lo[NV];
@@ -193,25 +203,37 @@ void tile_kernel(int K, const float* __restrict w, const float* __restrict phase
     for (int v = 0; v < NV; ++v) {
       vf o = acc[r][v];
       if (to.bias) o = simd::add(o, bias);
-      if (to.alpha) o = simd::add(simd::mul(o, alpha), beta);
+      if constexpr (Rounds) o = round_lanes(o, to.round);
+      if (to.alpha) {
+        o = simd::add(simd::mul(o, alpha), beta);
+        if constexpr (Rounds) o = round_lanes(o, to.round);
+      }
       if (to.relu_early) o = simd::relu(o);
-      store_vector(o, vd[v], to, r);
+      store_vector<Rounds>(o, vd[v], to, r);
     }
   }
 }
 
 using TileFn = void (*)(int, const float*, const float*, const int32_t*, const VecDesc*, int, const TileOut&);
-TileFn tile_fn(int nv, bool split, int rows) {
-  static const TileFn plain[kMaxNV] = {tile_kernel<1, false>, tile_kernel<2, false>, tile_kernel<3, false>,
-                                       tile_kernel<4, false>, tile_kernel<5, false>, tile_kernel<6, false>};
-  static const TileFn halves[kMaxNV] = {tile_kernel<1, true>, tile_kernel<2, true>, tile_kernel<3, true>,
-                                        tile_kernel<4, true>, tile_kernel<5, true>, tile_kernel<6, true>};
-  static const TileFn plain1[kMaxNV] = {tile_kernel<1, false, 1>, tile_kernel<2, false, 1>, tile_kernel<3, false, 1>,
-                                        tile_kernel<4, false, 1>, tile_kernel<5, false, 1>, tile_kernel<6, false, 1>};
-  static const TileFn halves1[kMaxNV] = {tile_kernel<1, true, 1>, tile_kernel<2, true, 1>, tile_kernel<3, true, 1>,
-                                         tile_kernel<4, true, 1>, tile_kernel<5, true, 1>, tile_kernel<6, true, 1>};
+template <bool Rounds>
+TileFn tile_fn_of(int nv, bool split, int rows) {
+  static const TileFn plain[kMaxNV] = {tile_kernel<1, false, MR, Rounds>, tile_kernel<2, false, MR, Rounds>,
+                                       tile_kernel<3, false, MR, Rounds>, tile_kernel<4, false, MR, Rounds>,
+                                       tile_kernel<5, false, MR, Rounds>, tile_kernel<6, false, MR, Rounds>};
+  static const TileFn halves[kMaxNV] = {tile_kernel<1, true, MR, Rounds>, tile_kernel<2, true, MR, Rounds>,
+                                        tile_kernel<3, true, MR, Rounds>, tile_kernel<4, true, MR, Rounds>,
+                                        tile_kernel<5, true, MR, Rounds>, tile_kernel<6, true, MR, Rounds>};
+  static const TileFn plain1[kMaxNV] = {tile_kernel<1, false, 1, Rounds>, tile_kernel<2, false, 1, Rounds>,
+                                        tile_kernel<3, false, 1, Rounds>, tile_kernel<4, false, 1, Rounds>,
+                                        tile_kernel<5, false, 1, Rounds>, tile_kernel<6, false, 1, Rounds>};
+  static const TileFn halves1[kMaxNV] = {tile_kernel<1, true, 1, Rounds>, tile_kernel<2, true, 1, Rounds>,
+                                         tile_kernel<3, true, 1, Rounds>, tile_kernel<4, true, 1, Rounds>,
+                                         tile_kernel<5, true, 1, Rounds>, tile_kernel<6, true, 1, Rounds>};
   if (rows == 1) return split ? halves1[nv - 1] : plain1[nv - 1];
   return split ? halves[nv - 1] : plain[nv - 1];
+}
+TileFn tile_fn(int nv, bool split, int rows, Rounding round) {
+  return round != Rounding::None ? tile_fn_of<true>(nv, split, rows) : tile_fn_of<false>(nv, split, rows);
 }
 
 // Output-channel tiles [t0, t1) of vector block b of one (image, group).
@@ -221,7 +243,7 @@ void run_block(const Conv2dShape& s, const Conv2dLayout& pk, const Geometry& g, 
   const VecDesc* vd = g.vecs.data() + b * g.nv;
   for (int t = t0; t < t1; ++t) {
     const int co = grp * g.cout_g + t * MR, rows = std::min(MR, g.cout_g - t * MR);
-    const TileFn fn = tile_fn(g.nv, g.split, rows);
+    const TileFn fn = tile_fn(g.nv, g.split, rows, epi.round);
     TileOut to;
     to.bias = bias ? bias + co : nullptr;
     to.alpha = epi.alpha ? epi.alpha + co : nullptr;
@@ -229,6 +251,7 @@ void run_block(const Conv2dShape& s, const Conv2dLayout& pk, const Geometry& g, 
     to.relu_late = epi.relu && epi.residual;  // the ReLU must follow the residual add
     to.relu_early = epi.relu && !epi.residual;
     to.res_first = epi.residual_first;
+    to.round = epi.round;
     to.segs = g.segs.data();
     for (int r = 0; r < rows; ++r) {
       const int64_t plane = (int64_t(n) * s.out_c + co + r) * P;

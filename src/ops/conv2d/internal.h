@@ -7,6 +7,7 @@
 
 #include "faultbench/ops/conv2d.h"
 #include "layout.h"
+#include "round_lanes.h"
 
 // Per-target: included after ops/simd/begin_target.h, in each target's build of the paths.
 #if !defined(FAULTBENCH_SIMD_IN_TARGET)
@@ -111,22 +112,38 @@ struct ChannelConstants {
       }
     }
   }
-  // bias, folded batch norm, and the ReLU when no residual add follows, in registers.
-  simd::vf apply(simd::vf o, int c, bool has_bias, const ConvEpilogue& epi) const {
+  // bias, folded batch norm, and the ReLU when no residual add follows, in registers;
+  // Rounds: with the epilogue's roundings after the conv and the batch norm (a template
+  // argument, so that fp32's code is what it was).
+  template <bool Rounds>
+  simd::vf apply_as(simd::vf o, int c, bool has_bias, const ConvEpilogue& epi) const {
     if (has_bias) o = simd::add(o, simd::load(bias[c]));
-    if (epi.alpha) o = simd::add(simd::mul(o, simd::load(alpha[c])), simd::load(beta[c]));
+    if constexpr (Rounds) o = round_lanes(o, epi.round);
+    if (epi.alpha) {
+      o = simd::add(simd::mul(o, simd::load(alpha[c])), simd::load(beta[c]));
+      if constexpr (Rounds) o = round_lanes(o, epi.round);
+    }
     if (epi.relu && !epi.residual) o = simd::relu(o);
     return o;
   }
+  simd::vf apply(simd::vf o, int c, bool has_bias, const ConvEpilogue& epi) const {
+    return epi.round == Rounding::None ? apply_as<false>(o, c, has_bias, epi) : apply_as<true>(o, c, has_bias, epi);
+  }
 };
 
-// The residual add (in the graph's operand order) and the ReLU after it, one element.
-inline float finish_element(float v, const float* res, const ConvEpilogue& epi) {
+// The residual add (in the graph's operand order), its rounding (Rounds) and the ReLU after
+// it, one element.
+template <bool Rounds>
+inline float finish_element_as(float v, const float* res, const ConvEpilogue& epi) {
   if (res) {
     v = epi.residual_first ? *res + v : v + *res;
+    if constexpr (Rounds) v = round_value(epi.round, v);
     if (epi.relu && v < 0.0f) v = 0.0f;
   }
   return v;
+}
+inline float finish_element(float v, const float* res, const ConvEpilogue& epi) {
+  return epi.round == Rounding::None ? finish_element_as<false>(v, res, epi) : finish_element_as<true>(v, res, epi);
 }
 
 #if defined(FAULTBENCH_SIMD_TARGET_AVX512)
@@ -159,12 +176,14 @@ inline void transpose_lane_groups(const __m512 (&in)[4], __m512 (&out)[4]) {
 // Stores `count` positions (from output position p0) of channel vectors [0, nc) of a tile,
 // through the epilogue: y and res point at (first channel, p0); channel i of vector c is
 // (c * kLanes + i) * P further.
-inline void store_channel_tile(const simd::vf (&acc)[4][ChannelConstants::kMaxVec], int nc, int count,
-                               const ChannelConstants& cc, bool has_bias, const ConvEpilogue& epi, float* y,
-                               const float* res, int64_t P) {
+template <bool Rounds>
+inline void store_channel_tile_as(const simd::vf (&acc)[4][ChannelConstants::kMaxVec], int nc, int count,
+                                  const ChannelConstants& cc, bool has_bias, const ConvEpilogue& epi, float* y,
+                                  const float* res, int64_t P) {
   for (int c = 0; c < nc; ++c) {
-    const simd::vf o[4] = {cc.apply(acc[0][c], c, has_bias, epi), cc.apply(acc[1][c], c, has_bias, epi),
-                           cc.apply(acc[2][c], c, has_bias, epi), cc.apply(acc[3][c], c, has_bias, epi)};
+    const simd::vf o[4] = {
+        cc.apply_as<Rounds>(acc[0][c], c, has_bias, epi), cc.apply_as<Rounds>(acc[1][c], c, has_bias, epi),
+        cc.apply_as<Rounds>(acc[2][c], c, has_bias, epi), cc.apply_as<Rounds>(acc[3][c], c, has_bias, epi)};
 #if defined(FAULTBENCH_SIMD_TARGET_AVX512)
     if (count == 4) {
       // 4 x 16 transpose: u[m] lane group g = positions 0..3 of channel 4g + m.
@@ -178,6 +197,9 @@ inline void store_channel_tile(const simd::vf (&acc)[4][ChannelConstants::kMaxVe
         if (res) {
           const __m128 r = _mm_loadu_ps(res + at);
           v = epi.residual_first ? _mm_add_ps(r, v) : _mm_add_ps(v, r);
+          // (Rounding is lane by lane: the upper lanes of the widened vector are unused.)
+          if constexpr (Rounds)
+            v = _mm512_mask_extractf32x4_ps(v, 0xF, round_lanes(_mm512_castps128_ps512(v), epi.round), 0);
           if (epi.relu) v = _mm_blendv_ps(v, _mm_setzero_ps(), _mm_cmplt_ps(v, _mm_setzero_ps()));
         }
         _mm_storeu_ps(y + at, v);
@@ -189,9 +211,17 @@ inline void store_channel_tile(const simd::vf (&acc)[4][ChannelConstants::kMaxVe
     for (int j = 0; j < 4; ++j) simd::store(t[j], o[j]);
     for (int i = 0; i < cc.valid[c]; ++i) {
       const int64_t at = (int64_t(c) * simd::kLanes + i) * P;
-      for (int j = 0; j < count; ++j) y[at + j] = finish_element(t[j][i], res ? res + at + j : nullptr, epi);
+      for (int j = 0; j < count; ++j) y[at + j] = finish_element_as<Rounds>(t[j][i], res ? res + at + j : nullptr, epi);
     }
   }
+}
+inline void store_channel_tile(const simd::vf (&acc)[4][ChannelConstants::kMaxVec], int nc, int count,
+                               const ChannelConstants& cc, bool has_bias, const ConvEpilogue& epi, float* y,
+                               const float* res, int64_t P) {
+  if (epi.round == Rounding::None)
+    store_channel_tile_as<false>(acc, nc, count, cc, has_bias, epi, y, res, P);
+  else
+    store_channel_tile_as<true>(acc, nc, count, cc, has_bias, epi, y, res, P);
 }
 
 // The inverse: acc[j][c] lane i = src[(c * kLanes + i) * P + j] for positions j < count
