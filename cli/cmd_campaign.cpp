@@ -48,6 +48,7 @@ struct CampaignCliOptions {
   std::optional<FaultModel> fault_model;  // overrides every fault's model when given
   CampaignMode mode = CampaignMode::Fast;
   Numerics numerics = Numerics::Fp32;
+  std::optional<int64_t> calibration_images;  // int8
   ImageOptions images;
   int threads = 0;
   int fault_batch = 0;
@@ -114,6 +115,7 @@ void run(const CampaignCliOptions& o) {
   spec.images = image_selection(o.images);
   spec.fault_model = o.fault_model;
   spec.numerics = o.numerics;
+  spec.calibration_images = calibration_images(o.calibration_images, o.numerics);
   spec.engine.mode = o.mode;
   spec.engine.threads = o.threads;
   spec.engine.max_chunk_images = o.chunk_images;
@@ -202,6 +204,7 @@ void add_campaign_command(CLI::App& app) {
       {{"bitflip", FaultModel::BitFlip}, {"stuck-at-0", FaultModel::StuckAt0}, {"stuck-at-1", FaultModel::StuckAt1}},
       "applied to every fault (default: as listed, bitflip)");
   add_numerics_option(cmd, o->numerics, "arithmetic of the network (docs/NUMERICS.md; default fp32)");
+  add_calibration_option(cmd, o->calibration_images);
   add_choice(cmd, "--mode", o->mode, {{"fast", CampaignMode::Fast}, {"brute-force", CampaignMode::BruteForce}},
              "fast (default) or brute-force (the oracle: a full forward per fault)");
   integer_range(cmd->add_option("--fault-batch", o->fault_batch, "faults per journaled batch (default: automatic)"), 1,

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "common.h"
 #include "faultbench/campaign/classify.h"
+#include "faultbench/campaign/int8_setup.h"
 #include "faultbench/campaign/model_source.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/data/layout.h"
@@ -32,6 +33,7 @@ struct EvalOptions {
   int threads = 0;
   bool per_class = false;
   Numerics numerics = Numerics::Fp32;
+  std::optional<int64_t> calibration_images;  // int8
 };
 
 void run_eval(const EvalOptions& o) {
@@ -51,7 +53,13 @@ void run_eval(const EvalOptions& o) {
   ModelSource model = resolve_model(o.model, o.dataset);
   load_model_weights(model, weights);
   Graph& graph = model.graph;
-  const NumericsReport nr = apply_numerics(graph, o.numerics);
+  const int64_t calibration = calibration_images(o.calibration_images, o.numerics);
+  std::string int8_note;
+  if (o.numerics == Numerics::Int8) {
+    const Int8Setup s = quantize_with_test_images(graph, o.dataset, data_dir, calibration, o.threads);
+    int8_note = fmt::format(" (calibration: {})", s.describe());
+  }
+  const NumericsReport nr = o.numerics == Numerics::Int8 ? NumericsReport{} : apply_numerics(graph, o.numerics);
   if (nr.overflowed > 0)
     std::fprintf(stderr, "eval: note: %lld parameters overflowed to Inf in the %s conversion (first: %s)\n",
                  static_cast<long long>(nr.overflowed), numerics_name(o.numerics), nr.first_overflow.c_str());
@@ -92,7 +100,7 @@ void run_eval(const EvalOptions& o) {
   }
   std::printf("model: %s  dataset: %s  images: %s  threads: %s%s\n", o.model.c_str(), o.dataset.c_str(),
               describe_images(selection, n).c_str(), describe_threads(o.threads, executor.pool().size()).c_str(),
-              o.numerics == Numerics::Fp32 ? "" : fmt::format("  numerics: {}", numerics_name(o.numerics)).c_str());
+              o.numerics == Numerics::Fp32 ? "" : fmt::format("  numerics: {}{}", numerics_name(o.numerics), int8_note).c_str());
   std::printf("top1: %.2f%%\n", 100.0 * double(correct) / double(n));
   if (o.per_class) {
     for (int c = 0; c < k; ++c) {
@@ -137,6 +145,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--logits", opts->logits_path, "write per-image logits to this CSV file");
   cmd->add_flag("--per-class", opts->per_class, "also print per-class accuracy");
   add_numerics_option(cmd, opts->numerics, "arithmetic of the network (docs/NUMERICS.md; default fp32)");
+  add_calibration_option(cmd, opts->calibration_images);
   cmd->callback([opts] { run_eval(*opts); });
 }
 

@@ -101,6 +101,7 @@ std::string campaign_sidecar_json(const CampaignRecord& r) {
   j["fault_list"] = fault_list_json(r);
   j["fault_model"] = binding.fault_model;
   j["numerics"] = binding.numerics;
+  if (!binding.calibration.empty()) j["calibration"] = binding.calibration;
   j["mode"] = campaign_mode_name(spec.engine.mode);
   j["threads"] = r.threads;
   j["golden"] = {{"top1_correct", r.golden.top1_correct}, {"images", binding.images}};

@@ -171,7 +171,7 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
     else
       (campaign_detail::fast_mode_runs(impl_->graph, f) ? todo : brute).push_back(i);
   }
-  if (!impl_->run_fast(faults, todo, out, stop, on_progress)) return false;
+  if (!todo.empty() && !impl_->run_fast(faults, todo, out, stop, on_progress)) return false;
   if (noops.empty() && brute.empty()) return true;
   if (!impl_->ensure_golden(stop)) return false;  // only when no fault ran (else already known)
   if (!brute.empty() && !impl_->run_brute_force(faults, brute, out, stop, on_progress)) return false;

@@ -120,6 +120,7 @@ nlohmann::json CampaignBinding::to_json() const {
   if (!until_margin.empty()) j["until_margin"] = until_margin;
   // fp32 records stay byte-identical to those of faultbench before --numerics.
   if (numerics != "fp32") j["numerics"] = numerics;
+  if (!calibration.empty()) j["calibration"] = calibration;
   // Only for imported models, so that a zoo campaign's records stay as they were.
   if (!model_sha256.empty()) j["model_sha256"] = model_sha256;
   return j;
@@ -151,6 +152,7 @@ CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::s
   if (j.contains("shard")) b.shard = str("shard");
   if (j.contains("until_margin")) b.until_margin = str("until_margin");
   if (j.contains("numerics")) b.numerics = str("numerics");
+  if (j.contains("calibration")) b.calibration = str("calibration");
   if (j.contains("model_sha256")) b.model_sha256 = str("model_sha256");
   return b;
 }
@@ -177,6 +179,9 @@ std::string CampaignBinding::difference(const CampaignBinding& now) const {
     return diff("--until-margin settings", until_margin.empty() ? "none" : until_margin,
                 now.until_margin.empty() ? "none" : now.until_margin);
   if (numerics != now.numerics) return diff("numerics", numerics, now.numerics);
+  if (calibration != now.calibration)
+    return diff("int8 calibration", calibration.empty() ? "none" : calibration,
+                now.calibration.empty() ? "none" : now.calibration);
   return "";
 }
 

@@ -56,6 +56,7 @@ const char* op_kind_name(OpKind kind) {
     case OpKind::Transpose: return "transpose";
     case OpKind::Softmax: return "softmax";
     case OpKind::Reshape: return "reshape";
+    case OpKind::Quantized: return "quantized";
   }
   return "unknown";
 }

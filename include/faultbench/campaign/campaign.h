@@ -42,6 +42,7 @@ struct CampaignSpec {
   ImageSelection images;                  // which test images (default: all of them)
   std::optional<FaultModel> fault_model;  // overrides every fault's model when set
   Numerics numerics = Numerics::Fp32;     // the arithmetic (docs/NUMERICS.md)
+  int64_t calibration_images = 100;       // int8: calibrate on the first K test images (int8_setup.h)
   EngineOptions engine;                   // threads, mode, memory
   int fault_batch = 0;                    // faults per journaled batch; 0: automatic
   std::vector<std::string> command_line;  // recorded in the sidecar (the CLI's argv)

@@ -38,6 +38,8 @@ struct CampaignBinding {
   // so that campaigns without the option keep their bytes).
   std::string until_margin;
   std::string numerics = "fp32";  // numerics_name(); written only when not fp32 (older records: fp32)
+  // int8: the calibration set (Int8Setup::describe()); "" (and not written) otherwise.
+  std::string calibration;
   std::string model_sha256;       // an imported ONNX model's file bytes; "" (and not written) for a zoo model
 
   nlohmann::json to_json() const;
