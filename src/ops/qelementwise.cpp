@@ -1,6 +1,8 @@
 // The int8 operators besides conv/linear (faultbench/ops/qelementwise.h).
 #include "faultbench/ops/qelementwise.h"
 
+#include "faultbench/ops/qconv.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -9,11 +11,10 @@ namespace faultbench::ops {
 namespace {
 constexpr int64_t kGrain = 1 << 14;
 
-// Round half to even (the default rounding mode, as np.rint), saturated to [lo, 127],
-// returned through an int so that 0 is +0.0.
-inline float saturate_round(double v, double lo) {
-  return float(int32_t(std::nearbyint(v < lo ? lo : (v > 127.0 ? 127.0 : v))));
-}
+// Saturated to [lo, 127], then rounded half to even (np.rint; qrequant_rne: never -0.0).
+// Clamping first gives the same as rounding first: the bounds are integers. Branch-free,
+// so that the loops vectorize.
+inline float saturate_round(double v, double lo) { return float(qrequant_rne(std::min(std::max(v, lo), 127.0))); }
 }  // namespace
 
 float quantize_one(float x, float scale) {

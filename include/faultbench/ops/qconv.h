@@ -35,6 +35,13 @@ struct QRequant {
   bool dequantize = false;                // fp32 output (the logits)
 };
 
+// Round half to even of |v| < 2^51, as np.rint: adding and subtracting 1.5 x 2^52 leaves v
+// rounded to an integer in the default rounding mode; branch-free and vectorizable, unlike
+// std::nearbyint's libm call (-ffp-contract=off and no -ffast-math keep both operations).
+inline double qrequant_rne(double v) {
+  constexpr double kMagic = 6755399441055744.0;
+  return (v + kMagic) - kMagic;
+}
 // The exact epilogue on one sum (shared by every kernel).
 float qrequant_one(const QRequant& r, int c, int32_t acc);
 
@@ -45,13 +52,17 @@ void qconv_reference(const Conv2dShape& s, const float* x, const int8_t* weight,
 enum class QConvPath : uint8_t { None, Scalar, Avx2Madd16, Avx2Maddubs, Avx512Madd16, Avx512Maddubs, Avx512Vnni };
 const char* qconv_path_name(QConvPath p);
 // The active SIMD target's path for inputs known to be in [0, 127] (x_unsigned) or not.
-// FAULTBENCH_SIMD_QCONV_NO_VNNI (any value) keeps VNNI out (tests, benchmarks).
 QConvPath choose_qconv_path(bool x_unsigned);
+// Whether the AVX-512 target may use VNNI: the CPU has it and qconv_allow_vnni(false) was
+// not called (tests and benchmarks run the vpmaddubsw path on VNNI CPUs with it).
+bool qconv_vnni_usable();
+void qconv_allow_vnni(bool allow);
 
-// Weights re-laid out for the optimized kernels: per group, [K4][co_pad][4] int8 (quads of
-// the reduction index for vpmaddubsw / vpdpbusd) and [K2][co_pad][2] int16 (pairs for
-// vpmaddwd), K = in_c/groups x kh x kw padded with zeros; co_pad = the group's output
-// channels rounded up to `lanes` int32 lanes of the target that packed it.
+// Weights re-laid out for the optimized kernels: per group, the reduction in (kh, kw, ci)
+// order with ci padded to whole 32-bit words of codes, as [K4][co_pad][4] int8 (quads for
+// vpmaddubsw / vpdpbusd) and [K2][co_pad][2] int16 (pairs for vpmaddwd), zeros in the
+// padding; co_pad = the group's output channels rounded up to the `lanes` int32 lanes of
+// the target that packed it.
 struct QConvPacked {
   Conv2dShape shape;  // batch ignored
   int lanes = 1, k = 0, k4 = 0, k2 = 0, co_pad = 0;

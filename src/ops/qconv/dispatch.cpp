@@ -1,6 +1,7 @@
 // The int8 conv's public entry points (faultbench/ops/qconv.h): each runs the active SIMD
 // target's build of qconv_simd.cpp (docs/SIMD.md). A pack is laid out for the lane count of
 // the target that made it.
+#include <atomic>
 #include <cstdint>
 
 #include "faultbench/ops/qconv.h"
@@ -27,6 +28,21 @@ const char* qconv_path_name(QConvPath p) {
   }
   return "?";
 }
+
+namespace {
+std::atomic<bool> g_vnni_allowed{true};
+}  // namespace
+
+bool qconv_vnni_usable() {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const bool cpu = __builtin_cpu_supports("avx512vnni");
+  return cpu && g_vnni_allowed.load(std::memory_order_relaxed);
+#else
+  return false;
+#endif
+}
+
+void qconv_allow_vnni(bool allow) { g_vnni_allowed.store(allow, std::memory_order_relaxed); }
 
 QConvPath choose_qconv_path(bool x_unsigned) { return FAULTBENCH_SIMD_CALL(choose_qconv_path)(x_unsigned); }
 

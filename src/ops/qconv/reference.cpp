@@ -1,5 +1,6 @@
 // The int8 conv's scalar reference and the requantization every kernel shares
 // (faultbench/ops/qconv.h, docs/NUMERICS.md "int8").
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -14,11 +15,10 @@ float qrequant_one(const QRequant& r, int c, int32_t acc) {
   const int64_t sum = int64_t(acc) + (r.bias ? int64_t(r.bias[c]) : 0);
   const double v = double(sum) * double(r.multiplier[c]);
   if (r.dequantize) return float(v);
-  // round half to even (the default rounding mode; ONNX QuantizeLinear / np.rint), then
-  // saturate. Through an int so that 0 is stored as +0.0.
+  // Saturate, then round half to even (ONNX QuantizeLinear, np.rint); the same as rounding
+  // first, the bounds being integers. qrequant_rne never gives -0.0.
   const double lo = r.relu ? 0.0 : -128.0;
-  const double q = std::nearbyint(v < lo ? lo : (v > 127.0 ? 127.0 : v));
-  return float(int32_t(q));
+  return float(qrequant_rne(std::min(std::max(v, lo), 127.0)));
 }
 
 void qconv_reference(const Conv2dShape& s, const float* x, const int8_t* weight, const QRequant& r, float* y) {
