@@ -37,6 +37,7 @@ struct EvalOptions {
 };
 
 void run_eval(const EvalOptions& o) {
+  const int64_t calibration = calibration_images(o.calibration_images, o.numerics);
   const auto data_dir = resolve_data_dir(o.data_dir);
   check_model_argument(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
   // An ONNX model carries its weights; --weights then replaces them by name.
@@ -53,7 +54,6 @@ void run_eval(const EvalOptions& o) {
   ModelSource model = resolve_model(o.model, o.dataset);
   load_model_weights(model, weights);
   Graph& graph = model.graph;
-  const int64_t calibration = calibration_images(o.calibration_images, o.numerics);
   std::string int8_note;
   if (o.numerics == Numerics::Int8) {
     const Int8Setup s = quantize_with_test_images(graph, o.dataset, data_dir, calibration, o.threads);

@@ -10,6 +10,7 @@
 
 #include "../campaign/campaign_fixtures.h"
 #include "faultbench/campaign/engine.h"
+#include "faultbench/campaign/journal.h"
 #include "faultbench/error.h"
 #include "faultbench/executor.h"
 #include "faultbench/faults/fault.h"
@@ -92,6 +93,21 @@ TEST(Int8, OptimizedEqualsReferenceThroughTheNetwork) {
     for (float v : a.data) spread = std::max(spread, std::fabs(v - std::nearbyint(v)));
     EXPECT_GT(spread, 0.0f) << model;
   }
+}
+
+TEST(Int8, TheCalibrationIsPartOfTheBinding) {
+  CampaignBinding a;
+  a.numerics = "int8";
+  a.calibration = "first 100 test images (sha256 aa)";
+  const CampaignBinding back = CampaignBinding::from_json(a.to_json(), "test");
+  EXPECT_EQ(back.calibration, a.calibration);
+  CampaignBinding b = a;
+  b.calibration = "first 50 test images (sha256 bb)";
+  EXPECT_EQ(a.difference(b),
+            "the int8 calibration changed (was first 100 test images (sha256 aa), now first 50 test images (sha256 "
+            "bb))");
+  CampaignBinding fp32;  // no calibration: the record keeps its old bytes
+  EXPECT_FALSE(fp32.to_json().contains("calibration"));
 }
 
 std::vector<FaultCounts> run_engine(const Graph& g, const ImageSet& images, const std::vector<Fault>& faults,
