@@ -29,6 +29,7 @@ namespace {
 
 struct EvalOptions {
   std::string model, dataset, weights, data_dir, logits_path;
+  std::string int8_calibration_path;  // int8: the fp32 graph and its calibration as JSON
   ImageOptions images;
   int threads = 0;
   bool per_class = false;
@@ -49,6 +50,10 @@ void run_eval(const EvalOptions& o) {
   if (!weights.empty()) plan.input("--weights", weights);
   add_test_set_inputs(plan, o.dataset, data_dir);
   if (!o.logits_path.empty()) plan.output("--logits", o.logits_path);
+  if (!o.int8_calibration_path.empty()) {
+    if (o.numerics != Numerics::Int8) throw UsageError("--int8-calibration goes with --numerics int8");
+    plan.output("--int8-calibration", o.int8_calibration_path);
+  }
   plan.check();
 
   ModelSource model = resolve_model(o.model, o.dataset);
@@ -56,8 +61,11 @@ void run_eval(const EvalOptions& o) {
   Graph& graph = model.graph;
   std::string int8_note;
   if (o.numerics == Numerics::Int8) {
-    const Int8Setup s = quantize_with_test_images(graph, o.dataset, data_dir, calibration, o.threads);
+    std::string json;
+    const Int8Setup s = quantize_with_test_images(graph, o.dataset, data_dir, calibration, o.threads,
+                                                  o.int8_calibration_path.empty() ? nullptr : &json);
     int8_note = fmt::format(" (calibration: {})", s.describe());
+    if (!json.empty()) write_file_atomically(o.int8_calibration_path, json);
   }
   const NumericsReport nr = o.numerics == Numerics::Int8 ? NumericsReport{} : apply_numerics(graph, o.numerics);
   if (nr.overflowed > 0)
@@ -146,6 +154,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("--per-class", opts->per_class, "also print per-class accuracy");
   add_numerics_option(cmd, opts->numerics, "arithmetic of the network (docs/NUMERICS.md; default fp32)");
   add_calibration_option(cmd, opts->calibration_images);
+  cmd->add_option("--int8-calibration", opts->int8_calibration_path,
+                  "int8: write the fp32 graph and its calibration (max |x| per value) as JSON "
+                  "(tools/int8_reference.py)");
   cmd->callback([opts] { run_eval(*opts); });
 }
 

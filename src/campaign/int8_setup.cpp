@@ -13,7 +13,7 @@ std::string Int8Setup::describe() const {
 }
 
 Int8Setup quantize_with_test_images(Graph& graph, const std::string& dataset, const std::filesystem::path& data_dir,
-                                    int64_t k, int threads) {
+                                    int64_t k, int threads, std::string* calibration_json) {
   if (k <= 0)
     throw UsageError(fmt::format("--calibration-images must be a positive number of test images, got {}", k));
   // The first K of the file, whatever images the run itself selects: the scales are a
@@ -28,7 +28,9 @@ Int8Setup quantize_with_test_images(Graph& graph, const std::string& dataset, co
   Int8Setup s;
   s.images = cal.images.size();
   s.sha256 = cal.images.sha256();
-  s.report = quantize_int8(graph, calibrate_int8(graph, batch, threads));
+  const Int8Calibration calibration = calibrate_int8(graph, batch, threads);
+  if (calibration_json) *calibration_json = int8_calibration_json(graph, calibration);
+  s.report = quantize_int8(graph, calibration);
   return s;
 }
 

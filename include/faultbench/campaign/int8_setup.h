@@ -24,7 +24,8 @@ struct Int8Setup {
 // Loads the first `k` images of `dataset`'s test set (the whole file validated as for any
 // run), calibrates the fp32 `graph` on them and quantizes it. k must be positive
 // (UsageError otherwise, naming --calibration-images).
+// calibration_json, when not null, receives int8_calibration_json of the fp32 graph.
 Int8Setup quantize_with_test_images(Graph& graph, const std::string& dataset, const std::filesystem::path& data_dir,
-                                    int64_t k, int threads);
+                                    int64_t k, int threads, std::string* calibration_json = nullptr);
 
 }  // namespace faultbench
