@@ -108,7 +108,9 @@ void run_eval(const EvalOptions& o) {
   }
   std::printf("model: %s  dataset: %s  images: %s  threads: %s%s\n", o.model.c_str(), o.dataset.c_str(),
               describe_images(selection, n).c_str(), describe_threads(o.threads, executor.pool().size()).c_str(),
-              o.numerics == Numerics::Fp32 ? "" : fmt::format("  numerics: {}{}", numerics_name(o.numerics), int8_note).c_str());
+              o.numerics == Numerics::Fp32
+                  ? ""
+                  : fmt::format("  numerics: {}{}", numerics_name(o.numerics), int8_note).c_str());
   std::printf("top1: %.2f%%\n", 100.0 * double(correct) / double(n));
   if (o.per_class) {
     for (int c = 0; c < k; ++c) {

@@ -156,9 +156,10 @@ CLI::Option* add_numerics_option(CLI::App* cmd, Numerics& numerics, const std::s
 }
 
 CLI::Option* add_calibration_option(CLI::App* cmd, std::optional<int64_t>& k) {
-  return integer_range(cmd->add_option("--calibration-images", k,
-                                       "int8: calibrate the activation scales on the first K test images (default 100)"),
-                       1, 1000000);
+  return integer_range(
+      cmd->add_option("--calibration-images", k,
+                      "int8: calibrate the activation scales on the first K test images (default 100)"),
+      1, 1000000);
 }
 
 int64_t calibration_images(const std::optional<int64_t>& k, Numerics numerics) {

@@ -92,9 +92,9 @@ enum class QuantOp : uint8_t {
 };
 struct QuantizedAttrs {
   QuantOp op = QuantOp::Quantize;
-  Conv2dAttrs conv;             // Conv: the geometry
-  bool linear = false;          // Conv: a linear layer (weight [out, in])
-  PoolAttrs pool;               // AvgPool: the window (global: the whole input map)
+  Conv2dAttrs conv;     // Conv: the geometry
+  bool linear = false;  // Conv: a linear layer (weight [out, in])
+  PoolAttrs pool;       // AvgPool: the window (global: the whole input map)
   bool global = false;
   std::vector<float> in_scale;  // the scale of each input value
   float out_scale = 0.0f;       // the output's scale; 0: dequantized fp32 output (the logits)
@@ -102,8 +102,8 @@ struct QuantizedAttrs {
   std::vector<int32_t> bias;    // Conv: int32 bias codes, per output channel (empty: none)
   // Conv: per output channel; Add: {a, b}; AvgPool: {m} (docs/NUMERICS.md gives the formulas).
   std::vector<float> multiplier;
-  bool relu = false;            // a fused ReLU: outputs clamped at 0
-  bool x_unsigned = false;      // Conv: input codes in [0, 127] by construction (a ReLU's output)
+  bool relu = false;        // a fused ReLU: outputs clamped at 0
+  bool x_unsigned = false;  // Conv: input codes in [0, 127] by construction (a ReLU's output)
 };
 using UnaryFn = ops::UnaryFn;         // LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh
 using UnaryAttrs = ops::UnaryParams;  // fn, alpha, beta, lo, hi (formulas: ops/unary.h)
@@ -131,9 +131,9 @@ struct ResizeAttrs {
 struct TransposeAttrs {
   std::array<int, 3> perm{0, 1, 2};  // output axis k of (c,h,w) is input axis perm[k]
 };
-using NodeAttrs = std::variant<std::monostate, Conv2dAttrs, BatchNormAttrs, PoolAttrs, LinearAttrs, ShortcutAAttrs,
-                               RoundAttrs, UnaryAttrs, BinaryAttrs, PadAttrs, SliceAttrs, ResizeAttrs, TransposeAttrs,
-                               QuantizedAttrs>;
+using NodeAttrs =
+    std::variant<std::monostate, Conv2dAttrs, BatchNormAttrs, PoolAttrs, LinearAttrs, ShortcutAAttrs, RoundAttrs,
+                 UnaryAttrs, BinaryAttrs, PadAttrs, SliceAttrs, ResizeAttrs, TransposeAttrs, QuantizedAttrs>;
 
 struct Node {
   OpKind kind = OpKind::Input;

@@ -8,14 +8,11 @@
 
 namespace faultbench {
 
-std::string Int8Setup::describe() const {
-  return fmt::format("first {} test images (sha256 {})", images, sha256);
-}
+std::string Int8Setup::describe() const { return fmt::format("first {} test images (sha256 {})", images, sha256); }
 
 Int8Setup quantize_with_test_images(Graph& graph, const std::string& dataset, const std::filesystem::path& data_dir,
                                     int64_t k, int threads, std::string* calibration_json) {
-  if (k <= 0)
-    throw UsageError(fmt::format("--calibration-images must be a positive number of test images, got {}", k));
+  if (k <= 0) throw UsageError(fmt::format("--calibration-images must be a positive number of test images, got {}", k));
   // The first K of the file, whatever images the run itself selects: the scales are a
   // function of the model and the data set alone, so every run over the set agrees.
   ImageSelection first;

@@ -49,8 +49,8 @@ void check_quantized_node(const Graph& g, const Node& n, const std::function<voi
       const int co = a.conv.out_channels;
       if (n.params.size() != 1 || a.multiplier.size() != size_t(co) || (!a.bias.empty() && a.bias.size() != size_t(co)))
         fail("conv: one weight parameter and one multiplier (and bias) per output channel");
-      if (g.params.at(size_t(n.params[0])).value.size() != int64_t(co) * (a.conv.in_channels / a.conv.groups) *
-                                                               a.conv.window.kernel_h * a.conv.window.kernel_w)
+      if (g.params.at(size_t(n.params[0])).value.size() !=
+          int64_t(co) * (a.conv.in_channels / a.conv.groups) * a.conv.window.kernel_h * a.conv.window.kernel_w)
         fail("conv: the weight has the wrong size");
       if (a.linear && (in.numel() != a.conv.in_channels || out != ValueShape{co, 1, 1}))
         fail("linear: in/out features differ from the value shapes");
@@ -67,13 +67,16 @@ void check_quantized_node(const Graph& g, const Node& n, const std::function<voi
   }
 }
 
-void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep, const std::vector<const float*>& inputs,
-                        float* output, int batch, ThreadPool* pool, bool reference) {
+void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep,
+                        const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool,
+                        bool reference) {
   const auto& a = std::get<QuantizedAttrs>(n.attrs);
   const ValueShape& out = g.values[size_t(n.output)];
   const int64_t count = int64_t(batch) * out.numel();
   switch (a.op) {
-    case QuantOp::Quantize: ops::quantize_linear(count, inputs[0], a.out_scale, output, reference ? nullptr : pool); break;
+    case QuantOp::Quantize:
+      ops::quantize_linear(count, inputs[0], a.out_scale, output, reference ? nullptr : pool);
+      break;
     case QuantOp::Conv: {
       const ops::QRequant r{a.bias.empty() ? nullptr : a.bias.data(), a.multiplier.data(), a.relu, a.out_scale == 0.0f};
       const ops::Conv2dShape s = qconv_shape(g, n, batch);

@@ -24,7 +24,8 @@ void quantized_prepare(const Graph& g, const Node& n, QuantizedPrep& prep, bool 
 void quantized_set(const Graph& g, const Node& n, QuantizedPrep& prep, int64_t offset, bool optimized);
 // The node's shape and attribute rules (check_graph), `fail` throws.
 void check_quantized_node(const Graph& g, const Node& n, const std::function<void(const std::string&)>& fail);
-void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep, const std::vector<const float*>& inputs,
-                        float* output, int batch, ThreadPool* pool, bool reference);
+void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep,
+                        const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool,
+                        bool reference);
 
 }  // namespace faultbench::detail

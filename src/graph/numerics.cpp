@@ -12,12 +12,8 @@ namespace {
 constexpr struct {
   Numerics n;
   const char* name;
-} kNames[] = {{Numerics::Fp32, "fp32"},
-              {Numerics::Tf32, "tf32"},
-              {Numerics::Tf32Published, "tf32-published"},
-              {Numerics::Bf16, "bf16"},
-              {Numerics::Fp16, "fp16"},
-              {Numerics::Int8, "int8"}};
+} kNames[] = {{Numerics::Fp32, "fp32"}, {Numerics::Tf32, "tf32"}, {Numerics::Tf32Published, "tf32-published"},
+              {Numerics::Bf16, "bf16"}, {Numerics::Fp16, "fp16"}, {Numerics::Int8, "int8"}};
 
 // Drops the low `drop` mantissa bits of an fp32 word, rounding to nearest even. Carries
 // propagate into the exponent (1.111..1 x 2^e becomes 2^(e+1); the largest values become

@@ -66,7 +66,8 @@ NumericsReport apply_numerics(Graph& g, Numerics numerics) {
   g.numerics = numerics;
   if (numerics == Numerics::Fp32) return report;
   // int8 needs calibration images: quantize_int8 (graph/quantize.h) does it.
-  if (numerics == Numerics::Int8) throw UsageError("apply_numerics: int8 is applied by quantize_int8 (graph/quantize.h)");
+  if (numerics == Numerics::Int8)
+    throw UsageError("apply_numerics: int8 is applied by quantize_int8 (graph/quantize.h)");
   const RoundFormat storage = weight_storage_format(numerics);
   if (storage != RoundFormat::None) convert_params(g, storage, report);
 

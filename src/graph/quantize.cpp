@@ -48,9 +48,10 @@ Int8Calibration calibrate_int8(const Graph& g, const Tensor& images, int threads
       float m = cal.max_abs[v];
       for (float x : buf[v]) {
         if (!std::isfinite(x))
-          throw UsageError(fmt::format("--numerics int8: calibration image {} gives a non-finite value in the fp32 "
-                                       "model (value {}); no int8 scale can represent it",
-                                       first, v));
+          throw UsageError(
+              fmt::format("--numerics int8: calibration image {} gives a non-finite value in the fp32 "
+                          "model (value {}); no int8 scale can represent it",
+                          first, v));
         m = std::max(m, std::fabs(x));
       }
       cal.max_abs[v] = m;
@@ -155,7 +156,8 @@ void Rewrite::conv(size_t i) {
   const int64_t per = wp.value.size() / co;
   std::vector<float> w(wp.value.data.begin(), wp.value.data.end());
   std::vector<float> b(size_t(co), 0.0f);
-  if (has_bias) b.assign(g.params[size_t(n.params.at(1))].value.data.begin(), g.params[size_t(n.params.at(1))].value.data.end());
+  if (has_bias)
+    b.assign(g.params[size_t(n.params.at(1))].value.data.begin(), g.params[size_t(n.params.at(1))].value.data.end());
   if (bn >= 0) {  // the executor's folding (ops/batch_norm.cpp), then into the conv
     const Node& bnode = g.nodes[size_t(bn)];
     const auto p = [&](int k) { return g.params[size_t(bnode.params.at(size_t(k)))].value.data; };
@@ -296,8 +298,9 @@ void Rewrite::run() {
       case OpKind::Flatten: copy(i); break;
       case OpKind::BatchNorm2d: fail(i, "does not follow a conv; int8 folds batch norm into the conv before it");
       default:
-        fail(i, "is not covered by int8 (conv, linear, batch norm after a conv, ReLU, max/average pooling, add, "
-                "ShortcutA, flatten)");
+        fail(i,
+             "is not covered by int8 (conv, linear, batch norm after a conv, ReLU, max/average pooling, add, "
+             "ShortcutA, flatten)");
     }
   }
   if (scale[size_t(g.output_value)] != 0.0f)

@@ -35,7 +35,7 @@ TEST(Int8, FaultsFlipTheTwosComplementCode) {
   EXPECT_EQ(apply_fault(5.0f, 0, FaultModel::BitFlip, Numerics::Int8), 4.0f);
   EXPECT_EQ(apply_fault(5.0f, 7, FaultModel::BitFlip, Numerics::Int8), -123.0f);  // 0x05 -> 0x85
   EXPECT_EQ(apply_fault(0.0f, 7, FaultModel::BitFlip, Numerics::Int8), -128.0f);
-  EXPECT_EQ(apply_fault(-1.0f, 6, FaultModel::StuckAt0, Numerics::Int8), -65.0f);  // 0xff -> 0xbf
+  EXPECT_EQ(apply_fault(-1.0f, 6, FaultModel::StuckAt0, Numerics::Int8), -65.0f);     // 0xff -> 0xbf
   EXPECT_EQ(apply_fault(-127.0f, 1, FaultModel::StuckAt1, Numerics::Int8), -125.0f);  // 0x81 -> 0x83
   EXPECT_EQ(numerics_weight_bits(Numerics::Int8), 8);
 }
@@ -72,7 +72,10 @@ TEST(Int8, UncoveredOperatorsAreRefusedNamingTheNode) {
     quantize_int8(g, cal);
     FAIL() << "densenet121 quantized";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("(batch_norm2d features.denseblock1.denselayer1.norm1) does not follow a conv"), std::string::npos) << e.what();
+    EXPECT_NE(
+        std::string(e.what()).find("(batch_norm2d features.denseblock1.denselayer1.norm1) does not follow a conv"),
+        std::string::npos)
+        << e.what();
   }
 }
 

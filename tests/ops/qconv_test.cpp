@@ -51,8 +51,7 @@ TEST(QConv, EveryPathEqualsTheReferenceBitwise) {
        false},
       {"grouped 8->8 groups 4", ops::conv2d_shape(2, 8, 6, 6, 8, 6, 6, Window2d::square(3, 1, 1), 4), true, false},
       {"depthwise signed", ops::conv2d_shape(1, 5, 6, 6, 5, 6, 6, Window2d::square(3, 1, 1), 5), false, false},
-      {"rect dilated", ops::conv2d_shape(1, 6, 9, 8, 9, 7, 7, Window2d{3, 2, 1, 1, 2, 1, 1, 0, 1, 0}, 1), true,
-       false},
+      {"rect dilated", ops::conv2d_shape(1, 6, 9, 8, 9, 7, 7, Window2d{3, 2, 1, 1, 2, 1, 1, 0, 1, 0}, 1), true, false},
       {"linear 70->10 dequantized", ops::conv2d_shape(5, 70, 1, 1, 10, 1, 1, Window2d{}, 1), true, true},
   };
   ThreadPool pool(2);
@@ -132,14 +131,14 @@ TEST(QElementwise, QuantizeAddAndPoolFollowTheirFormulas) {
   float y[4];
   const float x[] = {0.74f, -1.26f, 100.0f, -0.1f};
   ops::quantize_linear(4, x, 0.5f, y, nullptr);
-  EXPECT_EQ(y[0], 1.0f);     // 1.48 -> 1
-  EXPECT_EQ(y[1], -3.0f);    // -2.52 -> -3
-  EXPECT_EQ(y[2], 127.0f);   // saturated
+  EXPECT_EQ(y[0], 1.0f);    // 1.48 -> 1
+  EXPECT_EQ(y[1], -3.0f);   // -2.52 -> -3
+  EXPECT_EQ(y[2], 127.0f);  // saturated
   EXPECT_EQ(y[3], 0.0f);
   const float a[] = {3, 5, -128, 127}, b[] = {1, 0, -128, 127};
   ops::qadd(4, a, b, 0.5f, 0.5f, false, y, nullptr);
-  EXPECT_EQ(y[0], 2.0f);     // 1.5 + 0.5
-  EXPECT_EQ(y[1], 2.0f);     // 2.5 -> 2
+  EXPECT_EQ(y[0], 2.0f);  // 1.5 + 0.5
+  EXPECT_EQ(y[1], 2.0f);  // 2.5 -> 2
   EXPECT_EQ(y[2], -128.0f);
   EXPECT_EQ(y[3], 127.0f);
   ops::qadd(4, a, b, 0.5f, 0.5f, true, y, nullptr);
@@ -147,8 +146,8 @@ TEST(QElementwise, QuantizeAddAndPoolFollowTheirFormulas) {
   const float p[] = {1, 2, 3, 4, 5, 6, 7, 9};  // 2 channels of 2x2
   ops::QPoolShape s{1, 2, 2, 2, 1, 1, 2, 2, 1, 1};
   ops::qavg_pool(s, p, 0.25f, y, nullptr);
-  EXPECT_EQ(y[0], 2.0f);     // 10 / 4 = 2.5 -> 2
-  EXPECT_EQ(y[1], 7.0f);     // 27 / 4 = 6.75 -> 7
+  EXPECT_EQ(y[0], 2.0f);  // 10 / 4 = 2.5 -> 2
+  EXPECT_EQ(y[1], 7.0f);  // 27 / 4 = 6.75 -> 7
 }
 
 }  // namespace

@@ -29,10 +29,10 @@ namespace faultbench::ops {
 // stored as the fp32 value of that integer (+0.0 for 0), or (dequantize)
 // y = fp32(fp64(acc) * fp64(multiplier[c])).
 struct QRequant {
-  const int32_t* bias = nullptr;          // [out_c], or null (0)
-  const float* multiplier = nullptr;      // [out_c]
-  bool relu = false;                      // clamp at 0 (a fused ReLU)
-  bool dequantize = false;                // fp32 output (the logits)
+  const int32_t* bias = nullptr;      // [out_c], or null (0)
+  const float* multiplier = nullptr;  // [out_c]
+  bool relu = false;                  // clamp at 0 (a fused ReLU)
+  bool dequantize = false;            // fp32 output (the logits)
 };
 
 // Round half to even of |v| < 2^51, as np.rint: adding and subtracting 1.5 x 2^52 leaves v

@@ -310,7 +310,7 @@ QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacke
             tile_vnni(base, taps.data(), ntaps, cwords, w, pack.co_pad, sums);
           else
 #endif
-          if (quads)
+              if (quads)
             tile<true>(base, taps.data(), ntaps, cwords, w, pack.co_pad, sums);
           else
             tile<false>(base, taps.data(), ntaps, cwords, w, pack.co_pad, sums);
