@@ -46,6 +46,7 @@ TEST(Int8, RewriteFoldsBatchNormAndStoresCodesInTheWeights) {
   EXPECT_EQ(g.numerics, Numerics::Int8);
   EXPECT_EQ(report.layers.size(), 20u);  // 19 convs and the linear layer
   EXPECT_EQ(report.folded_batch_norms, 19);
+  EXPECT_EQ(g.macs_per_image(), build_model("resnet20", "cifar10").macs_per_image());  // shard cost estimates
   for (int p : g.fault_site_params()) {
     const Param& w = g.params[size_t(p)];
     ASSERT_GE(w.node, 0) << w.name;
