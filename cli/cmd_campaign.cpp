@@ -49,6 +49,7 @@ struct CampaignCliOptions {
   CampaignMode mode = CampaignMode::Fast;
   Numerics numerics = Numerics::Fp32;
   FaultTarget target = FaultTarget::Weights;
+  std::optional<int64_t> calibration_images;  // int8
   ImageOptions images;
   int threads = 0;
   int fault_batch = 0;
@@ -116,6 +117,7 @@ void run(const CampaignCliOptions& o) {
   spec.fault_model = o.fault_model;
   spec.numerics = o.numerics;
   spec.target = o.target;
+  spec.calibration_images = calibration_images(o.calibration_images, o.numerics);
   spec.engine.mode = o.mode;
   spec.engine.threads = o.threads;
   spec.engine.max_chunk_images = o.chunk_images;
@@ -207,6 +209,7 @@ void add_campaign_command(CLI::App& app) {
   add_choice(cmd, "--target", o->target, {{"weights", FaultTarget::Weights}, {"activations", FaultTarget::Activations}},
              "what the list's sites are: weights (permanent faults, default) or activations (one output value "
              "flipped in every image's forward pass)");
+  add_calibration_option(cmd, o->calibration_images);
   add_choice(cmd, "--mode", o->mode, {{"fast", CampaignMode::Fast}, {"brute-force", CampaignMode::BruteForce}},
              "fast (default) or brute-force (the oracle: a full forward per fault)");
   integer_range(cmd->add_option("--fault-batch", o->fault_batch, "faults per journaled batch (default: automatic)"), 1,

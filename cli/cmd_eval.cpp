@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "common.h"
 #include "faultbench/campaign/classify.h"
+#include "faultbench/campaign/int8_setup.h"
 #include "faultbench/campaign/model_source.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/data/layout.h"
@@ -28,13 +29,16 @@ namespace {
 
 struct EvalOptions {
   std::string model, dataset, weights, data_dir, logits_path;
+  std::string int8_calibration_path;  // int8: the fp32 graph and its calibration as JSON
   ImageOptions images;
   int threads = 0;
   bool per_class = false;
   Numerics numerics = Numerics::Fp32;
+  std::optional<int64_t> calibration_images;  // int8
 };
 
 void run_eval(const EvalOptions& o) {
+  const int64_t calibration = calibration_images(o.calibration_images, o.numerics);
   const auto data_dir = resolve_data_dir(o.data_dir);
   check_model_argument(o.model, o.dataset);  // an unknown model is a usage error before any file is looked for
   // An ONNX model carries its weights; --weights then replaces them by name.
@@ -46,12 +50,24 @@ void run_eval(const EvalOptions& o) {
   if (!weights.empty()) plan.input("--weights", weights);
   add_test_set_inputs(plan, o.dataset, data_dir);
   if (!o.logits_path.empty()) plan.output("--logits", o.logits_path);
+  if (!o.int8_calibration_path.empty()) {
+    if (o.numerics != Numerics::Int8) throw UsageError("--int8-calibration goes with --numerics int8");
+    plan.output("--int8-calibration", o.int8_calibration_path);
+  }
   plan.check();
 
   ModelSource model = resolve_model(o.model, o.dataset);
   load_model_weights(model, weights);
   Graph& graph = model.graph;
-  const NumericsReport nr = apply_numerics(graph, o.numerics);
+  std::string int8_note;
+  if (o.numerics == Numerics::Int8) {
+    std::string json;
+    const Int8Setup s = quantize_with_test_images(graph, o.dataset, data_dir, calibration, o.threads,
+                                                  o.int8_calibration_path.empty() ? nullptr : &json);
+    int8_note = fmt::format(" (calibration: {})", s.describe());
+    if (!json.empty()) write_file_atomically(o.int8_calibration_path, json);
+  }
+  const NumericsReport nr = o.numerics == Numerics::Int8 ? NumericsReport{} : apply_numerics(graph, o.numerics);
   if (nr.overflowed > 0)
     std::fprintf(stderr, "eval: note: %lld parameters overflowed to Inf in the %s conversion (first: %s)\n",
                  static_cast<long long>(nr.overflowed), numerics_name(o.numerics), nr.first_overflow.c_str());
@@ -92,7 +108,9 @@ void run_eval(const EvalOptions& o) {
   }
   std::printf("model: %s  dataset: %s  images: %s  threads: %s%s\n", o.model.c_str(), o.dataset.c_str(),
               describe_images(selection, n).c_str(), describe_threads(o.threads, executor.pool().size()).c_str(),
-              o.numerics == Numerics::Fp32 ? "" : fmt::format("  numerics: {}", numerics_name(o.numerics)).c_str());
+              o.numerics == Numerics::Fp32
+                  ? ""
+                  : fmt::format("  numerics: {}{}", numerics_name(o.numerics), int8_note).c_str());
   std::printf("top1: %.2f%%\n", 100.0 * double(correct) / double(n));
   if (o.per_class) {
     for (int c = 0; c < k; ++c) {
@@ -137,6 +155,10 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--logits", opts->logits_path, "write per-image logits to this CSV file");
   cmd->add_flag("--per-class", opts->per_class, "also print per-class accuracy");
   add_numerics_option(cmd, opts->numerics, "arithmetic of the network (docs/NUMERICS.md; default fp32)");
+  add_calibration_option(cmd, opts->calibration_images);
+  cmd->add_option("--int8-calibration", opts->int8_calibration_path,
+                  "int8: write the fp32 graph and its calibration (max |x| per value) as JSON "
+                  "(tools/int8_reference.py)");
   cmd->callback([opts] { run_eval(*opts); });
 }
 

@@ -175,7 +175,8 @@ void add_faultlist_command(CLI::App& app) {
                             "activation layer, flipped in every image: `faultbench models --layers M --target "
                             "activations`)");
   auto* numerics = add_numerics_option(
-      cmd, o->numerics, "number format of the campaign: bits per weight (32, or 16 for bf16/fp16; default fp32)");
+      cmd, o->numerics,
+      "number format of the campaign: bits per weight (32, 16 for bf16/fp16, 8 for int8; default fp32)");
   auto* convert =
       cmd->add_option("--convert", o->convert, "Convert this list instead of generating one")->check(CLI::ExistingFile);
   auto* to = add_choice(cmd, "--to", o->format, formats, "Target convention of --convert");

@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include "faultbench/campaign/int8_setup.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -147,9 +149,22 @@ void add_threads_option(CLI::App* cmd, int& threads) {
 
 CLI::Option* add_numerics_option(CLI::App* cmd, Numerics& numerics, const std::string& help) {
   std::vector<std::pair<std::string, Numerics>> choices;
-  for (Numerics n : {Numerics::Fp32, Numerics::Tf32, Numerics::Tf32Published, Numerics::Bf16, Numerics::Fp16})
+  for (Numerics n :
+       {Numerics::Fp32, Numerics::Tf32, Numerics::Tf32Published, Numerics::Bf16, Numerics::Fp16, Numerics::Int8})
     choices.emplace_back(numerics_name(n), n);
   return add_choice(cmd, "--numerics", numerics, choices, help);
+}
+
+CLI::Option* add_calibration_option(CLI::App* cmd, std::optional<int64_t>& k) {
+  return integer_range(
+      cmd->add_option("--calibration-images", k,
+                      "int8: calibrate the activation scales on the first K test images (default 100)"),
+      1, 1000000);
+}
+
+int64_t calibration_images(const std::optional<int64_t>& k, Numerics numerics) {
+  if (k && numerics != Numerics::Int8) throw UsageError("--calibration-images goes with --numerics int8");
+  return k.value_or(kDefaultCalibrationImages);
 }
 
 }  // namespace faultbench::cli

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,10 @@ CLI::Option* add_choice(CLI::App* cmd, const std::string& name, T& target,
 
 // --numerics fp32|tf32|tf32-published|bf16|fp16 (docs/NUMERICS.md), default fp32.
 CLI::Option* add_numerics_option(CLI::App* cmd, Numerics& numerics, const std::string& help);
+// --calibration-images K (int8); calibration_images: K, its default, or a UsageError when
+// given without --numerics int8.
+CLI::Option* add_calibration_option(CLI::App* cmd, std::optional<int64_t>& k);
+int64_t calibration_images(const std::optional<int64_t>& k, Numerics numerics);
 
 // Real-valued: lo and hi are excluded when open_lo / open_hi, e.g. (0, 1) or (0, 10].
 //   faultbench: error: --error 2: must be in (0, 1)

@@ -11,9 +11,10 @@ images through four campaign implementations on this machine and prints a table.
                        (tools/export_onnx.py, unfolded) and imported with the same --weights:
                        its rate over faultbench_fast's (the built-in model) in the same invocation,
                        and its RESULTS byte-identical to the built-in model's
-  faultbench_<format>  (with --numerics tf32,tf32-published,bf16,fp16) the fast mode with
+  faultbench_<format>  (with --numerics tf32,tf32-published,bf16,fp16,int8) the fast mode with
                        --numerics <format>, reported as its rate over faultbench_fast's (fp32)
-                       in the same invocation; 16-bit formats run the same rows with bit % 16
+                       in the same invocation; 16-bit formats run the same rows with bit % 16,
+                       int8 with bit % 8 (int8 faults run by brute force inside the fast mode)
 
 A/B mode (--baseline PATH): the tool faultbench_baseline runs PATH's fast mode on the same
 faults and images, interleaved with faultbench_fast within every rep (ABAB...), so that
@@ -44,7 +45,7 @@ absolute difference and correlation.
 usage: run.py [--workloads resnet20,vgg11_bn,densenet121] [--faults 100 | resnet20=100,vgg11_bn=20]
               [--images 1000 | model=N,...] [--reps 3] [--tools ...] [--threads 2]
               [--faultbench build/faultbench] [--baseline OLD/faultbench] [--weights model=PATH,...]
-              [--work DIR] [--estimate] [--json OUT] [--numerics tf32,tf32-published,bf16,fp16]
+              [--work DIR] [--estimate] [--json OUT] [--numerics tf32,tf32-published,bf16,fp16,int8]
   A/B:  run.py --workloads resnet20 --faults 40 --images 400 --reps 3 --baseline ../base/build/faultbench
         (--tools defaults to faultbench_fast,faultbench_baseline then)
 """
@@ -65,7 +66,7 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 TOOLS = ["torch_reference", "torch_cached_suffix", "faultbench_fast", "faultbench_brute"]
 BASELINE = "faultbench_baseline"
 ONNX = "faultbench_onnx"
-NUMERICS = ["tf32", "tf32-published", "bf16", "fp16"]  # faultbench --numerics (docs/NUMERICS.md)
+NUMERICS = ["tf32", "tf32-published", "bf16", "fp16", "int8"]  # faultbench --numerics (docs/NUMERICS.md)
 
 
 def numerics_tool(n):
@@ -147,6 +148,8 @@ def tool_cmd(tool, a, w, out):
     numerics = NUMERICS_TOOLS.get(tool)
     if numerics in ("bf16", "fp16"):
         common = [w["faults16"] if c == w["faults"] else c for c in common]
+    if numerics == "int8":  # int8 weights have bits 0..7
+        common = [w["faults8"] if c == w["faults"] else c for c in common]
     fb = [binary, "campaign", "--dataset", "cifar10"] + [
         "--first-images" if c == "--images" else c for c in common]
     if numerics:
@@ -203,6 +206,7 @@ def prepare(a, model):
                                w["faults_n"], a.seed, w["faults"])
     w["layers"] = len(set(layers))
     write_bits16(w)
+    write_bits16(w, 8)
     if a.onnx:
         folder = os.path.join(a.work, "%s_cifar10_onnx" % model)  # export_onnx.py writes model.onnx there
         w["onnx"] = os.path.join(folder, "model.onnx")
@@ -234,13 +238,15 @@ def draw_multi_faults(a, model, n, out):
         return [r["Layer"] for r in csv.DictReader(f)]
 
 
-def write_bits16(w):
-    """The 16-bit formats have bits 0..15: w["faults16"] holds the rows of w["faults"] with bit % 16."""
-    w["faults16"] = w["faults"][:-4] + "_bits16.csv"
-    with open(w["faults"], newline="") as f, open(w["faults16"], "w", newline="") as g:
+def write_bits16(w, bits=16):
+    """The 16-bit formats have bits 0..15: w["faults16"] holds the rows of w["faults"] with bit % 16
+    (bits=8: w["faults8"], for int8)."""
+    key = "faults%d" % bits
+    w[key] = w["faults"][:-4] + "_bits%d.csv" % bits
+    with open(w["faults"], newline="") as f, open(w[key], "w", newline="") as g:
         out = csv.writer(g, lineterminator="\n")
         for i, r in enumerate(csv.reader(f)):
-            out.writerow(r if i == 0 else r[:3] + [str(int(r[3]) % 16)])
+            out.writerow(r if i == 0 else r[:3] + [str(int(r[3]) % bits)])
 
 
 def result_bytes(path):
@@ -387,6 +393,7 @@ def main():
                 sample_faults(os.path.join(a.data_root, "faultlists/torch/CIFAR10", LISTS[model]), w["faults_n"],
                               a.seed, w["faults"])
                 write_bits16(w)
+                write_bits16(w, 8)
             for tool in tools:
                 out = os.path.join(a.work, "%s_%s_est.csv" % (model, tool))
                 clean(out)

@@ -45,6 +45,7 @@ enum class OpKind {
   Transpose,  // permutation of the (c,h,w) axes (TransposeAttrs)
   Softmax,    // over c of a [C,1,1] value
   Reshape,    // a new ValueShape of equal numel; a no-op on the data (contiguous CHW)
+  Quantized,  // an int8 operator (QuantizedAttrs); inserted by quantize_int8 (graph/quantize.h)
 };
 
 const char* op_kind_name(OpKind kind);
@@ -80,6 +81,30 @@ struct ShortcutAAttrs {
 struct RoundAttrs {
   RoundFormat format = RoundFormat::None;
 };
+// --numerics int8 (docs/NUMERICS.md "int8"; built by quantize_int8, run by the kernels of
+// ops/qconv.h and graph/quantized_ops): values hold int8 codes as fp32 integers, except
+// the image (fp32, read by Quantize) and the logits (fp32, written by a dequantizing Conv).
+enum class QuantOp : uint8_t {
+  Quantize,  // fp32 -> codes: saturate(round_half_even(fp32(x / out_scale)))
+  Conv,      // int8 conv or linear (a 1x1 conv over [in, 1, 1]), BN folded, int32 bias, requantized
+  Add,       // two code tensors of their own scales -> out_scale
+  AvgPool,   // average pooling (global: the whole map) -> out_scale
+};
+struct QuantizedAttrs {
+  QuantOp op = QuantOp::Quantize;
+  Conv2dAttrs conv;     // Conv: the geometry
+  bool linear = false;  // Conv: a linear layer (weight [out, in])
+  PoolAttrs pool;       // AvgPool: the window (global: the whole input map)
+  bool global = false;
+  std::vector<float> in_scale;  // the scale of each input value
+  float out_scale = 0.0f;       // the output's scale; 0: dequantized fp32 output (the logits)
+  std::vector<float> w_scale;   // Conv: per output channel
+  std::vector<int32_t> bias;    // Conv: int32 bias codes, per output channel (empty: none)
+  // Conv: per output channel; Add: {a, b}; AvgPool: {m} (docs/NUMERICS.md gives the formulas).
+  std::vector<float> multiplier;
+  bool relu = false;        // a fused ReLU: outputs clamped at 0
+  bool x_unsigned = false;  // Conv: input codes in [0, 127] by construction (a ReLU's output)
+};
 using UnaryFn = ops::UnaryFn;         // LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh
 using UnaryAttrs = ops::UnaryParams;  // fn, alpha, beta, lo, hi (formulas: ops/unary.h)
 using BinaryFn = ops::BinaryFn;       // Add, Sub, Mul, Div
@@ -106,8 +131,9 @@ struct ResizeAttrs {
 struct TransposeAttrs {
   std::array<int, 3> perm{0, 1, 2};  // output axis k of (c,h,w) is input axis perm[k]
 };
-using NodeAttrs = std::variant<std::monostate, Conv2dAttrs, BatchNormAttrs, PoolAttrs, LinearAttrs, ShortcutAAttrs,
-                               RoundAttrs, UnaryAttrs, BinaryAttrs, PadAttrs, SliceAttrs, ResizeAttrs, TransposeAttrs>;
+using NodeAttrs =
+    std::variant<std::monostate, Conv2dAttrs, BatchNormAttrs, PoolAttrs, LinearAttrs, ShortcutAAttrs, RoundAttrs,
+                 UnaryAttrs, BinaryAttrs, PadAttrs, SliceAttrs, ResizeAttrs, TransposeAttrs, QuantizedAttrs>;
 
 struct Node {
   OpKind kind = OpKind::Input;

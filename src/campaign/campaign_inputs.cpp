@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "faultbench/campaign/hashing.h"
+#include "faultbench/campaign/int8_setup.h"
 #include "faultbench/campaign/model_source.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/error.h"
@@ -51,7 +52,11 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   // A zoo model, or an imported ONNX graph with its initializers (--weights optional).
   ModelSource model = resolve_model(spec.model, spec.dataset);
   load_model_weights(model, spec.weights);
-  in.numerics = apply_numerics(model.graph, spec.numerics);
+  if (spec.numerics == Numerics::Int8)
+    in.int8 = quantize_with_test_images(model.graph, spec.dataset, spec.data_dir, spec.calibration_images,
+                                        spec.engine.threads);
+  else
+    in.numerics = apply_numerics(model.graph, spec.numerics);
   in.selected = load_selected_images(spec.dataset, spec.data_dir, spec.images);
   const ImageSet& images = in.selected.images;
   if (images.size() == 0) throw UsageError("campaign: the test set is empty (--images 0?)");
@@ -91,6 +96,7 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   binding.fault_model = spec.fault_model ? fault_model_name(*spec.fault_model) : "as-listed";
   binding.numerics = numerics_name(spec.numerics);
   binding.target = fault_target_name(spec.target);
+  if (spec.numerics == Numerics::Int8) binding.calibration = in.int8.describe();
   binding.shard = spec.shard.name();
   if (spec.until_margin) binding.until_margin = spec.until_margin->describe();
   return in;

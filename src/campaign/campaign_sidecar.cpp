@@ -103,6 +103,7 @@ std::string campaign_sidecar_json(const CampaignRecord& r) {
   j["numerics"] = binding.numerics;
   // Weight campaigns' sidecars stay as they were before activation faults.
   if (binding.target != "weights") j["target"] = binding.target;
+  if (!binding.calibration.empty()) j["calibration"] = binding.calibration;
   j["mode"] = campaign_mode_name(spec.engine.mode);
   j["threads"] = r.threads;
   j["golden"] = {{"top1_correct", r.golden.top1_correct}, {"images", binding.images}};

@@ -201,13 +201,21 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
   // A fault that leaves the weight's bits unchanged (stuck-at on a bit that already holds
   // the value) changes nothing: every image is classified against itself, nothing runs.
   // Every other fault, multi-site ones over channels and layers included, and every
-  // activation fault (one value of one channel), runs fast.
-  std::vector<size_t> todo, noops;
-  for (size_t i = 0; i < faults.size(); ++i)
-    (!faults[i].activation && campaign_detail::changes_nothing(impl_->graph, faults[i]) ? noops : todo).push_back(i);
-  if (!impl_->run_fast(faults, todo, out, stop, on_progress)) return false;
-  if (noops.empty()) return true;
+  // activation fault (one value of one channel), runs fast; except that int8 layers have no
+  // fast-mode kernels yet (docs/NUMERICS.md): an int8 campaign runs its faults by brute force.
+  const bool brute_only = impl_->graph.numerics == Numerics::Int8;
+  std::vector<size_t> todo, noops, brute;
+  for (size_t i = 0; i < faults.size(); ++i) {
+    const ResolvedFault& f = faults[i];
+    if (!f.activation && campaign_detail::changes_nothing(impl_->graph, f))
+      noops.push_back(i);
+    else
+      (brute_only ? brute : todo).push_back(i);
+  }
+  if (!todo.empty() && !impl_->run_fast(faults, todo, out, stop, on_progress)) return false;
+  if (noops.empty() && brute.empty()) return true;
   if (!impl_->ensure_golden(stop)) return false;  // only when no fault ran (else already known)
+  if (!brute.empty() && !impl_->run_brute_force(faults, brute, out, stop, on_progress)) return false;
   for (size_t i : noops) {
     out[i] = impl_->golden.total();
     if (on_progress) on_progress(impl_->images.size());

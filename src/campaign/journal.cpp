@@ -122,6 +122,7 @@ nlohmann::json CampaignBinding::to_json() const {
   if (numerics != "fp32") j["numerics"] = numerics;
   // Weight campaigns' records stay as they were before activation faults.
   if (target != "weights") j["target"] = target;
+  if (!calibration.empty()) j["calibration"] = calibration;
   // Only for imported models, so that a zoo campaign's records stay as they were.
   if (!model_sha256.empty()) j["model_sha256"] = model_sha256;
   return j;
@@ -154,6 +155,7 @@ CampaignBinding CampaignBinding::from_json(const nlohmann::json& j, const std::s
   if (j.contains("until_margin")) b.until_margin = str("until_margin");
   if (j.contains("numerics")) b.numerics = str("numerics");
   if (j.contains("target")) b.target = str("target");
+  if (j.contains("calibration")) b.calibration = str("calibration");
   if (j.contains("model_sha256")) b.model_sha256 = str("model_sha256");
   return b;
 }
@@ -181,6 +183,9 @@ std::string CampaignBinding::difference(const CampaignBinding& now) const {
                 now.until_margin.empty() ? "none" : now.until_margin);
   if (numerics != now.numerics) return diff("numerics", numerics, now.numerics);
   if (target != now.target) return diff("fault target (--target)", target, now.target);
+  if (calibration != now.calibration)
+    return diff("int8 calibration", calibration.empty() ? "none" : calibration,
+                now.calibration.empty() ? "none" : now.calibration);
   return "";
 }
 

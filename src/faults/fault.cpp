@@ -49,6 +49,17 @@ uint16_t stored_word(RoundFormat storage, float weight) {
 }  // namespace
 
 float apply_fault(float weight, int bit, FaultModel model, Numerics numerics) {
+  if (numerics == Numerics::Int8) {  // the two's complement int8 code the weight holds
+    FAULTBENCH_CHECK(bit >= 0 && bit <= 7, "apply_fault: bit " + std::to_string(bit) + " outside 0..7");
+    const uint8_t mask = uint8_t(1u << bit);
+    uint8_t word = uint8_t(int8_t(int32_t(weight)));
+    switch (model) {
+      case FaultModel::BitFlip: word = uint8_t(word ^ mask); break;
+      case FaultModel::StuckAt0: word = uint8_t(word & ~mask); break;
+      case FaultModel::StuckAt1: word = uint8_t(word | mask); break;
+    }
+    return float(int8_t(word));
+  }
   const RoundFormat storage = weight_storage_format(numerics);
   if (storage == RoundFormat::None) return apply_fault(weight, bit, model);
   FAULTBENCH_CHECK(bit >= 0 && bit <= 15, "apply_fault: bit " + std::to_string(bit) + " outside 0..15");

@@ -83,6 +83,11 @@ void Executor::param_element_changed(int param_index, int64_t offset) {
       return;
     }
   }
+  if (node >= 0 && size_t(node) < graph_.nodes.size() && graph_.nodes[size_t(node)].kind == OpKind::Quantized) {
+    detail::quantized_set(graph_, graph_.nodes[size_t(node)], prepared_->nodes[size_t(node)].quant, offset,
+                          options_.variant == KernelVariant::Optimized);
+    return;
+  }
   param_changed(param_index);
 }
 
@@ -101,6 +106,10 @@ void Executor::param_changed(int param_index) {
     const Tensor& w = graph_.params[size_t(param_index)].value;
     prep.rounded.resize(size_t(w.size()));
     round_span(n.weight_format, w.ptr(), prep.rounded.data(), w.size());
+  }
+  if (n.kind == OpKind::Quantized) {
+    detail::quantized_prepare(graph_, n, prep.quant, options_.variant == KernelVariant::Optimized);
+    return;
   }
   if (options_.variant == KernelVariant::Reference) return;  // reference kernels read the params (or rounded) directly
   const float* weights = n.params.empty() ? nullptr : prepared_->weights(graph_, node);
@@ -227,6 +236,7 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
       }
       break;
     }
+    case OpKind::Quantized: detail::run_quantized_node(graph_, n, prep.quant, inputs, output, batch, pool, ref); break;
     default: detail::run_onnx_node(graph_, n, inputs, output, batch, ref ? nullptr : pool, ref); break;
   }
 }

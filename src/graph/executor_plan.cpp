@@ -6,6 +6,7 @@
 #include "faultbench/ops/batch_norm.h"
 #include "faultbench/ops/layout.h"
 #include "executor_onnx_ops.h"
+#include "executor_quantized.h"
 
 namespace faultbench::detail {
 
@@ -143,6 +144,7 @@ void check_node(const Graph& g, int i) {
         if (!(in(0) == out)) fail("output shape differs from input shape");
         (void)std::get<RoundAttrs>(n.attrs);
         break;
+      case OpKind::Quantized: check_quantized_node(g, n, fail); break;
       default: check_onnx_node(g, n, fail); break;
     }
   } catch (const std::bad_variant_access&) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "executor_plan.h"
+#include "executor_quantized.h"
 #include "faultbench/graph/executor_campaign.h"
 #include "faultbench/ops/batch_norm.h"
 #include "faultbench/ops/conv2d.h"
@@ -25,6 +26,7 @@ struct Executor::Prepared {
     // Conv/linear with Node::weight_format: the weights rounded to it (what the reference
     // kernels read and the optimized ones pack).
     std::vector<float> rounded;
+    detail::QuantizedPrep quant;  // OpKind::Quantized conv/linear: int8 codes (and their pack)
   };
   // The weights node `n`'s kernels multiply with: the rounded copy or the parameter.
   const float* weights(const Graph& g, int node) const {

@@ -56,6 +56,7 @@ const char* op_kind_name(OpKind kind) {
     case OpKind::Transpose: return "transpose";
     case OpKind::Softmax: return "softmax";
     case OpKind::Reshape: return "reshape";
+    case OpKind::Quantized: return "quantized";
   }
   return "unknown";
 }
@@ -89,6 +90,11 @@ int64_t Graph::node_macs(int node) const {
   if (n.kind == OpKind::Linear) {
     const auto& a = std::get<LinearAttrs>(n.attrs);
     return int64_t(a.in_features) * a.out_features;
+  }
+  if (n.kind == OpKind::Quantized && std::get<QuantizedAttrs>(n.attrs).op == QuantOp::Conv) {  // int8 conv/linear
+    const auto& a = std::get<QuantizedAttrs>(n.attrs).conv;
+    const ValueShape& o = values[size_t(n.output)];
+    return int64_t(o.h) * o.w * a.out_channels * (a.in_channels / a.groups) * a.window.kernel_h * a.window.kernel_w;
   }
   return 0;
 }

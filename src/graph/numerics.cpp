@@ -12,11 +12,8 @@ namespace {
 constexpr struct {
   Numerics n;
   const char* name;
-} kNames[] = {{Numerics::Fp32, "fp32"},
-              {Numerics::Tf32, "tf32"},
-              {Numerics::Tf32Published, "tf32-published"},
-              {Numerics::Bf16, "bf16"},
-              {Numerics::Fp16, "fp16"}};
+} kNames[] = {{Numerics::Fp32, "fp32"}, {Numerics::Tf32, "tf32"}, {Numerics::Tf32Published, "tf32-published"},
+              {Numerics::Bf16, "bf16"}, {Numerics::Fp16, "fp16"}, {Numerics::Int8, "int8"}};
 
 // Drops the low `drop` mantissa bits of an fp32 word, rounding to nearest even. Carries
 // propagate into the exponent (1.111..1 x 2^e becomes 2^(e+1); the largest values become
@@ -99,7 +96,10 @@ std::optional<Numerics> parse_numerics(std::string_view text) {
   return std::nullopt;
 }
 
-int numerics_weight_bits(Numerics n) { return n == Numerics::Bf16 || n == Numerics::Fp16 ? 16 : 32; }
+int numerics_weight_bits(Numerics n) {
+  if (n == Numerics::Int8) return 8;
+  return n == Numerics::Bf16 || n == Numerics::Fp16 ? 16 : 32;
+}
 
 const char* round_format_name(RoundFormat f) {
   switch (f) {

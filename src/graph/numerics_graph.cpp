@@ -7,6 +7,8 @@
 #include <string>
 #include <variant>
 
+#include "faultbench/error.h"
+
 namespace faultbench {
 
 namespace {
@@ -63,6 +65,9 @@ NumericsReport apply_numerics(Graph& g, Numerics numerics) {
   NumericsReport report;
   g.numerics = numerics;
   if (numerics == Numerics::Fp32) return report;
+  // int8 needs calibration images: quantize_int8 (graph/quantize.h) does it.
+  if (numerics == Numerics::Int8)
+    throw UsageError("apply_numerics: int8 is applied by quantize_int8 (graph/quantize.h)");
   const RoundFormat storage = weight_storage_format(numerics);
   if (storage != RoundFormat::None) convert_params(g, storage, report);
 

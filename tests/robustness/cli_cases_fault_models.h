@@ -168,6 +168,21 @@ inline std::vector<CliCase> cli_cases_fault_models() {
        {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--numerics", "bf16",
         "--bits-per-fault", "17"},
        2},
+      // int8 (docs/NUMERICS.md "int8").
+      {"fl-bit-outside-int8", "fault list", "campaign --numerics int8 on a list with bit 8 (int8 weights have 8 bits)",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv",
+                     kTorchHeader + "0,conv1,\"(0, 0, 0, 0)\",7\n1,layer1.0.conv1,\"(7, 0, 2, 1)\",8\n");
+         fs::create_directories(d / "out");
+       },
+       cat(kCampaign, {"--numerics", "int8"}), 1},
+      {"cli-calibration-images-zero", "command line", "--numerics int8 --calibration-images 0", [](const fs::path&) {},
+       cat(kEvalCifar, {"--numerics", "int8", "--calibration-images", "0"}), 2},
+      {"cli-calibration-images-text", "command line", "--calibration-images ten", [](const fs::path&) {},
+       cat(kEvalCifar, {"--numerics", "int8", "--calibration-images", "ten"}), 2},
+      {"cli-calibration-images-without-int8", "command line", "--calibration-images 50 with --numerics fp32",
+       [](const fs::path&) {}, cat(kEvalCifar, {"--calibration-images", "50"}), 2},
   };
 }
 

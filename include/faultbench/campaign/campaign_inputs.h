@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "faultbench/campaign/campaign.h"
+#include "faultbench/campaign/int8_setup.h"
 #include "faultbench/campaign/journal.h"
 #include "faultbench/data/image_selection.h"
 #include "faultbench/faults/fault.h"
@@ -19,6 +20,7 @@ namespace faultbench {
 struct CampaignInputs {
   Graph graph;              // weights loaded, spec.numerics applied
   NumericsReport numerics;  // what the conversion to spec.numerics did
+  Int8Setup int8;           // int8: the calibration and the quantized layers
   SelectedImages selected;  // an engine references selected.images: do not move after use
   FaultList list;           // its rows, spec.fault_model applied
   // Rows sharing an Injection id are one fault (fault_group.h). Campaign positions (journal,

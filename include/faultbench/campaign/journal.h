@@ -40,6 +40,8 @@ struct CampaignBinding {
   std::string numerics = "fp32";  // numerics_name(); written only when not fp32 (older records: fp32)
   std::string model_sha256;       // an imported ONNX model's file bytes; "" (and not written) for a zoo model
   std::string target = "weights";  // "weights" | "activations" (--target); written only when not weights
+  // int8: the calibration set (Int8Setup::describe()); "" (and not written) otherwise.
+  std::string calibration;
 
   nlohmann::json to_json() const;
   // FormatError naming `where` and the key when a field is missing or mistyped.

@@ -33,7 +33,8 @@ float apply_fault(float weight, int bit, FaultModel model);
 // The same for a weight stored in `numerics`'s format (docs/NUMERICS.md): the fp32-stored
 // modes (fp32, tf32, tf32-published) flip the binary32 word, bits 0..31, before any
 // rounding; bf16 and fp16 flip their 16-bit encoding, bits 0..15 (0 = LSB), and `weight`
-// must be a value of that format (apply_numerics converted it).
+// must be a value of that format (apply_numerics converted it); int8 flips bits 0..7 of the
+// two's complement code the weight holds (quantize_int8 wrote it), 7 = sign.
 float apply_fault(float weight, int bit, FaultModel model, Numerics numerics);
 
 struct FaultSite {

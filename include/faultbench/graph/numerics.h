@@ -11,7 +11,8 @@
 //                   campaigns (a rule of the layer's shape: tf32_published_uses_tensor_cores).
 //   bf16, fp16      weights, biases and BN parameters stored in the 16-bit format; every
 //                   layer's output rounded to it; products accumulated in fp32.
-//   int8            reserved (not implemented; parse_numerics accepts only the others).
+//   int8            int8 weights and activations, int32 sums (graph/quantize.h: calibrated,
+//                   rewritten by quantize_int8, not apply_numerics).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -19,14 +20,14 @@
 
 namespace faultbench {
 
-enum class Numerics { Fp32, Tf32, Tf32Published, Bf16, Fp16 };
+enum class Numerics { Fp32, Tf32, Tf32Published, Bf16, Fp16, Int8 };
 
 // "fp32", "tf32", "tf32-published", "bf16", "fp16": the CLI's spelling and the sidecars'.
 const char* numerics_name(Numerics n);
 std::optional<Numerics> parse_numerics(std::string_view text);
 
 // Bits of one stored weight: faults flip bits [0, width). 32 for fp32 and both TF32 modes
-// (faults flip the fp32 weight before it is rounded), 16 for bf16 and fp16.
+// (faults flip the fp32 weight before it is rounded), 16 for bf16 and fp16, 8 for int8.
 int numerics_weight_bits(Numerics n);
 
 // A format values are rounded to. None: no rounding (fp32).

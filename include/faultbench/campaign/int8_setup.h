@@ -1,0 +1,31 @@
+// --numerics int8 for eval and campaign: calibration on a fixed, recorded image set, then
+// quantize_int8 (faultbench/graph/quantize.h, docs/NUMERICS.md "int8").
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "faultbench/graph.h"
+#include "faultbench/graph/quantize.h"
+
+namespace faultbench {
+
+// Default K: the first 100 test images.
+inline constexpr int64_t kDefaultCalibrationImages = 100;
+
+struct Int8Setup {
+  int64_t images = 0;  // K actually used (min(K, test-set size))
+  std::string sha256;  // ImageSet::sha256() of the calibration images
+  Int8Report report;
+  // "first K test images of DATASET (sha256 ...)": the binding's and sidecar's record.
+  std::string describe() const;
+};
+
+// Loads the first `k` images of `dataset`'s test set (the whole file validated as for any
+// run), calibrates the fp32 `graph` on them and quantizes it. k must be positive
+// (UsageError otherwise, naming --calibration-images).
+// calibration_json, when not null, receives int8_calibration_json of the fp32 graph.
+Int8Setup quantize_with_test_images(Graph& graph, const std::string& dataset, const std::filesystem::path& data_dir,
+                                    int64_t k, int threads, std::string* calibration_json = nullptr);
+
+}  // namespace faultbench

@@ -1,0 +1,32 @@
+// The int8 operators besides conv/linear (docs/NUMERICS.md "int8"): quantizing the image,
+// adding two code tensors, average pooling codes. Codes are int8 integers held as fp32
+// values (ops/qconv.h). Each output is a function of its inputs alone, computed with the
+// documented float operations in the documented order, so the kernels have one variant
+// (pool null: single-threaded); the NumPy re-implementation (tools/int8_reference.py)
+// follows the same formulas.
+#pragma once
+#include <cstdint>
+
+#include "faultbench/ops/common.h"
+
+namespace faultbench::ops {
+
+// y = saturate(round_half_even(fp32(x / scale))) into [-128, 127]. NaN codes as 0
+// (ONNX leaves it undefined; a NaN image is refused before this anyway).
+float quantize_one(float x, float scale);
+void quantize_linear(int64_t n, const float* x, float scale, float* y, ThreadPool* pool);
+
+// y = saturate(round_half_even(fp64(a) * fp64(ma) + fp64(b) * fp64(mb))) into
+// [relu ? 0 : -128, 127] (both products exact in fp64; one rounded sum).
+void qadd(int64_t n, const float* a, const float* b, float ma, float mb, bool relu, float* y, ThreadPool* pool);
+
+// Average pooling without padding (kernel, stride; global: kernel = the map, stride 1):
+// sum = the window's codes (exact integer), y = saturate(round_half_even(fp64(sum) * fp64(m)))
+// into [-128, 127], m = fp32(fp32(x_scale / y_scale) / fp32(window cells)).
+struct QPoolShape {
+  int batch = 0, c = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
+};
+void qavg_pool(const QPoolShape& s, const float* x, float m, float* y, ThreadPool* pool);
+
+}  // namespace faultbench::ops

@@ -1,0 +1,34 @@
+// --numerics int8: the calibration set and the rewrite (faultbench/campaign/int8_setup.h).
+#include "faultbench/campaign/int8_setup.h"
+
+#include <fmt/format.h>
+
+#include "faultbench/data/image_selection.h"
+#include "faultbench/error.h"
+
+namespace faultbench {
+
+std::string Int8Setup::describe() const { return fmt::format("first {} test images (sha256 {})", images, sha256); }
+
+Int8Setup quantize_with_test_images(Graph& graph, const std::string& dataset, const std::filesystem::path& data_dir,
+                                    int64_t k, int threads, std::string* calibration_json) {
+  if (k <= 0) throw UsageError(fmt::format("--calibration-images must be a positive number of test images, got {}", k));
+  // The first K of the file, whatever images the run itself selects: the scales are a
+  // function of the model and the data set alone, so every run over the set agrees.
+  ImageSelection first;
+  first.kind = ImageSelectionKind::First;
+  first.count = k;
+  const SelectedImages cal = load_selected_images(dataset, data_dir, first);
+  if (cal.images.size() == 0) throw UsageError("--numerics int8: the test set is empty: nothing to calibrate on");
+  Tensor batch({cal.images.size(), cal.images.shape.c, cal.images.shape.h, cal.images.shape.w});
+  cal.images.normalize(0, cal.images.size(), batch.ptr());
+  Int8Setup s;
+  s.images = cal.images.size();
+  s.sha256 = cal.images.sha256();
+  const Int8Calibration calibration = calibrate_int8(graph, batch, threads);
+  if (calibration_json) *calibration_json = int8_calibration_json(graph, calibration);
+  s.report = quantize_int8(graph, calibration);
+  return s;
+}
+
+}  // namespace faultbench

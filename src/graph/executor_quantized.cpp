@@ -1,0 +1,106 @@
+// The executor's OpKind::Quantized nodes (executor_quantized.h).
+#include "executor_quantized.h"
+
+#include <string>
+#include <variant>
+
+#include "faultbench/error.h"
+#include "faultbench/ops/qelementwise.h"
+
+namespace faultbench::detail {
+
+namespace {
+int8_t code_of(float v) { return int8_t(int32_t(v)); }  // the parameter holds int8 integers
+}  // namespace
+
+ops::Conv2dShape qconv_shape(const Graph& g, const Node& n, int batch) {
+  const auto& a = std::get<QuantizedAttrs>(n.attrs);
+  const ValueShape& in = g.values.at(size_t(n.inputs.at(0)));
+  const ValueShape& out = g.values.at(size_t(n.output));
+  if (a.linear) return ops::conv2d_shape(batch, a.conv.in_channels, 1, 1, a.conv.out_channels, 1, 1, Window2d{}, 1);
+  return ops::conv2d_shape(batch, in.c, in.h, in.w, out.c, out.h, out.w, a.conv.window, a.conv.groups);
+}
+
+void quantized_prepare(const Graph& g, const Node& n, QuantizedPrep& prep, bool optimized) {
+  if (std::get<QuantizedAttrs>(n.attrs).op != QuantOp::Conv) return;
+  const Tensor& w = g.params.at(size_t(n.params.at(0))).value;
+  prep.codes.resize(size_t(w.size()));
+  for (int64_t i = 0; i < w.size(); ++i) prep.codes[size_t(i)] = code_of(w.data[size_t(i)]);
+  if (optimized) prep.pack = ops::qconv_pack(qconv_shape(g, n, 1), prep.codes.data());
+}
+
+void quantized_set(const Graph& g, const Node& n, QuantizedPrep& prep, int64_t offset, bool optimized) {
+  const int8_t c = code_of(g.params.at(size_t(n.params.at(0))).value.data.at(size_t(offset)));
+  prep.codes.at(size_t(offset)) = c;
+  if (optimized) ops::qconv_pack_set(prep.pack, offset, c);
+}
+
+void check_quantized_node(const Graph& g, const Node& n, const std::function<void(const std::string&)>& fail) {
+  const auto& a = std::get<QuantizedAttrs>(n.attrs);
+  const ValueShape& out = g.values.at(size_t(n.output));
+  const size_t inputs = a.op == QuantOp::Add ? 2 : 1;
+  if (n.inputs.size() != inputs || a.in_scale.size() != inputs) fail("wrong number of inputs or input scales");
+  const ValueShape& in = g.values.at(size_t(n.inputs[0]));
+  switch (a.op) {
+    case QuantOp::Quantize:
+      if (!(in == out) || !(a.out_scale > 0)) fail("quantize: shapes differ or the scale is not positive");
+      break;
+    case QuantOp::Conv: {
+      const int co = a.conv.out_channels;
+      if (n.params.size() != 1 || a.multiplier.size() != size_t(co) || (!a.bias.empty() && a.bias.size() != size_t(co)))
+        fail("conv: one weight parameter and one multiplier (and bias) per output channel");
+      if (g.params.at(size_t(n.params[0])).value.size() !=
+          int64_t(co) * (a.conv.in_channels / a.conv.groups) * a.conv.window.kernel_h * a.conv.window.kernel_w)
+        fail("conv: the weight has the wrong size");
+      if (a.linear && (in.numel() != a.conv.in_channels || out != ValueShape{co, 1, 1}))
+        fail("linear: in/out features differ from the value shapes");
+      ops::validate_conv2d(qconv_shape(g, n, 1));
+      break;
+    }
+    case QuantOp::Add:
+      if (!(g.values.at(size_t(n.inputs[1])) == out) || !(in == out) || a.multiplier.size() != 2)
+        fail("add: shapes differ or two multipliers missing");
+      break;
+    case QuantOp::AvgPool:
+      if (a.multiplier.size() != 1 || in.c != out.c) fail("avg pool: one multiplier, equal channels");
+      break;
+  }
+}
+
+void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep,
+                        const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool,
+                        bool reference) {
+  const auto& a = std::get<QuantizedAttrs>(n.attrs);
+  const ValueShape& out = g.values[size_t(n.output)];
+  const int64_t count = int64_t(batch) * out.numel();
+  switch (a.op) {
+    case QuantOp::Quantize:
+      ops::quantize_linear(count, inputs[0], a.out_scale, output, reference ? nullptr : pool);
+      break;
+    case QuantOp::Conv: {
+      const ops::QRequant r{a.bias.empty() ? nullptr : a.bias.data(), a.multiplier.data(), a.relu, a.out_scale == 0.0f};
+      const ops::Conv2dShape s = qconv_shape(g, n, batch);
+      if (reference)
+        ops::qconv_reference(s, inputs[0], prep.codes.data(), r, output);
+      else
+        ops::qconv_optimized(s, inputs[0], prep.pack, r, output, pool, a.x_unsigned);
+      break;
+    }
+    case QuantOp::Add:
+      ops::qadd(count, inputs[0], inputs[1], a.multiplier[0], a.multiplier[1], a.relu, output,
+                reference ? nullptr : pool);
+      break;
+    case QuantOp::AvgPool: {
+      const ValueShape& in = g.values[size_t(n.inputs[0])];
+      ops::QPoolShape s{batch, in.c, in.h, in.w, out.h, out.w, in.h, in.w, 1, 1};
+      if (!a.global) {
+        s.kernel_h = a.pool.window.kernel_h, s.kernel_w = a.pool.window.kernel_w;
+        s.stride_h = a.pool.window.stride_h, s.stride_w = a.pool.window.stride_w;
+      }
+      ops::qavg_pool(s, inputs[0], a.multiplier[0], output, reference ? nullptr : pool);
+      break;
+    }
+  }
+}
+
+}  // namespace faultbench::detail
