@@ -198,22 +198,26 @@ void add_faultlist_command(CLI::App& app) {
     if (o->target == FaultTarget::Activations) {
       // A transient fault flips one fp32 value, and the Keras convention names weights only.
       if (o->bits_per_fault > 1 || o->sites_per_fault > 1)
-        throw UsageError("faultlist --target activations: an activation fault is one bit of one value "
-                         "(--bits-per-fault and --sites-per-fault are for weight lists)");
+        throw UsageError(
+            "faultlist --target activations: an activation fault is one bit of one value "
+            "(--bits-per-fault and --sites-per-fault are for weight lists)");
       if (o->format == Convention::Keras)
-        throw UsageError("faultlist --target activations: the Keras convention is defined for weight fault lists "
-                         "only (--format keras)");
+        throw UsageError(
+            "faultlist --target activations: the Keras convention is defined for weight fault lists "
+            "only (--format keras)");
       if (o->numerics != Numerics::Fp32)
-        throw UsageError(fmt::format("faultlist --target activations: activation faults are drawn for fp32 only, "
-                                     "not --numerics {}",
-                                     numerics_name(o->numerics)));
+        throw UsageError(
+            fmt::format("faultlist --target activations: activation faults are drawn for fp32 only, "
+                        "not --numerics {}",
+                        numerics_name(o->numerics)));
     }
     // Fault sites: the conv/linear weights in graph order, zoo model or ONNX import alike;
     // or the activation sites (outputs of conv/linear/activation modules) in forward order.
     const Graph graph = resolve_model(o->model, o->dataset).graph;
     const std::vector<WeightSite> sites =
         o->target == FaultTarget::Activations ? activation_sites(graph) : fault_sites(graph);
-    if (sites.empty()) throw UsageError(fmt::format("faultlist: {} has no {} sites", o->model, fault_target_name(o->target)));
+    if (sites.empty())
+      throw UsageError(fmt::format("faultlist: {} has no {} sites", o->model, fault_target_name(o->target)));
     if (o->convert.empty())
       run_generate(*o, sites);
     else

@@ -41,7 +41,8 @@ void add_report_command(CLI::App& app) {
     if (o->report.model.empty() != o->report.dataset.empty())
       throw UsageError("report: --model and --dataset go together (the model of the files without a sidecar)");
     if (numerics->count() > 0 && o->report.model.empty())
-      throw UsageError("report: --numerics describes the files without a sidecar: give their --model and --dataset too");
+      throw UsageError(
+          "report: --numerics describes the files without a sidecar: give their --model and --dataset too");
     if (numerics->count() > 0) o->report.numerics = numerics_name(o->numerics);
     o->report.out_dir = o->out;
     std::vector<std::filesystem::path> files(o->files.begin(), o->files.end());

@@ -54,9 +54,10 @@ FaultList load_activation_list(const std::filesystem::path& path, const std::vec
       const size_t i = g.first + 1;
       const std::string where = i < list.lines.size() ? fmt::format("{}:{}", list.source, list.lines[i])
                                                       : fmt::format("{}: row {}", list.source, i);
-      throw FormatError(fmt::format("{}: fault {} has {} rows: an activation fault flips one value (one row per "
-                                    "Injection id)",
-                                    where, g.injection, g.count));
+      throw FormatError(
+          fmt::format("{}: fault {} has {} rows: an activation fault flips one value (one row per "
+                      "Injection id)",
+                      where, g.injection, g.count));
     }
   return list;
 }

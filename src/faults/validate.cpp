@@ -63,7 +63,8 @@ void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& s
     const Fault& f = list.faults[i];
     auto it = by_name.find(f.site.layer);
     if (it == by_name.end())
-      throw FormatError(fmt::format("{}: unknown layer '{}' ({})", where(list, i), f.site.layer, layer_choices(sites, words)));
+      throw FormatError(
+          fmt::format("{}: unknown layer '{}' ({})", where(list, i), f.site.layer, layer_choices(sites, words)));
     const WeightSite& site = sites[it->second];
     if (f.site.index.size() != site.shape.size())
       throw FormatError(fmt::format("{}: index {} has rank {}, layer '{}' has rank {} ({} {}){}", where(list, i),

@@ -77,7 +77,8 @@ void Executor::run_step_element(const ChannelWeights& cw, const std::vector<cons
   epi.residual_first = st.residual_first;
   epi.relu = st.relu >= 0;
   for (int i = 0; i < batch; ++i) {
-    const float raw = cw.change(ops::conv2d_reference_element(s, inputs[0], p.weights(graph_, st.node), bias, i, co, oh, ow));
+    const float raw =
+        cw.change(ops::conv2d_reference_element(s, inputs[0], p.weights(graph_, st.node), bias, i, co, oh, ow));
     const float* res = st.add >= 0 ? inputs.back() + int64_t(i) * row + cw.element : nullptr;
     ops::conv2d_epilogue(epi, co, &raw, res, output + int64_t(i) * row + cw.element, 1);
   }

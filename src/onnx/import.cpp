@@ -54,9 +54,10 @@ void Importer::add_input() {
     for (size_t k = 0; k < inputs.size() && k < kNamed; ++k)
       names += fmt::format("{}'{}'", k ? ", " : "", inputs[k]->name());
     if (inputs.size() > kNamed) names += fmt::format(" and {} more", inputs.size() - kNamed);
-    throw FormatError(fmt::format("{}: a graph with {} inputs ({}) is not supported (one input, the images; every "
-                                  "other input must be an initializer)",
-                                  file_, inputs.size(), names));
+    throw FormatError(
+        fmt::format("{}: a graph with {} inputs ({}) is not supported (one input, the images; every "
+                    "other input must be an initializer)",
+                    file_, inputs.size(), names));
   }
   const onnx::ValueInfoProto* input = inputs.empty() ? nullptr : inputs[0];
   if (input == nullptr) throw FormatError(fmt::format("{}: a graph without an input is not supported", file_));

@@ -154,9 +154,10 @@ void Importer::check_parameter_readers(const NodeRef& n, const std::string& name
   if (!becoming_parameter && !is_parameter) return;
   std::string nodes;
   for (const std::string& label : r->second) nodes += (nodes.empty() ? "" : ", ") + label;
-  n.fail(fmt::format("parameter '{}' is read by {} nodes ({}): a layer's parameters must be its own (a fault "
-                     "site is one tensor of one layer); give each layer its own initializer",
-                     name, r->second.size(), nodes));
+  n.fail(
+      fmt::format("parameter '{}' is read by {} nodes ({}): a layer's parameters must be its own (a fault "
+                  "site is one tensor of one layer); give each layer its own initializer",
+                  name, r->second.size(), nodes));
 }
 
 void Importer::bind_dynamic(const NodeRef& n, int value, int rank, size_t output) {

@@ -17,7 +17,7 @@ Graph build_densenet(const ModelInfo& info, int depth) {
   GraphBuilder b(info.model, info.dataset, info.input, info.classes);
   int x = b.conv2d("features.conv0", b.input(), conv(3, init_features, 3, 1, 1));  // [C0,32,32]
   x = b.relu(b.batch_norm("features.norm0", x), "features.relu0");  // ReLU modules: activation fault sites
-  x = b.max_pool(x, pool(3, 2, 1));  // pool0: 32 -> 16, padding acts as -inf
+  x = b.max_pool(x, pool(3, 2, 1));                                 // pool0: 32 -> 16, padding acts as -inf
   int c = init_features;
   for (int blk = 1; blk <= 4; ++blk) {
     for (int l = 1; l <= blocks[blk - 1]; ++l) {

@@ -17,7 +17,8 @@ struct InceptionCfg {
 int conv_bn_relu(GraphBuilder& b, const std::string& prefix, int index, int x, Conv2dAttrs a, double eps = 1e-5) {
   x = b.conv2d(prefix + "." + std::to_string(index), x, a);
   // <prefix>.<i+2> is an nn.ReLU module: an activation fault site.
-  return b.relu(b.batch_norm(prefix + "." + std::to_string(index + 1), x, eps), prefix + "." + std::to_string(index + 2));
+  return b.relu(b.batch_norm(prefix + "." + std::to_string(index + 1), x, eps),
+                prefix + "." + std::to_string(index + 2));
 }
 
 int inception(GraphBuilder& b, const InceptionCfg& m, int x) {

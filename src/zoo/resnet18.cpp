@@ -8,7 +8,7 @@ namespace faultbench::zoo_detail {
 Graph build_resnet18(const ModelInfo& info) {
   GraphBuilder b(info.model, info.dataset, info.input, info.classes);
   int x = b.conv2d("conv1.0", b.input(), conv(3, 64, 3, 1, 1));  // [64,32,32]
-  x = b.relu(b.batch_norm("conv1.1", x), "conv1.2");  // ReLU modules: activation fault sites
+  x = b.relu(b.batch_norm("conv1.1", x), "conv1.2");             // ReLU modules: activation fault sites
 
   int in = 64;
   const int widths[4] = {64, 128, 256, 512};

@@ -19,8 +19,8 @@ std::vector<std::string> activation_args(const std::filesystem::path& faults, co
 TEST(ActivationResume, KilledAndResumedToIdenticalBytes) {
   const auto dir = make_temp_dir("crash-activations");
   const auto faults = dir / "act.csv";
-  const CliResult drawn = run_cli({"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out",
-                                   faults.string(), "--count", "9", "--target", "activations"});
+  const CliResult drawn = run_cli({"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", faults.string(),
+                                   "--count", "9", "--target", "activations"});
   ASSERT_EQ(drawn.exit_code, 0) << drawn.err;
   EXPECT_NE(slurp(dir / "act.csv.json").find("\"target\": \"activations\""), std::string::npos);
 

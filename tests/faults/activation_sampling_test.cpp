@@ -14,7 +14,8 @@ namespace {
 
 double chi_square(const std::vector<double>& observed, const std::vector<double>& expected) {
   double x = 0;
-  for (size_t i = 0; i < observed.size(); ++i) x += (observed[i] - expected[i]) * (observed[i] - expected[i]) / expected[i];
+  for (size_t i = 0; i < observed.size(); ++i)
+    x += (observed[i] - expected[i]) * (observed[i] - expected[i]) / expected[i];
   return x;
 }
 

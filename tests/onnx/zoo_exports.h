@@ -125,6 +125,6 @@ inline const ZooExportFolder& zoo_export_folder() {
 
 }  // namespace faultbench::testing
 
-#define REQUIRE_ZOO_EXPORTS()                                                                          \
+#define REQUIRE_ZOO_EXPORTS()                                                                    \
   const ::faultbench::testing::ZooExportFolder& fx = ::faultbench::testing::zoo_export_folder(); \
   if (!fx.skip.empty()) GTEST_SKIP() << fx.skip

@@ -37,8 +37,8 @@ struct CampaignBinding {
   // MarginStop::describe() of --until-margin; "" without it (and then absent from the JSON,
   // so that campaigns without the option keep their bytes).
   std::string until_margin;
-  std::string numerics = "fp32";  // numerics_name(); written only when not fp32 (older records: fp32)
-  std::string model_sha256;       // an imported ONNX model's file bytes; "" (and not written) for a zoo model
+  std::string numerics = "fp32";   // numerics_name(); written only when not fp32 (older records: fp32)
+  std::string model_sha256;        // an imported ONNX model's file bytes; "" (and not written) for a zoo model
   std::string target = "weights";  // "weights" | "activations" (--target); written only when not weights
   // int8: the calibration set (Int8Setup::describe()); "" (and not written) otherwise.
   std::string calibration;

@@ -45,8 +45,9 @@ std::vector<FaultyStep> faulty_steps(const Graph& g, ExecutorSteps exec, const S
     const StepId step = index.step_of_node[size_t(fault.node)];
     const int bit = fault.bit;
     const FaultModel model = fault.model;
-    return {FaultyStep{step, {exec.element_change(step.value(), fault.node, fault.offset,
-                                                  [bit, model](float v) { return apply_fault(v, bit, model); })}}};
+    return {FaultyStep{step, {exec.element_change(step.value(), fault.node, fault.offset, [bit, model](float v) {
+                         return apply_fault(v, bit, model);
+                       })}}};
   }
   // The sites by (step, channel), each channel's in the fault's order.
   std::map<std::pair<StepId, int>, std::vector<ResolvedSite>> by_channel;

@@ -81,9 +81,8 @@ std::string report_html(const std::vector<ReportData>& files, const std::vector<
         "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td>"
         "<td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td></tr>\n",
         html_escape(s.label), html_escape(s.model), html_escape(s.dataset),
-        s.numerics.empty() ? std::string("(not recorded)") : html_escape(s.numerics),
-        html_escape(s.fault_model), s.images, s.table.rows.size(), s.metadata,
-        interval_cell(group_rate(f.groups.front(), RateLevel::Image, 2, z)),
+        s.numerics.empty() ? std::string("(not recorded)") : html_escape(s.numerics), html_escape(s.fault_model),
+        s.images, s.table.rows.size(), s.metadata, interval_cell(group_rate(f.groups.front(), RateLevel::Image, 2, z)),
         interval_cell(group_rate(f.groups.front(), RateLevel::Fault, 2, z)));
   }
   h += "</table>\n<h2>Figures</h2>\n";
