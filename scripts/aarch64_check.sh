@@ -6,6 +6,9 @@
 # ResNet20 faults x 20 images) is byte-identical to the x86-64 one.
 #
 #   scripts/aarch64_check.sh [X86_RESULTS.csv]
+#   scripts/aarch64_check.sh --deps-only       only downloads and unpacks the arm64 libraries
+#                                              (.ci/run does it in the background at the start:
+#                                              about a minute of network, no CPU)
 #
 # Needs g++-aarch64-linux-gnu and qemu-user (scripts/install-deps.sh --test). The arm64
 # builds of the libraries are downloaded with apt-get download and unpacked into
@@ -13,6 +16,8 @@
 # `dpkg --add-architecture arm64 && apt-get update`, which this script does when run as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+DEPS_ONLY=0
+if [ "${1:-}" = --deps-only ]; then DEPS_ONLY=1; shift; fi
 X86_RESULTS=${1:-}
 BUILD=${AARCH64_BUILD_DIR:-build-aarch64}
 DATA=${FAULTBENCH_DATA:-../shared/data}
@@ -38,6 +43,7 @@ if [ ! -f "$DEPS/.done" ]; then
   for d in "$DEPS"/debs/*.deb; do dpkg -x "$d" "$DEPS"; done
   touch "$DEPS/.done"
 fi
+[ $DEPS_ONLY = 0 ] || { echo "aarch64_check.sh: arm64 libraries in $DEPS"; exit 0; }
 
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFAULTBENCH_BUILD_TESTS=ON \
   -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DFAULTBENCH_AARCH64_DEPS="$DEPS" >/dev/null
