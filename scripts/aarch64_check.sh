@@ -93,8 +93,8 @@ run_one() {
 }
 
 # The runs are independent, and most run one thread: they go JOBS (default nproc) at a time,
-# the longest (first in the list) first; each run's output is printed when all are done, in
-# the order of the list.
+# in list order (the run times under qemu are not measured yet: put the longest first once
+# they are); each run's output and seconds are printed when all are done, in list order.
 JOBS=${AARCH64_JOBS:-$(nproc)}
 for ((i = 0; i < ${#runs[@]}; i += 3)); do
   while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
