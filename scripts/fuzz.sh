@@ -9,7 +9,10 @@
 # error, timeout > 10 s, RSS > 512 MB, single allocation > 512 MB) stops that target, leaves
 # the input in $BUILD/findings/ and makes the script exit 1 after the other targets ran.
 # A summary (target, seconds, executions, coverage edges, corpus files) is printed and
-# written to $BUILD/fuzz-summary.tsv. Environment: BUILD_DIR (default build-fuzz).
+# written to $BUILD/fuzz-summary.tsv. Environment: BUILD_DIR (default build-fuzz), FUZZ_JOBS
+# (default nproc): how many targets fuzz at the same time. libFuzzer runs one process on one
+# core, so on an idle machine with FUZZ_JOBS <= cores each target gets as many executions in
+# its SECONDS_PER_TARGET as it would alone, in 1/FUZZ_JOBS of the wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
@@ -32,12 +35,12 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 mkdir -p "$BUILD/findings" "$BUILD/logs"
 summary="$BUILD/fuzz-summary.tsv"
 printf 'target\tseconds\texecutions\tcoverage\tcorpus_files\tresult\n' >"$summary"
-failed=0
-for t in $TARGETS; do
-  corpus="$BUILD/corpus/$t"
+# fuzz_one TARGET: fuzzes one target, writes its summary row to $BUILD/logs/TARGET.row and
+# prints what it found.
+fuzz_one() {
+  local t=$1 corpus="$BUILD/corpus/$1" log="$BUILD/logs/$1.log" rc execs cov files result
   mkdir -p "$corpus"
   cp -n fuzz/corpus/$t/* "$corpus/" 2>/dev/null || true
-  log="$BUILD/logs/$t.log"
   echo "== fuzz_$t: ${SECONDS_PER_TARGET}s =="
   set +e
   "$BUILD/fuzz/fuzz_$t" "$corpus" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
@@ -53,10 +56,27 @@ for t in $TARGETS; do
   result=ok
   if [ $rc -ne 0 ]; then
     result="FINDING(rc=$rc)"
-    failed=1
-    grep -a -E 'ERROR|FAULTBENCH FUZZ FINDING|runtime error|SUMMARY|Test unit written' "$log" | head -20 || true
+    { echo "== fuzz_$t: FINDING (rc=$rc), $log:"
+      grep -a -E 'ERROR|FAULTBENCH FUZZ FINDING|runtime error|SUMMARY|Test unit written' "$log" | head -20 || true; }
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$SECONDS_PER_TARGET" "${execs:-?}" "${cov:-?}" "$files" "$result" >>"$summary"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$SECONDS_PER_TARGET" "${execs:-?}" "${cov:-?}" "$files" "$result" \
+    >"$BUILD/logs/$t.row"
+}
+
+# FUZZ_JOBS targets at a time (each on its own core); the rows are gathered in target order,
+# and a target's result is its row (a target that wrote none failed).
+JOBS=${FUZZ_JOBS:-$(nproc)}
+for t in $TARGETS; do
+  rm -f "$BUILD/logs/$t.row"
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+  fuzz_one "$t" &
+done
+wait
+failed=0
+for t in $TARGETS; do
+  row=$(cat "$BUILD/logs/$t.row" 2>/dev/null || printf '%s\t%s\t?\t?\t?\t%s' "$t" "$SECONDS_PER_TARGET" "NO RESULT")
+  printf '%s\n' "$row" >>"$summary"
+  [ "${row##*$'\t'}" = ok ] || failed=1
 done
 column -t -s $'\t' "$summary"
 exit $failed

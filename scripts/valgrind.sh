@@ -17,8 +17,10 @@
 #     skipped with a message.
 # Any valgrind error, leak of a definitely lost block or failed command fails the step;
 # logs go to $BUILD/valgrind-logs/, a summary to the terminal and $BUILD/valgrind-summary.tsv,
-# and the script exits 1 if any step failed. About 1 minute of valgrind after a build of
-# about 4 CPU minutes. Set CMAKE_CXX_COMPILER_LAUNCHER=ccache in the environment to cache the build.
+# and the script exits 1 if any step failed. valgrind runs a program's threads one at a time,
+# so the steps run VALGRIND_JOBS (default nproc) at a time (the campaign, then its rerun, in
+# one job). About 1 minute of valgrind after a build of about 4 CPU minutes. Set
+# CMAKE_CXX_COMPILER_LAUNCHER=ccache in the environment to cache the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD_DIR:-build-valgrind}
@@ -50,9 +52,10 @@ mkdir -p "$LOGS" "$RUN"
 summary="$BUILD/valgrind-summary.tsv"
 printf 'step\tseconds\tresult\n' >"$summary"
 failed=0
+STEPS=()
 
 # step NAME CMD...: runs CMD under memcheck; valgrind's report and the command's stderr go
-# to $LOGS/NAME.log, its stdout to NAME.out.
+# to $LOGS/NAME.log, its stdout to NAME.out, the summary row to NAME.row.
 step() {
   local name=$1
   shift
@@ -70,36 +73,61 @@ step() {
     result="FAILED(rc=$rc)"
   fi
   if [ "$result" != ok ]; then
-    failed=1
     tail -n 60 "$log"
   fi
-  printf '%s\t%s\t%s\n' "$name" "$(($(date +%s) - start))" "$result" >>"$summary"
+  printf '%s\t%s\t%s\n' "$name" "$(($(date +%s) - start))" "$result" >"$LOGS/$name.row"
 }
 
-for t in $TARGETS; do
-  step "replay_$t" "$BUILD/fuzz/replay_$t" "fuzz/corpus/$t"
-done
+# valgrind runs a program's threads one at a time, on one core: the steps run VALGRIND_JOBS
+# (default nproc) at a time. in_background NAME... FUNCTION ARGS...: runs FUNCTION ARGS in
+# the background once a slot is free; NAME... are the steps it writes rows for (in the
+# order of the summary).
+JOBS=${VALGRIND_JOBS:-$(nproc)}
+in_background() {
+  while [ "${1:-}" != -- ]; do STEPS+=("$1"); shift; done
+  shift
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+  "$@" &
+}
 
 FB="$BUILD/faultbench"
 WEIGHTS="$DATA/weights/cifar10/ResNet20.th"
 LIST="$DATA/faultlists/torch/CIFAR10/ResNet20_FL.csv"
+have_data=0
 if [ -n "$DATA" ] && [ -f "$WEIGHTS" ] && [ -f "$LIST" ] && [ -d "$DATA/cifar10-jpeg" ]; then
+  have_data=1
   common=(--model resnet20 --dataset cifar10 --weights "$WEIGHTS" --data-dir "$DATA/cifar10-jpeg" --images 4 --threads 2)
   # The first fault of three layers: the first conv (everything after it recomputed), one
   # in the middle (early drop, sparse steps) and the classifier.
   awk -F, 'NR == 1 { print; next } ($2 == "conv1" || $2 == "layer2.1.conv2" || $2 == "linear") && !seen[$2]++' \
     "$LIST" >"$RUN/faults.csv"
   sed -n '1p;3p' "$RUN/faults.csv" >"$RUN/fault1.csv"
-  step eval "$FB" eval "${common[@]}"
-  step campaign_fast "$FB" campaign "${common[@]}" --faults "$RUN/faults.csv" --out "$RUN/fast.csv"
-  step campaign_rerun "$FB" campaign "${common[@]}" --faults "$RUN/faults.csv" --out "$RUN/fast.csv"
+  # The longest chain first: the fast campaign, then the same command again.
+  fast_then_rerun() {
+    step campaign_fast "$FB" campaign "${common[@]}" --faults "$RUN/faults.csv" --out "$RUN/fast.csv"
+    step campaign_rerun "$FB" campaign "${common[@]}" --faults "$RUN/faults.csv" --out "$RUN/fast.csv"
+  }
+  in_background campaign_fast campaign_rerun -- fast_then_rerun
+  in_background campaign_brute_force -- step campaign_brute_force "$FB" campaign "${common[@]}" --mode brute-force \
+    --faults "$RUN/fault1.csv" --out "$RUN/brute.csv"
+  in_background eval -- step eval "$FB" eval "${common[@]}"
+fi
+for t in $TARGETS; do
+  in_background "replay_$t" -- step "replay_$t" "$BUILD/fuzz/replay_$t" "fuzz/corpus/$t"
+done
+wait
+
+for name in "${STEPS[@]}"; do
+  row=$(cat "$LOGS/$name.row" 2>/dev/null || printf '%s\t?\t%s' "$name" "NO RESULT")
+  printf '%s\n' "$row" >>"$summary"
+  [ "${row##*$'\t'}" = ok ] || failed=1
+done
+if [ $have_data = 1 ]; then
   if [ -f "$RUN/fast.csv" ] && ! grep -q "already complete" "$LOGS/campaign_rerun.log"; then
     echo "valgrind.sh: the rerun of the complete campaign did not find it complete" >&2
     printf 'rerun_finds_complete\t0\tFAILED\n' >>"$summary"
     failed=1
   fi
-  step campaign_brute_force "$FB" campaign "${common[@]}" --mode brute-force --faults "$RUN/fault1.csv" \
-    --out "$RUN/brute.csv"
   # The brute-force row (the oracle) must equal the fast mode's row of the same fault.
   if [ -f "$RUN/brute.csv" ] && [ -f "$RUN/fast.csv" ] && [ "$(sed -n 2p "$RUN/brute.csv")" != "$(sed -n 3p "$RUN/fast.csv")" ]; then
     echo "valgrind.sh: brute force and fast mode disagree:" >&2
