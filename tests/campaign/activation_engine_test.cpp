@@ -41,16 +41,7 @@ std::vector<Fault> activation_faults(const Graph& g, int extra, uint32_t seed) {
 
 std::vector<FaultCounts> run(const Graph& g, const ImageSet& images, const std::vector<Fault>& faults,
                              CampaignMode mode, int threads, int max_chunk = 256) {
-  EngineOptions o;
-  o.mode = mode;
-  o.threads = threads;
-  o.max_chunk_images = max_chunk;
-  CampaignEngine engine(g, images, o);
-  std::vector<ResolvedFault> rf;
-  for (const Fault& f : faults) rf.push_back(resolve_activation_fault(g, f));
-  std::vector<FaultCounts> out;
-  EXPECT_TRUE(engine.run(rf, out));
-  return out;
+  return testing::run_engine(g, images, faults, mode, threads, max_chunk, resolve_activation_fault);
 }
 
 struct Case {

@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "faultbench/campaign/engine.h"
 #include "faultbench/data/dataset.h"
 #include "faultbench/faults/fault.h"
 #include "faultbench/graph.h"
@@ -87,6 +90,24 @@ inline std::vector<Fault> random_faults(const Graph& g, int count, uint32_t seed
     for (const Fault& o : out) dup = dup || (o.site == f.site && o.model == f.model);
     if (!dup) out.push_back(f);
   }
+  return out;
+}
+
+// Runs `faults` through one CampaignEngine in `mode` and returns their counts; `resolve`
+// turns a list row into the engine's fault (weight faults by default, activation faults
+// with resolve_activation_fault).
+inline std::vector<FaultCounts> run_engine(const Graph& g, const ImageSet& images, const std::vector<Fault>& faults,
+                                           CampaignMode mode, int threads, int max_chunk = 256,
+                                           ResolvedFault (*resolve)(const Graph&, const Fault&) = resolve_fault) {
+  EngineOptions o;
+  o.mode = mode;
+  o.threads = threads;
+  o.max_chunk_images = max_chunk;
+  CampaignEngine engine(g, images, o);
+  std::vector<ResolvedFault> rf;
+  for (const Fault& f : faults) rf.push_back(resolve(g, f));
+  std::vector<FaultCounts> out;
+  EXPECT_TRUE(engine.run(rf, out));
   return out;
 }
 

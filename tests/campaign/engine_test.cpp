@@ -17,19 +17,7 @@ using testing::random_faults;
 using testing::random_images;
 using testing::randomize_weights;
 
-std::vector<FaultCounts> run_engine(const Graph& g, const ImageSet& images, const std::vector<Fault>& faults,
-                                    CampaignMode mode, int threads, int max_chunk = 256) {
-  EngineOptions o;
-  o.mode = mode;
-  o.threads = threads;
-  o.max_chunk_images = max_chunk;
-  CampaignEngine engine(g, images, o);
-  std::vector<ResolvedFault> rf;
-  for (const Fault& f : faults) rf.push_back(resolve_fault(g, f));
-  std::vector<FaultCounts> out;
-  EXPECT_TRUE(engine.run(rf, out));
-  return out;
-}
+using testing::run_engine;
 
 std::string describe(const Fault& f, const FaultCounts& c) {
   return f.site.layer + " bit " + std::to_string(f.site.bit) + ": masked " + std::to_string(c.masked) + " nc " +

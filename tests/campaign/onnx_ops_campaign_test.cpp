@@ -104,19 +104,7 @@ void set_constants(Graph& g) {
   set("scale", {0.8f});
 }
 
-std::vector<FaultCounts> run_engine(const Graph& g, const ImageSet& images, const std::vector<Fault>& faults,
-                                    CampaignMode mode, int threads, int max_chunk = 256) {
-  EngineOptions o;
-  o.mode = mode;
-  o.threads = threads;
-  o.max_chunk_images = max_chunk;
-  CampaignEngine engine(g, images, o);
-  std::vector<ResolvedFault> rf;
-  for (const Fault& f : faults) rf.push_back(resolve_fault(g, f));
-  std::vector<FaultCounts> out;
-  EXPECT_TRUE(engine.run(rf, out));
-  return out;
-}
+using testing::run_engine;
 
 TEST(OnnxOps, GraphUsesEveryNewOperatorAndConstantsAreNoFaultSites) {
   const Graph g = onnx_ops_net();

@@ -194,19 +194,7 @@ INSTANTIATE_TEST_SUITE_P(Modes, ModeKernels,
                            return s;
                          });
 
-std::vector<FaultCounts> run_engine(const Graph& g, const ImageSet& images, const std::vector<Fault>& faults,
-                                    CampaignMode mode, int threads, int max_chunk = 256) {
-  EngineOptions o;
-  o.mode = mode;
-  o.threads = threads;
-  o.max_chunk_images = max_chunk;
-  CampaignEngine engine(g, images, o);
-  std::vector<ResolvedFault> rf;
-  for (const Fault& f : faults) rf.push_back(resolve_fault(g, f));
-  std::vector<FaultCounts> out;
-  EXPECT_TRUE(engine.run(rf, out));
-  return out;
-}
+using testing::run_engine;
 
 struct ModeCase {
   const char* model;
