@@ -1,5 +1,6 @@
 #include "faultbench/campaign/result_table.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <unordered_map>
@@ -108,6 +109,7 @@ ResultTable parse_result_table(std::istream& in, const std::string& source) {
       c = read_header(header, where);
       t.has_sites = c.layer >= 0 && c.index >= 0 && c.bit >= 0;
       t.has_due = c.due >= 0;
+      t.has_site_counts = std::find(header.begin(), header.end(), "sites") != header.end();
       continue;
     }
     if (f.size() != header.size())

@@ -6,6 +6,8 @@
 #include <bit>
 #include <cstring>
 
+#include "faultbench/error.h"
+
 namespace faultbench {
 
 namespace {
@@ -99,6 +101,15 @@ std::optional<Numerics> parse_numerics(std::string_view text) {
 int numerics_weight_bits(Numerics n) {
   if (n == Numerics::Int8) return 8;
   return n == Numerics::Bf16 || n == Numerics::Fp16 ? 16 : 32;
+}
+
+const char* weight_bit_field(Numerics n, int bit) {
+  const int width = numerics_weight_bits(n);
+  FAULTBENCH_CHECK(bit >= 0 && bit < width, "weight_bit_field: bit outside the format");
+  if (bit == width - 1) return "sign";
+  if (n == Numerics::Int8) return "value";
+  const int mantissa_bits = n == Numerics::Bf16 ? 7 : n == Numerics::Fp16 ? 10 : 23;
+  return bit >= mantissa_bits ? "exponent" : "mantissa";
 }
 
 const char* round_format_name(RoundFormat f) {

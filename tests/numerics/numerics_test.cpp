@@ -132,6 +132,31 @@ Graph random_model(const char* model, const char* dataset) {
   return g;
 }
 
+// The fields of each format's bits, checked against the encodings: a flip of a mantissa bit
+// of 1.0 keeps the exponent, an exponent bit changes the power of two, the sign the sign.
+TEST(Faults, WeightBitFieldsAreTheFormatsOwn) {
+  EXPECT_STREQ(weight_bit_field(Numerics::Fp32, 31), "sign");
+  EXPECT_STREQ(weight_bit_field(Numerics::Tf32Published, 23), "exponent");
+  EXPECT_STREQ(weight_bit_field(Numerics::Tf32, 22), "mantissa");
+  for (Numerics n : {Numerics::Bf16, Numerics::Fp16}) {
+    const uint16_t one = n == Numerics::Bf16 ? bf16_bits(1.0f) : fp16_bits(1.0f);
+    for (int b = 0; b < 16; ++b) {
+      const uint16_t flipped = uint16_t(one ^ (1u << b));
+      const float v = n == Numerics::Bf16 ? bf16_from_bits(flipped) : fp16_from_bits(flipped);
+      const std::string field = weight_bit_field(n, b);
+      if (field == "sign")
+        EXPECT_EQ(v, -1.0f) << b;
+      else if (field == "mantissa")
+        EXPECT_TRUE(v > 1.0f && v < 2.0f) << numerics_name(n) << " bit " << b;
+      else
+        EXPECT_TRUE(v != 1.0f && (v >= 2.0f || v < 1.0f) && std::ilogb(v) != 0) << numerics_name(n) << " bit " << b;
+    }
+  }
+  EXPECT_STREQ(weight_bit_field(Numerics::Int8, 7), "sign");
+  EXPECT_STREQ(weight_bit_field(Numerics::Int8, 0), "value");
+  EXPECT_THROW(weight_bit_field(Numerics::Int8, 8), std::exception);
+}
+
 TEST(NumericsGraph, Tf32PublishedRunsResNet20sLayer3OnTensorCoresOnly) {
   Graph g = random_model("resnet20", "cifar10");
   const NumericsReport r = apply_numerics(g, Numerics::Tf32Published);

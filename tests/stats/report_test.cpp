@@ -74,6 +74,59 @@ TEST(Report, PopulationsComeFromTheZoo) {
   EXPECT_THROW(zoo_populations("resnet21", "cifar10"), UsageError);
 }
 
+// A bf16 or int8 campaign flips 16 or 8 bits of a weight: the populations count W x 16 x 2
+// (or x 8 x 2) and the bit fields are the format's (bf16: sign 15, exponent 14..7).
+TEST(Report, PopulationsAndBitFieldsFollowTheNumerics) {
+  const std::string csv =
+      "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical\n"
+      "0,conv1,\"(3, 0, 2, 1)\",15,10,10,0,0\n"
+      "1,conv1,\"(1, 0, 0, 0)\",14,10,0,2,8\n"
+      "2,conv1,\"(3, 0, 1, 1)\",7,10,10,0,0\n"
+      "3,conv1,\"(2, 0, 1, 1)\",6,10,10,0,0\n";
+  const Populations bf16 = zoo_populations("resnet20", "cifar10", Numerics::Bf16);
+  std::vector<GroupStats> g = group_stats(table(csv), bf16, false);
+  EXPECT_EQ(*find(g, "model", "all").population, double(bf16.weights) * 16 * 2);
+  EXPECT_EQ(*find(g, "layer", "conv1").population, 432.0 * 16 * 2);
+  EXPECT_EQ(find(g, "bit_field", "sign").faults, 1);
+  EXPECT_EQ(find(g, "bit_field", "exponent").faults, 2);  // bits 14 and 7
+  EXPECT_EQ(*find(g, "bit_field", "exponent").population, double(bf16.weights) * 8 * 2);
+  EXPECT_EQ(*find(g, "bit_field", "mantissa").population, double(bf16.weights) * 7 * 2);
+
+  const Populations int8 = zoo_populations("resnet20", "cifar10", Numerics::Int8);
+  g = group_stats(table(csv), int8, false);
+  EXPECT_EQ(*find(g, "layer", "conv1").population, 432.0 * 8 * 2);
+  EXPECT_EQ(find(g, "bit_field", "sign").faults, 1);   // bit 7
+  EXPECT_EQ(find(g, "bit_field", "value").faults, 1);  // bit 6
+  EXPECT_EQ(*find(g, "bit_field", "value").population, double(int8.weights) * 7 * 2);
+  EXPECT_EQ(find(g, "bit_field", "unknown").faults, 2);  // bits 15 and 14 are no int8 bits
+  EXPECT_FALSE(find(g, "bit_field", "unknown").population);
+}
+
+// Multi-bit and multi-site faults (a `sites` column) are not W x B x 2 single bits: only the
+// model group has a population, the sampler's N from the sidecar; activation lists count
+// output values.
+TEST(Report, MultiSiteAndActivationPopulations) {
+  const std::string csv =
+      "Injection,Layer,TensorIndex,Bit,n_injections,masked,non_critical,critical,due,top1_correct,sites\n"
+      "0,conv1,\"(3, 0, 2, 1)\",30,10,10,0,0,0,8,2\n";
+  const ResultTable t = table(csv);
+  ASSERT_TRUE(t.has_site_counts);
+  Populations p = zoo_populations("resnet20", "cifar10");
+  p.single_bit = false;
+  std::vector<GroupStats> g = group_stats(t, p, true);
+  EXPECT_FALSE(find(g, "model", "all").population);
+  EXPECT_FALSE(find(g, "layer", "conv1").population);
+  EXPECT_FALSE(find(g, "bit", "30").population);
+  p.sampled = 1.5e20;
+  g = group_stats(t, p, true);
+  EXPECT_EQ(*find(g, "model", "all").population, 1.5e20);
+  EXPECT_FALSE(table(kCsv).has_site_counts);
+
+  const Populations a = zoo_populations("resnet20", "cifar10", Numerics::Fp32, "activations");
+  EXPECT_EQ(a.layer_weights.at("conv1"), 16 * 32 * 32);  // conv1's output of one image
+  EXPECT_EQ(a.layer_weights.count("layer1.0.conv1.weight"), 0u);
+}
+
 TEST(Report, WritesEveryFileAndFigureWithItsMarks) {
   const auto dir = testing::make_temp_dir("report");
   std::ofstream(dir / "a.csv") << kCsv;

@@ -21,6 +21,7 @@
 
 #include "faultbench/campaign/intervals.h"
 #include "faultbench/campaign/result_table.h"
+#include "faultbench/graph/numerics.h"
 
 namespace faultbench {
 
@@ -29,20 +30,34 @@ struct ReportSource {
   std::filesystem::path path;
   std::string label;                                  // the file name, made unique
   std::string model, dataset, numerics, fault_model;  // "" when unknown
+  std::string target = "weights";                     // the sidecar's "target" (weights | activations)
+  std::optional<double> sampled_population;           // the sidecar's fault_list.sampling.population
   int64_t images = 0;                                 // images per fault (sidecar), 0 when unknown
   std::string metadata;                               // "sidecar" | "options" | "none"
   ResultTable table;
 };
 
-// The fault population of each layer (W_l x 32 bits x 2 polarities, as the published lists'
-// Leveugle sampling counts it), from the zoo; empty when the model is unknown.
+// The fault population of each group, for the Leveugle margins: a group of single-bit faults
+// on W sites of a B-bit format has W x B bits x 2 polarities (as the published lists'
+// Leveugle sampling counts it; B = numerics_weight_bits, 32 for fp32), from the zoo; empty
+// when the model is unknown (an imported network).
 struct Populations {
-  std::map<std::string, int64_t> layer_weights;
-  std::map<std::string, int64_t> type_weights;  // "conv" (4-D weights), "linear" (2-D)
+  std::map<std::string, int64_t> layer_weights;  // sites per layer: weights, or output values (activations)
+  std::map<std::string, int64_t> type_weights;   // "conv" (4-D weights), "linear" (2-D); "3-d", "1-d" (activations)
   int64_t weights = 0;
-  bool known() const { return weights > 0; }
+  Numerics numerics = Numerics::Fp32;  // the format whose bits the faults flip
+  // W x B x 2 counts the faults: single-bit, single-site faults. False for multi-bit and
+  // multi-site lists (a result file with a `sites` column), whose groups then have no
+  // population except the model's `sampled`.
+  bool single_bit = true;
+  // N as the list's sampler counted it (the campaign sidecar's fault_list.sampling), when
+  // known: the model group's population (it also counts int8 bias sites and multi-site sets).
+  std::optional<double> sampled;
 };
-Populations zoo_populations(const std::string& model, const std::string& dataset);
+// `target`: "weights" (conv and linear weights) or "activations" (fault_sites /
+// activation_sites of the zoo model).
+Populations zoo_populations(const std::string& model, const std::string& dataset, Numerics numerics = Numerics::Fp32,
+                            const std::string& target = "weights");
 
 struct ClassCounts {
   int64_t masked = 0, non_critical = 0, critical = 0, due = 0;
@@ -52,7 +67,7 @@ inline constexpr const char* kClasses[] = {"masked", "non_critical", "critical",
 
 struct GroupStats {
   std::string grouping;  // "model", "layer", "bit", "layer_type", "bit_field"
-  std::string group;     // "all", a layer name, "0".."31", "conv"/"linear", "sign"/"exponent"/"mantissa"
+  std::string group;     // "all", a layer name, "0".."31", "conv"/"linear", "sign"/"exponent"/"mantissa"/"value"
   int64_t faults = 0, fault_images = 0;
   std::optional<double> population;  // N for the Leveugle correction
   ClassCounts images;                // injections per class

@@ -30,8 +30,9 @@ struct ResultTable {
   // The file has the Layer, TensorIndex and Bit columns: its faults have sites, so two
   // such tables are paired by site (a fault's Injection id is only its row in one list).
   bool has_sites = false;
-  bool has_due = false;         // the file has a due column
-  std::vector<ResultRow> rows;  // file order
+  bool has_due = false;          // the file has a due column
+  bool has_site_counts = false;  // the file has a `sites` column (multi-bit / multi-site faults)
+  std::vector<ResultRow> rows;   // file order
 };
 
 // Needs the columns Injection, masked, non_critical, critical (any order, others ignored;

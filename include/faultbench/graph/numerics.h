@@ -30,6 +30,12 @@ std::optional<Numerics> parse_numerics(std::string_view text);
 // (faults flip the fp32 weight before it is rounded), 16 for bf16 and fp16, 8 for int8.
 int numerics_weight_bits(Numerics n);
 
+// The field of the stored weight's format that bit `bit` (0 = LSB, < numerics_weight_bits)
+// belongs to: "sign", "exponent" or "mantissa" for the float formats (fp32 and the TF32
+// modes: 31 / 30..23 / 22..0; bf16: 15 / 14..7 / 6..0; fp16: 15 / 14..10 / 9..0), "sign"
+// or "value" for int8's two's complement code (7 / 6..0).
+const char* weight_bit_field(Numerics n, int bit);
+
 // A format values are rounded to. None: no rounding (fp32).
 enum class RoundFormat : uint8_t { None, Tf32, Bf16, Fp16 };
 const char* round_format_name(RoundFormat f);

@@ -4,6 +4,7 @@
 
 #include "faultbench/campaign/report.h"
 #include "faultbench/error.h"
+#include "faultbench/faults/activation_sites.h"
 #include "faultbench/faults/fault.h"
 #include "faultbench/zoo/zoo.h"
 
@@ -11,7 +12,7 @@ namespace faultbench {
 
 namespace {
 
-constexpr int64_t kSitesPerWeight = 32 * 2;  // bits x polarities, as the Leveugle lists count
+constexpr int64_t kPolarities = 2;  // stuck-at-0 and stuck-at-1, as the Leveugle lists count
 
 // "conv" for a 4-D weight index "(o, i, kh, kw)", "linear" for "(o, i)".
 std::string layer_type_of_arity(size_t dims) {
@@ -23,9 +24,12 @@ std::string layer_type(const std::string& tensor_index) {
   return layer_type_of_arity(size_t(std::count(tensor_index.begin(), tensor_index.end(), ',')) + 1);
 }
 
-// fp32: bit 31 the sign, 30..23 the exponent, 22..0 the mantissa.
-const char* bit_field(int bit) { return bit == 31 ? "sign" : bit >= 23 ? "exponent" : "mantissa"; }
-int bit_field_width(const std::string& field) { return field == "sign" ? 1 : field == "exponent" ? 8 : 23; }
+// The bits of the format that belong to `field` (weight_bit_field decides).
+int bit_field_width(Numerics numerics, const std::string& field) {
+  int width = 0;
+  for (int b = 0; b < numerics_weight_bits(numerics); ++b) width += field == weight_bit_field(numerics, b);
+  return width;
+}
 
 void add(GroupStats& g, const ResultRow& r) {
   ++g.faults;
@@ -58,10 +62,13 @@ int64_t ClassCounts::get(int cls) const {
   return 0;
 }
 
-Populations zoo_populations(const std::string& model, const std::string& dataset) {
+Populations zoo_populations(const std::string& model, const std::string& dataset, Numerics numerics,
+                            const std::string& target) {
   Populations p;
+  p.numerics = numerics;
   if (model.empty() || dataset.empty()) return p;
-  for (const WeightSite& s : fault_sites(build_model(model, dataset))) {
+  const Graph graph = build_model(model, dataset);
+  for (const WeightSite& s : target == "activations" ? activation_sites(graph) : fault_sites(graph)) {
     int64_t w = 1;
     for (int64_t d : s.shape) w *= d;
     p.layer_weights[s.layer] += w;
@@ -96,12 +103,15 @@ std::vector<GroupStats> group_stats(const ResultTable& table, const Populations&
     g.has_due = has_due;
     return g;
   };
-  auto weights_pop = [&](int64_t weights, int64_t sites_per_weight) -> std::optional<double> {
-    if (!pop.known() || weights <= 0) return std::nullopt;
-    return double(weights) * double(sites_per_weight);
+  const int64_t bits_per_site = numerics_weight_bits(pop.numerics);
+  // n sites x `per_site` faults each; none when the list's faults are not single bits.
+  auto weights_pop = [&](int64_t sites, int64_t per_site) -> std::optional<double> {
+    if (!pop.single_bit || sites <= 0 || per_site <= 0) return std::nullopt;
+    return double(sites) * double(per_site);
   };
   std::vector<GroupStats> out;
-  GroupStats all = make("model", "all", weights_pop(pop.weights, kSitesPerWeight));
+  GroupStats all =
+      make("model", "all", pop.sampled ? pop.sampled : weights_pop(pop.weights, bits_per_site * kPolarities));
   std::vector<GroupStats> layers, bits(32), types, fields;
   std::map<std::string, size_t> layer_at, type_at, field_at;
   auto find_or_add = [&](std::vector<GroupStats>& v, std::map<std::string, size_t>& at, const std::string& grouping,
@@ -110,22 +120,26 @@ std::vector<GroupStats> group_stats(const ResultTable& table, const Populations&
     if (fresh) v.push_back(make(grouping, group, population));
     return v[it->second];
   };
-  for (int b = 0; b < 32; ++b) bits[size_t(b)] = make("bit", std::to_string(b), weights_pop(pop.weights, 2));
+  for (int b = 0; b < 32; ++b) bits[size_t(b)] = make("bit", std::to_string(b), weights_pop(pop.weights, kPolarities));
   for (const ResultRow& r : table.rows) {
     add(all, r);
     const auto lw = pop.layer_weights.find(r.layer);
-    add(find_or_add(layers, layer_at, "layer", r.layer.empty() ? "unknown" : r.layer,
-                    lw == pop.layer_weights.end() ? std::nullopt : weights_pop(lw->second, kSitesPerWeight)),
+    add(find_or_add(
+            layers, layer_at, "layer", r.layer.empty() ? "unknown" : r.layer,
+            lw == pop.layer_weights.end() ? std::nullopt : weights_pop(lw->second, bits_per_site * kPolarities)),
         r);
     const std::string type = layer_type(r.tensor_index);
     const auto tw = pop.type_weights.find(type);
     add(find_or_add(types, type_at, "layer_type", type,
-                    tw == pop.type_weights.end() ? std::nullopt : weights_pop(tw->second, kSitesPerWeight)),
+                    tw == pop.type_weights.end() ? std::nullopt : weights_pop(tw->second, bits_per_site * kPolarities)),
         r);
     if (r.bit >= 0) {
       add(bits[size_t(r.bit)], r);
-      const std::string field = bit_field(r.bit);
-      add(find_or_add(fields, field_at, "bit_field", field, weights_pop(pop.weights, 2 * bit_field_width(field))), r);
+      // A bit beyond the format (a list of another format) has no field.
+      const std::string field = r.bit < bits_per_site ? weight_bit_field(pop.numerics, r.bit) : "unknown";
+      add(find_or_add(fields, field_at, "bit_field", field,
+                      weights_pop(pop.weights, kPolarities * bit_field_width(pop.numerics, field))),
+          r);
     }
   }
   out.push_back(std::move(all));
@@ -134,7 +148,7 @@ std::vector<GroupStats> group_stats(const ResultTable& table, const Populations&
     if (g.faults > 0) out.push_back(std::move(g));
   std::sort(types.begin(), types.end(), [](const GroupStats& a, const GroupStats& b) { return a.group < b.group; });
   for (GroupStats& g : types) out.push_back(std::move(g));
-  for (const char* f : {"sign", "exponent", "mantissa"})
+  for (const char* f : {"sign", "exponent", "mantissa", "value", "unknown"})
     if (auto it = field_at.find(f); it != field_at.end()) out.push_back(std::move(fields[it->second]));
   return out;
 }

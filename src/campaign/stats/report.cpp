@@ -12,16 +12,24 @@ namespace faultbench {
 
 namespace {
 
-// The zoo's populations of a sidecar's model; a model the zoo does not know (an imported
-// network) has none, and its Leveugle margins are absent.
+// The populations of a source's groups: the zoo's sites of its model in the bits of its
+// numerics (32 when not recorded: the published lists flip fp32 words), and the sampler's
+// N when the sidecar has it. A model the zoo does not know (an imported network) has no
+// per-group populations, and its Leveugle margins are absent but the model's.
 Populations populations_of(const ReportSource& s) {
-  if (s.model.empty() || s.dataset.empty()) return {};
-  try {
-    return zoo_populations(s.model, s.dataset);
-  } catch (const UsageError&) {
-    if (s.metadata == "options") throw;  // the user named it: say it is not in the zoo
-    return {};
+  const Numerics numerics = parse_numerics(s.numerics).value_or(Numerics::Fp32);
+  Populations p;
+  p.numerics = numerics;
+  if (!s.model.empty() && !s.dataset.empty()) {
+    try {
+      p = zoo_populations(s.model, s.dataset, numerics, s.target);
+    } catch (const UsageError&) {
+      if (s.metadata == "options") throw;  // the user named it: say it is not in the zoo
+    }
   }
+  p.single_bit = !s.table.has_site_counts;
+  p.sampled = s.sampled_population;
+  return p;
 }
 
 }  // namespace

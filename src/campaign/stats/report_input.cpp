@@ -50,6 +50,11 @@ void read_sidecar(ReportSource& s) {
     else if (n->is_object())
       s.numerics = string_field(*n, "name");
   }
+  if (const auto t = j.find("target"); t != j.end() && t->is_string()) s.target = t->get<std::string>();
+  if (const auto f = j.find("fault_list"); f != j.end() && f->is_object())
+    if (const auto sm = f->find("sampling"); sm != f->end() && sm->is_object())
+      if (const auto n = sm->find("population"); n != sm->end() && n->is_number() && n->get<double>() > 0)
+        s.sampled_population = n->get<double>();
   if (const auto d = j.find("data"); d != j.end() && d->is_object())
     if (const auto i = d->find("images"); i != d->end() && i->is_number_integer()) s.images = i->get<int64_t>();
 }
