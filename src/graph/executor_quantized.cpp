@@ -1,6 +1,7 @@
 // The executor's OpKind::Quantized nodes (executor_quantized.h).
 #include "executor_quantized.h"
 
+#include <bit>
 #include <string>
 #include <variant>
 
@@ -27,9 +28,16 @@ void quantized_prepare(const Graph& g, const Node& n, QuantizedPrep& prep, bool 
   prep.codes.resize(size_t(w.size()));
   for (int64_t i = 0; i < w.size(); ++i) prep.codes[size_t(i)] = code_of(w.data[size_t(i)]);
   if (optimized) prep.pack = ops::qconv_pack(qconv_shape(g, n, 1), prep.codes.data());
+  prep.bias.clear();
+  if (n.params.size() > 1)
+    for (float v : g.params.at(size_t(n.params[1])).value.data) prep.bias.push_back(std::bit_cast<int32_t>(v));
 }
 
-void quantized_set(const Graph& g, const Node& n, QuantizedPrep& prep, int64_t offset, bool optimized) {
+void quantized_set(const Graph& g, const Node& n, QuantizedPrep& prep, int param, int64_t offset, bool optimized) {
+  if (n.params.size() > 1 && param == n.params[1]) {
+    prep.bias.at(size_t(offset)) = std::bit_cast<int32_t>(g.params.at(size_t(param)).value.data.at(size_t(offset)));
+    return;
+  }
   const int8_t c = code_of(g.params.at(size_t(n.params.at(0))).value.data.at(size_t(offset)));
   prep.codes.at(size_t(offset)) = c;
   if (optimized) ops::qconv_pack_set(prep.pack, offset, c);
@@ -47,7 +55,8 @@ void check_quantized_node(const Graph& g, const Node& n, const std::function<voi
       break;
     case QuantOp::Conv: {
       const int co = a.conv.out_channels;
-      if (n.params.size() != 1 || a.multiplier.size() != size_t(co) || (!a.bias.empty() && a.bias.size() != size_t(co)))
+      if (n.params.empty() || n.params.size() > 2 || a.multiplier.size() != size_t(co) ||
+          (n.params.size() == 2 && g.params.at(size_t(n.params[1])).value.size() != co))
         fail("conv: one weight parameter and one multiplier (and bias) per output channel");
       if (g.params.at(size_t(n.params[0])).value.size() !=
           int64_t(co) * (a.conv.in_channels / a.conv.groups) * a.conv.window.kernel_h * a.conv.window.kernel_w)
@@ -78,7 +87,8 @@ void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep
       ops::quantize_linear(count, inputs[0], a.out_scale, output, reference ? nullptr : pool);
       break;
     case QuantOp::Conv: {
-      const ops::QRequant r{a.bias.empty() ? nullptr : a.bias.data(), a.multiplier.data(), a.relu, a.out_scale == 0.0f};
+      const ops::QRequant r{prep.bias.empty() ? nullptr : prep.bias.data(), a.multiplier.data(), a.relu,
+                            a.out_scale == 0.0f};
       const ops::Conv2dShape s = qconv_shape(g, n, batch);
       if (reference)
         ops::qconv_reference(s, inputs[0], prep.codes.data(), r, output);

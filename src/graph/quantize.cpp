@@ -5,6 +5,7 @@
 #include "faultbench/graph/quantize.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <string>
 #include <variant>
@@ -124,6 +125,7 @@ struct Rewrite {
     push(std::move(m), g.nodes[i].output, scale[size_t(v)], nonneg);
   }
   void conv(size_t i);
+  int int32_bias_param(const Node& n, bool has_bias, const std::vector<int32_t>& bias);
   void add(size_t i);
   void avg_pool(size_t i);
   void run();
@@ -156,6 +158,7 @@ void Rewrite::conv(size_t i) {
   const int64_t per = wp.value.size() / co;
   std::vector<float> w(wp.value.data.begin(), wp.value.data.end());
   std::vector<float> b(size_t(co), 0.0f);
+  std::vector<int32_t> bias;  // the int32 codes (none without a bias or a folded BN)
   if (has_bias)
     b.assign(g.params[size_t(n.params.at(1))].value.data.begin(), g.params[size_t(n.params.at(1))].value.data.end());
   if (bn >= 0) {  // the executor's folding (ops/batch_norm.cpp), then into the conv
@@ -199,7 +202,7 @@ void Rewrite::conv(size_t i) {
     if (has_bias || bn >= 0) {
       const double q = std::nearbyint(double(b[size_t(c)] / bs));
       if (!std::isfinite(b[size_t(c)])) fail(i, fmt::format("has a non-finite bias (output channel {})", c));
-      a.bias.push_back(int32_t(std::clamp(q, -1073741824.0, 1073741824.0)));  // |bias| <= 2^30: no int32 wrap
+      bias.push_back(int32_t(std::clamp(q, -1073741824.0, 1073741824.0)));  // |bias| <= 2^30: no int32 wrap
     }
     a.multiplier.push_back(logits ? bs : bs / a.out_scale);
   }
@@ -208,11 +211,32 @@ void Rewrite::conv(size_t i) {
   m.name = n.name;
   m.inputs = {cur[size_t(x)]};
   m.params = {n.params.at(0)};
+  if (!bias.empty()) m.params.push_back(int32_bias_param(n, has_bias, bias));
   m.attrs = std::move(a);
   const float s = logits ? 0.0f : std::get<QuantizedAttrs>(m.attrs).out_scale;
   const int index = push(std::move(m), last, s, relu >= 0);
-  wp.node = index;
+  for (int p : out.nodes[size_t(index)].params) out.params[size_t(p)].node = index;
   report.layers.push_back(n.name);
+}
+
+// The int32 bias codes as a parameter, so that a fault list can name them ("<layer>.bias",
+// docs/NUMERICS.md "int8", Faults). Its fp32 words hold the int32 codes' bits (bit_cast): an
+// int32 does not fit an fp32 value exactly once a fault sets a high bit, while the word does,
+// and a fault then flips exactly the int32's bit. The layer's fp32 bias parameter, when it
+// has one, becomes it (same index); else (the bias of a folded batch norm) it is appended.
+int Rewrite::int32_bias_param(const Node& n, bool has_bias, const std::vector<int32_t>& bias) {
+  const Param& w = out.params[size_t(n.params.at(0))];
+  std::string layer = w.name;
+  if (layer.ends_with(".weight")) layer.resize(layer.size() - std::string(".weight").size());
+  int index = has_bias ? n.params.at(1) : int(out.params.size());
+  if (!has_bias) out.params.emplace_back();
+  Param& p = out.params[size_t(index)];
+  p.name = layer + ".bias";
+  p.shape = {int64_t(bias.size())};
+  p.role = ParamRole::Bias;
+  p.value = Tensor(p.shape);
+  for (size_t c = 0; c < bias.size(); ++c) p.value.data[c] = std::bit_cast<float>(bias[c]);
+  return index;
 }
 
 void Rewrite::add(size_t i) {
@@ -319,6 +343,17 @@ Int8Report quantize_int8(Graph& graph, const Int8Calibration& calibration) {
   r.run();
   graph = std::move(r.out);
   return r.report;
+}
+
+std::vector<WeightSite> int8_bias_sites(const Graph& fp32_graph) {
+  // Which layers get an int32 bias is a matter of the graph's shape alone: any calibration
+  // and any finite weights give the same sites.
+  Graph g = fp32_graph;
+  for (Param& p : g.params) p.value = Tensor(p.shape);  // zeros (a graph may come without its weights)
+  Int8Calibration neutral;
+  neutral.max_abs.assign(g.values.size(), 1.0f);
+  quantize_int8(g, neutral);
+  return int32_bias_sites(g);
 }
 
 }  // namespace faultbench
