@@ -220,6 +220,31 @@ def run(graph, params, images, fault=None):
             m = F32(F32(scale[n["inputs"][0]] / sy) / F32(cells))
             val[n["output"]] = rne_sat(sums.astype(np.float64) * np.float64(m), -128.0)
             scale[n["output"]] = sy
+        elif k == "concat":  # each input requantized to the output's scale
+            sy = int8_scale(max_abs[n["output"]])
+            val[n["output"]] = np.concatenate(
+                [rne_sat(val[v].astype(np.float64) * np.float64(F32(scale[v] / sy)), -128.0) for v in n["inputs"]],
+                axis=1)
+            scale[n["output"]] = sy
+        elif k == "batch_norm2d":  # after no conv (DenseNet): per-channel affine requantization
+            x, sx = val[n["inputs"][0]], scale[n["inputs"][0]]
+            last = n["output"]
+            relu = sole_reader(last, "relu")
+            if relu >= 0:
+                last = nodes[relu]["output"]
+                taken.add(relu)
+            gamma, beta_b, mean, var = (params[p].astype(F32) for p in n["params"][:4])
+            eps = F32(float(n["eps"]))
+            invstd = F32(1) / np.sqrt(var + eps)
+            alpha = gamma * invstd
+            beta = beta_b - mean * alpha
+            sy = int8_scale(max_abs[last])
+            m = ((alpha * sx).astype(F32) / sy).astype(F32)
+            b = (beta / sy).astype(F32)
+            v = x.astype(np.float64) * m.astype(np.float64).reshape(1, -1, 1, 1) + b.astype(np.float64).reshape(
+                1, -1, 1, 1)
+            val[last] = rne_sat(v, 0.0 if relu >= 0 else -128.0)
+            scale[last] = sy
         elif k in ("flatten",):
             x = val[n["inputs"][0]]
             val[n["output"]] = x.reshape(x.shape[0], -1, 1, 1)

@@ -46,8 +46,9 @@ void quantized_set(const Graph& g, const Node& n, QuantizedPrep& prep, int param
 void check_quantized_node(const Graph& g, const Node& n, const std::function<void(const std::string&)>& fail) {
   const auto& a = std::get<QuantizedAttrs>(n.attrs);
   const ValueShape& out = g.values.at(size_t(n.output));
-  const size_t inputs = a.op == QuantOp::Add ? 2 : 1;
-  if (n.inputs.size() != inputs || a.in_scale.size() != inputs) fail("wrong number of inputs or input scales");
+  const size_t inputs = a.op == QuantOp::Add ? 2 : a.op == QuantOp::Concat ? n.inputs.size() : 1;
+  if (n.inputs.size() != inputs || a.in_scale.size() != inputs || inputs == 0)
+    fail("wrong number of inputs or input scales");
   const ValueShape& in = g.values.at(size_t(n.inputs[0]));
   switch (a.op) {
     case QuantOp::Quantize:
@@ -72,6 +73,21 @@ void check_quantized_node(const Graph& g, const Node& n, const std::function<voi
       break;
     case QuantOp::AvgPool:
       if (a.multiplier.size() != 1 || in.c != out.c) fail("avg pool: one multiplier, equal channels");
+      break;
+    case QuantOp::Concat: {
+      int channels = 0;
+      for (int v : n.inputs) {
+        const ValueShape& s = g.values.at(size_t(v));
+        if (s.h != out.h || s.w != out.w) fail("concat: the inputs' maps differ from the output's");
+        channels += s.c;
+      }
+      if (channels != out.c || a.multiplier.size() != n.inputs.size())
+        fail("concat: the channels do not add up, or one multiplier per input missing");
+      break;
+    }
+    case QuantOp::Affine:
+      if (!(in == out) || a.multiplier.size() != size_t(out.c) || a.offset.size() != size_t(out.c))
+        fail("affine: shapes differ, or a multiplier and an offset per channel missing");
       break;
   }
 }
@@ -110,6 +126,22 @@ void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep
       ops::qavg_pool(s, inputs[0], a.multiplier[0], output, reference ? nullptr : pool);
       break;
     }
+    case QuantOp::Concat: {  // per image, each input's channels in input order
+      const int64_t hw = int64_t(out.h) * out.w;
+      for (int b = 0; b < batch; ++b) {
+        int64_t at = int64_t(b) * out.c * hw;
+        for (size_t k = 0; k < n.inputs.size(); ++k) {
+          const int64_t size = int64_t(g.values[size_t(n.inputs[k])].c) * hw;
+          ops::qrescale(size, inputs[k] + b * size, a.multiplier[k], output + at);
+          at += size;
+        }
+      }
+      break;
+    }
+    case QuantOp::Affine:
+      ops::qaffine(int64_t(batch) * out.c, out.c, int64_t(out.h) * out.w, inputs[0], a.multiplier.data(),
+                   a.offset.data(), a.relu, output, reference ? nullptr : pool);
+      break;
   }
 }
 

@@ -128,6 +128,8 @@ struct Rewrite {
   int int32_bias_param(const Node& n, bool has_bias, const std::vector<int32_t>& bias);
   void add(size_t i);
   void avg_pool(size_t i);
+  void concat(size_t i);
+  void affine(size_t i);
   void run();
 };
 
@@ -288,6 +290,67 @@ void Rewrite::avg_pool(size_t i) {
   push(std::move(m), n.output, s, non_negative[size_t(x)]);
 }
 
+// Concat: each input's codes requantized to the output's scale (docs/NUMERICS.md "int8").
+void Rewrite::concat(size_t i) {
+  const Node& n = g.nodes[i];
+  if (n.output == g.output_value) fail(i, "makes the logits; int8 needs them from a conv or linear layer");
+  QuantizedAttrs a;
+  a.op = QuantOp::Concat;
+  a.out_scale = int8_scale(cal.max_abs[size_t(n.output)]);
+  Node m;
+  m.kind = OpKind::Quantized;
+  m.name = n.name;
+  bool nonneg = true;  // codes >= 0 times m > 0 stay >= 0
+  for (size_t k = 0; k < n.inputs.size(); ++k) {
+    const int v = input(i, int(k));
+    a.in_scale.push_back(scale[size_t(v)]);
+    a.multiplier.push_back(scale[size_t(v)] / a.out_scale);
+    nonneg = nonneg && non_negative[size_t(v)];
+    m.inputs.push_back(cur[size_t(v)]);
+  }
+  const float s = a.out_scale;
+  m.attrs = std::move(a);
+  push(std::move(m), n.output, s, nonneg);
+}
+
+// A batch norm that no conv absorbs (DenseNet's pre-activation, after a Concat): the
+// executor's folding (ops/batch_norm.cpp), then a per-channel affine requantization with
+// the ReLU that is its output's only reader fused.
+void Rewrite::affine(size_t i) {
+  const Node& n = g.nodes[i];
+  const int x = input(i, 0);
+  int last = n.output;
+  const int relu = sole_reader(last, OpKind::ReLU);
+  if (relu >= 0) last = g.nodes[size_t(relu)].output, taken[size_t(relu)] = 1;
+  if (last == g.output_value) fail(i, "makes the logits; int8 needs them from a conv or linear layer");
+  const auto p = [&](int k) { return g.params[size_t(n.params.at(size_t(k)))].value.data; };
+  const std::vector<float> gamma = p(0), beta_b = p(1), mean = p(2), var = p(3);
+  const float eps = float(std::get<BatchNormAttrs>(n.attrs).eps);
+  QuantizedAttrs a;
+  a.op = QuantOp::Affine;
+  a.relu = relu >= 0;
+  const float sx = scale[size_t(x)];
+  a.in_scale = {sx};
+  a.out_scale = int8_scale(cal.max_abs[size_t(last)]);
+  for (size_t c = 0; c < gamma.size(); ++c) {
+    const float invstd = 1.0f / std::sqrt(var[c] + eps);
+    const float alpha = gamma[c] * invstd;
+    const float beta = beta_b[c] - mean[c] * alpha;
+    const float m = alpha * sx / a.out_scale, b = beta / a.out_scale;
+    if (!std::isfinite(m) || !std::isfinite(b)) fail(i, fmt::format("has a non-finite scale or shift (channel {})", c));
+    a.multiplier.push_back(m);
+    a.offset.push_back(b);
+  }
+  Node q;
+  q.kind = OpKind::Quantized;
+  q.name = n.name;
+  q.inputs = {cur[size_t(x)]};
+  const float s = a.out_scale;
+  q.attrs = std::move(a);
+  push(std::move(q), last, s, relu >= 0);
+  ++report.affine_batch_norms;
+}
+
 void Rewrite::run() {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     if (taken[i]) continue;
@@ -320,10 +383,11 @@ void Rewrite::run() {
       case OpKind::GlobalMaxPool:
       case OpKind::ShortcutA:
       case OpKind::Flatten: copy(i); break;
-      case OpKind::BatchNorm2d: fail(i, "does not follow a conv; int8 folds batch norm into the conv before it");
+      case OpKind::Concat: concat(i); break;
+      case OpKind::BatchNorm2d: affine(i); break;  // one after a conv was folded into it (taken)
       default:
         fail(i,
-             "is not covered by int8 (conv, linear, batch norm after a conv, ReLU, max/average pooling, add, "
+             "is not covered by int8 (conv, linear, batch norm, ReLU, max/average pooling, add, concat, "
              "ShortcutA, flatten)");
     }
   }
