@@ -188,9 +188,8 @@ void add_faultlist_command(CLI::App& app) {
   auto* to = add_choice(cmd, "--to", o->format, formats, "Target convention of --convert");
   convert->needs(to);
   to->needs(convert);
-  for (CLI::Option* gen :
-       {seed, error, t, p, count, scope, fault_model, format, bits, adjacent, sites_opt, same_layer, numerics, target,
-        int8_biases})
+  for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format, bits, adjacent, sites_opt, same_layer,
+                           numerics, target, int8_biases})
     convert->excludes(gen);
   cmd->callback([o] {
     IoPlan plan;
@@ -221,9 +220,10 @@ void add_faultlist_command(CLI::App& app) {
     if (o->int8_biases) {
       // Only int8 stores its biases as integers whose bits a fault flips (docs/NUMERICS.md).
       if (o->numerics != Numerics::Int8)
-        throw UsageError(fmt::format("faultlist --int8-biases: the int32 biases exist under --numerics int8 only, not "
-                                     "--numerics {}",
-                                     numerics_name(o->numerics)));
+        throw UsageError(
+            fmt::format("faultlist --int8-biases: the int32 biases exist under --numerics int8 only, not "
+                        "--numerics {}",
+                        numerics_name(o->numerics)));
       if (o->target == FaultTarget::Activations || o->format == Convention::Keras)
         throw UsageError(
             "faultlist --int8-biases: bias sites are weight sites in the PyTorch convention (not --target "
@@ -233,7 +233,8 @@ void add_faultlist_command(CLI::App& app) {
     // or the activation sites (outputs of conv/linear/activation modules) in forward order;
     // with --int8-biases, the int32 bias sites after the weights.
     const Graph graph = resolve_model(o->model, o->dataset).graph;
-    std::vector<WeightSite> sites = o->target == FaultTarget::Activations ? activation_sites(graph) : fault_sites(graph);
+    std::vector<WeightSite> sites =
+        o->target == FaultTarget::Activations ? activation_sites(graph) : fault_sites(graph);
     if (o->int8_biases)
       for (WeightSite& b : int8_bias_sites(graph)) sites.push_back(std::move(b));
     if (sites.empty())

@@ -197,12 +197,11 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
       continue;
     }
     for (const ResolvedSite& s : f.sites()) {
-      const bool ok = s.param >= 0 && size_t(s.param) < impl_->graph.params.size() &&
-                      (impl_->graph.params[size_t(s.param)].is_fault_site() ||
-                       is_int32_bias_site(impl_->graph, s.param)) &&
-                      s.offset >= 0 &&
-                      s.offset < impl_->graph.params[size_t(s.param)].value.size() && s.bit >= 0 && s.bit <= 31 &&
-                      s.node == impl_->graph.params[size_t(s.param)].node;
+      const bool ok =
+          s.param >= 0 && size_t(s.param) < impl_->graph.params.size() &&
+          (impl_->graph.params[size_t(s.param)].is_fault_site() || is_int32_bias_site(impl_->graph, s.param)) &&
+          s.offset >= 0 && s.offset < impl_->graph.params[size_t(s.param)].value.size() && s.bit >= 0 && s.bit <= 31 &&
+          s.node == impl_->graph.params[size_t(s.param)].node;
       if (!ok) throw UsageError("campaign engine: fault not resolved against this graph");
     }
   }

@@ -89,8 +89,7 @@ float apply_param_fault(const Graph& graph, int param, float stored, int bit, Fa
 std::vector<WeightSite> int32_bias_sites(const Graph& graph) {
   std::vector<WeightSite> sites;
   for (size_t i = 0; i < graph.params.size(); ++i)
-    if (is_int32_bias_site(graph, int(i)))
-      sites.push_back(WeightSite{graph.params[i].name, graph.params[i].shape, 32});
+    if (is_int32_bias_site(graph, int(i))) sites.push_back(WeightSite{graph.params[i].name, graph.params[i].shape, 32});
   return sites;
 }
 

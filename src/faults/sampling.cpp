@@ -150,9 +150,10 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
     SamplingParams q = params;
     if (s.bits != 0) {
       if (params.multi())
-        throw UsageError(fmt::format("fault list: the {}-bit sites ('{}') are drawn with single-bit faults only "
-                                     "(no --bits-per-fault or --sites-per-fault)",
-                                     s.bits, s.layer));
+        throw UsageError(
+            fmt::format("fault list: the {}-bit sites ('{}') are drawn with single-bit faults only "
+                        "(no --bits-per-fault or --sites-per-fault)",
+                        s.bits, s.layer));
       FAULTBENCH_CHECK(s.bits <= 32 && s.bits % params.bits == 0, "plan_sample: a site width not a multiple");
       q.bits = s.bits;
     }
@@ -312,12 +313,12 @@ std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) 
   out += fmt::format("seed {}, fault model {}\n", params.seed, fault_model_name(params.model));
   out += "layer allocation (layer: weights -> faults):\n";
   for (const LayerAllocation& a : plan.layers)
-    out += fmt::format("  {}: {}{} -> {}{}\n", a.layer, a.weights, a.bits != 0 ? fmt::format(" x {} bits", a.bits) : "",
-                       a.faults,
-                       a.capped ? params.multi() ? " (capped at its distinct faults)"
-                                                 : fmt::format(" (capped at W_l x {} distinct sites)",
-                                                               a.bits != 0 ? a.bits : params.bits)
-                                : "");
+    out += fmt::format(
+        "  {}: {}{} -> {}{}\n", a.layer, a.weights, a.bits != 0 ? fmt::format(" x {} bits", a.bits) : "", a.faults,
+        a.capped ? params.multi()
+                       ? " (capped at its distinct faults)"
+                       : fmt::format(" (capped at W_l x {} distinct sites)", a.bits != 0 ? a.bits : params.bits)
+                 : "");
   return out;
 }
 

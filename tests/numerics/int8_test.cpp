@@ -257,7 +257,8 @@ TEST(Int8, BiasFaultsRunByBruteForceInAFastCampaign) {
   for (size_t i = 6; i < faults.size(); ++i) changed += brute[i].non_critical + brute[i].critical;
   EXPECT_GT(changed, 0);
   const auto fast = run_engine(g, images, faults, CampaignMode::Fast, 2);
-  for (size_t i = 0; i < faults.size(); ++i) EXPECT_EQ(brute[i], fast[i]) << "fault " << i << " " << faults[i].site.layer;
+  for (size_t i = 0; i < faults.size(); ++i)
+    EXPECT_EQ(brute[i], fast[i]) << "fault " << i << " " << faults[i].site.layer;
 }
 
 // faultlist --int8-biases: N = W x 8 x 2 + B x 32 x 2, a layer's share its population's.

@@ -210,7 +210,9 @@ inline std::vector<CliCase> cli_cases_fault_models() {
          fs::create_directories(d / "out");
        },
        kCampaign, 1},
-      {"cli-int8-biases-not-int8", "command line", "faultlist --int8-biases without --numerics int8",
+      {"cli-int8-biases-not-int8",
+       "command line",
+       "faultlist --int8-biases without --numerics int8",
        [](const fs::path&) {},
        {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--numerics", "bf16",
         "--int8-biases"},
