@@ -5,7 +5,7 @@
 //       [--confidence-t 2.58] [--p 0.5] [--count N] [--scope network|layer]
 //       [--format torch|keras] [--fault-model bitflip|stuck-at-0|stuck-at-1]
 //       [--bits-per-fault K [--adjacent] | --sites-per-fault M [--same-layer]]
-//       [--target weights|activations]
+//       [--target weights|activations] [--numerics F [--int8-biases]]
 //   faultbench faultlist --convert IN.csv --to torch|keras --model M --dataset D --out OUT.csv
 // The summary (population, sample size, per-layer allocation, time) goes to stderr.
 #include <fmt/format.h>
@@ -29,6 +29,7 @@
 #include "faultbench/faults/list_sidecar.h"
 #include "faultbench/faults/sampling.h"
 #include "faultbench/faults/validate.h"
+#include "faultbench/graph/quantize.h"
 #include "faultbench/util/atomic_file.h"
 #include "faultbench/util/digest.h"
 #include "faultbench/util/output_paths.h"
@@ -49,6 +50,7 @@ struct FaultlistOptions {
   FaultModel fault_model = FaultModel::BitFlip;
   int bits_per_fault = 1, sites_per_fault = 1;
   bool adjacent = false, same_layer = false;
+  bool int8_biases = false;  // --int8-biases: the int32 bias sites in the population too
   Numerics numerics = Numerics::Fp32;
   FaultTarget target = FaultTarget::Weights;
 };
@@ -177,13 +179,17 @@ void add_faultlist_command(CLI::App& app) {
   auto* numerics = add_numerics_option(
       cmd, o->numerics,
       "number format of the campaign: bits per weight (32, 16 for bf16/fp16, 8 for int8; default fp32)");
+  auto* int8_biases = cmd->add_flag(
+      "--int8-biases", o->int8_biases,
+      "with --numerics int8: the int32 biases are fault sites too ('<layer>.bias', bits 0..31; N = W x 8 x 2 + B x 32 "
+      "x 2)");
   auto* convert =
       cmd->add_option("--convert", o->convert, "Convert this list instead of generating one")->check(CLI::ExistingFile);
   auto* to = add_choice(cmd, "--to", o->format, formats, "Target convention of --convert");
   convert->needs(to);
   to->needs(convert);
-  for (CLI::Option* gen :
-       {seed, error, t, p, count, scope, fault_model, format, bits, adjacent, sites_opt, same_layer, numerics, target})
+  for (CLI::Option* gen : {seed, error, t, p, count, scope, fault_model, format, bits, adjacent, sites_opt, same_layer,
+                           numerics, target, int8_biases})
     convert->excludes(gen);
   cmd->callback([o] {
     IoPlan plan;
@@ -211,11 +217,26 @@ void add_faultlist_command(CLI::App& app) {
                         "not --numerics {}",
                         numerics_name(o->numerics)));
     }
+    if (o->int8_biases) {
+      // Only int8 stores its biases as integers whose bits a fault flips (docs/NUMERICS.md).
+      if (o->numerics != Numerics::Int8)
+        throw UsageError(
+            fmt::format("faultlist --int8-biases: the int32 biases exist under --numerics int8 only, not "
+                        "--numerics {}",
+                        numerics_name(o->numerics)));
+      if (o->target == FaultTarget::Activations || o->format == Convention::Keras)
+        throw UsageError(
+            "faultlist --int8-biases: bias sites are weight sites in the PyTorch convention (not --target "
+            "activations or --format keras)");
+    }
     // Fault sites: the conv/linear weights in graph order, zoo model or ONNX import alike;
-    // or the activation sites (outputs of conv/linear/activation modules) in forward order.
+    // or the activation sites (outputs of conv/linear/activation modules) in forward order;
+    // with --int8-biases, the int32 bias sites after the weights.
     const Graph graph = resolve_model(o->model, o->dataset).graph;
-    const std::vector<WeightSite> sites =
+    std::vector<WeightSite> sites =
         o->target == FaultTarget::Activations ? activation_sites(graph) : fault_sites(graph);
+    if (o->int8_biases)
+      for (WeightSite& b : int8_bias_sites(graph)) sites.push_back(std::move(b));
     if (sites.empty())
       throw UsageError(fmt::format("faultlist: {} has no {} sites", o->model, fault_target_name(o->target)));
     if (o->convert.empty())

@@ -13,10 +13,14 @@ itself (docs/NUMERICS.md normalization: fp32 (p / 255 - mean) / std).
 
 usage: /usr/bin/python3 tools/int8_reference.py --faultbench build/faultbench --model resnet20
          --weights $FAULTBENCH_DATA/weights/cifar10/ResNet20.th --data-dir $FAULTBENCH_DATA/cifar10-jpeg
-         [--images 64] [--calibration-images 100]
+         [--images 64] [--calibration-images 100] [--faults LIST.csv]
+With --faults (bit flips in int8 weight codes, or in int32 biases: Layer "<layer>.bias"), also
+runs `faultbench campaign --mode brute-force` on the list and checks each fault's counts
+(masked = every logit bitwise equal, non-critical, critical, top-1 correct) against NumPy's.
 NumPy only.
 """
 import argparse
+import csv
 import json
 import os
 import struct
@@ -95,7 +99,15 @@ def conv_int(x, wq, kernel, stride, dilation, pads, groups):
     return out
 
 
-def run(graph, params, images):
+def flip(code, bit, width):
+    """Bit `bit` of a two's complement code `width` bits wide flipped (docs/NUMERICS.md "int8", Faults)."""
+    u = (int(code) & ((1 << width) - 1)) ^ (1 << bit)
+    return u - (1 << width) if u >> (width - 1) else u
+
+
+def run(graph, params, images, fault=None):
+    """The int8 logits; `fault` = (layer, index, bit): a bit flip in a weight code (layer = the
+    conv/linear's name) or in an int32 bias code (layer = "<layer>.bias")."""
     nodes, values = graph["nodes"], graph["values"]
     max_abs = [F32(float(v["max_abs"])) for v in values]
     out_value = graph["output_value"]
@@ -151,6 +163,14 @@ def run(graph, params, images):
             wq = np.clip(np.rint(wf / ws[:, None]), -127, 127).astype(np.int64).reshape(w.shape)
             bs = (sx * ws).astype(F32)
             bq = np.clip(np.rint((b / bs).astype(np.float64)), -2.0**30, 2.0**30).astype(np.int64) if has_bias else 0
+            layer = n["params"][0][:-len(".weight")] if n["params"][0].endswith(".weight") else n["params"][0]
+            if fault is not None and fault[0] == layer:
+                flat = np.ravel_multi_index(fault[1], wq.shape)
+                wq.reshape(-1)[flat] = flip(wq.reshape(-1)[flat], fault[2], 8)
+            if fault is not None and fault[0] == layer + ".bias":
+                assert has_bias, f"{fault[0]}: faultbench refuses a bias site without an int32 bias"
+                bq = bq.copy()
+                bq[fault[1][0]] = flip(bq[fault[1][0]], fault[2], 32)
             logits = last == out_value
             sy = F32(0) if logits else int8_scale(max_abs[last])
             mult = bs if logits else (bs / sy).astype(F32)
@@ -161,6 +181,7 @@ def run(graph, params, images):
                 kernel, stride, dilation, pads = window_of(n)
                 acc = conv_int(x, wq, kernel, stride, dilation, pads, n["groups"])
             acc = acc + (np.asarray(bq).reshape(1, -1, 1, 1) if has_bias else 0)
+            acc = (acc + 2**31) % 2**32 - 2**31  # int32 with two's complement wrap (a faulty bias can wrap)
             v = acc.astype(np.float64) * mult.astype(np.float64).reshape(1, -1, 1, 1)
             val[last] = v.astype(F32) if logits else rne_sat(v, 0.0 if relu >= 0 else -128.0)
             scale[last] = sy
@@ -199,6 +220,31 @@ def run(graph, params, images):
             m = F32(F32(scale[n["inputs"][0]] / sy) / F32(cells))
             val[n["output"]] = rne_sat(sums.astype(np.float64) * np.float64(m), -128.0)
             scale[n["output"]] = sy
+        elif k == "concat":  # each input requantized to the output's scale
+            sy = int8_scale(max_abs[n["output"]])
+            val[n["output"]] = np.concatenate(
+                [rne_sat(val[v].astype(np.float64) * np.float64(F32(scale[v] / sy)), -128.0) for v in n["inputs"]],
+                axis=1)
+            scale[n["output"]] = sy
+        elif k == "batch_norm2d":  # after no conv (DenseNet): per-channel affine requantization
+            x, sx = val[n["inputs"][0]], scale[n["inputs"][0]]
+            last = n["output"]
+            relu = sole_reader(last, "relu")
+            if relu >= 0:
+                last = nodes[relu]["output"]
+                taken.add(relu)
+            gamma, beta_b, mean, var = (params[p].astype(F32) for p in n["params"][:4])
+            eps = F32(float(n["eps"]))
+            invstd = F32(1) / np.sqrt(var + eps)
+            alpha = gamma * invstd
+            beta = beta_b - mean * alpha
+            sy = int8_scale(max_abs[last])
+            m = ((alpha * sx).astype(F32) / sy).astype(F32)
+            b = (beta / sy).astype(F32)
+            v = x.astype(np.float64) * m.astype(np.float64).reshape(1, -1, 1, 1) + b.astype(np.float64).reshape(
+                1, -1, 1, 1)
+            val[last] = rne_sat(v, 0.0 if relu >= 0 else -128.0)
+            scale[last] = sy
         elif k in ("flatten",):
             x = val[n["inputs"][0]]
             val[n["output"]] = x.reshape(x.shape[0], -1, 1, 1)
@@ -224,6 +270,7 @@ def main():
     ap.add_argument("--data-dir", required=True)
     ap.add_argument("--images", type=int, default=64)
     ap.add_argument("--calibration-images", type=int, default=100)
+    ap.add_argument("--faults", help="a fault list (bit flips) to check per fault")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         st, cal, lg = (os.path.join(tmp, f) for f in ("w.safetensors", "cal.json", "logits.csv"))
@@ -237,6 +284,15 @@ def main():
         with open(cal) as f:
             graph = json.load(f)
         rows = [l.strip().split(",") for l in open(lg).read().splitlines()[1:]]
+        results = None
+        if a.faults:
+            rc = os.path.join(tmp, "results.csv")
+            subprocess.run([a.faultbench, "campaign", "--model", a.model, "--dataset", "cifar10", "--weights",
+                            a.weights, "--data-dir", a.data_dir, "--numerics", "int8", "--calibration-images",
+                            str(a.calibration_images), "--first-images", str(a.images), "--faults", a.faults,
+                            "--out", rc, "--mode", "brute-force", "--threads", "2"], check=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            results = list(csv.DictReader(open(rc)))
     theirs = np.array([[F32(float(v)) for v in r[2:]] for r in rows], dtype=F32)
     images, labels = cifar_images(a.data_dir, a.images)
     mine = run(graph, params, images)
@@ -247,6 +303,25 @@ def main():
     if not same.all():
         i = int(np.argmin(same))
         print(f"first difference: image {i}: faultbench {theirs[i].tolist()} numpy {mine[i].tolist()}")
+        sys.exit(1)
+    if results is None:
+        return
+    golden_top1 = np.argmax(mine, axis=1)
+    bad = 0
+    for r in results:
+        index = tuple(int(v) for v in r["TensorIndex"].strip("()").split(",") if v.strip())
+        faulty = run(graph, params, images, (r["Layer"], index, int(r["Bit"])))
+        equal = np.all(faulty.view(np.uint32) == mine.view(np.uint32), axis=1) & ~np.isnan(faulty).any(axis=1)
+        top1 = np.argmax(faulty, axis=1)  # first maximum, as faultbench (no NaN among these logits)
+        counts = (int(equal.sum()), int((~equal & (top1 == golden_top1)).sum()),
+                  int((~equal & (top1 != golden_top1)).sum()), int((top1 == labels).sum()))
+        theirs_c = tuple(int(r[k]) for k in ("masked", "non_critical", "critical", "top1_correct"))
+        ok = counts == theirs_c
+        bad += not ok
+        print(f"  fault {r['Injection']} {r['Layer']} {r['TensorIndex']} bit {r['Bit']}: "
+              f"masked/non-critical/critical/top-1 {theirs_c} {'==' if ok else '!='} NumPy {counts}")
+    print(f"{len(results) - bad} of {len(results)} faults with equal counts")
+    if bad:
         sys.exit(1)
 
 

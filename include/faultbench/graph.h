@@ -86,9 +86,12 @@ struct RoundAttrs {
 // the image (fp32, read by Quantize) and the logits (fp32, written by a dequantizing Conv).
 enum class QuantOp : uint8_t {
   Quantize,  // fp32 -> codes: saturate(round_half_even(fp32(x / out_scale)))
-  Conv,      // int8 conv or linear (a 1x1 conv over [in, 1, 1]), BN folded, int32 bias, requantized
+  Conv,      // int8 conv or linear (a 1x1 conv over [in, 1, 1]), BN folded, int32 bias, requantized;
+             // params: {weight codes, int32 bias (optional; its fp32 words are the int32s' bits)}
   Add,       // two code tensors of their own scales -> out_scale
   AvgPool,   // average pooling (global: the whole map) -> out_scale
+  Concat,    // channel concatenation, each input's codes requantized to out_scale
+  Affine,    // a batch norm not after a conv (DenseNet's pre-activation): per channel q * m[c] + b[c]
 };
 struct QuantizedAttrs {
   QuantOp op = QuantOp::Quantize;
@@ -99,9 +102,10 @@ struct QuantizedAttrs {
   std::vector<float> in_scale;  // the scale of each input value
   float out_scale = 0.0f;       // the output's scale; 0: dequantized fp32 output (the logits)
   std::vector<float> w_scale;   // Conv: per output channel
-  std::vector<int32_t> bias;    // Conv: int32 bias codes, per output channel (empty: none)
-  // Conv: per output channel; Add: {a, b}; AvgPool: {m} (docs/NUMERICS.md gives the formulas).
+  // Conv: per output channel; Add: {a, b}; AvgPool: {m}; Concat: one per input; Affine: m[c]
+  // per channel (docs/NUMERICS.md gives the formulas).
   std::vector<float> multiplier;
+  std::vector<float> offset;  // Affine: b[c] per channel, in output codes
   bool relu = false;        // a fused ReLU: outputs clamped at 0
   bool x_unsigned = false;  // Conv: input codes in [0, 127] by construction (a ReLU's output)
 };

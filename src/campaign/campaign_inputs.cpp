@@ -67,10 +67,14 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
   in.graph = std::move(model.graph);
   // A Keras-convention list is told how to convert it (ListPurpose), not "unknown layer".
   const ListPurpose purpose{spec.model, spec.dataset};
-  in.list = activations ? load_activation_list(spec.faults, activation_sites(in.graph))
-                        : load_fault_list(spec.faults, fault_sites(in.graph), Convention::Torch, &purpose);
+  // An int8 graph's sites: its weights, then its int32 biases (named when listed).
+  std::vector<WeightSite> sites = activations ? activation_sites(in.graph) : fault_sites(in.graph);
+  const std::vector<WeightSite> biases = activations ? std::vector<WeightSite>{} : int32_bias_sites(in.graph);
+  sites.insert(sites.end(), biases.begin(), biases.end());
+  in.list = activations ? load_activation_list(spec.faults, sites)
+                        : load_fault_list(spec.faults, sites, Convention::Torch, &purpose);
   if (in.list.size() == 0) throw UsageError(fmt::format("{}: the fault list is empty", spec.faults.string()));
-  check_fault_bits(in.list, spec.numerics);
+  check_fault_bits(in.list, spec.numerics, biases);
   if (spec.fault_model)
     for (Fault& f : in.list.faults) f.model = *spec.fault_model;
   const std::vector<FaultGroup> groups = fault_groups(in.list);

@@ -23,7 +23,8 @@ ResolvedFault resolve_fault(const Graph& graph, const Fault& fault) {
     const auto whole = graph.find_param(fault.site.layer);
     if (whole && !graph.params[size_t(*whole)].name.ends_with(".weight")) p = whole;
   }
-  if (!p || !graph.params[size_t(*p)].is_fault_site())
+  // An int8 graph's int32 bias is its own layer name too ("<layer>.bias", fault_sites()).
+  if (!p || !(graph.params[size_t(*p)].is_fault_site() || is_int32_bias_site(graph, *p)))
     throw UsageError(fmt::format("fault {}: layer '{}' is not a conv/linear layer of {}", fault.injection,
                                  fault.site.layer, graph.model));
   const Param& param = graph.params[size_t(*p)];
@@ -38,6 +39,21 @@ ResolvedFault resolve_fault(const Graph& graph, const Fault& fault) {
     throw UsageError(fmt::format("fault {}: bit {} outside 0..31", fault.injection, fault.site.bit));
   return ResolvedFault{*p, param.node, flat_index(param.shape, fault.site.index), fault.site.bit, fault.model, {}};
 }
+
+namespace {
+
+// Which faults a fast-mode campaign runs fast (the others by brute force, same results):
+// every fault, multi-site ones over channels and layers included, and every activation
+// fault (one value of one channel); except that int8 layers have no fast-mode kernels yet
+// (docs/NUMERICS.md), and an int32 bias site (int8) has none in any case.
+bool runs_fast(const Graph& graph, const ResolvedFault& fault) {
+  if (graph.numerics == Numerics::Int8) return false;
+  for (const ResolvedSite& s : fault.activation ? std::vector<ResolvedSite>{} : fault.sites())
+    if (is_int32_bias_site(graph, s.param)) return false;
+  return true;
+}
+
+}  // namespace
 
 ResolvedFault resolve_activation_fault(const Graph& graph, const Fault& fault) {
   const std::optional<int> node = graph.find_node(fault.site.layer);
@@ -181,10 +197,11 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
       continue;
     }
     for (const ResolvedSite& s : f.sites()) {
-      const bool ok = s.param >= 0 && size_t(s.param) < impl_->graph.params.size() &&
-                      impl_->graph.params[size_t(s.param)].is_fault_site() && s.offset >= 0 &&
-                      s.offset < impl_->graph.params[size_t(s.param)].value.size() && s.bit >= 0 && s.bit <= 31 &&
-                      s.node == impl_->graph.params[size_t(s.param)].node;
+      const bool ok =
+          s.param >= 0 && size_t(s.param) < impl_->graph.params.size() &&
+          (impl_->graph.params[size_t(s.param)].is_fault_site() || is_int32_bias_site(impl_->graph, s.param)) &&
+          s.offset >= 0 && s.offset < impl_->graph.params[size_t(s.param)].value.size() && s.bit >= 0 && s.bit <= 31 &&
+          s.node == impl_->graph.params[size_t(s.param)].node;
       if (!ok) throw UsageError("campaign engine: fault not resolved against this graph");
     }
   }
@@ -200,17 +217,14 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
 
   // A fault that leaves the weight's bits unchanged (stuck-at on a bit that already holds
   // the value) changes nothing: every image is classified against itself, nothing runs.
-  // Every other fault, multi-site ones over channels and layers included, and every
-  // activation fault (one value of one channel), runs fast; except that int8 layers have no
-  // fast-mode kernels yet (docs/NUMERICS.md): an int8 campaign runs its faults by brute force.
-  const bool brute_only = impl_->graph.numerics == Numerics::Int8;
+  // Every other fault runs fast or by brute force as runs_fast() says.
   std::vector<size_t> todo, noops, brute;
   for (size_t i = 0; i < faults.size(); ++i) {
     const ResolvedFault& f = faults[i];
     if (!f.activation && campaign_detail::changes_nothing(impl_->graph, f))
       noops.push_back(i);
     else
-      (brute_only ? brute : todo).push_back(i);
+      (runs_fast(impl_->graph, f) ? todo : brute).push_back(i);
   }
   if (!todo.empty() && !impl_->run_fast(faults, todo, out, stop, on_progress)) return false;
   if (noops.empty() && brute.empty()) return true;

@@ -38,7 +38,7 @@ AppliedFault::AppliedFault(Graph& graph, Executor& exec, const ResolvedFault& fa
   for (const ResolvedSite& s : sites_) {
     float& weight = graph_.params[size_t(s.param)].value.data[size_t(s.offset)];
     original_.push_back(weight);
-    weight = apply_fault(weight, s.bit, s.model, graph_.numerics);
+    weight = apply_param_fault(graph_, s.param, weight, s.bit, s.model);
     exec_.param_element_changed(s.param, s.offset);
   }
 }
@@ -55,7 +55,7 @@ bool changes_nothing(const Graph& graph, const ResolvedFault& fault) {
   // every site alone keeps its weight's.
   for (const ResolvedSite& s : fault.sites()) {
     const float w = graph.params[size_t(s.param)].value.data[size_t(s.offset)];
-    if (std::bit_cast<uint32_t>(apply_fault(w, s.bit, s.model, graph.numerics)) != std::bit_cast<uint32_t>(w))
+    if (std::bit_cast<uint32_t>(apply_param_fault(graph, s.param, w, s.bit, s.model)) != std::bit_cast<uint32_t>(w))
       return false;
   }
   return true;

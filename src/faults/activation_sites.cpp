@@ -47,7 +47,7 @@ std::vector<WeightSite> activation_sites(const Graph& graph) {
 FaultList load_activation_list(const std::filesystem::path& path, const std::vector<WeightSite>& sites) {
   FaultList list = read_fault_list(path);
   const SiteWords words{"activation layers", "output shape",
-                        "; an activation index is (c, h, w) or (n): is this a weight fault list?"};
+                        "; an activation index is (c, h, w) or (n): is this a weight fault list?", false};
   validate_fault_list(list, sites, words);
   for (const FaultGroup& g : fault_groups(list))
     if (g.count > 1) {

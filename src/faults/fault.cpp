@@ -73,6 +73,26 @@ float apply_fault(float weight, int bit, FaultModel model, Numerics numerics) {
   return storage == RoundFormat::Bf16 ? bf16_from_bits(word) : fp16_from_bits(word);
 }
 
+bool is_int32_bias_site(const Graph& graph, int param) {
+  if (graph.numerics != Numerics::Int8 || param < 0 || size_t(param) >= graph.params.size()) return false;
+  const Param& p = graph.params[size_t(param)];
+  return p.role == ParamRole::Bias && p.node >= 0 && size_t(p.node) < graph.nodes.size() &&
+         graph.nodes[size_t(p.node)].kind == OpKind::Quantized;
+}
+
+float apply_param_fault(const Graph& graph, int param, float stored, int bit, FaultModel model) {
+  // The word is the int32's (bit_cast), so the fp32 word's flip is the int32's.
+  if (is_int32_bias_site(graph, param)) return apply_fault(stored, bit, model);
+  return apply_fault(stored, bit, model, graph.numerics);
+}
+
+std::vector<WeightSite> int32_bias_sites(const Graph& graph) {
+  std::vector<WeightSite> sites;
+  for (size_t i = 0; i < graph.params.size(); ++i)
+    if (is_int32_bias_site(graph, int(i))) sites.push_back(WeightSite{graph.params[i].name, graph.params[i].shape, 32});
+  return sites;
+}
+
 std::vector<WeightSite> fault_sites(const Graph& graph) {
   std::vector<WeightSite> sites;
   static const std::string kSuffix = ".weight";

@@ -39,6 +39,7 @@ std::vector<WeightSite> keras_sites(const std::vector<WeightSite>& torch_sites) 
   std::vector<WeightSite> out;
   int convs = 0, denses = 0;
   for (const WeightSite& s : torch_sites) {
+    if (s.bits != 0) continue;  // an int8 graph's int32 bias sites (after its weights): Keras names weights only
     if (s.shape.size() == 4)
       out.push_back(WeightSite{keras_name("conv2d", convs++), {s.shape[2], s.shape[3], s.shape[1], s.shape[0]}});
     else if (s.shape.size() == 2)

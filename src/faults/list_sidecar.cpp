@@ -57,6 +57,7 @@ FaultListSidecar parse(const nlohmann::json& j, const std::string& where) {
   s.plan.weights = field<int64_t>(sampling, "weights", sw);
   s.plan.population = field<int64_t>(sampling, "population", sw);
   s.plan.sample_size = field<int64_t>(sampling, "sample_size", sw);
+  if (sampling.contains("int32_biases")) s.plan.biases = field<int64_t>(sampling, "int32_biases", sw);
   // Multi-bit / multi-site lists record their shape; older sidecars have none (one site a fault).
   if (j.contains("fault_shape")) {
     const nlohmann::json& shape = j["fault_shape"];
@@ -105,15 +106,20 @@ std::string fault_list_sidecar_json(const FaultListSidecar& s) {
   sampling["count"] = s.params.count ? nlohmann::ordered_json(*s.params.count) : nlohmann::ordered_json(nullptr);
   sampling["scope"] = scope_name(s.params.scope);
   sampling["weights"] = s.plan.weights;
+  // faultlist --int8-biases only: absent otherwise, so other sidecars stay as they were.
+  if (s.plan.biases != 0) sampling["int32_biases"] = s.plan.biases;
   sampling["population"] = s.plan.population;
   sampling["sample_size"] = s.plan.sample_size;
   sampling["layers"] = nlohmann::ordered_json::array();
-  for (const LayerAllocation& l : s.plan.layers)
-    sampling["layers"].push_back({{"layer", l.layer},
-                                  {"weights", l.weights},
-                                  {"population", l.population},
-                                  {"faults", l.faults},
-                                  {"capped", l.capped}});
+  for (const LayerAllocation& l : s.plan.layers) {
+    nlohmann::ordered_json layer = {{"layer", l.layer},
+                                    {"weights", l.weights},
+                                    {"population", l.population},
+                                    {"faults", l.faults},
+                                    {"capped", l.capped}};
+    if (l.bits != 0) layer["bits"] = l.bits;  // an int32 bias: 32 bits an element
+    sampling["layers"].push_back(std::move(layer));
+  }
   j["sampling"] = std::move(sampling);
   return j.dump(2) + "\n";
 }

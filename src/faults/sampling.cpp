@@ -117,16 +117,17 @@ namespace {
 // counts with the largest-remainder method (each layer floor(W_l N / W), then one more for
 // the layers with the largest remainders W_l N mod W, ties to the earlier layer). The
 // reference's per-layer round() can miss N by many faults for small N (0 faults for N = 1).
-void apportion_exactly(SamplePlan& plan, int64_t n) {
+// `units`: each layer's weights (an int32 bias element counts as 32 / bits weights).
+void apportion_exactly(SamplePlan& plan, const std::vector<int64_t>& units, int64_t total_units, int64_t n) {
   std::vector<std::pair<int64_t, size_t>> remainders;
   int64_t given = 0;
   for (size_t i = 0; i < plan.layers.size(); ++i) {
     int64_t product = 0;
-    if (__builtin_mul_overflow(plan.layers[i].weights, n, &product))
+    if (__builtin_mul_overflow(units[i], n, &product))
       throw UsageError(fmt::format("--count {} too large for a layer of {} weights", n, plan.layers[i].weights));
-    plan.layers[i].faults = int64_t(product / plan.weights);
+    plan.layers[i].faults = int64_t(product / total_units);
     given += plan.layers[i].faults;
-    remainders.emplace_back(product % plan.weights, i);
+    remainders.emplace_back(product % total_units, i);
   }
   std::stable_sort(remainders.begin(), remainders.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -138,9 +139,35 @@ void apportion_exactly(SamplePlan& plan, int64_t n) {
 SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParams& params) {
   check_params(params);
   if (sites.empty()) throw UsageError("fault list: the model has no conv or linear weights");
+  // Sites of their own width (int8's int32 biases, 32 bits beside 8-bit weights): their
+  // population counts their bits, and the allocation weighs an element by its bits over
+  // the format's (a bias element counts as 4 weights), so that every single-bit fault of
+  // the population is equally likely. Without them every unit is a weight, as before.
+  std::vector<int64_t> units;
+  std::vector<SamplingParams> site_params;
+  int64_t total_units = 0;
+  for (const WeightSite& s : sites) {
+    SamplingParams q = params;
+    if (s.bits != 0) {
+      if (params.multi())
+        throw UsageError(
+            fmt::format("fault list: the {}-bit sites ('{}') are drawn with single-bit faults only "
+                        "(no --bits-per-fault or --sites-per-fault)",
+                        s.bits, s.layer));
+      FAULTBENCH_CHECK(s.bits <= 32 && s.bits % params.bits == 0, "plan_sample: a site width not a multiple");
+      q.bits = s.bits;
+    }
+    units.push_back(numel(s.shape) * (q.bits / params.bits));
+    total_units += units.back();
+    site_params.push_back(q);
+  }
   SamplePlan plan;
-  plan.weights = total_weights(sites);
+  plan.weights = 0;
+  for (const WeightSite& s : sites) (s.bits != 0 ? plan.biases : plan.weights) += numel(s.shape);
   plan.population = distinct_faults(plan.weights, params) * kPolarities;
+  if (plan.biases != 0)
+    for (size_t l = 0; l < sites.size(); ++l)
+      if (sites[l].bits != 0) plan.population += distinct_faults(numel(sites[l].shape), site_params[l]) * kPolarities;
   if (params.same_layer) {
     int64_t sum = 0;
     for (const WeightSite& s : sites) sum = std::min(kMaxDistinct, sum + distinct_faults(numel(s.shape), params));
@@ -150,18 +177,21 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
     plan.sample_size = params.count
                            ? *params.count
                            : leveugle_sample_size(plan.population, params.error, params.confidence_t, params.p);
-  for (const WeightSite& s : sites) {
+  for (size_t l = 0; l < sites.size(); ++l) {
+    const WeightSite& s = sites[l];
+    const SamplingParams& q = site_params[l];
     LayerAllocation a;
     a.layer = s.layer;
     a.weights = numel(s.shape);
-    a.population = distinct_faults(a.weights, params) * kPolarities;
+    a.bits = s.bits;
+    a.population = distinct_faults(a.weights, q) * kPolarities;
     if (params.scope == SamplingScope::Network)
-      a.faults = allocate(a.weights, plan.sample_size, plan.weights);
+      a.faults = allocate(units[l], plan.sample_size, total_units);
     else
       a.faults = params.count ? *params.count
                               : leveugle_sample_size(a.population, params.error, params.confidence_t, params.p);
     // Rejection sampling can only produce W_l * 32 distinct (index, bit) sites.
-    const int64_t distinct = distinct_faults(a.weights, params);
+    const int64_t distinct = distinct_faults(a.weights, q);
     if (a.faults > distinct) {
       a.faults = distinct;
       a.capped = true;
@@ -169,12 +199,13 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
     plan.layers.push_back(std::move(a));
   }
   if (params.scope == SamplingScope::Network && params.count) {
-    apportion_exactly(plan, *params.count);
+    apportion_exactly(plan, units, total_units, *params.count);
     // A layer can hold W_l * 32 distinct sites; what a full layer cannot take goes to the
     // others, largest first, so the list still has N faults when N fits the network.
     int64_t spill = 0;
-    for (LayerAllocation& a : plan.layers) {
-      const int64_t distinct = distinct_faults(a.weights, params);
+    for (size_t l = 0; l < plan.layers.size(); ++l) {
+      LayerAllocation& a = plan.layers[l];
+      const int64_t distinct = distinct_faults(a.weights, site_params[l]);
       if (a.faults > distinct) {
         spill += a.faults - distinct;
         a.faults = distinct;
@@ -183,11 +214,10 @@ SamplePlan plan_sample(const std::vector<WeightSite>& sites, const SamplingParam
     }
     std::vector<size_t> by_size(plan.layers.size());
     for (size_t i = 0; i < by_size.size(); ++i) by_size[i] = i;
-    std::stable_sort(by_size.begin(), by_size.end(),
-                     [&](size_t a, size_t b) { return plan.layers[a].weights > plan.layers[b].weights; });
+    std::stable_sort(by_size.begin(), by_size.end(), [&](size_t a, size_t b) { return units[a] > units[b]; });
     for (size_t i : by_size) {
       LayerAllocation& a = plan.layers[i];
-      const int64_t take = std::min(spill, distinct_faults(a.weights, params) - a.faults);
+      const int64_t take = std::min(spill, distinct_faults(a.weights, site_params[i]) - a.faults);
       a.faults += take;
       spill -= take;
     }
@@ -204,12 +234,11 @@ FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& pl
   FAULTBENCH_CHECK(plan.layers.size() == sites.size(), "draw_faults: plan does not match the sites");
   if (params.multi()) return draw_multi_site_faults(sites, plan, params);
   PyRandom rng(params.seed);
-  const int64_t bits_per_weight = params.bits;  // of the format: 32, or 16 for bf16/fp16
   FaultList list;
   const int64_t total = plan.total_faults();
   list.faults.reserve(size_t(total));
   // Duplicate rejection in O(1): key = (global flat weight offset) * 32 + bit, unique
-  // across layers because each layer owns a disjoint range of offsets.
+  // across layers because each layer owns a disjoint range of offsets (and bits < 32).
   std::unordered_set<uint64_t> drawn;
   drawn.reserve(size_t(total) * 2);
   int64_t layer_offset = 0;
@@ -217,6 +246,8 @@ FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& pl
     const WeightSite& site = sites[l];
     const LayerAllocation& alloc = plan.layers[l];
     FAULTBENCH_CHECK(alloc.layer == site.layer, "draw_faults: plan does not match the sites");
+    // Of the format (32, 16 for bf16/fp16, 8 for int8), or the site's own (int8's int32 biases).
+    const int64_t bits_per_weight = site.bits != 0 ? site.bits : params.bits;
     for (int64_t f = 0; f < alloc.faults; ++f) {
       Fault fault;
       fault.injection = int64_t(list.faults.size());
@@ -230,7 +261,7 @@ FaultList draw_faults(const std::vector<WeightSite>& sites, const SamplePlan& pl
           flat = flat * site.shape[d] + fault.site.index[d];
         }
         fault.site.bit = int(rng.randint(0, bits_per_weight - 1));
-        const uint64_t key = uint64_t(layer_offset + flat) * bits_per_weight + uint64_t(fault.site.bit);
+        const uint64_t key = uint64_t(layer_offset + flat) * 32 + uint64_t(fault.site.bit);
         if (drawn.insert(key).second) break;
       }
       list.faults.push_back(fault);
@@ -253,6 +284,9 @@ std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) 
   const bool network = params.scope == SamplingScope::Network;
   if (params.multi())
     out += fmt::format("weights W = {}, population N = {}\n", plan.weights, plan.population);
+  else if (plan.biases != 0)
+    out += fmt::format("weights W = {}, int32 biases B = {}, population N = W x {} x 2 + B x 32 x 2 = {}\n",
+                       plan.weights, plan.biases, params.bits, plan.population);
   else
     out += fmt::format("weights W = {}, population N = W x {} x 2 = {}\n", plan.weights, params.bits, plan.population);
   if (network)
@@ -279,10 +313,12 @@ std::string describe_plan(const SamplePlan& plan, const SamplingParams& params) 
   out += fmt::format("seed {}, fault model {}\n", params.seed, fault_model_name(params.model));
   out += "layer allocation (layer: weights -> faults):\n";
   for (const LayerAllocation& a : plan.layers)
-    out += fmt::format("  {}: {} -> {}{}\n", a.layer, a.weights, a.faults,
-                       a.capped ? params.multi() ? " (capped at its distinct faults)"
-                                                 : fmt::format(" (capped at W_l x {} distinct sites)", params.bits)
-                                : "");
+    out += fmt::format(
+        "  {}: {}{} -> {}{}\n", a.layer, a.weights, a.bits != 0 ? fmt::format(" x {} bits", a.bits) : "", a.faults,
+        a.capped ? params.multi()
+                       ? " (capped at its distinct faults)"
+                       : fmt::format(" (capped at W_l x {} distinct sites)", a.bits != 0 ? a.bits : params.bits)
+                 : "");
   return out;
 }
 

@@ -20,20 +20,38 @@ std::string where(const FaultList& list, size_t i) {
   return fmt::format("{}: fault {}", list.source, i);
 }
 
-std::string layer_choices(const std::vector<WeightSite>& sites, const SiteWords& words) {
+std::string layer_choices(const std::vector<WeightSite>& all, const SiteWords& words) {
+  std::vector<WeightSite> sites;  // the layers; an int8 graph's int32 biases are named after
+  int64_t biases = 0;
+  for (const WeightSite& s : all) s.bits == 32 ? void(++biases) : sites.push_back(s);
   std::string names;
   const size_t shown = sites.size() < 6 ? sites.size() : 6;
   for (size_t i = 0; i < shown; ++i) names += (i ? ", " : "") + sites[i].layer;
   if (shown < sites.size()) names += ", ...";
-  return fmt::format("the model has {} {}: {}", sites.size(), words.layers, names);
+  return fmt::format("the model has {} {}: {}{}", sites.size(), words.layers, names,
+                     biases ? fmt::format("; and {} int32 biases '<layer>.bias'", biases) : "");
+}
+
+// Why a ".bias" layer is unknown: under int8 it names no int32 bias, else biases are no sites.
+std::string bias_hint(const std::string& layer, const std::vector<WeightSite>& sites) {
+  if (!layer.ends_with(".bias")) return "";
+  for (const WeightSite& s : sites)
+    if (s.bits == 32)
+      return "; an int32 bias site is '<layer>.bias' of an int8 conv or linear layer that has a bias or a folded "
+             "batch norm";
+  return "; bias sites exist under --numerics int8 only (the int32 biases)";
 }
 
 }  // namespace
 
-void check_fault_bits(const FaultList& list, Numerics numerics) {
+void check_fault_bits(const FaultList& list, Numerics numerics, const std::vector<WeightSite>& sites) {
   const int width = numerics_weight_bits(numerics);
+  std::unordered_set<std::string> int32_sites;  // int8's int32 biases: bits 0..31 (validate_fault_list)
+  for (const WeightSite& s : sites)
+    if (s.bits == 32) int32_sites.insert(s.layer);
   for (size_t i = 0; i < list.faults.size(); ++i)
-    if (list.faults[i].site.bit < 0 || list.faults[i].site.bit >= width)
+    if ((list.faults[i].site.bit < 0 || list.faults[i].site.bit >= width) &&
+        !int32_sites.count(list.faults[i].site.layer))
       throw FormatError(fmt::format("{}: bit {} outside 0..{}: the {} weights have {} bits", where(list, i),
                                     list.faults[i].site.bit, width - 1, numerics_name(numerics), width));
 }
@@ -63,8 +81,8 @@ void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& s
     const Fault& f = list.faults[i];
     auto it = by_name.find(f.site.layer);
     if (it == by_name.end())
-      throw FormatError(
-          fmt::format("{}: unknown layer '{}' ({})", where(list, i), f.site.layer, layer_choices(sites, words)));
+      throw FormatError(fmt::format("{}: unknown layer '{}' ({}){}", where(list, i), f.site.layer,
+                                    layer_choices(sites, words), words.weights ? bias_hint(f.site.layer, sites) : ""));
     const WeightSite& site = sites[it->second];
     if (f.site.index.size() != site.shape.size())
       throw FormatError(fmt::format("{}: index {} has rank {}, layer '{}' has rank {} ({} {}){}", where(list, i),

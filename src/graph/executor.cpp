@@ -84,7 +84,7 @@ void Executor::param_element_changed(int param_index, int64_t offset) {
     }
   }
   if (node >= 0 && size_t(node) < graph_.nodes.size() && graph_.nodes[size_t(node)].kind == OpKind::Quantized) {
-    detail::quantized_set(graph_, graph_.nodes[size_t(node)], prepared_->nodes[size_t(node)].quant, offset,
+    detail::quantized_set(graph_, graph_.nodes[size_t(node)], prepared_->nodes[size_t(node)].quant, param_index, offset,
                           options_.variant == KernelVariant::Optimized);
     return;
   }

@@ -1,6 +1,7 @@
 // The executor's OpKind::Quantized nodes (executor_quantized.h).
 #include "executor_quantized.h"
 
+#include <bit>
 #include <string>
 #include <variant>
 
@@ -27,9 +28,16 @@ void quantized_prepare(const Graph& g, const Node& n, QuantizedPrep& prep, bool 
   prep.codes.resize(size_t(w.size()));
   for (int64_t i = 0; i < w.size(); ++i) prep.codes[size_t(i)] = code_of(w.data[size_t(i)]);
   if (optimized) prep.pack = ops::qconv_pack(qconv_shape(g, n, 1), prep.codes.data());
+  prep.bias.clear();
+  if (n.params.size() > 1)
+    for (float v : g.params.at(size_t(n.params[1])).value.data) prep.bias.push_back(std::bit_cast<int32_t>(v));
 }
 
-void quantized_set(const Graph& g, const Node& n, QuantizedPrep& prep, int64_t offset, bool optimized) {
+void quantized_set(const Graph& g, const Node& n, QuantizedPrep& prep, int param, int64_t offset, bool optimized) {
+  if (n.params.size() > 1 && param == n.params[1]) {
+    prep.bias.at(size_t(offset)) = std::bit_cast<int32_t>(g.params.at(size_t(param)).value.data.at(size_t(offset)));
+    return;
+  }
   const int8_t c = code_of(g.params.at(size_t(n.params.at(0))).value.data.at(size_t(offset)));
   prep.codes.at(size_t(offset)) = c;
   if (optimized) ops::qconv_pack_set(prep.pack, offset, c);
@@ -38,8 +46,9 @@ void quantized_set(const Graph& g, const Node& n, QuantizedPrep& prep, int64_t o
 void check_quantized_node(const Graph& g, const Node& n, const std::function<void(const std::string&)>& fail) {
   const auto& a = std::get<QuantizedAttrs>(n.attrs);
   const ValueShape& out = g.values.at(size_t(n.output));
-  const size_t inputs = a.op == QuantOp::Add ? 2 : 1;
-  if (n.inputs.size() != inputs || a.in_scale.size() != inputs) fail("wrong number of inputs or input scales");
+  const size_t inputs = a.op == QuantOp::Add ? 2 : a.op == QuantOp::Concat ? n.inputs.size() : 1;
+  if (n.inputs.size() != inputs || a.in_scale.size() != inputs || inputs == 0)
+    fail("wrong number of inputs or input scales");
   const ValueShape& in = g.values.at(size_t(n.inputs[0]));
   switch (a.op) {
     case QuantOp::Quantize:
@@ -47,7 +56,8 @@ void check_quantized_node(const Graph& g, const Node& n, const std::function<voi
       break;
     case QuantOp::Conv: {
       const int co = a.conv.out_channels;
-      if (n.params.size() != 1 || a.multiplier.size() != size_t(co) || (!a.bias.empty() && a.bias.size() != size_t(co)))
+      if (n.params.empty() || n.params.size() > 2 || a.multiplier.size() != size_t(co) ||
+          (n.params.size() == 2 && g.params.at(size_t(n.params[1])).value.size() != co))
         fail("conv: one weight parameter and one multiplier (and bias) per output channel");
       if (g.params.at(size_t(n.params[0])).value.size() !=
           int64_t(co) * (a.conv.in_channels / a.conv.groups) * a.conv.window.kernel_h * a.conv.window.kernel_w)
@@ -64,6 +74,21 @@ void check_quantized_node(const Graph& g, const Node& n, const std::function<voi
     case QuantOp::AvgPool:
       if (a.multiplier.size() != 1 || in.c != out.c) fail("avg pool: one multiplier, equal channels");
       break;
+    case QuantOp::Concat: {
+      int channels = 0;
+      for (int v : n.inputs) {
+        const ValueShape& s = g.values.at(size_t(v));
+        if (s.h != out.h || s.w != out.w) fail("concat: the inputs' maps differ from the output's");
+        channels += s.c;
+      }
+      if (channels != out.c || a.multiplier.size() != n.inputs.size())
+        fail("concat: the channels do not add up, or one multiplier per input missing");
+      break;
+    }
+    case QuantOp::Affine:
+      if (!(in == out) || a.multiplier.size() != size_t(out.c) || a.offset.size() != size_t(out.c))
+        fail("affine: shapes differ, or a multiplier and an offset per channel missing");
+      break;
   }
 }
 
@@ -78,7 +103,8 @@ void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep
       ops::quantize_linear(count, inputs[0], a.out_scale, output, reference ? nullptr : pool);
       break;
     case QuantOp::Conv: {
-      const ops::QRequant r{a.bias.empty() ? nullptr : a.bias.data(), a.multiplier.data(), a.relu, a.out_scale == 0.0f};
+      const ops::QRequant r{prep.bias.empty() ? nullptr : prep.bias.data(), a.multiplier.data(), a.relu,
+                            a.out_scale == 0.0f};
       const ops::Conv2dShape s = qconv_shape(g, n, batch);
       if (reference)
         ops::qconv_reference(s, inputs[0], prep.codes.data(), r, output);
@@ -100,6 +126,22 @@ void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep
       ops::qavg_pool(s, inputs[0], a.multiplier[0], output, reference ? nullptr : pool);
       break;
     }
+    case QuantOp::Concat: {  // per image, each input's channels in input order
+      const int64_t hw = int64_t(out.h) * out.w;
+      for (int b = 0; b < batch; ++b) {
+        int64_t at = int64_t(b) * out.c * hw;
+        for (size_t k = 0; k < n.inputs.size(); ++k) {
+          const int64_t size = int64_t(g.values[size_t(n.inputs[k])].c) * hw;
+          ops::qrescale(size, inputs[k] + b * size, a.multiplier[k], output + at);
+          at += size;
+        }
+      }
+      break;
+    }
+    case QuantOp::Affine:
+      ops::qaffine(int64_t(batch) * out.c, out.c, int64_t(out.h) * out.w, inputs[0], a.multiplier.data(),
+                   a.offset.data(), a.relu, output, reference ? nullptr : pool);
+      break;
   }
 }
 

@@ -16,12 +16,13 @@ namespace faultbench::detail {
 struct QuantizedPrep {
   std::vector<int8_t> codes;
   ops::QConvPacked pack;
+  std::vector<int32_t> bias;  // the int32 bias parameter's codes (faults included), or empty
 };
 
 ops::Conv2dShape qconv_shape(const Graph& g, const Node& n, int batch);
-// After the weight parameter changed (whole, or element `offset` only).
+// After the weight or bias parameter changed (whole, or element `offset` of parameter `param` only).
 void quantized_prepare(const Graph& g, const Node& n, QuantizedPrep& prep, bool optimized);
-void quantized_set(const Graph& g, const Node& n, QuantizedPrep& prep, int64_t offset, bool optimized);
+void quantized_set(const Graph& g, const Node& n, QuantizedPrep& prep, int param, int64_t offset, bool optimized);
 // The node's shape and attribute rules (check_graph), `fail` throws.
 void check_quantized_node(const Graph& g, const Node& n, const std::function<void(const std::string&)>& fail);
 void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep,

@@ -5,6 +5,7 @@
 #include "faultbench/graph/quantize.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <string>
 #include <variant>
@@ -124,8 +125,11 @@ struct Rewrite {
     push(std::move(m), g.nodes[i].output, scale[size_t(v)], nonneg);
   }
   void conv(size_t i);
+  int int32_bias_param(const Node& n, bool has_bias, const std::vector<int32_t>& bias);
   void add(size_t i);
   void avg_pool(size_t i);
+  void concat(size_t i);
+  void affine(size_t i);
   void run();
 };
 
@@ -156,6 +160,7 @@ void Rewrite::conv(size_t i) {
   const int64_t per = wp.value.size() / co;
   std::vector<float> w(wp.value.data.begin(), wp.value.data.end());
   std::vector<float> b(size_t(co), 0.0f);
+  std::vector<int32_t> bias;  // the int32 codes (none without a bias or a folded BN)
   if (has_bias)
     b.assign(g.params[size_t(n.params.at(1))].value.data.begin(), g.params[size_t(n.params.at(1))].value.data.end());
   if (bn >= 0) {  // the executor's folding (ops/batch_norm.cpp), then into the conv
@@ -199,7 +204,7 @@ void Rewrite::conv(size_t i) {
     if (has_bias || bn >= 0) {
       const double q = std::nearbyint(double(b[size_t(c)] / bs));
       if (!std::isfinite(b[size_t(c)])) fail(i, fmt::format("has a non-finite bias (output channel {})", c));
-      a.bias.push_back(int32_t(std::clamp(q, -1073741824.0, 1073741824.0)));  // |bias| <= 2^30: no int32 wrap
+      bias.push_back(int32_t(std::clamp(q, -1073741824.0, 1073741824.0)));  // |bias| <= 2^30: no int32 wrap
     }
     a.multiplier.push_back(logits ? bs : bs / a.out_scale);
   }
@@ -208,11 +213,32 @@ void Rewrite::conv(size_t i) {
   m.name = n.name;
   m.inputs = {cur[size_t(x)]};
   m.params = {n.params.at(0)};
+  if (!bias.empty()) m.params.push_back(int32_bias_param(n, has_bias, bias));
   m.attrs = std::move(a);
   const float s = logits ? 0.0f : std::get<QuantizedAttrs>(m.attrs).out_scale;
   const int index = push(std::move(m), last, s, relu >= 0);
-  wp.node = index;
+  for (int p : out.nodes[size_t(index)].params) out.params[size_t(p)].node = index;
   report.layers.push_back(n.name);
+}
+
+// The int32 bias codes as a parameter, so that a fault list can name them ("<layer>.bias",
+// docs/NUMERICS.md "int8", Faults). Its fp32 words hold the int32 codes' bits (bit_cast): an
+// int32 does not fit an fp32 value exactly once a fault sets a high bit, while the word does,
+// and a fault then flips exactly the int32's bit. The layer's fp32 bias parameter, when it
+// has one, becomes it (same index); else (the bias of a folded batch norm) it is appended.
+int Rewrite::int32_bias_param(const Node& n, bool has_bias, const std::vector<int32_t>& bias) {
+  const Param& w = out.params[size_t(n.params.at(0))];
+  std::string layer = w.name;
+  if (layer.ends_with(".weight")) layer.resize(layer.size() - std::string(".weight").size());
+  int index = has_bias ? n.params.at(1) : int(out.params.size());
+  if (!has_bias) out.params.emplace_back();
+  Param& p = out.params[size_t(index)];
+  p.name = layer + ".bias";
+  p.shape = {int64_t(bias.size())};
+  p.role = ParamRole::Bias;
+  p.value = Tensor(p.shape);
+  for (size_t c = 0; c < bias.size(); ++c) p.value.data[c] = std::bit_cast<float>(bias[c]);
+  return index;
 }
 
 void Rewrite::add(size_t i) {
@@ -264,6 +290,67 @@ void Rewrite::avg_pool(size_t i) {
   push(std::move(m), n.output, s, non_negative[size_t(x)]);
 }
 
+// Concat: each input's codes requantized to the output's scale (docs/NUMERICS.md "int8").
+void Rewrite::concat(size_t i) {
+  const Node& n = g.nodes[i];
+  if (n.output == g.output_value) fail(i, "makes the logits; int8 needs them from a conv or linear layer");
+  QuantizedAttrs a;
+  a.op = QuantOp::Concat;
+  a.out_scale = int8_scale(cal.max_abs[size_t(n.output)]);
+  Node m;
+  m.kind = OpKind::Quantized;
+  m.name = n.name;
+  bool nonneg = true;  // codes >= 0 times m > 0 stay >= 0
+  for (size_t k = 0; k < n.inputs.size(); ++k) {
+    const int v = input(i, int(k));
+    a.in_scale.push_back(scale[size_t(v)]);
+    a.multiplier.push_back(scale[size_t(v)] / a.out_scale);
+    nonneg = nonneg && non_negative[size_t(v)];
+    m.inputs.push_back(cur[size_t(v)]);
+  }
+  const float s = a.out_scale;
+  m.attrs = std::move(a);
+  push(std::move(m), n.output, s, nonneg);
+}
+
+// A batch norm that no conv absorbs (DenseNet's pre-activation, after a Concat): the
+// executor's folding (ops/batch_norm.cpp), then a per-channel affine requantization with
+// the ReLU that is its output's only reader fused.
+void Rewrite::affine(size_t i) {
+  const Node& n = g.nodes[i];
+  const int x = input(i, 0);
+  int last = n.output;
+  const int relu = sole_reader(last, OpKind::ReLU);
+  if (relu >= 0) last = g.nodes[size_t(relu)].output, taken[size_t(relu)] = 1;
+  if (last == g.output_value) fail(i, "makes the logits; int8 needs them from a conv or linear layer");
+  const auto p = [&](int k) { return g.params[size_t(n.params.at(size_t(k)))].value.data; };
+  const std::vector<float> gamma = p(0), beta_b = p(1), mean = p(2), var = p(3);
+  const float eps = float(std::get<BatchNormAttrs>(n.attrs).eps);
+  QuantizedAttrs a;
+  a.op = QuantOp::Affine;
+  a.relu = relu >= 0;
+  const float sx = scale[size_t(x)];
+  a.in_scale = {sx};
+  a.out_scale = int8_scale(cal.max_abs[size_t(last)]);
+  for (size_t c = 0; c < gamma.size(); ++c) {
+    const float invstd = 1.0f / std::sqrt(var[c] + eps);
+    const float alpha = gamma[c] * invstd;
+    const float beta = beta_b[c] - mean[c] * alpha;
+    const float m = alpha * sx / a.out_scale, b = beta / a.out_scale;
+    if (!std::isfinite(m) || !std::isfinite(b)) fail(i, fmt::format("has a non-finite scale or shift (channel {})", c));
+    a.multiplier.push_back(m);
+    a.offset.push_back(b);
+  }
+  Node q;
+  q.kind = OpKind::Quantized;
+  q.name = n.name;
+  q.inputs = {cur[size_t(x)]};
+  const float s = a.out_scale;
+  q.attrs = std::move(a);
+  push(std::move(q), last, s, relu >= 0);
+  ++report.affine_batch_norms;
+}
+
 void Rewrite::run() {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     if (taken[i]) continue;
@@ -296,10 +383,11 @@ void Rewrite::run() {
       case OpKind::GlobalMaxPool:
       case OpKind::ShortcutA:
       case OpKind::Flatten: copy(i); break;
-      case OpKind::BatchNorm2d: fail(i, "does not follow a conv; int8 folds batch norm into the conv before it");
+      case OpKind::Concat: concat(i); break;
+      case OpKind::BatchNorm2d: affine(i); break;  // one after a conv was folded into it (taken)
       default:
         fail(i,
-             "is not covered by int8 (conv, linear, batch norm after a conv, ReLU, max/average pooling, add, "
+             "is not covered by int8 (conv, linear, batch norm, ReLU, max/average pooling, add, concat, "
              "ShortcutA, flatten)");
     }
   }
@@ -319,6 +407,17 @@ Int8Report quantize_int8(Graph& graph, const Int8Calibration& calibration) {
   r.run();
   graph = std::move(r.out);
   return r.report;
+}
+
+std::vector<WeightSite> int8_bias_sites(const Graph& fp32_graph) {
+  // Which layers get an int32 bias is a matter of the graph's shape alone: any calibration
+  // and any finite weights give the same sites.
+  Graph g = fp32_graph;
+  for (Param& p : g.params) p.value = Tensor(p.shape);  // zeros (a graph may come without its weights)
+  Int8Calibration neutral;
+  neutral.max_abs.assign(g.values.size(), 1.0f);
+  quantize_int8(g, neutral);
+  return int32_bias_sites(g);
 }
 
 }  // namespace faultbench

@@ -55,4 +55,20 @@ void qavg_pool(const QPoolShape& s, const float* x, float m, float* y, ThreadPoo
   });
 }
 
+void qaffine(int64_t planes, int channels, int64_t hw, const float* x, const float* m, const float* b, bool relu,
+             float* y, ThreadPool* pool) {
+  const double lo = relu ? 0.0 : -128.0;
+  parallel_range(pool, planes, [&](long long pb, long long pe) {
+    for (long long p = pb; p < pe; ++p) {
+      const double dm = m[p % channels], db = b[p % channels];
+      for (int64_t i = p * hw, end = (p + 1) * hw; i < end; ++i) y[i] = saturate_round(double(x[i]) * dm + db, lo);
+    }
+  });
+}
+
+void qrescale(int64_t n, const float* x, float m, float* y) {
+  const double dm = m;
+  for (int64_t i = 0; i < n; ++i) y[i] = saturate_round(double(x[i]) * dm, -128.0);
+}
+
 }  // namespace faultbench::ops

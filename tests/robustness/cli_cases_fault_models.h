@@ -187,6 +187,36 @@ inline std::vector<CliCase> cli_cases_fault_models() {
        cat(kEvalCifar, {"--numerics", "int8", "--calibration-images", "ten"}), 2},
       {"cli-calibration-images-without-int8", "command line", "--calibration-images 50 with --numerics fp32",
        [](const fs::path&) {}, cat(kEvalCifar, {"--calibration-images", "50"}), 2},
+      // int8's int32 bias sites ("<layer>.bias", bits 0..31; docs/NUMERICS.md "int8", Faults).
+      {"fl-int8-bias-bit-32", "fault list", "campaign --numerics int8 on a list with bit 32 of an int32 bias",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + "0,conv1.bias,\"(3)\",31\n1,linear.bias,\"(4)\",32\n");
+         fs::create_directories(d / "out");
+       },
+       cat(kCampaign, {"--numerics", "int8"}), 1},
+      {"fl-int8-bias-no-int32", "fault list",
+       "campaign --numerics int8 naming the bias of a folded batch norm (no int32 bias of its own)",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + "0,layer1.0.bn1.bias,\"(3)\",5\n");
+         fs::create_directories(d / "out");
+       },
+       cat(kCampaign, {"--numerics", "int8"}), 1},
+      {"fl-bias-not-int8", "fault list", "campaign --numerics fp32 on a list naming a bias site",
+       [](const fs::path& d) {
+         cifar_data(d);
+         write_bytes(d / "list.csv", kTorchHeader + "0,linear.bias,\"(4)\",5\n");
+         fs::create_directories(d / "out");
+       },
+       kCampaign, 1},
+      {"cli-int8-biases-not-int8",
+       "command line",
+       "faultlist --int8-biases without --numerics int8",
+       [](const fs::path&) {},
+       {"faultlist", "--model", "resnet20", "--dataset", "cifar10", "--out", "l.csv", "--numerics", "bf16",
+        "--int8-biases"},
+       2},
   };
 }
 

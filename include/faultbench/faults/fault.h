@@ -37,6 +37,15 @@ float apply_fault(float weight, int bit, FaultModel model);
 // two's complement code the weight holds (quantize_int8 wrote it), 7 = sign.
 float apply_fault(float weight, int bit, FaultModel model, Numerics numerics);
 
+// Whether parameter `param` of `graph` is the int32 bias of an int8 conv or linear layer
+// (quantize_int8: a ParamRole::Bias parameter of an OpKind::Quantized node): a fault site
+// named "<layer>.bias", bits 0..31 of the two's complement int32 (docs/NUMERICS.md "int8").
+bool is_int32_bias_site(const Graph& graph, int param);
+// The fault on element `stored` of parameter `param`: an int32 bias site flips, clears or
+// sets bit 0..31 of its int32 code (the parameter's fp32 words hold the codes' bits); any
+// other site as apply_fault(stored, bit, model, graph.numerics).
+float apply_param_fault(const Graph& graph, int param, float stored, int bit, FaultModel model);
+
 struct FaultSite {
   std::string layer;           // PyTorch module name (state_dict key minus ".weight")
   std::vector<int64_t> index;  // one entry per dimension of the weight, PyTorch order
@@ -79,11 +88,18 @@ struct FaultList {
 struct WeightSite {
   std::string layer;  // module name, e.g. "features.0"; Keras name in the Keras convention
   Shape shape;        // [out, in, kh, kw] or [out, in] (PyTorch); Keras: [kh, kw, in, out] / [in, out]
+  // Bits of one element when they are not the format's (0): 32 for an int8 graph's int32
+  // bias sites ("<layer>.bias", shape [out]).
+  int bits = 0;
   bool operator==(const WeightSite&) const = default;
 };
 
 // The fault sites of a graph: Graph::fault_site_params() with ".weight" stripped.
 std::vector<WeightSite> fault_sites(const Graph& graph);
+// The int32 bias sites of an int8 graph (quantize_int8; none for other graphs), named
+// "<layer>.bias", bits 32, in parameter order: a fault list may name them beside the
+// weights (docs/NUMERICS.md "int8", Faults).
+std::vector<WeightSite> int32_bias_sites(const Graph& graph);
 
 // Row-major flat offset of `index` in a tensor of `shape`. Ranks and ranges are checked
 // with FAULTBENCH_CHECK (an internal error): validate untrusted lists first.

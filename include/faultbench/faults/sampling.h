@@ -58,6 +58,7 @@ struct LayerAllocation {
   std::string layer;
   int64_t weights = 0;     // W_l
   int64_t population = 0;  // W_l * 64 (scope layer: this layer's Leveugle population)
+  int bits = 0;            // the site's own bits (WeightSite::bits: int8's int32 biases), else 0
   int64_t faults = 0;      // faults drawn for this layer
   bool capped = false;     // the allocation exceeded the W_l * 32 distinct sites and was cut
 };
@@ -74,6 +75,10 @@ struct LayerAllocation {
 // with a site twice is redrawn.
 struct SamplePlan {
   int64_t weights = 0;      // W
+  // B: elements of the sites of their own width (int8's int32 biases, faultlist
+  // --int8-biases): N = W x bits x 2 + B x 32 x 2, and a layer's share of the sample is its
+  // share of the population (a bias element counts as 32 / bits weights).
+  int64_t biases = 0;
   int64_t population = 0;   // N = W * 64 (network scope)
   int64_t sample_size = 0;  // n (network scope: Leveugle or --count; layer scope: sum of layers)
   std::vector<LayerAllocation> layers;

@@ -23,6 +23,7 @@ struct SiteWords {
   const char* layers = "conv/linear layers";
   const char* shape = "shape";
   const char* rank_hint = "";  // appended to the rank message
+  bool weights = true;         // an unknown "<layer>.bias" is told where bias sites exist
 };
 
 // Throws FormatError on the first violation, naming list.source and the fault's line.
@@ -30,8 +31,9 @@ struct SiteWords {
 void validate_fault_list(const FaultList& list, const std::vector<WeightSite>& sites, const SiteWords& words = {});
 
 // Throws FormatError "<file>:<line>: bit B outside 0..W-1: the <numerics> weights have W
-// bits" for the first fault whose bit the format does not have (bf16, fp16: 16 bits).
-void check_fault_bits(const FaultList& list, Numerics numerics);
+// bits" for the first fault whose bit the format does not have (bf16, fp16: 16 bits; int8:
+// 8). A row naming one of `sites` with bits 32 (int8's int32 biases) has bits 0..31.
+void check_fault_bits(const FaultList& list, Numerics numerics, const std::vector<WeightSite>& sites = {});
 
 // Whether a list is written in the other convention than `expected`: every layer it names
 // is a layer name of this model in the other convention and none in the expected one (the

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "faultbench/faults/fault.h"
 #include "faultbench/graph.h"
 #include "faultbench/tensor.h"
 
@@ -30,20 +31,30 @@ Int8Calibration calibrate_int8(const Graph& graph, const Tensor& images, int thr
 struct Int8Report {
   std::vector<std::string> layers;  // the quantized conv/linear layers, forward order
   int64_t folded_batch_norms = 0;
+  int64_t affine_batch_norms = 0;  // batch norms after no conv (DenseNet): requantized per channel
 };
 
 // Rewrites `graph` (fp32, weights loaded) to int8 with `calibration` (from the same graph).
-// Parameter indices and names are kept: conv and linear weights hold their int8 codes;
-// batch norm parameters and conv/linear biases are folded into the int32 biases and no
-// longer read (their Param::node becomes -1). Throws UsageError naming the node when the
-// model has an operator int8 does not cover (supported: conv, linear, batch norm right
-// after a conv, ReLU, max and average pooling without padding, global pooling, add,
-// ShortcutA, flatten; the logits must come from a conv or linear layer).
+// Parameter indices and names are kept: conv and linear weights hold their int8 codes; a
+// layer's int32 bias codes are the parameter "<layer>.bias" (its fp32 bias parameter, or
+// one appended for a folded batch norm), whose fp32 words are the codes' bits; batch norm
+// parameters are folded in and no longer read (their Param::node becomes -1), except a
+// batch norm after no conv, which becomes a per-channel requantization. Throws UsageError
+// naming the node when the model has an operator int8 does not cover (supported: conv,
+// linear, batch norm, ReLU, max and average pooling without padding, global pooling, add,
+// concat, ShortcutA, flatten; the logits must come from a conv or linear layer).
 Int8Report quantize_int8(Graph& graph, const Int8Calibration& calibration);
 
 // The fp32 graph (nodes, attributes, parameter names, value shapes) and the calibration's
 // max |x| per value, as JSON: what tools/int8_reference.py needs to redo the rewrite.
 std::string int8_calibration_json(const Graph& fp32_graph, const Int8Calibration& calibration);
+
+// The int32 bias sites ("<layer>.bias", bits 32, fault_sites()) that quantize_int8 gives
+// this fp32 graph, in graph order: its conv and linear layers with a bias or a folded batch
+// norm. They do not depend on the calibration or the weights' values (faultlist
+// --int8-biases draws them without data). UsageError as quantize_int8 for a model int8
+// does not cover.
+std::vector<WeightSite> int8_bias_sites(const Graph& fp32_graph);
 
 // The scale of a tensor whose largest magnitude is max_abs: fp32(max_abs / 127), or 1 when
 // max_abs is 0 (every code is then 0).

@@ -29,4 +29,14 @@ struct QPoolShape {
 };
 void qavg_pool(const QPoolShape& s, const float* x, float m, float* y, ThreadPool* pool);
 
+// A batch norm on codes (planes of hw values, channel c = plane % channels):
+// y = saturate(round_half_even(fp64(x) * fp64(m[c]) + fp64(b[c]))) into [relu ? 0 : -128, 127]
+// (the product exact, one rounded sum).
+void qaffine(int64_t planes, int channels, int64_t hw, const float* x, const float* m, const float* b, bool relu,
+             float* y, ThreadPool* pool);
+
+// Codes requantized to another scale: y = saturate(round_half_even(fp64(x) * fp64(m))) into
+// [-128, 127] (a Concat input; m = 1 copies).
+void qrescale(int64_t n, const float* x, float m, float* y);
+
 }  // namespace faultbench::ops

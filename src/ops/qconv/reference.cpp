@@ -9,10 +9,12 @@
 namespace faultbench::ops {
 
 float qrequant_one(const QRequant& r, int c, int32_t acc) {
-  // Integer bias first (two's complement wrap cannot occur: qconv_pack and the graph
-  // rewrite bound |sum| + |bias| below 2^31), then one fp64 product: exact for |acc| < 2^29
-  // (24 + 29 bits), correctly rounded otherwise, so NumPy's float64 product gives the same.
-  const int64_t sum = int64_t(acc) + (r.bias ? int64_t(r.bias[c]) : 0);
+  // Integer bias first, in int32 with two's complement wrap as the vector kernels' vpaddd
+  // (a fault-free bias cannot wrap: qconv_pack and the graph rewrite bound |sum| + |bias|
+  // below 2^31; a fault in the bias's bit 30 or 31 can), then one fp64 product: exact for
+  // |acc| < 2^29 (24 + 29 bits), correctly rounded otherwise, so NumPy's float64 product
+  // gives the same.
+  const int32_t sum = int32_t(uint32_t(acc) + (r.bias ? uint32_t(r.bias[c]) : 0u));
   const double v = double(sum) * double(r.multiplier[c]);
   if (r.dequantize) return float(v);
   // Saturate, then round half to even (ONNX QuantizeLinear, np.rint); the same as rounding
