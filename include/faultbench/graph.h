@@ -94,6 +94,7 @@ struct QuantizedAttrs {
   QuantOp op = QuantOp::Quantize;
   Conv2dAttrs conv;     // Conv: the geometry
   bool linear = false;  // Conv: a linear layer (weight [out, in])
+  bool weight_kn = false;  // linear: the weight stored [in, out] (ONNX MatMul, Gemm transB = 0)
   PoolAttrs pool;       // AvgPool: the window (global: the whole input map)
   bool global = false;
   std::vector<float> in_scale;  // the scale of each input value
