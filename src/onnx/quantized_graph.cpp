@@ -92,8 +92,8 @@ void Builder::marker(size_t i, const QuantMarker& mk) {
     if (s.held == Held::Float) {
       if (x != g.input_value)
         fail(mk.node, mk.op,
-             "quantizes a float value computed in the graph: int8 runs quantize the image and the outputs of "
-             "Conv/Gemm/MatMul (after an optional Relu)");
+             "quantizing a float value computed in the graph is not supported (the image and the outputs of "
+             "Conv/Gemm/MatMul, after an optional Relu, are)");
       QuantizedAttrs a;
       a.op = QuantOp::Quantize;
       a.in_scale = {1.0f};
@@ -117,7 +117,9 @@ void Builder::marker(size_t i, const QuantMarker& mk) {
     return;
   }
   if (s.held != Held::Codes)
-    fail(mk.node, mk.op, "reads a value that is not int8 codes from QuantizeLinear, QLinearConv or QLinearMatMul");
+    fail(mk.node, mk.op,
+         "dequantizing a value that is not int8 codes from QuantizeLinear, QLinearConv or QLinearMatMul is not "
+         "supported");
   if (s.scale != mk.scale)
     fail(mk.node, mk.op,
          fmt::format("x_scale {} differs from the scale {} its input was quantized with", mk.scale, s.scale));
@@ -143,9 +145,10 @@ void Builder::layer(size_t i) {
   const State& xs = st[size_t(x)];
   if (l.qlinear ? xs.held != Held::Codes : xs.held != Held::Dequantized)
     fail(l.node, l.op,
-         l.qlinear ? "input x is not int8 codes (QuantizeLinear, QLinearConv or QLinearMatMul writes them)"
-                   : "input is not a DequantizeLinear of int8 codes: a float layer in a quantized model is not "
-                     "supported");
+         l.qlinear ? "an input x that is not int8 codes (from QuantizeLinear, QLinearConv or QLinearMatMul) is not "
+                     "supported"
+                   : "an input that is not a DequantizeLinear of int8 codes is not supported (a float layer in a "
+                     "quantized model)");
   if (l.qlinear && l.x_scale != xs.scale)
     fail(l.node, l.op,
          fmt::format("x_scale {} differs from the scale {} its input was quantized with", l.x_scale, xs.scale));
@@ -156,8 +159,8 @@ void Builder::layer(size_t i) {
   if (int r = sole_reader(last); r >= 0 && marker_of(size_t(r)) && !marker_of(size_t(r))->dequantize) q = r;
   if (q < 0)
     fail(l.node, l.op,
-         "its output is not quantized: a QuantizeLinear must read it (after an optional Relu), as quantize_static "
-         "writes");
+         "an unquantized output is not supported: a QuantizeLinear must read it (after an optional Relu), as "
+         "quantize_static writes");
   const QuantMarker& qm = *marker_of(size_t(q));
   for (int t : {relu, q})
     if (t >= 0) taken[size_t(t)] = 1;
@@ -248,8 +251,8 @@ void Builder::run() {
     }
   }
   if (st[size_t(g.output_value)].held != Held::Float)
-    throw FormatError(fmt::format("{}: the graph output is int8 codes: a quantized model must end with "
-                                  "DequantizeLinear (the logits in fp32)",
+    throw FormatError(fmt::format("{}: a quantized model whose output is not a DequantizeLinear is not supported "
+                                  "(the logits are fp32)",
                                   file));
   out.output_value = cur[size_t(g.output_value)];
   // The markers' constants go (they stood for scales now in the int8 nodes); the kept

@@ -72,16 +72,19 @@ class Stripper {
     const onnx::TensorProto* t = nullptr;
     if (const auto i = inits_.find(name); i != inits_.end()) t = i->second;
     if (const auto c = constants_.find(name); c != constants_.end()) t = c->second;
-    if (!t) n.fail(fmt::format("{} '{}' is not a constant (an initializer is)", what, name));
+    if (!t)
+      n.fail(fmt::format("{} '{}' is not an initializer: quantization parameters given at run time are not supported",
+                         what, name));
     return read_tensor(*t, source_, fmt::format("{} '{}'", what, name));
   }
   std::vector<float> scales(const NodeRef& n, int k, const std::string& what) {
     const ConstTensor t = constant(n, k, what);
     if (!t.is_float || t.size() < 1)
-      n.fail(fmt::format("{} '{}' must be a float tensor", what, n.node.input(k)));
+      n.fail(fmt::format("{} '{}' of type {} is not supported (a float tensor is)", what, n.node.input(k),
+                         onnx_type_name(t.onnx_type)));
     for (float s : t.f)
       if (!(s >= FLT_MIN) || !std::isfinite(s))
-        n.fail(fmt::format("{} '{}' holds {}: a scale must be a positive, normal, finite float", what,
+        n.fail(fmt::format("{} '{}' holds {}: not supported (a scale is a positive, normal, finite float)", what,
                            n.node.input(k), s));
     return t.f;
   }
@@ -133,8 +136,9 @@ class Stripper {
   // The int8 initializer `name` becomes a float one holding the codes (the layer's parameter).
   void convert_weight(const NodeRef& n, const std::string& name) {
     const auto it = inits_.find(name);
-    if (it == inits_.end()) n.fail(fmt::format("int8 weight '{}' is not an initializer", name));
-    if (!converted_.insert(name).second) n.fail(fmt::format("int8 weight '{}' is read by two layers", name));
+    if (it == inits_.end()) n.fail(fmt::format("int8 weight '{}' is not an initializer: not supported", name));
+    if (!converted_.insert(name).second)
+      n.fail(fmt::format("int8 weight '{}' is read by two layers: not supported (a fault site is one layer's)", name));
     const ConstTensor t = read_tensor(*it->second, source_, fmt::format("initializer '{}'", name));
     if (t.onnx_type == kUint8)
       n.fail(fmt::format("weight '{}' is uint8: uint8 weights are not supported (int8 with zero point 0 is)", name));
@@ -162,7 +166,7 @@ void Stripper::dequantize(const NodeRef& n) {
   const std::string& x = n.node.input(0);
   if (!dynamic_.count(x)) {  // a constant: the int8 weight or int32 bias of the layer reading it
     const auto it = inits_.find(x);
-    if (it == inits_.end()) n.fail(fmt::format("input '{}' is not an initializer", x));
+    if (it == inits_.end()) n.fail(fmt::format("input '{}' is not an initializer: not supported", x));
     const int type = it->second->data_type();
     const std::vector<float> s = scales(n, 1, "x_scale");
     if (type == kInt32) {
@@ -200,8 +204,8 @@ void Stripper::quantize(const NodeRef& n) {
 void Stripper::check_axis(const NodeRef& n, const WeightDq& w, int64_t axis, int64_t channels) {
   if (w.scale.size() == 1) return;
   if (w.axis != axis || int64_t(w.scale.size()) != channels)
-    n.fail(fmt::format("weight '{}' has {} scales along axis {}: per-channel weight scales must be one per output "
-                       "channel ({} along axis {})",
+    n.fail(fmt::format("weight '{}' has {} scales along axis {}: not supported (per-channel weight scales are one "
+                       "per output channel: {} along axis {})",
                        w.init, w.scale.size(), w.axis, channels, axis));
 }
 
@@ -210,7 +214,7 @@ void Stripper::check_axis(const NodeRef& n, const WeightDq& w, int64_t axis, int
 // QuantizeLinear marker for y_scale.
 void Stripper::qlinear(const NodeRef& n) {
   const bool conv = n.op() == "QLinearConv";
-  if (n.node.input_size() < 8) n.fail("needs 8 inputs (9 with a bias)");
+  if (n.node.input_size() < 8) n.fail("fewer than 8 inputs are not supported (the operator has 8, 9 with a bias)");
   QuantLayer l;
   l.qlinear = true;
   l.node = n.node.name();
@@ -223,18 +227,19 @@ void Stripper::qlinear(const NodeRef& n) {
   const float y_scale = scalar_scale(n, 6, "y_scale");
   zero_point(n, 7, kInt8, kInt8, "y_zero_point");
   const auto wi = inits_.find(w);
-  if (wi == inits_.end()) n.fail(fmt::format("int8 weight '{}' is not an initializer", w));
+  if (wi == inits_.end()) n.fail(fmt::format("int8 weight '{}' is not an initializer: not supported", w));
   const int64_t channels = wi->second->dims_size() >= 2 ? wi->second->dims(conv ? 0 : 1) : 0;
   if (l.w_scale.size() != 1 && int64_t(l.w_scale.size()) != channels)
-    n.fail(fmt::format("w_scale has {} values: one, or one per output channel ({}), is supported", l.w_scale.size(),
+    n.fail(fmt::format("w_scale has {} values: not supported (one, or one per output channel: {})", l.w_scale.size(),
                        channels));
   if (conv && n.node.input_size() > 8 && !n.node.input(8).empty()) {
     const ConstTensor b = constant(n, 8, "B");
-    if (b.onnx_type != kInt32) n.fail("the bias B must be int32");
+    if (b.onnx_type != kInt32)
+      n.fail(fmt::format("a bias B of type {} is not supported (int32 is)", onnx_type_name(b.onnx_type)));
     for (int64_t v : b.i) l.bias.push_back(int32_t(v));
   }
   convert_weight(n, w);
-  if (plan_.layers.count(w)) n.fail(fmt::format("int8 weight '{}' is read by two layers", w));
+
   plan_.layers[w] = std::move(l);
   onnx::NodeProto op;
   op.set_op_type(conv ? "Conv" : "MatMul");
@@ -291,8 +296,6 @@ void Stripper::float_layer(const NodeRef& n) {
     copy.mutable_input()->RemoveLast();
   }
   convert_weight(n, wd->second.init);
-  if (plan_.layers.count(wd->second.init))
-    n.fail(fmt::format("int8 weight '{}' is read by two layers", wd->second.init));
   plan_.layers[wd->second.init] = std::move(l);
   out_.push_back(std::move(copy));
 }
