@@ -94,7 +94,6 @@ struct QuantizedAttrs {
   QuantOp op = QuantOp::Quantize;
   Conv2dAttrs conv;     // Conv: the geometry
   bool linear = false;  // Conv: a linear layer (weight [out, in])
-  bool weight_kn = false;  // linear: the weight stored [in, out] (ONNX MatMul, Gemm transB = 0)
   PoolAttrs pool;       // AvgPool: the window (global: the whole input map)
   bool global = false;
   std::vector<float> in_scale;  // the scale of each input value
@@ -105,6 +104,7 @@ struct QuantizedAttrs {
   std::vector<float> multiplier;
   bool relu = false;        // a fused ReLU: outputs clamped at 0
   bool x_unsigned = false;  // Conv: input codes in [0, 127] by construction (a ReLU's output)
+  bool weight_kn = false;   // linear: the weight stored [in, out] (ONNX MatMul, Gemm transB = 0)
 };
 using UnaryFn = ops::UnaryFn;         // LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh
 using UnaryAttrs = ops::UnaryParams;  // fn, alpha, beta, lo, hi (formulas: ops/unary.h)

@@ -19,13 +19,15 @@ void check_quantized_model_use(const Graph& graph, Numerics numerics, const std:
                                const std::string& foreign_option) {
   if (graph.numerics != Numerics::Int8) return;
   if (numerics != Numerics::Int8)
-    throw UsageError(fmt::format("{}: a quantized model (int8 weights and scales in the file) runs with --numerics "
-                                 "int8, not --numerics {}",
-                                 model, numerics_name(numerics)));
+    throw UsageError(
+        fmt::format("{}: a quantized model (int8 weights and scales in the file) runs with --numerics "
+                    "int8, not --numerics {}",
+                    model, numerics_name(numerics)));
   if (!foreign_option.empty())
-    throw UsageError(fmt::format("{}: {} does not apply: a quantized model runs with the int8 weights and scales "
-                                 "in the file (nothing is calibrated or replaced)",
-                                 model, foreign_option));
+    throw UsageError(
+        fmt::format("{}: {} does not apply: a quantized model runs with the int8 weights and scales "
+                    "in the file (nothing is calibrated or replaced)",
+                    model, foreign_option));
 }
 
 Int8Setup int8_from_model(const Graph& graph, const std::string& model_sha256) {

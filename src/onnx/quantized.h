@@ -36,12 +36,12 @@ struct QuantMarker {
 
 // A Conv / Gemm / MatMul on int8 weights (keyed by its weight initializer's name).
 struct QuantLayer {
-  bool qlinear = false;             // QLinearConv / QLinearMatMul (else QDQ around a float op)
-  float x_scale = 0.0f;             // qlinear: the node's x_scale (QDQ: the DequantizeLinear's)
-  std::vector<float> w_scale;       // one (per tensor) or one per output channel
-  std::vector<int32_t> bias;        // int32 codes, per output channel (empty: none)
-  std::vector<float> bias_scale;    // QDQ: the bias DequantizeLinear's scale(s)
-  std::string node, op;             // the ONNX node, for messages
+  bool qlinear = false;           // QLinearConv / QLinearMatMul (else QDQ around a float op)
+  float x_scale = 0.0f;           // qlinear: the node's x_scale (QDQ: the DequantizeLinear's)
+  std::vector<float> w_scale;     // one (per tensor) or one per output channel
+  std::vector<int32_t> bias;      // int32 codes, per output channel (empty: none)
+  std::vector<float> bias_scale;  // QDQ: the bias DequantizeLinear's scale(s)
+  std::string node, op;           // the ONNX node, for messages
 };
 
 struct QuantPlan {

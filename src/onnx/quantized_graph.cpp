@@ -155,7 +155,8 @@ void Builder::layer(size_t i) {
   const float x_scale = xs.scale;
   // The output: [Relu], then QuantizeLinear (the QDQ format) or the QLinear op's own marker.
   int last = n.output, relu = -1, q = -1;
-  if (int r = sole_reader(last); r >= 0 && g.nodes[size_t(r)].kind == OpKind::ReLU) relu = r, last = g.nodes[size_t(r)].output;
+  if (int r = sole_reader(last); r >= 0 && g.nodes[size_t(r)].kind == OpKind::ReLU)
+    relu = r, last = g.nodes[size_t(r)].output;
   if (int r = sole_reader(last); r >= 0 && marker_of(size_t(r)) && !marker_of(size_t(r))->dequantize) q = r;
   if (q < 0)
     fail(l.node, l.op,
@@ -251,9 +252,10 @@ void Builder::run() {
     }
   }
   if (st[size_t(g.output_value)].held != Held::Float)
-    throw FormatError(fmt::format("{}: a quantized model whose output is not a DequantizeLinear is not supported "
-                                  "(the logits are fp32)",
-                                  file));
+    throw FormatError(
+        fmt::format("{}: a quantized model whose output is not a DequantizeLinear is not supported "
+                    "(the logits are fp32)",
+                    file));
   out.output_value = cur[size_t(g.output_value)];
   // The markers' constants go (they stood for scales now in the int8 nodes); the kept
   // parameters keep their order, so fault lists and --weights address them as imported.

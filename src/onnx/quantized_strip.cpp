@@ -20,16 +20,17 @@ namespace {
 constexpr int kUint8 = onnx::TensorProto::UINT8, kInt8 = onnx::TensorProto::INT8, kInt32 = onnx::TensorProto::INT32;
 
 const std::set<std::string>& quantization_ops() {
-  static const std::set<std::string> ops{"QuantizeLinear",  "DequantizeLinear", "QLinearConv",         "QLinearMatMul",
-                                         "ConvInteger",     "MatMulInteger",    "DynamicQuantizeLinear", "QLinearAdd",
-                                         "QLinearMul",      "QLinearConcat",    "QLinearGlobalAveragePool"};
+  static const std::set<std::string> ops{
+      "QuantizeLinear",          "DequantizeLinear",      "QLinearConv", "QLinearMatMul", "ConvInteger",
+      "MatMulInteger",           "DynamicQuantizeLinear", "QLinearAdd",  "QLinearMul",    "QLinearConcat",
+      "QLinearGlobalAveragePool"};
   return ops;
 }
 
 // Per-image ops that move or select codes: they run on codes as they are (docs/NUMERICS.md).
 const std::set<std::string>& passthrough_ops() {
-  static const std::set<std::string> ops{"Relu",    "MaxPool",   "Flatten",   "Reshape", "Identity",
-                                         "Dropout", "Squeeze",   "Unsqueeze", "Shape"};
+  static const std::set<std::string> ops{"Relu",    "MaxPool", "Flatten",   "Reshape", "Identity",
+                                         "Dropout", "Squeeze", "Unsqueeze", "Shape"};
   return ops;
 }
 
@@ -108,9 +109,10 @@ class Stripper {
                          onnx_type_name(type)));
     for (int64_t i = 0; i < t.size(); ++i)
       if (t.int_at(i) != 0)
-        n.fail(fmt::format("{} {} is {}: non-zero zero points are not supported (symmetric quantization, zero point "
-                           "0, is)",
-                           what, name, t.int_at(i)));
+        n.fail(
+            fmt::format("{} {} is {}: non-zero zero points are not supported (symmetric quantization, zero point "
+                        "0, is)",
+                        what, name, t.int_at(i)));
   }
   std::string marker(const NodeRef& n, bool dequantize, float scale) {
     std::string name = fmt::format("{}#{}{}", n.node.name().empty() ? n.node.output(0) : n.node.name(),
@@ -204,9 +206,10 @@ void Stripper::quantize(const NodeRef& n) {
 void Stripper::check_axis(const NodeRef& n, const WeightDq& w, int64_t axis, int64_t channels) {
   if (w.scale.size() == 1) return;
   if (w.axis != axis || int64_t(w.scale.size()) != channels)
-    n.fail(fmt::format("weight '{}' has {} scales along axis {}: not supported (per-channel weight scales are one "
-                       "per output channel: {} along axis {})",
-                       w.init, w.scale.size(), w.axis, channels, axis));
+    n.fail(
+        fmt::format("weight '{}' has {} scales along axis {}: not supported (per-channel weight scales are one "
+                    "per output channel: {} along axis {})",
+                    w.init, w.scale.size(), w.axis, channels, axis));
 }
 
 // QLinearConv (x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B) and QLinearMatMul
@@ -265,9 +268,10 @@ void Stripper::float_layer(const NodeRef& n) {
   const std::string& w = n.node.input_size() > 1 ? n.node.input(1) : std::string();
   const auto wd = weights_.find(w);
   if (wd == weights_.end())
-    n.fail(fmt::format("weight '{}' is not an int8 tensor behind DequantizeLinear: mixed float and int8 layers are "
-                       "not supported",
-                       w));
+    n.fail(
+        fmt::format("weight '{}' is not an int8 tensor behind DequantizeLinear: mixed float and int8 layers are "
+                    "not supported",
+                    w));
   QuantLayer l;
   l.node = n.node.name();
   l.op = op;
@@ -288,9 +292,10 @@ void Stripper::float_layer(const NodeRef& n) {
   if (bias_input > 0 && n.node.input_size() > bias_input && !n.node.input(bias_input).empty()) {
     const auto b = biases_.find(n.node.input(bias_input));
     if (b == biases_.end())
-      n.fail(fmt::format("bias '{}' is not an int32 tensor behind DequantizeLinear (a float bias is not supported "
-                         "in a quantized model)",
-                         n.node.input(bias_input)));
+      n.fail(
+          fmt::format("bias '{}' is not an int32 tensor behind DequantizeLinear (a float bias is not supported "
+                      "in a quantized model)",
+                      n.node.input(bias_input)));
     l.bias = b->second.codes;
     l.bias_scale = b->second.scale;
     copy.mutable_input()->RemoveLast();

@@ -303,7 +303,8 @@ inline std::vector<CliCase> cli_cases_own_models() {
       {"onnx-q-calibration",
        "onnx",
        "eval of a quantized model with --calibration-images",
-       npy_data([](const fs::path& d) { onnx_files::write_model(d.parent_path() / "m.onnx", onnx_files::qdq_model()); }),
+       npy_data(
+           [](const fs::path& d) { onnx_files::write_model(d.parent_path() / "m.onnx", onnx_files::qdq_model()); }),
        {"eval", "--model", "m.onnx", "--dataset", "npy", "--data-dir", "npy", "--numerics", "int8",
         "--calibration-images", "5"},
        2},
