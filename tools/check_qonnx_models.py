@@ -2,7 +2,8 @@
 """The ctest onnx.quantized: quantized ONNX models run by faultbench --numerics int8.
 
 Writes the models of tools/qonnx_models.py (one random CNN as QDQ, as QLinearConv /
-QLinearMatMul, and as QDQ with a Gemm) with an npy dataset, then:
+QLinearMatMul, as QDQ with a Gemm, and as QDQ with a residual Add in fp32) with an npy
+dataset, then:
   1. faultbench eval --numerics int8: the logits of each file bitwise equal to the NumPy
      implementation of the ONNX operators' formulas (qonnx_models.reference), so the QDQ
      and the QLinear files give identical logits;
@@ -52,15 +53,15 @@ def top1(logits):
     return logits.argmax(1)  # the first of equal maxima, as faultbench's top1_index
 
 
-def expected_counts(p, images, labels, golden, row, gemm):
-    name = {"conv1": "w1", "conv2": "w2", "fc": "w3g" if gemm else "w3"}[row["Layer"]]
+def expected_counts(p, images, labels, golden, row, model):
+    name = {"conv1": "w1", "convb": "wb", "conv2": "w2", "fc": "w3g" if model == "qdq_gemm" else "w3"}[row["Layer"]]
     index = ast.literal_eval(row["TensorIndex"])
     index = tuple(index[:p[name].ndim])  # faultbench pads the index to four entries
     faulty = dict(p)
     faulty[name] = p[name].copy()
     code = faulty[name][index].view(np.uint8) ^ np.uint8(1 << int(row["Bit"]))
     faulty[name][index] = code.view(np.int8)
-    got = qm.forward(faulty, images, gemm)
+    got = qm.reference(model, faulty, images)
     equal = (got.view(np.uint32) == golden.view(np.uint32)).all(1)
     same_top = top1(got) == top1(golden)
     return [int(equal.sum()), int((~equal & same_top).sum()), int((~equal & ~same_top).sum()), 0,
@@ -97,31 +98,30 @@ def main():
         report(same, "%s: int8 logits of %d images bitwise equal to NumPy's ONNX formulas" % (name, len(ref)))
 
     results = {}
-    for name in ("qdq", "qlinear", "qdq_gemm"):
+    for name in qm.MODELS:
         model = os.path.join(w, name + ".onnx")
         fl = os.path.join(w, name + ".faults.csv")
         run([fb, "faultlist", "--model", model, "--dataset", "npy", "--numerics", "int8", "--count", str(a.faults),
              "--seed", "3", "--out", fl])
-        runs = (("fast", 2), ("fast", 1), ("brute-force", 1), ("brute-force", 2)) if name != "qdq_gemm" else (
-            ("fast", 2),)
+        runs = (("fast", 2), ("fast", 1), ("brute-force", 1), ("brute-force", 2)) if name in ("qdq", "qlinear") \
+            else (("fast", 2),)
         for mode, threads in runs:
             res = os.path.join(w, "%s-%s-%d" % (name, mode, threads), "RESULTS.csv")
             run([fb, "campaign", "--model", model, "--dataset", "npy", "--data-dir", data, "--numerics", "int8",
                  "--faults", fl, "--out", res, "--mode", mode, "--threads", str(threads)])
             with open(res, "rb") as f:
                 results[(name, mode, threads)] = f.read()
-        gemm = name == "qdq_gemm"
-        golden = qm.forward(p, images, gemm)
+        golden = qm.reference(name, p, images)
         with open(os.path.join(w, "%s-fast-2" % name, "RESULTS.csv")) as f:
             rows = list(csv.DictReader(f))
         bad = [r["Injection"] for r in rows
                if [int(r[k]) for k in ("masked", "non_critical", "critical", "due", "top1_correct")] !=
-               expected_counts(p, images, labels, golden, r, gemm)]
+               expected_counts(p, images, labels, golden, r, name)]
         layers = sorted({r["Layer"] for r in rows})
         report(not bad, "%s: %d faults (layers %s): counts equal to NumPy's with the int8 code's bit flipped%s" %
                (name, len(rows), ", ".join(layers), "" if not bad else " (differ: %s)" % bad))
     first = results[("qdq", "fast", 2)]
-    same = [k for k in results if k[0] != "qdq_gemm" and results[k] == first]
+    same = [k for k in results if k[0] in ("qdq", "qlinear") and results[k] == first]
     report(len(same) == 8, "qdq and qlinear, fast and brute force, threads 1 and 2: %d of 8 RESULTS.csv identical" %
            len(same))
     print("%d checks failed" % failed)

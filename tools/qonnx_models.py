@@ -16,7 +16,10 @@ in three files:
   qlinear.onnx  the operator format of the same model: QuantizeLinear at the input,
                 QLinearConv, Relu and MaxPool on int8, QLinearMatMul, DequantizeLinear at the
                 output (opset 14: Relu on int8);
-  qdq_gemm.onnx the QDQ format with the last layer a Gemm (transB=1, int32 bias, per-channel).
+  qdq_gemm.onnx the QDQ format with the last layer a Gemm (transB=1, int32 bias, per-channel);
+  qdq_residual.onnx the QDQ format with a residual block after conv1: convb 8->8 (no Relu),
+                then Add of the two dequantized branches, Relu and QuantizeLinear in fp32
+                (as the ONNX graph says: DequantizeLinear, Add, Relu, QuantizeLinear).
 The weight initializers are named conv1.weight, conv2.weight, fc.weight in every file.
 
 `reference(name, images)` computes the logits with the ONNX operators' formulas in NumPy
@@ -95,6 +98,44 @@ def forward(p, images, gemm):
     return dequantize(y, p["s3"])
 
 
+def residual(p, x):
+    """conv1 and the residual block of qdq_residual: the codes before pool1 and their scale."""
+    r1 = np.maximum(qlinear_conv(x, p["s0"], p["w1"], p["ws1"], p["s1"], p["b1"], 1), 0)
+    cb = qlinear_conv(r1, p["s1"], p["wb"], p["wsb"], p["sb"], p["bb"], 1)
+    total = dequantize(r1, p["s1"]) + dequantize(cb, p["sb"])  # fp32 Add
+    return np.maximum(total, f32(0)), cb
+
+
+def forward_residual(p, images):
+    x = quantize(images, p["s0"])
+    total, _ = residual(p, x)
+    c1 = maxpool2(quantize(total, p["sa"]))
+    c2 = maxpool2(np.maximum(qlinear_conv(c1, p["sa"], p["w2"], p["ws2"], p["s2r"], p["b2r"], 1), 0))
+    acc = c2.reshape(c2.shape[0], -1) @ p["w3"].astype(np.int64)
+    return dequantize(requantize(acc, p["s2r"], p["ws3"], p["s3r"], (1, -1)), p["s3r"])
+
+
+def add_residual_params(p, images, rng):
+    wb = rng.normal(0, 0.1, (8, 8, 3, 3)).astype(f32)
+    bb = rng.normal(0, 0.05, 8).astype(f32)
+    p["wsb"] = (np.abs(wb).reshape(8, -1).max(1) / f32(127)).astype(f32)
+    p["wb"] = np.clip(np.rint(wb / p["wsb"].reshape(-1, 1, 1, 1)), -127, 127).astype(np.int8)
+    p["bb"] = np.rint(bb / (p["s1"] * p["wsb"])).astype(np.int32)
+    x = quantize(images, p["s0"])
+    r1 = np.maximum(qlinear_conv(x, p["s0"], p["w1"], p["ws1"], p["s1"], p["b1"], 1), 0)
+    acc = conv_int(r1, p["wb"], 1) + p["bb"].reshape(1, -1, 1, 1)
+    p["sb"] = f32(np.abs(acc * (p["s1"] * p["wsb"]).reshape(1, -1, 1, 1)).max() / f32(127))
+    total, _ = residual(p, x)
+    p["sa"] = f32(total.max() / f32(127))
+    c1 = maxpool2(quantize(total, p["sa"]))
+    p["b2r"] = np.rint(p["b2f"] / (p["sa"] * p["ws2"])).astype(np.int32)
+    acc = conv_int(c1, p["w2"], 1) + p["b2r"].reshape(1, -1, 1, 1)
+    p["s2r"] = f32(np.maximum(acc * (p["sa"] * p["ws2"]).reshape(1, -1, 1, 1), 0).max() / f32(127))
+    c2 = maxpool2(np.maximum(qlinear_conv(c1, p["sa"], p["w2"], p["ws2"], p["s2r"], p["b2r"], 1), 0))
+    acc = c2.reshape(c2.shape[0], -1) @ p["w3"].astype(np.int64)
+    p["s3r"] = f32(np.abs(acc * (p["s2r"] * p["ws3"])).max() / f32(127))
+
+
 def make_params(images, seed):
     """Random float weights, quantized symmetric int8; activation scales from the images."""
     rng = np.random.default_rng(seed)
@@ -130,6 +171,8 @@ def make_params(images, seed):
     p["b3g"] = np.rint(b3 / (p["s2"] * p["ws3g"])).astype(np.int32)
     acc = f @ p["w3g"].astype(np.int64).T + p["b3g"]
     p["s3g"] = f32(np.abs(acc * (p["s2"] * p["ws3g"])).max() / f32(127))
+    p["b2f"] = b2
+    add_residual_params(p, images, rng)
     return p
 
 
@@ -212,6 +255,33 @@ def write_qdq(p, path, gemm):
     w.save(path, 13, None)
 
 
+def write_qdq_residual(p, path):
+    w = Writer()
+    x = w.dq(w.q("input", p["s0"], "input"), p["s0"], "input")
+    w1, b1 = weight_dq(w, "conv1", {"codes": p["w1"], "s": p["ws1"]}, 0, p["b1"], f32(p["s0"] * p["ws1"]))
+    c = w.node("Conv", [x, w1, b1], ["c1"], "/conv1/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    c = w.node("Relu", [c], ["r1"], "/relu1/Relu")
+    r1 = w.dq(w.q(c, p["s1"], "r1"), p["s1"], "r1")
+    wb, bb = weight_dq(w, "convb", {"codes": p["wb"], "s": p["wsb"]}, 0, p["bb"], (f32(p["s1"]) * p["wsb"]).astype(f32))
+    c = w.node("Conv", [r1, wb, bb], ["cb"], "/convb/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    cb = w.dq(w.q(c, p["sb"], "cb"), p["sb"], "cb")
+    c = w.node("Add", [r1, cb], ["sum"], "/Add")
+    c = w.node("Relu", [c], ["rs"], "/relu_sum/Relu")
+    c = w.dq(w.q(c, p["sa"], "rs"), p["sa"], "rs")
+    c = w.node("MaxPool", [c], ["p1"], "/pool1/MaxPool", kernel_shape=[2, 2], strides=[2, 2])
+    c = w.dq(w.q(c, p["sa"], "p1"), p["sa"], "p1")
+    w2, b2 = weight_dq(w, "conv2", {"codes": p["w2"], "s": p["ws2"]}, 0, p["b2r"], (f32(p["sa"]) * p["ws2"]).astype(f32))
+    c = w.node("Conv", [c, w2, b2], ["c2"], "/conv2/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    c = w.node("Relu", [c], ["r2"], "/relu2/Relu")
+    c = w.dq(w.q(c, p["s2r"], "r2"), p["s2r"], "r2")
+    c = w.node("MaxPool", [c], ["p2"], "/pool2/MaxPool", kernel_shape=[2, 2], strides=[2, 2])
+    c = w.node("Flatten", [c], ["f"], "/Flatten")
+    w3, _ = weight_dq(w, "fc", {"codes": p["w3"], "s": p["ws3"]}, 1)
+    c = w.node("MatMul", [c, w3], ["fc"], "/fc/MatMul")
+    w.dq(w.q(c, p["s3r"], "fc"), p["s3r"], "fc", out="logits")
+    w.save(path, 13, None)
+
+
 def write_qlinear(p, path):
     w = Writer()
     z = w.const("zero", np.int8(0))
@@ -234,7 +304,11 @@ def write_qlinear(p, path):
     w.save(path, 14, None)
 
 
-MODELS = ("qdq", "qlinear", "qdq_gemm")
+MODELS = ("qdq", "qlinear", "qdq_gemm", "qdq_residual")
+
+
+def reference(name, p, images):
+    return forward_residual(p, images) if name == "qdq_residual" else forward(p, images, gemm=name == "qdq_gemm")
 
 
 def main():
@@ -253,8 +327,9 @@ def main():
     write_qdq(p, os.path.join(a.out, "qdq.onnx"), gemm=False)
     write_qlinear(p, os.path.join(a.out, "qlinear.onnx"))
     write_qdq(p, os.path.join(a.out, "qdq_gemm.onnx"), gemm=True)
+    write_qdq_residual(p, os.path.join(a.out, "qdq_residual.onnx"))
     for name in MODELS:
-        np.save(os.path.join(a.out, name + ".logits.npy"), forward(p, images, gemm=name == "qdq_gemm"))
+        np.save(os.path.join(a.out, name + ".logits.npy"), reference(name, p, images))
 
 
 if __name__ == "__main__":

@@ -9,9 +9,12 @@
 //      DequantizeLinear of a per-image value becomes a Mul by a marker constant;
 //   2. the importer maps that model to the IR as any other;
 //   3. build_int8_graph turns the IR graph into OpKind::Quantized nodes (the executor's int8
-//      operators), consuming every marker; the markers never leave the importer.
+//      operators), consuming every marker: a DequantizeLinear whose output an fp32 op reads
+//      (a residual Add, the logits) stays as an fp32 Mul by its scale (a Constant
+//      parameter, never a fault site); the others go.
 // Both formats give the same graph: a QDQ Conv (DequantizeLinear -> Conv -> [Relu] ->
-// QuantizeLinear) runs as the QLinearConv it stands for, as ONNX Runtime runs it.
+// QuantizeLinear) runs as the QLinearConv it stands for, as ONNX Runtime runs it; other ops
+// between DequantizeLinear and QuantizeLinear run in fp32, as the graph says.
 #pragma once
 #include <cstdint>
 #include <map>

@@ -14,14 +14,16 @@ namespace faultbench::onnx_import {
 
 namespace {
 
-// What a value of the imported graph holds: fp32 numbers (the image, the logits), int8
-// codes (a QuantizeLinear's output), or codes that the model dequantized (DequantizeLinear
-// feeding a Conv of the QDQ format: the int8 graph keeps the codes and their scale).
+// What a value of the imported graph holds: fp32 numbers (the image, the logits, what float
+// ops compute), int8 codes (a QuantizeLinear's output), or codes that the model dequantized
+// (a DequantizeLinear: the int8 graph keeps the codes and the DequantizeLinear's scale, and
+// computes fp32(q * scale) only where a float op reads the value).
 enum class Held { Float, Codes, Dequantized };
 struct State {
   Held held = Held::Float;
   float scale = 0.0f;
   bool non_negative = false;  // codes in [0, 127] by construction (a ReLU's output)
+  int dq_node = -1;           // Dequantized: the DequantizeLinear's marker node (its Mul)
 };
 
 struct Builder {
@@ -34,6 +36,8 @@ struct Builder {
   std::vector<std::vector<int>> readers;
   std::vector<char> taken;
   std::vector<char> keep_param;
+  std::vector<Param> extra;       // the scales of materialized DequantizeLinear nodes
+  std::vector<int> materialized;  // old value -> its fp32 value in `out`, once computed
 
   Builder(const Graph& graph, const QuantPlan& p, const std::string& f) : g(graph), plan(p), file(f), out(graph) {
     out.nodes.clear();
@@ -43,6 +47,7 @@ struct Builder {
     readers.resize(g.values.size());
     taken.assign(g.nodes.size(), 0);
     keep_param.assign(g.params.size(), 1);
+    materialized.assign(g.values.size(), -1);
     for (size_t i = 0; i < g.nodes.size(); ++i)
       for (int v : g.nodes[i].inputs) readers[size_t(v)].push_back(int(i));
   }
@@ -52,7 +57,7 @@ struct Builder {
   }
   [[noreturn]] void fail_ir(size_t i, const std::string& why) const {
     const Node& n = g.nodes[i];
-    fail(n.name, op_kind_name(n.kind), why);
+    fail(n.name.empty() ? fmt::format("#{}", i) : n.name, op_kind_name(n.kind), why);
   }
   const QuantMarker* marker_of(size_t i) const {
     const Node& n = g.nodes[i];
@@ -78,61 +83,75 @@ struct Builder {
     cur[size_t(old)] = cur[size_t(from)];
     st[size_t(old)] = s;
   }
+  int materialize(int old, size_t reader);
+  void quantize(int old, int x, const QuantMarker& mk);
+  void float_node(size_t i);
   void marker(size_t i, const QuantMarker& mk);
   void layer(size_t i);
   void run();
 };
 
+// The fp32 value of `old` for a float op (node `reader`): itself, or, for dequantized codes,
+// DequantizeLinear's fp32(fp32(q - 0) * x_scale): an fp32 Mul by the scale, once per value
+// (after Relu, MaxPool or Flatten on the codes: they commute with it exactly, the scale being
+// positive).
+int Builder::materialize(int old, size_t reader) {
+  const State& s = st[size_t(old)];
+  if (s.held == Held::Float) return cur[size_t(old)];
+  if (s.held == Held::Codes)
+    fail_ir(reader,
+            "reads int8 codes: not supported (Relu, MaxPool, Flatten and Reshape run on int8 tensors; other ops "
+            "read DequantizeLinear's output)");
+  if (materialized[size_t(old)] >= 0) return materialized[size_t(old)];
+  const Node& dq = g.nodes[size_t(s.dq_node)];
+  Param p = g.params[size_t(dq.params[0])];
+  p.name += fmt::format("@{}", extra.size());
+  p.node = int(out.nodes.size());
+  extra.push_back(std::move(p));
+  Node m = dq;
+  m.inputs = {cur[size_t(old)]};
+  m.params = {-int(extra.size())};  // remapped at the end of run()
+  out.values.push_back(g.values[size_t(old)]);
+  m.output = int(out.values.size()) - 1;
+  out.nodes.push_back(std::move(m));
+  return materialized[size_t(old)] = out.nodes.back().output;
+}
+
+// QuantizeLinear of the fp32 value `x` into old value `old`.
+void Builder::quantize(int old, int x, const QuantMarker& mk) {
+  QuantizedAttrs a;
+  a.op = QuantOp::Quantize;
+  a.in_scale = {1.0f};
+  a.out_scale = mk.scale;
+  Node q;
+  q.kind = OpKind::Quantized;
+  q.name = mk.node;
+  q.inputs = {x};
+  q.attrs = std::move(a);
+  push(std::move(q), old, State{Held::Codes, mk.scale, false, -1});
+}
+
 void Builder::marker(size_t i, const QuantMarker& mk) {
   const Node& n = g.nodes[i];
   const int x = n.inputs[0];
-  const State& s = st[size_t(x)];
+  const State s = st[size_t(x)];
   keep_param[size_t(n.params[0])] = 0;
-  if (!mk.dequantize) {
-    if (s.held == Held::Float) {
-      if (x != g.input_value)
-        fail(mk.node, mk.op,
-             "quantizing a float value computed in the graph is not supported (the image and the outputs of "
-             "Conv/Gemm/MatMul, after an optional Relu, are)");
-      QuantizedAttrs a;
-      a.op = QuantOp::Quantize;
-      a.in_scale = {1.0f};
-      a.out_scale = mk.scale;
-      Node q;
-      q.kind = OpKind::Quantized;
-      q.name = mk.node;
-      q.inputs = {cur[size_t(x)]};
-      q.attrs = std::move(a);
-      push(std::move(q), n.output, State{Held::Codes, mk.scale, false});
-      return;
-    }
-    // QuantizeLinear(DequantizeLinear(q)) with the same scale is q (|q| <= 128: the two
-    // roundings' errors stay far below 1/2); another scale would be a requantization.
-    if (s.held != Held::Dequantized || s.scale != mk.scale)
+  if (mk.dequantize) {
+    if (s.held != Held::Codes)
       fail(mk.node, mk.op,
-           fmt::format("y_scale {} differs from the scale {} of the codes it quantizes again: requantizing to "
-                       "another scale is not supported",
-                       mk.scale, s.scale));
-    alias(n.output, x, State{Held::Codes, s.scale, s.non_negative});
+           "dequantizing a value that is not int8 codes from QuantizeLinear, QLinearConv or QLinearMatMul is not "
+           "supported");
+    alias(n.output, x, State{Held::Dequantized, mk.scale, s.non_negative, int(i)});
     return;
   }
-  if (s.held != Held::Codes)
-    fail(mk.node, mk.op,
-         "dequantizing a value that is not int8 codes from QuantizeLinear, QLinearConv or QLinearMatMul is not "
-         "supported");
-  if (s.scale != mk.scale)
-    fail(mk.node, mk.op,
-         fmt::format("x_scale {} differs from the scale {} its input was quantized with", mk.scale, s.scale));
-  if (n.output != g.output_value) {
-    alias(n.output, x, State{Held::Dequantized, s.scale, s.non_negative});
+  // QuantizeLinear(DequantizeLinear(q)) with the same scale is q (|q| <= 128: the two
+  // roundings' errors stay far below 1/2); otherwise the fp32 value is quantized.
+  if (s.held == Held::Dequantized && s.scale == mk.scale) {
+    alias(n.output, x, State{Held::Codes, s.scale, s.non_negative, -1});
     return;
   }
-  // The logits: DequantizeLinear is fp32(fp32(q - 0) * x_scale), the Mul by the marker.
-  keep_param[size_t(n.params[0])] = 1;
-  Node m = n;
-  m.inputs = {cur[size_t(x)]};
-  const int index = push(std::move(m), n.output, State{Held::Float, 0.0f, false});
-  out.params[size_t(n.params[0])].node = index;
+  if (s.held == Held::Codes) fail(mk.node, mk.op, "quantizing int8 codes again is not supported");
+  quantize(n.output, materialize(x, i), mk);
 }
 
 void Builder::layer(size_t i) {
@@ -149,10 +168,8 @@ void Builder::layer(size_t i) {
                      "supported"
                    : "an input that is not a DequantizeLinear of int8 codes is not supported (a float layer in a "
                      "quantized model)");
-  if (l.qlinear && l.x_scale != xs.scale)
-    fail(l.node, l.op,
-         fmt::format("x_scale {} differs from the scale {} its input was quantized with", l.x_scale, xs.scale));
-  const float x_scale = xs.scale;
+  // The scale the op reads its input with: QLinear's x_scale, or the DequantizeLinear's.
+  const float x_scale = l.qlinear ? l.x_scale : xs.scale;
   // The output: [Relu], then QuantizeLinear (the QDQ format) or the QLinear op's own marker.
   int last = n.output, relu = -1, q = -1;
   if (int r = sole_reader(last); r >= 0 && g.nodes[size_t(r)].kind == OpKind::ReLU)
@@ -212,8 +229,18 @@ void Builder::layer(size_t i) {
   m.inputs = {cur[size_t(x)]};
   m.params = {n.params[0]};
   m.attrs = std::move(a);
-  const int index = push(std::move(m), g.nodes[size_t(q)].output, State{Held::Codes, qm.scale, relu >= 0});
+  const int index = push(std::move(m), g.nodes[size_t(q)].output, State{Held::Codes, qm.scale, relu >= 0, -1});
   out.params[size_t(n.params[0])].node = index;
+}
+
+// Any other op computes in fp32 on fp32 values, as the ONNX graph says (the QDQ format's Add,
+// AveragePool, Concat, ...): dequantized inputs are materialized, the output is fp32.
+void Builder::float_node(size_t i) {
+  const Node& n = g.nodes[i];
+  Node m = n;
+  for (int& v : m.inputs) v = materialize(v, i);
+  const int index = push(std::move(m), n.output, State{});
+  for (int p : n.params) out.params[size_t(p)].node = index;
 }
 
 void Builder::run() {
@@ -241,22 +268,26 @@ void Builder::run() {
       case OpKind::GlobalMaxPool:
       case OpKind::Flatten:
       case OpKind::Reshape: {
-        const State s = st[size_t(n.inputs.at(0))];
-        if (s.held == Held::Float) fail_ir(i, "reads a float value in a quantized model (int8 codes are supported)");
+        State s = st[size_t(n.inputs.at(0))];
+        if (s.held == Held::Float) {
+          float_node(i);
+          break;
+        }
         Node m = n;
         for (int& v : m.inputs) v = cur[size_t(v)];
-        push(std::move(m), n.output, State{s.held, s.scale, s.non_negative || n.kind == OpKind::ReLU});
+        s.non_negative = s.non_negative || n.kind == OpKind::ReLU;
+        push(std::move(m), n.output, s);
         break;
       }
-      default: fail_ir(i, "is not supported in a quantized model");
+      default: float_node(i);
     }
   }
-  if (st[size_t(g.output_value)].held != Held::Float)
+  if (st[size_t(g.output_value)].held == Held::Codes)
     throw FormatError(
-        fmt::format("{}: a quantized model whose output is not a DequantizeLinear is not supported "
-                    "(the logits are fp32)",
+        fmt::format("{}: a quantized model whose output is int8 codes is not supported (a DequantizeLinear at the "
+                    "output gives the fp32 logits)",
                     file));
-  out.output_value = cur[size_t(g.output_value)];
+  out.output_value = materialize(g.output_value, g.nodes.size() - 1);
   // The markers' constants go (they stood for scales now in the int8 nodes); the kept
   // parameters keep their order, so fault lists and --weights address them as imported.
   std::vector<int> index(g.params.size(), -1);
@@ -266,9 +297,11 @@ void Builder::run() {
       index[p] = int(params.size());
       params.push_back(std::move(out.params[p]));
     }
+  const int kept = int(params.size());
+  for (Param& p : extra) params.push_back(std::move(p));
   out.params = std::move(params);
   for (Node& m : out.nodes)
-    for (int& p : m.params) p = index[size_t(p)];
+    for (int& p : m.params) p = p < 0 ? kept + (-p - 1) : index[size_t(p)];
   out.numerics = Numerics::Int8;
 }
 

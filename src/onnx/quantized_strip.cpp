@@ -27,17 +27,9 @@ const std::set<std::string>& quantization_ops() {
   return ops;
 }
 
-// Per-image ops that move or select codes: they run on codes as they are (docs/NUMERICS.md).
-const std::set<std::string>& passthrough_ops() {
-  static const std::set<std::string> ops{"Relu",    "MaxPool", "Flatten",   "Reshape", "Identity",
-                                         "Dropout", "Squeeze", "Unsqueeze", "Shape"};
-  return ops;
-}
-
 constexpr const char* kSupported =
-    "a quantized model runs QuantizeLinear, DequantizeLinear, QLinearConv, QLinearMatMul, Conv/Gemm/MatMul "
-    "between DequantizeLinear and QuantizeLinear, Relu, MaxPool, Flatten, Reshape, Squeeze, Unsqueeze, Identity, "
-    "Dropout";
+    "quantization operators supported: QuantizeLinear, DequantizeLinear, QLinearConv, QLinearMatMul, and Conv, "
+    "Gemm, MatMul on int8 weights behind DequantizeLinear";
 
 struct WeightDq {
   std::string init;  // the int8 initializer
@@ -332,10 +324,10 @@ QuantPlan Stripper::run() {
       qlinear(n);
     else if (dynamic && (op == "Conv" || op == "Gemm" || op == "MatMul"))
       float_layer(n);
-    else if (!dynamic || passthrough_ops().count(op))
-      out_.push_back(node);
+    else if (quantization_ops().count(op))
+      n.fail(fmt::format("not supported ({})", kSupported));
     else
-      n.fail(fmt::format("not supported in a quantized model ({})", kSupported));
+      out_.push_back(node);  // fp32 ops and constants: the importer maps or folds them
   }
   g->clear_node();
   for (auto& node : out_) *g->add_node() = std::move(node);

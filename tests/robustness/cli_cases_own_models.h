@@ -264,10 +264,10 @@ inline std::vector<CliCase> cli_cases_own_models() {
        1},
       {"onnx-q-unsupported-op",
        "onnx",
-       "quantized model: a Sigmoid on a dequantized value",
+       "quantized model: a ConvInteger node",
        [](const fs::path& d) {
          onnx::ModelProto m = onnx_files::qdq_model();
-         onnx_files::node_named(m, "/Flatten")->set_op_type("Sigmoid");
+         onnx_files::node_named(m, "/conv1/Conv")->set_op_type("ConvInteger");
          onnx_files::write_model(d / "m.onnx", m);
        },
        {"models", "m.onnx"},
@@ -283,13 +283,25 @@ inline std::vector<CliCase> cli_cases_own_models() {
        },
        {"models", "m.onnx"},
        1},
-      {"onnx-q-requantize",
+      {"onnx-q-per-axis-activation",
        "onnx",
-       "quantized model: DequantizeLinear with another scale than the QuantizeLinear before it",
+       "quantized model: QuantizeLinear of the image with one scale per channel",
        [](const fs::path& d) {
          onnx::ModelProto m = onnx_files::qdq_model();
-         onnx_files::node_named(m, "/c/DQ")->set_input(1, "fc.ws");
-         onnx_files::initializer_named(m, "fc.ws")->set_float_data(0, 0.25f);
+         onnx::TensorProto* t = onnx_files::initializer_named(m, "x.s");
+         t->add_dims(3);
+         t->add_float_data(0.05f);
+         t->add_float_data(0.05f);
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"},
+       1},
+      {"onnx-q-float-input",
+       "onnx",
+       "quantized model: a Conv on int8 weights reading the float image (no QuantizeLinear/DequantizeLinear)",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::qdq_model();
+         onnx_files::node_named(m, "/conv1/Conv")->set_input(0, "x");
          onnx_files::write_model(d / "m.onnx", m);
        },
        {"models", "m.onnx"},
