@@ -118,6 +118,7 @@ void run(const CampaignCliOptions& o) {
   spec.numerics = o.numerics;
   spec.target = o.target;
   spec.calibration_images = calibration_images(o.calibration_images, o.numerics);
+  spec.calibration_given = o.calibration_images.has_value();
   spec.engine.mode = o.mode;
   spec.engine.threads = o.threads;
   spec.engine.max_chunk_images = o.chunk_images;

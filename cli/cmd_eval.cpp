@@ -57,10 +57,17 @@ void run_eval(const EvalOptions& o) {
   plan.check();
 
   ModelSource model = resolve_model(o.model, o.dataset);
+  check_quantized_model_use(model.graph, o.numerics, o.model,
+                            !o.weights.empty()                 ? "--weights"
+                            : o.calibration_images             ? "--calibration-images"
+                            : !o.int8_calibration_path.empty() ? "--int8-calibration"
+                                                               : "");
   load_model_weights(model, weights);
   Graph& graph = model.graph;
   std::string int8_note;
-  if (o.numerics == Numerics::Int8) {
+  if (graph.numerics == Numerics::Int8) {
+    int8_note = " (scales: the quantized model's own)";
+  } else if (o.numerics == Numerics::Int8) {
     std::string json;
     const Int8Setup s = quantize_with_test_images(graph, o.dataset, data_dir, calibration, o.threads,
                                                   o.int8_calibration_path.empty() ? nullptr : &json);

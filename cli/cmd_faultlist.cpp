@@ -19,6 +19,7 @@
 #include <string>
 
 #include "commands.h"
+#include "faultbench/campaign/int8_setup.h"
 #include "faultbench/campaign/model_source.h"
 #include "common.h"
 #include "faultbench/error.h"
@@ -233,6 +234,7 @@ void add_faultlist_command(CLI::App& app) {
     // or the activation sites (outputs of conv/linear/activation modules) in forward order;
     // with --int8-biases, the int32 bias sites after the weights.
     const Graph graph = resolve_model(o->model, o->dataset).graph;
+    check_quantized_model_use(graph, o->numerics, o->model, "");  // a quantized model's weights have 8 bits
     std::vector<WeightSite> sites =
         o->target == FaultTarget::Activations ? activation_sites(graph) : fault_sites(graph);
     if (o->int8_biases)

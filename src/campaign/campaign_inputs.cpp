@@ -51,8 +51,14 @@ CampaignInputs load_campaign_inputs(const CampaignSpec& spec) {
     throw UsageError("campaign: --until-margin and --shard do not go together (an early stop needs the whole list)");
   // A zoo model, or an imported ONNX graph with its initializers (--weights optional).
   ModelSource model = resolve_model(spec.model, spec.dataset);
+  check_quantized_model_use(model.graph, spec.numerics, spec.model,
+                            !spec.weights.empty()    ? "--weights"
+                            : spec.calibration_given ? "--calibration-images"
+                                                     : "");
   load_model_weights(model, spec.weights);
-  if (spec.numerics == Numerics::Int8)
+  if (model.graph.numerics == Numerics::Int8)  // a quantized ONNX model: its own scales
+    in.int8 = int8_from_model(model.graph, model.onnx_sha256);
+  else if (spec.numerics == Numerics::Int8)
     in.int8 = quantize_with_test_images(model.graph, spec.dataset, spec.data_dir, spec.calibration_images,
                                         spec.engine.threads);
   else

@@ -1,6 +1,8 @@
 // --numerics int8: the calibration set and the rewrite (faultbench/campaign/int8_setup.h).
 #include "faultbench/campaign/int8_setup.h"
 
+#include <variant>
+
 #include <fmt/format.h>
 
 #include "faultbench/data/image_selection.h"
@@ -8,7 +10,35 @@
 
 namespace faultbench {
 
-std::string Int8Setup::describe() const { return fmt::format("first {} test images (sha256 {})", images, sha256); }
+std::string Int8Setup::describe() const {
+  if (from_model) return fmt::format("the scales of the quantized model (sha256 {})", sha256);
+  return fmt::format("first {} test images (sha256 {})", images, sha256);
+}
+
+void check_quantized_model_use(const Graph& graph, Numerics numerics, const std::string& model,
+                               const std::string& foreign_option) {
+  if (graph.numerics != Numerics::Int8) return;
+  if (numerics != Numerics::Int8)
+    throw UsageError(
+        fmt::format("{}: a quantized model (int8 weights and scales in the file) runs with --numerics "
+                    "int8, not --numerics {}",
+                    model, numerics_name(numerics)));
+  if (!foreign_option.empty())
+    throw UsageError(
+        fmt::format("{}: {} does not apply: a quantized model runs with the int8 weights and scales "
+                    "in the file (nothing is calibrated or replaced)",
+                    model, foreign_option));
+}
+
+Int8Setup int8_from_model(const Graph& graph, const std::string& model_sha256) {
+  Int8Setup s;
+  s.from_model = true;
+  s.sha256 = model_sha256;
+  for (const Node& n : graph.nodes)
+    if (n.kind == OpKind::Quantized && std::get<QuantizedAttrs>(n.attrs).op == QuantOp::Conv)
+      s.report.layers.push_back(n.name);
+  return s;
+}
 
 Int8Setup quantize_with_test_images(Graph& graph, const std::string& dataset, const std::filesystem::path& data_dir,
                                     int64_t k, int threads, std::string* calibration_json) {

@@ -12,6 +12,13 @@ namespace faultbench::detail {
 
 namespace {
 int8_t code_of(float v) { return int8_t(int32_t(v)); }  // the parameter holds int8 integers
+// The kernels' [out, in] index of element `offset` of the parameter (an ONNX MatMul's
+// weight is stored [in, out]: its faults flip the stored element, wherever it lands).
+int64_t kernel_index(const QuantizedAttrs& a, int64_t offset) {
+  if (!a.weight_kn) return offset;
+  const int64_t out = a.conv.out_channels, in = a.conv.in_channels;
+  return (offset % out) * in + offset / out;
+}
 }  // namespace
 
 ops::Conv2dShape qconv_shape(const Graph& g, const Node& n, int batch) {
@@ -25,8 +32,9 @@ ops::Conv2dShape qconv_shape(const Graph& g, const Node& n, int batch) {
 void quantized_prepare(const Graph& g, const Node& n, QuantizedPrep& prep, bool optimized) {
   if (std::get<QuantizedAttrs>(n.attrs).op != QuantOp::Conv) return;
   const Tensor& w = g.params.at(size_t(n.params.at(0))).value;
+  const auto& a = std::get<QuantizedAttrs>(n.attrs);
   prep.codes.resize(size_t(w.size()));
-  for (int64_t i = 0; i < w.size(); ++i) prep.codes[size_t(i)] = code_of(w.data[size_t(i)]);
+  for (int64_t i = 0; i < w.size(); ++i) prep.codes[size_t(kernel_index(a, i))] = code_of(w.data[size_t(i)]);
   if (optimized) prep.pack = ops::qconv_pack(qconv_shape(g, n, 1), prep.codes.data());
   prep.bias.clear();
   if (n.params.size() > 1)
@@ -39,8 +47,9 @@ void quantized_set(const Graph& g, const Node& n, QuantizedPrep& prep, int param
     return;
   }
   const int8_t c = code_of(g.params.at(size_t(n.params.at(0))).value.data.at(size_t(offset)));
-  prep.codes.at(size_t(offset)) = c;
-  if (optimized) ops::qconv_pack_set(prep.pack, offset, c);
+  const int64_t k = kernel_index(std::get<QuantizedAttrs>(n.attrs), offset);
+  prep.codes.at(size_t(k)) = c;
+  if (optimized) ops::qconv_pack_set(prep.pack, k, c);
 }
 
 void check_quantized_node(const Graph& g, const Node& n, const std::function<void(const std::string&)>& fail) {

@@ -18,6 +18,7 @@
 #include "faultbench/error.h"
 #include "fold.h"
 #include "importer.h"
+#include "quantized.h"
 
 namespace faultbench {
 
@@ -297,6 +298,12 @@ Graph import_parsed(std::string_view bytes, const std::string& name, onnx_import
   if (!model.has_graph() || model.graph().node_size() == 0)
     throw FormatError(fmt::format("{}: not an ONNX model (no graph nodes)", name));
   source.max_external_bytes = options.max_external_bytes;
+  // A quantized model (QDQ or QLinear operators) comes in as the int8 graph of its own scales.
+  if (onnx_import::is_quantized_model(model)) {
+    const onnx_import::QuantPlan plan = onnx_import::strip_quantization(model, name, source);
+    onnx_import::Importer importer(model, name, std::move(source), options, std::move(model_name));
+    return onnx_import::build_int8_graph(importer.run(), plan, name);
+  }
   onnx_import::Importer importer(model, name, std::move(source), options, std::move(model_name));
   return importer.run();
 }

@@ -238,6 +238,88 @@ inline std::vector<CliCase> cli_cases_own_models() {
        },
        {"models", "m.onnx"},
        1},
+      // ---- quantized ONNX models (QDQ / QLinear; docs/NUMERICS.md "scales from a quantized ONNX model") ----
+      {"onnx-q-uint8",
+       "onnx",
+       "quantized model: QuantizeLinear at the input with a uint8 zero point",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::qdq_model();
+         *m.mutable_graph()->add_initializer() = onnx_files::scalar_tensor("zpu", onnx::TensorProto::UINT8, 0, 0);
+         onnx_files::node_named(m, "/x/Q")->set_input(2, "zpu");
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"},
+       1},
+      {"onnx-q-zero-point",
+       "onnx",
+       "quantized model: an activation zero point of 3 (asymmetric)",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::qdq_model();
+         *m.mutable_graph()->add_initializer() = onnx_files::scalar_tensor("zp3", onnx::TensorProto::INT8, 0, 3);
+         onnx_files::node_named(m, "/c/Q")->set_input(2, "zp3");
+         onnx_files::node_named(m, "/c/DQ")->set_input(2, "zp3");
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"},
+       1},
+      {"onnx-q-unsupported-op",
+       "onnx",
+       "quantized model: a ConvInteger node",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::qdq_model();
+         onnx_files::node_named(m, "/conv1/Conv")->set_op_type("ConvInteger");
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"},
+       1},
+      {"onnx-q-float-layer",
+       "onnx",
+       "quantized model: a Conv whose weight is a float initializer",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::qdq_model();
+         *m.mutable_graph()->add_initializer() = onnx_files::float_tensor("wf", {4, 3, 3, 3});
+         onnx_files::node_named(m, "/conv1/Conv")->set_input(1, "wf");
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"},
+       1},
+      {"onnx-q-per-axis-activation",
+       "onnx",
+       "quantized model: QuantizeLinear of the image with one scale per channel",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::qdq_model();
+         onnx::TensorProto* t = onnx_files::initializer_named(m, "x.s");
+         t->add_dims(3);
+         t->add_float_data(0.05f);
+         t->add_float_data(0.05f);
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"},
+       1},
+      {"onnx-q-float-input",
+       "onnx",
+       "quantized model: a Conv on int8 weights reading the float image (no QuantizeLinear/DequantizeLinear)",
+       [](const fs::path& d) {
+         onnx::ModelProto m = onnx_files::qdq_model();
+         onnx_files::node_named(m, "/conv1/Conv")->set_input(0, "x");
+         onnx_files::write_model(d / "m.onnx", m);
+       },
+       {"models", "m.onnx"},
+       1},
+      {"onnx-q-fp32",
+       "onnx",
+       "faultlist of a quantized model without --numerics int8",
+       [](const fs::path& d) { onnx_files::write_model(d / "m.onnx", onnx_files::qdq_model()); },
+       {"faultlist", "--model", "m.onnx", "--dataset", "npy", "--count", "5", "--out", "l.csv"},
+       2},
+      {"onnx-q-calibration",
+       "onnx",
+       "eval of a quantized model with --calibration-images",
+       npy_data(
+           [](const fs::path& d) { onnx_files::write_model(d.parent_path() / "m.onnx", onnx_files::qdq_model()); }),
+       {"eval", "--model", "m.onnx", "--dataset", "npy", "--data-dir", "npy", "--numerics", "int8",
+        "--calibration-images", "5"},
+       2},
   };
 }
 

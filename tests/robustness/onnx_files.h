@@ -139,4 +139,67 @@ inline onnx::ModelProto shared_weight_model() {
   return m;
 }
 
+// A quantized model in the QDQ format (symmetric int8, zero points 0): x [1,3,8,8] ->
+// QuantizeLinear -> DequantizeLinear -> Conv conv1 (int8 4x3x3x3 behind DequantizeLinear,
+// pads 1) -> QuantizeLinear -> DequantizeLinear -> Flatten -> MatMul fc (int8 [256, 10]) ->
+// QuantizeLinear -> DequantizeLinear -> logits [1,10]. Scalars: '<tag>.s' (float), 'zp' (int8 0).
+inline onnx::TensorProto scalar_tensor(const std::string& name, int type, float f, int32_t i) {
+  onnx::TensorProto t;
+  t.set_name(name);
+  t.set_data_type(type);
+  if (type == onnx::TensorProto::FLOAT)
+    t.add_float_data(f);
+  else
+    t.add_int32_data(i);
+  return t;
+}
+inline onnx::TensorProto int8_tensor(const std::string& name, const std::vector<int64_t>& dims) {
+  onnx::TensorProto t;
+  t.set_name(name);
+  t.set_data_type(onnx::TensorProto::INT8);
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    t.add_dims(d);
+    n *= d;
+  }
+  for (int64_t i = 0; i < n; ++i) t.add_int32_data(int32_t(i % 11) - 5);
+  return t;
+}
+inline onnx::ModelProto qdq_model() {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.set_producer_name("faultbench-tests");
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("qdq");
+  set_value_info(g->add_input(), "x", {1, 3, 8, 8});
+  set_value_info(g->add_output(), "logits", {1, 10});
+  *g->add_initializer() = scalar_tensor("zp", onnx::TensorProto::INT8, 0, 0);
+  for (const char* s : {"x.s", "c.s", "fc.s", "conv1.ws", "fc.ws"})
+    *g->add_initializer() = scalar_tensor(s, onnx::TensorProto::FLOAT, 0.05f, 0);
+  *g->add_initializer() = int8_tensor("conv1.weight", {4, 3, 3, 3});
+  *g->add_initializer() = int8_tensor("fc.weight", {256, 10});
+  add_node(g, "QuantizeLinear", "/x/Q", {"x", "x.s", "zp"}, {"xq"});
+  add_node(g, "DequantizeLinear", "/x/DQ", {"xq", "x.s", "zp"}, {"xd"});
+  add_node(g, "DequantizeLinear", "/conv1/w/DQ", {"conv1.weight", "conv1.ws", "zp"}, {"w1"});
+  onnx::NodeProto* conv = add_node(g, "Conv", "/conv1/Conv", {"xd", "w1"}, {"c"});
+  add_ints(conv, "kernel_shape", {3, 3});
+  add_ints(conv, "pads", {1, 1, 1, 1});
+  add_node(g, "QuantizeLinear", "/c/Q", {"c", "c.s", "zp"}, {"cq"});
+  add_node(g, "DequantizeLinear", "/c/DQ", {"cq", "c.s", "zp"}, {"cd"});
+  add_node(g, "Flatten", "/Flatten", {"cd"}, {"f"});
+  add_node(g, "DequantizeLinear", "/fc/w/DQ", {"fc.weight", "fc.ws", "zp"}, {"w2"});
+  add_node(g, "MatMul", "/fc/MatMul", {"f", "w2"}, {"y"});
+  add_node(g, "QuantizeLinear", "/y/Q", {"y", "fc.s", "zp"}, {"yq"});
+  add_node(g, "DequantizeLinear", "/y/DQ", {"yq", "fc.s", "zp"}, {"logits"});
+  return m;
+}
+
+// The initializer of `m` named `name`.
+inline onnx::TensorProto* initializer_named(onnx::ModelProto& m, const std::string& name) {
+  for (auto& t : *m.mutable_graph()->mutable_initializer())
+    if (t.name() == name) return &t;
+  return nullptr;
+}
+
 }  // namespace faultbench::robustness::onnx_files

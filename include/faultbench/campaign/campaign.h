@@ -47,6 +47,7 @@ struct CampaignSpec {
   // faults, faults/activation_sites.h); a list whose sidecar records the other is refused.
   FaultTarget target = FaultTarget::Weights;
   int64_t calibration_images = 100;       // int8: calibrate on the first K test images (int8_setup.h)
+  bool calibration_given = false;         // --calibration-images was given (refused for a quantized model)
   EngineOptions engine;                   // threads, mode, memory
   int fault_batch = 0;                    // faults per journaled batch; 0: automatic
   std::vector<std::string> command_line;  // recorded in the sidecar (the CLI's argv)

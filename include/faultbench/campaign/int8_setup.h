@@ -17,6 +17,9 @@ struct Int8Setup {
   int64_t images = 0;  // K actually used (min(K, test-set size))
   std::string sha256;  // ImageSet::sha256() of the calibration images
   Int8Report report;
+  // A quantized ONNX model's own scales: "the scales of the quantized model (sha256 ...)"
+  // (then images = 0 and sha256 is the model file's).
+  bool from_model = false;
   // "first K test images of DATASET (sha256 ...)": the binding's and sidecar's record.
   std::string describe() const;
 };
@@ -25,6 +28,15 @@ struct Int8Setup {
 // run), calibrates the fp32 `graph` on them and quantizes it. k must be positive
 // (UsageError otherwise, naming --calibration-images).
 // calibration_json, when not null, receives int8_calibration_json of the fp32 graph.
+// A graph imported quantized (a QDQ / QLinear ONNX model: numerics already Int8) runs int8
+// with the weights and scales the file gives; nothing is calibrated. UsageError naming
+// `model` when `numerics` is not int8, or when `foreign_option` (an option given that would
+// calibrate or replace them: "--calibration-images", "--weights"; empty: none) is not empty.
+// A float graph passes.
+void check_quantized_model_use(const Graph& graph, Numerics numerics, const std::string& model,
+                               const std::string& foreign_option);
+Int8Setup int8_from_model(const Graph& graph, const std::string& model_sha256);
+
 Int8Setup quantize_with_test_images(Graph& graph, const std::string& dataset, const std::filesystem::path& data_dir,
                                     int64_t k, int threads, std::string* calibration_json = nullptr);
 

@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "faultbench/faults/fault.h"
 #include "faultbench/graph.h"
 #include "faultbench/tensor.h"
 
@@ -49,12 +48,6 @@ Int8Report quantize_int8(Graph& graph, const Int8Calibration& calibration);
 // max |x| per value, as JSON: what tools/int8_reference.py needs to redo the rewrite.
 std::string int8_calibration_json(const Graph& fp32_graph, const Int8Calibration& calibration);
 
-// The int32 bias sites ("<layer>.bias", bits 32, fault_sites()) that quantize_int8 gives
-// this fp32 graph, in graph order: its conv and linear layers with a bias or a folded batch
-// norm. They do not depend on the calibration or the weights' values (faultlist
-// --int8-biases draws them without data). UsageError as quantize_int8 for a model int8
-// does not cover.
-std::vector<WeightSite> int8_bias_sites(const Graph& fp32_graph);
 
 // The scale of a tensor whose largest magnitude is max_abs: fp32(max_abs / 127), or 1 when
 // max_abs is 0 (every code is then 0).
