@@ -201,16 +201,16 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
   // A fault that leaves the weight's bits unchanged (stuck-at on a bit that already holds
   // the value) changes nothing: every image is classified against itself, nothing runs.
   // Every other fault, multi-site ones over channels and layers included, and every
-  // activation fault (one value of one channel), runs fast; except that int8 layers have no
-  // fast-mode kernels yet (docs/NUMERICS.md): an int8 campaign runs its faults by brute force.
-  const bool brute_only = impl_->graph.numerics == Numerics::Int8;
+  // activation fault (one value of one channel), runs fast where fast_mode_runs says so
+  // (int8 weight faults too: their faulty channels are recomputed with integer sums); the
+  // rest by brute force.
   std::vector<size_t> todo, noops, brute;
   for (size_t i = 0; i < faults.size(); ++i) {
     const ResolvedFault& f = faults[i];
     if (!f.activation && campaign_detail::changes_nothing(impl_->graph, f))
       noops.push_back(i);
     else
-      (brute_only ? brute : todo).push_back(i);
+      (campaign_detail::fast_mode_runs(impl_->graph, f) ? todo : brute).push_back(i);
   }
   if (!todo.empty() && !impl_->run_fast(faults, todo, out, stop, on_progress)) return false;
   if (noops.empty() && brute.empty()) return true;

@@ -36,6 +36,11 @@ ChannelLayout layout_of(const Graph& g, const ResolvedSite& s) {
 
 }  // namespace
 
+bool is_channel_weight_node(const Node& n) {
+  return n.kind == OpKind::Conv2d || n.kind == OpKind::Linear ||
+         (n.kind == OpKind::Quantized && std::get<QuantizedAttrs>(n.attrs).op == QuantOp::Conv);
+}
+
 std::vector<FaultyStep> faulty_steps(const Graph& g, ExecutorSteps exec, const StepIndex& index,
                                      const ResolvedFault& fault) {
   if (fault.activation) {
@@ -53,8 +58,7 @@ std::vector<FaultyStep> faulty_steps(const Graph& g, ExecutorSteps exec, const S
   std::map<std::pair<StepId, int>, std::vector<ResolvedSite>> by_channel;
   for (const ResolvedSite& s : fault.sites()) {
     const StepId step = index.step_of_node[size_t(s.node)];
-    const OpKind kind = g.nodes[size_t(s.node)].kind;
-    if (step_at(exec, step).node != s.node || (kind != OpKind::Conv2d && kind != OpKind::Linear))
+    if (step_at(exec, step).node != s.node || !is_channel_weight_node(g.nodes[size_t(s.node)]))
       throw_internal(__FILE__, __LINE__, "a fault site is not the weight of a conv or linear step");
     by_channel[{step, layout_of(g, s).channel_of(s.offset)}].push_back(s);
   }

@@ -35,7 +35,7 @@ constexpr int kLanes = 8;
 #else
 constexpr int kLanes = 8;  // scalar: any tile works
 #endif
-constexpr int kBlock = 4;   // positions per register tile
+constexpr int kBlock = kQConvTilePositions;  // positions per register tile
 constexpr int kChunk = 64;  // positions per work item
 
 // The layer's input channels per group, padded so that a pixel is whole 32-bit words.
@@ -206,6 +206,13 @@ void copy_channels_last(const float* x, int cig, int in_h, int in_w, uint8_t* d,
     }
 }
 
+// Whether a bit of positions [p, p + count) is set.
+bool any_needed(const uint64_t* need, int64_t p, int count) {
+  for (int64_t q = p; q < p + count; ++q)
+    if ((need[q >> 6] >> (q & 63)) & 1) return true;
+  return false;
+}
+
 QConvPath path_for(bool x_unsigned) {
 #if defined(FAULTBENCH_SIMD_TARGET_AVX512)
   if (x_unsigned) return qconv_vnni_usable() ? QConvPath::Avx512Vnni : QConvPath::Avx512Maddubs;
@@ -254,7 +261,7 @@ void qconv_pack_set(QConvPacked& p, int64_t index, int8_t value) {
 }
 
 QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacked& pack, const QRequant& r, float* y,
-                          ThreadPool* pool, bool x_unsigned) {
+                          ThreadPool* pool, bool x_unsigned, const uint64_t* needed, const float* const* fill) {
   if (s.batch == 0) return QConvPath::None;
   if (pack.lanes != kLanes)
     throw UsageError("qconv: weights packed for another SIMD target (" + std::to_string(pack.lanes) +
@@ -268,6 +275,7 @@ QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacke
   const int64_t pixel = int64_t(cp) * es, copy = int64_t(hp) * wp * pixel;
   const int64_t positions = int64_t(s.out_h) * s.out_w, in_plane = int64_t(s.in_h) * s.in_w;
   const int64_t chunks = (positions + kChunk - 1) / kChunk, images = int64_t(s.batch) * s.groups;
+  const int64_t words = (positions + 63) / 64;  // of a `needed` bitmap
   // The channels-last copies of every (image, group), codes as u8 or int16, zero borders.
   thread_local std::vector<uint8_t> buffer;
   buffer.assign(size_t(images * copy), 0);
@@ -295,8 +303,16 @@ QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacke
       const int64_t ig = item / chunks, n = ig / s.groups, g = ig % s.groups;
       const int64_t p0 = item % chunks * kChunk, np = std::min<int64_t>(kChunk, positions - p0);
       const uint8_t* d = buf + ig * copy;
+      const uint64_t* need = needed ? needed + n * words : nullptr;
       for (int64_t b0 = 0; b0 < np; b0 += kBlock) {
         const int nb = int(std::min<int64_t>(kBlock, np - b0));
+        if (need && !any_needed(need, p0 + b0, nb)) {  // golden: the group's channels copied
+          for (int64_t co = g * cog; co < (g + 1) * cog; ++co) {
+            const int64_t at = (n * s.out_c + co) * positions + p0 + b0;
+            std::copy_n(fill[n] + (at - n * s.out_c * positions), nb, y + at);
+          }
+          continue;
+        }
         const uint8_t* base[kBlock];
         for (int b = 0; b < kBlock; ++b) {
           const int64_t p = p0 + b0 + std::min(b, nb - 1);  // extra lanes repeat the last: not stored
