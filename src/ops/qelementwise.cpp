@@ -2,14 +2,15 @@
 #include "faultbench/ops/qelementwise.h"
 
 #include "faultbench/ops/qconv.h"
+#include "ops/simd/dispatch.h"
 
 #include <algorithm>
 #include <cmath>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace faultbench::ops {
+
+FAULTBENCH_SIMD_DECLARE(void, qadd_span,
+                        (int64_t n, const float* a, const float* b, double da, double db, double lo, float* y));
 
 namespace {
 constexpr int64_t kGrain = 1 << 14;
@@ -33,28 +34,11 @@ void quantize_linear(int64_t n, const float* x, float scale, float* y, ThreadPoo
 }
 
 void qadd(int64_t n, const float* a, const float* b, float ma, float mb, bool relu, float* y, ThreadPool* pool) {
-  const double lo = relu ? 0.0 : -128.0, da = ma, db = mb;
+  const double lo = relu ? 0.0 : -128.0;
+  const auto span = FAULTBENCH_SIMD_CALL(qadd_span);  // qelementwise_simd.cpp
   parallel_range(pool, (n + kGrain - 1) / kGrain, [&](long long bb, long long e) {
-    int64_t i = bb * kGrain;
-    const int64_t end = std::min<int64_t>(n, e * kGrain);
-#if defined(__SSE2__)
-    // The same operations two lanes at a time (GCC keeps the scalar loop's clamps as
-    // branches under -ftrapping-math): exact products, one rounded sum, max/min (equal to
-    // std::max/min on the finite values codes are), then qrequant_rne's add and subtract.
-    const __m128d vda = _mm_set1_pd(da), vdb = _mm_set1_pd(db), vlo = _mm_set1_pd(lo), vhi = _mm_set1_pd(127.0);
-    const __m128d magic = _mm_set1_pd(6755399441055744.0);
-    auto half = [&](__m128 x, __m128 z) {
-      __m128d v = _mm_add_pd(_mm_mul_pd(_mm_cvtps_pd(x), vda), _mm_mul_pd(_mm_cvtps_pd(z), vdb));
-      v = _mm_min_pd(_mm_max_pd(v, vlo), vhi);
-      return _mm_cvtpd_ps(_mm_sub_pd(_mm_add_pd(v, magic), magic));
-    };
-    for (; i + 4 <= end; i += 4) {
-      const __m128 x = _mm_loadu_ps(a + i), z = _mm_loadu_ps(b + i);
-      const __m128 lo2 = half(x, z), hi2 = half(_mm_movehl_ps(x, x), _mm_movehl_ps(z, z));
-      _mm_storeu_ps(y + i, _mm_movelh_ps(lo2, hi2));
-    }
-#endif
-    for (; i < end; ++i) y[i] = saturate_round(double(a[i]) * da + double(b[i]) * db, lo);
+    const int64_t begin = bb * kGrain, end = std::min<int64_t>(n, e * kGrain);
+    span(end - begin, a + begin, b + begin, double(ma), double(mb), lo, y + begin);
   });
 }
 

@@ -205,26 +205,32 @@ TEST(QConv, NeededPositionsSkipTilesAndKeepTheReferenceBits) {
   ops::reset_simd_target();
 }
 
-// qadd runs its lanes with SSE2 and the tail scalar: both give the documented formula's
-// bits, exact ties (half to even) and both saturations included, and never -0.0.
+// qadd's vector lanes (per SIMD target, qelementwise_simd.cpp) and scalar tail give the
+// documented formula's bits, exact ties (half to even) and both saturations included, and
+// never -0.0.
 TEST(QElementwise, AddLanesAndTailFollowTheFormula) {
   const int64_t n = 1003;  // not a multiple of the lanes
   const std::vector<float> a = codes(size_t(n), 21, -128, 127), b = codes(size_t(n), 22, -128, 127);
-  for (const float ma : {0.5f, 0.37f, 1.9f})
-    for (const bool relu : {false, true}) {
-      std::vector<float> y(static_cast<size_t>(n));
-      ops::qadd(n, a.data(), b.data(), ma, 0.25f, relu, y.data(), nullptr);
-      int ties = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        const double v = double(a[size_t(i)]) * double(ma) + double(b[size_t(i)]) * 0.25;
-        ties += v != std::floor(v) && v - std::floor(v) == 0.5;
-        const float want = float(std::nearbyint(std::min(std::max(v, relu ? 0.0 : -128.0), 127.0))) + 0.0f;
-        ASSERT_EQ(std::memcmp(&y[size_t(i)], &want, sizeof(float)), 0) << "element " << i << " " << y[size_t(i)];
+  for (ops::SimdTarget t : ops::simd_targets_supported()) {
+    ops::set_simd_target(t);
+    for (const float ma : {0.5f, 0.37f, 1.9f})
+      for (const bool relu : {false, true}) {
+        std::vector<float> y(static_cast<size_t>(n));
+        ops::qadd(n, a.data(), b.data(), ma, 0.25f, relu, y.data(), nullptr);
+        int ties = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const double v = double(a[size_t(i)]) * double(ma) + double(b[size_t(i)]) * 0.25;
+          ties += v != std::floor(v) && v - std::floor(v) == 0.5;
+          const float want = float(std::nearbyint(std::min(std::max(v, relu ? 0.0 : -128.0), 127.0))) + 0.0f;
+          ASSERT_EQ(std::memcmp(&y[size_t(i)], &want, sizeof(float)), 0)
+              << ops::simd_target_name(t) << " element " << i << " " << y[size_t(i)];
+        }
+        if (ma == 0.5f) {
+          EXPECT_GT(ties, 0);
+        }
       }
-      if (ma == 0.5f) {
-        EXPECT_GT(ties, 0);
-      }
-    }
+  }
+  ops::reset_simd_target();
 }
 
 }  // namespace

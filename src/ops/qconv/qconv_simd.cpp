@@ -207,7 +207,7 @@ void copy_channels_last(const float* x, int cig, int in_h, int in_w, uint8_t* d,
 }
 
 // Whether a bit of positions [p, p + count) is set.
-bool any_needed(const uint64_t* need, int64_t p, int count) {
+bool any_needed(const uint64_t* need, int64_t p, int64_t count) {
   for (int64_t q = p; q < p + count; ++q)
     if ((need[q >> 6] >> (q & 63)) & 1) return true;
   return false;
@@ -282,6 +282,11 @@ QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacke
   uint8_t* const buf = buffer.data();
   parallel_range(pool, images, [&](long long begin, long long end) {
     for (long long ig = begin; ig < end; ++ig) {
+      if (needed) {  // the group's golden rows first; the tiles with a needed position overwrite theirs
+        const int64_t n = ig / s.groups, g = ig % s.groups, first = g * cog * positions;
+        std::copy_n(fill[n] + first, cog * positions, y + n * s.out_c * positions + first);
+        if (!any_needed(needed + n * words, 0, positions)) continue;  // its input copy is never read
+      }
       const float* xg = x + ig * cig * in_plane;  // (n, g): input channels n * in_c + g * cig...
       uint8_t* d = buf + ig * copy + (int64_t(win.pad_top) * wp + win.pad_left) * pixel;
       if (quads)
@@ -306,13 +311,7 @@ QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacke
       const uint64_t* need = needed ? needed + n * words : nullptr;
       for (int64_t b0 = 0; b0 < np; b0 += kBlock) {
         const int nb = int(std::min<int64_t>(kBlock, np - b0));
-        if (need && !any_needed(need, p0 + b0, nb)) {  // golden: the group's channels copied
-          for (int64_t co = g * cog; co < (g + 1) * cog; ++co) {
-            const int64_t at = (n * s.out_c + co) * positions + p0 + b0;
-            std::copy_n(fill[n] + (at - n * s.out_c * positions), nb, y + at);
-          }
-          continue;
-        }
+        if (need && !any_needed(need, p0 + b0, nb)) continue;  // golden: copied from fill above
         const uint8_t* base[kBlock];
         for (int b = 0; b < kBlock; ++b) {
           const int64_t p = p0 + b0 + std::min(b, nb - 1);  // extra lanes repeat the last: not stored
