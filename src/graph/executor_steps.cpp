@@ -62,10 +62,9 @@ void Executor::run_step(int step, const std::vector<const float*>& inputs, float
   const detail::Step& st = checked_step(p.plan.steps, graph_, step, inputs.size(), batch, "run_step");
   const Node& n = graph_.nodes[size_t(st.node)];
   if (batch == 0) return;
-  if (needed && step_skips_positions(step))  // an int8 conv (a Conv2d's check is below)
-    if (n.kind == OpKind::Quantized)
-      return detail::run_quantized_node(graph_, n, p.nodes[size_t(st.node)].quant, inputs, output, batch, pool, false,
-                                        needed, fill);
+  if (needed && n.kind == OpKind::Quantized && step_skips_positions(step))  // an int8 conv
+    return detail::run_quantized_node(graph_, n, p.nodes[size_t(st.node)].quant, inputs, output, batch, pool, false,
+                                      needed, fill);
   if (n.kind != OpKind::Conv2d) {
     if (!st.fused()) {
       run_node(st.node, inputs, output, batch, pool);

@@ -101,9 +101,10 @@ class ChunkSimulation {
       return c;
     }
     // An int8 value's differences are sparse (requantization rounds most small changes
-    // away) and comparing costs little next to an integer conv: every map gets its exact
-    // bitmap, so that the convs after it compute only the positions that can differ.
-    const bool int8_map = g_.numerics == Numerics::Int8 && positions_of(output_of(st)) > 1;
+    // away) and comparing costs little next to an integer conv: a map that a conv reads
+    // gets its exact bitmap, so that the conv computes only the positions that can differ.
+    const bool int8_map = g_.numerics == Numerics::Int8 && positions_of(output_of(st)) > 1 &&
+                          c_.index.feeds_skipping[output_of(st)];
     c.mark = g_.nodes[size_t(st.node)].kind == OpKind::Concat ? StepChoice::Mark::Concat
              : int8_map                                        ? StepChoice::Mark::Positions
                                                                : StepChoice::Mark::Comparison;
