@@ -51,6 +51,9 @@ TEST(QConv, EveryPathEqualsTheReferenceBitwise) {
       {"relu 16->20 3x3 stride 2", ops::conv2d_shape(2, 16, 8, 8, 20, 4, 4, Window2d::square(3, 2, 1), 1), true, false},
       {"relu 64->17 3x3 (K = 576)", ops::conv2d_shape(1, 64, 5, 5, 17, 5, 5, Window2d::square(3, 1, 1), 1), true,
        false},
+      // Tiles of several channel vectors (up to 4: 64 channels under AVX-512), and 3.
+      {"relu 8->64 3x3", ops::conv2d_shape(1, 8, 5, 5, 64, 5, 5, Window2d::square(3, 1, 1), 1), true, false},
+      {"signed 6->40 3x3", ops::conv2d_shape(1, 6, 4, 4, 40, 4, 4, Window2d::square(3, 1, 1), 1), false, false},
       {"grouped 8->8 groups 4", ops::conv2d_shape(2, 8, 6, 6, 8, 6, 6, Window2d::square(3, 1, 1), 4), true, false},
       {"depthwise signed", ops::conv2d_shape(1, 5, 6, 6, 5, 6, 6, Window2d::square(3, 1, 1), 5), false, false},
       {"rect dilated", ops::conv2d_shape(1, 6, 9, 8, 9, 7, 7, Window2d{3, 2, 1, 1, 2, 1, 1, 0, 1, 0}, 1), true, false},
