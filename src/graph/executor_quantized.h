@@ -28,8 +28,7 @@ void check_quantized_node(const Graph& g, const Node& n, const std::function<voi
 // One output channel with weights of its own (the campaign's faulty channel,
 // Executor::channel_weights / run_step_channel): `weights` is the channel's slice of codes
 // as fp32 integers; prepares cw's codes and, optimized, its fp32 or int8 pack.
-void quantized_channel_prepare(const Graph& g, const Node& n, const float* weights, bool optimized,
-                               ChannelWeights& cw);
+void quantized_channel_prepare(const Graph& g, const Node& n, const float* weights, bool optimized, ChannelWeights& cw);
 // Writes channel cw.channel of `output` ([batch, out_c, h, w]) from x ([batch, in_c, h, w])
 // with cw's weights and the node's own bias, multiplier and ReLU: the bits
 // run_quantized_node gives with the slice in the weight tensor. Other channels are left.

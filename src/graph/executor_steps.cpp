@@ -187,8 +187,7 @@ void Executor::run_step_channel(const ChannelWeights& cw, const std::vector<cons
   const ValueShape& out = graph_.values[size_t(n.output)];
   const int co = cw.channel;
   const bool ref = options_.variant == KernelVariant::Reference;
-  if (n.kind == OpKind::Quantized)
-    return detail::run_quantized_channel(graph_, n, cw, inputs[0], output, batch, ref);
+  if (n.kind == OpKind::Quantized) return detail::run_quantized_channel(graph_, n, cw, inputs[0], output, batch, ref);
   if (n.kind == OpKind::Linear) {
     // y[i, co] = (fma chain over the inputs) + bias[co]: one feature, the same chain (and
     // Gemm's scaling, as run_node applies it).

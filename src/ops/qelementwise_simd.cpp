@@ -40,8 +40,7 @@ void qadd_span(int64_t n, const float* a, const float* b, double da, double db, 
     _mm_storeu_ps(y + i, _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_add_pd(v, magic), magic)));
   }
 #endif
-  for (; i < n; ++i)
-    y[i] = float(qrequant_rne(std::min(std::max(double(a[i]) * da + double(b[i]) * db, lo), 127.0)));
+  for (; i < n; ++i) y[i] = float(qrequant_rne(std::min(std::max(double(a[i]) * da + double(b[i]) * db, lo), 127.0)));
 }
 #pragma GCC diagnostic pop
 

@@ -23,8 +23,8 @@ const uint64_t* needed_positions(const SimContext& ctx, StepId s, Worker& w) {
   }
   const Graph& g = ctx.graph;
   const Node& node = g.nodes[size_t(st.node)];
-  const Conv2dAttrs& c = node.kind == OpKind::Quantized ? std::get<QuantizedAttrs>(node.attrs).conv
-                                                        : std::get<Conv2dAttrs>(node.attrs);
+  const Conv2dAttrs& c =
+      node.kind == OpKind::Quantized ? std::get<QuantizedAttrs>(node.attrs).conv : std::get<Conv2dAttrs>(node.attrs);
   const ValueShape& in = shape_of(g, input_of(st, 0));
   const ValueShape& out = shape_of(g, output_of(st));
   const int64_t in_words = mask_words(int64_t(in.h) * in.w), out_pos = int64_t(out.h) * out.w;

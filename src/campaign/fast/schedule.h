@@ -20,12 +20,12 @@ inline ValueId input_of(const ExecStep& st, size_t i) { return ValueId(st.inputs
 inline const ValueShape& shape_of(const Graph& g, ValueId v) { return g.values[v.index()]; }
 
 struct StepIndex {
-  std::vector<StepId> step_of_node;       // node -> step that runs it (fused members included)
-  IdVector<ValueId, int64_t> row_floats;  // floats per image
-  IdVector<ValueId, char> stored;         // written by a step or the input (not a fused intermediate)
-  int64_t stored_floats = 0;              // floats per image of all stored values
+  std::vector<StepId> step_of_node;        // node -> step that runs it (fused members included)
+  IdVector<ValueId, int64_t> row_floats;   // floats per image
+  IdVector<ValueId, char> stored;          // written by a step or the input (not a fused intermediate)
+  int64_t stored_floats = 0;               // floats per image of all stored values
   IdVector<ValueId, char> feeds_skipping;  // read by a step that can skip positions (step_skips_positions)
-  int sim_batch = 8;                      // images per suffix recomputation (sim_batch_for)
+  int sim_batch = 8;                       // images per suffix recomputation (sim_batch_for)
 };
 StepIndex make_step_index(const Graph& graph, ExecutorSteps exec);
 

@@ -103,11 +103,11 @@ class ChunkSimulation {
     // An int8 value's differences are sparse (requantization rounds most small changes
     // away) and comparing costs little next to an integer conv: a map that a conv reads
     // gets its exact bitmap, so that the conv computes only the positions that can differ.
-    const bool int8_map = g_.numerics == Numerics::Int8 && positions_of(output_of(st)) > 1 &&
-                          c_.index.feeds_skipping[output_of(st)];
+    const bool int8_map =
+        g_.numerics == Numerics::Int8 && positions_of(output_of(st)) > 1 && c_.index.feeds_skipping[output_of(st)];
     c.mark = g_.nodes[size_t(st.node)].kind == OpKind::Concat ? StepChoice::Mark::Concat
-             : int8_map                                        ? StepChoice::Mark::Positions
-                                                               : StepChoice::Mark::Comparison;
+             : int8_map                                       ? StepChoice::Mark::Positions
+                                                              : StepChoice::Mark::Comparison;
     if ((c.needed = needed_positions(c_, s, w_)))
       c.run = StepChoice::Run::NeededPositions;
     else if ((c.resume_at = c_.resume.at_most(s, golden_channels(input_of(st, 0)))))

@@ -36,7 +36,7 @@ constexpr int kLanes = 8;
 constexpr int kLanes = 8;  // scalar: any tile works
 #endif
 constexpr int kBlock = kQConvTilePositions;  // positions per register tile
-constexpr int kChunk = 64;  // positions per work item
+constexpr int kChunk = 64;                   // positions per work item
 
 // The layer's input channels per group, padded so that a pixel is whole 32-bit words.
 int padded_channels(int cig, bool quads) { return quads ? (cig + 3) / 4 * 4 : (cig + 1) / 2 * 2; }
@@ -360,7 +360,8 @@ QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacke
           const int8_t* w = weights + g * group_words + size_t(c0) * 4;
           const int nv = std::min(kMaxVectors, (cog - c0 + kLanes - 1) / kLanes);
           const auto run = [&]<int NV>() {
-            if constexpr (NV <= kMaxVectors) tile_path<NV>(path, quads, base, taps.data(), ntaps, cwords, w, pack.co_pad, sums);
+            if constexpr (NV <= kMaxVectors)
+              tile_path<NV>(path, quads, base, taps.data(), ntaps, cwords, w, pack.co_pad, sums);
           };
           switch (nv) {
             case 4: run.template operator()<4>(); break;
@@ -370,8 +371,8 @@ QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacke
           }
           for (int v = 0; v < nv; ++v, c0 += kLanes) {
             const int co0 = int(g) * cog + c0;
-            requantize(r, co0, std::min(kLanes, cog - c0), nb, sums[v],
-                       y + (n * s.out_c + co0) * positions + p0 + b0, positions);
+            requantize(r, co0, std::min(kLanes, cog - c0), nb, sums[v], y + (n * s.out_c + co0) * positions + p0 + b0,
+                       positions);
           }
         }
       }
