@@ -120,11 +120,12 @@ int golden_channels_after(const Graph& g, const ExecStep& st, GoldenOf golden) {
     case OpKind::Round: return golden(input_of(st, 0));
     case OpKind::GlobalMaxPool: return golden(input_of(st, 0));
     case OpKind::Add: return std::min(golden(input_of(st, 0)), golden(input_of(st, 1)));
-    case OpKind::Quantized:  // int8: a conv mixes channels; the add and the pools are per channel
+    case OpKind::Quantized:  // int8: the add and the pools are per channel; a conv (or any other) mixes them
       switch (std::get<QuantizedAttrs>(g.nodes[size_t(st.node)].attrs).op) {
-        case QuantOp::Conv: return 0;
         case QuantOp::Add: return std::min(golden(input_of(st, 0)), golden(input_of(st, 1)));
-        default: return golden(input_of(st, 0));
+        case QuantOp::Quantize:
+        case QuantOp::AvgPool: return golden(input_of(st, 0));
+        default: return 0;
       }
     case OpKind::Concat: {
       int offset = 0, first = shape_of(g, output_of(st)).c;
