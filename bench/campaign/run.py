@@ -14,7 +14,7 @@ images through four campaign implementations on this machine and prints a table.
   faultbench_<format>  (with --numerics tf32,tf32-published,bf16,fp16,int8) the fast mode with
                        --numerics <format>, reported as its rate over faultbench_fast's (fp32)
                        in the same invocation; 16-bit formats run the same rows with bit % 16,
-                       int8 with bit % 8 (int8 faults run by brute force inside the fast mode)
+                       int8 with bit % 8
 
 A/B mode (--baseline PATH): the tool faultbench_baseline runs PATH's fast mode on the same
 faults and images, interleaved with faultbench_fast within every rep (ABAB...), so that

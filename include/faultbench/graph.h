@@ -106,9 +106,9 @@ struct QuantizedAttrs {
   // per channel (docs/NUMERICS.md gives the formulas).
   std::vector<float> multiplier;
   std::vector<float> offset;  // Affine: b[c] per channel, in output codes
-  bool relu = false;        // a fused ReLU: outputs clamped at 0
-  bool x_unsigned = false;  // Conv: input codes in [0, 127] by construction (a ReLU's output)
-  bool weight_kn = false;   // linear: the weight stored [in, out] (ONNX MatMul, Gemm transB = 0)
+  bool relu = false;          // a fused ReLU: outputs clamped at 0
+  bool x_unsigned = false;    // Conv: input codes in [0, 127] by construction (a ReLU's output)
+  bool weight_kn = false;     // linear: the weight stored [in, out] (ONNX MatMul, Gemm transB = 0)
 };
 using UnaryFn = ops::UnaryFn;         // LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh
 using UnaryAttrs = ops::UnaryParams;  // fn, alpha, beta, lo, hi (formulas: ops/unary.h)

@@ -40,21 +40,6 @@ ResolvedFault resolve_fault(const Graph& graph, const Fault& fault) {
   return ResolvedFault{*p, param.node, flat_index(param.shape, fault.site.index), fault.site.bit, fault.model, {}};
 }
 
-namespace {
-
-// Which faults a fast-mode campaign runs fast (the others by brute force, same results):
-// every fault, multi-site ones over channels and layers included, and every activation
-// fault (one value of one channel); except that int8 layers have no fast-mode kernels yet
-// (docs/NUMERICS.md), and an int32 bias site (int8) has none in any case.
-bool runs_fast(const Graph& graph, const ResolvedFault& fault) {
-  if (graph.numerics == Numerics::Int8) return false;
-  for (const ResolvedSite& s : fault.activation ? std::vector<ResolvedSite>{} : fault.sites())
-    if (is_int32_bias_site(graph, s.param)) return false;
-  return true;
-}
-
-}  // namespace
-
 ResolvedFault resolve_activation_fault(const Graph& graph, const Fault& fault) {
   const std::optional<int> node = graph.find_node(fault.site.layer);
   if (!node || !is_activation_site(graph, *node))
@@ -217,14 +202,17 @@ bool CampaignEngine::run(const std::vector<ResolvedFault>& faults, std::vector<F
 
   // A fault that leaves the weight's bits unchanged (stuck-at on a bit that already holds
   // the value) changes nothing: every image is classified against itself, nothing runs.
-  // Every other fault runs fast or by brute force as runs_fast() says.
+  // Every other fault, multi-site ones over channels and layers included, and every
+  // activation fault (one value of one channel), runs fast where fast_mode_runs says so
+  // (int8 weight faults too: their faulty channels are recomputed with integer sums); the
+  // rest by brute force.
   std::vector<size_t> todo, noops, brute;
   for (size_t i = 0; i < faults.size(); ++i) {
     const ResolvedFault& f = faults[i];
     if (!f.activation && campaign_detail::changes_nothing(impl_->graph, f))
       noops.push_back(i);
     else
-      (runs_fast(impl_->graph, f) ? todo : brute).push_back(i);
+      (campaign_detail::fast_mode_runs(impl_->graph, f) ? todo : brute).push_back(i);
   }
   if (!todo.empty() && !impl_->run_fast(faults, todo, out, stop, on_progress)) return false;
   if (noops.empty() && brute.empty()) return true;

@@ -101,9 +101,76 @@ void check_quantized_node(const Graph& g, const Node& n, const std::function<voi
   }
 }
 
+namespace {
+// A one-output-channel conv over the input channels of one group.
+ops::Conv2dShape channel_shape(const Graph& g, const Node& n, int batch) {
+  ops::Conv2dShape one = qconv_shape(g, n, batch);
+  one.in_c /= one.groups;
+  one.out_c = 1;
+  one.groups = 1;
+  return one;
+}
+}  // namespace
+
+// The fp32 kernels sum integers exactly while every partial sum stays below 2^24
+// (ChannelWeights::int8_fp32_sums): products of at most 2^14, at most 1,024 of them.
+constexpr int64_t kExactFp32Products = (int64_t(1) << 24) / (128 * 128);
+
+void quantized_channel_prepare(const Graph& g, const Node& n, const float* weights, bool optimized,
+                               ChannelWeights& cw) {
+  const ops::Conv2dShape one = channel_shape(g, n, 1);
+  const Window2d w = one.window();
+  const int64_t k = int64_t(one.in_c) * w.kernel_h * w.kernel_w;
+  cw.codes.resize(size_t(k));
+  for (size_t i = 0; i < cw.codes.size(); ++i) cw.codes[i] = code_of(weights[i]);
+  if (!optimized) return;
+  cw.int8_fp32_sums = k <= kExactFp32Products;
+  if (cw.int8_fp32_sums) {
+    cw.weights.resize(size_t(k));
+    for (size_t i = 0; i < cw.codes.size(); ++i) cw.weights[i] = float(cw.codes[i]);
+    cw.conv = ops::conv2d_pack(one, cw.weights.data());
+  } else {
+    cw.qconv = ops::qconv_pack(one, cw.codes.data());
+  }
+}
+
+void run_quantized_channel(const Graph& g, const Node& n, const ChannelWeights& cw, const float* x, float* output,
+                           int batch, bool reference) {
+  const auto& a = std::get<QuantizedAttrs>(n.attrs);
+  const int co = cw.channel;
+  const ops::Conv2dShape full = qconv_shape(g, n, 1), one = channel_shape(g, n, 1);
+  const int64_t in_plane = int64_t(full.in_h) * full.in_w, plane = int64_t(full.out_h) * full.out_w;
+  const int64_t group_first = int64_t(co / (full.out_c / full.groups)) * one.in_c;
+  // Channel co's bias (the int32 bias parameter's word, when the layer has one) and
+  // multiplier as channel 0 of a one-channel layer.
+  int32_t bias = 0;
+  if (n.params.size() > 1) bias = std::bit_cast<int32_t>(g.params.at(size_t(n.params[1])).value.data.at(size_t(co)));
+  const ops::QRequant r{n.params.size() > 1 ? &bias : nullptr, a.multiplier.data() + co, a.relu, a.out_scale == 0.0f};
+  thread_local std::vector<float> sums;
+  sums.resize(size_t(plane));
+  for (int i = 0; i < batch; ++i) {
+    const float* xi = x + (int64_t(i) * full.in_c + group_first) * in_plane;
+    float* y = output + (int64_t(i) * full.out_c + co) * plane;
+    if (reference) {
+      ops::qconv_reference(one, xi, cw.codes.data(), r, y);
+    } else if (cw.int8_fp32_sums) {
+      ops::conv2d_optimized(one, xi, cw.conv, nullptr, sums.data(), nullptr);
+      for (int64_t p = 0; p < plane; ++p) y[p] = ops::qrequant_one(r, 0, int32_t(sums[size_t(p)]));
+    } else {
+      ops::qconv_optimized(one, xi, cw.qconv, r, y, nullptr, a.x_unsigned);
+    }
+  }
+}
+
+bool quantized_skips_positions(const Graph& g, const Node& n) {
+  if (n.kind != OpKind::Quantized) return false;
+  const auto& a = std::get<QuantizedAttrs>(n.attrs);
+  return a.op == QuantOp::Conv && !a.linear && g.values[size_t(n.output)].h * g.values[size_t(n.output)].w > 1;
+}
+
 void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep,
                         const std::vector<const float*>& inputs, float* output, int batch, ThreadPool* pool,
-                        bool reference) {
+                        bool reference, const uint64_t* needed, const float* const* fill) {
   const auto& a = std::get<QuantizedAttrs>(n.attrs);
   const ValueShape& out = g.values[size_t(n.output)];
   const int64_t count = int64_t(batch) * out.numel();
@@ -118,7 +185,7 @@ void run_quantized_node(const Graph& g, const Node& n, const QuantizedPrep& prep
       if (reference)
         ops::qconv_reference(s, inputs[0], prep.codes.data(), r, output);
       else
-        ops::qconv_optimized(s, inputs[0], prep.pack, r, output, pool, a.x_unsigned);
+        ops::qconv_optimized(s, inputs[0], prep.pack, r, output, pool, a.x_unsigned, needed, fill);
       break;
     }
     case QuantOp::Add:

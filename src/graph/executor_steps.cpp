@@ -62,6 +62,9 @@ void Executor::run_step(int step, const std::vector<const float*>& inputs, float
   const detail::Step& st = checked_step(p.plan.steps, graph_, step, inputs.size(), batch, "run_step");
   const Node& n = graph_.nodes[size_t(st.node)];
   if (batch == 0) return;
+  if (needed && n.kind == OpKind::Quantized && step_skips_positions(step))  // an int8 conv
+    return detail::run_quantized_node(graph_, n, p.nodes[size_t(st.node)].quant, inputs, output, batch, pool, false,
+                                      needed, fill);
   if (n.kind != OpKind::Conv2d) {
     if (!st.fused()) {
       run_node(st.node, inputs, output, batch, pool);
@@ -94,6 +97,8 @@ bool Executor::step_skips_positions(int step) const {
   const Prepared& p = *prepared_;
   if (step < 0 || size_t(step) >= p.plan.steps.size() || options_.variant != KernelVariant::Optimized) return false;
   const int node = p.plan.steps[size_t(step)].node;
+  if (graph_.nodes[size_t(node)].kind == OpKind::Quantized)  // the integer kernel skips tiles of positions
+    return detail::quantized_skips_positions(graph_, graph_.nodes[size_t(node)]);
   if (graph_.nodes[size_t(node)].kind != OpKind::Conv2d) return false;
   // As the campaign runs steps: single-threaded, with a bitmap (any batch: the rule for
   // a bitmap does not depend on it).
@@ -137,7 +142,8 @@ ChannelWeights Executor::channel_weights(int step, int channel, const float* wei
     throw UsageError("executor: channel_weights: step " + std::to_string(step) + " out of range");
   const Node& n = graph_.nodes[size_t(p.plan.steps[size_t(step)].node)];
   const ValueShape& out = graph_.values[size_t(n.output)];
-  if (n.kind != OpKind::Conv2d && n.kind != OpKind::Linear)
+  const bool int8 = n.kind == OpKind::Quantized && std::get<QuantizedAttrs>(n.attrs).op == QuantOp::Conv;
+  if (n.kind != OpKind::Conv2d && n.kind != OpKind::Linear && !int8)
     throw UsageError("executor: channel_weights: " + node_label(graph_, p.plan.steps[size_t(step)].node) +
                      " is not a conv or linear step");
   if (channel < 0 || channel >= out.c)
@@ -146,7 +152,9 @@ ChannelWeights Executor::channel_weights(int step, int channel, const float* wei
   ChannelWeights cw;
   cw.step = step;
   cw.channel = channel;
-  if (n.kind == OpKind::Conv2d) {
+  if (int8) {
+    detail::quantized_channel_prepare(graph_, n, weights, options_.variant == KernelVariant::Optimized, cw);
+  } else if (n.kind == OpKind::Conv2d) {
     ops::Conv2dShape one = conv_shape(graph_, n, 1);
     one.in_c /= one.groups;
     one.out_c = 1;
@@ -179,6 +187,7 @@ void Executor::run_step_channel(const ChannelWeights& cw, const std::vector<cons
   const ValueShape& out = graph_.values[size_t(n.output)];
   const int co = cw.channel;
   const bool ref = options_.variant == KernelVariant::Reference;
+  if (n.kind == OpKind::Quantized) return detail::run_quantized_channel(graph_, n, cw, inputs[0], output, batch, ref);
   if (n.kind == OpKind::Linear) {
     // y[i, co] = (fma chain over the inputs) + bias[co]: one feature, the same chain (and
     // Gemm's scaling, as run_node applies it).

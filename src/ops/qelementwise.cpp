@@ -2,11 +2,15 @@
 #include "faultbench/ops/qelementwise.h"
 
 #include "faultbench/ops/qconv.h"
+#include "ops/simd/dispatch.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace faultbench::ops {
+
+FAULTBENCH_SIMD_DECLARE(void, qadd_span,
+                        (int64_t n, const float* a, const float* b, double da, double db, double lo, float* y));
 
 namespace {
 constexpr int64_t kGrain = 1 << 14;
@@ -30,10 +34,11 @@ void quantize_linear(int64_t n, const float* x, float scale, float* y, ThreadPoo
 }
 
 void qadd(int64_t n, const float* a, const float* b, float ma, float mb, bool relu, float* y, ThreadPool* pool) {
-  const double lo = relu ? 0.0 : -128.0, da = ma, db = mb;
+  const double lo = relu ? 0.0 : -128.0;
+  const auto span = FAULTBENCH_SIMD_CALL(qadd_span);  // qelementwise_simd.cpp
   parallel_range(pool, (n + kGrain - 1) / kGrain, [&](long long bb, long long e) {
-    for (int64_t i = bb * kGrain, end = std::min<int64_t>(n, e * kGrain); i < end; ++i)
-      y[i] = saturate_round(double(a[i]) * da + double(b[i]) * db, lo);
+    const int64_t begin = bb * kGrain, end = std::min<int64_t>(n, e * kGrain);
+    span(end - begin, a + begin, b + begin, double(ma), double(mb), lo, y + begin);
   });
 }
 

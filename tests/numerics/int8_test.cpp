@@ -1,7 +1,8 @@
 // --numerics int8 (docs/NUMERICS.md "int8"): the graph rewrite (codes in the weight
 // parameters, BN folded, ReLUs fused), int8 weight faults, the optimized kernels == the
 // reference ones through whole networks (1 and 2 threads, any batch), and fast == brute
-// force campaigns on zoo models with random weights.
+// force campaigns on zoo models with random weights (the fast mode running every weight
+// fault; more in int8_fast_test.cpp).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -75,11 +76,23 @@ std::vector<FaultCounts> run_engine(const Graph& g, const ImageSet& images, cons
   o.mode = mode;
   o.threads = threads;
   o.max_chunk_images = 5;
+  o.profile = mode == CampaignMode::Fast;
   CampaignEngine engine(g, images, o);
   std::vector<ResolvedFault> rf;
   for (const Fault& f : faults) rf.push_back(resolve_fault(g, f));
   std::vector<FaultCounts> out;
   EXPECT_TRUE(engine.run(rf, out));
+  if (mode == CampaignMode::Fast) {  // every weight fault that changes a code ran in the fast mode itself
+    int64_t simulated = 0, changing = 0;
+    for (const auto& l : engine.profile().by_faulty_layer) simulated += l.faults;
+    for (const ResolvedFault& f : rf) {
+      if (is_int32_bias_site(g, f.param)) continue;  // bias faults run by brute force
+      const float w = g.params[size_t(f.param)].value.data[size_t(f.offset)];
+      changing += apply_fault(w, f.bit, f.model, Numerics::Int8) != w;
+    }
+    EXPECT_EQ(simulated, changing);
+    EXPECT_GT(simulated, 0);
+  }
   return out;
 }
 

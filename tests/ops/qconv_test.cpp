@@ -4,6 +4,8 @@
 // inputs, VNNI where the CPU has it). The requantization's rounding and saturation rules.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -49,6 +51,9 @@ TEST(QConv, EveryPathEqualsTheReferenceBitwise) {
       {"relu 16->20 3x3 stride 2", ops::conv2d_shape(2, 16, 8, 8, 20, 4, 4, Window2d::square(3, 2, 1), 1), true, false},
       {"relu 64->17 3x3 (K = 576)", ops::conv2d_shape(1, 64, 5, 5, 17, 5, 5, Window2d::square(3, 1, 1), 1), true,
        false},
+      // Tiles of several channel vectors (up to 4: 64 channels under AVX-512), and 3.
+      {"relu 8->64 3x3", ops::conv2d_shape(1, 8, 5, 5, 64, 5, 5, Window2d::square(3, 1, 1), 1), true, false},
+      {"signed 6->40 3x3", ops::conv2d_shape(1, 6, 4, 4, 40, 4, 4, Window2d::square(3, 1, 1), 1), false, false},
       {"grouped 8->8 groups 4", ops::conv2d_shape(2, 8, 6, 6, 8, 6, 6, Window2d::square(3, 1, 1), 4), true, false},
       {"depthwise signed", ops::conv2d_shape(1, 5, 6, 6, 5, 6, 6, Window2d::square(3, 1, 1), 5), false, false},
       {"rect dilated", ops::conv2d_shape(1, 6, 9, 8, 9, 7, 7, Window2d{3, 2, 1, 1, 2, 1, 1, 0, 1, 0}, 1), true, false},
@@ -148,6 +153,87 @@ TEST(QElementwise, QuantizeAddAndPoolFollowTheirFormulas) {
   ops::qavg_pool(s, p, 0.25f, y, nullptr);
   EXPECT_EQ(y[0], 2.0f);  // 10 / 4 = 2.5 -> 2
   EXPECT_EQ(y[1], 7.0f);  // 27 / 4 = 6.75 -> 7
+}
+
+// The fast mode's position skipping (qconv_optimized's needed/fill): a tile of positions
+// with no needed position is copied from fill, any other computed whole, under every SIMD
+// target. The fill rows hold a marker no kernel writes, so the test sees which tiles were
+// skipped (the skipping path ran) and that every needed position has the reference's bits.
+TEST(QConv, NeededPositionsSkipTilesAndKeepTheReferenceBits) {
+  const ops::Conv2dShape s = ops::conv2d_shape(3, 16, 9, 9, 20, 9, 9, Window2d::square(3, 1, 1), 1);  // 81 positions
+  const int64_t positions = 81, words = 2, wn = int64_t(20) * 16 * 9;
+  std::vector<int8_t> weight(static_cast<size_t>(wn));
+  const std::vector<float> wc = codes(size_t(wn), 7, -128, 127);
+  for (size_t i = 0; i < weight.size(); ++i) weight[i] = int8_t(int(wc[i]));
+  const std::vector<float> x = codes(size_t(3) * 16 * 81, 8, 0, 127);
+  std::vector<int32_t> bias(20, 1234);
+  std::vector<float> mult(20, 0.0011f);
+  const ops::QRequant r{bias.data(), mult.data(), true, false};
+  const size_t yn = size_t(3) * 20 * 81;
+  std::vector<float> ref(yn);
+  ops::qconv_reference(s, x.data(), weight.data(), r, ref.data());
+  // Image 0: positions 5 and 80 (the last, a partial tile); image 1: none; image 2: all.
+  std::vector<uint64_t> needed(size_t(3 * words), 0);
+  needed[0] = uint64_t(1) << 5;
+  needed[1] = uint64_t(1) << (80 - 64);
+  needed[4] = ~uint64_t(0);
+  needed[5] = (uint64_t(1) << 17) - 1;
+  const float marker = 1000.0f;  // not a code
+  const std::vector<float> fill(size_t(20 * 81), marker);
+  const float* fills[] = {fill.data(), fill.data(), fill.data()};
+  const int tile = ops::kQConvTilePositions;
+  for (ops::SimdTarget t : ops::simd_targets_supported()) {
+    ops::set_simd_target(t);
+    const ops::QConvPacked pack = ops::qconv_pack(s, weight.data());
+    std::vector<float> got(yn, -1.0f);
+    ops::qconv_optimized(s, x.data(), pack, r, got.data(), nullptr, true, needed.data(), fills);
+    int64_t skipped = 0;
+    for (int n = 0; n < 3; ++n)
+      for (int64_t p = 0; p < positions; ++p) {
+        bool tile_needed = false;
+        for (int64_t q = p / tile * tile; q < std::min(positions, p / tile * tile + tile); ++q)
+          tile_needed = tile_needed || ((needed[size_t(n * words + q / 64)] >> (q % 64)) & 1);
+        for (int co = 0; co < 20; ++co) {
+          const size_t i = (size_t(n) * 20 + size_t(co)) * size_t(positions) + size_t(p);
+          if (tile_needed)
+            ASSERT_EQ(std::memcmp(&got[i], &ref[i], sizeof(float)), 0)
+                << ops::simd_target_name(t) << " image " << n << " position " << p;
+          else
+            ASSERT_EQ(got[i], marker) << ops::simd_target_name(t) << " image " << n << " position " << p;
+          skipped += !tile_needed;
+        }
+      }
+    EXPECT_EQ(skipped, 20 * ((81 - tile - 1) + 81)) << ops::simd_target_name(t);  // image 0: two tiles computed
+  }
+  ops::reset_simd_target();
+}
+
+// qadd's vector lanes (per SIMD target, qelementwise_simd.cpp) and scalar tail give the
+// documented formula's bits, exact ties (half to even) and both saturations included, and
+// never -0.0.
+TEST(QElementwise, AddLanesAndTailFollowTheFormula) {
+  const int64_t n = 1003;  // not a multiple of the lanes
+  const std::vector<float> a = codes(size_t(n), 21, -128, 127), b = codes(size_t(n), 22, -128, 127);
+  for (ops::SimdTarget t : ops::simd_targets_supported()) {
+    ops::set_simd_target(t);
+    for (const float ma : {0.5f, 0.37f, 1.9f})
+      for (const bool relu : {false, true}) {
+        std::vector<float> y(static_cast<size_t>(n));
+        ops::qadd(n, a.data(), b.data(), ma, 0.25f, relu, y.data(), nullptr);
+        int ties = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const double v = double(a[size_t(i)]) * double(ma) + double(b[size_t(i)]) * 0.25;
+          ties += v != std::floor(v) && v - std::floor(v) == 0.5;
+          const float want = float(std::nearbyint(std::min(std::max(v, relu ? 0.0 : -128.0), 127.0))) + 0.0f;
+          ASSERT_EQ(std::memcmp(&y[size_t(i)], &want, sizeof(float)), 0)
+              << ops::simd_target_name(t) << " element " << i << " " << y[size_t(i)];
+        }
+        if (ma == 0.5f) {
+          EXPECT_GT(ties, 0);
+        }
+      }
+  }
+  ops::reset_simd_target();
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ struct LayerAllocation {
 // a layer chosen with probability W_l / W. A fault drawn twice (the same set of sites) or
 // with a site twice is redrawn.
 struct SamplePlan {
-  int64_t weights = 0;      // W
+  int64_t weights = 0;  // W
   // B: elements of the sites of their own width (int8's int32 biases, faultlist
   // --int8-biases): N = W x bits x 2 + B x 32 x 2, and a layer's share of the sample is its
   // share of the population (a bias element counts as 32 / bits weights).

@@ -15,6 +15,7 @@
 #include "faultbench/executor.h"
 #include "faultbench/ops/conv2d.h"
 #include "faultbench/ops/linear.h"
+#include "faultbench/ops/qconv.h"
 
 namespace faultbench {
 
@@ -37,6 +38,15 @@ struct ChannelWeights {
   ops::Conv2dPacked conv;      // optimized conv: a one-channel conv over the channel's group
   ops::LinearPacked linear;    // optimized linear: one output feature
   std::vector<float> weights;  // the slice itself (reference kernels)
+  // An int8 conv or linear step (--numerics int8): the slice's codes (reference kernel).
+  // The optimized variant sums the channel with the fp32 kernels on the codes (`conv`
+  // above, int8_fp32_sums) when that is exact: every product is an integer of at most
+  // 128 x 128 = 2^14 in magnitude, so with at most 1,024 products per sum every partial
+  // sum, in any order, is an integer below 2^24, which fp32 holds exactly. Longer sums run
+  // the integer kernel on a one-channel pack (`qconv`).
+  std::vector<int8_t> codes;
+  ops::QConvPacked qconv;
+  bool int8_fp32_sums = false;
   // An activation fault instead (element_change; the weights above are then empty): element
   // `element` (channel * h * w + position) of node `node`'s value, a member of the step, is
   // replaced by change(value) in every image; `channel` is the element's channel.
@@ -77,7 +87,7 @@ class ExecutorSteps {
 
   // Whether run_step's `needed` can save work on step `step`: a conv for which
   // ops::choose_conv2d_path picks the zero-skipping kernel when run single-threaded with a
-  // bitmap.
+  // bitmap; or an int8 conv over a map (the integer kernel skips tiles of positions).
   bool step_skips_positions(int step) const { return exec_->step_skips_positions(step); }
 
   // Whether run_step_segment can run step `step`: a conv whose reduction splits by input

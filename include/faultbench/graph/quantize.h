@@ -48,7 +48,6 @@ Int8Report quantize_int8(Graph& graph, const Int8Calibration& calibration);
 // max |x| per value, as JSON: what tools/int8_reference.py needs to redo the rewrite.
 std::string int8_calibration_json(const Graph& fp32_graph, const Int8Calibration& calibration);
 
-
 // The scale of a tensor whose largest magnitude is max_abs: fp32(max_abs / 127), or 1 when
 // max_abs is 0 (every code is then 0).
 float int8_scale(float max_abs);

@@ -74,7 +74,16 @@ QConvPacked qconv_pack(const Conv2dShape& s, const int8_t* weight);
 void qconv_pack_set(QConvPacked& pack, int64_t index, int8_t value);
 
 // pool may be null. Returns the path that ran. Same bits as qconv_reference.
+//
+// needed and fill (optional; fault campaigns), as conv2d_optimized's: per image a bitmap of
+// the output positions (oh * out_w + ow, ceil(out_h * out_w / 64) words) that must be
+// computed, and fill[n], an output row [out_c, out_h, out_w] holding the right values of
+// the others. A tile of positions none of which is needed is copied from fill instead of
+// computed (a computed position's value is the same either way: the kernel is exact).
 QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacked& pack, const QRequant& r, float* y,
-                          ThreadPool* pool, bool x_unsigned);
+                          ThreadPool* pool, bool x_unsigned, const uint64_t* needed = nullptr,
+                          const float* const* fill = nullptr);
+// Positions per tile of qconv_optimized: a tile with a needed position is computed whole.
+inline constexpr int kQConvTilePositions = 4;
 
 }  // namespace faultbench::ops

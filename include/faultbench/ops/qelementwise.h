@@ -17,7 +17,8 @@ float quantize_one(float x, float scale);
 void quantize_linear(int64_t n, const float* x, float scale, float* y, ThreadPool* pool);
 
 // y = saturate(round_half_even(fp64(a) * fp64(ma) + fp64(b) * fp64(mb))) into
-// [relu ? 0 : -128, 127] (both products exact in fp64; one rounded sum).
+// [relu ? 0 : -128, 127] (both products exact in fp64; one rounded sum). The lanes run per
+// SIMD target (src/ops/qelementwise_simd.cpp), each element with exactly these operations.
 void qadd(int64_t n, const float* a, const float* b, float ma, float mb, bool relu, float* y, ThreadPool* pool);
 
 // Average pooling without padding (kernel, stride; global: kernel = the map, stride 1):

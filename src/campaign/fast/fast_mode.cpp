@@ -5,6 +5,16 @@
 
 namespace faultbench::campaign_detail {
 
+bool fast_mode_runs(const Graph& g, const ResolvedFault& fault) {
+  if (g.numerics != Numerics::Int8) return true;
+  if (fault.activation) return false;
+  for (const ResolvedSite& s : fault.sites()) {
+    const Node& n = g.nodes[size_t(s.node)];
+    if (!is_channel_weight_node(n) || n.params.empty() || n.params[0] != s.param) return false;
+  }
+  return true;
+}
+
 FastMode::FastMode(const Graph& graph, Executor& exec, const ImageSet& images, const EngineOptions& options,
                    GoldenRecord& golden)
     : graph_(graph),

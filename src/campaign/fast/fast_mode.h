@@ -15,6 +15,13 @@
 
 namespace faultbench::campaign_detail {
 
+// Whether the fast mode runs `fault` (the engine's one decision; the others run by brute
+// force): every fault of a fp32-typed graph (fp32, tf32, bf16, fp16); under int8, a weight
+// fault whose sites are all weights of int8 conv or linear nodes (their faulty channels are
+// recomputed with integer sums, Executor::run_step_channel). Under int8, activation faults
+// and any other site (a bias) run by brute force.
+bool fast_mode_runs(const Graph& graph, const ResolvedFault& fault);
+
 class FastMode {
  public:
   // Everything is referenced and must outlive the fast mode; `graph` must not change while

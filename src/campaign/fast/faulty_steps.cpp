@@ -13,7 +13,7 @@ namespace {
 struct ChannelLayout {
   int64_t per_channel = 0;  // elements feeding one output channel
   int outputs = 0;
-  bool strided = false;  // a linear weight stored [in, out] (ONNX Gemm transB = 0, MatMul)
+  bool strided = false;  // a linear weight stored [in, out] (ONNX Gemm transB = 0, MatMul; int8 weight_kn)
 
   int channel_of(int64_t offset) const { return int(strided ? offset % outputs : offset / per_channel); }
   // The element's place in its channel's slice.
@@ -30,11 +30,17 @@ ChannelLayout layout_of(const Graph& g, const ResolvedSite& s) {
   ChannelLayout l;
   l.outputs = g.values[size_t(node.output)].c;
   l.per_channel = param.value.size() / l.outputs;
-  l.strided = node.kind == OpKind::Linear && std::get<LinearAttrs>(node.attrs).weight_transposed;
+  l.strided = (node.kind == OpKind::Linear && std::get<LinearAttrs>(node.attrs).weight_transposed) ||
+              (node.kind == OpKind::Quantized && std::get<QuantizedAttrs>(node.attrs).weight_kn);
   return l;
 }
 
 }  // namespace
+
+bool is_channel_weight_node(const Node& n) {
+  return n.kind == OpKind::Conv2d || n.kind == OpKind::Linear ||
+         (n.kind == OpKind::Quantized && std::get<QuantizedAttrs>(n.attrs).op == QuantOp::Conv);
+}
 
 std::vector<FaultyStep> faulty_steps(const Graph& g, ExecutorSteps exec, const StepIndex& index,
                                      const ResolvedFault& fault) {
@@ -53,8 +59,7 @@ std::vector<FaultyStep> faulty_steps(const Graph& g, ExecutorSteps exec, const S
   std::map<std::pair<StepId, int>, std::vector<ResolvedSite>> by_channel;
   for (const ResolvedSite& s : fault.sites()) {
     const StepId step = index.step_of_node[size_t(s.node)];
-    const OpKind kind = g.nodes[size_t(s.node)].kind;
-    if (step_at(exec, step).node != s.node || (kind != OpKind::Conv2d && kind != OpKind::Linear))
+    if (step_at(exec, step).node != s.node || !is_channel_weight_node(g.nodes[size_t(s.node)]))
       throw_internal(__FILE__, __LINE__, "a fault site is not the weight of a conv or linear step");
     by_channel[{step, layout_of(g, s).channel_of(s.offset)}].push_back(s);
   }

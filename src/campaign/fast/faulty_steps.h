@@ -23,6 +23,10 @@ struct FaultRun {
   std::vector<FaultyStep> steps;     // forward order
 };
 
+// Whether node n's weight feeds its output channels as faulty_steps assumes: a conv or
+// linear node, fp32-typed or int8 (an int8 linear layer's weight is [out, in]).
+bool is_channel_weight_node(const Node& n);
+
 // The faulty steps of `fault` (every site's weight must be the weight of the conv or
 // linear node that heads its step). Sites sharing a weight are applied in the fault's
 // order, as brute force applies them (multi_site.h).

@@ -3,7 +3,10 @@
 // faulty channel differs: about 18 % of the positions in ResNet20, a weight only meets the
 // non-zero values of its input channel); a step run with such a bitmap passes it on as
 // its own output's (a superset of what changed: the other positions were copied from
-// golden). Comparing every channel of every step would cost more than it saves (measured).
+// golden). Comparing every channel of every step would cost more than it saves (measured)
+// in fp32; int8 maps read by a conv are compared after every step instead (simulation.cpp,
+// Mark::Positions): requantization keeps their differences sparse, and comparing is cheap
+// next to an integer conv.
 #include <variant>
 
 #include "../position_masks.h"
@@ -19,7 +22,9 @@ const uint64_t* needed_positions(const SimContext& ctx, StepId s, Worker& w) {
     if (in.changed() && !in.has_positions) return nullptr;
   }
   const Graph& g = ctx.graph;
-  const Conv2dAttrs& c = std::get<Conv2dAttrs>(g.nodes[size_t(st.node)].attrs);
+  const Node& node = g.nodes[size_t(st.node)];
+  const Conv2dAttrs& c =
+      node.kind == OpKind::Quantized ? std::get<QuantizedAttrs>(node.attrs).conv : std::get<Conv2dAttrs>(node.attrs);
   const ValueShape& in = shape_of(g, input_of(st, 0));
   const ValueShape& out = shape_of(g, output_of(st));
   const int64_t in_words = mask_words(int64_t(in.h) * in.w), out_pos = int64_t(out.h) * out.w;

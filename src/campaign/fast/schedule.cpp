@@ -23,9 +23,12 @@ StepIndex make_step_index(const Graph& g, ExecutorSteps exec) {
   x.stored.assign(g.values.size(), 0);
   for (ValueId v : ids<ValueId>(g.values.size())) x.row_floats[v] = shape_of(g, v).numel();
   x.stored[ValueId(g.input_value)] = 1;
+  x.feeds_skipping.assign(g.values.size(), 0);
   for (StepId s : ids<StepId>(steps.size())) {
     for (int m : step_at(exec, s).members) x.step_of_node[size_t(m)] = s;
     x.stored[output_of(step_at(exec, s))] = 1;
+    if (exec.step_skips_positions(s.value()))
+      for (int v : step_at(exec, s).inputs) x.feeds_skipping[ValueId(v)] = 1;
   }
   for (ValueId v : ids<ValueId>(g.values.size()))
     if (x.stored[v]) x.stored_floats += x.row_floats[v];

@@ -20,11 +20,12 @@ inline ValueId input_of(const ExecStep& st, size_t i) { return ValueId(st.inputs
 inline const ValueShape& shape_of(const Graph& g, ValueId v) { return g.values[v.index()]; }
 
 struct StepIndex {
-  std::vector<StepId> step_of_node;       // node -> step that runs it (fused members included)
-  IdVector<ValueId, int64_t> row_floats;  // floats per image
-  IdVector<ValueId, char> stored;         // written by a step or the input (not a fused intermediate)
-  int64_t stored_floats = 0;              // floats per image of all stored values
-  int sim_batch = 8;                      // images per suffix recomputation (sim_batch_for)
+  std::vector<StepId> step_of_node;        // node -> step that runs it (fused members included)
+  IdVector<ValueId, int64_t> row_floats;   // floats per image
+  IdVector<ValueId, char> stored;          // written by a step or the input (not a fused intermediate)
+  int64_t stored_floats = 0;               // floats per image of all stored values
+  IdVector<ValueId, char> feeds_skipping;  // read by a step that can skip positions (step_skips_positions)
+  int sim_batch = 8;                       // images per suffix recomputation (sim_batch_for)
 };
 StepIndex make_step_index(const Graph& graph, ExecutorSteps exec);
 
@@ -119,6 +120,13 @@ int golden_channels_after(const Graph& g, const ExecStep& st, GoldenOf golden) {
     case OpKind::Round: return golden(input_of(st, 0));
     case OpKind::GlobalMaxPool: return golden(input_of(st, 0));
     case OpKind::Add: return std::min(golden(input_of(st, 0)), golden(input_of(st, 1)));
+    case OpKind::Quantized:  // int8: the add and the pools are per channel; a conv (or any other) mixes them
+      switch (std::get<QuantizedAttrs>(g.nodes[size_t(st.node)].attrs).op) {
+        case QuantOp::Add: return std::min(golden(input_of(st, 0)), golden(input_of(st, 1)));
+        case QuantOp::Quantize:
+        case QuantOp::AvgPool: return golden(input_of(st, 0));
+        default: return 0;
+      }
     case OpKind::Concat: {
       int offset = 0, first = shape_of(g, output_of(st)).c;
       for (int raw : st.inputs) {

@@ -32,6 +32,7 @@ struct StepChoice {
     FaultyPlanes,  // only the faulty channels can differ: compare their planes, with a bitmap
     Concat,        // an exact copy: differs where an input does
     Comparison,    // compare the channels after the golden leading ones
+    Positions,     // the same, position by position: an exact bitmap (int8 maps)
   } mark = Mark::Comparison;
   const uint64_t* needed = nullptr;  // Run::NeededPositions
   const int* resume_at = nullptr;    // Run::Resumed
@@ -99,7 +100,14 @@ class ChunkSimulation {
       c.mark = StepChoice::Mark::FaultyPlanes;
       return c;
     }
-    c.mark = g_.nodes[size_t(st.node)].kind == OpKind::Concat ? StepChoice::Mark::Concat : StepChoice::Mark::Comparison;
+    // An int8 value's differences are sparse (requantization rounds most small changes
+    // away) and comparing costs little next to an integer conv: a map that a conv reads
+    // gets its exact bitmap, so that the conv computes only the positions that can differ.
+    const bool int8_map =
+        g_.numerics == Numerics::Int8 && positions_of(output_of(st)) > 1 && c_.index.feeds_skipping[output_of(st)];
+    c.mark = g_.nodes[size_t(st.node)].kind == OpKind::Concat ? StepChoice::Mark::Concat
+             : int8_map                                       ? StepChoice::Mark::Positions
+                                                              : StepChoice::Mark::Comparison;
     if ((c.needed = needed_positions(c_, s, w_)))
       c.run = StepChoice::Run::NeededPositions;
     else if ((c.resume_at = c_.resume.at_most(s, golden_channels(input_of(st, 0)))))
@@ -219,6 +227,7 @@ class ChunkSimulation {
         break;
       }
       case StepChoice::Mark::Concat: mark_concat(st, rec); break;
+      case StepChoice::Mark::Positions: mark_positions(o, out.data(), rec); break;
       case StepChoice::Mark::Comparison:
         mark_by_comparison(o, out.data(), rec);
         // The run's bitmap (needed positions) covers the channels of golden weights; a
@@ -258,6 +267,19 @@ class ChunkSimulation {
     for (Lane j : w_.active.lanes())
       rec.differs[j.index()] =
           std::memcmp(out + j.index() * of + from, golden_row(o, j) + from, (of - from) * sizeof(float)) != 0;
+  }
+
+  // As mark_by_comparison, with the bitmap of the positions where a channel after the
+  // golden leading ones differs (a superset from the run, if any, is replaced).
+  void mark_positions(ValueId o, const float* out, ChangedValue& rec) {
+    const int64_t opos = positions_of(o), words = mask_words(opos);
+    const size_t of = row_floats(o), from = size_t(rec.golden_channels) * size_t(opos);
+    const int channels = shape_of(g_, o).c - rec.golden_channels;
+    rec.positions.resize(size_t(w_.active.size() * words));
+    for (Lane j : w_.active.lanes())
+      rec.differs[j.index()] = mark_changed(out + j.index() * of + from, golden_row(o, j) + from, channels, opos,
+                                            rec.positions.data() + j.value() * words);
+    rec.has_positions = true;
   }
 
   // Releases the changed values no later step reads (the logits stay to be classified).

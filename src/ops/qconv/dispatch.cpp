@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "faultbench/error.h"
 #include "faultbench/ops/qconv.h"
 #include "ops/simd/dispatch.h"
 
@@ -14,7 +15,7 @@ FAULTBENCH_SIMD_DECLARE(QConvPacked, qconv_pack, (const Conv2dShape& s, const in
 FAULTBENCH_SIMD_DECLARE(void, qconv_pack_set, (QConvPacked & pack, int64_t index, int8_t value));
 FAULTBENCH_SIMD_DECLARE(QConvPath, qconv_optimized,
                         (const Conv2dShape& s, const float* x, const QConvPacked& pack, const QRequant& r, float* y,
-                         ThreadPool* pool, bool x_unsigned));
+                         ThreadPool* pool, bool x_unsigned, const uint64_t* needed, const float* const* fill));
 
 const char* qconv_path_name(QConvPath p) {
   switch (p) {
@@ -55,8 +56,9 @@ void qconv_pack_set(QConvPacked& pack, int64_t index, int8_t value) {
 }
 
 QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacked& pack, const QRequant& r, float* y,
-                          ThreadPool* pool, bool x_unsigned) {
-  return FAULTBENCH_SIMD_CALL(qconv_optimized)(s, x, pack, r, y, pool, x_unsigned);
+                          ThreadPool* pool, bool x_unsigned, const uint64_t* needed, const float* const* fill) {
+  if (needed && !fill) throw UsageError("qconv: a bitmap of needed positions comes without fill rows");
+  return FAULTBENCH_SIMD_CALL(qconv_optimized)(s, x, pack, r, y, pool, x_unsigned, needed, fill);
 }
 
 }  // namespace faultbench::ops

@@ -3,8 +3,8 @@
 // are laid out [h + pads][w + pads][c_pad] (zero borders, c_pad = the group's input
 // channels rounded up to a 4-byte word), so the reduction (kh, kw, ci) of one output
 // position reads whole 32-bit words: 4 u8 codes (vpmaddubsw / vpdpbusd) or 2 int16 codes
-// (vpmaddwd). Each int32 lane is one output channel; a tile is 4 positions x one vector of
-// channels. The sums:
+// (vpmaddwd). Each int32 lane is one output channel; a tile is 4 positions x up to 4
+// vectors of channels (one broadcast input word serves them all). The sums:
 //   u8 inputs (codes in [0, 127]): vpmaddubsw (u8 x s8 -> pairwise int16 sums, at most
 //     2 x 127 x 128 = 32,512: never saturated) then vpmaddwd with ones (-> int32), or
 //     AVX-512 VNNI vpdpbusd (four products summed straight into int32);
@@ -35,39 +35,56 @@ constexpr int kLanes = 8;
 #else
 constexpr int kLanes = 8;  // scalar: any tile works
 #endif
-constexpr int kBlock = 4;   // positions per register tile
-constexpr int kChunk = 64;  // positions per work item
+constexpr int kBlock = kQConvTilePositions;  // positions per register tile
+constexpr int kChunk = 64;                   // positions per work item
 
 // The layer's input channels per group, padded so that a pixel is whole 32-bit words.
 int padded_channels(int cig, bool quads) { return quads ? (cig + 3) / 4 * 4 : (cig + 1) / 2 * 2; }
 
+// Channel vectors per register tile: a broadcast input word serves NV weight vectors
+// (kBlock x NV accumulators: 16 of AVX-512's 32 registers, 8 of AVX2's 16).
+#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
+constexpr int kMaxVectors = 4;
+#elif defined(FAULTBENCH_SIMD_TARGET_AVX2)
+constexpr int kMaxVectors = 2;
+#else
+constexpr int kMaxVectors = 1;
+#endif
+using TileSums = int32_t[kMaxVectors][kBlock][kLanes];
+
 #if defined(FAULTBENCH_SIMD_TARGET_AVX512)
 // VNNI is not in the AVX-512 target's baseline: only this function gets it, and it runs
 // only where the CPU has it (qconv_vnni_usable()).
+template <int NV>
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512cd,avx512vnni,avx2,fma,bmi,bmi2,popcnt"))) void
 tile_vnni(const uint8_t* const* base, const int32_t* taps, int ntaps, int cwords, const int8_t* w, int co_pad,
-          int32_t (*out)[kLanes]) {
-  __m512i acc[kBlock];
-  for (int b = 0; b < kBlock; ++b) acc[b] = _mm512_setzero_si512();
+          TileSums& out) {
+  __m512i acc[NV][kBlock];
+  for (int v = 0; v < NV; ++v)
+    for (int b = 0; b < kBlock; ++b) acc[v][b] = _mm512_setzero_si512();
   for (int t = 0; t < ntaps; ++t)
     for (int c = 0; c < cwords; ++c, w += size_t(co_pad) * 4) {
-      const __m512i wv = _mm512_loadu_si512(w);
+      __m512i wv[NV];
+      for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_si512(w + v * kLanes * 4);
       for (int b = 0; b < kBlock; ++b) {
         int32_t word;
         std::memcpy(&word, base[b] + taps[t] + 4 * c, 4);
-        acc[b] = _mm512_dpbusd_epi32(acc[b], _mm512_set1_epi32(word), wv);
+        const __m512i xb = _mm512_set1_epi32(word);
+        for (int v = 0; v < NV; ++v) acc[v][b] = _mm512_dpbusd_epi32(acc[v][b], xb, wv[v]);
       }
     }
-  for (int b = 0; b < kBlock; ++b) _mm512_storeu_si512(out[b], acc[b]);
+  for (int v = 0; v < NV; ++v)
+    for (int b = 0; b < kBlock; ++b) _mm512_storeu_si512(out[v][b], acc[v][b]);
 }
 #endif
 
 // One tile: kBlock positions (base[b]: the position's window origin in the channels-last
-// copy; taps: byte offsets of the window's pixels) x kLanes output channels (w: the
-// channel vector's first word; the next reduction word's weights are co_pad words on).
-template <bool kQuads>
+// copy; taps: byte offsets of the window's pixels) x NV vectors of kLanes output channels
+// (w: the first vector's first word; vector v is v x kLanes words on; the next reduction
+// word's weights are co_pad words on).
+template <bool kQuads, int NV>
 void tile(const uint8_t* const* base, const int32_t* taps, int ntaps, int cwords, const int8_t* w, int co_pad,
-          int32_t (*out)[kLanes]) {
+          TileSums& out) {
 #if defined(FAULTBENCH_SIMD_TARGET_AVX512) || defined(FAULTBENCH_SIMD_TARGET_AVX2)
 #if defined(FAULTBENCH_SIMD_TARGET_AVX512)
   using V = __m512i;
@@ -88,19 +105,23 @@ void tile(const uint8_t* const* base, const int32_t* taps, int ntaps, int cwords
 #define QV_ADD(a, b) _mm256_add_epi32(a, b)
   const V ones = _mm256_set1_epi16(1);
 #endif
-  V acc[kBlock];
-  for (int b = 0; b < kBlock; ++b) acc[b] = QV_ZERO();
+  V acc[NV][kBlock];
+  for (int v = 0; v < NV; ++v)
+    for (int b = 0; b < kBlock; ++b) acc[v][b] = QV_ZERO();
   for (int t = 0; t < ntaps; ++t)
     for (int c = 0; c < cwords; ++c, w += size_t(co_pad) * 4) {
-      const V wv = QV_LOAD(w);
+      V wv[NV];
+      for (int v = 0; v < NV; ++v) wv[v] = QV_LOAD(w + v * kLanes * 4);
       for (int b = 0; b < kBlock; ++b) {
         int32_t word;
         std::memcpy(&word, base[b] + taps[t] + 4 * c, 4);
         const V xb = QV_SET1(word);
-        acc[b] = QV_ADD(acc[b], kQuads ? QV_MADD(QV_MADDUBS(xb, wv), ones) : QV_MADD(xb, wv));
+        for (int v = 0; v < NV; ++v)
+          acc[v][b] = QV_ADD(acc[v][b], kQuads ? QV_MADD(QV_MADDUBS(xb, wv[v]), ones) : QV_MADD(xb, wv[v]));
       }
     }
-  for (int b = 0; b < kBlock; ++b) std::memcpy(out[b], &acc[b], sizeof(V));
+  for (int v = 0; v < NV; ++v)
+    for (int b = 0; b < kBlock; ++b) std::memcpy(out[v][b], &acc[v][b], sizeof(V));
 #undef QV_ZERO
 #undef QV_LOAD
 #undef QV_SET1
@@ -108,25 +129,42 @@ void tile(const uint8_t* const* base, const int32_t* taps, int ntaps, int cwords
 #undef QV_MADDUBS
 #undef QV_ADD
 #else
-  for (int b = 0; b < kBlock; ++b)
-    for (int l = 0; l < kLanes; ++l) out[b][l] = 0;
+  for (int v = 0; v < NV; ++v)
+    for (int b = 0; b < kBlock; ++b)
+      for (int l = 0; l < kLanes; ++l) out[v][b][l] = 0;
   for (int t = 0; t < ntaps; ++t)
     for (int c = 0; c < cwords; ++c, w += size_t(co_pad) * 4)
-      for (int b = 0; b < kBlock; ++b) {
-        const uint8_t* x = base[b] + taps[t] + 4 * c;
-        for (int l = 0; l < kLanes; ++l) {
-          const int8_t* wl = w + 4 * l;
-          if constexpr (kQuads) {
-            for (int j = 0; j < 4; ++j) out[b][l] += int32_t(x[j]) * int32_t(wl[j]);
-          } else {
-            int16_t xs[2], ws[2];
-            std::memcpy(xs, x, 4);
-            std::memcpy(ws, wl, 4);
-            out[b][l] += int32_t(xs[0]) * ws[0] + int32_t(xs[1]) * ws[1];
+      for (int v = 0; v < NV; ++v)
+        for (int b = 0; b < kBlock; ++b) {
+          const uint8_t* x = base[b] + taps[t] + 4 * c;
+          for (int l = 0; l < kLanes; ++l) {
+            const int8_t* wl = w + (v * kLanes + l) * 4;
+            if constexpr (kQuads) {
+              for (int j = 0; j < 4; ++j) out[v][b][l] += int32_t(x[j]) * int32_t(wl[j]);
+            } else {
+              int16_t xs[2], ws[2];
+              std::memcpy(xs, x, 4);
+              std::memcpy(ws, wl, 4);
+              out[v][b][l] += int32_t(xs[0]) * ws[0] + int32_t(xs[1]) * ws[1];
+            }
           }
         }
-      }
 #endif
+}
+
+// NV vectors of channels from w on, on the path `path`.
+template <int NV>
+void tile_path(QConvPath path, bool quads, const uint8_t* const* base, const int32_t* taps, int ntaps, int cwords,
+               const int8_t* w, int co_pad, TileSums& out) {
+#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
+  if (path == QConvPath::Avx512Vnni) return tile_vnni<NV>(base, taps, ntaps, cwords, w, co_pad, out);
+#else
+  (void)path;
+#endif
+  if (quads)
+    tile<true, NV>(base, taps, ntaps, cwords, w, co_pad, out);
+  else
+    tile<false, NV>(base, taps, ntaps, cwords, w, co_pad, out);
 }
 
 // The requantization of nb x nc sums of one tile (channels c0.., positions p..), written to
@@ -206,6 +244,13 @@ void copy_channels_last(const float* x, int cig, int in_h, int in_w, uint8_t* d,
     }
 }
 
+// Whether a bit of positions [p, p + count) is set.
+bool any_needed(const uint64_t* need, int64_t p, int64_t count) {
+  for (int64_t q = p; q < p + count; ++q)
+    if ((need[q >> 6] >> (q & 63)) & 1) return true;
+  return false;
+}
+
 QConvPath path_for(bool x_unsigned) {
 #if defined(FAULTBENCH_SIMD_TARGET_AVX512)
   if (x_unsigned) return qconv_vnni_usable() ? QConvPath::Avx512Vnni : QConvPath::Avx512Maddubs;
@@ -254,7 +299,7 @@ void qconv_pack_set(QConvPacked& p, int64_t index, int8_t value) {
 }
 
 QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacked& pack, const QRequant& r, float* y,
-                          ThreadPool* pool, bool x_unsigned) {
+                          ThreadPool* pool, bool x_unsigned, const uint64_t* needed, const float* const* fill) {
   if (s.batch == 0) return QConvPath::None;
   if (pack.lanes != kLanes)
     throw UsageError("qconv: weights packed for another SIMD target (" + std::to_string(pack.lanes) +
@@ -268,12 +313,18 @@ QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacke
   const int64_t pixel = int64_t(cp) * es, copy = int64_t(hp) * wp * pixel;
   const int64_t positions = int64_t(s.out_h) * s.out_w, in_plane = int64_t(s.in_h) * s.in_w;
   const int64_t chunks = (positions + kChunk - 1) / kChunk, images = int64_t(s.batch) * s.groups;
+  const int64_t words = (positions + 63) / 64;  // of a `needed` bitmap
   // The channels-last copies of every (image, group), codes as u8 or int16, zero borders.
   thread_local std::vector<uint8_t> buffer;
   buffer.assign(size_t(images * copy), 0);
   uint8_t* const buf = buffer.data();
   parallel_range(pool, images, [&](long long begin, long long end) {
     for (long long ig = begin; ig < end; ++ig) {
+      if (needed) {  // the group's golden rows first; the tiles with a needed position overwrite theirs
+        const int64_t n = ig / s.groups, g = ig % s.groups, first = g * cog * positions;
+        std::copy_n(fill[n] + first, cog * positions, y + n * s.out_c * positions + first);
+        if (!any_needed(needed + n * words, 0, positions)) continue;  // its input copy is never read
+      }
       const float* xg = x + ig * cig * in_plane;  // (n, g): input channels n * in_c + g * cig...
       uint8_t* d = buf + ig * copy + (int64_t(win.pad_top) * wp + win.pad_left) * pixel;
       if (quads)
@@ -290,33 +341,39 @@ QConvPath qconv_optimized(const Conv2dShape& s, const float* x, const QConvPacke
   const int8_t* weights = quads ? pack.quads.data() : reinterpret_cast<const int8_t*>(pack.pairs.data());
   const size_t group_words = size_t(ntaps) * cwords * pack.co_pad * 4;  // bytes of one group's weights
   parallel_range(pool, images * chunks, [&](long long begin, long long end) {
-    alignas(64) int32_t sums[kBlock][kLanes];
+    alignas(64) TileSums sums;
     for (long long item = begin; item < end; ++item) {
       const int64_t ig = item / chunks, n = ig / s.groups, g = ig % s.groups;
       const int64_t p0 = item % chunks * kChunk, np = std::min<int64_t>(kChunk, positions - p0);
       const uint8_t* d = buf + ig * copy;
+      const uint64_t* need = needed ? needed + n * words : nullptr;
       for (int64_t b0 = 0; b0 < np; b0 += kBlock) {
         const int nb = int(std::min<int64_t>(kBlock, np - b0));
+        if (need && !any_needed(need, p0 + b0, nb)) continue;  // golden: copied from fill above
         const uint8_t* base[kBlock];
         for (int b = 0; b < kBlock; ++b) {
           const int64_t p = p0 + b0 + std::min(b, nb - 1);  // extra lanes repeat the last: not stored
           const int64_t oh = p / s.out_w, ow = p % s.out_w;
           base[b] = d + (oh * win.stride_h * wp + ow * win.stride_w) * pixel;
         }
-        for (int c0 = 0; c0 < cog; c0 += kLanes) {
+        for (int c0 = 0; c0 < cog;) {
           const int8_t* w = weights + g * group_words + size_t(c0) * 4;
-#if defined(FAULTBENCH_SIMD_TARGET_AVX512)
-          if (path == QConvPath::Avx512Vnni)
-            tile_vnni(base, taps.data(), ntaps, cwords, w, pack.co_pad, sums);
-          else
-#endif
-              if (quads)
-            tile<true>(base, taps.data(), ntaps, cwords, w, pack.co_pad, sums);
-          else
-            tile<false>(base, taps.data(), ntaps, cwords, w, pack.co_pad, sums);
-          const int co0 = int(g) * cog + c0;
-          requantize(r, co0, std::min(kLanes, cog - c0), nb, sums, y + (n * s.out_c + co0) * positions + p0 + b0,
-                     positions);
+          const int nv = std::min(kMaxVectors, (cog - c0 + kLanes - 1) / kLanes);
+          const auto run = [&]<int NV>() {
+            if constexpr (NV <= kMaxVectors)
+              tile_path<NV>(path, quads, base, taps.data(), ntaps, cwords, w, pack.co_pad, sums);
+          };
+          switch (nv) {
+            case 4: run.template operator()<4>(); break;
+            case 3: run.template operator()<3>(); break;
+            case 2: run.template operator()<2>(); break;
+            default: run.template operator()<1>(); break;
+          }
+          for (int v = 0; v < nv; ++v, c0 += kLanes) {
+            const int co0 = int(g) * cog + c0;
+            requantize(r, co0, std::min(kLanes, cog - c0), nb, sums[v], y + (n * s.out_c + co0) * positions + p0 + b0,
+                       positions);
+          }
         }
       }
     }
