@@ -170,7 +170,7 @@ void Executor::run_node(int node, const std::vector<const float*>& inputs, float
     }
     case OpKind::MaxPool2d: {
       const auto s = pool_shape(graph_, n, batch);
-      ref ? ops::max_pool2d_reference(s, x, output) : ops::max_pool2d_optimized(s, x, output, pool);
+      ref ? ops::max_pool2d_reference(s, x, output) : void(ops::max_pool2d_optimized(s, x, output, pool));
       break;
     }
     case OpKind::AvgPool2d: {

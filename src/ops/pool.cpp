@@ -19,6 +19,9 @@ namespace faultbench::ops {
 // target or when offsets overflow int32.
 FAULTBENCH_SIMD_DECLARE(bool, window_means_kernel,
                         (const detail::WindowMeans& m, const float* x, float* y, ThreadPool* pool));
+// The max of every window, one per lane (pool_simd.cpp); false on the scalar target or when
+// a vector's offsets overflow int32.
+FAULTBENCH_SIMD_DECLARE(bool, max_windows_kernel, (const Pool2dShape& s, const float* x, float* y, ThreadPool* pool));
 
 namespace {
 std::string str(int v) { return std::to_string(v); }
@@ -167,8 +170,9 @@ void max_pool2d_reference(const Pool2dShape& s, const float* x, float* y) {
   }
 }
 
-void max_pool2d_optimized(const Pool2dShape& s, const float* x, float* y, ThreadPool* pool) {
+MaxPoolPath max_pool2d_optimized(const Pool2dShape& s, const float* x, float* y, ThreadPool* pool) {
   validate_max_pool2d(s);
+  if (FAULTBENCH_SIMD_CALL(max_windows_kernel)(s, x, y, pool)) return MaxPoolPath::Vector;
   const int64_t in_plane = int64_t(s.in_h) * s.in_w, out_plane = int64_t(s.out_h) * s.out_w;
   parallel_range(pool, int64_t(s.batch) * s.channels, [&](long long b, long long e) {
     for (long long nc = b; nc < e; ++nc)
@@ -177,6 +181,7 @@ void max_pool2d_optimized(const Pool2dShape& s, const float* x, float* y, Thread
       else
         max_plane(s, x + nc * in_plane, y + nc * out_plane);
   });
+  return MaxPoolPath::Scalar;
 }
 
 void avg_pool2d_reference(const Pool2dShape& s, const float* x, float* y) {

@@ -1,8 +1,10 @@
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "faultbench/error.h"
 #include "faultbench/ops/pool.h"
+#include "faultbench/ops/simd_target.h"
 #include "faultbench/util/parallel.h"
 #include "ops/op_test_util.h"
 
@@ -61,6 +63,47 @@ TEST(MaxPool2d, HandValuesPaddingAndNaN) {
   x = {-kInf, -kInf, -kInf, -kInf};
   ops::max_pool2d_reference(s, x.data(), y.data());
   EXPECT_EQ(y[0], -kInf);
+}
+
+// The vector kernel (one window per lane over a -inf frame) on every target this CPU runs:
+// it runs wherever a target has lanes, and gives the reference's bits where the order of
+// the cells matters (NaNs of different payloads: the last wins; -0 and +0: the first
+// wins) on GoogLeNet's windows, windows past a ceil-mode edge, strided ones that gather,
+// dilated ones with asymmetric pads, and rows with partial vectors (loaded or gathered).
+TEST(MaxPool2d, VectorKernelOnEveryTargetWithTheReferencesBits) {
+  const auto nan_with = [](uint32_t payload) {
+    uint32_t b = 0x7fc00000u | payload;
+    float f;
+    std::memcpy(&f, &b, sizeof f);
+    return f;
+  };
+  std::vector<ops::Pool2dShape> shapes = {pool_shape(2, 3, 32, 3, 1, 1, true),  // GoogLeNet branch4
+                                          pool_shape(1, 3, 16, 3, 2, 1, false), pool_shape(1, 2, 25, 2, 2, 0, true),
+                                          pool_shape(2, 2, 50, 3, 2, 1, true),  pool_shape(1, 2, 5, 3, 1, 1, true),
+                                          pool_shape(1, 2, 37, 2, 2, 0, false), pool_shape(1, 2, 20, 3, 1, 1, false)};
+  const Window2d odd{3, 2, 2, 3, 2, 1, 1, 0, 2, 1};  // dilated rows, strided columns, asymmetric pads
+  for (int h : {7, 19})
+    shapes.push_back(ops::pool2d_shape(2, 3, h, h + 4, window_output_size(h, 3, 2, 2, 1, 2, true),
+                                       window_output_size(h + 4, 2, 3, 1, 0, 1, true), odd, true, true));
+  struct TargetGuard {
+    ~TargetGuard() { ops::reset_simd_target(); }
+  } guard;
+  ThreadPool pool(2);
+  for (ops::SimdTarget t : ops::simd_targets_supported()) {
+    ops::set_simd_target(t);
+    for (const ops::Pool2dShape& s : shapes) {
+      SCOPED_TRACE(std::string(ops::simd_target_name(t)) + " " + std::to_string(s.in_h) + "x" + std::to_string(s.in_w));
+      auto x = random_floats(size_t(s.batch) * s.channels * s.in_h * s.in_w, 45, -1, 1);
+      for (size_t i = 0; i < x.size(); i += 5) x[i] = (i / 5) % 2 ? 0.0f : -0.0f;
+      for (size_t i = 3; i < x.size(); i += 11) x[i] = nan_with(uint32_t(i % 1000));
+      for (size_t i = 7; i < x.size(); i += 13) x[i] = (i / 13) % 2 ? kInf : -kInf;
+      std::vector<float> ref(size_t(s.batch) * s.channels * s.out_h * s.out_w), opt(ref.size(), 7.0f);
+      ops::max_pool2d_reference(s, x.data(), ref.data());
+      const ops::MaxPoolPath path = ops::max_pool2d_optimized(s, x.data(), opt.data(), &pool);
+      EXPECT_EQ(path, t == ops::SimdTarget::kScalar ? ops::MaxPoolPath::Scalar : ops::MaxPoolPath::Vector);
+      EXPECT_BITWISE_EQ(ref, opt);
+    }
+  }
 }
 
 TEST(AvgPool2d, OptimizedEqualsReferenceAndHandValues) {

@@ -49,7 +49,10 @@ void validate_max_pool2d(const Pool2dShape& s);
 void validate_avg_pool2d(const Pool2dShape& s);
 
 void max_pool2d_reference(const Pool2dShape& s, const float* x, float* y);
-void max_pool2d_optimized(const Pool2dShape& s, const float* x, float* y, ThreadPool* pool);
+// Which kernel max_pool2d_optimized ran (tests assert it): vectors of windows, one per
+// lane (every SIMD target but scalar), or the scalar loops. The same bits either way.
+enum class MaxPoolPath { Vector, Scalar };
+MaxPoolPath max_pool2d_optimized(const Pool2dShape& s, const float* x, float* y, ThreadPool* pool);
 
 void avg_pool2d_reference(const Pool2dShape& s, const float* x, float* y);
 void avg_pool2d_optimized(const Pool2dShape& s, const float* x, float* y, ThreadPool* pool);

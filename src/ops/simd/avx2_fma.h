@@ -15,6 +15,10 @@ inline vf add(vf a, vf b) { return _mm256_add_ps(a, b); }
 inline vf mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 inline vf div(vf a, vf b) { return _mm256_div_ps(a, b); }
 inline void keep_in_register(vf& v) { __asm__("" : "+x"(v)); }
+// The max pool's step (PyTorch's rule): v replaces m where v > m or v is NaN.
+inline vf max_step(vf m, vf v) {
+  return _mm256_blendv_ps(m, v, _mm256_or_ps(_mm256_cmp_ps(v, m, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+}
 inline vf relu(vf v) { return _mm256_blendv_ps(v, zero(), _mm256_cmp_ps(v, zero(), _CMP_LT_OQ)); }
 inline bool any_negative_zero(vf v) {
   const __m256i m = _mm256_cmpeq_epi32(_mm256_castps_si256(v), _mm256_set1_epi32(int(0x80000000u)));

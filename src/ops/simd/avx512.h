@@ -15,6 +15,10 @@ inline vf add(vf a, vf b) { return _mm512_add_ps(a, b); }
 inline vf mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 inline vf div(vf a, vf b) { return _mm512_div_ps(a, b); }
 inline void keep_in_register(vf& v) { __asm__("" : "+v"(v)); }
+// The max pool's step (PyTorch's rule): v replaces m where v > m or v is NaN.
+inline vf max_step(vf m, vf v) {
+  return _mm512_mask_mov_ps(m, _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), v);
+}
 // v < 0 ? 0 : v per lane (ordered compare: NaN and -0.0 pass through unchanged).
 inline vf relu(vf v) { return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero(), _CMP_LT_OQ), zero()); }
 // True if some lane holds exactly -0.0f (bit pattern 0x80000000).

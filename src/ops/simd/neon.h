@@ -15,6 +15,8 @@ inline vf add(vf a, vf b) { return vaddq_f32(a, b); }
 inline vf mul(vf a, vf b) { return vmulq_f32(a, b); }
 inline vf div(vf a, vf b) { return vdivq_f32(a, b); }
 inline void keep_in_register(vf& v) { __asm__("" : "+w"(v)); }
+// The max pool's step (PyTorch's rule): v replaces m where v > m or v is NaN (v != v).
+inline vf max_step(vf m, vf v) { return vbslq_f32(vorrq_u32(vcgtq_f32(v, m), vmvnq_u32(vceqq_f32(v, v))), v, m); }
 // vcltq is false for NaN and -0.0: both pass through, as in the scalar backend.
 inline vf relu(vf v) { return vbslq_f32(vcltq_f32(v, zero()), zero(), v); }
 inline bool any_negative_zero(vf v) {

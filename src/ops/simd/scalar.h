@@ -15,6 +15,7 @@ inline vf add(vf a, vf b) { return a + b; }
 inline vf mul(vf a, vf b) { return a * b; }
 inline vf div(vf a, vf b) { return a / b; }
 inline void keep_in_register(vf&) {}
+inline vf max_step(vf m, vf v) { return v > m || std::isnan(v) ? v : m; }
 inline vf relu(vf v) { return v < 0.0f ? 0.0f : v; }
 inline bool any_negative_zero(vf v) { return v == 0.0f && std::signbit(v); }
 inline vf load_halves(const float* lo, const float*) { return *lo; }
