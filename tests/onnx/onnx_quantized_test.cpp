@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <variant>
 
 #include "faultbench/executor.h"
@@ -67,6 +68,39 @@ TEST(OnnxQuantized, AFaultInAKnWeightIsTheStoredElement) {
   Executor fresh(want);
   EXPECT_TRUE(bitwise_equal(after, fresh.forward(test_images())));
   EXPECT_FALSE(bitwise_equal(after, before));  // the fault reached the logits
+}
+
+// A quantized model's int32 bias is a fault site "<layer>.bias" (bits 0..31), as a calibrated
+// model's: a parameter whose fp32 words are the int32 codes' bits.
+TEST(OnnxQuantized, TheInt32BiasIsAFaultSite) {
+  onnx::ModelProto m = of::qdq_model();
+  onnx::GraphProto* g = m.mutable_graph();
+  onnx::TensorProto* b = g->add_initializer();
+  b->set_name("conv1.bias_quantized");
+  b->set_data_type(onnx::TensorProto::INT32);
+  b->add_dims(4);
+  for (int c = 0; c < 4; ++c) b->add_int32_data(c * 7 - 10);
+  *g->add_initializer() = of::scalar_tensor("conv1.bs", onnx::TensorProto::FLOAT, 0.05f * 0.05f, 0);
+  of::add_node(g, "DequantizeLinear", "/conv1/b/DQ", {"conv1.bias_quantized", "conv1.bs"}, {"b1"});
+  int conv = 0;  // the bias's DequantizeLinear goes before the Conv (topological order)
+  while (g->node(conv).name() != "/conv1/Conv") ++conv;
+  for (int i = g->node_size() - 1; i > conv; --i) g->mutable_node()->SwapElements(i, i - 1);
+  g->mutable_node(conv + 1)->add_input("b1");
+
+  Graph q = import_model(m);
+  const std::vector<WeightSite> biases = int32_bias_sites(q);
+  ASSERT_EQ(biases.size(), 1u);
+  EXPECT_EQ(biases[0], (WeightSite{"conv1.bias", {4}, 32}));
+  EXPECT_EQ(int8_bias_sites(q), biases);
+  const int p = *q.find_param("conv1.bias");
+  EXPECT_TRUE(is_int32_bias_site(q, p));
+  EXPECT_EQ(std::bit_cast<int32_t>(q.params[size_t(p)].value.data[2]), 4);
+  Executor e(q);
+  const Tensor before = e.forward(test_images());
+  float& word = q.params[size_t(p)].value.data[1];
+  word = apply_param_fault(q, p, word, 30, FaultModel::BitFlip);  // -3 + 2^30: saturates channel 1
+  e.param_element_changed(p, 1);
+  EXPECT_FALSE(bitwise_equal(e.forward(test_images()), before));
 }
 
 }  // namespace
