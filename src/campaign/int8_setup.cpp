@@ -61,4 +61,17 @@ Int8Setup quantize_with_test_images(Graph& graph, const std::string& dataset, co
   return s;
 }
 
+std::vector<WeightSite> int8_bias_sites(const Graph& fp32_graph) {
+  // A graph already int8 (a quantized ONNX model) has its bias parameters.
+  if (fp32_graph.numerics == Numerics::Int8) return int32_bias_sites(fp32_graph);
+  // Which layers get an int32 bias is a matter of the graph's shape alone: any calibration
+  // and any finite weights give the same sites.
+  Graph g = fp32_graph;
+  for (Param& p : g.params) p.value = Tensor(p.shape);  // zeros (a graph may come without its weights)
+  Int8Calibration neutral;
+  neutral.max_abs.assign(g.values.size(), 1.0f);
+  quantize_int8(g, neutral);
+  return int32_bias_sites(g);
+}
+
 }  // namespace faultbench

@@ -3,7 +3,6 @@
 #include <bit>
 
 #include "faultbench/error.h"
-#include "faultbench/graph/quantize.h"
 
 namespace faultbench {
 
@@ -92,19 +91,6 @@ std::vector<WeightSite> int32_bias_sites(const Graph& graph) {
   for (size_t i = 0; i < graph.params.size(); ++i)
     if (is_int32_bias_site(graph, int(i))) sites.push_back(WeightSite{graph.params[i].name, graph.params[i].shape, 32});
   return sites;
-}
-
-std::vector<WeightSite> int8_bias_sites(const Graph& fp32_graph) {
-  // A graph already int8 (a quantized ONNX model) has its bias parameters.
-  if (fp32_graph.numerics == Numerics::Int8) return int32_bias_sites(fp32_graph);
-  // Which layers get an int32 bias is a matter of the graph's shape alone: any calibration
-  // and any finite weights give the same sites.
-  Graph g = fp32_graph;
-  for (Param& p : g.params) p.value = Tensor(p.shape);  // zeros (a graph may come without its weights)
-  Int8Calibration neutral;
-  neutral.max_abs.assign(g.values.size(), 1.0f);
-  quantize_int8(g, neutral);
-  return int32_bias_sites(g);
 }
 
 std::vector<WeightSite> fault_sites(const Graph& graph) {

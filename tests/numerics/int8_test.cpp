@@ -14,6 +14,7 @@
 
 #include "../campaign/campaign_fixtures.h"
 #include "faultbench/campaign/engine.h"
+#include "faultbench/campaign/int8_setup.h"
 #include "faultbench/campaign/journal.h"
 #include "faultbench/error.h"
 #include "faultbench/executor.h"

@@ -8,6 +8,7 @@
 #include <bit>
 #include <variant>
 
+#include "faultbench/campaign/int8_setup.h"
 #include "faultbench/executor.h"
 #include "faultbench/faults/fault.h"
 #include "faultbench/onnx/import.h"

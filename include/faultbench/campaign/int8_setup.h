@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "faultbench/faults/fault.h"
 #include "faultbench/graph.h"
 #include "faultbench/graph/quantize.h"
 
@@ -23,6 +24,13 @@ struct Int8Setup {
   // "first K test images of DATASET (sha256 ...)": the binding's and sidecar's record.
   std::string describe() const;
 };
+
+// The int32 bias sites ("<layer>.bias", bits 32, fault_sites()) that quantize_int8 gives
+// this fp32 graph, in graph order: its conv and linear layers with a bias or a folded batch
+// norm. They do not depend on the calibration or the weights' values (faultlist
+// --int8-biases draws them without data; here, not in faults/, because it runs quantize_int8). UsageError as
+// quantize_int8 for a model int8 does not cover. A graph already int8 (a quantized ONNX model): its own bias sites.
+std::vector<WeightSite> int8_bias_sites(const Graph& fp32_graph);
 
 // Loads the first `k` images of `dataset`'s test set (the whole file validated as for any
 // run), calibrates the fp32 `graph` on them and quantizes it. k must be positive

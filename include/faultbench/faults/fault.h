@@ -101,13 +101,6 @@ std::vector<WeightSite> fault_sites(const Graph& graph);
 // weights (docs/NUMERICS.md "int8", Faults).
 std::vector<WeightSite> int32_bias_sites(const Graph& graph);
 
-// The int32 bias sites ("<layer>.bias", bits 32, fault_sites()) that quantize_int8 gives
-// this fp32 graph, in graph order: its conv and linear layers with a bias or a folded batch
-// norm. They do not depend on the calibration or the weights' values (faultlist
-// --int8-biases draws them without data). UsageError as quantize_int8 for a model int8
-// does not cover. A graph already int8 (a quantized ONNX model): its own bias sites.
-std::vector<WeightSite> int8_bias_sites(const Graph& fp32_graph);
-
 // Row-major flat offset of `index` in a tensor of `shape`. Ranks and ranges are checked
 // with FAULTBENCH_CHECK (an internal error): validate untrusted lists first.
 int64_t flat_index(const Shape& shape, const std::vector<int64_t>& index);
